@@ -1,0 +1,135 @@
+//! Opening the database: an embedded SQLite file by default, PostgreSQL for teams that
+//! run several stateless replicas on one database.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sea_orm::{DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+
+/// The default database: a SQLite file under `./data`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/vigil.db";
+
+/// Why the database could not be opened, phrased for an operator reading one line.
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error(
+        "unsupported database URL {0:?}: use sqlite://PATH (e.g. sqlite://data/vigil.db) or postgres://USER@HOST/DB"
+    )]
+    UnsupportedUrl(String),
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(String),
+    #[error("cannot create the data directory {}: {source}", path.display())]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+}
+
+/// Opens a pool for `url` with the settings Vigil relies on (WAL, foreign keys, busy
+/// timeout on SQLite), creating the SQLite file and its directory when missing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    if url.starts_with("sqlite:") {
+        connect_sqlite(url).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        connect_postgres(url).await
+    } else {
+        Err(DbSetupError::UnsupportedUrl(redact(url)))
+    }
+}
+
+async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| DbSetupError::InvalidUrl(e.to_string()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let file = options.get_filename().to_owned();
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        ensure_dir(dir)?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| DbSetupError::Connect(format!("{}: {e}", file.display())))?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    let options =
+        PgConnectOptions::from_str(url).map_err(|e| DbSetupError::InvalidUrl(e.to_string()))?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| DbSetupError::Connect(e.to_string()))?;
+    Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+}
+
+fn ensure_dir(dir: &Path) -> Result<(), DbSetupError> {
+    std::fs::create_dir_all(dir).map_err(|source| DbSetupError::DataDir {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// The URL with any password replaced, safe to print.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redact("postgres://vigil:s3cret@db/vigil"), "postgres://vigil:***@db/vigil");
+        assert_eq!(redact("postgres://vigil@db/vigil"), "postgres://vigil@db/vigil");
+        assert_eq!(redact("sqlite://data/vigil.db"), "sqlite://data/vigil.db");
+    }
+
+    #[tokio::test]
+    async fn an_unknown_scheme_is_refused_with_a_clear_message() {
+        let err = connect("mysql://root:pw@localhost/x").await.unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("unsupported database URL"), "{msg}");
+        assert!(!msg.contains("pw@"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_file_and_its_directory_are_created() {
+        let dir = tempfile_dir();
+        let url = format!("sqlite://{}/nested/vigil.db", dir.display());
+        let db = connect(&url).await.expect("connects");
+        db.ping().await.expect("answers");
+        assert!(dir.join("nested/vigil.db").exists());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vigil-db-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

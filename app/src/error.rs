@@ -1,0 +1,178 @@
+//! The one error type that crosses the wire.
+//!
+//! Policy:
+//! - `NotFound`, `Unauthorized`, `Forbidden`, `Conflict`, `Invalid` and `TooManyRequests`
+//!   describe the user's request; their message is shown to the user as is and maps to a
+//!   4xx status (404, 401, 403, 409, 422, 429).
+//! - `Internal` is everything the user cannot fix. Its details are logged on the server
+//!   (with [`AppError::internal`]) and never echoed: the user sees a generic message and a 500.
+//! - Server functions and the JSON API return `AppError`; the HTTP status is set from
+//!   [`AppError::status`] so that no client ever sees a 500 for bad input.
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// A field-level validation problem, shown next to the field it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You do not have permission to do that.")]
+    Forbidden,
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("{}", first_message(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("Something went wrong on our side. It has been logged; please try again.")]
+    Internal,
+}
+
+fn first_message(errors: &[FieldError]) -> String {
+    errors
+        .first()
+        .map(|e| e.message.clone())
+        .unwrap_or_else(|| "The request is not valid.".to_owned())
+}
+
+impl AppError {
+    /// A single-field validation error.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// Logs `err` with its full detail and returns the opaque `Internal` variant.
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        #[cfg(feature = "ssr")]
+        tracing::error!(error = %err, "internal error");
+        #[cfg(not(feature = "ssr"))]
+        let _ = err;
+        Self::Internal
+    }
+
+    /// The HTTP status this error maps to.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code for API clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::Conflict { .. } => "conflict",
+            Self::Invalid(_) => "invalid",
+            Self::TooManyRequests(_) => "too_many_requests",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The message for `field`, if this is a validation error that names it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The request could not be decoded: the client sent something malformed.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                Self::invalid("request", msg)
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::internal(err)
+    }
+}
+
+/// Sets the HTTP status of the current server-function response from the error, so that
+/// a 4xx is a 4xx on the wire too (server functions answer 500 for every error otherwise).
+#[cfg(feature = "ssr")]
+pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(err.status());
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_user_error_maps_to_a_4xx_and_internal_to_500() {
+        let cases = [
+            (AppError::NotFound("x".into()), 404),
+            (AppError::Unauthorized, 401),
+            (AppError::Forbidden, 403),
+            (AppError::Conflict { message: "x".into() }, 409),
+            (AppError::invalid("title", "Title is required."), 422),
+            (AppError::TooManyRequests("x".into()), 429),
+            (AppError::Internal, 500),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status().as_u16(), status, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn validation_errors_are_found_by_field() {
+        let err = AppError::invalid("title", "Title is required.");
+        assert_eq!(err.field_message("title").as_deref(), Some("Title is required."));
+        assert_eq!(err.field_message("summary"), None);
+        assert_eq!(err.to_string(), "Title is required.");
+    }
+
+    #[test]
+    fn internal_errors_never_echo_their_cause() {
+        let err = AppError::internal("password=hunter2 connection refused");
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn errors_round_trip_through_the_wire_encoding() {
+        let err = AppError::invalid("email", "Enter an email address.");
+        let back = AppError::de(err.ser());
+        assert_eq!(back, err);
+    }
+}

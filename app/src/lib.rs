@@ -1,0 +1,25 @@
+//! Vigil's web application: the shell, the router, the pages and their server functions.
+//!
+//! Everything server-only (database, sessions, services) sits behind the `ssr` feature so
+//! the wasm bundle built with `hydrate` never compiles it.
+
+pub mod app;
+pub mod error;
+pub mod home;
+pub mod layout;
+pub mod system;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use app::{App, shell};
+
+/// The browser entry point: attaches the client to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,22 @@
+//! The state every request handler and server function shares.
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use sea_orm::DatabaseConnection;
+
+use crate::error::AppError;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// Leptos' rendering options: where the site's files are and what they are called.
+    pub leptos_options: LeptosOptions,
+    /// The connection pool to the SQLite or PostgreSQL database.
+    pub db: DatabaseConnection,
+}
+
+impl AppState {
+    /// The state as provided to server functions by the router.
+    pub fn from_context() -> Result<Self, AppError> {
+        use_context::<Self>().ok_or_else(|| AppError::internal("AppState is missing from the context"))
+    }
+}

@@ -1,0 +1,26 @@
+//! The running instance itself: version, database and schema state, readiness.
+
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// What an operator wants to know about the running instance at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStatus {
+    pub version: String,
+    /// `SQLite` or `PostgreSQL`.
+    pub database: String,
+    /// Name of the newest applied migration.
+    pub schema_version: Option<String>,
+    pub pending_migrations: u32,
+}
+
+#[server(prefix = "/rpc", endpoint = "system_status")]
+pub async fn get_system_status() -> Result<SystemStatus, AppError> {
+    let state = crate::state::AppState::from_context()?;
+    crate::error::with_status(service::system_status(&state.db).await)
+}

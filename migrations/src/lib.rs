@@ -1,0 +1,20 @@
+//! Vigil's schema history.
+//!
+//! Each migration is frozen once it has landed: it never imports entities (so later
+//! changes to the Rust model cannot rewrite history), makes one change per `ALTER`
+//! (SQLite's limits), and has an up/down test. Enums are stored as strings so both
+//! SQLite and PostgreSQL share one code path.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_settings;
+
+/// Runs every migration in order; used at start-up and by `vigil migrate`.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_settings::Migration)]
+    }
+}
