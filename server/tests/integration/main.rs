@@ -1,1 +1,11 @@
-fn main(){}
+//! Server integration tests: the real router on a fresh database, every test once on
+//! SQLite and once on PostgreSQL (see `support::backend_tests!`).
+
+#[macro_use]
+mod support;
+
+mod cli;
+mod health;
+mod pages;
+mod schema;
+mod server_fns;
