@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
@@ -33,6 +33,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The application: layout around the routed page.
+///
+/// Routes render with `SsrMode::Async`: the server waits for a page's data and sends it
+/// whole, so every page works with JavaScript off (out-of-order streaming needs scripts).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -48,7 +51,7 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main" class="main" tabindex="-1">
                 <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

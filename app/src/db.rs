@@ -104,8 +104,14 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(redact("postgres://vigil:s3cret@db/vigil"), "postgres://vigil:***@db/vigil");
-        assert_eq!(redact("postgres://vigil@db/vigil"), "postgres://vigil@db/vigil");
+        assert_eq!(
+            redact("postgres://vigil:s3cret@db/vigil"),
+            "postgres://vigil:***@db/vigil"
+        );
+        assert_eq!(
+            redact("postgres://vigil@db/vigil"),
+            "postgres://vigil@db/vigil"
+        );
         assert_eq!(redact("sqlite://data/vigil.db"), "sqlite://data/vigil.db");
     }
 

@@ -9,9 +9,9 @@
 //! - Server functions and the JSON API return `AppError`; the HTTP status is set from
 //!   [`AppError::status`] so that no client ever sees a 500 for bad input.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 /// A field-level validation problem, shown next to the field it names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,7 +145,12 @@ mod tests {
             (AppError::NotFound("x".into()), 404),
             (AppError::Unauthorized, 401),
             (AppError::Forbidden, 403),
-            (AppError::Conflict { message: "x".into() }, 409),
+            (
+                AppError::Conflict {
+                    message: "x".into(),
+                },
+                409,
+            ),
             (AppError::invalid("title", "Title is required."), 422),
             (AppError::TooManyRequests("x".into()), 429),
             (AppError::Internal, 500),
@@ -158,7 +163,10 @@ mod tests {
     #[test]
     fn validation_errors_are_found_by_field() {
         let err = AppError::invalid("title", "Title is required.");
-        assert_eq!(err.field_message("title").as_deref(), Some("Title is required."));
+        assert_eq!(
+            err.field_message("title").as_deref(),
+            Some("Title is required.")
+        );
         assert_eq!(err.field_message("summary"), None);
         assert_eq!(err.to_string(), "Title is required.");
     }

@@ -17,6 +17,7 @@ pub struct AppState {
 impl AppState {
     /// The state as provided to server functions by the router.
     pub fn from_context() -> Result<Self, AppError> {
-        use_context::<Self>().ok_or_else(|| AppError::internal("AppState is missing from the context"))
+        use_context::<Self>()
+            .ok_or_else(|| AppError::internal("AppState is missing from the context"))
     }
 }

@@ -22,7 +22,10 @@ async fn livez() -> Json<Value> {
 /// The process can do useful work: its database answers.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     if database_ready(&state.db).await {
-        (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" })))
+        (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        )
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,

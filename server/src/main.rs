@@ -45,11 +45,21 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, env = "VIGIL_LISTEN", default_value = "127.0.0.1:3000", global = true)]
+    #[arg(
+        long,
+        env = "VIGIL_LISTEN",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
     listen: SocketAddr,
 
     /// Directory with the built site (the `pkg/` JS, wasm and CSS bundles).
-    #[arg(long, env = "VIGIL_SITE_ROOT", default_value = "target/site", global = true)]
+    #[arg(
+        long,
+        env = "VIGIL_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
     site_root: PathBuf,
 }
 
@@ -83,8 +93,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let db = connect(&cli.database_url).await?;
             let pending = Migrator::get_pending_migrations(&db).await?.len();
-            Migrator::up(&db, None).await.context("cannot apply database migrations")?;
-            println!("applied {pending} migration(s) to {}", redact(&cli.database_url));
+            Migrator::up(&db, None)
+                .await
+                .context("cannot apply database migrations")?;
+            println!(
+                "applied {pending} migration(s) to {}",
+                redact(&cli.database_url)
+            );
             Ok(())
         }
         Command::Serve => {
@@ -144,7 +159,9 @@ async fn shutdown_signal() {
 
 fn init_tracing(cli: &Cli) {
     let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

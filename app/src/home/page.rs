@@ -33,7 +33,9 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn SystemStatusList(status: SystemStatus) -> impl IntoView {
-    let schema = status.schema_version.unwrap_or_else(|| "none applied".to_owned());
+    let schema = status
+        .schema_version
+        .unwrap_or_else(|| "none applied".to_owned());
     let pending = match status.pending_migrations {
         0 => "Up to date".to_owned(),
         n => format!("{n} migration(s) pending"),

@@ -135,7 +135,9 @@ fn apply(theme: Theme) {
     }
     let value = theme.attribute().unwrap_or("system");
     let cookie = format!("{COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax");
-    let _ = doc.unchecked_into::<web_sys::HtmlDocument>().set_cookie(&cookie);
+    let _ = doc
+        .unchecked_into::<web_sys::HtmlDocument>()
+        .set_cookie(&cookie);
 }
 
 #[cfg(not(feature = "hydrate"))]
@@ -147,9 +149,15 @@ mod tests {
 
     #[test]
     fn the_cookie_header_selects_the_theme() {
-        assert_eq!(Theme::from_cookie_header("a=b; vigil_theme=dark"), Theme::Dark);
+        assert_eq!(
+            Theme::from_cookie_header("a=b; vigil_theme=dark"),
+            Theme::Dark
+        );
         assert_eq!(Theme::from_cookie_header("vigil_theme=light"), Theme::Light);
-        assert_eq!(Theme::from_cookie_header("vigil_theme=<script>"), Theme::System);
+        assert_eq!(
+            Theme::from_cookie_header("vigil_theme=<script>"),
+            Theme::System
+        );
         assert_eq!(Theme::from_cookie_header(""), Theme::System);
     }
 

@@ -35,7 +35,10 @@ async fn readyz_answers_503_once_the_database_is_gone(app: TestApp) {
 
 async fn every_response_carries_a_request_id(app: TestApp) {
     let res = app.get("/livez").await;
-    let id = res.headers().get("x-request-id").expect("request id header");
+    let id = res
+        .headers()
+        .get("x-request-id")
+        .expect("request id header");
     assert_eq!(id.to_str().unwrap().len(), 36, "a UUID: {id:?}");
 
     let res = app

@@ -9,15 +9,26 @@ backend_tests!(
 async fn the_home_page_renders_the_shell_and_hydration_scripts(app: TestApp) {
     let res = app.get("/").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     let html = res.text().await.unwrap();
     assert!(html.contains("<title>Vigil</title>"), "{html}");
     assert!(html.contains(r#"<html lang="en""#));
     assert!(html.contains("Skip to content"));
     assert!(html.contains(">Overview</h1>"));
-    assert!(html.contains("/pkg/vigil.js"), "hydration script is referenced");
+    assert!(
+        html.contains("/pkg/vigil.js"),
+        "hydration script is referenced"
+    );
     assert!(html.contains("/pkg/vigil.css"), "stylesheet is referenced");
-    assert!(!html.contains("data-theme="), "no explicit theme without a cookie");
+    assert!(
+        !html.contains("data-theme="),
+        "no explicit theme without a cookie"
+    );
 }
 
 async fn an_unknown_path_renders_the_not_found_page_with_404(app: TestApp) {
@@ -25,7 +36,10 @@ async fn an_unknown_path_renders_the_not_found_page_with_404(app: TestApp) {
     assert_eq!(res.status(), 404);
     let html = res.text().await.unwrap();
     assert!(html.contains("Page not found"));
-    assert!(html.contains("<title>Page not found · Vigil</title>"), "{html}");
+    assert!(
+        html.contains("<title>Page not found · Vigil</title>"),
+        "{html}"
+    );
 }
 
 async fn the_theme_cookie_is_rendered_on_the_first_paint(app: TestApp) {

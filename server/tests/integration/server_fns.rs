@@ -18,7 +18,12 @@ async fn system_status_reports_the_backend_and_an_up_to_date_schema(app: TestApp
     assert_eq!(body["database"], expected);
     assert_eq!(body["pending_migrations"], 0);
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
-    assert!(body["schema_version"].as_str().unwrap().starts_with("m2026"));
+    assert!(
+        body["schema_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("m2026")
+    );
 }
 
 async fn an_unknown_server_function_is_a_client_error(app: TestApp) {

@@ -94,7 +94,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("GET is answered")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET is answered")
     }
 
     /// Calls a server function the way the hydrated client does (URL-encoded body, JSON back).

@@ -1,0 +1,88 @@
+# Vigil's commands. `make run` and `make test` install whatever they need first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.8
+BINARYEN_VERSION := 132
+# The wasm-bindgen CLI must be exactly the library version the lock file pins.
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+SITE_ROOT := target/site
+WASM := $(SITE_ROOT)/pkg/vigil.wasm
+
+.PHONY: help run build dev test size tools test-tools check-fmt lint unit-and-integration e2e postgres
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-8s %s\n", $$1, $$2 }'
+
+run: build ## Build in release mode and serve on http://127.0.0.1:3000 (SQLite in ./data)
+	@echo "Serving Vigil on http://127.0.0.1:3000 (database: ./data/vigil.db). Stop with Ctrl-C."
+	VIGIL_SITE_ROOT=$(SITE_ROOT) ./target/release/vigil serve
+
+build: tools ## Release build of the server and the wasm front end (target/release/vigil, target/site)
+	cargo leptos build --release
+
+dev: tools ## Rebuild and reload on every change (cargo leptos watch)
+	cargo leptos watch
+
+size: build ## Print the release wasm bundle size, raw and brotli-compressed
+	@node -e 'const fs = require("fs"), zlib = require("zlib"); \
+	  for (const f of ["$(WASM)", "$(SITE_ROOT)/pkg/vigil.js", "$(SITE_ROOT)/pkg/vigil.css"]) { \
+	    const raw = fs.readFileSync(f); \
+	    const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }); \
+	    console.log(`$${f.padEnd(28)} raw $${(raw.length / 1024).toFixed(1).padStart(8)} KiB   brotli $${(br.length / 1024).toFixed(1).padStart(7)} KiB`); }'
+
+test: tools test-tools check-fmt lint unit-and-integration build e2e ## Every check: format, clippy, unit, integration (SQLite + PostgreSQL), browser
+	@echo "make test: all checks passed"
+
+check-fmt:
+	cargo fmt --all -- --check
+
+lint:
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+unit-and-integration: postgres
+	cargo test --workspace
+
+e2e:
+	cd end2end && node --test --test-concurrency=1 tests/
+
+# Starts the local PostgreSQL when it is installed but stopped; the tests decide whether
+# a missing server is a skip (locally) or a failure (CI=true).
+postgres:
+	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  if command -v pg_ctlcluster >/dev/null; then \
+	    echo "Starting PostgreSQL"; \
+	    pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -n1) main start || true; \
+	  fi; \
+	fi
+
+tools: ## Install the build tools that are missing (wasm target, cargo-leptos, wasm-bindgen, wasm-opt)
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then \
+	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 20 minutes on 2 cores, once)"; \
+	  cargo install --locked cargo-leptos --version $(CARGO_LEPTOS_VERSION) --features no_downloads; \
+	fi
+	@if ! wasm-bindgen --version 2>/dev/null | grep -q " $(WASM_BINDGEN_VERSION)"; then \
+	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); \
+	fi
+	@if ! wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)"; then \
+	  echo "Installing wasm-opt (binaryen $(BINARYEN_VERSION))"; \
+	  npm install -g binaryen@$(BINARYEN_VERSION); \
+	fi
+
+test-tools: ## Install what the tests need (Chromium, the end2end npm packages)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Chromium"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	fi
+	@if [ ! -d end2end/node_modules/playwright-core ] || [ ! -d end2end/node_modules/axe-core ]; then \
+	  cd end2end && npm ci --no-audit --no-fund; \
+	fi

@@ -1,0 +1,159 @@
+// The browser-test harness: starts the release `vigil` binary on a fresh SQLite file and a
+// free port, drives Debian's Chromium with playwright-core, runs every flow with JavaScript
+// on and off, and checks every visited page with axe-core.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const BINARY = process.env.VIGIL_BINARY ?? join(root, 'target', 'release', 'vigil');
+const SITE_ROOT = process.env.VIGIL_SITE_ROOT ?? join(root, 'target', 'site');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Starts Vigil on a fresh database; resolves once /readyz answers 200. */
+export async function startServer() {
+  assert.ok(existsSync(BINARY), `no release binary at ${BINARY}: run \`make build\` first`);
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}`;
+  const logs = [];
+  const child = spawn(
+    BINARY,
+    ['serve', '--listen', `127.0.0.1:${port}`, '--site-root', SITE_ROOT, '--database-url', `sqlite://${dir}/vigil.db`],
+    { cwd: root, env: { ...process.env, VIGIL_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout.on('data', (d) => logs.push(String(d)));
+  child.stderr.on('data', (d) => logs.push(String(d)));
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`vigil exited with ${child.exitCode}:\n${logs.join('')}`);
+    }
+    try {
+      const res = await fetch(`${baseURL}/readyz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`vigil did not become ready:\n${logs.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    baseURL,
+    logs,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Fails on serious or critical accessibility violations of the page as it is now. */
+export async function checkAccessibility(page) {
+  const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!loaded) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility violations on ${page.url()}:\n${violations.join('\n')}`);
+}
+
+/**
+ * Declares one suite whose flows each run twice: hydrated (JavaScript on, waiting for the
+ * client to take over) and server-rendered only (JavaScript off).
+ */
+export function suite(register) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const flow = (name, body) => {
+    for (const js of [true, false]) {
+      test(`${name} (JavaScript ${js ? 'on' : 'off'})`, async () => {
+        const context = await browser.newContext({ javaScriptEnabled: js, baseURL: server.baseURL });
+        const page = await context.newPage();
+        const errors = [];
+        page.on('pageerror', (err) => errors.push(err));
+        const t = makeDriver(page, js, server);
+        try {
+          await body(t);
+          assert.deepEqual(errors.map(String), [], 'no uncaught errors in the page');
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  };
+  register({ flow, server: () => server, browser: () => browser });
+}
+
+function makeDriver(page, js, server) {
+  return {
+    page,
+    js,
+    baseURL: server.baseURL,
+    /** Opens `path`, waits for hydration when JavaScript is on, checks accessibility. */
+    async visit(path, { status = 200 } = {}) {
+      const res = await page.goto(path);
+      assert.equal(res.status(), status, `status of ${path}`);
+      await this.settle();
+      return res;
+    },
+    /** Waits until the page is ready to use and checks its accessibility. */
+    async settle() {
+      await page.waitForLoadState('load');
+      if (js) await page.waitForSelector('html[data-hydrated]', { timeout: 15_000 });
+      await checkAccessibility(page);
+    },
+  };
+}
