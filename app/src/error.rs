@@ -127,10 +127,10 @@ impl From<sea_orm::DbErr> for AppError {
 /// a 4xx is a 4xx on the wire too (server functions answer 500 for every error otherwise).
 #[cfg(feature = "ssr")]
 pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(err.status());
-        }
+    if let Err(err) = &result
+        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.set_status(err.status());
     }
     result
 }
