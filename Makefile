@@ -30,11 +30,7 @@ dev: tools ## Rebuild and reload on every change (cargo leptos watch)
 	cargo leptos watch
 
 size: build ## Print the release wasm bundle size, raw and brotli-compressed
-	@node -e 'const fs = require("fs"), zlib = require("zlib"); \
-	  for (const f of ["$(WASM)", "$(SITE_ROOT)/pkg/vigil.js", "$(SITE_ROOT)/pkg/vigil.css"]) { \
-	    const raw = fs.readFileSync(f); \
-	    const br = zlib.brotliCompressSync(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }); \
-	    console.log(`$${f.padEnd(28)} raw $${(raw.length / 1024).toFixed(1).padStart(8)} KiB   brotli $${(br.length / 1024).toFixed(1).padStart(7)} KiB`); }'
+	@node bench/bundle-size.mjs $(WASM) $(SITE_ROOT)/pkg/vigil.js $(SITE_ROOT)/pkg/vigil.css
 
 test: tools test-tools check-fmt lint unit-and-integration build e2e ## Every check: format, clippy, unit, integration (SQLite + PostgreSQL), browser
 	@echo "make test: all checks passed"

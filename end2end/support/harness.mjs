@@ -88,8 +88,34 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-/** Fails on serious or critical accessibility violations of the page as it is now. */
-export async function checkAccessibility(page) {
+/**
+ * Fails on serious or critical accessibility violations of the page as it is now.
+ *
+ * axe-core needs timers, which do not run in a page with JavaScript off; such a page's
+ * HTML is checked in a JavaScript-enabled twin (same URL, same CSS, scripts blocked so
+ * it stays exactly as the server rendered it).
+ */
+export async function checkAccessibility(page, { js, browser }) {
+  if (js) return runAxe(page);
+  const html = await page.content();
+  const target = page.url();
+  const context = await browser.newContext({ javaScriptEnabled: true });
+  try {
+    const twin = await context.newPage();
+    await twin.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url === target) return route.fulfill({ status: 200, contentType: 'text/html', body: html });
+      if (/\.(js|wasm)$/.test(new URL(url).pathname)) return route.abort();
+      return route.continue();
+    });
+    await twin.goto(target);
+    await runAxe(twin);
+  } finally {
+    await context.close();
+  }
+}
+
+async function runAxe(page) {
   const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
   if (!loaded) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
@@ -124,7 +150,7 @@ export function suite(register) {
         const page = await context.newPage();
         const errors = [];
         page.on('pageerror', (err) => errors.push(err));
-        const t = makeDriver(page, js, server);
+        const t = makeDriver(page, js, server, browser);
         try {
           await body(t);
           assert.deepEqual(errors.map(String), [], 'no uncaught errors in the page');
@@ -137,7 +163,7 @@ export function suite(register) {
   register({ flow, server: () => server, browser: () => browser });
 }
 
-function makeDriver(page, js, server) {
+function makeDriver(page, js, server, browser) {
   return {
     page,
     js,
@@ -153,7 +179,7 @@ function makeDriver(page, js, server) {
     async settle() {
       await page.waitForLoadState('load');
       if (js) await page.waitForSelector('html[data-hydrated]', { timeout: 15_000 });
-      await checkAccessibility(page);
+      await checkAccessibility(page, { js, browser });
     },
   };
 }
