@@ -5,14 +5,21 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{Route, Router, Routes},
+    path,
 };
 
+use crate::accounts::pages::{AccountPage, AdminUsersPage, LoginPage, LogoutPage, SetupPage};
+use crate::accounts::{CurrentUser, server_fns::get_current_user};
+use crate::audit::page::AuditLogPage;
+use crate::error::AppError;
 use crate::home::HomePage;
 use crate::layout::{Header, NotFoundPage, theme::Theme};
 
 /// The document around every server-rendered page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = Theme::from_request();
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.attribute()>
@@ -32,6 +39,32 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Scripts run only from our origin or with this response's nonce (Leptos' hydration
+/// scripts carry it); WebAssembly may compile; nothing may frame the page.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(nonce), Some(response)) =
+        (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The signed-in user, loaded once per page load.
+pub type CurrentUserResource = Resource<Result<Option<CurrentUser>, AppError>>;
+
+pub fn use_current_user() -> CurrentUserResource {
+    expect_context::<CurrentUserResource>()
+}
+
 /// The application: layout around the routed page.
 ///
 /// Routes render with `SsrMode::Async`: the server waits for a page's data and sends it
@@ -40,6 +73,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::layout::hydration::mark_hydrated();
+    let user: CurrentUserResource = Resource::new(|| (), |_| get_current_user());
+    provide_context(user);
 
     view! {
         <Stylesheet id="vigil" href="/pkg/vigil.css" />
@@ -52,6 +87,12 @@ pub fn App() -> impl IntoView {
             <main id="main" class="main" tabindex="-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

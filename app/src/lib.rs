@@ -3,7 +3,10 @@
 //! Everything server-only (database, sessions, services) sits behind the `ssr` feature so
 //! the wasm bundle built with `hydrate` never compiles it.
 
+pub mod accounts;
 pub mod app;
+pub mod audit;
+pub mod components;
 pub mod error;
 pub mod home;
 pub mod layout;

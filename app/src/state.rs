@@ -12,6 +12,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The connection pool to the SQLite or PostgreSQL database.
     pub db: DatabaseConnection,
+    /// How long a sign-in lasts at most, however active the session (the absolute lifetime).
+    pub session_max_age: chrono::Duration,
 }
 
 impl AppState {

@@ -8,6 +8,9 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_settings;
+mod m20261122_000002_create_users;
+mod m20261122_000003_create_sessions;
+mod m20261122_000004_create_audit_log;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -15,6 +18,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_create_settings::Migration)]
+        vec![
+            Box::new(m20261122_000001_create_settings::Migration),
+            Box::new(m20261122_000002_create_users::Migration),
+            Box::new(m20261122_000003_create_sessions::Migration),
+            Box::new(m20261122_000004_create_audit_log::Migration),
+        ]
     }
 }

@@ -1,22 +1,27 @@
 //! The Vigil server as a library: builds the axum [`Router`] from a [`Config`], so the
 //! binary and the integration tests serve exactly the same application.
 
+mod auth;
 mod health;
+pub mod security;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use app::accounts::service::sessions::DbSessionStore;
 use app::state::AppState;
 use app::{App, shell};
-use axum::Router;
 use axum::http::HeaderName;
+use axum::{Extension, Router, middleware};
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub use app::db::{DEFAULT_DATABASE_URL, connect, redact};
 
@@ -29,6 +34,33 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Directory holding the built site (`pkg/` with the JS, wasm and CSS bundles).
     pub site_root: PathBuf,
+    /// The address people use to reach Vigil; `https://` makes session cookies `Secure`.
+    pub public_url: String,
+    /// A session ends after this long without a request.
+    pub session_idle_timeout: std::time::Duration,
+    /// A sign-in lasts at most this long, however active.
+    pub session_max_age: std::time::Duration,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    /// Defaults for everything but the database and address (tests, embedding).
+    pub fn new(database_url: impl Into<String>, listen: SocketAddr) -> Self {
+        Self {
+            database_url: database_url.into(),
+            listen,
+            site_root: PathBuf::from("target/site"),
+            public_url: format!("http://{listen}"),
+            session_idle_timeout: std::time::Duration::from_secs(12 * 3600),
+            session_max_age: std::time::Duration::from_secs(7 * 24 * 3600),
+            trust_forwarded_for: false,
+        }
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 /// Opens the database and brings its schema up to date.
@@ -55,10 +87,36 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// The state for `config` on an open database.
+pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
+    AppState {
+        leptos_options: leptos_options(config),
+        db,
+        session_max_age: chrono::Duration::from_std(config.session_max_age)
+            .unwrap_or(chrono::Duration::days(7)),
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure over https, ending when idle.
+fn session_layer(config: &Config, db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
+    let idle =
+        time::Duration::try_from(config.session_idle_timeout).unwrap_or(time::Duration::hours(12));
+    SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "vigil_session";
+
 /// The whole application: pages, server functions, health endpoints and static files.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(App);
     let request_id = HeaderName::from_static("x-request-id");
+    let sessions = session_layer(config, state.db.clone());
 
     Router::new()
         .merge(health::routes())
@@ -75,6 +133,11 @@ pub fn router(state: AppState) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::load_user))
+        .layer(Extension(auth::TrustForwardedFor(config.trust_forwarded_for)))
+        .layer(sessions)
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(middleware::from_fn(security::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req
                 .headers()
@@ -89,10 +152,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Connects, migrates and builds the router for `config`.
-pub async fn build(config: &Config) -> anyhow::Result<Router> {
+pub async fn build(config: &Config) -> anyhow::Result<(Router, AppState)> {
     let db = open_database(&config.database_url).await?;
-    Ok(router(AppState {
-        leptos_options: leptos_options(config),
-        db,
-    }))
+    let state = app_state(config, db);
+    Ok((router(state.clone(), config), state))
 }

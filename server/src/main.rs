@@ -4,12 +4,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::time::Duration;
+
 use anyhow::Context;
+use app::accounts::service::{sessions, setup};
 use clap::{Parser, Subcommand, ValueEnum};
 use migrations::{Migrator, MigratorTrait};
 use tokio::signal;
 use tracing_subscriber::EnvFilter;
 use vigil_server::{Config, DEFAULT_DATABASE_URL, build, connect, redact};
+
+mod users;
 
 /// Vigil: incident and postmortem management for SRE teams.
 #[derive(Debug, Parser)]
@@ -40,6 +45,33 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from VIGIL_ADMIN_PASSWORD or standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Make the user an admin (same as --role admin).
+        #[arg(long)]
+        admin: bool,
+        /// admin, responder or viewer.
+        #[arg(long, default_value = "responder")]
+        role: String,
+    },
+    /// Set a user's password (read from VIGIL_ADMIN_PASSWORD or standard input).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
+    /// List every user.
+    List,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,6 +93,32 @@ struct ServeArgs {
         global = true
     )]
     site_root: PathBuf,
+
+    /// The URL people open Vigil at (links in logs; https:// makes cookies Secure).
+    #[arg(long, env = "VIGIL_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(
+        long,
+        env = "VIGIL_SESSION_IDLE_MINUTES",
+        default_value_t = 720,
+        global = true
+    )]
+    session_idle_minutes: u64,
+
+    /// Hours after which a sign-in ends, however active (absolute lifetime).
+    #[arg(
+        long,
+        env = "VIGIL_SESSION_MAX_HOURS",
+        default_value_t = 168,
+        global = true
+    )]
+    session_max_hours: u64,
+
+    /// Take the client address from X-Forwarded-For (set only behind a reverse proxy).
+    #[arg(long, env = "VIGIL_TRUST_FORWARDED_FOR", global = true)]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,12 +160,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User(command) => users::run(&cli.database_url, command).await,
         Command::Serve => {
-            let config = Config {
-                database_url: cli.database_url,
-                listen: cli.serve.listen,
-                site_root: cli.serve.site_root,
-            };
+            let mut config = Config::new(cli.database_url, cli.serve.listen);
+            config.site_root = cli.serve.site_root;
+            if let Some(url) = cli.serve.public_url {
+                config.public_url = url.trim_end_matches('/').to_owned();
+            }
+            config.session_idle_timeout =
+                Duration::from_secs(cli.serve.session_idle_minutes.max(1) * 60);
+            config.session_max_age = Duration::from_secs(cli.serve.session_max_hours.max(1) * 3600);
+            config.trust_forwarded_for = cli.serve.trust_forwarded_for;
             serve(config).await
         }
     }
@@ -120,18 +183,42 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "no built site found: pages will render but scripts and styles are missing (run `make build`)"
         );
     }
-    let app = build(&config).await?;
+    let (app, state) = build(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(database = %redact(&config.database_url), "Vigil is listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")?;
+    if let Some(token) = setup::issue_token_if_needed(&state.db).await? {
+        tracing::warn!(
+            "No users yet. Create the first admin at {}/setup?token={token} (valid until used), or run `vigil user create --admin --email .. --name ..`",
+            config.public_url
+        );
+    }
+    tokio::spawn(delete_expired_sessions(state.db.clone()));
+
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")?;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// Deletes expired sessions every ten minutes, for as long as the server runs.
+async fn delete_expired_sessions(db: sea_orm::DatabaseConnection) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match sessions::delete_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "deleted expired sessions"),
+            Err(err) => tracing::warn!(error = %err, "could not delete expired sessions"),
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM, letting in-flight requests finish.

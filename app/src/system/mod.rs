@@ -2,6 +2,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod settings;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,9 @@ pub struct SystemStatus {
 
 #[server(prefix = "/rpc", endpoint = "system_status")]
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    let state = crate::state::AppState::from_context()?;
-    crate::error::with_status(service::system_status(&state.db).await)
+    use crate::accounts::{Role, service::auth};
+    use crate::error::with_status;
+
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    with_status(service::system_status(&state.db).await)
 }

@@ -4,6 +4,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod cli;
 mod health;
 mod pages;

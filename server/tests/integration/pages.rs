@@ -1,3 +1,5 @@
+use app::accounts::Role;
+
 use crate::support::TestApp;
 
 backend_tests!(
@@ -7,7 +9,8 @@ backend_tests!(
 );
 
 async fn the_home_page_renders_the_shell_and_hydration_scripts(app: TestApp) {
-    let res = app.get("/").await;
+    let (client, user) = app.signed_in(Role::Viewer).await;
+    let res = app.get_with(&client, "/").await;
     assert_eq!(res.status(), 200);
     assert!(
         res.headers()["content-type"]
@@ -29,10 +32,15 @@ async fn the_home_page_renders_the_shell_and_hydration_scripts(app: TestApp) {
         !html.contains("data-theme="),
         "no explicit theme without a cookie"
     );
+    assert!(
+        html.contains(&user.name),
+        "the header names the signed-in user"
+    );
 }
 
 async fn an_unknown_path_renders_the_not_found_page_with_404(app: TestApp) {
-    let res = app.get("/no/such/page").await;
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    let res = app.get_with(&client, "/no/such/page").await;
     assert_eq!(res.status(), 404);
     let html = res.text().await.unwrap();
     assert!(html.contains("Page not found"));
@@ -45,7 +53,7 @@ async fn an_unknown_path_renders_the_not_found_page_with_404(app: TestApp) {
 async fn the_theme_cookie_is_rendered_on_the_first_paint(app: TestApp) {
     let res = app
         .client
-        .get(app.url("/"))
+        .get(app.url("/login"))
         .header("cookie", "vigil_theme=dark")
         .send()
         .await

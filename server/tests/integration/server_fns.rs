@@ -1,5 +1,7 @@
 use serde_json::Value;
 
+use app::accounts::Role;
+
 use crate::support::{Backend, TestApp};
 
 backend_tests!(
@@ -8,7 +10,13 @@ backend_tests!(
 );
 
 async fn system_status_reports_the_backend_and_an_up_to_date_schema(app: TestApp) {
-    let res = app.call("/rpc/system_status", &[]).await;
+    assert_eq!(
+        app.call("/rpc/system_status", &[]).await.status(),
+        401,
+        "anonymous callers are refused"
+    );
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    let res = app.call_with(&client, "/rpc/system_status", &[]).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     let expected = match app.backend {

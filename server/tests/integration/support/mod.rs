@@ -6,9 +6,11 @@ mod database;
 use std::future::Future;
 use std::net::SocketAddr;
 
-use app::state::AppState;
+use app::accounts::Role;
+use app::accounts::service::users::{self, NewUser};
+use app::audit::service::Actor;
 use sea_orm::DatabaseConnection;
-use vigil_server::{Config, leptos_options, open_database, router};
+use vigil_server::{Config, app_state, open_database, router};
 
 pub use database::{Backend, TestDatabase};
 
@@ -62,24 +64,18 @@ impl TestApp {
             .expect("migrations apply to a fresh database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = Config {
-            database_url: database.url.clone(),
-            listen: addr,
-            site_root: std::env::temp_dir(),
-        };
-        let state = AppState {
-            leptos_options: leptos_options(&config),
-            db: db.clone(),
-        };
-        let app = router(state);
+        let mut config = Config::new(database.url.clone(), addr);
+        config.site_root = std::env::temp_dir();
+        let app = router(app_state(&config, db.clone()), &config);
         tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("test server runs");
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("test server runs");
         });
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let client = new_client();
         Some(Self {
             addr,
             client,
@@ -87,6 +83,76 @@ impl TestApp {
             backend,
             _database: database,
         })
+    }
+
+    /// Creates a user with `role` directly through the service layer.
+    pub async fn create_user(&self, role: Role) -> TestUser {
+        let n = uuid::Uuid::new_v4().simple().to_string();
+        let user = TestUser {
+            email: format!("{}-{}@example.com", role.as_str(), &n[..8]),
+            password: format!("pw-{n}"),
+            name: format!("{} {}", role.label(), &n[..4]),
+        };
+        let new =
+            NewUser::parse(&user.email, &user.name, &user.password, role).expect("valid user");
+        users::create(&self.db, new, &Actor::default())
+            .await
+            .expect("user is created");
+        user
+    }
+
+    /// A fresh client (its own cookie jar) signed in as a new user with `role`.
+    pub async fn signed_in(&self, role: Role) -> (reqwest::Client, TestUser) {
+        let user = self.create_user(role).await;
+        let client = new_client();
+        let res = self
+            .sign_in_with(&client, &user.email, &user.password)
+            .await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        (client, user)
+    }
+
+    pub async fn sign_in_with(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        client
+            .post(self.url("/rpc/sign_in"))
+            .header("accept", "application/json")
+            .form(&[("email", email), ("password", password), ("next", "")])
+            .send()
+            .await
+            .expect("sign_in is answered")
+    }
+
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET is answered")
+    }
+
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("server function is answered")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -111,6 +177,23 @@ impl TestApp {
             .await
             .expect("server function is answered")
     }
+}
+
+/// Credentials of a user made by [`TestApp::create_user`].
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+}
+
+/// A client that keeps cookies and does not follow redirects.
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn init_tracing() {

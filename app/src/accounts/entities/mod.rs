@@ -1,0 +1,4 @@
+//! Database rows of the accounts domain; they never leave the server.
+
+pub mod session;
+pub mod user;

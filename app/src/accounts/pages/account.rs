@@ -1,0 +1,74 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::server_fns::{ChangePassword, UpdateProfile};
+use crate::app::use_current_user;
+use crate::components::{Field, FormAlert, action_error};
+
+/// "My account": display name and password.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let user = use_current_user();
+    let profile = ServerAction::<UpdateProfile>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let query = use_query_map();
+    let saved = move || query.read().get("saved");
+
+    let profile_error = Signal::derive(move || action_error(profile.value().get()));
+    let password_error = Signal::derive(move || action_error(password.value().get()));
+    let profile_field = move |n: &'static str| {
+        Signal::derive(move || profile_error.get().and_then(|e| e.field_message(n)))
+    };
+    let password_field = move |n: &'static str| {
+        Signal::derive(move || password_error.get().and_then(|e| e.field_message(n)))
+    };
+    let profile_saved = move || {
+        saved().as_deref() == Some("profile") || matches!(profile.value().get(), Some(Ok(_)))
+    };
+    let password_saved = move || {
+        saved().as_deref() == Some("password") || matches!(password.value().get(), Some(Ok(_)))
+    };
+
+    view! {
+        <Title text="My account" />
+        <section class="page page--narrow">
+            <header class="page-header">
+                <h1>"My account"</h1>
+            </header>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    user.await.ok().flatten().map(|user| view! {
+                        <section class="card stack" aria-labelledby="profile-title">
+                            <h2 id="profile-title">"Profile"</h2>
+                            <dl class="facts">
+                                <div class="facts__item"><dt>"Email"</dt><dd>{user.email.clone()}</dd></div>
+                                <div class="facts__item"><dt>"Role"</dt><dd>{user.role.label()}</dd></div>
+                            </dl>
+                            <ActionForm action=profile attr:class="form" attr:novalidate=true>
+                                {move || profile_saved().then(|| view! { <div class="alert alert--success" role="status">"Profile saved."</div> })}
+                                <FormAlert error=profile_error fields=&["display_name"] />
+                                <Field label="Name" name="display_name" autocomplete="name" value=user.display_name.clone() required=true error=profile_field("display_name") />
+                                <button class="button button--primary" type="submit">"Save profile"</button>
+                            </ActionForm>
+                        </section>
+                        <section class="card stack" aria-labelledby="password-title">
+                            <h2 id="password-title">"Password"</h2>
+                            {user.password_change_required.then(|| view! {
+                                <div class="alert alert--warning" role="status">"You signed in with a temporary password. Choose your own now."</div>
+                            })}
+                            <ActionForm action=password attr:class="form" attr:novalidate=true>
+                                {move || password_saved().then(|| view! { <div class="alert alert--success" role="status">"Password changed."</div> })}
+                                <FormAlert error=password_error fields=&["current_password", "new_password", "new_password_confirmation"] />
+                                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error=password_field("current_password") />
+                                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters." required=true error=password_field("new_password") />
+                                <Field label="Repeat the new password" name="new_password_confirmation" kind="password" autocomplete="new-password" required=true error=password_field("new_password_confirmation") />
+                                <button class="button button--primary" type="submit">"Change password"</button>
+                            </ActionForm>
+                        </section>
+                    })
+                })}
+            </Suspense>
+        </section>
+    }
+}

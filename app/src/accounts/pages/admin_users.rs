@@ -1,0 +1,168 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::accounts::server_fns::{
+    ChangeUserRole, Invitation, InviteUser, SetUserActive, SignOutUserEverywhere, list_users,
+    take_invitation,
+};
+use crate::accounts::{Role, UserSummary};
+use crate::app::use_current_user;
+use crate::components::{Field, FormAlert, action_error};
+use crate::layout::ErrorTemplate;
+
+/// Admins list, invite, re-role, deactivate and sign out users.
+#[component]
+pub fn AdminUsersPage() -> impl IntoView {
+    let invite = ServerAction::<InviteUser>::new();
+    let change_role = ServerAction::<ChangeUserRole>::new();
+    let set_active = ServerAction::<SetUserActive>::new();
+    let sign_out = ServerAction::<SignOutUserEverywhere>::new();
+    let users = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                change_role.version().get(),
+                set_active.version().get(),
+                sign_out.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+    let flashed = Resource::new(|| (), |_| take_invitation());
+    let me = use_current_user();
+
+    let invite_error = Signal::derive(move || action_error(invite.value().get()));
+    let invite_field = move |n: &'static str| {
+        Signal::derive(move || invite_error.get().and_then(|e| e.field_message(n)))
+    };
+    let row_error = Signal::derive(move || {
+        action_error(change_role.value().get())
+            .or_else(|| action_error(set_active.value().get()))
+            .or_else(|| action_error(sign_out.value().get()))
+    });
+
+    view! {
+        <Title text="Users" />
+        <section class="page">
+            <header class="page-header">
+                <h1>"Users"</h1>
+                <p class="page-header__lede">"Who can sign in, and what they may do."</p>
+            </header>
+            <Suspense fallback=|| view! { <p class="muted">"Loading users…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        let me = me.await.ok().flatten().map(|u| u.id);
+                        let flashed = flashed.await?;
+                        let list = users.await?;
+                        Ok::<_, crate::error::AppError>(view! {
+                            {move || {
+                                invite.value().get().and_then(Result::ok).or_else(|| flashed.clone())
+                                    .map(|inv| view! { <InvitationNotice invitation=inv /> })
+                            }}
+                            <FormAlert error=row_error fields=&[] />
+                            <div class="table-wrap">
+                                <table class="table">
+                                    <caption class="visually-hidden">"Users"</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Email"</th>
+                                            <th scope="col">"Role"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list.into_iter().map(|u| {
+                                            let is_me = me == Some(u.id);
+                                            view! { <UserRow user=u is_me change_role set_active sign_out /> }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+            <section class="card stack" aria-labelledby="invite-title">
+                <h2 id="invite-title">"Invite someone"</h2>
+                <p class="muted">"They get a temporary password, shown here once, and are asked to choose their own."</p>
+                <ActionForm action=invite attr:class="form form--inline" attr:novalidate=true>
+                    <FormAlert error=invite_error fields=&["email", "display_name", "role"] />
+                    <Field label="Email" name="email" kind="email" required=true error=invite_field("email") />
+                    <Field label="Name" name="display_name" required=true error=invite_field("display_name") />
+                    <div class="field">
+                        <label class="field__label" for="invite-role">"Role"</label>
+                        <select class="field__input" id="invite-role" name="role">
+                            {Role::ALL.into_iter().map(|r| view! {
+                                <option value=r.as_str() selected=r == Role::Responder>{r.label()}</option>
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <button class="button button--primary" type="submit">"Invite"</button>
+                </ActionForm>
+            </section>
+        </section>
+    }
+}
+
+#[component]
+fn InvitationNotice(invitation: Invitation) -> impl IntoView {
+    view! {
+        <div class="alert alert--success" role="status" data-testid="invitation">
+            "Invited " <strong>{invitation.email}</strong> ". Temporary password: "
+            <code data-testid="temporary-password">{invitation.temporary_password}</code>
+            " (shown once; share it privately)."
+        </div>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: UserSummary,
+    is_me: bool,
+    change_role: ServerAction<ChangeUserRole>,
+    set_active: ServerAction<SetUserActive>,
+    sign_out: ServerAction<SignOutUserEverywhere>,
+) -> impl IntoView {
+    let id = user.id.0;
+    let select_id = format!("role-{}", user.id);
+    view! {
+        <tr class:table__row--muted=!user.active>
+            <td>{user.display_name.clone()} {is_me.then(|| view! { <span class="badge">"you"</span> })}</td>
+            <td>{user.email.clone()}</td>
+            <td>
+                <ActionForm action=change_role attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=id.to_string() />
+                    <label class="visually-hidden" for=select_id.clone()>{format!("Role of {}", user.display_name)}</label>
+                    <select id=select_id name="role" class="field__input field__input--compact">
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=r == user.role>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button class="button button--small" type="submit">"Save"</button>
+                </ActionForm>
+            </td>
+            <td>
+                {if user.active {
+                    view! { <span class="status status--ok">"Active"</span> }.into_any()
+                } else {
+                    view! { <span class="status status--off">"Deactivated"</span> }.into_any()
+                }}
+            </td>
+            <td class="table__actions">
+                <ActionForm action=set_active attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=id.to_string() />
+                    <input type="hidden" name="active" value=(!user.active).to_string() />
+                    <button class="button button--small" type="submit" disabled=is_me>
+                        {if user.active { "Deactivate" } else { "Reactivate" }}
+                    </button>
+                </ActionForm>
+                <ActionForm action=sign_out attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=id.to_string() />
+                    <button class="button button--small" type="submit">"Sign out everywhere"</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,248 @@
+//! Thin server functions: who is asking, then a call into `service`.
+
+use leptos::prelude::*;
+
+use super::{CurrentUser, UserSummary};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use {
+    super::service::{auth, sessions, setup, users},
+    super::{Role, UserId},
+    crate::error::with_status,
+    crate::state::AppState,
+    tower_sessions::Session,
+};
+
+#[cfg(feature = "ssr")]
+async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(AppError::internal)
+}
+
+/// True for a plain HTML form post (JavaScript off), which expects a redirect back.
+#[cfg(feature = "ssr")]
+pub fn is_form_post() -> bool {
+    use_context::<http::request::Parts>()
+        .and_then(|p| {
+            p.headers
+                .get(http::header::ACCEPT)?
+                .to_str()
+                .ok()
+                .map(|a| a.contains("text/html"))
+        })
+        .unwrap_or(false)
+}
+
+/// Sends a plain (JavaScript-off) form post on to `path`; the hydrated client navigates
+/// by itself.
+#[cfg(feature = "ssr")]
+pub fn redirect_form_post(path: &str) {
+    if is_form_post()
+        && let (Some(response), Ok(location)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(path),
+        )
+    {
+        response.insert_header(http::header::LOCATION, location);
+        response.set_status(http::StatusCode::SEE_OTHER);
+    }
+}
+
+/// The signed-in user, or `None`: used by the header and by pages to hide what a role
+/// cannot do.
+#[server(prefix = "/rpc", endpoint = "current_user")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    Ok(auth::current_user())
+}
+
+/// Returns where to go next (a same-origin path).
+#[server(prefix = "/rpc", endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
+    let state = AppState::from_context()?;
+    let session = session().await?;
+    let result = sessions::sign_in(&state.db, &session, &email, &password, auth::client_ip()).await;
+    let next = super::validate::return_path(next.as_deref());
+    with_status(result.map(|_| {
+        redirect_form_post(&next);
+        next
+    }))
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let state = AppState::from_context()?;
+    let session = session().await?;
+    let actor = auth::current_user()
+        .map(|u| auth::actor(&u))
+        .unwrap_or_default();
+    with_status(sessions::sign_out(&state.db, &session, &actor).await)?;
+    redirect_form_post("/login");
+    Ok(())
+}
+
+/// First run: creates the first admin with the setup token from the server log.
+#[server(prefix = "/rpc", endpoint = "complete_setup")]
+pub async fn complete_setup(
+    token: String,
+    email: String,
+    display_name: String,
+    password: String,
+    password_confirmation: String,
+) -> Result<(), AppError> {
+    use sea_orm::TransactionTrait;
+
+    let state = AppState::from_context()?;
+    let result = async {
+        let mut new = users::NewUser::parse(&email, &display_name, &password, Role::Admin)?;
+        if password != password_confirmation {
+            return Err(AppError::invalid(
+                "password_confirmation",
+                "The two passwords do not match.",
+            ));
+        }
+        new.password_change_required = false;
+        let txn = state.db.begin().await?;
+        setup::claim_token(&txn, &token).await?;
+        let actor = crate::audit::service::Actor {
+            ip: auth::client_ip(),
+            ..Default::default()
+        };
+        let user = users::create(&txn, new, &actor).await?;
+        txn.commit().await?;
+        sessions::start(&session().await?, &user).await
+    }
+    .await;
+    with_status(result)?;
+    redirect_form_post("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "update_profile")]
+pub async fn update_profile(display_name: String) -> Result<CurrentUser, AppError> {
+    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let result =
+        users::update_display_name(&state.db, user.id, &display_name, &auth::actor(&user)).await;
+    with_status(result).inspect(|_| redirect_form_post("/account?saved=profile"))
+}
+
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    new_password_confirmation: String,
+) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let result = users::change_own_password(
+        &state.db,
+        user.id,
+        &current_password,
+        &new_password,
+        &new_password_confirmation,
+        &auth::actor(&user),
+    )
+    .await;
+    with_status(result).inspect(|_| redirect_form_post("/account?saved=password"))
+}
+
+#[server(prefix = "/rpc", endpoint = "list_users")]
+pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
+    let (state, _) = with_status(auth::require(Role::Admin))?;
+    with_status(users::list(&state.db).await)
+}
+
+/// What an admin sees once after inviting someone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Invitation {
+    pub email: String,
+    pub temporary_password: String,
+}
+
+#[server(prefix = "/rpc", endpoint = "invite_user")]
+pub async fn invite_user(
+    email: String,
+    display_name: String,
+    role: String,
+) -> Result<Invitation, AppError> {
+    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let result = async {
+        let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
+        let (user, temporary_password) =
+            users::invite(&state.db, &email, &display_name, role, &auth::actor(&admin)).await?;
+        let invitation = Invitation {
+            email: user.email,
+            temporary_password,
+        };
+        if is_form_post() {
+            // Without JavaScript the result is shown on the page we redirect to, once.
+            session()
+                .await?
+                .insert(INVITATION_FLASH_KEY, &invitation)
+                .await
+                .map_err(AppError::internal)?;
+            redirect_form_post("/admin/users");
+        }
+        Ok(invitation)
+    }
+    .await;
+    with_status(result)
+}
+
+#[cfg(feature = "ssr")]
+const INVITATION_FLASH_KEY: &str = "flash.invitation";
+
+/// The invitation made by the last plain form post, shown once.
+#[server(prefix = "/rpc", endpoint = "take_invitation")]
+pub async fn take_invitation() -> Result<Option<Invitation>, AppError> {
+    with_status(auth::require(Role::Admin))?;
+    session()
+        .await?
+        .remove::<Invitation>(INVITATION_FLASH_KEY)
+        .await
+        .map_err(AppError::internal)
+}
+
+#[server(prefix = "/rpc", endpoint = "change_user_role")]
+pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError> {
+    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let result = async {
+        let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
+        users::change_role(&state.db, UserId(user_id), role, &auth::actor(&admin)).await
+    }
+    .await;
+    with_status(result).inspect(|_| redirect_form_post("/admin/users"))
+}
+
+#[server(prefix = "/rpc", endpoint = "set_user_active")]
+pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
+    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let result = users::set_active(&state.db, UserId(user_id), active, &auth::actor(&admin)).await;
+    with_status(result).inspect(|_| redirect_form_post("/admin/users"))
+}
+
+#[server(prefix = "/rpc", endpoint = "sign_out_user_everywhere")]
+pub async fn sign_out_user_everywhere(user_id: i64) -> Result<u64, AppError> {
+    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let result = async {
+        let target = users::find(&state.db, UserId(user_id))
+            .await?
+            .ok_or_else(|| AppError::NotFound("That user does not exist.".into()))?;
+        let ended = sessions::delete_for_user(&state.db, UserId(user_id)).await?;
+        crate::audit::service::record(
+            &state.db,
+            &auth::actor(&admin),
+            "user.signed_out_everywhere",
+            Some(&target.email),
+            serde_json::json!({ "sessions_ended": ended }),
+        )
+        .await?;
+        Ok(ended)
+    }
+    .await;
+    with_status(result).inspect(|_| redirect_form_post("/admin/users"))
+}

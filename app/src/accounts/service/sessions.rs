@@ -1,0 +1,254 @@
+//! Sessions: a tower-sessions store over sea-orm (so sessions survive restarts and are
+//! shared by replicas on one PostgreSQL), and signing in and out.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+use tower_sessions::Session;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+use super::{setup::sha256_hex, throttle, users};
+use crate::accounts::entities::session::{self, Entity as SessionRow};
+use crate::accounts::{CurrentUser, UserId, validate};
+use crate::audit::service::{self as audit, Actor};
+use crate::error::AppError;
+
+/// Session keys. The user id is also copied into its own column so that all of a user's
+/// sessions can be ended at once.
+pub const USER_ID_KEY: &str = "user_id";
+pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+
+/// The `SessionStore` over the `sessions` table. Ids are stored hashed.
+#[derive(Debug, Clone)]
+pub struct DbSessionStore {
+    db: DatabaseConnection,
+}
+
+impl DbSessionStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn backend(err: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
+}
+
+fn key(id: &Id) -> String {
+    sha256_hex(&id.to_string())
+}
+
+fn to_chrono(t: time::OffsetDateTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
+}
+
+fn to_time(t: DateTime<Utc>) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+fn row(record: &Record) -> Result<session::ActiveModel, session_store::Error> {
+    Ok(session::ActiveModel {
+        id: Set(key(&record.id)),
+        user_id: Set(record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())),
+        data: Set(serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?),
+        expires_at: Set(to_chrono(record.expiry_date)),
+    })
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A collision of 128-bit random ids is practically impossible; still, never reuse one.
+        while SessionRow::find_by_id(key(&record.id))
+            .one(&self.db)
+            .await
+            .map_err(backend)?
+            .is_some()
+        {
+            record.id = Id::default();
+        }
+        SessionRow::insert(row(record)?)
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        SessionRow::insert(row(record)?)
+            .on_conflict(
+                OnConflict::column(session::Column::Id)
+                    .update_columns([
+                        session::Column::UserId,
+                        session::Column::Data,
+                        session::Column::ExpiresAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let found = SessionRow::find_by_id(key(id))
+            .filter(session::Column::ExpiresAt.gt(Utc::now()))
+            .one(&self.db)
+            .await
+            .map_err(backend)?;
+        let Some(found) = found else { return Ok(None) };
+        let data: HashMap<String, serde_json::Value> = serde_json::from_str(&found.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: to_time(found.expires_at),
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        SessionRow::delete_by_id(key(id))
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// Removes sessions past their expiry; run periodically.
+pub async fn delete_expired(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    Ok(SessionRow::delete_many()
+        .filter(session::Column::ExpiresAt.lte(Utc::now()))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Ends every session of a user (sign out everywhere, deactivation).
+pub async fn delete_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<u64, AppError> {
+    Ok(SessionRow::delete_many()
+        .filter(session::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+fn session_error(err: impl std::fmt::Display) -> AppError {
+    AppError::internal(format!("session: {err}"))
+}
+
+/// The signed-in user of `session`, if any. Ends the session when the account was
+/// deactivated or the absolute lifetime has passed.
+pub async fn current_user(
+    db: &impl ConnectionTrait,
+    session: &Session,
+    max_age: chrono::Duration,
+) -> Result<Option<CurrentUser>, AppError> {
+    let Some(user_id) = session
+        .get::<i64>(USER_ID_KEY)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    let signed_in_at = session
+        .get::<i64>(SIGNED_IN_AT_KEY)
+        .await
+        .map_err(session_error)?
+        .unwrap_or(0);
+    let expired = Utc::now().timestamp() - signed_in_at > max_age.num_seconds();
+    let user = if expired {
+        None
+    } else {
+        users::find(db, UserId(user_id)).await?
+    };
+    match user {
+        Some(user) if user.deactivated_at.is_none() => Ok(Some(users::to_current(&user))),
+        _ => {
+            session.flush().await.map_err(session_error)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Signs in with email and password: throttled, audit-logged, and with a new session id
+/// so that an id planted before sign-in is worthless after it.
+pub async fn sign_in(
+    db: &impl ConnectionTrait,
+    session: &Session,
+    email: &str,
+    password: &str,
+    ip: Option<String>,
+) -> Result<CurrentUser, AppError> {
+    let email = validate::email("email", email).map_err(|e| AppError::Invalid(vec![e]))?;
+    let actor = Actor {
+        id: None,
+        email: None,
+        ip: ip.clone(),
+    };
+    throttle::check(db, &email, ip.as_deref()).await?;
+    let Some(user) = users::verify_credentials(db, &email, password).await? else {
+        audit::record(db, &actor, throttle::FAILED, Some(&email), json!({})).await?;
+        return Err(AppError::invalid(
+            "credentials",
+            "The email or password is not correct.",
+        ));
+    };
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(USER_ID_KEY, user.id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+        .await
+        .map_err(session_error)?;
+    let actor = Actor {
+        id: Some(user.id),
+        email: Some(user.email.clone()),
+        ip,
+    };
+    audit::record(
+        db,
+        &actor,
+        throttle::SUCCEEDED,
+        Some(&user.email),
+        json!({}),
+    )
+    .await?;
+    Ok(users::to_current(&user))
+}
+
+/// Signs out: the session is deleted on the server, not just forgotten by the browser.
+pub async fn sign_out(
+    db: &impl ConnectionTrait,
+    session: &Session,
+    actor: &Actor,
+) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)?;
+    if actor.id.is_some() {
+        audit::record(db, actor, "sign_out", actor.email.as_deref(), json!({})).await?;
+    }
+    Ok(())
+}
+
+/// Begins a session for a user who was just created (first-run set-up).
+pub async fn start(session: &Session, user: &CurrentUser) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(USER_ID_KEY, user.id.0)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+        .await
+        .map_err(session_error)
+}

@@ -1,0 +1,13 @@
+use leptos::prelude::*;
+
+use super::AuditPage;
+use crate::error::AppError;
+
+#[server(prefix = "/rpc", endpoint = "audit_log")]
+pub async fn get_audit_log(page: u64) -> Result<AuditPage, AppError> {
+    use crate::accounts::{Role, service::auth};
+    use crate::error::with_status;
+
+    let (state, _) = with_status(auth::require(Role::Admin))?;
+    with_status(super::service::list(&state.db, page).await)
+}

@@ -1,0 +1,78 @@
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set};
+use serde_json::Value;
+
+use super::entity::{self, Entity as AuditLog};
+use super::{AuditEntry, AuditPage};
+use crate::error::AppError;
+
+pub const PAGE_SIZE: u64 = 50;
+
+/// Who did something and from where; `None` actor for anonymous attempts.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub email: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// Appends one entry. `details` must never hold secrets (passwords, tokens, session ids).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    subject: Option<&str>,
+    details: Value,
+) -> Result<(), AppError> {
+    record_at(db, actor, action, subject, details, Utc::now()).await
+}
+
+pub async fn record_at(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    subject: Option<&str>,
+    details: Value,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    entity::ActiveModel {
+        occurred_at: Set(at),
+        actor_id: Set(actor.id),
+        actor_email: Set(actor.email.clone()),
+        action: Set(action.to_owned()),
+        subject: Set(subject.map(str::to_owned)),
+        details: Set(details.to_string()),
+        ip: Set(actor.ip.clone()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// One page (1-based) of the log, newest first.
+pub async fn list(db: &impl ConnectionTrait, page: u64) -> Result<AuditPage, AppError> {
+    let page = page.max(1);
+    let paginator = AuditLog::find()
+        .order_by_desc(entity::Column::OccurredAt)
+        .order_by_desc(entity::Column::Id)
+        .paginate(db, PAGE_SIZE);
+    let pages = paginator.num_pages().await?.max(1);
+    let rows = paginator.fetch_page(page - 1).await?;
+    Ok(AuditPage {
+        entries: rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                id: r.id,
+                occurred_at: r.occurred_at,
+                actor: r.actor_email,
+                action: r.action,
+                subject: r.subject,
+                details: r.details,
+                ip: r.ip,
+            })
+            .collect(),
+        page,
+        pages,
+    })
+}

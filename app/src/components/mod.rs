@@ -1,0 +1,5 @@
+//! Small UI pieces shared by every domain's pages.
+
+mod form;
+
+pub use form::{Field, FormAlert, action_error};

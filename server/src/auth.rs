@@ -1,0 +1,137 @@
+//! Who is asking: loads the session's user into the request, and sends anonymous
+//! visitors of protected pages to sign in (and back afterwards).
+
+use std::net::SocketAddr;
+
+use app::accounts::service::{auth::ClientIp, sessions};
+use app::state::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+/// Paths anyone may open: signing in, first-run set-up, probes, static files, and
+/// server functions (each checks its caller itself).
+fn is_public(path: &str) -> bool {
+    const EXACT: [&str; 6] = [
+        "/login",
+        "/logout",
+        "/setup",
+        "/livez",
+        "/readyz",
+        "/favicon.svg",
+    ];
+    const PREFIXES: [&str; 3] = ["/pkg/", "/rpc/", "/api/"];
+    EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p))
+}
+
+/// Whether the client address comes from `X-Forwarded-For` (behind a trusted proxy).
+#[derive(Debug, Clone, Copy)]
+pub struct TrustForwardedFor(pub bool);
+
+pub async fn load_user(
+    State(state): State<AppState>,
+    axum::Extension(trust): axum::Extension<TrustForwardedFor>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let ip = client_ip(&request, trust.0);
+    request.extensions_mut().insert(ClientIp(ip));
+
+    let user = match request.extensions().get::<Session>().cloned() {
+        Some(session) => sessions::current_user(&state.db, &session, state.session_max_age)
+            .await
+            .unwrap_or_else(|err| {
+                tracing::error!(error = %err, "could not load the session's user");
+                None
+            }),
+        None => None,
+    };
+    let signed_in = user.is_some();
+    if let Some(user) = user {
+        request.extensions_mut().insert(user);
+    }
+
+    let path = request.uri().path();
+    if !signed_in && request.method() == Method::GET && !is_public(path) {
+        let wanted = request
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        let target = if wanted == "/" {
+            "/login".to_owned()
+        } else {
+            format!("/login?next={}", urlencode(wanted))
+        };
+        return Redirect::to(&target).into_response();
+    }
+    next.run(request).await
+}
+
+fn client_ip(request: &Request, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(last) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+    {
+        return last.trim().to_owned();
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_and_probes_are_public_and_pages_are_not() {
+        for path in [
+            "/login",
+            "/setup",
+            "/livez",
+            "/readyz",
+            "/pkg/vigil.wasm",
+            "/rpc/sign_in",
+        ] {
+            assert!(is_public(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/account",
+            "/admin/users",
+            "/incidents",
+            "/loginx",
+            "/no/such/page",
+        ] {
+            assert!(!is_public(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn return_paths_are_encoded() {
+        assert_eq!(
+            urlencode("/incidents?status=open&q=a b"),
+            "/incidents%3Fstatus%3Dopen%26q%3Da%20b"
+        );
+    }
+}
