@@ -2,13 +2,13 @@
 // free port, drives Debian's Chromium with playwright-core, runs every flow with JavaScript
 // on and off, and checks every visited page with axe-core.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
@@ -73,9 +73,22 @@ export async function startServer() {
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  let users = 0;
   return {
     baseURL,
     logs,
+    /** Creates a user with `vigil user create`, as an operator would. */
+    createUser(role = 'responder') {
+      users += 1;
+      const user = { email: `${role}${users}@example.com`, name: `Test ${role[0].toUpperCase()}${role.slice(1)} ${users}`, password: `password-${role}-${users}` };
+      const result = spawnSync(
+        BINARY,
+        ['user', 'create', '--email', user.email, '--name', user.name, '--role', role, '--database-url', `sqlite://${dir}/vigil.db`],
+        { cwd: root, env: { ...process.env, VIGIL_ADMIN_PASSWORD: user.password }, encoding: 'utf8' },
+      );
+      assert.equal(result.status, 0, result.stderr);
+      return user;
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -132,6 +145,10 @@ async function runAxe(page) {
  * client to take over) and server-rendered only (JavaScript off).
  */
 export function suite(register) {
+  describe('vigil', () => defineSuite(register));
+}
+
+function defineSuite(register) {
   let server;
   let browser;
   before(async () => {
@@ -160,7 +177,13 @@ export function suite(register) {
       });
     }
   };
-  register({ flow, server: () => server, browser: () => browser });
+  // One user per name and suite, created on first use.
+  const users = new Map();
+  const user = (role, name = role) => {
+    if (!users.has(name)) users.set(name, server.createUser(role));
+    return users.get(name);
+  };
+  register({ flow, server: () => server, browser: () => browser, user });
 }
 
 function makeDriver(page, js, server, browser) {
@@ -174,6 +197,15 @@ function makeDriver(page, js, server, browser) {
       assert.equal(res.status(), status, `status of ${path}`);
       await this.settle();
       return res;
+    },
+    /** Signs in through the form; lands on `path` (or the overview). */
+    async signIn(user, { next } = {}) {
+      await this.visit(next ? `/login?next=${encodeURIComponent(next)}` : '/login');
+      await page.getByLabel('Email').fill(user.email);
+      await page.getByLabel('Password').fill(user.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${server.baseURL}${next ?? '/'}`);
+      await this.settle();
     },
     /** Waits until the page is ready to use and checks its accessibility. */
     async settle() {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { suite } from '../support/harness.mjs';
 
-suite(({ flow }) => {
+suite(({ flow, user }) => {
   flow('the home page renders the overview and this instance', async (t) => {
-    await t.visit('/');
+    await t.signIn(user('viewer'));
     assert.equal(await t.page.title(), 'Vigil');
     assert.equal(await t.page.locator('h1').textContent(), 'Overview');
     await t.page.getByTestId('database').waitFor();
@@ -13,6 +13,7 @@ suite(({ flow }) => {
   });
 
   flow('an unknown path shows the 404 page and leads back home', async (t) => {
+    await t.signIn(user('viewer'));
     await t.visit('/definitely/not/here', { status: 404 });
     assert.equal(await t.page.locator('h1').textContent(), 'Page not found');
     assert.equal(await t.page.title(), 'Page not found · Vigil');
@@ -29,13 +30,13 @@ suite(({ flow }) => {
   });
 
   flow('the primary navigation marks the current page', async (t) => {
-    await t.visit('/');
+    await t.signIn(user('viewer'));
     const overview = t.page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Overview' });
     assert.equal(await overview.getAttribute('aria-current'), 'page');
   });
 
   flow('the theme toggle works only once hydrated, and is remembered', async (t) => {
-    await t.visit('/');
+    await t.visit('/login');
     const toggle = t.page.locator('.theme-toggle');
     if (!t.js) {
       assert.equal(await toggle.count(), 0, 'no dead button without JavaScript');

@@ -126,6 +126,17 @@ fn UserRow(
     sign_out: ServerAction<SignOutUserEverywhere>,
 ) -> impl IntoView {
     let id = user.id.0;
+    let save_label = format!("Save the role of {}", user.display_name);
+    let active_label = format!(
+        "{} {}",
+        if user.active {
+            "Deactivate"
+        } else {
+            "Reactivate"
+        },
+        user.display_name
+    );
+    let sign_out_label = format!("Sign out everywhere: {}", user.display_name);
     let select_id = format!("role-{}", user.id);
     view! {
         <tr class:table__row--muted=!user.active>
@@ -140,7 +151,7 @@ fn UserRow(
                             <option value=r.as_str() selected=r == user.role>{r.label()}</option>
                         }).collect_view()}
                     </select>
-                    <button class="button button--small" type="submit">"Save"</button>
+                    <button class="button button--small" type="submit" aria-label=save_label.clone()>"Save"</button>
                 </ActionForm>
             </td>
             <td>
@@ -154,13 +165,20 @@ fn UserRow(
                 <ActionForm action=set_active attr:class="inline-form">
                     <input type="hidden" name="user_id" value=id.to_string() />
                     <input type="hidden" name="active" value=(!user.active).to_string() />
-                    <button class="button button--small" type="submit" disabled=is_me>
+                    <button
+                        class="button button--small"
+                        type="submit"
+                        disabled=is_me
+                        aria-label=active_label.clone()
+                    >
                         {if user.active { "Deactivate" } else { "Reactivate" }}
                     </button>
                 </ActionForm>
                 <ActionForm action=sign_out attr:class="inline-form">
                     <input type="hidden" name="user_id" value=id.to_string() />
-                    <button class="button button--small" type="submit">"Sign out everywhere"</button>
+                    <button class="button button--small" type="submit" aria-label=sign_out_label.clone()>
+                        "Sign out everywhere"
+                    </button>
                 </ActionForm>
             </td>
         </tr>
