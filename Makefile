@@ -21,6 +21,9 @@ help: ## List the commands
 
 run: build ## Build in release mode and serve on http://127.0.0.1:3000 (SQLite in ./data)
 	@echo "Serving Vigil on http://127.0.0.1:3000 (database: ./data/vigil.db). Stop with Ctrl-C."
+	@echo "First run: open the one-time setup link the server logs below to create the first admin,"
+	@echo "or create one from the shell:"
+	@echo "  VIGIL_ADMIN_PASSWORD='...' ./target/release/vigil user create --admin --email you@example.com --name 'Your Name'"
 	VIGIL_SITE_ROOT=$(SITE_ROOT) ./target/release/vigil serve
 
 build: tools ## Release build of the server and the wasm front end (target/release/vigil, target/site)

@@ -81,3 +81,203 @@ fn migrate_creates_and_migrates_a_sqlite_database() {
     let again = vigil(&["migrate", "--database-url", &url]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("applied 0 migration(s)"));
 }
+
+/// Signs in and out against the real binary with debug logging on, then reads the log:
+/// no password, password hash or session id may appear in it.
+#[test]
+fn secrets_never_reach_the_logs() {
+    use std::io::Read;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vigil.db", dir.path().display());
+    let password = "a very secret passphrase";
+    let created = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "user",
+            "create",
+            "--admin",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+            "--database-url",
+            &url,
+        ])
+        .env("VIGIL_ADMIN_PASSWORD", password)
+        .output()
+        .unwrap();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+        ])
+        .env("VIGIL_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cookie = runtime.block_on(async {
+        let base = format!("http://127.0.0.1:{port}");
+        let client = crate::support::new_client();
+        for _ in 0..100 {
+            if client.get(format!("{base}/readyz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let res = client
+            .post(format!("{base}/rpc/sign_in"))
+            .header("accept", "application/json")
+            .form(&[
+                ("email", "ops@example.com"),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+        client.get(format!("{base}/account")).send().await.unwrap();
+        client
+            .post(format!("{base}/rpc/sign_in"))
+            .form(&[("email", "ops@example.com"), ("password", "wrong guess!")])
+            .send()
+            .await
+            .unwrap();
+        client
+            .post(format!("{base}/rpc/sign_out"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        cookie
+    });
+    let session_id = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("vigil_session=")
+        .to_owned();
+
+    server.kill().unwrap();
+    let mut log = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    server.wait().unwrap();
+
+    assert!(log.contains("/rpc/sign_in"), "debug logging was on:\n{log}");
+    assert!(!log.contains(password), "password in the log");
+    assert!(!log.contains("wrong guess!"), "failed password in the log");
+    assert!(!log.contains("$argon2"), "password hash in the log");
+    assert!(!log.contains(&session_id), "session id in the log");
+}
+
+#[test]
+fn user_commands_create_list_and_reset_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vigil.db", dir.path().display());
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vigil"));
+        command
+            .args(args)
+            .args(["--database-url", &url])
+            .env_remove("VIGIL_ADMIN_PASSWORD");
+        if let Some(password) = password {
+            command.env("VIGIL_ADMIN_PASSWORD", password);
+        }
+        command.stdin(std::process::Stdio::null()).output().unwrap()
+    };
+
+    let created = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "Lead@Example.com",
+            "--name",
+            "Lead",
+            "--admin",
+        ],
+        Some("first password!"),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&created.stdout)
+            .contains("created lead@example.com (Lead) as admin")
+    );
+
+    let short = run(
+        &["user", "create", "--email", "b@example.com", "--name", "B"],
+        Some("short"),
+    );
+    assert_one_line_error(&short, "password: Use at least 10 characters.");
+    let duplicate = run(
+        &[
+            "user",
+            "create",
+            "--email",
+            "lead@example.com",
+            "--name",
+            "Twin",
+        ],
+        Some("long enough pw"),
+    );
+    assert_one_line_error(&duplicate, "A user with this email already exists.");
+    let missing = run(
+        &["user", "create", "--email", "c@example.com", "--name", "C"],
+        None,
+    );
+    assert_one_line_error(&missing, "no password given");
+
+    let listed = run(&["user", "list"], None);
+    let listing = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listing.contains("lead@example.com")
+            && listing.contains("admin")
+            && listing.contains("active"),
+        "{listing}"
+    );
+
+    let reset = run(
+        &["user", "set-password", "--email", "lead@example.com"],
+        Some("second password!"),
+    );
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let unknown = run(
+        &["user", "set-password", "--email", "nobody@example.com"],
+        Some("second password!"),
+    );
+    assert_one_line_error(&unknown, "No user with email nobody@example.com.");
+}
