@@ -9,6 +9,7 @@ pub mod audit;
 pub mod components;
 pub mod error;
 pub mod home;
+pub mod incidents;
 pub mod layout;
 pub mod system;
 

@@ -54,6 +54,9 @@ pub async fn load_user(
     }
 
     let path = request.uri().path();
+    if signed_in && request.method() == Method::GET && path == "/login" {
+        return Redirect::to("/").into_response();
+    }
     if !signed_in && request.method() == Method::GET && !is_public(path) {
         let wanted = request
             .uri()

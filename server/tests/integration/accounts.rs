@@ -64,6 +64,11 @@ async fn signing_in_with_the_right_password_starts_a_session(app: TestApp) {
 
     let home = app.get_with(&client, "/").await;
     assert_eq!(home.status(), 200);
+    assert_eq!(
+        app.get_with(&client, "/login").await.headers()["location"],
+        "/",
+        "already signed in"
+    );
     assert!(home.text().await.unwrap().contains(&user.name));
     let me: Value = app
         .call_with(&client, "/rpc/current_user", &[])
