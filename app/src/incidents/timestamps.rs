@@ -155,7 +155,8 @@ mod tests {
     #[test]
     fn each_ordering_rule_is_reported_on_the_later_field() {
         let now = at(59);
-        let cases: Vec<(&str, Box<dyn Fn(&mut Timestamps)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Timestamps)>;
+        let cases: Vec<(&str, Change, &str)> = vec![
             (
                 "detected_at",
                 Box::new(|t| t.detected_at = Some(at(0) - Duration::minutes(1))),

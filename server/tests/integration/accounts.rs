@@ -341,7 +341,8 @@ async fn every_role_gets_exactly_its_server_functions(app: TestApp) {
         };
         let label = role.map_or("anonymous", |r| r.as_str());
         let invite_email = fresh_email(label);
-        let calls: Vec<(&str, Vec<(&str, &str)>, Role)> = vec![
+        type Form<'a> = Vec<(&'a str, &'a str)>;
+        let calls: Vec<(&str, Form, Role)> = vec![
             ("/rpc/system_status", vec![], Role::Viewer),
             (
                 "/rpc/update_profile",
