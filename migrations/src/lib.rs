@@ -11,6 +11,10 @@ mod m20261122_000001_create_settings;
 mod m20261122_000002_create_users;
 mod m20261122_000003_create_sessions;
 mod m20261122_000004_create_audit_log;
+mod m20261122_000005_create_services;
+mod m20261122_000006_create_severities;
+mod m20261122_000007_create_incidents;
+mod m20261122_000008_create_timeline_events;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -23,6 +27,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_users::Migration),
             Box::new(m20261122_000003_create_sessions::Migration),
             Box::new(m20261122_000004_create_audit_log::Migration),
+            Box::new(m20261122_000005_create_services::Migration),
+            Box::new(m20261122_000006_create_severities::Migration),
+            Box::new(m20261122_000007_create_incidents::Migration),
+            Box::new(m20261122_000008_create_timeline_events::Migration),
         ]
     }
 }

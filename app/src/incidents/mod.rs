@@ -1,7 +1,17 @@
-//! Incidents: declaration, lifecycle and the timestamps metrics are computed from.
+//! Incidents: declaration, lifecycle, roles and the timeline.
 
+mod dto;
 pub mod status;
 pub mod timestamps;
 
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use dto::{
+    EventKind, IncidentFilter, IncidentPage, IncidentRef, IncidentRole, IncidentSummary,
+    IncidentView, Marker, RoleAssignment, SeverityView, TimelineEventView,
+};
 pub use status::Status;
 pub use timestamps::Timestamps;

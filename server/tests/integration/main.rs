@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod cli;
 mod health;
+mod incidents;
 mod pages;
 mod schema;
 mod server_fns;

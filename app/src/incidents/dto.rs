@@ -1,0 +1,271 @@
+//! What crosses the wire about incidents.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Status, Timestamps};
+use crate::catalog::ServiceRef;
+
+/// The human reference of an incident, `INC-42`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentRef(pub i64);
+
+impl fmt::Display for IncidentRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "INC-{}", self.0)
+    }
+}
+
+impl IncidentRef {
+    /// Accepts `INC-42`, `inc-42` or `42`.
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        let number = match value.get(..4) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("inc-") => &value[4..],
+            _ => value,
+        };
+        number.parse::<i64>().ok().filter(|n| *n > 0).map(Self)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityView {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub position: i32,
+    pub requires_postmortem: bool,
+}
+
+/// The roles people take during an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentRole {
+    Commander,
+    Communications,
+    Operations,
+    Scribe,
+}
+
+impl IncidentRole {
+    pub const ALL: [IncidentRole; 4] = [
+        IncidentRole::Commander,
+        IncidentRole::Communications,
+        IncidentRole::Operations,
+        IncidentRole::Scribe,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Commander => "commander",
+            Self::Communications => "communications",
+            Self::Operations => "operations",
+            Self::Scribe => "scribe",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == value.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Commander => "Incident commander",
+            Self::Communications => "Communications lead",
+            Self::Operations => "Operations lead",
+            Self::Scribe => "Scribe",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    pub role: IncidentRole,
+    pub user_id: i64,
+    pub user_name: String,
+}
+
+/// An incident with everything its page shows in the header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentView {
+    pub reference: IncidentRef,
+    pub title: String,
+    pub summary: String,
+    pub severity: SeverityView,
+    pub status: Status,
+    pub customer_impact: bool,
+    pub times: Timestamps,
+    pub services: Vec<ServiceRef>,
+    pub roles: Vec<RoleAssignment>,
+    pub merged_into: Option<IncidentRef>,
+    /// The version an update must name (optimistic concurrency).
+    pub version: i32,
+}
+
+/// A row of the incident list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentSummary {
+    pub reference: IncidentRef,
+    pub title: String,
+    pub severity: String,
+    pub status: Status,
+    pub declared_at: DateTime<Utc>,
+    pub impact_started_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentPage {
+    pub incidents: Vec<IncidentSummary>,
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+}
+
+/// What the incident list can be narrowed to; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentFilter {
+    pub status: Option<Status>,
+    pub severity_id: Option<i64>,
+    pub service_id: Option<i64>,
+    /// Declared at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Declared before.
+    pub to: Option<DateTime<Utc>>,
+    /// Words searched in title and summary.
+    pub text: Option<String>,
+    /// 1-based.
+    pub page: u64,
+}
+
+/// What happened on the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Declared,
+    StatusChanged,
+    SeverityChanged,
+    RoleAssigned,
+    ServicesChanged,
+    TimestampChanged,
+    TitleChanged,
+    Note,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Declared,
+        EventKind::StatusChanged,
+        EventKind::SeverityChanged,
+        EventKind::RoleAssigned,
+        EventKind::ServicesChanged,
+        EventKind::TimestampChanged,
+        EventKind::TitleChanged,
+        EventKind::Note,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Declared => "declared",
+            Self::StatusChanged => "status_changed",
+            Self::SeverityChanged => "severity_changed",
+            Self::RoleAssigned => "role_assigned",
+            Self::ServicesChanged => "services_changed",
+            Self::TimestampChanged => "timestamp_changed",
+            Self::TitleChanged => "title_changed",
+            Self::Note => "note",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// Tags that pull an event into the postmortem's story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Marker {
+    Detection,
+    Diagnosis,
+    Repair,
+    KeyMoment,
+}
+
+impl Marker {
+    pub const ALL: [Marker; 4] = [
+        Marker::Detection,
+        Marker::Diagnosis,
+        Marker::Repair,
+        Marker::KeyMoment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Detection => "detection",
+            Self::Diagnosis => "diagnosis",
+            Self::Repair => "repair",
+            Self::KeyMoment => "key_moment",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == value.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Detection => "Detection",
+            Self::Diagnosis => "Diagnosis",
+            Self::Repair => "Repair",
+            Self::KeyMoment => "Key moment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEventView {
+    pub id: i64,
+    pub kind: EventKind,
+    pub body: String,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub author: Option<String>,
+    pub marker: Option<Marker>,
+    pub highlighted: bool,
+    pub deleted: bool,
+    /// Earlier texts, oldest first.
+    pub revisions: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_parse_with_or_without_their_prefix() {
+        assert_eq!(IncidentRef::parse("INC-42"), Some(IncidentRef(42)));
+        assert_eq!(IncidentRef::parse("inc-7"), Some(IncidentRef(7)));
+        assert_eq!(IncidentRef::parse(" 12 "), Some(IncidentRef(12)));
+        for bad in ["", "INC-", "INC-0", "INC--1", "INC-x", "PRB-3"] {
+            assert_eq!(IncidentRef::parse(bad), None, "{bad}");
+        }
+        assert_eq!(IncidentRef(42).to_string(), "INC-42");
+    }
+
+    #[test]
+    fn enum_names_round_trip() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        for marker in Marker::ALL {
+            assert_eq!(Marker::parse(marker.as_str()), Some(marker));
+        }
+        for role in IncidentRole::ALL {
+            assert_eq!(IncidentRole::parse(role.as_str()), Some(role));
+        }
+    }
+}

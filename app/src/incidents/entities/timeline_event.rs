@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "timeline_events")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub incident_id: i64,
+    /// An `EventKind` name.
+    pub kind: String,
+    /// Markdown for notes; a sentence for automatic events.
+    pub body: String,
+    /// When it happened (may be backdated).
+    pub occurred_at: DateTimeUtc,
+    /// When it was written down.
+    pub recorded_at: DateTimeUtc,
+    pub author_id: Option<i64>,
+    /// A `Marker` name.
+    pub marker: Option<String>,
+    pub highlighted: bool,
+    pub deleted_at: Option<DateTimeUtc>,
+    pub deleted_by: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,137 @@
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use super::timeline::{AutoEvent, record_event};
+use crate::accounts::CurrentUser;
+use crate::catalog::entity::{self as service, Entity as Service};
+use crate::error::{AppError, FieldError};
+use crate::incidents::entities::{incident, incident_role, incident_service, severity};
+use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status};
+
+/// The short form a commander fills in during an outage; everything else comes later.
+#[derive(Debug, Clone, Default)]
+pub struct Declaration {
+    pub title: String,
+    pub severity_id: i64,
+    pub service_ids: Vec<i64>,
+    pub summary: String,
+    pub customer_impact: bool,
+    /// Defaults to the person declaring.
+    pub commander_id: Option<i64>,
+}
+
+/// Declares an incident in triage, with its commander, services and first timeline event.
+pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    declaration: Declaration,
+) -> Result<IncidentRef, AppError> {
+    let mut errors = Vec::new();
+    let title = declaration.title.trim().to_owned();
+    if title.is_empty() {
+        errors.push(field("title", "Give the incident a short title."));
+    } else if title.chars().count() > 200 {
+        errors.push(field("title", "Keep the title under 200 characters."));
+    }
+    let severity = severity::Entity::find_by_id(declaration.severity_id)
+        .one(db)
+        .await?;
+    if severity.is_none() {
+        errors.push(field("severity_id", "Choose a severity."));
+    }
+    let mut service_ids = declaration.service_ids.clone();
+    service_ids.sort_unstable();
+    service_ids.dedup();
+    let known = if service_ids.is_empty() {
+        0
+    } else {
+        Service::find()
+            .filter(service::Column::Id.is_in(service_ids.clone()))
+            .count(db)
+            .await?
+    };
+    if service_ids.is_empty() {
+        errors.push(field(
+            "service_ids",
+            "Choose at least one affected service.",
+        ));
+    } else if known != service_ids.len() as u64 {
+        errors.push(field(
+            "service_ids",
+            "One of the chosen services does not exist.",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let severity = severity.expect("checked above");
+
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let created = incident::ActiveModel {
+        title: Set(title.clone()),
+        summary: Set(declaration.summary.trim().to_owned()),
+        severity_id: Set(severity.id),
+        status: Set(Status::Triage.as_str().to_owned()),
+        customer_impact: Set(declaration.customer_impact),
+        impact_started_at: Set(None),
+        detected_at: Set(None),
+        declared_at: Set(now),
+        acknowledged_at: Set(None),
+        mitigated_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        merged_into_id: Set(None),
+        created_by: Set(actor.id.0),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    for service_id in &service_ids {
+        incident_service::ActiveModel {
+            incident_id: Set(created.id),
+            service_id: Set(*service_id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    incident_role::ActiveModel {
+        incident_id: Set(created.id),
+        role: Set(IncidentRole::Commander.as_str().to_owned()),
+        user_id: Set(declaration.commander_id.unwrap_or(actor.id.0)),
+        assigned_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    record_event(
+        &txn,
+        created.id,
+        actor,
+        AutoEvent {
+            kind: EventKind::Declared,
+            body: format!(
+                "Declared as {} ({}): {}",
+                severity.name,
+                Status::Triage.label(),
+                title
+            ),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IncidentRef(created.id))
+}
+
+fn field(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}

@@ -1,0 +1,195 @@
+//! Changing an incident: status, severity and roles. Each change names the version it
+//! was based on and leaves a timeline event.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
+
+use super::timeline::{AutoEvent, record_event};
+use super::{load, save_versioned};
+use crate::accounts::CurrentUser;
+use crate::accounts::entities::user;
+use crate::error::AppError;
+use crate::incidents::entities::{incident, incident_role, severity};
+use crate::incidents::status::transition;
+use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status, Timestamps};
+
+/// Records what changed on the timeline and commits: every change ends this way.
+async fn finish(
+    txn: impl TransactionSession + ConnectionTrait,
+    incident_id: i64,
+    actor: &CurrentUser,
+    kind: EventKind,
+    body: String,
+    at: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    record_event(&txn, incident_id, actor, AutoEvent { kind, body, at }).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn status_of(model: &incident::Model) -> Status {
+    Status::parse(&model.status).unwrap_or(Status::Triage)
+}
+
+pub(crate) fn timestamps_of(m: &incident::Model) -> Timestamps {
+    Timestamps {
+        impact_started_at: m.impact_started_at,
+        detected_at: m.detected_at,
+        declared_at: m.declared_at,
+        acknowledged_at: m.acknowledged_at,
+        mitigated_at: m.mitigated_at,
+        resolved_at: m.resolved_at,
+        closed_at: m.closed_at,
+    }
+}
+
+/// Moves the incident to `to`, filling the timestamps the move implies.
+pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    to: Status,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let current = load(&txn, reference).await?;
+    let from = status_of(&current);
+    let now = Utc::now();
+    let times = transition(from, to, &timestamps_of(&current), now)
+        .map_err(|refused| AppError::invalid("status", refused.message))?;
+    let changes = incident::ActiveModel {
+        status: Set(to.as_str().to_owned()),
+        acknowledged_at: Set(times.acknowledged_at),
+        mitigated_at: Set(times.mitigated_at),
+        resolved_at: Set(times.resolved_at),
+        closed_at: Set(times.closed_at),
+        ..Default::default()
+    };
+    save_versioned(&txn, &current, expected_version, changes, |m| {
+        status_of(m).label().to_lowercase()
+    })
+    .await?;
+    finish(
+        txn,
+        current.id,
+        actor,
+        EventKind::StatusChanged,
+        format!("Status changed from {} to {}", from.label(), to.label()),
+        now,
+    )
+    .await
+}
+
+/// Changes the severity.
+pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    severity_id: i64,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let current = load(&txn, reference).await?;
+    let to = severity::Entity::find_by_id(severity_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::invalid("severity_id", "Choose a severity."))?;
+    if to.id == current.severity_id {
+        return Ok(());
+    }
+    let from = severity::Entity::find_by_id(current.severity_id)
+        .one(&txn)
+        .await?;
+    let from_name = from.map(|s| s.name).unwrap_or_default();
+    let changes = incident::ActiveModel {
+        severity_id: Set(to.id),
+        ..Default::default()
+    };
+    let name = from_name.clone();
+    save_versioned(&txn, &current, expected_version, changes, move |_| {
+        format!("at severity {name}")
+    })
+    .await?;
+    finish(
+        txn,
+        current.id,
+        actor,
+        EventKind::SeverityChanged,
+        format!("Severity changed from {from_name} to {}", to.name),
+        Utc::now(),
+    )
+    .await
+}
+
+/// Gives `role` to a user; a change of hands is recorded as a handover.
+pub async fn assign_role<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    role: IncidentRole,
+    user_id: i64,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let current = load(&txn, reference).await?;
+    let assignee = user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .filter(|u| u.deactivated_at.is_none())
+        .ok_or_else(|| AppError::invalid("user_id", "Choose an active user."))?;
+    let previous = incident_role::Entity::find_by_id((current.id, role.as_str().to_owned()))
+        .one(&txn)
+        .await?;
+    if previous.as_ref().is_some_and(|p| p.user_id == user_id) {
+        return Ok(());
+    }
+    let previous_name = match &previous {
+        Some(p) => user::Entity::find_by_id(p.user_id)
+            .one(&txn)
+            .await?
+            .map(|u| u.display_name),
+        None => None,
+    };
+    save_versioned(
+        &txn,
+        &current,
+        expected_version,
+        incident::ActiveModel::default(),
+        |_| "different".to_owned(),
+    )
+    .await?;
+    let now = Utc::now();
+    incident_role::Entity::insert(incident_role::ActiveModel {
+        incident_id: Set(current.id),
+        role: Set(role.as_str().to_owned()),
+        user_id: Set(user_id),
+        assigned_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            incident_role::Column::IncidentId,
+            incident_role::Column::Role,
+        ])
+        .update_columns([
+            incident_role::Column::UserId,
+            incident_role::Column::AssignedAt,
+        ])
+        .to_owned(),
+    )
+    .exec(&txn)
+    .await?;
+    let body = match previous_name {
+        Some(from) => format!(
+            "{} handed over from {from} to {}",
+            role.label(),
+            assignee.display_name
+        ),
+        None => format!(
+            "{} is now {}",
+            assignee.display_name,
+            role.label().to_lowercase()
+        ),
+    };
+    finish(txn, current.id, actor, EventKind::RoleAssigned, body, now).await
+}

@@ -1,0 +1,75 @@
+//! The incidents services: plain async functions over a connection, shared by server
+//! functions, the API and the tests. Callers check the role; these check the rules.
+
+pub mod declare;
+pub mod lifecycle;
+pub mod query;
+pub mod timeline;
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::IncidentRef;
+use super::entities::incident::{self, Entity as Incident};
+use crate::error::AppError;
+
+pub(crate) fn not_found(reference: IncidentRef) -> AppError {
+    AppError::NotFound(format!("There is no incident {reference}."))
+}
+
+pub(crate) async fn load(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+) -> Result<incident::Model, AppError> {
+    Incident::find_by_id(reference.0)
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(reference))
+}
+
+/// Writes `changes` only if the incident is still at `expected_version`, bumping it:
+/// two people editing at once never silently overwrite each other.
+pub(crate) async fn save_versioned(
+    db: &impl ConnectionTrait,
+    current: &incident::Model,
+    expected_version: i32,
+    mut changes: incident::ActiveModel,
+    describe_current: impl FnOnce(&incident::Model) -> String,
+) -> Result<(), AppError> {
+    if current.version != expected_version {
+        return Err(conflict(current, describe_current));
+    }
+    changes.updated_at = sea_orm::Set(Utc::now());
+    let result = Incident::update_many()
+        .set(changes)
+        .col_expr(
+            incident::Column::Version,
+            Expr::col(incident::Column::Version).add(1),
+        )
+        .filter(incident::Column::Id.eq(current.id))
+        .filter(incident::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        let fresh = Incident::find_by_id(current.id)
+            .one(db)
+            .await?
+            .unwrap_or_else(|| current.clone());
+        return Err(conflict(&fresh, describe_current));
+    }
+    Ok(())
+}
+
+fn conflict(
+    current: &incident::Model,
+    describe: impl FnOnce(&incident::Model) -> String,
+) -> AppError {
+    AppError::Conflict {
+        message: format!(
+            "{} was changed by someone else in the meantime; it is now {}. Review the latest state and try again.",
+            IncidentRef(current.id),
+            describe(current)
+        ),
+    }
+}

@@ -1,0 +1,202 @@
+//! Reading incidents: one with all its facts, or a filtered, paged list.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::lifecycle::timestamps_of;
+use super::load;
+use crate::accounts::entities::user;
+use crate::catalog::entity as service;
+use crate::catalog::service::to_ref;
+use crate::error::AppError;
+use crate::incidents::entities::{incident, incident_role, incident_service, severity};
+use crate::incidents::{
+    IncidentFilter, IncidentPage, IncidentRef, IncidentRole, IncidentSummary, IncidentView,
+    RoleAssignment, SeverityView, Status,
+};
+
+pub const PAGE_SIZE: u64 = 25;
+
+pub fn severity_view(s: severity::Model) -> SeverityView {
+    SeverityView {
+        id: s.id,
+        name: s.name,
+        description: s.description,
+        position: s.position,
+        requires_postmortem: s.requires_postmortem,
+    }
+}
+
+/// Every severity, most severe first.
+pub async fn severities(db: &impl ConnectionTrait) -> Result<Vec<SeverityView>, AppError> {
+    Ok(severity::Entity::find()
+        .order_by_asc(severity::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(severity_view)
+        .collect())
+}
+
+pub async fn get_incident(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+) -> Result<IncidentView, AppError> {
+    let m = load(db, reference).await?;
+    let severity = severity::Entity::find_by_id(m.severity_id)
+        .one(db)
+        .await?
+        .map(severity_view)
+        .ok_or_else(|| AppError::internal(format!("incident {} has no severity", m.id)))?;
+    let service_ids: Vec<i64> = incident_service::Entity::find()
+        .filter(incident_service::Column::IncidentId.eq(m.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.service_id)
+        .collect();
+    let services = service::Entity::find()
+        .filter(service::Column::Id.is_in(service_ids))
+        .order_by_asc(service::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_ref)
+        .collect();
+    let role_rows = incident_role::Entity::find()
+        .filter(incident_role::Column::IncidentId.eq(m.id))
+        .all(db)
+        .await?;
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(role_rows.iter().map(|r| r.user_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?;
+    let mut roles: Vec<RoleAssignment> = role_rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(RoleAssignment {
+                role: IncidentRole::parse(&r.role)?,
+                user_id: r.user_id,
+                user_name: people
+                    .iter()
+                    .find(|u| u.id == r.user_id)?
+                    .display_name
+                    .clone(),
+            })
+        })
+        .collect();
+    roles.sort_by_key(|r| IncidentRole::ALL.iter().position(|x| *x == r.role));
+    Ok(IncidentView {
+        reference,
+        title: m.title.clone(),
+        summary: m.summary.clone(),
+        severity,
+        status: Status::parse(&m.status).unwrap_or(Status::Triage),
+        customer_impact: m.customer_impact,
+        times: timestamps_of(&m),
+        services,
+        roles,
+        merged_into: m.merged_into_id.map(IncidentRef),
+        version: m.version,
+    })
+}
+
+/// Open incidents first, then the most recently declared; `PAGE_SIZE` to a page.
+pub async fn list_incidents(
+    db: &impl ConnectionTrait,
+    filter: &IncidentFilter,
+) -> Result<IncidentPage, AppError> {
+    let mut query = incident::Entity::find();
+    if let Some(status) = filter.status {
+        query = query.filter(incident::Column::Status.eq(status.as_str()));
+    }
+    if let Some(severity_id) = filter.severity_id {
+        query = query.filter(incident::Column::SeverityId.eq(severity_id));
+    }
+    if let Some(service_id) = filter.service_id {
+        query = query.filter(
+            incident::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(incident_service::Column::IncidentId)
+                    .from(incident_service::Entity)
+                    .and_where(incident_service::Column::ServiceId.eq(service_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(incident::Column::DeclaredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(incident::Column::DeclaredAt.lt(to));
+    }
+    for word in filter
+        .text
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .take(8)
+    {
+        let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
+        query = query.filter(
+            Expr::expr(Func::lower(Expr::col(incident::Column::Title)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+                .or(
+                    Expr::expr(Func::lower(Expr::col(incident::Column::Summary)))
+                        .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    let open: Vec<&str> = Status::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let open_first: Expr = Expr::case(incident::Column::Status.is_in(open), 0)
+        .finally(1)
+        .into();
+    let paginator = query
+        .order_by_asc(open_first)
+        .order_by_desc(incident::Column::DeclaredAt)
+        .order_by_desc(incident::Column::Id)
+        .paginate(db, PAGE_SIZE);
+    let counts = paginator.num_items_and_pages().await?;
+    let page = Ord::max(filter.page, 1);
+    let rows = paginator.fetch_page(page - 1).await?;
+    let severities = severity::Entity::find()
+        .select_only()
+        .columns([severity::Column::Id, severity::Column::Name])
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?;
+    Ok(IncidentPage {
+        incidents: rows
+            .into_iter()
+            .map(|m| IncidentSummary {
+                reference: IncidentRef(m.id),
+                severity: severities
+                    .iter()
+                    .find(|(id, _)| *id == m.severity_id)
+                    .map(|(_, name)| name.clone())
+                    .unwrap_or_default(),
+                status: Status::parse(&m.status).unwrap_or(Status::Triage),
+                title: m.title,
+                declared_at: m.declared_at,
+                impact_started_at: m.impact_started_at,
+                resolved_at: m.resolved_at,
+            })
+            .collect(),
+        page,
+        pages: Ord::max(counts.number_of_pages, 1),
+        total: counts.number_of_items,
+    })
+}
+
+fn escape_like(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

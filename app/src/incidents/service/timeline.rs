@@ -1,0 +1,227 @@
+//! The timeline: automatic events for every change, and responders' notes (Markdown,
+//! backdatable, taggable). Append-only: edits keep revisions, deletes are soft.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+
+use super::load;
+use crate::accounts::CurrentUser;
+use crate::accounts::entities::user;
+use crate::error::AppError;
+use crate::incidents::entities::{timeline_event as event, timeline_event_revision as revision};
+use crate::incidents::{EventKind, IncidentRef, Marker, TimelineEventView};
+
+/// An event the system writes on a change.
+pub struct AutoEvent {
+    pub kind: EventKind,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+pub(crate) async fn record_event(
+    db: &impl ConnectionTrait,
+    incident_id: i64,
+    actor: &CurrentUser,
+    auto: AutoEvent,
+) -> Result<(), AppError> {
+    event::ActiveModel {
+        incident_id: Set(incident_id),
+        kind: Set(auto.kind.as_str().to_owned()),
+        body: Set(auto.body),
+        occurred_at: Set(auto.at),
+        recorded_at: Set(auto.at),
+        author_id: Set(Some(actor.id.0)),
+        marker: Set(None),
+        highlighted: Set(false),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// A responder's note.
+#[derive(Debug, Clone, Default)]
+pub struct NewNote {
+    /// Markdown; sanitised when rendered.
+    pub body: String,
+    /// When it happened, if earlier than now (backdating).
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub marker: Option<Marker>,
+    pub highlighted: bool,
+}
+
+const MAX_NOTE_CHARS: usize = 20_000;
+
+/// Adds a note to the timeline of `reference`.
+pub async fn add_note(
+    db: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    note: NewNote,
+) -> Result<TimelineEventView, AppError> {
+    let incident = load(db, reference).await?;
+    let body = note.body.trim().to_owned();
+    if body.is_empty() {
+        return Err(AppError::invalid(
+            "body",
+            "Write something before adding the note.",
+        ));
+    }
+    if body.chars().count() > MAX_NOTE_CHARS {
+        return Err(AppError::invalid(
+            "body",
+            "Notes are limited to 20,000 characters.",
+        ));
+    }
+    let now = Utc::now();
+    let occurred_at = note.occurred_at.unwrap_or(now);
+    if occurred_at > now + Duration::minutes(5) {
+        return Err(AppError::invalid(
+            "occurred_at",
+            "A note cannot be about the future.",
+        ));
+    }
+    let earliest = incident.impact_started_at.unwrap_or(incident.declared_at) - Duration::days(30);
+    if occurred_at < earliest {
+        return Err(AppError::invalid(
+            "occurred_at",
+            "That is more than 30 days before the incident began.",
+        ));
+    }
+    let saved = event::ActiveModel {
+        incident_id: Set(incident.id),
+        kind: Set(EventKind::Note.as_str().to_owned()),
+        body: Set(body),
+        occurred_at: Set(occurred_at),
+        recorded_at: Set(now),
+        author_id: Set(Some(actor.id.0)),
+        marker: Set(note.marker.map(|m| m.as_str().to_owned())),
+        highlighted: Set(note.highlighted),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(view(saved, Some(actor.display_name.clone()), Vec::new()))
+}
+
+async fn load_note(db: &impl ConnectionTrait, event_id: i64) -> Result<event::Model, AppError> {
+    event::Entity::find_by_id(event_id)
+        .filter(event::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .filter(|e| e.kind == EventKind::Note.as_str())
+        .ok_or_else(|| AppError::NotFound("That note does not exist (or was deleted).".into()))
+}
+
+/// Changes a note's text, keeping the previous text as a revision.
+pub async fn edit_note(
+    db: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    event_id: i64,
+    body: &str,
+) -> Result<(), AppError> {
+    let note = load_note(db, event_id).await?;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::invalid(
+            "body",
+            "A note cannot be empty; delete it instead.",
+        ));
+    }
+    if body == note.body {
+        return Ok(());
+    }
+    revision::ActiveModel {
+        event_id: Set(note.id),
+        body: Set(note.body.clone()),
+        edited_at: Set(Utc::now()),
+        editor_id: Set(actor.id.0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let mut note = note.into_active_model();
+    note.body = Set(body.to_owned());
+    note.update(db).await?;
+    Ok(())
+}
+
+/// Hides a note from the timeline; admins still see it, marked as deleted.
+pub async fn delete_note(
+    db: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    event_id: i64,
+) -> Result<(), AppError> {
+    let mut note = load_note(db, event_id).await?.into_active_model();
+    note.deleted_at = Set(Some(Utc::now()));
+    note.deleted_by = Set(Some(actor.id.0));
+    note.update(db).await?;
+    Ok(())
+}
+
+/// The timeline in the order things happened; deleted notes only when asked (admins).
+pub async fn timeline(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+    include_deleted: bool,
+) -> Result<Vec<TimelineEventView>, AppError> {
+    let incident = load(db, reference).await?;
+    let mut query = event::Entity::find().filter(event::Column::IncidentId.eq(incident.id));
+    if !include_deleted {
+        query = query.filter(event::Column::DeletedAt.is_null());
+    }
+    let events = query
+        .order_by_asc(event::Column::OccurredAt)
+        .order_by_asc(event::Column::Id)
+        .all(db)
+        .await?;
+    let author_ids: Vec<i64> = events.iter().filter_map(|e| e.author_id).collect();
+    let authors = user::Entity::find()
+        .filter(user::Column::Id.is_in(author_ids))
+        .all(db)
+        .await?;
+    let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    let revisions = revision::Entity::find()
+        .filter(revision::Column::EventId.is_in(event_ids))
+        .order_by_asc(revision::Column::Id)
+        .all(db)
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let author = e
+                .author_id
+                .and_then(|id| authors.iter().find(|u| u.id == id))
+                .map(|u| u.display_name.clone());
+            let history = revisions
+                .iter()
+                .filter(|r| r.event_id == e.id)
+                .map(|r| r.body.clone())
+                .collect();
+            view(e, author, history)
+        })
+        .collect())
+}
+
+fn view(e: event::Model, author: Option<String>, revisions: Vec<String>) -> TimelineEventView {
+    TimelineEventView {
+        id: e.id,
+        kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Note),
+        body: e.body,
+        occurred_at: e.occurred_at,
+        recorded_at: e.recorded_at,
+        author,
+        marker: e.marker.as_deref().and_then(Marker::parse),
+        highlighted: e.highlighted,
+        deleted: e.deleted_at.is_some(),
+        revisions,
+    }
+}

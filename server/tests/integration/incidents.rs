@@ -1,0 +1,457 @@
+//! The incidents service layer on both backends: declaring, the lifecycle with its
+//! automatic timeline, notes, filters and concurrent edits.
+
+use app::accounts::service::users;
+use app::accounts::{CurrentUser, Role};
+use app::catalog::service::create_service;
+use app::error::AppError;
+use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::lifecycle::{assign_role, change_severity, change_status};
+use app::incidents::service::query::{get_incident, list_incidents, severities};
+use app::incidents::service::timeline::{NewNote, add_note, delete_note, edit_note, timeline};
+use app::incidents::{EventKind, IncidentFilter, IncidentRef, IncidentRole, Marker, Status};
+use chrono::{Duration, Utc};
+
+use crate::support::TestApp;
+
+backend_tests!(
+    declaring_an_incident_records_the_first_timeline_event,
+    a_declaration_is_checked_field_by_field,
+    moving_through_the_lifecycle_records_each_step_and_its_times,
+    an_impossible_transition_is_refused_with_the_way_forward,
+    a_stale_update_is_a_conflict_not_an_overwrite,
+    notes_can_be_backdated_tagged_edited_and_soft_deleted,
+    roles_are_assigned_and_handovers_recorded,
+    the_list_puts_open_incidents_first_and_filters_searches_and_pages,
+);
+
+async fn person(app: &TestApp, role: Role) -> CurrentUser {
+    let user = app.create_user(role).await;
+    let model = users::find_by_email(&app.db, &user.email)
+        .await
+        .unwrap()
+        .unwrap();
+    users::to_current(&model)
+}
+
+async fn declared(app: &TestApp, actor: &CurrentUser, title: &str) -> IncidentRef {
+    let service = create_service(
+        &app.db,
+        &format!("svc {}", uuid::Uuid::new_v4().simple()),
+        Some("SRE"),
+    )
+    .await
+    .unwrap();
+    let sev2 = severities(&app.db).await.unwrap()[1].id;
+    declare_incident(
+        &app.db,
+        actor,
+        Declaration {
+            title: title.into(),
+            severity_id: sev2,
+            service_ids: vec![service.id],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn declaring_an_incident_records_the_first_timeline_event(app: TestApp) {
+    let commander = person(&app, Role::Responder).await;
+    let reference = declared(&app, &commander, "Checkout returns 502").await;
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(incident.title, "Checkout returns 502");
+    assert_eq!(incident.status, Status::Triage);
+    assert_eq!(incident.severity.name, "SEV2");
+    assert_eq!(incident.services.len(), 1);
+    assert_eq!(incident.version, 1);
+    assert_eq!(incident.roles[0].role, IncidentRole::Commander);
+    assert_eq!(incident.roles[0].user_name, commander.display_name);
+
+    let events = timeline(&app.db, reference, false).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, EventKind::Declared);
+    assert_eq!(
+        events[0].author.as_deref(),
+        Some(commander.display_name.as_str())
+    );
+    assert!(events[0].body.contains("SEV2"));
+
+    let next = declared(&app, &commander, "Another").await;
+    assert_eq!(next.0, reference.0 + 1, "references are sequential");
+}
+
+async fn a_declaration_is_checked_field_by_field(app: TestApp) {
+    let actor = person(&app, Role::Responder).await;
+    let err = declare_incident(
+        &app.db,
+        &actor,
+        Declaration {
+            title: "  ".into(),
+            severity_id: 999,
+            service_ids: vec![],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    for field in ["title", "severity_id", "service_ids"] {
+        assert!(err.field_message(field).is_some(), "{field}: {err:?}");
+    }
+    let sev = severities(&app.db).await.unwrap()[0].id;
+    let err = declare_incident(
+        &app.db,
+        &actor,
+        Declaration {
+            title: "x".into(),
+            severity_id: sev,
+            service_ids: vec![424242],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.field_message("service_ids").as_deref(),
+        Some("One of the chosen services does not exist.")
+    );
+}
+
+async fn moving_through_the_lifecycle_records_each_step_and_its_times(app: TestApp) {
+    let actor = person(&app, Role::Responder).await;
+    let reference = declared(&app, &actor, "Queue backlog").await;
+    let path = [
+        Status::Investigating,
+        Status::Identified,
+        Status::Monitoring,
+        Status::Resolved,
+        Status::Closed,
+    ];
+    for (i, to) in path.into_iter().enumerate() {
+        change_status(&app.db, &actor, reference, to, 1 + i as i32)
+            .await
+            .unwrap();
+    }
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(incident.status, Status::Closed);
+    assert_eq!(incident.version, 6);
+    let t = &incident.times;
+    for (name, value) in [
+        ("acknowledged", t.acknowledged_at),
+        ("mitigated", t.mitigated_at),
+        ("resolved", t.resolved_at),
+        ("closed", t.closed_at),
+    ] {
+        assert!(value.is_some(), "{name} was filled");
+    }
+    assert!(
+        t.acknowledged_at <= t.mitigated_at
+            && t.mitigated_at <= t.resolved_at
+            && t.resolved_at <= t.closed_at
+    );
+    assert_eq!(t.validate(Utc::now()), Ok(()));
+
+    let events = timeline(&app.db, reference, false).await.unwrap();
+    let changes: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::StatusChanged)
+        .map(|e| e.body.as_str())
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "Status changed from Triage to Investigating",
+            "Status changed from Investigating to Identified",
+            "Status changed from Identified to Monitoring",
+            "Status changed from Monitoring to Resolved",
+            "Status changed from Resolved to Closed",
+        ]
+    );
+}
+
+async fn an_impossible_transition_is_refused_with_the_way_forward(app: TestApp) {
+    let actor = person(&app, Role::Responder).await;
+    let reference = declared(&app, &actor, "Disk full").await;
+    let err = change_status(&app.db, &actor, reference, Status::Closed, 1)
+        .await
+        .unwrap_err();
+    let message = err.field_message("status").unwrap();
+    assert!(
+        message.contains("cannot go from Triage to Closed"),
+        "{message}"
+    );
+    let unchanged = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!((unchanged.status, unchanged.version), (Status::Triage, 1));
+    assert_eq!(
+        timeline(&app.db, reference, false).await.unwrap().len(),
+        1,
+        "nothing half-applied"
+    );
+}
+
+async fn a_stale_update_is_a_conflict_not_an_overwrite(app: TestApp) {
+    let alice = person(&app, Role::Responder).await;
+    let bob = person(&app, Role::Responder).await;
+    let reference = declared(&app, &alice, "Latency spike").await;
+    // Both opened the page at version 1; Alice saves first.
+    change_status(&app.db, &alice, reference, Status::Investigating, 1)
+        .await
+        .unwrap();
+    let err = change_status(&app.db, &bob, reference, Status::Resolved, 1)
+        .await
+        .unwrap_err();
+    match &err {
+        AppError::Conflict { message } => {
+            assert!(message.contains(&reference.to_string()), "{message}");
+            assert!(
+                message.contains("investigating"),
+                "the current value is shown: {message}"
+            );
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let sev1 = severities(&app.db).await.unwrap()[0].id;
+    assert!(matches!(
+        change_severity(&app.db, &bob, reference, sev1, 1).await,
+        Err(AppError::Conflict { .. })
+    ));
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(
+        (incident.status, incident.severity.name.as_str()),
+        (Status::Investigating, "SEV2")
+    );
+    change_severity(&app.db, &bob, reference, sev1, incident.version)
+        .await
+        .unwrap();
+    assert_eq!(
+        get_incident(&app.db, reference)
+            .await
+            .unwrap()
+            .severity
+            .name,
+        "SEV1"
+    );
+}
+
+async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
+    let scribe = person(&app, Role::Responder).await;
+    let reference = declared(&app, &scribe, "Cache stampede").await;
+    let earlier = Utc::now() - Duration::minutes(30);
+    let note = add_note(
+        &app.db,
+        &scribe,
+        reference,
+        NewNote {
+            body: "Alert fired: **p99 > 2s**".into(),
+            occurred_at: Some(earlier),
+            marker: Some(Marker::Detection),
+            highlighted: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        note.recorded_at > note.occurred_at,
+        "backdated: recorded now, occurred earlier"
+    );
+
+    let events = timeline(&app.db, reference, false).await.unwrap();
+    assert_eq!(
+        events[0].id, note.id,
+        "ordered by when it happened, before the declaration"
+    );
+    assert_eq!(events[0].marker, Some(Marker::Detection));
+    assert!(events[0].highlighted);
+
+    edit_note(&app.db, &scribe, note.id, "Alert fired: p99 > 3s")
+        .await
+        .unwrap();
+    let edited = timeline(&app.db, reference, false).await.unwrap().remove(0);
+    assert_eq!(edited.body, "Alert fired: p99 > 3s");
+    assert_eq!(edited.revisions, ["Alert fired: **p99 > 2s**"]);
+
+    delete_note(&app.db, &scribe, note.id).await.unwrap();
+    assert!(
+        timeline(&app.db, reference, false)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.id != note.id)
+    );
+    let for_admins = timeline(&app.db, reference, true).await.unwrap();
+    assert!(for_admins.iter().any(|e| e.id == note.id && e.deleted));
+
+    let empty = add_note(
+        &app.db,
+        &scribe,
+        reference,
+        NewNote {
+            body: "  ".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(empty.unwrap_err().field_message("body").is_some());
+    let future = NewNote {
+        body: "later".into(),
+        occurred_at: Some(Utc::now() + Duration::hours(1)),
+        ..Default::default()
+    };
+    assert!(
+        add_note(&app.db, &scribe, reference, future)
+            .await
+            .unwrap_err()
+            .field_message("occurred_at")
+            .is_some()
+    );
+    let missing = add_note(
+        &app.db,
+        &scribe,
+        IncidentRef(987654),
+        NewNote {
+            body: "x".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(matches!(missing, Err(AppError::NotFound(_))));
+}
+
+async fn roles_are_assigned_and_handovers_recorded(app: TestApp) {
+    let first = person(&app, Role::Responder).await;
+    let second = person(&app, Role::Responder).await;
+    let reference = declared(&app, &first, "DNS outage").await;
+    assign_role(
+        &app.db,
+        &first,
+        reference,
+        IncidentRole::Scribe,
+        second.id.0,
+        1,
+    )
+    .await
+    .unwrap();
+    assign_role(
+        &app.db,
+        &first,
+        reference,
+        IncidentRole::Commander,
+        second.id.0,
+        2,
+    )
+    .await
+    .unwrap();
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    let commander = incident
+        .roles
+        .iter()
+        .find(|r| r.role == IncidentRole::Commander)
+        .unwrap();
+    assert_eq!(commander.user_id, second.id.0);
+    let bodies: Vec<String> = timeline(&app.db, reference, false)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::RoleAssigned)
+        .map(|e| e.body)
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        bodies[1],
+        format!(
+            "Incident commander handed over from {} to {}",
+            first.display_name, second.display_name
+        )
+    );
+}
+
+async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: TestApp) {
+    let actor = person(&app, Role::Responder).await;
+    let old = declared(&app, &actor, "Old resolved outage").await;
+    change_status(&app.db, &actor, old, Status::Resolved, 1)
+        .await
+        .unwrap();
+    let mut open = Vec::new();
+    for i in 0..27 {
+        open.push(declared(&app, &actor, &format!("Open incident {i} 100%_match")).await);
+    }
+
+    let first = list_incidents(
+        &app.db,
+        &IncidentFilter {
+            page: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.total, 28);
+    assert_eq!(first.pages, 2);
+    assert_eq!(first.incidents.len(), 25);
+    assert_eq!(
+        first.incidents[0].reference,
+        *open.last().unwrap(),
+        "newest open first"
+    );
+    let second = list_incidents(
+        &app.db,
+        &IncidentFilter {
+            page: 2,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        second.incidents.last().unwrap().reference,
+        old,
+        "resolved ones after every open one"
+    );
+
+    let resolved = IncidentFilter {
+        status: Some(Status::Resolved),
+        page: 1,
+        ..Default::default()
+    };
+    assert_eq!(list_incidents(&app.db, &resolved).await.unwrap().total, 1);
+
+    let search = IncidentFilter {
+        text: Some("OLD outage".into()),
+        page: 1,
+        ..Default::default()
+    };
+    let found = list_incidents(&app.db, &search).await.unwrap();
+    assert_eq!(
+        found
+            .incidents
+            .iter()
+            .map(|i| i.reference)
+            .collect::<Vec<_>>(),
+        [old]
+    );
+    let literal = IncidentFilter {
+        text: Some("100%_".into()),
+        page: 1,
+        ..Default::default()
+    };
+    assert_eq!(
+        list_incidents(&app.db, &literal).await.unwrap().total,
+        27,
+        "% and _ match literally"
+    );
+
+    let incident = get_incident(&app.db, old).await.unwrap();
+    let by_service = IncidentFilter {
+        service_id: Some(incident.services[0].id),
+        page: 1,
+        ..Default::default()
+    };
+    assert_eq!(list_incidents(&app.db, &by_service).await.unwrap().total, 1);
+    let future = IncidentFilter {
+        from: Some(Utc::now() + Duration::days(1)),
+        page: 1,
+        ..Default::default()
+    };
+    assert_eq!(list_incidents(&app.db, &future).await.unwrap().total, 0);
+}
