@@ -11,8 +11,10 @@ use leptos_router::{
 use crate::accounts::pages::{AccountPage, AdminUsersPage, LoginPage, LogoutPage, SetupPage};
 use crate::accounts::{CurrentUser, server_fns::get_current_user};
 use crate::audit::page::AuditLogPage;
+use crate::catalog::page::ServicesPage;
 use crate::error::AppError;
 use crate::home::HomePage;
+use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
 
 /// The document around every server-rendered page.
@@ -93,6 +95,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
+                    <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />
+                    <Route path=path!("/incidents/:reference") view=IncidentPage ssr=SsrMode::Async />
+                    <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

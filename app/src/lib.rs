@@ -12,6 +12,8 @@ pub mod error;
 pub mod home;
 pub mod incidents;
 pub mod layout;
+#[cfg(feature = "ssr")]
+pub mod markdown;
 pub mod system;
 
 #[cfg(feature = "ssr")]

@@ -1,6 +1,9 @@
 //! The service catalogue: what incidents affect. (The services issue adds tiers, runbooks
 //! and SLOs; incidents need the name and owner.)
 
+pub mod page;
+pub mod server_fns;
+
 #[cfg(feature = "ssr")]
 pub mod entity;
 #[cfg(feature = "ssr")]

@@ -94,6 +94,8 @@ pub struct IncidentView {
     pub reference: IncidentRef,
     pub title: String,
     pub summary: String,
+    /// The summary rendered and sanitised.
+    pub summary_html: String,
     pub severity: SeverityView,
     pub status: Status,
     pub customer_impact: bool,
@@ -231,6 +233,8 @@ pub struct TimelineEventView {
     pub id: i64,
     pub kind: EventKind,
     pub body: String,
+    /// The body rendered and sanitised.
+    pub body_html: String,
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub author: Option<String>,

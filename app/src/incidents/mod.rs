@@ -1,6 +1,9 @@
 //! Incidents: declaration, lifecycle, roles and the timeline.
 
 mod dto;
+pub mod durations;
+pub mod pages;
+pub mod server_fns;
 pub mod status;
 pub mod timestamps;
 

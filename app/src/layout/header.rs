@@ -50,6 +50,8 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
     view! {
         <nav class="site-nav" aria-label="Primary">
             <A href="/" exact=true>"Overview"</A>
+            <A href="/incidents">"Incidents"</A>
+            <A href="/services">"Services"</A>
             {user.role.is_admin().then(|| view! {
                 <A href="/admin/users">"Users"</A>
                 <A href="/admin/audit">"Audit log"</A>

@@ -92,6 +92,7 @@ pub async fn get_incident(
         reference,
         title: m.title.clone(),
         summary: m.summary.clone(),
+        summary_html: crate::markdown::render(&m.summary),
         severity,
         status: Status::parse(&m.status).unwrap_or(Status::Triage),
         customer_impact: m.customer_impact,

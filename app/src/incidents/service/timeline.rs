@@ -215,6 +215,7 @@ fn view(e: event::Model, author: Option<String>, revisions: Vec<String>) -> Time
     TimelineEventView {
         id: e.id,
         kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Note),
+        body_html: crate::markdown::render(&e.body),
         body: e.body,
         occurred_at: e.occurred_at,
         recorded_at: e.recorded_at,

@@ -1,0 +1,258 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::{StatusBadge, Time};
+use crate::components::{FormAlert, action_error};
+use crate::error::AppError;
+use crate::incidents::durations;
+use crate::incidents::server_fns::{
+    AddIncidentNote, AssignIncidentRole, ChangeIncidentSeverity, ChangeIncidentStatus,
+    IncidentDetail, IncidentOptions, get_incident_detail, get_incident_options,
+};
+use crate::incidents::{EventKind, IncidentRole, Marker, TimelineEventView};
+use crate::layout::ErrorTemplate;
+
+/// One incident: its header, quick actions and the timeline.
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let params = use_params_map();
+    let reference = move || params.read().get("reference").unwrap_or_default();
+    let status = ServerAction::<ChangeIncidentStatus>::new();
+    let severity = ServerAction::<ChangeIncidentSeverity>::new();
+    let role = ServerAction::<AssignIncidentRole>::new();
+    let note = ServerAction::<AddIncidentNote>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                reference(),
+                status.version().get(),
+                severity.version().get(),
+                role.version().get(),
+                note.version().get(),
+            )
+        },
+        |(reference, ..)| get_incident_detail(reference),
+    );
+    let options = Resource::new(|| (), |_| get_incident_options());
+    let actions = Actions {
+        status,
+        severity,
+        role,
+        note,
+    };
+
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                {move || Suspend::new(async move {
+                    let detail = detail.await?;
+                    let options = options.await?;
+                    Ok::<_, AppError>(view! { <IncidentView detail options actions /> })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Actions {
+    status: ServerAction<ChangeIncidentStatus>,
+    severity: ServerAction<ChangeIncidentSeverity>,
+    role: ServerAction<AssignIncidentRole>,
+    note: ServerAction<AddIncidentNote>,
+}
+
+#[component]
+fn IncidentView(
+    detail: IncidentDetail,
+    options: IncidentOptions,
+    actions: Actions,
+) -> impl IntoView {
+    let incident = detail.incident;
+    let reference = incident.reference.to_string();
+    let version = incident.version.to_string();
+    let spans = durations::spans(&incident.times, detail.now);
+    let commander = incident
+        .roles
+        .iter()
+        .find(|r| r.role == IncidentRole::Commander)
+        .map(|r| r.user_name.clone())
+        .unwrap_or_else(|| "nobody".into());
+    let change_error = Signal::derive(move || {
+        action_error(actions.status.value().get())
+            .or_else(|| action_error(actions.severity.value().get()))
+            .or_else(|| action_error(actions.role.value().get()))
+    });
+
+    view! {
+        <Title text=format!("{reference} {}", incident.title) />
+        <article class="page incident">
+            <header class="incident__header">
+                <p class="incident__ref">{reference.clone()}</p>
+                <h1>{incident.title.clone()}</h1>
+                <div class="incident__facts">
+                    <StatusBadge status=incident.status />
+                    <span class="badge badge--severity">{incident.severity.name.clone()}</span>
+                    {incident.customer_impact.then(|| view! { <span class="badge badge--impact">"Customer impact"</span> })}
+                    <span class="muted">"Commander: " <strong data-testid="commander">{commander}</strong></span>
+                </div>
+                <dl class="facts facts--spans">
+                    {spans.into_iter().map(|s| view! {
+                        <div class="facts__item">
+                            <dt>{s.label}</dt>
+                            <dd>{durations::format(s.duration)}{s.running.then_some(" so far")}</dd>
+                        </div>
+                    }).collect_view()}
+                </dl>
+            </header>
+
+            <FormAlert error=change_error fields=&[] />
+            {detail.can_write.then(|| {
+                let next = incident.status.next();
+                let hidden = |reference: &String, version: &String| {
+                    let (reference, version) = (reference.clone(), version.clone());
+                    view! {
+                        <input type="hidden" name="reference" value=reference />
+                        <input type="hidden" name="version" value=version />
+                    }
+                };
+                let (status_hidden, severity_hidden, role_hidden) =
+                    (hidden(&reference, &version), hidden(&reference, &version), hidden(&reference, &version));
+                view! {
+                    <section class="card quick-actions" aria-label="Quick actions">
+                        {(!next.is_empty()).then(|| view! {
+                            <ActionForm action=actions.status attr:class="inline-form">
+                                {status_hidden}
+                                <label class="field__label" for="next-status">"Status"</label>
+                                <select class="field__input field__input--compact" id="next-status" name="status">
+                                    {next.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                                </select>
+                                <button class="button button--small button--primary" type="submit">"Change status"</button>
+                            </ActionForm>
+                        })}
+                        <ActionForm action=actions.severity attr:class="inline-form">
+                            {severity_hidden}
+                            <label class="field__label" for="new-severity">"Severity"</label>
+                            <select class="field__input field__input--compact" id="new-severity" name="severity_id">
+                                {options.severities.iter().map(|s| view! {
+                                    <option value=s.id.to_string() selected=s.id == incident.severity.id>{s.name.clone()}</option>
+                                }).collect_view()}
+                            </select>
+                            <button class="button button--small" type="submit">"Set severity"</button>
+                        </ActionForm>
+                        <ActionForm action=actions.role attr:class="inline-form">
+                            {role_hidden}
+                            <label class="visually-hidden" for="role-name">"Role"</label>
+                            <select class="field__input field__input--compact" id="role-name" name="role">
+                                {IncidentRole::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                            </select>
+                            <label class="visually-hidden" for="role-person">"Person"</label>
+                            <select class="field__input field__input--compact" id="role-person" name="user_id">
+                                {options.people.iter().map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
+                            </select>
+                            <button class="button button--small" type="submit">"Assign"</button>
+                        </ActionForm>
+                    </section>
+                }
+            })}
+
+            <div class="incident__body">
+                <section class="incident__timeline" id="timeline" aria-labelledby="timeline-title">
+                    <h2 id="timeline-title">"Timeline"</h2>
+                    {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() /> })}
+                    <ol class="timeline" data-testid="timeline">
+                        {detail.timeline.into_iter().map(|e| view! { <TimelineItem event=e /> }).collect_view()}
+                    </ol>
+                </section>
+                <aside class="incident__aside">
+                    <section class="card stack">
+                        <h2 class="card__title">"Services"</h2>
+                        <ul class="plain-list">
+                            {incident.services.into_iter().map(|s| view! {
+                                <li>{s.name}{s.owner_team.map(|t| view! { <span class="muted">{format!(" · {t}")}</span> })}</li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                    <section class="card stack">
+                        <h2 class="card__title">"Roles"</h2>
+                        <dl class="roles">
+                            {incident.roles.into_iter().map(|r| view! {
+                                <div><dt>{r.role.label()}</dt><dd>{r.user_name}</dd></div>
+                            }).collect_view()}
+                        </dl>
+                    </section>
+                    {(!incident.summary.is_empty()).then(|| view! {
+                        <section class="card stack">
+                            <h2 class="card__title">"Summary"</h2>
+                            <div class="prose" inner_html=incident.summary_html></div>
+                        </section>
+                    })}
+                </aside>
+            </div>
+        </article>
+    }
+}
+
+#[component]
+fn NoteForm(action: ServerAction<AddIncidentNote>, reference: String) -> impl IntoView {
+    let error = Signal::derive(move || action_error(action.value().get()));
+    let field = move |name: &'static str| {
+        Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
+    };
+    view! {
+        <ActionForm action=action attr:class="form card note-form" attr:novalidate=true>
+            <input type="hidden" name="reference" value=reference />
+            <FormAlert error fields=&["body", "occurred_at"] />
+            <div class="field" class:field--invalid=move || field("body").get().is_some()>
+                <label class="field__label" for="note-body">"Add a note (Markdown)"</label>
+                <textarea class="field__input" id="note-body" name="body" rows="3" required=true></textarea>
+                {move || field("body").get().map(|m| view! { <p class="field__error">{m}</p> })}
+            </div>
+            <div class="note-form__row">
+                <div class="field">
+                    <label class="field__label" for="note-when">"Happened at (UTC, optional)"</label>
+                    <input class="field__input" id="note-when" name="occurred_at" type="datetime-local" />
+                    {move || field("occurred_at").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                </div>
+                <div class="field">
+                    <label class="field__label" for="note-marker">"Marker"</label>
+                    <select class="field__input" id="note-marker" name="marker">
+                        <option value="">"None"</option>
+                        {Marker::ALL.into_iter().map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <label class="checkbox" for="note-highlight">
+                    <input type="checkbox" id="note-highlight" name="highlighted" value="on" />
+                    "Highlight"
+                </label>
+            </div>
+            <button class="button button--primary" type="submit">"Add note"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn TimelineItem(event: TimelineEventView) -> impl IntoView {
+    let backdated = (event.recorded_at - event.occurred_at).num_minutes() >= 1;
+    let recorded_at = event.recorded_at;
+    view! {
+        <li
+            class="timeline__item"
+            class:timeline__item--note=event.kind == EventKind::Note
+            class:timeline__item--highlighted=event.highlighted
+            class:timeline__item--deleted=event.deleted
+            data-event-id=event.id.to_string()
+        >
+            <div class="timeline__meta">
+                <Time at=event.occurred_at />
+                {event.author.map(|a| view! { <span class="timeline__author">{a}</span> })}
+                {event.marker.map(|m| view! { <span class="badge">{m.label()}</span> })}
+                {backdated.then(|| view! { <span class="muted">"(recorded " <Time at=recorded_at /> ")"</span> })}
+                {event.deleted.then(|| view! { <span class="badge">"deleted"</span> })}
+                {(!event.revisions.is_empty()).then(|| view! { <span class="muted">"edited"</span> })}
+            </div>
+            <div class="timeline__body prose" inner_html=event.body_html></div>
+        </li>
+    }
+}

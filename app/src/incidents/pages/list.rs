@@ -1,0 +1,179 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use super::{StatusBadge, Time};
+use crate::app::use_current_user;
+use crate::incidents::Status;
+use crate::incidents::durations;
+use crate::incidents::server_fns::{get_incident_options, list_incidents};
+use crate::layout::ErrorTemplate;
+
+/// Every incident, open ones first, with filters that live in the URL (shareable, and
+/// working without JavaScript).
+#[component]
+pub fn IncidentsPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
+    let incidents = Resource::new(
+        move || {
+            (
+                param("status"),
+                param("severity"),
+                param("service"),
+                param("from"),
+                param("to"),
+                param("q"),
+                param("page").and_then(|p| p.parse::<u64>().ok()),
+            )
+        },
+        |(status, severity, service, from, to, q, page)| {
+            list_incidents(status, severity, service, from, to, q, page)
+        },
+    );
+    let options = Resource::new(|| (), |_| get_incident_options());
+    let user = use_current_user();
+    let page_link = move |page: u64| {
+        let mut pairs: Vec<String> = ["status", "severity", "service", "from", "to", "q"]
+            .into_iter()
+            .filter_map(|k| param(k).map(|v| format!("{k}={}", urlencode(&v))))
+            .collect();
+        pairs.push(format!("page={page}"));
+        format!("/incidents?{}", pairs.join("&"))
+    };
+
+    view! {
+        <Title text="Incidents" />
+        <section class="page">
+            <header class="page-header page-header--actions">
+                <div>
+                    <h1>"Incidents"</h1>
+                    <p class="page-header__lede">"Open incidents first, then the most recently declared."</p>
+                </div>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        user.await.ok().flatten().filter(|u| u.role.can_write()).map(|_| view! {
+                            <A href="/incidents/new" attr:class="button button--primary">"Declare incident"</A>
+                        })
+                    })}
+                </Suspense>
+            </header>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        let options = options.await?;
+                        let list = incidents.await?;
+                        let selected = move |key: &str, value: String| param(key).as_deref() == Some(value.as_str());
+                        let (page, pages, total) = (list.page, list.pages, list.total);
+                        Ok::<_, crate::error::AppError>(view! {
+                            <form class="filters card" method="get" action="/incidents" role="search">
+                                <div class="field">
+                                    <label class="field__label" for="filter-q">"Search"</label>
+                                    <input class="field__input" id="filter-q" name="q" type="search" value=param("q").unwrap_or_default() placeholder="Title or summary" />
+                                </div>
+                                <div class="field">
+                                    <label class="field__label" for="filter-status">"Status"</label>
+                                    <select class="field__input" id="filter-status" name="status">
+                                        <option value="">"Any"</option>
+                                        {Status::ALL.into_iter().map(|s| view! {
+                                            <option value=s.as_str() selected=selected("status", s.as_str().to_owned())>{s.label()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label class="field__label" for="filter-severity">"Severity"</label>
+                                    <select class="field__input" id="filter-severity" name="severity">
+                                        <option value="">"Any"</option>
+                                        {options.severities.into_iter().map(|s| view! {
+                                            <option value=s.id.to_string() selected=selected("severity", s.id.to_string())>{s.name}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label class="field__label" for="filter-service">"Service"</label>
+                                    <select class="field__input" id="filter-service" name="service">
+                                        <option value="">"Any"</option>
+                                        {options.services.into_iter().map(|s| view! {
+                                            <option value=s.id.to_string() selected=selected("service", s.id.to_string())>{s.name}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <div class="field">
+                                    <label class="field__label" for="filter-from">"Declared from"</label>
+                                    <input class="field__input" id="filter-from" name="from" type="date" value=param("from").unwrap_or_default() />
+                                </div>
+                                <div class="field">
+                                    <label class="field__label" for="filter-to">"to"</label>
+                                    <input class="field__input" id="filter-to" name="to" type="date" value=param("to").unwrap_or_default() />
+                                </div>
+                                <div class="filters__actions">
+                                    <button class="button" type="submit">"Filter"</button>
+                                    <A href="/incidents" attr:class="button button--quiet">"Clear"</A>
+                                </div>
+                            </form>
+                            {if list.incidents.is_empty() {
+                                view! { <p class="empty-note">"No incidents match."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="table-wrap">
+                                        <table class="table">
+                                            <caption class="visually-hidden">{format!("Incidents, {total} in all")}</caption>
+                                            <thead>
+                                                <tr>
+                                                    <th scope="col">"Incident"</th>
+                                                    <th scope="col">"Severity"</th>
+                                                    <th scope="col">"Status"</th>
+                                                    <th scope="col">"Declared"</th>
+                                                    <th scope="col">"Duration"</th>
+                                                </tr>
+                                            </thead>
+                                            <tbody>
+                                                {list.incidents.into_iter().map(|i| {
+                                                    let start = i.impact_started_at.unwrap_or(i.declared_at);
+                                                    let end = i.resolved_at.unwrap_or_else(chrono::Utc::now);
+                                                    view! {
+                                                        <tr>
+                                                            <td>
+                                                                <A href=format!("/incidents/{}", i.reference) attr:class="incident-link">
+                                                                    <span class="incident-link__ref">{i.reference.to_string()}</span>
+                                                                    " "
+                                                                    {i.title}
+                                                                </A>
+                                                            </td>
+                                                            <td>{i.severity}</td>
+                                                            <td><StatusBadge status=i.status /></td>
+                                                            <td><Time at=i.declared_at /></td>
+                                                            <td>{durations::format(end - start)}{i.status.is_open().then_some(" so far")}</td>
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                }.into_any()
+                            }}
+                            <nav class="pagination" aria-label="Incident pages">
+                                {(page > 1).then(|| view! { <a class="button button--small" href=page_link(page - 1)>"Previous"</a> })}
+                                <span class="muted">{format!("Page {page} of {pages} · {total} incidents")}</span>
+                                {(page < pages).then(|| view! { <a class="button button--small" href=page_link(page + 1)>"Next"</a> })}
+                            </nav>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+        </section>
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,233 @@
+//! Thin server functions over `service`: who is asking, then one call.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{IncidentPage, IncidentView, SeverityView, TimelineEventView};
+use crate::catalog::ServiceRef;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use {
+    super::service::{declare, lifecycle, query, timeline},
+    super::{IncidentFilter, IncidentRef, IncidentRole, Marker, Status},
+    crate::accounts::server_fns::redirect_form_post,
+    crate::accounts::{Role, service::auth},
+    crate::error::with_status,
+};
+
+#[cfg(feature = "ssr")]
+fn reference(value: &str) -> Result<IncidentRef, AppError> {
+    IncidentRef::parse(value)
+        .ok_or_else(|| AppError::NotFound(format!("There is no incident {value}.")))
+}
+
+/// Parses an optional `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` (UTC) form value.
+#[cfg(feature = "ssr")]
+fn parse_time(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    use chrono::{NaiveDate, NaiveDateTime};
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
+        .map(|t| Some(t.and_utc()))
+        .map_err(|_| {
+            AppError::invalid(
+                field,
+                "Use a date like 2026-11-22 or a time like 2026-11-22T14:30 (UTC).",
+            )
+        })
+}
+
+/// The choices the declare form and the filters offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentOptions {
+    pub severities: Vec<SeverityView>,
+    pub services: Vec<ServiceRef>,
+    /// Active people who can take a role: (id, name).
+    pub people: Vec<(i64, String)>,
+}
+
+#[server(prefix = "/rpc", endpoint = "incident_options")]
+pub async fn get_incident_options() -> Result<IncidentOptions, AppError> {
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let result = async {
+        let people = crate::accounts::service::users::list(&state.db)
+            .await?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| (u.id.0, u.display_name))
+            .collect();
+        Ok(IncidentOptions {
+            severities: query::severities(&state.db).await?,
+            services: crate::catalog::service::list_services(&state.db).await?,
+            people,
+        })
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "list_incidents")]
+pub async fn list_incidents(
+    status: Option<String>,
+    severity: Option<String>,
+    service: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+    page: Option<u64>,
+) -> Result<IncidentPage, AppError> {
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let result = async {
+        let filter = IncidentFilter {
+            status: status.as_deref().and_then(Status::parse),
+            severity_id: severity.and_then(|s| s.parse().ok()),
+            service_id: service.and_then(|s| s.parse().ok()),
+            from: parse_time("from", from.as_deref())?,
+            to: parse_time("to", to.as_deref())?.map(|t| t + chrono::Duration::days(1)),
+            text: q.filter(|q| !q.trim().is_empty()),
+            page: page.unwrap_or(1),
+        };
+        query::list_incidents(&state.db, &filter).await
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "declare_incident")]
+pub async fn declare_incident(
+    title: String,
+    severity_id: Option<i64>,
+    service_ids: Option<Vec<i64>>,
+    summary: Option<String>,
+    customer_impact: Option<String>,
+) -> Result<String, AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let declaration = declare::Declaration {
+        title,
+        severity_id: severity_id.unwrap_or_default(),
+        service_ids: service_ids.unwrap_or_default(),
+        summary: summary.unwrap_or_default(),
+        customer_impact: customer_impact.is_some(),
+        commander_id: None,
+    };
+    let reference = with_status(declare::declare_incident(&state.db, &user, declaration).await)?;
+    let path = format!("/incidents/{reference}");
+    redirect_form_post(&path);
+    Ok(path)
+}
+
+/// Everything the incident page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentDetail {
+    pub incident: IncidentView,
+    pub timeline: Vec<TimelineEventView>,
+    pub can_write: bool,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+#[server(prefix = "/rpc", endpoint = "incident_detail")]
+pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, AppError> {
+    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        Ok(IncidentDetail {
+            incident: query::get_incident(&state.db, reference).await?,
+            timeline: timeline::timeline(&state.db, reference, user.role.is_admin()).await?,
+            can_write: user.role.can_write(),
+            now: chrono::Utc::now(),
+        })
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "change_incident_status")]
+pub async fn change_incident_status(
+    reference: String,
+    status: String,
+    version: i32,
+) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        let to = Status::parse(&status)
+            .ok_or_else(|| AppError::invalid("status", "Choose a status."))?;
+        lifecycle::change_status(&state.db, &user, reference, to, version).await?;
+        redirect_form_post(&format!("/incidents/{reference}"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "change_incident_severity")]
+pub async fn change_incident_severity(
+    reference: String,
+    severity_id: i64,
+    version: i32,
+) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        lifecycle::change_severity(&state.db, &user, reference, severity_id, version).await?;
+        redirect_form_post(&format!("/incidents/{reference}"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "assign_incident_role")]
+pub async fn assign_incident_role(
+    reference: String,
+    role: String,
+    user_id: i64,
+    version: i32,
+) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        let role = IncidentRole::parse(&role)
+            .ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
+        lifecycle::assign_role(&state.db, &user, reference, role, user_id, version).await?;
+        redirect_form_post(&format!("/incidents/{reference}"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "add_incident_note")]
+pub async fn add_incident_note(
+    reference: String,
+    body: String,
+    occurred_at: Option<String>,
+    marker: Option<String>,
+    highlighted: Option<String>,
+) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        let note = timeline::NewNote {
+            body,
+            occurred_at: parse_time("occurred_at", occurred_at.as_deref())?,
+            marker: marker.as_deref().and_then(Marker::parse),
+            highlighted: highlighted.is_some(),
+        };
+        timeline::add_note(&state.db, &user, reference, note).await?;
+        redirect_form_post(&format!("/incidents/{reference}#timeline"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}

@@ -1,0 +1,78 @@
+//! Markdown written by people (notes, summaries, postmortems) turned into HTML that is
+//! safe to put in a page: rendered with pulldown-cmark, then cleaned by an ammonia
+//! allow-list (no scripts, no event handlers, no `javascript:` URLs; links that leave
+//! the site get `rel="noopener noreferrer nofollow"`).
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{Options, Parser, html};
+
+/// Renders `markdown` to sanitised HTML.
+pub fn render(markdown: &str) -> String {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_TASKLISTS);
+    let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
+    sanitizer().clean(&unsafe_html).to_string()
+}
+
+fn sanitizer() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attribute_values("input", "type", ["checkbox"]);
+    builder
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn markdown_is_rendered() {
+        assert_eq!(
+            render("**bold** and `code`"),
+            "<p><strong>bold</strong> and <code>code</code></p>\n"
+        );
+        assert!(render("| a |\n|---|\n| b |").contains("<table>"));
+        assert!(render("- [x] done").contains("checkbox"));
+    }
+
+    #[test]
+    fn scripts_and_event_handlers_are_removed() {
+        let html = render(
+            "<script>alert(1)</script><img src=x onerror=alert(1)><b onclick=\"x()\">hi</b>",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("onclick"), "{html}");
+        assert!(html.contains("<b>hi</b>"), "{html}");
+    }
+
+    #[test]
+    fn javascript_urls_are_dropped_and_links_get_rel() {
+        let html = render(
+            "[x](javascript:alert(1)) [y](https://example.com) <a href=\"data:text/html,hi\">z</a>",
+        );
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
+        assert!(
+            html.contains(r#"href="https://example.com" rel="noopener noreferrer nofollow""#),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn styles_and_frames_do_not_survive() {
+        let html = render(
+            "<iframe src=\"https://evil.example\"></iframe><p style=\"position:fixed\">x</p>",
+        );
+        assert!(!html.contains("iframe"), "{html}");
+        assert!(!html.contains("style="), "{html}");
+    }
+}
