@@ -60,6 +60,20 @@ fn set_content_security_policy() {
     }
 }
 
+/// leptos_meta writes the title into the server-rendered `<head>` without escaping it,
+/// and titles carry user input (incident titles): escape it there. The browser sets
+/// `document.title` as plain text, so the client leaves it alone.
+fn title_text(title: String) -> String {
+    if cfg!(feature = "ssr") {
+        title
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        title
+    }
+}
+
 /// The signed-in user, loaded once per page load.
 pub type CurrentUserResource = Resource<Result<Option<CurrentUser>, AppError>>;
 
@@ -81,7 +95,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="vigil" href="/pkg/vigil.css" />
         <Title formatter=|page: String| {
-            if page.is_empty() { "Vigil".to_owned() } else { format!("{page} · Vigil") }
+            title_text(if page.is_empty() { "Vigil".to_owned() } else { format!("{page} · Vigil") })
         } />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

@@ -23,6 +23,9 @@ backend_tests!(
     notes_can_be_backdated_tagged_edited_and_soft_deleted,
     roles_are_assigned_and_handovers_recorded,
     the_list_puts_open_incidents_first_and_filters_searches_and_pages,
+    viewers_read_incidents_but_cannot_change_anything,
+    a_plain_form_post_declares_and_lands_on_the_incident,
+    the_incident_pages_render_and_an_unknown_reference_is_404,
 );
 
 async fn person(app: &TestApp, role: Role) -> CurrentUser {
@@ -454,4 +457,219 @@ async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: 
         ..Default::default()
     };
     assert_eq!(list_incidents(&app.db, &future).await.unwrap().total, 0);
+}
+
+async fn viewers_read_incidents_but_cannot_change_anything(app: TestApp) {
+    let responder = person(&app, Role::Responder).await;
+    let reference = declared(&app, &responder, "Search is slow")
+        .await
+        .to_string();
+    let service = create_service(&app.db, "Search", None)
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let sev = severities(&app.db).await.unwrap()[0].id.to_string();
+    let writes: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "/rpc/declare_incident",
+            vec![
+                ("title", "New"),
+                ("severity_id", &sev),
+                ("service_ids[]", &service),
+            ],
+        ),
+        (
+            "/rpc/change_incident_status",
+            vec![
+                ("reference", &reference),
+                ("status", "investigating"),
+                ("version", "1"),
+            ],
+        ),
+        (
+            "/rpc/change_incident_severity",
+            vec![
+                ("reference", &reference),
+                ("severity_id", &sev),
+                ("version", "2"),
+            ],
+        ),
+        (
+            "/rpc/add_incident_note",
+            vec![("reference", &reference), ("body", "Looking")],
+        ),
+    ];
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let (writer, _) = app.signed_in(Role::Responder).await;
+    for (path, form) in &writes {
+        assert_eq!(app.call(path, form).await.status(), 401, "anonymous {path}");
+        assert_eq!(
+            app.call_with(&viewer, path, form).await.status(),
+            403,
+            "viewer {path}"
+        );
+        let res = app.call_with(&writer, path, form).await;
+        assert_eq!(
+            res.status(),
+            200,
+            "responder {path}: {}",
+            res.text().await.unwrap()
+        );
+    }
+    let reads: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/rpc/list_incidents", vec![]),
+        ("/rpc/incident_detail", vec![("reference", &reference)]),
+        ("/rpc/incident_options", vec![]),
+        ("/rpc/list_services", vec![]),
+    ];
+    for (path, form) in &reads {
+        assert_eq!(app.call(path, form).await.status(), 401, "anonymous {path}");
+        assert_eq!(
+            app.call_with(&viewer, path, form).await.status(),
+            200,
+            "viewer {path}"
+        );
+    }
+    let admin_only = [("name", "Billing")];
+    assert_eq!(
+        app.call_with(&writer, "/rpc/create_service", &admin_only)
+            .await
+            .status(),
+        403
+    );
+}
+
+async fn a_plain_form_post_declares_and_lands_on_the_incident(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let api = create_service(&app.db, "API", None)
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let web = create_service(&app.db, "Web", None)
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let sev = severities(&app.db).await.unwrap()[0].id.to_string();
+    let res = client
+        .post(app.url("/rpc/declare_incident"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/incidents/new"))
+        .form(&[
+            ("title", "Login broken"),
+            ("severity_id", sev.as_str()),
+            ("service_ids[]", api.as_str()),
+            ("service_ids[]", web.as_str()),
+            ("summary", "Users *cannot* sign in"),
+            ("customer_impact", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/incidents/INC-"), "{location}");
+    let reference = IncidentRef::parse(location.trim_start_matches("/incidents/")).unwrap();
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(incident.services.len(), 2);
+    assert!(incident.customer_impact);
+    assert_eq!(
+        incident.summary_html,
+        "<p>Users <em>cannot</em> sign in</p>\n"
+    );
+
+    // A missing title goes back to the form with the error in the URL, never a 500.
+    let res = client
+        .post(app.url("/rpc/declare_incident"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/incidents/new"))
+        .form(&[("title", ""), ("severity_id", sev.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.contains("/incidents/new") && back.contains("__err="),
+        "{back}"
+    );
+    let page = app
+        .get_with(&client, &back.replace(&format!("http://{}", app.addr), ""))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Give the incident a short title."),
+        "the error is shown next to the field"
+    );
+}
+
+async fn the_incident_pages_render_and_an_unknown_reference_is_404(app: TestApp) {
+    let responder = person(&app, Role::Responder).await;
+    let reference = declared(
+        &app,
+        &responder,
+        "Payments <script>alert(1)</script> failing",
+    )
+    .await;
+    add_note(
+        &app.db,
+        &responder,
+        reference,
+        NewNote {
+            body: "<img src=x onerror=alert(1)> **rolled back**".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let list = app.get_with(&viewer, "/incidents").await;
+    assert_eq!(list.status(), 200);
+    assert!(list.text().await.unwrap().contains(&reference.to_string()));
+    let page = app
+        .get_with(&viewer, &format!("/incidents/{reference}"))
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<strong>rolled back</strong>"),
+        "notes render as Markdown"
+    );
+    // (Serialised page data escapes `<` as `\u003c`, so a raw tag can only come from rendering.)
+    for bad in [
+        "<script>alert(1)</script>",
+        "</title><script>",
+        "<img src=x onerror",
+        "<img src=\"x\" onerror",
+    ] {
+        if let Some(i) = html.find(bad) {
+            panic!(
+                "unsafe {bad:?} at: {}",
+                &html[i.saturating_sub(80)..(i + 200).min(html.len())]
+            );
+        }
+    }
+    assert!(
+        !html.contains("Change status"),
+        "viewers see no quick actions"
+    );
+    let (writer, _) = app.signed_in(Role::Responder).await;
+    let html = app
+        .get_with(&writer, &format!("/incidents/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Change status") && html.contains("Add note"));
+    assert_eq!(app.get_with(&writer, "/incidents/new").await.status(), 200);
+    assert_eq!(
+        app.get_with(&viewer, "/incidents/INC-999999")
+            .await
+            .status(),
+        404
+    );
 }
