@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { suite } from '../support/harness.mjs';
+
+suite(({ flow, user }) => {
+  flow('declare an incident, add a note and resolve it', async (t) => {
+    const mode = t.js ? 'js' : 'nojs';
+    await t.signIn(user('admin'));
+
+    // An admin adds the affected service.
+    await t.visit('/services');
+    await t.page.getByLabel('Name', { exact: true }).fill(`Checkout ${mode}`);
+    await t.page.getByLabel('Owner team').fill('Payments');
+    await t.page.getByRole('button', { name: 'Add service' }).click();
+    await t.page.getByRole('cell', { name: `Checkout ${mode}` }).waitFor();
+    await t.settle();
+
+    // Declare from the incident list.
+    await t.visit('/incidents');
+    await t.page.getByRole('link', { name: 'Declare incident' }).click();
+    await t.page.waitForURL(`${t.baseURL}/incidents/new`);
+    await t.settle();
+    await t.page.getByRole('button', { name: 'Declare incident' }).click();
+    await t.page.getByText('Give the incident a short title.').waitFor();
+    await t.settle();
+    await t.page.getByLabel('Title').fill(`Checkout returns 502 (${mode})`);
+    await t.page.getByText('SEV1', { exact: true }).click();
+    await t.page.getByLabel(`Checkout ${mode}`).check();
+    await t.page.getByRole('button', { name: 'Declare incident' }).click();
+    await t.page.waitForURL(/\/incidents\/INC-\d+$/);
+    await t.settle();
+    assert.equal(await t.page.locator('h1').textContent(), `Checkout returns 502 (${mode})`);
+    assert.equal(await t.page.getByTestId('commander').textContent(), user('admin').name);
+    const timeline = t.page.getByTestId('timeline');
+    assert.match(await timeline.textContent(), /Declared as SEV1/);
+
+    // A note, in Markdown.
+    await t.page.getByLabel('Add a note (Markdown)').fill('Rolled back **deploy 4412**');
+    await t.page.getByLabel('Marker').selectOption('repair');
+    await t.page.getByRole('button', { name: 'Add note' }).click();
+    await timeline.locator('strong', { hasText: 'deploy 4412' }).waitFor();
+    await t.settle();
+
+    // Through the lifecycle to resolved.
+    for (const status of ['Investigating', 'Monitoring', 'Resolved']) {
+      await t.page.getByLabel('Status', { exact: true }).selectOption({ label: status });
+      await t.page.getByRole('button', { name: 'Change status' }).click();
+      await t.page.locator('.incident__facts .status-badge', { hasText: status }).waitFor();
+      await t.settle();
+    }
+    const text = await timeline.textContent();
+    assert.match(text, /Status changed from Triage to Investigating/);
+    assert.match(text, /Status changed from Monitoring to Resolved/);
+
+    // The list shows it, resolved, after any open incident.
+    await t.visit('/incidents?status=resolved');
+    await t.page.getByRole('link', { name: new RegExp(`Checkout returns 502 \\(${mode}\\)`) }).waitFor();
+  });
+});
