@@ -4,6 +4,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 export PATH := $(HOME)/.cargo/bin:$(PATH)
+# A fresh CI clone gains nothing from incremental artefacts; they only fill the disk.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
 
 CARGO_LEPTOS_VERSION := 0.3.8
 BINARYEN_VERSION := 132

@@ -56,3 +56,55 @@ suite(({ flow, user }) => {
     await t.page.getByRole('link', { name: new RegExp(`Checkout returns 502 \\(${mode}\\)`) }).waitFor();
   });
 });
+
+suite(({ flow, user, browser }) => {
+  flow('a second responder sees a new note without reloading', async (t) => {
+    const mode = t.js ? 'js' : 'nojs';
+    await t.signIn(user('admin'));
+    await t.visit('/services');
+    await t.page.getByLabel('Name', { exact: true }).fill(`Live ${mode}`);
+    await t.page.getByRole('button', { name: 'Add service' }).click();
+    await t.page.getByRole('cell', { name: `Live ${mode}` }).waitFor();
+    await t.visit('/incidents/new');
+    await t.page.getByLabel('Title').fill(`Live incident (${mode})`);
+    await t.page.getByLabel(`Live ${mode}`).check();
+    await t.page.getByRole('button', { name: 'Declare incident' }).click();
+    await t.page.waitForURL(/\/incidents\/INC-\d+$/);
+    await t.settle();
+    const incidentUrl = t.page.url();
+
+    // The second responder opens the same incident in a browser of their own.
+    const other = await browser().newContext({ javaScriptEnabled: t.js, baseURL: t.baseURL });
+    try {
+      const page = await other.newPage();
+      const responder = user('responder');
+      await page.goto('/login');
+      await page.getByLabel('Email').fill(responder.email);
+      await page.getByLabel('Password').fill(responder.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${t.baseURL}/`);
+      await page.goto(incidentUrl);
+      if (t.js) {
+        await page.waitForSelector('html[data-hydrated]');
+        await page.getByLabel('Add a note (Markdown)').fill('my unsent draft');
+        await page.evaluate(() => { window.__sameDocument = true; });
+      }
+
+      await t.page.getByLabel('Add a note (Markdown)').fill(`Seen live ${mode}`);
+      await t.page.getByRole('button', { name: 'Add note' }).click();
+      await t.page.getByTestId('timeline').getByText(`Seen live ${mode}`).waitFor();
+
+      if (t.js) {
+        await page.getByTestId('timeline').getByText(`Seen live ${mode}`).waitFor({ timeout: 10_000 });
+        assert.ok(await page.evaluate(() => window.__sameDocument === true), 'no reload happened');
+        assert.equal(await page.getByLabel('Add a note (Markdown)').inputValue(), 'my unsent draft', 'the draft survives');
+        assert.equal(await page.getByTestId('timeline').getByText(`Seen live ${mode}`).count(), 1, 'no duplicate');
+      } else {
+        await page.reload();
+        await page.getByTestId('timeline').getByText(`Seen live ${mode}`).waitFor();
+      }
+    } finally {
+      await other.close();
+    }
+  });
+});

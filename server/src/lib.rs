@@ -3,6 +3,7 @@
 
 mod auth;
 mod health;
+pub mod live;
 pub mod security;
 
 use std::net::SocketAddr;
@@ -120,6 +121,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
 
     Router::new()
         .merge(health::routes())
+        .merge(live::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -242,6 +242,7 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received, finishing in-flight requests");
+    vigil_server::live::end_streams();
 }
 
 fn init_tracing(cli: &Cli) {

@@ -125,6 +125,9 @@ pub struct IncidentPage {
     pub page: u64,
     pub pages: u64,
     pub total: u64,
+    /// The server's clock when the page was read, so "so far" durations render the same
+    /// on the server and in the hydrating browser.
+    pub now: DateTime<Utc>,
 }
 
 /// What the incident list can be narrowed to; every field optional.

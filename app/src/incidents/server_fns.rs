@@ -133,6 +133,8 @@ pub struct IncidentDetail {
     pub timeline: Vec<TimelineEventView>,
     pub can_write: bool,
     pub now: chrono::DateTime<chrono::Utc>,
+    /// What the live updates compare against (see `query::change_marker`).
+    pub marker: String,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_detail")]
@@ -145,6 +147,7 @@ pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, Ap
             timeline: timeline::timeline(&state.db, reference, user.role.is_admin()).await?,
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
+            marker: query::change_marker(&state.db, reference).await?,
         })
     }
     .await;

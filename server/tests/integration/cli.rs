@@ -281,3 +281,116 @@ fn user_commands_create_list_and_reset_passwords() {
     );
     assert_one_line_error(&unknown, "No user with email nobody@example.com.");
 }
+
+/// SIGTERM ends the process promptly even while a browser holds a live incident stream.
+#[test]
+fn shutdown_does_not_wait_for_open_event_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vigil.db", dir.path().display());
+    let created = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "user",
+            "create",
+            "--admin",
+            "--email",
+            "ic@example.com",
+            "--name",
+            "IC",
+            "--database-url",
+            &url,
+        ])
+        .env("VIGIL_ADMIN_PASSWORD", "a long admin password")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &url,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _stream = runtime.block_on(async {
+        let base = format!("http://127.0.0.1:{port}");
+        let client = crate::support::new_client();
+        for _ in 0..100 {
+            if client.get(format!("{base}/readyz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let call = |path: &str, form: Vec<(&str, String)>| {
+            client
+                .post(format!("{base}{path}"))
+                .header("accept", "application/json")
+                .form(&form)
+                .send()
+        };
+        call(
+            "/rpc/sign_in",
+            vec![
+                ("email", "ic@example.com".into()),
+                ("password", "a long admin password".into()),
+            ],
+        )
+        .await
+        .unwrap();
+        let service: serde_json::Value = call("/rpc/create_service", vec![("name", "Edge".into())])
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let declared = call(
+            "/rpc/declare_incident",
+            vec![
+                ("title", "Edge down".into()),
+                ("severity_id", "1".into()),
+                ("service_ids[]", service["id"].to_string()),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(declared.status(), 200);
+        let mut stream = client
+            .get(format!("{base}/incidents/INC-1/events"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), 200);
+        stream.chunk().await.unwrap();
+        stream
+    });
+
+    let started = std::time::Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            assert!(status.success(), "clean exit: {status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

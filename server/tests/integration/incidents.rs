@@ -26,6 +26,7 @@ backend_tests!(
     viewers_read_incidents_but_cannot_change_anything,
     a_plain_form_post_declares_and_lands_on_the_incident,
     the_incident_pages_render_and_an_unknown_reference_is_404,
+    the_event_stream_reports_changes_and_resumes_where_it_left_off,
 );
 
 async fn person(app: &TestApp, role: Role) -> CurrentUser {
@@ -672,4 +673,94 @@ async fn the_incident_pages_render_and_an_unknown_reference_is_404(app: TestApp)
             .status(),
         404
     );
+}
+
+/// Reads from an event stream until `needle` shows up (or fails after a few seconds).
+async fn read_until(res: &mut reqwest::Response, needle: &str) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(8);
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout_at(deadline, res.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no {needle:?} in {seen:?}"))
+            .unwrap()
+            .expect("the stream stays open");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    seen
+}
+
+async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: TestApp) {
+    let responder = person(&app, Role::Responder).await;
+    let reference = declared(&app, &responder, "Streaming").await;
+    let path = format!("/incidents/{reference}/events");
+    assert_eq!(
+        app.get(&path).await.status(),
+        303,
+        "anonymous visitors are sent to sign in"
+    );
+
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    assert_eq!(
+        app.get_with(&client, "/incidents/INC-999999/events")
+            .await
+            .status(),
+        404
+    );
+    let mut res = app.get_with(&client, &path).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let first = read_until(&mut res, "event: changed").await;
+    let marker = first
+        .lines()
+        .find_map(|l| l.strip_prefix("id: "))
+        .unwrap()
+        .to_owned();
+
+    add_note(
+        &app.db,
+        &responder,
+        reference,
+        NewNote {
+            body: "new".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let next = read_until(&mut res, "event: changed").await;
+    let next = if next.contains(&marker) {
+        read_until(&mut res, "\n\n").await
+    } else {
+        next
+    };
+    assert!(
+        !next.contains(&format!("id: {marker}\n")),
+        "a new marker after the note: {next}"
+    );
+    drop(res);
+
+    // A client that already saw the latest marker hears nothing until something changes.
+    let latest = app::incidents::service::query::change_marker(&app.db, reference)
+        .await
+        .unwrap();
+    let mut resumed = client
+        .get(app.url(&path))
+        .header("last-event-id", &latest)
+        .send()
+        .await
+        .unwrap();
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(1500), resumed.chunk()).await;
+    assert!(
+        quiet.is_err()
+            || quiet
+                .unwrap()
+                .unwrap()
+                .is_none_or(|c| !String::from_utf8_lossy(&c).contains("changed"))
+    );
+    change_status(&app.db, &responder, reference, Status::Investigating, 1)
+        .await
+        .unwrap();
+    let after = read_until(&mut resumed, "event: changed").await;
+    assert!(!after.contains(&format!("id: {latest}\n")), "{after}");
 }

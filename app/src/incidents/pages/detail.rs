@@ -13,7 +13,9 @@ use crate::incidents::server_fns::{
 use crate::incidents::{EventKind, IncidentRole, Marker, TimelineEventView};
 use crate::layout::ErrorTemplate;
 
-/// One incident: its header, quick actions and the timeline.
+/// One incident: its header, quick actions and the timeline. Live: other responders'
+/// changes appear without a reload (server-sent events); without JavaScript the page
+/// is current as of each load.
 #[component]
 pub fn IncidentPage() -> impl IntoView {
     let params = use_params_map();
@@ -22,6 +24,7 @@ pub fn IncidentPage() -> impl IntoView {
     let severity = ServerAction::<ChangeIncidentSeverity>::new();
     let role = ServerAction::<AssignIncidentRole>::new();
     let note = ServerAction::<AddIncidentNote>::new();
+    let live = RwSignal::new(0u64);
     let detail = Resource::new(
         move || {
             (
@@ -30,6 +33,7 @@ pub fn IncidentPage() -> impl IntoView {
                 severity.version().get(),
                 role.version().get(),
                 note.version().get(),
+                live.get(),
             )
         },
         |(reference, ..)| get_incident_detail(reference),
@@ -41,18 +45,88 @@ pub fn IncidentPage() -> impl IntoView {
         role,
         note,
     };
+    follow_changes(reference, detail, live);
+    // The note being typed outlives re-renders caused by other people's changes.
+    let draft = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(Ok(())) = note.value().get() {
+            draft.set(String::new());
+        }
+    });
 
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                 {move || Suspend::new(async move {
                     let detail = detail.await?;
                     let options = options.await?;
-                    Ok::<_, AppError>(view! { <IncidentView detail options actions /> })
+                    Ok::<_, AppError>(view! { <IncidentView detail options actions draft /> })
                 })}
             </ErrorBoundary>
-        </Suspense>
+        </Transition>
     }
+}
+
+/// Listens to the incident's event stream and refetches when it reports a change the
+/// page has not shown yet. The stream resumes from the last marker after a lost
+/// connection; refetching is idempotent, so nothing is duplicated.
+#[cfg(feature = "hydrate")]
+fn follow_changes(
+    reference: impl Fn() -> String + Send + Sync + 'static,
+    detail: Resource<Result<IncidentDetail, AppError>>,
+    live: RwSignal<u64>,
+) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    type Listener = Closure<dyn FnMut(web_sys::MessageEvent)>;
+    let source = StoredValue::new_local(None::<(web_sys::EventSource, Listener)>);
+    let shown = move || {
+        detail
+            .get_untracked()
+            .and_then(|d| d.ok())
+            .map(|d| d.marker)
+            .unwrap_or_default()
+    };
+    Effect::new(move |_| {
+        let reference = reference();
+        source.update_value(|s| {
+            if let Some((old, _)) = s.take() {
+                old.close();
+            }
+        });
+        let url = format!("/incidents/{reference}/events?since={}", shown());
+        let Ok(events) = web_sys::EventSource::new(&url) else {
+            return;
+        };
+        let on_change: Listener = Closure::new(move |event: web_sys::MessageEvent| {
+            if event
+                .data()
+                .as_string()
+                .is_some_and(|marker| marker != shown())
+            {
+                live.update(|n| *n += 1);
+            }
+        });
+        let _ =
+            events.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+        source.set_value(Some((events, on_change)));
+    });
+    on_cleanup(move || {
+        source.update_value(|s| {
+            if let Some((events, _)) = s.take() {
+                events.close();
+            }
+        });
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn follow_changes(
+    _reference: impl Fn() -> String + Send + Sync + 'static,
+    _detail: Resource<Result<IncidentDetail, AppError>>,
+    _live: RwSignal<u64>,
+) {
 }
 
 #[derive(Clone, Copy)]
@@ -68,6 +142,7 @@ fn IncidentView(
     detail: IncidentDetail,
     options: IncidentOptions,
     actions: Actions,
+    draft: RwSignal<String>,
 ) -> impl IntoView {
     let incident = detail.incident;
     let reference = incident.reference.to_string();
@@ -160,7 +235,7 @@ fn IncidentView(
             <div class="incident__body">
                 <section class="incident__timeline" id="timeline" aria-labelledby="timeline-title">
                     <h2 id="timeline-title">"Timeline"</h2>
-                    {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() /> })}
+                    {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
                     <ol class="timeline" data-testid="timeline">
                         {detail.timeline.into_iter().map(|e| view! { <TimelineItem event=e /> }).collect_view()}
                     </ol>
@@ -195,7 +270,11 @@ fn IncidentView(
 }
 
 #[component]
-fn NoteForm(action: ServerAction<AddIncidentNote>, reference: String) -> impl IntoView {
+fn NoteForm(
+    action: ServerAction<AddIncidentNote>,
+    reference: String,
+    draft: RwSignal<String>,
+) -> impl IntoView {
     let error = Signal::derive(move || action_error(action.value().get()));
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
@@ -206,7 +285,15 @@ fn NoteForm(action: ServerAction<AddIncidentNote>, reference: String) -> impl In
             <FormAlert error fields=&["body", "occurred_at"] />
             <div class="field" class:field--invalid=move || field("body").get().is_some()>
                 <label class="field__label" for="note-body">"Add a note (Markdown)"</label>
-                <textarea class="field__input" id="note-body" name="body" rows="3" required=true></textarea>
+                <textarea
+                    class="field__input"
+                    id="note-body"
+                    name="body"
+                    rows="3"
+                    required=true
+                    prop:value=move || draft.get()
+                    on:input:target=move |ev| draft.set(ev.target().value())
+                ></textarea>
                 {move || field("body").get().map(|m| view! { <p class="field__error">{m}</p> })}
             </div>
             <div class="note-form__row">

@@ -65,7 +65,7 @@ pub fn IncidentsPage() -> impl IntoView {
                         let options = options.await?;
                         let list = incidents.await?;
                         let selected = move |key: &str, value: String| param(key).as_deref() == Some(value.as_str());
-                        let (page, pages, total) = (list.page, list.pages, list.total);
+                        let (page, pages, total, now) = (list.page, list.pages, list.total, list.now);
                         Ok::<_, crate::error::AppError>(view! {
                             <form class="filters card" method="get" action="/incidents" role="search">
                                 <div class="field">
@@ -129,9 +129,9 @@ pub fn IncidentsPage() -> impl IntoView {
                                                 </tr>
                                             </thead>
                                             <tbody>
-                                                {list.incidents.into_iter().map(|i| {
+                                                {list.incidents.into_iter().map(move |i| {
                                                     let start = i.impact_started_at.unwrap_or(i.declared_at);
-                                                    let end = i.resolved_at.unwrap_or_else(chrono::Utc::now);
+                                                    let end = i.resolved_at.unwrap_or(now);
                                                     view! {
                                                         <tr>
                                                             <td>

@@ -190,6 +190,7 @@ pub async fn list_incidents(
             })
             .collect(),
         page,
+        now: chrono::Utc::now(),
         pages: Ord::max(counts.number_of_pages, 1),
         total: counts.number_of_items,
     })
@@ -200,4 +201,23 @@ fn escape_like(value: &str) -> String {
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+/// A token that changes whenever anything on the incident changes (a new timeline event
+/// or a new version): what the live view watches.
+pub async fn change_marker(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+) -> Result<String, AppError> {
+    use crate::incidents::entities::timeline_event as event;
+    let incident = load(db, reference).await?;
+    let latest: Option<i64> = event::Entity::find()
+        .select_only()
+        .column_as(event::Column::Id.max(), "latest")
+        .filter(event::Column::IncidentId.eq(incident.id))
+        .into_tuple::<Option<i64>>()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(format!("{}-{}", latest.unwrap_or(0), incident.version))
 }
