@@ -25,6 +25,7 @@ backend_tests!(
     the_last_admin_cannot_be_demoted_or_deactivated,
     a_duplicate_email_is_a_field_error,
     changing_a_password_requires_the_current_one,
+    expired_sessions_are_not_loaded_and_get_deleted,
 );
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
@@ -729,5 +730,37 @@ async fn changing_a_password_requires_the_current_one(app: TestApp) {
             .await
             .status(),
         200
+    );
+}
+
+async fn expired_sessions_are_not_loaded_and_get_deleted(app: TestApp) {
+    use app::accounts::service::sessions::{DbSessionStore, delete_expired};
+    use tower_sessions::SessionStore;
+    use tower_sessions::session::{Id, Record};
+
+    let store = DbSessionStore::new(app.db.clone());
+    let now = time::OffsetDateTime::now_utc();
+    let mut live = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: now + time::Duration::hours(1),
+    };
+    let mut stale = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: now - time::Duration::minutes(1),
+    };
+    store.create(&mut live).await.unwrap();
+    store.create(&mut stale).await.unwrap();
+
+    assert!(store.load(&live.id).await.unwrap().is_some());
+    assert!(
+        store.load(&stale.id).await.unwrap().is_none(),
+        "an expired session is never loaded"
+    );
+    assert_eq!(delete_expired(&app.db).await.unwrap(), 1);
+    assert!(
+        store.load(&live.id).await.unwrap().is_some(),
+        "live sessions stay"
     );
 }
