@@ -33,6 +33,17 @@ suite(({ flow, user }) => {
     const timeline = t.page.getByTestId('timeline');
     assert.match(await timeline.textContent(), /Declared as SEV1/);
 
+    // Correct the facts afterwards.
+    await t.page.getByText('Edit details and times').click();
+    await t.page.getByLabel('Title', { exact: true }).fill(`Checkout 502s (${mode})`);
+    await t.page.getByLabel('Impact started').fill('2000-01-01T00:00');
+    await t.page.getByRole('button', { name: 'Save details' }).click();
+    await t.page.locator('h1', { hasText: `Checkout 502s (${mode})` }).waitFor();
+    await t.settle();
+    assert.equal(await t.page.locator('h1').textContent(), `Checkout 502s (${mode})`);
+    assert.match(await timeline.textContent(), /Title changed from/);
+    assert.match(await timeline.textContent(), /Impact started changed from unset to 2000-01-01 00:00 UTC/);
+
     // A note, in Markdown.
     await t.page.getByLabel('Add a note (Markdown)').fill('Rolled back **deploy 4412**');
     await t.page.getByLabel('Marker').selectOption('repair');
@@ -53,7 +64,7 @@ suite(({ flow, user }) => {
 
     // The list shows it, resolved, after any open incident.
     await t.visit('/incidents?status=resolved');
-    await t.page.getByRole('link', { name: new RegExp(`Checkout returns 502 \\(${mode}\\)`) }).waitFor();
+    await t.page.getByRole('link', { name: new RegExp(`Checkout 502s \\(${mode}\\)`) }).waitFor();
   });
 });
 

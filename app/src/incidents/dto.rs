@@ -157,11 +157,13 @@ pub enum EventKind {
     ServicesChanged,
     TimestampChanged,
     TitleChanged,
+    /// Summary or customer impact corrected.
+    DetailsChanged,
     Note,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::Declared,
         EventKind::StatusChanged,
         EventKind::SeverityChanged,
@@ -169,6 +171,7 @@ impl EventKind {
         EventKind::ServicesChanged,
         EventKind::TimestampChanged,
         EventKind::TitleChanged,
+        EventKind::DetailsChanged,
         EventKind::Note,
     ];
 
@@ -181,6 +184,7 @@ impl EventKind {
             Self::ServicesChanged => "services_changed",
             Self::TimestampChanged => "timestamp_changed",
             Self::TitleChanged => "title_changed",
+            Self::DetailsChanged => "details_changed",
             Self::Note => "note",
         }
     }

@@ -9,7 +9,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::service::{declare, lifecycle, query, timeline},
+    super::service::{declare, edit, lifecycle, query, timeline},
     super::{IncidentFilter, IncidentRef, IncidentRole, Marker, Status},
     crate::accounts::server_fns::redirect_form_post,
     crate::accounts::{Role, service::auth},
@@ -229,6 +229,53 @@ pub async fn add_incident_note(
         };
         timeline::add_note(&state.db, &user, reference, note).await?;
         redirect_form_post(&format!("/incidents/{reference}#timeline"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// Corrects the incident's facts; times are UTC, `YYYY-MM-DDTHH:MM`.
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/rpc", endpoint = "update_incident_details")]
+pub async fn update_incident_details(
+    reference: String,
+    version: i32,
+    title: String,
+    summary: Option<String>,
+    customer_impact: Option<String>,
+    service_ids: Option<Vec<i64>>,
+    impact_started_at: Option<String>,
+    detected_at: Option<String>,
+    declared_at: Option<String>,
+    acknowledged_at: Option<String>,
+    mitigated_at: Option<String>,
+    resolved_at: Option<String>,
+    closed_at: Option<String>,
+) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        let times = super::Timestamps {
+            impact_started_at: parse_time("impact_started_at", impact_started_at.as_deref())?,
+            detected_at: parse_time("detected_at", detected_at.as_deref())?,
+            declared_at: parse_time("declared_at", declared_at.as_deref())?.ok_or_else(|| {
+                AppError::invalid("declared_at", "An incident always has a declaration time.")
+            })?,
+            acknowledged_at: parse_time("acknowledged_at", acknowledged_at.as_deref())?,
+            mitigated_at: parse_time("mitigated_at", mitigated_at.as_deref())?,
+            resolved_at: parse_time("resolved_at", resolved_at.as_deref())?,
+            closed_at: parse_time("closed_at", closed_at.as_deref())?,
+        };
+        let details = edit::Details {
+            title,
+            summary: summary.unwrap_or_default(),
+            customer_impact: customer_impact.is_some(),
+            service_ids: service_ids.unwrap_or_default(),
+            times,
+        };
+        edit::update_details(&state.db, &user, reference, details, version).await?;
+        redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
     }
     .await;

@@ -6,6 +6,7 @@ use app::accounts::{CurrentUser, Role};
 use app::catalog::service::create_service;
 use app::error::AppError;
 use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::edit::{Details, update_details};
 use app::incidents::service::lifecycle::{assign_role, change_severity, change_status};
 use app::incidents::service::query::{get_incident, list_incidents, severities};
 use app::incidents::service::timeline::{NewNote, add_note, delete_note, edit_note, timeline};
@@ -27,6 +28,7 @@ backend_tests!(
     a_plain_form_post_declares_and_lands_on_the_incident,
     the_incident_pages_render_and_an_unknown_reference_is_404,
     the_event_stream_reports_changes_and_resumes_where_it_left_off,
+    correcting_details_and_times_is_checked_and_recorded,
 );
 
 async fn person(app: &TestApp, role: Role) -> CurrentUser {
@@ -763,4 +765,83 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
         .unwrap();
     let after = read_until(&mut resumed, "event: changed").await;
     assert!(!after.contains(&format!("id: {latest}\n")), "{after}");
+}
+
+async fn correcting_details_and_times_is_checked_and_recorded(app: TestApp) {
+    let ic = person(&app, Role::Responder).await;
+    let reference = declared(&app, &ic, "Elevated errors").await;
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    let extra = create_service(&app.db, "Queue", None).await.unwrap();
+    let declared_at = incident.times.declared_at;
+
+    let mut times = incident.times.clone();
+    times.impact_started_at = Some(declared_at - Duration::minutes(20));
+    times.detected_at = Some(declared_at - Duration::minutes(5));
+    times.mitigated_at = Some(declared_at - Duration::minutes(30));
+    let invalid = Details {
+        title: "Elevated 5xx on checkout".into(),
+        summary: "Caused by a bad deploy".into(),
+        customer_impact: true,
+        service_ids: vec![incident.services[0].id, extra.id],
+        times: times.clone(),
+    };
+    let err = update_details(&app.db, &ic, reference, invalid.clone(), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.field_message("mitigated_at").as_deref(),
+        Some("Mitigated cannot be before impact started.")
+    );
+    assert_eq!(
+        get_incident(&app.db, reference).await.unwrap().version,
+        1,
+        "nothing was written"
+    );
+
+    let mut valid = invalid;
+    valid.times.mitigated_at = Some(declared_at);
+    update_details(&app.db, &ic, reference, valid.clone(), 1)
+        .await
+        .unwrap();
+    let updated = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(updated.title, "Elevated 5xx on checkout");
+    assert!(updated.customer_impact);
+    assert_eq!(updated.services.len(), 2);
+    assert_eq!(
+        updated.times.impact_started_at,
+        valid.times.impact_started_at
+    );
+    assert_eq!(updated.version, 2);
+
+    let kinds: Vec<EventKind> = timeline(&app.db, reference, false)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    for kind in [
+        EventKind::TitleChanged,
+        EventKind::DetailsChanged,
+        EventKind::TimestampChanged,
+        EventKind::ServicesChanged,
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
+    }
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == EventKind::TimestampChanged)
+            .count(),
+        3
+    );
+
+    let unchanged = update_details(&app.db, &ic, reference, valid.clone(), 1).await;
+    assert!(
+        unchanged.is_ok(),
+        "resending the same values changes nothing and is fine"
+    );
+    let mut stale_edit = valid;
+    stale_edit.title = "Someone else's older idea".into();
+    let stale = update_details(&app.db, &ic, reference, stale_edit, 1).await;
+    assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
 }

@@ -8,8 +8,10 @@ use crate::error::AppError;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{
     AddIncidentNote, AssignIncidentRole, ChangeIncidentSeverity, ChangeIncidentStatus,
-    IncidentDetail, IncidentOptions, get_incident_detail, get_incident_options,
+    IncidentDetail, IncidentOptions, UpdateIncidentDetails, get_incident_detail,
+    get_incident_options,
 };
+use crate::incidents::timestamps::FIELDS;
 use crate::incidents::{EventKind, IncidentRole, Marker, TimelineEventView};
 use crate::layout::ErrorTemplate;
 
@@ -24,6 +26,7 @@ pub fn IncidentPage() -> impl IntoView {
     let severity = ServerAction::<ChangeIncidentSeverity>::new();
     let role = ServerAction::<AssignIncidentRole>::new();
     let note = ServerAction::<AddIncidentNote>::new();
+    let edit = ServerAction::<UpdateIncidentDetails>::new();
     let live = RwSignal::new(0u64);
     let detail = Resource::new(
         move || {
@@ -33,6 +36,7 @@ pub fn IncidentPage() -> impl IntoView {
                 severity.version().get(),
                 role.version().get(),
                 note.version().get(),
+                edit.version().get(),
                 live.get(),
             )
         },
@@ -44,6 +48,7 @@ pub fn IncidentPage() -> impl IntoView {
         severity,
         role,
         note,
+        edit,
     };
     follow_changes(reference, detail, live);
     // The note being typed outlives re-renders caused by other people's changes.
@@ -135,6 +140,7 @@ struct Actions {
     severity: ServerAction<ChangeIncidentSeverity>,
     role: ServerAction<AssignIncidentRole>,
     note: ServerAction<AddIncidentNote>,
+    edit: ServerAction<UpdateIncidentDetails>,
 }
 
 #[component]
@@ -230,6 +236,10 @@ fn IncidentView(
                         </ActionForm>
                     </section>
                 }
+            })}
+
+            {detail.can_write.then(|| {
+                view! { <EditDetails action=actions.edit incident=incident.clone() services=options.services.clone() /> }
             })}
 
             <div class="incident__body">
@@ -341,5 +351,80 @@ fn TimelineItem(event: TimelineEventView) -> impl IntoView {
             </div>
             <div class="timeline__body prose" inner_html=event.body_html></div>
         </li>
+    }
+}
+
+#[component]
+fn EditDetails(
+    action: ServerAction<UpdateIncidentDetails>,
+    incident: crate::incidents::IncidentView,
+    services: Vec<crate::catalog::ServiceRef>,
+) -> impl IntoView {
+    let error = Signal::derive(move || action_error(action.value().get()));
+    let field = move |name: &'static str| {
+        Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
+    };
+    let open = move || error.get().is_some();
+    let chosen: Vec<i64> = incident.services.iter().map(|s| s.id).collect();
+    let times = incident.times.clone();
+    let mut error_fields = vec!["title", "service_ids"];
+    error_fields.extend(FIELDS.iter().map(|(f, _)| *f));
+    let error_fields: &'static [&'static str] = error_fields.leak();
+    view! {
+        <details class="card edit-details" open=open>
+            <summary class="edit-details__summary">"Edit details and times"</summary>
+            <ActionForm action=action attr:class="form" attr:novalidate=true>
+                <input type="hidden" name="reference" value=incident.reference.to_string() />
+                <input type="hidden" name="version" value=incident.version.to_string() />
+                <FormAlert error fields=error_fields />
+                <div class="field">
+                    <label class="field__label" for="edit-title">"Title"</label>
+                    <input class="field__input" id="edit-title" name="title" value=incident.title.clone() />
+                    {move || field("title").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                </div>
+                <div class="field">
+                    <label class="field__label" for="edit-summary">"Summary (Markdown)"</label>
+                    <textarea class="field__input" id="edit-summary" name="summary" rows="4">{incident.summary.clone()}</textarea>
+                </div>
+                <label class="checkbox" for="edit-impact">
+                    <input type="checkbox" id="edit-impact" name="customer_impact" value="on" checked=incident.customer_impact />
+                    "Customers are affected"
+                </label>
+                <fieldset class="fieldset">
+                    <legend class="field__label">"Affected services"</legend>
+                    <div class="checkbox-grid">
+                        {services.into_iter().map(|s| {
+                            let id = format!("edit-service-{}", s.id);
+                            let label_for = id.clone();
+                            view! {
+                                <label class="checkbox" for=label_for>
+                                    <input type="checkbox" id=id name="service_ids[]" value=s.id.to_string() checked=chosen.contains(&s.id) />
+                                    {s.name}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    {move || field("service_ids").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                </fieldset>
+                <fieldset class="fieldset">
+                    <legend class="field__label">"Times (UTC)"</legend>
+                    <div class="times-grid">
+                        {FIELDS.into_iter().map(|(name, label)| {
+                            let id = format!("edit-{name}");
+                            let label_for = id.clone();
+                            let value = times.get(name).map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default();
+                            view! {
+                                <div class="field">
+                                    <label class="field__label" for=label_for>{label}</label>
+                                    <input class="field__input" id=id type="datetime-local" name=name value=value />
+                                    {move || field(name).get().map(|m| view! { <p class="field__error">{m}</p> })}
+                                </div>
+                            }
+                        }).collect_view()}
+                    </div>
+                </fieldset>
+                <button class="button button--primary" type="submit">"Save details"</button>
+            </ActionForm>
+        </details>
     }
 }

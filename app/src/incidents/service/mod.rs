@@ -2,6 +2,7 @@
 //! functions, the API and the tests. Callers check the role; these check the rules.
 
 pub mod declare;
+pub mod edit;
 pub mod lifecycle;
 pub mod query;
 pub mod timeline;
