@@ -1,4 +1,8 @@
 //! Thin server functions over `service`: who is asking, then one call.
+//!
+//! Their arguments mirror the forms' fields one by one (so forms work without
+//! JavaScript), hence more arguments than clippy likes.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -236,7 +240,6 @@ pub async fn add_incident_note(
 }
 
 /// Corrects the incident's facts; times are UTC, `YYYY-MM-DDTHH:MM`.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/rpc", endpoint = "update_incident_details")]
 pub async fn update_incident_details(
     reference: String,
