@@ -112,25 +112,7 @@ fn secrets_never_reach_the_logs() {
         String::from_utf8_lossy(&created.stderr)
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &url,
-        ])
-        .env("VIGIL_LOG", "debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-
+    let (mut server, port) = start_server(&url, true);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -138,12 +120,7 @@ fn secrets_never_reach_the_logs() {
     let cookie = runtime.block_on(async {
         let base = format!("http://127.0.0.1:{port}");
         let client = crate::support::new_client();
-        for _ in 0..100 {
-            if client.get(format!("{base}/readyz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        wait_until_ready(&client, &base).await;
         let res = client
             .post(format!("{base}/rpc/sign_in"))
             .header("accept", "application/json")
@@ -303,24 +280,7 @@ fn shutdown_does_not_wait_for_open_event_streams() {
         .output()
         .unwrap();
     assert!(created.status.success());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            &url,
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-
+    let (mut server, port) = start_server(&url, false);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -328,12 +288,7 @@ fn shutdown_does_not_wait_for_open_event_streams() {
     let _stream = runtime.block_on(async {
         let base = format!("http://127.0.0.1:{port}");
         let client = crate::support::new_client();
-        for _ in 0..100 {
-            if client.get(format!("{base}/readyz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+        wait_until_ready(&client, &base).await;
         let call = |path: &str, form: Vec<(&str, String)>| {
             client
                 .post(format!("{base}{path}"))
@@ -393,4 +348,41 @@ fn shutdown_does_not_wait_for_open_event_streams() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+/// Starts `vigil serve` on a free port; with `debug_log` its stderr is piped for reading.
+fn start_server(url: &str, debug_log: bool) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    command
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            url,
+        ])
+        .stdout(std::process::Stdio::null());
+    if debug_log {
+        command
+            .env("VIGIL_LOG", "debug")
+            .stderr(std::process::Stdio::piped());
+    } else {
+        command.stderr(std::process::Stdio::null());
+    }
+    (command.spawn().unwrap(), port)
+}
+
+async fn wait_until_ready(client: &reqwest::Client, base: &str) {
+    for _ in 0..100 {
+        if client.get(format!("{base}/readyz")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("vigil did not become ready at {base}");
 }
