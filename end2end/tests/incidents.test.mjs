@@ -51,6 +51,23 @@ suite(({ flow, user }) => {
     await timeline.locator('strong', { hasText: 'deploy 4412' }).waitFor();
     await t.settle();
 
+    // Notes are corrected with their history kept, and deleted softly.
+    const note = timeline.locator('li', { hasText: 'deploy 4412' });
+    await note.getByText('Edit', { exact: true }).click();
+    await note.getByLabel('Note text').fill('Rolled back **deploy 4413**');
+    await note.getByRole('button', { name: 'Save note' }).click();
+    await timeline.locator('strong', { hasText: 'deploy 4413' }).waitFor();
+    await t.settle();
+    assert.match(await timeline.locator('li', { hasText: 'deploy 4413' }).textContent(), /edited/);
+    await t.page.getByLabel('Add a note (Markdown)').fill('A mistaken note');
+    await t.page.getByRole('button', { name: 'Add note' }).click();
+    const mistaken = timeline.locator('li', { hasText: 'A mistaken note' });
+    await mistaken.waitFor();
+    await t.settle();
+    await mistaken.getByRole('button', { name: 'Delete note' }).click();
+    await mistaken.locator('.badge', { hasText: 'deleted' }).waitFor();
+    await t.settle();
+
     // Through the lifecycle to resolved.
     for (const status of ['Investigating', 'Monitoring', 'Resolved']) {
       await t.page.getByLabel('Status', { exact: true }).selectOption({ label: status });
@@ -103,16 +120,16 @@ suite(({ flow, user, browser }) => {
 
       await t.page.getByLabel('Add a note (Markdown)').fill(`Seen live ${mode}`);
       await t.page.getByRole('button', { name: 'Add note' }).click();
-      await t.page.getByTestId('timeline').getByText(`Seen live ${mode}`).waitFor();
+      await t.page.getByTestId('timeline').locator('.timeline__body', { hasText: `Seen live ${mode}` }).waitFor();
 
       if (t.js) {
-        await page.getByTestId('timeline').getByText(`Seen live ${mode}`).waitFor({ timeout: 10_000 });
+        await page.getByTestId('timeline').locator('.timeline__body', { hasText: `Seen live ${mode}` }).waitFor({ timeout: 10_000 });
         assert.ok(await page.evaluate(() => window.__sameDocument === true), 'no reload happened');
         assert.equal(await page.getByLabel('Add a note (Markdown)').inputValue(), 'my unsent draft', 'the draft survives');
-        assert.equal(await page.getByTestId('timeline').getByText(`Seen live ${mode}`).count(), 1, 'no duplicate');
+        assert.equal(await page.getByTestId('timeline').locator('.timeline__body', { hasText: `Seen live ${mode}` }).count(), 1, 'no duplicate');
       } else {
         await page.reload();
-        await page.getByTestId('timeline').getByText(`Seen live ${mode}`).waitFor();
+        await page.getByTestId('timeline').locator('.timeline__body', { hasText: `Seen live ${mode}` }).waitFor();
       }
     } finally {
       await other.close();

@@ -13,13 +13,14 @@ use anyhow::Context;
 use app::accounts::service::sessions::DbSessionStore;
 use app::state::AppState;
 use app::{App, shell};
-use axum::http::HeaderName;
+use axum::http::{HeaderName, StatusCode};
 use axum::{Extension, Router, middleware};
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -110,6 +111,9 @@ fn session_layer(config: &Config, db: DatabaseConnection) -> SessionManagerLayer
         .with_expiry(Expiry::OnInactivity(idle))
 }
 
+/// The longest any ordinary request may take.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "vigil_session";
 
@@ -121,7 +125,6 @@ pub fn router(state: AppState, config: &Config) -> Router {
 
     Router::new()
         .merge(health::routes())
-        .merge(live::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -135,6 +138,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // No page or server function may hold a connection forever; event streams are
+        // long-lived by design and are merged after this layer.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .merge(live::routes())
         .layer(middleware::from_fn_with_state(state.clone(), auth::load_user))
         .layer(Extension(auth::TrustForwardedFor(config.trust_forwarded_for)))
         .layer(sessions)

@@ -284,3 +284,35 @@ pub async fn update_incident_details(
     .await;
     with_status(result)
 }
+
+/// Changes a note's text; the earlier text is kept as a revision.
+#[server(prefix = "/rpc", endpoint = "edit_incident_note")]
+pub async fn edit_incident_note(
+    reference: String,
+    event_id: i64,
+    body: String,
+) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        timeline::edit_note(&state.db, &user, event_id, &body).await?;
+        redirect_form_post(&format!("/incidents/{reference}#timeline"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// Hides a note from the timeline (admins still see it, marked deleted).
+#[server(prefix = "/rpc", endpoint = "delete_incident_note")]
+pub async fn delete_incident_note(reference: String, event_id: i64) -> Result<(), AppError> {
+    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let result = async {
+        let reference = self::reference(&reference)?;
+        timeline::delete_note(&state.db, &user, event_id).await?;
+        redirect_form_post(&format!("/incidents/{reference}#timeline"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}

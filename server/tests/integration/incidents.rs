@@ -534,6 +534,23 @@ async fn viewers_read_incidents_but_cannot_change_anything(app: TestApp) {
             "viewer {path}"
         );
     }
+    for path in ["/rpc/edit_incident_note", "/rpc/delete_incident_note"] {
+        let form = [
+            ("reference", reference.as_str()),
+            ("event_id", "1"),
+            ("body", "changed"),
+        ];
+        assert_eq!(
+            app.call(path, &form).await.status(),
+            401,
+            "anonymous {path}"
+        );
+        assert_eq!(
+            app.call_with(&viewer, path, &form).await.status(),
+            403,
+            "viewer {path}"
+        );
+    }
     let admin_only = [("name", "Billing")];
     assert_eq!(
         app.call_with(&writer, "/rpc/create_service", &admin_only)

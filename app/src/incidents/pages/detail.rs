@@ -8,8 +8,8 @@ use crate::error::AppError;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{
     AddIncidentNote, AssignIncidentRole, ChangeIncidentSeverity, ChangeIncidentStatus,
-    IncidentDetail, IncidentOptions, UpdateIncidentDetails, get_incident_detail,
-    get_incident_options,
+    DeleteIncidentNote, EditIncidentNote, IncidentDetail, IncidentOptions, UpdateIncidentDetails,
+    get_incident_detail, get_incident_options,
 };
 use crate::incidents::timestamps::FIELDS;
 use crate::incidents::{EventKind, IncidentRole, Marker, TimelineEventView};
@@ -27,6 +27,8 @@ pub fn IncidentPage() -> impl IntoView {
     let role = ServerAction::<AssignIncidentRole>::new();
     let note = ServerAction::<AddIncidentNote>::new();
     let edit = ServerAction::<UpdateIncidentDetails>::new();
+    let edit_note = ServerAction::<EditIncidentNote>::new();
+    let delete_note = ServerAction::<DeleteIncidentNote>::new();
     let live = RwSignal::new(0u64);
     let detail = Resource::new(
         move || {
@@ -37,6 +39,8 @@ pub fn IncidentPage() -> impl IntoView {
                 role.version().get(),
                 note.version().get(),
                 edit.version().get(),
+                edit_note.version().get(),
+                delete_note.version().get(),
                 live.get(),
             )
         },
@@ -49,6 +53,8 @@ pub fn IncidentPage() -> impl IntoView {
         role,
         note,
         edit,
+        edit_note,
+        delete_note,
     };
     follow_changes(reference, detail, live);
     // The note being typed outlives re-renders caused by other people's changes.
@@ -141,6 +147,8 @@ struct Actions {
     role: ServerAction<AssignIncidentRole>,
     note: ServerAction<AddIncidentNote>,
     edit: ServerAction<UpdateIncidentDetails>,
+    edit_note: ServerAction<EditIncidentNote>,
+    delete_note: ServerAction<DeleteIncidentNote>,
 }
 
 #[component]
@@ -247,7 +255,11 @@ fn IncidentView(
                     <h2 id="timeline-title">"Timeline"</h2>
                     {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
                     <ol class="timeline" data-testid="timeline">
-                        {detail.timeline.into_iter().map(|e| view! { <TimelineItem event=e /> }).collect_view()}
+                        {detail.timeline.into_iter().map(|e| {
+                            let editable = detail.can_write && e.kind == EventKind::Note && !e.deleted;
+                            let reference = reference.clone();
+                            view! { <TimelineItem event=e editable reference actions /> }
+                        }).collect_view()}
                     </ol>
                 </section>
                 <aside class="incident__aside">
@@ -330,9 +342,38 @@ fn NoteForm(
 }
 
 #[component]
-fn TimelineItem(event: TimelineEventView) -> impl IntoView {
+fn TimelineItem(
+    event: TimelineEventView,
+    editable: bool,
+    reference: String,
+    actions: Actions,
+) -> impl IntoView {
     let backdated = (event.recorded_at - event.occurred_at).num_minutes() >= 1;
     let recorded_at = event.recorded_at;
+    let tools = editable.then(|| {
+        let (id, body) = (event.id.to_string(), event.body.clone());
+        let field_id = format!("note-edit-{}", event.id);
+        let (edit_ref, delete_ref, delete_id, label_for) = (reference.clone(), reference, id.clone(), field_id.clone());
+        view! {
+            <div class="timeline__tools">
+                <details class="timeline__edit">
+                    <summary>"Edit"</summary>
+                    <ActionForm action=actions.edit_note attr:class="form">
+                        <input type="hidden" name="reference" value=edit_ref />
+                        <input type="hidden" name="event_id" value=id />
+                        <label class="visually-hidden" for=label_for>"Note text"</label>
+                        <textarea class="field__input" id=field_id name="body" rows="3">{body}</textarea>
+                        <button class="button button--small" type="submit">"Save note"</button>
+                    </ActionForm>
+                </details>
+                <ActionForm action=actions.delete_note attr:class="inline-form">
+                    <input type="hidden" name="reference" value=delete_ref />
+                    <input type="hidden" name="event_id" value=delete_id />
+                    <button class="button button--small button--quiet" type="submit">"Delete note"</button>
+                </ActionForm>
+            </div>
+        }
+    });
     view! {
         <li
             class="timeline__item"
@@ -350,6 +391,7 @@ fn TimelineItem(event: TimelineEventView) -> impl IntoView {
                 {(!event.revisions.is_empty()).then(|| view! { <span class="muted">"edited"</span> })}
             </div>
             <div class="timeline__body prose" inner_html=event.body_html></div>
+            {tools}
         </li>
     }
 }

@@ -192,6 +192,8 @@ pub fn new_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A stuck request fails its test instead of stalling the whole run.
+        .connect_timeout(std::time::Duration::from_secs(10))
         .build()
         .unwrap()
 }
