@@ -782,6 +782,34 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
         .unwrap();
     let after = read_until(&mut resumed, "event: changed").await;
     assert!(!after.contains(&format!("id: {latest}\n")), "{after}");
+
+    // Editing or deleting a note changes the marker too, so live viewers see it.
+    let note = add_note(
+        &app.db,
+        &responder,
+        reference,
+        NewNote {
+            body: "typo".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let before_edit = app::incidents::service::query::change_marker(&app.db, reference)
+        .await
+        .unwrap();
+    edit_note(&app.db, &responder, note.id, "fixed")
+        .await
+        .unwrap();
+    let after_edit = app::incidents::service::query::change_marker(&app.db, reference)
+        .await
+        .unwrap();
+    assert_ne!(before_edit, after_edit, "an edit moves the marker");
+    delete_note(&app.db, &responder, note.id).await.unwrap();
+    let after_delete = app::incidents::service::query::change_marker(&app.db, reference)
+        .await
+        .unwrap();
+    assert_ne!(after_edit, after_delete, "a deletion moves the marker");
 }
 
 async fn correcting_details_and_times_is_checked_and_recorded(app: TestApp) {

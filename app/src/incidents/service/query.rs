@@ -203,21 +203,45 @@ fn escape_like(value: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A token that changes whenever anything on the incident changes (a new timeline event
-/// or a new version): what the live view watches.
+/// A token that changes whenever anything on the incident changes (a new timeline event,
+/// a note edited or deleted, a new version): what the live view watches.
 pub async fn change_marker(
     db: &impl ConnectionTrait,
     reference: IncidentRef,
 ) -> Result<String, AppError> {
-    use crate::incidents::entities::timeline_event as event;
+    use crate::incidents::entities::{
+        timeline_event as event, timeline_event_revision as revision,
+    };
     let incident = load(db, reference).await?;
-    let latest: Option<i64> = event::Entity::find()
+    let (latest, deleted): (Option<i64>, i64) = event::Entity::find()
         .select_only()
         .column_as(event::Column::Id.max(), "latest")
+        .column_as(event::Column::DeletedAt.count(), "deleted")
         .filter(event::Column::IncidentId.eq(incident.id))
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or((None, 0));
+    let latest_edit: Option<i64> = revision::Entity::find()
+        .select_only()
+        .column_as(revision::Column::Id.max(), "latest_edit")
+        .filter(
+            revision::Column::EventId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(event::Column::Id)
+                    .from(event::Entity)
+                    .and_where(event::Column::IncidentId.eq(incident.id))
+                    .to_owned(),
+            ),
+        )
         .into_tuple::<Option<i64>>()
         .one(db)
         .await?
         .flatten();
-    Ok(format!("{}-{}", latest.unwrap_or(0), incident.version))
+    Ok(format!(
+        "{}-{}-{}-{deleted}",
+        latest.unwrap_or(0),
+        incident.version,
+        latest_edit.unwrap_or(0)
+    ))
 }
