@@ -14,17 +14,19 @@ use crate::audit::page::AuditLogPage;
 use crate::catalog::page::ServicesPage;
 use crate::error::AppError;
 use crate::home::HomePage;
-use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage};
+use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
+use crate::time::ViewerZone;
 
 /// The document around every server-rendered page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = Theme::from_request();
+    let zone = ViewerZone::from_request();
     #[cfg(feature = "ssr")]
     set_content_security_policy();
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-theme=theme.attribute()>
+        <html lang="en" data-theme=theme.attribute() data-tz=zone.name().to_owned()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -89,6 +91,8 @@ pub fn use_current_user() -> CurrentUserResource {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::layout::hydration::mark_hydrated();
+    ViewerZone::provide();
+    crate::time::remember_browser_zone();
     let user: CurrentUserResource = Resource::new(|| (), |_| get_current_user());
     provide_context(user);
 
@@ -109,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:reference") view=IncidentPage ssr=SsrMode::Async />

@@ -15,6 +15,7 @@ pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod system;
+pub mod time;
 
 #[cfg(feature = "ssr")]
 pub mod db;

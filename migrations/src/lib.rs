@@ -15,6 +15,8 @@ mod m20261122_000005_create_services;
 mod m20261122_000006_create_severities;
 mod m20261122_000007_create_incidents;
 mod m20261122_000008_create_timeline_events;
+mod m20261122_000009_add_user_time_zone;
+mod m20261122_000010_add_severity_version;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_create_severities::Migration),
             Box::new(m20261122_000007_create_incidents::Migration),
             Box::new(m20261122_000008_create_timeline_events::Migration),
+            Box::new(m20261122_000009_add_user_time_zone::Migration),
+            Box::new(m20261122_000010_add_severity_version::Migration),
         ]
     }
 }

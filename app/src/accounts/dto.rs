@@ -24,6 +24,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// Set for accounts created with a temporary password.
     pub password_change_required: bool,
+    /// The zone the person chose; `None` follows their browser.
+    pub time_zone: Option<String>,
 }
 
 /// A row of the user administration list.

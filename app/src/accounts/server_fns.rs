@@ -124,11 +124,28 @@ pub async fn complete_setup(
 }
 
 #[server(prefix = "/rpc", endpoint = "update_profile")]
-pub async fn update_profile(display_name: String) -> Result<CurrentUser, AppError> {
+pub async fn update_profile(
+    display_name: String,
+    time_zone: Option<String>,
+) -> Result<CurrentUser, AppError> {
     let (state, user) = with_status(auth::require(Role::Viewer))?;
-    let result =
-        users::update_display_name(&state.db, user.id, &display_name, &auth::actor(&user)).await;
+    let zone = time_zone.unwrap_or_default();
+    let result = users::update_profile(
+        &state.db,
+        user.id,
+        &display_name,
+        &zone,
+        &auth::actor(&user),
+    )
+    .await;
     with_status(result).inspect(|_| redirect_form_post("/account?saved=profile"))
+}
+
+/// The time zones a person can choose from (IANA names).
+#[server(prefix = "/rpc", endpoint = "time_zones")]
+pub async fn list_time_zones() -> Result<Vec<String>, AppError> {
+    with_status(auth::require(Role::Viewer))?;
+    Ok(crate::time::all_zones())
 }
 
 #[server(prefix = "/rpc", endpoint = "change_password")]

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::server_fns::get_audit_log;
 use crate::layout::ErrorTemplate;
+use crate::time::{ViewerZone, ZoneNote};
 
 /// The audit log for admins, newest first, fifty to a page.
 #[component]
@@ -17,17 +18,20 @@ pub fn AuditLogPage() -> impl IntoView {
             .unwrap_or(1)
     };
     let log = Resource::new(page, get_audit_log);
+    let zone = ViewerZone::current();
 
     view! {
         <Title text="Audit log" />
         <section class="page">
             <header class="page-header">
                 <h1>"Audit log"</h1>
-                <p class="page-header__lede">"Sign-ins and every change to accounts, newest first. Times are UTC."</p>
+                <p class="page-header__lede">"Sign-ins and every change to accounts, newest first. " <ZoneNote /></p>
             </header>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
-                    {move || Suspend::new(async move {
+                    {move || {
+                        let zone = zone.clone();
+                        Suspend::new(async move {
                         log.await.map(|log| {
                             let (current, pages) = (log.page, log.pages);
                             view! {
@@ -36,7 +40,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                         <caption class="visually-hidden">"Audit log"</caption>
                                         <thead>
                                             <tr>
-                                                <th scope="col">"When (UTC)"</th>
+                                                <th scope="col">"When"</th>
                                                 <th scope="col">"Who"</th>
                                                 <th scope="col">"Action"</th>
                                                 <th scope="col">"About"</th>
@@ -47,7 +51,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                         <tbody>
                                             {log.entries.into_iter().map(|e| view! {
                                                 <tr>
-                                                    <td><time datetime=e.occurred_at.to_rfc3339()>{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
+                                                    <td><time datetime=e.occurred_at.to_rfc3339()>{zone.local(e.occurred_at).format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
                                                     <td>{e.actor.unwrap_or_else(|| "anonymous".into())}</td>
                                                     <td><code>{e.action}</code></td>
                                                     <td>{e.subject.unwrap_or_default()}</td>
@@ -65,7 +69,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                 </nav>
                             }
                         })
-                    })}
+                    })}}
                 </ErrorBoundary>
             </Suspense>
         </section>

@@ -38,6 +38,7 @@ pub struct SeverityView {
     pub description: String,
     pub position: i32,
     pub requires_postmortem: bool,
+    pub version: i32,
 }
 
 /// The roles people take during an incident.
@@ -159,11 +160,13 @@ pub enum EventKind {
     TitleChanged,
     /// Summary or customer impact corrected.
     DetailsChanged,
+    /// Another incident was merged into this one as its duplicate.
+    DuplicateMerged,
     Note,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Declared,
         EventKind::StatusChanged,
         EventKind::SeverityChanged,
@@ -172,6 +175,7 @@ impl EventKind {
         EventKind::TimestampChanged,
         EventKind::TitleChanged,
         EventKind::DetailsChanged,
+        EventKind::DuplicateMerged,
         EventKind::Note,
     ];
 
@@ -185,6 +189,7 @@ impl EventKind {
             Self::TimestampChanged => "timestamp_changed",
             Self::TitleChanged => "title_changed",
             Self::DetailsChanged => "details_changed",
+            Self::DuplicateMerged => "duplicate_merged",
             Self::Note => "note",
         }
     }

@@ -26,7 +26,8 @@ fn reference(value: &str) -> Result<IncidentRef, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("There is no incident {value}.")))
 }
 
-/// Parses an optional `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` (UTC) form value.
+/// Parses an optional `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` form value, a wall-clock time
+/// in the viewer's zone.
 #[cfg(feature = "ssr")]
 fn parse_time(
     field: &str,
@@ -36,19 +37,25 @@ fn parse_time(
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
-    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+    let zone = crate::time::ViewerZone::from_request();
+    let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
         .or_else(|_| {
             NaiveDate::parse_from_str(value, "%Y-%m-%d")
                 .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
         })
-        .map(|t| Some(t.and_utc()))
         .map_err(|_| {
             AppError::invalid(
                 field,
-                "Use a date like 2026-11-22 or a time like 2026-11-22T14:30 (UTC).",
+                format!(
+                    "Use a date like 2026-11-22 or a time like 2026-11-22T14:30 ({}).",
+                    zone.name()
+                ),
             )
-        })
+        })?;
+    crate::time::from_local(local, &zone)
+        .map(Some)
+        .map_err(|message| AppError::invalid(field, message))
 }
 
 /// The choices the declare form and the filters offer.
@@ -56,24 +63,27 @@ fn parse_time(
 pub struct IncidentOptions {
     pub severities: Vec<SeverityView>,
     pub services: Vec<ServiceRef>,
-    /// Active people who can take a role: (id, name).
+    /// Active people who can take a role (responders and admins): (id, name).
     pub people: Vec<(i64, String)>,
+    /// The one asking, the default commander.
+    pub me: i64,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_options")]
 pub async fn get_incident_options() -> Result<IncidentOptions, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = with_status(auth::require(Role::Viewer))?;
     let result = async {
         let people = crate::accounts::service::users::list(&state.db)
             .await?
             .into_iter()
-            .filter(|u| u.active)
+            .filter(|u| u.active && u.role.can_write())
             .map(|u| (u.id.0, u.display_name))
             .collect();
         Ok(IncidentOptions {
             severities: query::severities(&state.db).await?,
             services: crate::catalog::service::list_services(&state.db).await?,
             people,
+            me: user.id.0,
         })
     }
     .await;
@@ -114,6 +124,7 @@ pub async fn declare_incident(
     service_ids: Option<Vec<i64>>,
     summary: Option<String>,
     customer_impact: Option<String>,
+    commander_id: Option<i64>,
 ) -> Result<String, AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let declaration = declare::Declaration {
@@ -122,7 +133,7 @@ pub async fn declare_incident(
         service_ids: service_ids.unwrap_or_default(),
         summary: summary.unwrap_or_default(),
         customer_impact: customer_impact.is_some(),
-        commander_id: None,
+        commander_id,
     };
     let reference = with_status(declare::declare_incident(&state.db, &user, declaration).await)?;
     let path = format!("/incidents/{reference}");
@@ -163,13 +174,20 @@ pub async fn change_incident_status(
     reference: String,
     status: String,
     version: i32,
+    merged_into: Option<String>,
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
         let reference = self::reference(&reference)?;
         let to = Status::parse(&status)
             .ok_or_else(|| AppError::invalid("status", "Choose a status."))?;
-        lifecycle::change_status(&state.db, &user, reference, to, version).await?;
+        let merged_into = match merged_into.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(value) => Some(IncidentRef::parse(value).ok_or_else(|| {
+                AppError::invalid("merged_into", "Write an incident reference like INC-12.")
+            })?),
+        };
+        lifecycle::change_status(&state.db, &user, reference, to, merged_into, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
     }
@@ -239,7 +257,7 @@ pub async fn add_incident_note(
     with_status(result)
 }
 
-/// Corrects the incident's facts; times are UTC, `YYYY-MM-DDTHH:MM`.
+/// Corrects the incident's facts; times are `YYYY-MM-DDTHH:MM` in the viewer's zone.
 #[server(prefix = "/rpc", endpoint = "update_incident_details")]
 pub async fn update_incident_details(
     reference: String,
@@ -315,4 +333,47 @@ pub async fn delete_incident_note(reference: String, event_id: i64) -> Result<()
     }
     .await;
     with_status(result)
+}
+
+/// The severity scale for the admin page (admins only: the page offers edits).
+#[server(prefix = "/rpc", endpoint = "admin_severities")]
+pub async fn admin_severities() -> Result<Vec<SeverityView>, AppError> {
+    let (state, _) = with_status(auth::require(Role::Admin))?;
+    with_status(query::severities(&state.db).await)
+}
+
+/// Renames or describes a severity level, or changes whether it requires a postmortem.
+#[server(prefix = "/rpc", endpoint = "update_severity")]
+pub async fn update_severity(
+    id: i64,
+    version: i32,
+    name: String,
+    description: Option<String>,
+    requires_postmortem: Option<String>,
+) -> Result<(), AppError> {
+    use super::service::severities;
+    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let edit = severities::SeverityEdit {
+        name,
+        description: description.unwrap_or_default(),
+        requires_postmortem: requires_postmortem.is_some(),
+    };
+    with_status(severities::update(&state.db, &auth::actor(&user), id, edit, version).await)?;
+    redirect_form_post("/admin/severities");
+    Ok(())
+}
+
+/// Moves a severity level up (more severe) or down the order.
+#[server(prefix = "/rpc", endpoint = "move_severity")]
+pub async fn move_severity(id: i64, direction: String) -> Result<(), AppError> {
+    use super::service::severities::{self, Direction};
+    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let direction = match direction.as_str() {
+        "up" => Direction::Up,
+        "down" => Direction::Down,
+        _ => return with_status(Err(AppError::invalid("direction", "Choose up or down."))),
+    };
+    with_status(severities::reorder(&state.db, &auth::actor(&user), id, direction).await)?;
+    redirect_form_post("/admin/severities");
+    Ok(())
 }

@@ -54,6 +54,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
             <A href="/services">"Services"</A>
             {user.role.is_admin().then(|| view! {
                 <A href="/admin/users">"Users"</A>
+                <A href="/admin/severities">"Severities"</A>
                 <A href="/admin/audit">"Audit log"</A>
             })}
         </nav>

@@ -289,7 +289,13 @@ async fn anonymous_visitors_are_sent_to_sign_in_and_back(app: TestApp) {
 }
 
 async fn every_role_gets_exactly_its_pages(app: TestApp) {
-    let pages = ["/", "/account", "/admin/users", "/admin/audit"];
+    let pages = [
+        "/",
+        "/account",
+        "/admin/users",
+        "/admin/audit",
+        "/admin/severities",
+    ];
     let anonymous = new_client();
     for page in pages {
         let res = app.get_with(&anonymous, page).await;
@@ -329,6 +335,14 @@ async fn every_role_gets_exactly_its_server_functions(app: TestApp) {
     let target_id = user_id(&app, &admin, &target.email).await;
     let fresh_email =
         |role: &str| format!("new-{role}-{}@example.com", uuid::Uuid::new_v4().simple());
+    // Moving the last severity down changes nothing, so every role can try it.
+    let last_severity = app::incidents::service::query::severities(&app.db)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .id
+        .to_string();
 
     for role in [
         None,
@@ -377,6 +391,13 @@ async fn every_role_gets_exactly_its_server_functions(app: TestApp) {
                 Role::Admin,
             ),
             ("/rpc/take_invitation", vec![], Role::Admin),
+            ("/rpc/time_zones", vec![], Role::Viewer),
+            ("/rpc/admin_severities", vec![], Role::Admin),
+            (
+                "/rpc/move_severity",
+                vec![("id", &last_severity), ("direction", "down")],
+                Role::Admin,
+            ),
         ];
         for (path, form, required) in calls {
             let expected = match role {

@@ -11,7 +11,7 @@ use app::incidents::service::lifecycle::{assign_role, change_severity, change_st
 use app::incidents::service::query::{get_incident, list_incidents, severities};
 use app::incidents::service::timeline::{NewNote, add_note, delete_note, edit_note, timeline};
 use app::incidents::{EventKind, IncidentFilter, IncidentRef, IncidentRole, Marker, Status};
-use chrono::{Duration, Utc};
+use chrono::{Duration, Timelike, Utc};
 
 use crate::support::TestApp;
 
@@ -29,6 +29,9 @@ backend_tests!(
     the_incident_pages_render_and_an_unknown_reference_is_404,
     the_event_stream_reports_changes_and_resumes_where_it_left_off,
     correcting_details_and_times_is_checked_and_recorded,
+    merging_a_duplicate_names_its_target_on_both_timelines,
+    the_commander_can_be_someone_else_at_declaration,
+    times_are_shown_and_read_in_the_viewers_zone,
 );
 
 async fn person(app: &TestApp, role: Role) -> CurrentUser {
@@ -135,7 +138,7 @@ async fn moving_through_the_lifecycle_records_each_step_and_its_times(app: TestA
         Status::Closed,
     ];
     for (i, to) in path.into_iter().enumerate() {
-        change_status(&app.db, &actor, reference, to, 1 + i as i32)
+        change_status(&app.db, &actor, reference, to, None, 1 + i as i32)
             .await
             .unwrap();
     }
@@ -179,7 +182,7 @@ async fn moving_through_the_lifecycle_records_each_step_and_its_times(app: TestA
 async fn an_impossible_transition_is_refused_with_the_way_forward(app: TestApp) {
     let actor = person(&app, Role::Responder).await;
     let reference = declared(&app, &actor, "Disk full").await;
-    let err = change_status(&app.db, &actor, reference, Status::Closed, 1)
+    let err = change_status(&app.db, &actor, reference, Status::Closed, None, 1)
         .await
         .unwrap_err();
     let message = err.field_message("status").unwrap();
@@ -201,10 +204,10 @@ async fn a_stale_update_is_a_conflict_not_an_overwrite(app: TestApp) {
     let bob = person(&app, Role::Responder).await;
     let reference = declared(&app, &alice, "Latency spike").await;
     // Both opened the page at version 1; Alice saves first.
-    change_status(&app.db, &alice, reference, Status::Investigating, 1)
+    change_status(&app.db, &alice, reference, Status::Investigating, None, 1)
         .await
         .unwrap();
-    let err = change_status(&app.db, &bob, reference, Status::Resolved, 1)
+    let err = change_status(&app.db, &bob, reference, Status::Resolved, None, 1)
         .await
         .unwrap_err();
     match &err {
@@ -375,7 +378,7 @@ async fn roles_are_assigned_and_handovers_recorded(app: TestApp) {
 async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: TestApp) {
     let actor = person(&app, Role::Responder).await;
     let old = declared(&app, &actor, "Old resolved outage").await;
-    change_status(&app.db, &actor, old, Status::Resolved, 1)
+    change_status(&app.db, &actor, old, Status::Resolved, None, 1)
         .await
         .unwrap();
     let mut open = Vec::new();
@@ -777,9 +780,16 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
                 .unwrap()
                 .is_none_or(|c| !String::from_utf8_lossy(&c).contains("changed"))
     );
-    change_status(&app.db, &responder, reference, Status::Investigating, 1)
-        .await
-        .unwrap();
+    change_status(
+        &app.db,
+        &responder,
+        reference,
+        Status::Investigating,
+        None,
+        1,
+    )
+    .await
+    .unwrap();
     let after = read_until(&mut resumed, "event: changed").await;
     assert!(!after.contains(&format!("id: {latest}\n")), "{after}");
 
@@ -889,4 +899,216 @@ async fn correcting_details_and_times_is_checked_and_recorded(app: TestApp) {
     stale_edit.title = "Someone else's older idea".into();
     let stale = update_details(&app.db, &ic, reference, stale_edit, 1).await;
     assert!(matches!(stale, Err(AppError::Conflict { .. })), "{stale:?}");
+}
+
+async fn merging_a_duplicate_names_its_target_on_both_timelines(app: TestApp) {
+    let ic = person(&app, Role::Responder).await;
+    let original = declared(&app, &ic, "Checkout down").await;
+    let duplicate = declared(&app, &ic, "Cannot pay").await;
+    let third = declared(&app, &ic, "Payments page blank").await;
+
+    for (target, expected) in [
+        (None, "Name the incident this one duplicates"),
+        (Some(duplicate), "cannot be a duplicate of itself"),
+        (
+            Some(IncidentRef(999_999)),
+            "There is no incident INC-999999.",
+        ),
+    ] {
+        let err = change_status(&app.db, &ic, duplicate, Status::Merged, target, 1)
+            .await
+            .unwrap_err();
+        let message = err.field_message("merged_into").unwrap_or_default();
+        assert!(message.contains(expected), "{message:?}");
+    }
+    change_status(&app.db, &ic, duplicate, Status::Merged, Some(original), 1)
+        .await
+        .unwrap();
+    let merged = get_incident(&app.db, duplicate).await.unwrap();
+    assert_eq!(merged.status, Status::Merged);
+    assert_eq!(merged.merged_into, Some(original));
+    let own = timeline(&app.db, duplicate, false).await.unwrap();
+    assert!(
+        own.last()
+            .unwrap()
+            .body
+            .contains(&format!("duplicate of {original}"))
+    );
+    let target_events = timeline(&app.db, original, false).await.unwrap();
+    let note = target_events
+        .iter()
+        .find(|e| e.kind == EventKind::DuplicateMerged)
+        .expect("the target records the merge");
+    assert!(note.body.contains(&duplicate.to_string()), "{}", note.body);
+
+    // A chain is refused: merge into the incident the duplicate went to.
+    let err = change_status(&app.db, &ic, third, Status::Merged, Some(duplicate), 1)
+        .await
+        .unwrap_err();
+    assert!(
+        err.field_message("merged_into")
+            .unwrap_or_default()
+            .contains("merge into that one"),
+        "{err:?}"
+    );
+
+    // The page of the duplicate links to its target; the plain form names it too.
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let html = app
+        .get_with(&client, &format!("/incidents/{duplicate}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("href=\"/incidents/{original}\"")));
+    let (third_ref, version) = (third.to_string(), "1".to_owned());
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/change_incident_status",
+            &[
+                ("reference", third_ref.as_str()),
+                ("status", "merged"),
+                ("version", version.as_str()),
+                ("merged_into", "not a reference"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("INC-12"));
+}
+
+async fn the_commander_can_be_someone_else_at_declaration(app: TestApp) {
+    let dispatcher = person(&app, Role::Responder).await;
+    let commander = person(&app, Role::Responder).await;
+    let viewer = person(&app, Role::Viewer).await;
+    let service = create_service(&app.db, "Search", None).await.unwrap();
+    let sev = severities(&app.db).await.unwrap()[0].id;
+    let declaration = |commander_id| Declaration {
+        title: "Search is slow".into(),
+        severity_id: sev,
+        service_ids: vec![service.id],
+        commander_id,
+        ..Default::default()
+    };
+    let reference = declare_incident(&app.db, &dispatcher, declaration(Some(commander.id.0)))
+        .await
+        .unwrap();
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(incident.roles[0].role, IncidentRole::Commander);
+    assert_eq!(incident.roles[0].user_name, commander.display_name);
+    let first = &timeline(&app.db, reference, false).await.unwrap()[0];
+    assert!(
+        first.body.contains(&commander.display_name),
+        "{}",
+        first.body
+    );
+    assert_eq!(
+        first.author.as_deref(),
+        Some(dispatcher.display_name.as_str())
+    );
+    for bad in [viewer.id.0, 424_242] {
+        let err = declare_incident(&app.db, &dispatcher, declaration(Some(bad)))
+            .await
+            .unwrap_err();
+        assert!(err.field_message("commander_id").is_some(), "{err:?}");
+    }
+    // Viewers are not offered as commanders (nor for any other role).
+    let err = assign_role(
+        &app.db,
+        &dispatcher,
+        reference,
+        IncidentRole::Scribe,
+        viewer.id.0,
+        1,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.field_message("user_id").is_some());
+}
+
+async fn times_are_shown_and_read_in_the_viewers_zone(app: TestApp) {
+    let ic = person(&app, Role::Responder).await;
+    let reference = declared(&app, &ic, "Clock check").await;
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let path = format!("/incidents/{reference}");
+
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/update_profile",
+            &[
+                ("display_name", "Kolkata Responder"),
+                ("time_zone", "Mars/Base"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("time zone"));
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/update_profile",
+            &[
+                ("display_name", "Kolkata Responder"),
+                ("time_zone", "Asia/Kolkata"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // A backdated note typed in Kolkata's wall-clock time (UTC+5:30, no daylight saving).
+    let utc = (Utc::now() - Duration::days(1))
+        .with_second(0)
+        .unwrap()
+        .with_nanosecond(0)
+        .unwrap();
+    let typed = (utc + Duration::minutes(330))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let reference_text = reference.to_string();
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/add_incident_note",
+            &[
+                ("reference", reference_text.as_str()),
+                ("body", "Deploy started"),
+                ("occurred_at", typed.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let events = timeline(&app.db, reference, false).await.unwrap();
+    let note = events.iter().find(|e| e.kind == EventKind::Note).unwrap();
+    assert_eq!(note.occurred_at, utc);
+
+    let shown = |zone: &str| {
+        let zone = app::time::parse_zone(zone).unwrap();
+        format!(">{}</time>", zone.format(utc))
+    };
+    let html = app.get_with(&client, &path).await.text().await.unwrap();
+    assert!(html.contains("data-tz=\"Asia/Kolkata\""));
+    assert!(
+        html.contains(&format!(">{}</time>", typed.replace('T', " "))),
+        "shown in Kolkata"
+    );
+
+    // Without a setting the browser's zone (its cookie) decides, else UTC.
+    let user = app.create_user(Role::Viewer).await;
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let url: reqwest::Url = app.url("/").parse().unwrap();
+    jar.add_cookie_str("vigil_tz=Europe%2FBerlin; Path=/", &url);
+    let berlin = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    app.sign_in_with(&berlin, &user.email, &user.password).await;
+    let html = app.get_with(&berlin, &path).await.text().await.unwrap();
+    assert!(html.contains(&shown("Europe/Berlin")), "shown in Berlin");
+    let (plain, _) = app.signed_in(Role::Viewer).await;
+    let html = app.get_with(&plain, &path).await.text().await.unwrap();
+    assert!(html.contains("data-tz=\"UTC\""));
+    assert!(html.contains(&shown("UTC")), "shown in UTC");
 }

@@ -11,3 +11,4 @@ mod incidents;
 mod pages;
 mod schema;
 mod server_fns;
+mod severities;

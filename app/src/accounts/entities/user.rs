@@ -15,6 +15,8 @@ pub struct Model {
     pub role: String,
     pub password_change_required: bool,
     pub deactivated_at: Option<DateTimeUtc>,
+    /// IANA zone name; `None` follows the browser.
+    pub time_zone: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

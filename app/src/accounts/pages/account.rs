@@ -2,15 +2,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::accounts::server_fns::{ChangePassword, UpdateProfile};
+use crate::accounts::server_fns::{ChangePassword, UpdateProfile, list_time_zones};
 use crate::app::use_current_user;
 use crate::components::{Field, FormAlert, action_error};
 
-/// "My account": display name and password.
+/// "My account": display name, time zone and password.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let user = use_current_user();
     let profile = ServerAction::<UpdateProfile>::new();
+    let zones = Resource::new(|| (), |_| list_time_zones());
     let password = ServerAction::<ChangePassword>::new();
     let query = use_query_map();
     let saved = move || query.read().get("saved");
@@ -38,6 +39,7 @@ pub fn AccountPage() -> impl IntoView {
             </header>
             <Suspense>
                 {move || Suspend::new(async move {
+                    let zones = zones.await.unwrap_or_default();
                     user.await.ok().flatten().map(|user| view! {
                         <section class="card stack" aria-labelledby="profile-title">
                             <h2 id="profile-title">"Profile"</h2>
@@ -49,6 +51,7 @@ pub fn AccountPage() -> impl IntoView {
                                 {move || profile_saved().then(|| view! { <div class="alert alert--success" role="status">"Profile saved."</div> })}
                                 <FormAlert error=profile_error fields=&["display_name"] />
                                 <Field label="Name" name="display_name" autocomplete="name" value=user.display_name.clone() required=true error=profile_field("display_name") />
+                                <TimeZoneField zones chosen=user.time_zone.clone() error=profile_field("time_zone") />
                                 <button class="button button--primary" type="submit">"Save profile"</button>
                             </ActionForm>
                         </section>
@@ -70,5 +73,31 @@ pub fn AccountPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The zone times are shown in; "automatic" follows the browser (UTC without JavaScript).
+#[component]
+fn TimeZoneField(
+    zones: Vec<String>,
+    chosen: Option<String>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let current = crate::time::ViewerZone::current();
+    let automatic = format!("Automatic (now {})", current.name());
+    let chosen = chosen.unwrap_or_default();
+    view! {
+        <div class="field" class:field--invalid=move || error.get().is_some()>
+            <label class="field__label" for="time-zone">"Time zone"</label>
+            <select class="field__input" id="time-zone" name="time_zone" aria-describedby="time-zone-hint">
+                <option value="" selected=chosen.is_empty()>{automatic}</option>
+                {zones.into_iter().map(|zone| {
+                    let selected = zone == chosen;
+                    view! { <option value=zone.clone() selected=selected>{zone.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <p class="field__hint" id="time-zone-hint">"Every time in Vigil is shown in this zone. Automatic uses your browser's zone."</p>
+            {move || error.get().map(|m| view! { <p class="field__error">{m}</p> })}
+        </div>
     }
 }

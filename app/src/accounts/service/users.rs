@@ -59,6 +59,7 @@ pub fn to_current(model: &user::Model) -> CurrentUser {
         display_name: model.display_name.clone(),
         role: Role::parse(&model.role).unwrap_or(Role::Viewer),
         password_change_required: model.password_change_required,
+        time_zone: model.time_zone.clone(),
     }
 }
 
@@ -165,16 +166,37 @@ pub async fn verify_credentials(
     Ok(user.filter(|u| ok && u.deactivated_at.is_none()))
 }
 
-pub async fn update_display_name(
+/// Name and time zone; an empty zone means "follow my browser".
+pub async fn update_profile(
     db: &impl ConnectionTrait,
     id: UserId,
     display_name: &str,
+    time_zone: &str,
     actor: &Actor,
 ) -> Result<CurrentUser, AppError> {
+    let mut errors = Vec::new();
     let name = validate::display_name("display_name", display_name)
-        .map_err(|e| AppError::Invalid(vec![e]))?;
+        .map_err(|e| errors.push(e))
+        .ok();
+    let zone = match time_zone.trim() {
+        "" => None,
+        other => match crate::time::parse_zone(other) {
+            Some(zone) => Some(zone.name().to_owned()),
+            None => {
+                errors.push(crate::error::FieldError {
+                    field: "time_zone".into(),
+                    message: "Choose a time zone from the list.".into(),
+                });
+                None
+            }
+        },
+    };
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
     let mut model = get(db, id).await?.into_active_model();
     model.display_name = Set(name.clone());
+    model.time_zone = Set(zone.clone());
     model.updated_at = Set(Utc::now());
     let model = model.update(db).await?;
     audit::record(
@@ -182,7 +204,7 @@ pub async fn update_display_name(
         actor,
         "user.profile_updated",
         Some(&model.email),
-        json!({ "display_name": name }),
+        json!({ "display_name": name, "time_zone": zone }),
     )
     .await?;
     Ok(to_current(&model))

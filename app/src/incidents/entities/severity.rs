@@ -10,6 +10,8 @@ pub struct Model {
     /// 1 is the most severe.
     pub position: i32,
     pub requires_postmortem: bool,
+    /// Bumped by every admin edit (optimistic concurrency).
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,7 +25,7 @@ pub fn DeclarePage() -> impl IntoView {
         <section class="page page--narrow">
             <header class="page-header">
                 <h1>"Declare an incident"</h1>
-                <p class="page-header__lede">"Say what is wrong and where. You become the incident commander; the rest can be filled in as you go."</p>
+                <p class="page-header__lede">"Say what is wrong and where. You are the incident commander unless you choose someone else; the rest can be filled in as you go."</p>
             </header>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
@@ -34,7 +34,7 @@ pub fn DeclarePage() -> impl IntoView {
                             let no_services = options.services.is_empty();
                             view! {
                                 <ActionForm action=action attr:class="form card" attr:novalidate=true>
-                                    <FormAlert error fields=&["title", "severity_id", "service_ids", "summary"] />
+                                    <FormAlert error fields=&["title", "severity_id", "service_ids", "summary", "commander_id"] />
                                     <Field label="Title" name="title" required=true autofocus=true hint="What users see, in a few words: \"Checkout returns 502\"." error=field("title") />
                                     <fieldset class="fieldset" aria-describedby="severity-error">
                                         <legend class="field__label">"Severity"</legend>
@@ -70,6 +70,17 @@ pub fn DeclarePage() -> impl IntoView {
                                         </div>
                                         {move || field("service_ids").get().map(|m| view! { <p class="field__error" id="services-error">{m}</p> })}
                                     </fieldset>
+                                    <div class="field" class:field--invalid=move || field("commander_id").get().is_some()>
+                                        <label class="field__label" for="field-commander">"Incident commander"</label>
+                                        <select class="field__input" id="field-commander" name="commander_id">
+                                            {options.people.into_iter().map(|(id, name)| {
+                                                let me = id == options.me;
+                                                let label = if me { format!("{name} (me)") } else { name };
+                                                view! { <option value=id.to_string() selected=me>{label}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                        {move || field("commander_id").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                                    </div>
                                     <div class="field">
                                         <label class="field__label" for="field-summary">"Summary (optional, Markdown)"</label>
                                         <textarea class="field__input" id="field-summary" name="summary" rows="4"></textarea>

@@ -12,8 +12,9 @@ use crate::incidents::server_fns::{
     get_incident_detail, get_incident_options,
 };
 use crate::incidents::timestamps::FIELDS;
-use crate::incidents::{EventKind, IncidentRole, Marker, TimelineEventView};
+use crate::incidents::{EventKind, IncidentRole, Marker, Status, TimelineEventView};
 use crate::layout::ErrorTemplate;
+use crate::time::ZoneNote;
 
 /// One incident: its header, quick actions and the timeline. Live: other responders'
 /// changes appear without a reload (server-sent events); without JavaScript the page
@@ -23,6 +24,7 @@ pub fn IncidentPage() -> impl IntoView {
     let params = use_params_map();
     let reference = move || params.read().get("reference").unwrap_or_default();
     let status = ServerAction::<ChangeIncidentStatus>::new();
+    let merge = ServerAction::<ChangeIncidentStatus>::new();
     let severity = ServerAction::<ChangeIncidentSeverity>::new();
     let role = ServerAction::<AssignIncidentRole>::new();
     let note = ServerAction::<AddIncidentNote>::new();
@@ -35,6 +37,7 @@ pub fn IncidentPage() -> impl IntoView {
             (
                 reference(),
                 status.version().get(),
+                merge.version().get(),
                 severity.version().get(),
                 role.version().get(),
                 note.version().get(),
@@ -49,6 +52,7 @@ pub fn IncidentPage() -> impl IntoView {
     let options = Resource::new(|| (), |_| get_incident_options());
     let actions = Actions {
         status,
+        merge,
         severity,
         role,
         note,
@@ -143,6 +147,8 @@ fn follow_changes(
 #[derive(Clone, Copy)]
 struct Actions {
     status: ServerAction<ChangeIncidentStatus>,
+    /// Marks the incident a duplicate: the status change to `merged`, with its target.
+    merge: ServerAction<ChangeIncidentStatus>,
     severity: ServerAction<ChangeIncidentSeverity>,
     role: ServerAction<AssignIncidentRole>,
     note: ServerAction<AddIncidentNote>,
@@ -172,6 +178,7 @@ fn IncidentView(
         action_error(actions.status.value().get())
             .or_else(|| action_error(actions.severity.value().get()))
             .or_else(|| action_error(actions.role.value().get()))
+            .or_else(|| action_error(actions.merge.value().get()))
     });
 
     view! {
@@ -185,6 +192,9 @@ fn IncidentView(
                     <span class="badge badge--severity">{incident.severity.name.clone()}</span>
                     {incident.customer_impact.then(|| view! { <span class="badge badge--impact">"Customer impact"</span> })}
                     <span class="muted">"Commander: " <strong data-testid="commander">{commander}</strong></span>
+                    {incident.merged_into.map(|target| view! {
+                        <span data-testid="merged-into">"Duplicate of " <a href=format!("/incidents/{target}")>{target.to_string()}</a></span>
+                    })}
                 </div>
                 <dl class="facts facts--spans">
                     {spans.into_iter().map(|s| view! {
@@ -196,9 +206,10 @@ fn IncidentView(
                 </dl>
             </header>
 
-            <FormAlert error=change_error fields=&[] />
+            <FormAlert error=change_error fields=&["merged_into"] />
             {detail.can_write.then(|| {
-                let next = incident.status.next();
+                let next: Vec<_> = incident.status.next().iter().copied().filter(|s| *s != Status::Merged).collect();
+                let mergeable = incident.status.can_move_to(Status::Merged);
                 let hidden = |reference: &String, version: &String| {
                     let (reference, version) = (reference.clone(), version.clone());
                     view! {
@@ -206,8 +217,14 @@ fn IncidentView(
                         <input type="hidden" name="version" value=version />
                     }
                 };
-                let (status_hidden, severity_hidden, role_hidden) =
-                    (hidden(&reference, &version), hidden(&reference, &version), hidden(&reference, &version));
+                let (status_hidden, severity_hidden, role_hidden, merge_hidden) = (
+                    hidden(&reference, &version),
+                    hidden(&reference, &version),
+                    hidden(&reference, &version),
+                    hidden(&reference, &version),
+                );
+                let merge_error = Signal::derive(move || action_error(actions.merge.value().get()));
+                let merge_field = Signal::derive(move || merge_error.get().and_then(|e| e.field_message("merged_into")));
                 view! {
                     <section class="card quick-actions" aria-label="Quick actions">
                         {(!next.is_empty()).then(|| view! {
@@ -242,6 +259,24 @@ fn IncidentView(
                             </select>
                             <button class="button button--small" type="submit">"Assign"</button>
                         </ActionForm>
+                        {mergeable.then(|| view! {
+                            <ActionForm action=actions.merge attr:class="inline-form" attr:novalidate=true>
+                                {merge_hidden}
+                                <input type="hidden" name="status" value="merged" />
+                                <label class="field__label" for="merged-into">"Duplicate of"</label>
+                                <input
+                                    class="field__input field__input--compact"
+                                    id="merged-into"
+                                    name="merged_into"
+                                    placeholder="INC-12"
+                                    size="8"
+                                    aria-invalid=move || merge_field.get().is_some().then_some("true")
+                                    aria-describedby="merged-into-error"
+                                />
+                                <button class="button button--small" type="submit">"Merge"</button>
+                                {move || merge_field.get().map(|m| view! { <p class="field__error" id="merged-into-error">{m}</p> })}
+                            </ActionForm>
+                        })}
                     </section>
                 }
             })}
@@ -252,7 +287,10 @@ fn IncidentView(
 
             <div class="incident__body">
                 <section class="incident__timeline" id="timeline" aria-labelledby="timeline-title">
-                    <h2 id="timeline-title">"Timeline"</h2>
+                    <div class="section-header">
+                        <h2 id="timeline-title">"Timeline"</h2>
+                        <ZoneNote />
+                    </div>
                     {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
                     <ol class="timeline" data-testid="timeline">
                         {detail.timeline.into_iter().map(|e| {
@@ -320,7 +358,7 @@ fn NoteForm(
             </div>
             <div class="note-form__row">
                 <div class="field">
-                    <label class="field__label" for="note-when">"Happened at (UTC, optional)"</label>
+                    <label class="field__label" for="note-when">"Happened at (optional)"</label>
                     <input class="field__input" id="note-when" name="occurred_at" type="datetime-local" />
                     {move || field("occurred_at").get().map(|m| view! { <p class="field__error">{m}</p> })}
                 </div>
@@ -409,6 +447,7 @@ fn EditDetails(
     let open = move || error.get().is_some();
     let chosen: Vec<i64> = incident.services.iter().map(|s| s.id).collect();
     let times = incident.times.clone();
+    let zone = crate::time::ViewerZone::current();
     let mut error_fields = vec!["title", "service_ids"];
     error_fields.extend(FIELDS.iter().map(|(f, _)| *f));
     let error_fields: &'static [&'static str] = error_fields.leak();
@@ -449,12 +488,12 @@ fn EditDetails(
                     {move || field("service_ids").get().map(|m| view! { <p class="field__error">{m}</p> })}
                 </fieldset>
                 <fieldset class="fieldset">
-                    <legend class="field__label">"Times (UTC)"</legend>
+                    <legend class="field__label">{format!("Times ({})", zone.name())}</legend>
                     <div class="times-grid">
                         {FIELDS.into_iter().map(|(name, label)| {
                             let id = format!("edit-{name}");
                             let label_for = id.clone();
-                            let value = times.get(name).map(|t| t.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default();
+                            let value = times.get(name).map(|t| zone.input_value(t)).unwrap_or_default();
                             view! {
                                 <div class="field">
                                     <label class="field__label" for=label_for>{label}</label>

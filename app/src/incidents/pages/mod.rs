@@ -3,10 +3,14 @@
 mod declare;
 mod detail;
 mod list;
+mod severities;
 
 pub use declare::DeclarePage;
 pub use detail::IncidentPage;
 pub use list::IncidentsPage;
+pub use severities::SeveritiesPage;
+
+pub use crate::time::Time;
 
 use super::Status;
 
@@ -15,11 +19,4 @@ use super::Status;
 pub fn StatusBadge(status: Status) -> impl leptos::IntoView {
     use leptos::prelude::*;
     view! { <span class=format!("status-badge status-badge--{}", status.as_str())>{status.label()}</span> }
-}
-
-/// A timestamp as UTC, machine-readable in `datetime`.
-#[leptos::component]
-pub fn Time(at: chrono::DateTime<chrono::Utc>) -> impl leptos::IntoView {
-    use leptos::prelude::*;
-    view! { <time datetime=at.to_rfc3339()>{at.format("%Y-%m-%d %H:%M UTC").to_string()}</time> }
 }

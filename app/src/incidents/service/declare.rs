@@ -64,10 +64,25 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
             "One of the chosen services does not exist.",
         ));
     }
+    let commander_id = declaration.commander_id.unwrap_or(actor.id.0);
+    let commander = crate::accounts::entities::user::Entity::find_by_id(commander_id)
+        .one(db)
+        .await?
+        .filter(|u| {
+            u.deactivated_at.is_none()
+                && crate::accounts::Role::parse(&u.role).is_some_and(|r| r.can_write())
+        });
+    if commander.is_none() {
+        errors.push(field(
+            "commander_id",
+            "Choose an active responder or admin as commander.",
+        ));
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
     let severity = severity.expect("checked above");
+    let commander = commander.expect("checked above");
 
     let now = Utc::now();
     let txn = db.begin().await?;
@@ -104,7 +119,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     incident_role::ActiveModel {
         incident_id: Set(created.id),
         role: Set(IncidentRole::Commander.as_str().to_owned()),
-        user_id: Set(declaration.commander_id.unwrap_or(actor.id.0)),
+        user_id: Set(commander.id),
         assigned_at: Set(now),
     }
     .insert(&txn)
@@ -116,10 +131,11 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         AutoEvent {
             kind: EventKind::Declared,
             body: format!(
-                "Declared as {} ({}): {}",
+                "Declared as {} ({}): {}. Incident commander: {}",
                 severity.name,
                 Status::Triage.label(),
-                title
+                title,
+                commander.display_name
             ),
             at: now,
         },

@@ -44,12 +44,15 @@ pub(crate) fn timestamps_of(m: &incident::Model) -> Timestamps {
     }
 }
 
-/// Moves the incident to `to`, filling the timestamps the move implies.
+/// Moves the incident to `to`, filling the timestamps the move implies. Moving to
+/// `merged` names the incident this one duplicates (`merged_into`); that incident's
+/// timeline records the merge too.
 pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     actor: &CurrentUser,
     reference: IncidentRef,
     to: Status,
+    merged_into: Option<IncidentRef>,
     expected_version: i32,
 ) -> Result<(), AppError> {
     let txn = db.begin().await?;
@@ -58,27 +61,81 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     let now = Utc::now();
     let times = transition(from, to, &timestamps_of(&current), now)
         .map_err(|refused| AppError::invalid("status", refused.message))?;
+    let target = match to {
+        Status::Merged => Some(merge_target(&txn, reference, merged_into).await?),
+        _ => None,
+    };
     let changes = incident::ActiveModel {
         status: Set(to.as_str().to_owned()),
         acknowledged_at: Set(times.acknowledged_at),
         mitigated_at: Set(times.mitigated_at),
         resolved_at: Set(times.resolved_at),
         closed_at: Set(times.closed_at),
+        merged_into_id: Set(target.as_ref().map(|t| t.id)),
         ..Default::default()
     };
     save_versioned(&txn, &current, expected_version, changes, |m| {
         status_of(m).label().to_lowercase()
     })
     .await?;
-    finish(
-        txn,
-        current.id,
-        actor,
-        EventKind::StatusChanged,
-        format!("Status changed from {} to {}", from.label(), to.label()),
-        now,
-    )
-    .await
+    let body = match &target {
+        Some(target) => {
+            let body = format!(
+                "{reference} was merged into this incident as a duplicate: {}",
+                current.title
+            );
+            record_event(
+                &txn,
+                target.id,
+                actor,
+                AutoEvent {
+                    kind: EventKind::DuplicateMerged,
+                    body,
+                    at: now,
+                },
+            )
+            .await?;
+            format!(
+                "Status changed from {} to {}: duplicate of {}",
+                from.label(),
+                to.label(),
+                IncidentRef(target.id)
+            )
+        }
+        None => format!("Status changed from {} to {}", from.label(), to.label()),
+    };
+    finish(txn, current.id, actor, EventKind::StatusChanged, body, now).await
+}
+
+/// The incident a duplicate is merged into: it must exist, be another incident and not
+/// be merged itself (merge into the one it was merged into instead).
+async fn merge_target(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+    merged_into: Option<IncidentRef>,
+) -> Result<incident::Model, AppError> {
+    let invalid = |message: String| AppError::invalid("merged_into", message);
+    let Some(target_ref) = merged_into else {
+        return Err(invalid(
+            "Name the incident this one duplicates, like INC-12.".into(),
+        ));
+    };
+    if target_ref == reference {
+        return Err(invalid(
+            "An incident cannot be a duplicate of itself.".into(),
+        ));
+    }
+    let target = incident::Entity::find_by_id(target_ref.0)
+        .one(db)
+        .await?
+        .ok_or_else(|| invalid(format!("There is no incident {target_ref}.")))?;
+    if let Some(further) = target.merged_into_id {
+        return Err(invalid(format!(
+            "{target_ref} is itself a duplicate of {}; merge into that one.",
+            IncidentRef(further)
+        )));
+    }
+    Ok(target)
 }
 
 /// Changes the severity.
@@ -136,8 +193,11 @@ pub async fn assign_role<C: ConnectionTrait + TransactionTrait>(
     let assignee = user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
-        .filter(|u| u.deactivated_at.is_none())
-        .ok_or_else(|| AppError::invalid("user_id", "Choose an active user."))?;
+        .filter(|u| {
+            u.deactivated_at.is_none()
+                && crate::accounts::Role::parse(&u.role).is_some_and(|r| r.can_write())
+        })
+        .ok_or_else(|| AppError::invalid("user_id", "Choose an active responder or admin."))?;
     let previous = incident_role::Entity::find_by_id((current.id, role.as_str().to_owned()))
         .one(&txn)
         .await?;

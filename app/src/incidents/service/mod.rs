@@ -5,6 +5,7 @@ pub mod declare;
 pub mod edit;
 pub mod lifecycle;
 pub mod query;
+pub mod severities;
 pub mod timeline;
 
 use chrono::Utc;

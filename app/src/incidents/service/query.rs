@@ -26,6 +26,7 @@ pub fn severity_view(s: severity::Model) -> SeverityView {
         description: s.description,
         position: s.position,
         requires_postmortem: s.requires_postmortem,
+        version: s.version,
     }
 }
 
@@ -33,6 +34,7 @@ pub fn severity_view(s: severity::Model) -> SeverityView {
 pub async fn severities(db: &impl ConnectionTrait) -> Result<Vec<SeverityView>, AppError> {
     Ok(severity::Entity::find()
         .order_by_asc(severity::Column::Position)
+        .order_by_asc(severity::Column::Id)
         .all(db)
         .await?
         .into_iter()
