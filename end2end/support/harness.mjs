@@ -160,10 +160,11 @@ function defineSuite(register) {
     await server?.stop();
   });
 
-  const flow = (name, body) => {
+  // Browsers run in UTC unless a flow asks for another zone (`{ timezoneId }`).
+  const flow = (name, body, { timezoneId = 'UTC' } = {}) => {
     for (const js of [true, false]) {
       test(`${name} (JavaScript ${js ? 'on' : 'off'})`, async () => {
-        const context = await browser.newContext({ javaScriptEnabled: js, baseURL: server.baseURL });
+        const context = await browser.newContext({ javaScriptEnabled: js, baseURL: server.baseURL, timezoneId });
         const page = await context.newPage();
         const errors = [];
         page.on('pageerror', (err) => errors.push(err));

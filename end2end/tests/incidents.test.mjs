@@ -102,7 +102,7 @@ suite(({ flow, user, browser }) => {
     const incidentUrl = t.page.url();
 
     // The second responder opens the same incident in a browser of their own.
-    const other = await browser().newContext({ javaScriptEnabled: t.js, baseURL: t.baseURL });
+    const other = await browser().newContext({ javaScriptEnabled: t.js, baseURL: t.baseURL, timezoneId: 'UTC' });
     try {
       const page = await other.newPage();
       const responder = user('responder');

@@ -19,8 +19,16 @@ pub fn SeveritiesPage() -> impl IntoView {
     let error = Signal::derive(move || {
         action_error(update.value().get()).or_else(|| action_error(reorder.value().get()))
     });
-    // Which level's form the last failed save came from, so its errors show there.
-    let failed = Signal::derive(move || update.input().get().map(|input| input.id));
+    // Which level's form the last save came from, so its errors show there. (The
+    // action forgets its input once resolved; without JavaScript it is never known, and
+    // the errors show above the list instead.)
+    let last_saved = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        if let Some(input) = update.input().get() {
+            last_saved.set(Some(input.id));
+        }
+    });
+    let failed: Signal<Option<i64>> = last_saved.into();
 
     view! {
         <Title text="Severities" />
@@ -35,7 +43,10 @@ pub fn SeveritiesPage() -> impl IntoView {
                         levels.await.map(|severities| {
                             let count = severities.len();
                             view! {
-                                <FormAlert error fields=&["name", "description"] />
+                                {move || match failed.get() {
+                                    Some(_) => view! { <FormAlert error fields=&["name", "description"] /> }.into_any(),
+                                    None => view! { <FormAlert error fields=&[] /> }.into_any(),
+                                }}
                                 <ol class="severity-list">
                                     {severities.into_iter().enumerate().map(|(i, level)| {
                                         view! { <SeverityItem level first=i == 0 last=i + 1 == count update reorder failed /> }
