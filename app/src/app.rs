@@ -16,6 +16,10 @@ use crate::error::AppError;
 use crate::home::HomePage;
 use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
+use crate::postmortems::pages::{
+    PostmortemHistoryPage, PostmortemPage, PostmortemPrintPage, PostmortemTemplatePage,
+    PostmortemsPage,
+};
 use crate::time::ViewerZone;
 
 /// The document around every server-rendered page.
@@ -117,6 +121,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:reference") view=IncidentPage ssr=SsrMode::Async />
+                    <Route path=path!("/incidents/:reference/postmortem") view=PostmortemPage ssr=SsrMode::Async />
+                    <Route path=path!("/incidents/:reference/postmortem/history") view=PostmortemHistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/incidents/:reference/postmortem/print") view=PostmortemPrintPage ssr=SsrMode::Async />
+                    <Route path=path!("/postmortems") view=PostmortemsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/postmortem-template") view=PostmortemTemplatePage ssr=SsrMode::Async />
                     <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod postmortems;
 pub mod system;
 pub mod time;
 

@@ -2,6 +2,7 @@
 //! binary and the integration tests serve exactly the same application.
 
 mod auth;
+mod export;
 mod health;
 pub mod live;
 pub mod security;
@@ -125,6 +126,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
 
     Router::new()
         .merge(health::routes())
+        .merge(export::routes())
         .leptos_routes_with_context(
             &state,
             routes,

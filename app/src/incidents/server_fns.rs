@@ -150,6 +150,8 @@ pub struct IncidentDetail {
     pub now: chrono::DateTime<chrono::Utc>,
     /// What the live updates compare against (see `query::change_marker`).
     pub marker: String,
+    /// The status of its postmortem, if one was started.
+    pub postmortem: Option<crate::postmortems::PostmortemStatus>,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_detail")]
@@ -163,6 +165,8 @@ pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, Ap
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
             marker: query::change_marker(&state.db, reference).await?,
+            postmortem: crate::postmortems::service::query::postmortem_status(&state.db, reference)
+                .await?,
         })
     }
     .await;

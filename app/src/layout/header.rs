@@ -51,10 +51,12 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
         <nav class="site-nav" aria-label="Primary">
             <A href="/" exact=true>"Overview"</A>
             <A href="/incidents">"Incidents"</A>
+            <A href="/postmortems">"Postmortems"</A>
             <A href="/services">"Services"</A>
             {user.role.is_admin().then(|| view! {
                 <A href="/admin/users">"Users"</A>
                 <A href="/admin/severities">"Severities"</A>
+                <A href="/admin/postmortem-template">"Template"</A>
                 <A href="/admin/audit">"Audit log"</A>
             })}
         </nav>

@@ -9,6 +9,7 @@ mod cli;
 mod health;
 mod incidents;
 mod pages;
+mod postmortems;
 mod schema;
 mod server_fns;
 mod severities;

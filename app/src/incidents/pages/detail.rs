@@ -301,6 +301,13 @@ fn IncidentView(
                     </ol>
                 </section>
                 <aside class="incident__aside">
+                    <PostmortemCard
+                        reference=reference.clone()
+                        status=detail.postmortem
+                        required=incident.severity.requires_postmortem
+                        severity=incident.severity.name.clone()
+                        can_write=detail.can_write
+                    />
                     <section class="card stack">
                         <h2 class="card__title">"Services"</h2>
                         <ul class="plain-list">
@@ -507,5 +514,52 @@ fn EditDetails(
                 <button class="button button--primary" type="submit">"Save details"</button>
             </ActionForm>
         </details>
+    }
+}
+
+/// Where the incident's postmortem stands, or the button that starts it.
+#[component]
+fn PostmortemCard(
+    reference: String,
+    status: Option<crate::postmortems::PostmortemStatus>,
+    required: bool,
+    severity: String,
+    can_write: bool,
+) -> impl IntoView {
+    use crate::postmortems::pages::PostmortemBadge;
+    use crate::postmortems::server_fns::StartPostmortem;
+    let start = ServerAction::<StartPostmortem>::new();
+    let error = Signal::derive(move || action_error(start.value().get()));
+    Effect::new(move |_| {
+        if let Some(Ok(path)) = start.value().get() {
+            crate::accounts::pages::reload_to(&path);
+        }
+    });
+    let path = format!("/incidents/{reference}/postmortem");
+    let note = if required {
+        format!("{severity} incidents need a published postmortem before they close.")
+    } else {
+        "Optional at this severity, and always worth it when there is something to learn."
+            .to_owned()
+    };
+    view! {
+        <section class="card stack" aria-labelledby="postmortem-title" data-testid="postmortem-card">
+            <h2 class="card__title" id="postmortem-title">"Postmortem"</h2>
+            {match status {
+                Some(status) => view! {
+                    <p><PostmortemBadge status />" " <a href=path>"Open the postmortem"</a></p>
+                }.into_any(),
+                None => view! {
+                    <p class="muted">{note}</p>
+                    {can_write.then(|| view! {
+                        <ActionForm action=start attr:class="inline-form">
+                            <input type="hidden" name="reference" value=reference.clone() />
+                            <button class="button button--small button--primary" type="submit">"Start postmortem"</button>
+                        </ActionForm>
+                        <FormAlert error fields=&[] />
+                    })}
+                }.into_any(),
+            }}
+        </section>
     }
 }

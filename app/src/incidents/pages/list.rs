@@ -37,7 +37,7 @@ pub fn IncidentsPage() -> impl IntoView {
     let page_link = move |page: u64| {
         let mut pairs: Vec<String> = ["status", "severity", "service", "from", "to", "q"]
             .into_iter()
-            .filter_map(|k| param(k).map(|v| format!("{k}={}", urlencode(&v))))
+            .filter_map(|k| param(k).map(|v| format!("{k}={}", crate::components::urlencode(&v))))
             .collect();
         pairs.push(format!("page={page}"));
         format!("/incidents?{}", pairs.join("&"))
@@ -164,16 +164,4 @@ pub fn IncidentsPage() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

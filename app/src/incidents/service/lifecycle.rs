@@ -61,6 +61,9 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     let now = Utc::now();
     let times = transition(from, to, &timestamps_of(&current), now)
         .map_err(|refused| AppError::invalid("status", refused.message))?;
+    if to == Status::Closed {
+        require_published_postmortem(&txn, &current).await?;
+    }
     let target = match to {
         Status::Merged => Some(merge_target(&txn, reference, merged_into).await?),
         _ => None,
@@ -105,6 +108,39 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         None => format!("Status changed from {} to {}", from.label(), to.label()),
     };
     finish(txn, current.id, actor, EventKind::StatusChanged, body, now).await
+}
+
+/// Severities marked so need a published postmortem before their incidents close.
+async fn require_published_postmortem(
+    db: &impl ConnectionTrait,
+    current: &incident::Model,
+) -> Result<(), AppError> {
+    use crate::postmortems::PostmortemStatus;
+    let Some(level) = severity::Entity::find_by_id(current.severity_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if !level.requires_postmortem {
+        return Ok(());
+    }
+    let reference = IncidentRef(current.id);
+    let status = crate::postmortems::service::query::postmortem_status(db, reference).await?;
+    if status == Some(PostmortemStatus::Published) {
+        return Ok(());
+    }
+    let state = match status {
+        None => "it has none yet".to_owned(),
+        Some(s) => format!("its postmortem is {}", s.label().to_lowercase()),
+    };
+    Err(AppError::invalid(
+        "status",
+        format!(
+            "{} incidents need a published postmortem before they can be closed, and {state}. Finish it at /incidents/{reference}/postmortem.",
+            level.name
+        ),
+    ))
 }
 
 /// The incident a duplicate is merged into: it must exist, be another incident and not

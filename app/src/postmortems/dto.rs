@@ -1,0 +1,99 @@
+//! What crosses the wire about postmortems.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::diff::DiffLine;
+use super::language::Finding;
+use super::status::PostmortemStatus;
+use crate::incidents::{IncidentRef, IncidentView};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionView {
+    pub id: i64,
+    pub title: String,
+    pub guidance: String,
+    pub body: String,
+    /// The body rendered and sanitised.
+    pub body_html: String,
+    /// Blameless language advice for the body.
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewerView {
+    pub user_id: i64,
+    pub name: String,
+    pub approved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub author: String,
+    pub body_html: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A postmortem with the incident facts its header shows (always current: they are
+/// read from the incident, not copied).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostmortemView {
+    pub incident: IncidentView,
+    pub title: String,
+    pub status: PostmortemStatus,
+    pub version: i32,
+    pub sections: Vec<SectionView>,
+    /// Everyone who saved a revision, first author first.
+    pub authors: Vec<String>,
+    pub reviewers: Vec<ReviewerView>,
+    pub comments: Vec<CommentView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A row of the postmortems list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostmortemSummary {
+    pub incident: IncidentRef,
+    pub incident_title: String,
+    pub title: String,
+    pub status: PostmortemStatus,
+    pub updated_at: DateTime<Utc>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostmortemList {
+    pub postmortems: Vec<PostmortemSummary>,
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionSummary {
+    pub version: i32,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The changes of one section between two revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionDiff {
+    pub title: String,
+    pub lines: Vec<DiffLine>,
+    pub changed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionHistory {
+    pub incident: IncidentRef,
+    pub title: String,
+    /// Newest first.
+    pub revisions: Vec<RevisionSummary>,
+    /// The versions compared, when two were chosen.
+    pub compared: Option<(i32, i32)>,
+    pub diff: Vec<SectionDiff>,
+}

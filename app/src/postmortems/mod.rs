@@ -1,0 +1,21 @@
+//! Blameless postmortems: written from a template, pre-filled from the incident,
+//! versioned, reviewed and published.
+
+pub mod diff;
+mod dto;
+pub mod language;
+pub mod pages;
+pub mod server_fns;
+pub mod status;
+pub mod template;
+
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+pub use dto::{
+    CommentView, PostmortemList, PostmortemSummary, PostmortemView, ReviewerView, RevisionHistory,
+    RevisionSummary, SectionDiff, SectionView,
+};
+pub use status::{PostmortemStatus, ReviewStep};
