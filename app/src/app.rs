@@ -10,6 +10,7 @@ use leptos_router::{
 
 use crate::accounts::pages::{AccountPage, AdminUsersPage, LoginPage, LogoutPage, SetupPage};
 use crate::accounts::{CurrentUser, server_fns::get_current_user};
+use crate::action_items::pages::ActionItemsPage;
 use crate::audit::page::AuditLogPage;
 use crate::catalog::page::ServicesPage;
 use crate::error::AppError;
@@ -125,6 +126,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents/:reference/postmortem/history") view=PostmortemHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:reference/postmortem/print") view=PostmortemPrintPage ssr=SsrMode::Async />
                     <Route path=path!("/postmortems") view=PostmortemsPage ssr=SsrMode::Async />
+                    <Route path=path!("/action-items") view=ActionItemsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/postmortem-template") view=PostmortemTemplatePage ssr=SsrMode::Async />
                     <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
                 </Routes>

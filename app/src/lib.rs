@@ -4,6 +4,7 @@
 //! the wasm bundle built with `hydrate` never compiles it.
 
 pub mod accounts;
+pub mod action_items;
 pub mod app;
 pub mod audit;
 pub mod catalog;

@@ -18,6 +18,7 @@ mod m20261122_000008_create_timeline_events;
 mod m20261122_000009_add_user_time_zone;
 mod m20261122_000010_add_severity_version;
 mod m20261122_000011_create_postmortems;
+mod m20261122_000012_create_action_items;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_add_user_time_zone::Migration),
             Box::new(m20261122_000010_add_severity_version::Migration),
             Box::new(m20261122_000011_create_postmortems::Migration),
+            Box::new(m20261122_000012_create_action_items::Migration),
         ]
     }
 }

@@ -17,6 +17,8 @@ pub fn HomePage() -> impl IntoView {
                     "Declare incidents, keep one timeline every responder sees, write blameless postmortems and follow reliability per service."
                 </p>
             </header>
+            <div class="stack">
+            <crate::action_items::pages::MyActionItems />
             <section class="card" aria-labelledby="system-status-title">
                 <h2 id="system-status-title" class="card__title">"This instance"</h2>
                 <Suspense fallback=|| view! { <p class="muted">"Checking the instance…"</p> }>
@@ -27,6 +29,7 @@ pub fn HomePage() -> impl IntoView {
                     </ErrorBoundary>
                 </Suspense>
             </section>
+            </div>
         </section>
     }
 }

@@ -162,11 +162,13 @@ pub enum EventKind {
     DetailsChanged,
     /// Another incident was merged into this one as its duplicate.
     DuplicateMerged,
+    /// An action item was added, completed, dropped or reopened.
+    ActionItem,
     Note,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Declared,
         EventKind::StatusChanged,
         EventKind::SeverityChanged,
@@ -176,6 +178,7 @@ impl EventKind {
         EventKind::TitleChanged,
         EventKind::DetailsChanged,
         EventKind::DuplicateMerged,
+        EventKind::ActionItem,
         EventKind::Note,
     ];
 
@@ -190,6 +193,7 @@ impl EventKind {
             Self::TitleChanged => "title_changed",
             Self::DetailsChanged => "details_changed",
             Self::DuplicateMerged => "duplicate_merged",
+            Self::ActionItem => "action_item",
             Self::Note => "note",
         }
     }

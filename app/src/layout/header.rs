@@ -52,6 +52,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
             <A href="/" exact=true>"Overview"</A>
             <A href="/incidents">"Incidents"</A>
             <A href="/postmortems">"Postmortems"</A>
+            <A href="/action-items">"Action items"</A>
             <A href="/services">"Services"</A>
             {user.role.is_admin().then(|| view! {
                 <A href="/admin/users">"Users"</A>

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod action_items;
 mod cli;
 mod health;
 mod incidents;

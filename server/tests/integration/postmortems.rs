@@ -521,6 +521,17 @@ async fn postmortems_are_searched_exported_and_shown_by_role(app: TestApp) {
         200
     );
 
+    app::action_items::service::create_action_item(
+        &app.db,
+        &author,
+        done,
+        app::action_items::service::ItemFields {
+            title: "Add request coalescing | jitter".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let file = app
         .get_with(&viewer, &format!("/incidents/{done}/postmortem.md"))
         .await;
@@ -545,6 +556,12 @@ async fn postmortems_are_searched_exported_and_shown_by_role(app: TestApp) {
     assert!(text.contains("\nstatus: published\n"));
     assert!(text.contains("\nseverity: \"SEV2\"\n"));
     assert!(text.contains("\n## Root causes\n\nThe thundering_herd"));
+    assert!(
+        text.contains(
+            "| Add request coalescing \\| jitter | Prevent | Medium | unassigned | — | Open |"
+        ),
+        "{text}"
+    );
     let hidden = app
         .get_with(&viewer, &format!("/incidents/{draft}/postmortem.md"))
         .await;

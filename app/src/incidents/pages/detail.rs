@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{StatusBadge, Time};
+use crate::action_items::pages::IncidentActionItems;
 use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
 use crate::incidents::durations;
@@ -50,6 +51,7 @@ pub fn IncidentPage() -> impl IntoView {
         |(reference, ..)| get_incident_detail(reference),
     );
     let options = Resource::new(|| (), |_| get_incident_options());
+    let user = crate::app::use_current_user();
     let actions = Actions {
         status,
         merge,
@@ -79,6 +81,18 @@ pub fn IncidentPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+        // Outside the live part: other people's changes must not reset a form being filled.
+        <Suspense>
+            {move || Suspend::new(async move {
+                let people = options.await.ok()?.people;
+                let can_write = user.await.ok().flatten()?.role.can_write();
+                Some(view! {
+                    <div class="incident__followup">
+                        <IncidentActionItems reference=reference() can_write people />
+                    </div>
+                })
+            })}
+        </Suspense>
     }
 }
 

@@ -13,7 +13,7 @@ use crate::postmortems::server_fns::{
     SavePostmortem, SetPostmortemReviewers, get_postmortem_detail, preview_markdown,
 };
 use crate::postmortems::status::{Asker, ReviewState, review_step};
-use crate::postmortems::template::TIMELINE;
+use crate::postmortems::template::{ACTION_ITEMS, TIMELINE};
 use crate::postmortems::{PostmortemView, ReviewStep, SectionView};
 use crate::time::{Time, ZoneNote};
 
@@ -105,11 +105,15 @@ pub fn PostmortemPrintPage() -> impl IntoView {
                         <Title text=pm.title.clone() />
                         <article class="page postmortem postmortem--print">
                             <Heading pm=pm.clone() />
-                            {pm.sections.into_iter().map(|s| view! {
-                                <section class="postmortem__section">
-                                    <h2>{s.title}</h2>
-                                    <div class="prose" inner_html=s.body_html></div>
-                                </section>
+                            {pm.sections.into_iter().map(|s| {
+                                let items = (s.title == ACTION_ITEMS).then(|| view! { <LinkedActionItems reference=pm.incident.reference.to_string() /> });
+                                view! {
+                                    <section class="postmortem__section">
+                                        <h2>{s.title}</h2>
+                                        <div class="prose" inner_html=s.body_html></div>
+                                        {items}
+                                    </section>
+                                }
                             }).collect_view()}
                         </article>
                     })
@@ -124,7 +128,9 @@ pub fn PostmortemPrintPage() -> impl IntoView {
 fn Heading(pm: PostmortemView) -> impl IntoView {
     let incident = pm.incident.clone();
     let reference = incident.reference;
-    let spans = durations::spans(&incident.times, chrono::Utc::now());
+    // Only finished spans are shown, so "now" never matters (and the browser's clock
+    // is not read: the page renders the same on both sides).
+    let spans = durations::spans(&incident.times, incident.times.declared_at);
     let spans: Vec<_> = spans.into_iter().filter(|s| !s.running).collect();
     let services = incident
         .services
@@ -198,17 +204,44 @@ fn PostmortemView(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
     }
 }
 
+/// The incident's action items, shown inside the postmortem's action items section.
+#[component]
+fn LinkedActionItems(reference: String) -> impl IntoView {
+    use crate::action_items::pages::ActionItemsTable;
+    use crate::action_items::server_fns::list_action_items;
+    let link = format!("/incidents/{reference}#action-items");
+    let items = Resource::new(
+        move || reference.clone(),
+        |reference| list_action_items(None, None, None, None, Some(reference), Some(1)),
+    );
+    view! {
+        <div class="stack" data-testid="postmortem-action-items">
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    items.await.ok().map(|list| view! { <ActionItemsTable items=list.items show_incident=false /> })
+                })}
+            </Suspense>
+            <p class="muted"><a href=link>"Track action items on the incident"</a></p>
+        </div>
+    }
+}
+
 #[component]
 fn ReadView(pm: PostmortemView) -> impl IntoView {
+    let reference = pm.incident.reference.to_string();
     view! {
         {(!pm.status.is_editable()).then(|| view! {
             <p class="muted">{format!("This postmortem is {}; reopen it as a draft to change it.", pm.status.label().to_lowercase())}</p>
         })}
-        {pm.sections.into_iter().map(|s| view! {
-            <section class="postmortem__section card stack">
-                <h2>{s.title}</h2>
-                <div class="prose" inner_html=s.body_html></div>
-            </section>
+        {pm.sections.into_iter().map(|s| {
+            let items = (s.title == ACTION_ITEMS).then(|| view! { <LinkedActionItems reference=reference.clone() /> });
+            view! {
+                <section class="postmortem__section card stack">
+                    <h2>{s.title}</h2>
+                    <div class="prose" inner_html=s.body_html></div>
+                    {items}
+                </section>
+            }
         }).collect_view()}
     }
 }
@@ -234,7 +267,10 @@ fn Editor(pm: PostmortemView, actions: Actions) -> impl IntoView {
                 <input class="field__input" id="pm-title" name="title" value=pm.title.clone() maxlength="200" />
                 {move || title_error.get().map(|m| view! { <p class="field__error">{m}</p> })}
             </div>
-            {pm.sections.into_iter().map(|s| view! { <SectionEditor section=s /> }).collect_view()}
+            {pm.sections.into_iter().map(|s| {
+                let items = (s.title == ACTION_ITEMS).then(|| view! { <LinkedActionItems reference=reference.clone() /> });
+                view! { <SectionEditor section=s />{items} }
+            }).collect_view()}
             <div class="postmortem__save">
                 <FormAlert error fields=&["title"] />
                 <button class="button button--primary" type="submit">"Save postmortem"</button>

@@ -308,12 +308,46 @@ pub async fn export_markdown(
     out.push_str(&format!("published_at: {}\n", time(pm.published_at)));
     out.push_str("---\n\n");
     out.push_str(&format!("# {}\n", pm.title));
+    let items = crate::action_items::service::list_action_items(
+        db,
+        &crate::action_items::ActionItemFilter {
+            incident: Some(reference),
+            page: 1,
+            ..Default::default()
+        },
+        chrono::Utc::now().date_naive(),
+    )
+    .await?
+    .items;
     for section in &pm.sections {
         out.push_str(&format!("\n## {}\n\n", section.title));
         let body = section.body.trim();
         if !body.is_empty() {
             out.push_str(body);
             out.push('\n');
+        }
+        if section.title == crate::postmortems::template::ACTION_ITEMS && !items.is_empty() {
+            out.push_str("\n| Action item | Type | Priority | Owner | Due | Status |\n|---|---|---|---|---|---|\n");
+            for item in &items {
+                let cell = |s: &str| s.replace('|', "\\|");
+                out.push_str(&format!(
+                    "| {} | {} | {} | {} | {} | {} |\n",
+                    cell(&item.title),
+                    item.kind.label(),
+                    item.priority.label(),
+                    cell(
+                        &item
+                            .owner
+                            .as_ref()
+                            .map(|o| o.1.clone())
+                            .unwrap_or_else(|| "unassigned".into())
+                    ),
+                    item.due_on
+                        .map(|d| d.to_string())
+                        .unwrap_or_else(|| "—".into()),
+                    item.status.label()
+                ));
+            }
         }
     }
     let slug: String = pm

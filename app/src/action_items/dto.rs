@@ -1,0 +1,51 @@
+//! What crosses the wire about action items.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::model::{ItemKind, ItemStatus, Priority};
+use crate::incidents::IncidentRef;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionItemView {
+    pub id: i64,
+    pub incident: IncidentRef,
+    pub incident_title: String,
+    pub title: String,
+    pub description: String,
+    pub description_html: String,
+    pub kind: ItemKind,
+    pub priority: Priority,
+    /// (id, name)
+    pub owner: Option<(i64, String)>,
+    pub due_on: Option<NaiveDate>,
+    pub status: ItemStatus,
+    pub wont_do_reason: Option<String>,
+    pub tracker_url: Option<String>,
+    pub version: i32,
+    pub overdue: bool,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// What the action items page can be narrowed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionItemFilter {
+    pub owner_id: Option<i64>,
+    /// `None`: every status; pending ones first.
+    pub status: Option<ItemStatus>,
+    /// Only items still to do (open or in progress).
+    pub pending: bool,
+    pub service_id: Option<i64>,
+    pub overdue: bool,
+    pub incident: Option<IncidentRef>,
+    /// 1-based.
+    pub page: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionItemPage {
+    pub items: Vec<ActionItemView>,
+    pub page: u64,
+    pub pages: u64,
+    pub total: u64,
+}

@@ -1,0 +1,3 @@
+//! Database rows; they never cross the wire.
+
+pub mod action_item;

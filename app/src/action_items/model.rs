@@ -1,0 +1,131 @@
+//! What an action item is: its kind, priority and status, and when it counts as overdue.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal, $label:literal;)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == value.trim())
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$variant => $label),+ }
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// What the item does about the failure (the SRE book's categories).
+    ItemKind {
+        Mitigate => "mitigate", "Mitigate";
+        Prevent => "prevent", "Prevent";
+        Detect => "detect", "Detect";
+        Process => "process", "Process";
+        Other => "other", "Other";
+    }
+}
+
+named_enum! {
+    Priority {
+        High => "high", "High";
+        Medium => "medium", "Medium";
+        Low => "low", "Low";
+    }
+}
+
+named_enum! {
+    ItemStatus {
+        Open => "open", "Open";
+        InProgress => "in_progress", "In progress";
+        Done => "done", "Done";
+        WontDo => "wont_do", "Won't do";
+    }
+}
+
+impl ItemStatus {
+    /// Still to do: counts towards overdue and "my action items".
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::Open | Self::InProgress)
+    }
+}
+
+/// Past its due date and not finished.
+pub fn is_overdue(status: ItemStatus, due_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    status.is_pending() && due_on.is_some_and(|due| due < today)
+}
+
+/// A tracker link must be an absolute http(s) URL (never `javascript:`).
+pub fn valid_tracker_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && url.trim().len() > "https://".len()
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
+    }
+
+    #[test]
+    fn overdue_means_pending_and_past_due() {
+        let today = day(22);
+        assert!(is_overdue(ItemStatus::Open, Some(day(21)), today));
+        assert!(is_overdue(ItemStatus::InProgress, Some(day(1)), today));
+        assert!(
+            !is_overdue(ItemStatus::Open, Some(day(22)), today),
+            "due today is not late"
+        );
+        assert!(!is_overdue(ItemStatus::Open, None, today));
+        assert!(!is_overdue(ItemStatus::Done, Some(day(1)), today));
+        assert!(!is_overdue(ItemStatus::WontDo, Some(day(1)), today));
+    }
+
+    #[test]
+    fn tracker_urls_are_http_only() {
+        assert!(valid_tracker_url("https://tracker.example/ISSUE-1"));
+        assert!(valid_tracker_url("http://jira.local/browse/OPS-2"));
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "ftp://x",
+            "https://a b",
+            "tracker/1",
+            "https://x\"onclick=1",
+        ] {
+            assert!(!valid_tracker_url(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for k in ItemKind::ALL {
+            assert_eq!(ItemKind::parse(k.as_str()), Some(*k));
+        }
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()), Some(*p));
+        }
+        for s in ItemStatus::ALL {
+            assert_eq!(ItemStatus::parse(s.as_str()), Some(*s));
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Action item services: plain async functions over a connection. Callers check the
+//! role; these check the rules (a reason for "won't do", a real owner, a safe link).
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionSession, TransactionTrait,
+};
+
+use super::entities::action_item::{self, Entity as ActionItem};
+use super::model::{ItemKind, ItemStatus, Priority, is_overdue, valid_tracker_url};
+use super::{ActionItemFilter, ActionItemPage, ActionItemView};
+use crate::accounts::CurrentUser;
+use crate::accounts::entities::user;
+use crate::error::{AppError, FieldError};
+use crate::incidents::entities::{incident, incident_service};
+use crate::incidents::service::timeline::{AutoEvent, record_event};
+use crate::incidents::{EventKind, IncidentRef};
+
+const PAGE_SIZE: u64 = 25;
+
+/// Everything a person sets on an item (creating or editing).
+#[derive(Debug, Clone)]
+pub struct ItemFields {
+    pub title: String,
+    pub description: String,
+    pub kind: Option<ItemKind>,
+    pub priority: Option<Priority>,
+    pub owner_id: Option<i64>,
+    pub due_on: Option<NaiveDate>,
+    pub status: ItemStatus,
+    pub wont_do_reason: String,
+    pub tracker_url: String,
+}
+
+impl Default for ItemFields {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            description: String::new(),
+            kind: Some(ItemKind::Prevent),
+            priority: Some(Priority::Medium),
+            owner_id: None,
+            due_on: None,
+            status: ItemStatus::Open,
+            wont_do_reason: String::new(),
+            tracker_url: String::new(),
+        }
+    }
+}
+
+struct Checked {
+    title: String,
+    description: String,
+    kind: ItemKind,
+    priority: Priority,
+    reason: Option<String>,
+    tracker_url: Option<String>,
+}
+
+async fn check(db: &impl ConnectionTrait, f: &ItemFields) -> Result<Checked, AppError> {
+    let mut errors = Vec::new();
+    let mut error = |field: &str, message: &str| {
+        errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        })
+    };
+    let title = f.title.trim().to_owned();
+    if title.is_empty() {
+        error("title", "Say what will be done.");
+    } else if title.chars().count() > 200 {
+        error("title", "Keep the title under 200 characters.");
+    }
+    if f.description.chars().count() > 10_000 {
+        error(
+            "description",
+            "Keep the description under 10,000 characters.",
+        );
+    }
+    if f.kind.is_none() {
+        error("kind", "Choose a type.");
+    }
+    if f.priority.is_none() {
+        error("priority", "Choose a priority.");
+    }
+    if let Some(owner) = f.owner_id {
+        let active = user::Entity::find_by_id(owner)
+            .one(db)
+            .await?
+            .is_some_and(|u| u.deactivated_at.is_none());
+        if !active {
+            error("owner_id", "Choose an active person as owner.");
+        }
+    }
+    let reason = Some(f.wont_do_reason.trim().to_owned()).filter(|r| !r.is_empty());
+    if f.status == ItemStatus::WontDo && reason.is_none() {
+        error("wont_do_reason", "Say why this will not be done.");
+    }
+    let tracker = Some(f.tracker_url.trim().to_owned()).filter(|u| !u.is_empty());
+    if tracker
+        .as_deref()
+        .is_some_and(|u| !valid_tracker_url(u) || u.len() > 500)
+    {
+        error("tracker_url", "Use a full link starting with https://.");
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(Checked {
+        title,
+        description: f.description.trim().to_owned(),
+        kind: f.kind.unwrap_or(ItemKind::Other),
+        priority: f.priority.unwrap_or(Priority::Medium),
+        reason: reason.filter(|_| f.status == ItemStatus::WontDo),
+        tracker_url: tracker,
+    })
+}
+
+/// Adds an item to the incident (and its timeline).
+pub async fn create_action_item<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    fields: ItemFields,
+) -> Result<i64, AppError> {
+    let checked = check(db, &fields).await?;
+    let txn = db.begin().await?;
+    let incident = crate::incidents::service::load(&txn, reference).await?;
+    let now = Utc::now();
+    let done = fields.status == ItemStatus::Done;
+    let created = action_item::ActiveModel {
+        incident_id: Set(incident.id),
+        title: Set(checked.title.clone()),
+        description: Set(checked.description),
+        kind: Set(checked.kind.as_str().to_owned()),
+        priority: Set(checked.priority.as_str().to_owned()),
+        owner_id: Set(fields.owner_id),
+        due_on: Set(fields.due_on),
+        status: Set(fields.status.as_str().to_owned()),
+        wont_do_reason: Set(checked.reason),
+        tracker_url: Set(checked.tracker_url),
+        version: Set(1),
+        created_by: Set(actor.id.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        completed_at: Set(done.then_some(now)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    record_event(
+        &txn,
+        incident.id,
+        actor,
+        AutoEvent {
+            kind: EventKind::ActionItem,
+            body: format!("Action item added: {}", checked.title),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
+/// Saves an edit made from `expected_version`; finishing or dropping the item (and
+/// reopening it) is recorded on the incident's timeline.
+pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    id: i64,
+    fields: ItemFields,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let checked = check(db, &fields).await?;
+    let txn = db.begin().await?;
+    let current = ActionItem::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no such action item.".into()))?;
+    let before = ItemStatus::parse(&current.status).unwrap_or(ItemStatus::Open);
+    let now = Utc::now();
+    let completed_at = match (before, fields.status) {
+        (_, ItemStatus::Done) if before != ItemStatus::Done => Some(now),
+        (_, ItemStatus::Done) => current.completed_at,
+        _ => None,
+    };
+    let result = ActionItem::update_many()
+        .set(action_item::ActiveModel {
+            title: Set(checked.title.clone()),
+            description: Set(checked.description),
+            kind: Set(checked.kind.as_str().to_owned()),
+            priority: Set(checked.priority.as_str().to_owned()),
+            owner_id: Set(fields.owner_id),
+            due_on: Set(fields.due_on),
+            status: Set(fields.status.as_str().to_owned()),
+            wont_do_reason: Set(checked.reason.clone()),
+            tracker_url: Set(checked.tracker_url),
+            updated_at: Set(now),
+            completed_at: Set(completed_at),
+            ..Default::default()
+        })
+        .col_expr(
+            action_item::Column::Version,
+            Expr::col(action_item::Column::Version).add(1),
+        )
+        .filter(action_item::Column::Id.eq(id))
+        .filter(action_item::Column::Version.eq(expected_version))
+        .exec(&txn)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(AppError::Conflict {
+            message: format!(
+                "\u{201c}{}\u{201d} was changed by someone else in the meantime (it is now {}). Review it and try again.",
+                current.title,
+                before.label().to_lowercase()
+            ),
+        });
+    }
+    let note = match (before, fields.status) {
+        (b, ItemStatus::Done) if b != ItemStatus::Done => {
+            Some(format!("Action item completed: {}", checked.title))
+        }
+        (b, ItemStatus::WontDo) if b != ItemStatus::WontDo => Some(format!(
+            "Action item will not be done: {} ({})",
+            checked.title,
+            checked.reason.unwrap_or_default()
+        )),
+        (ItemStatus::Done | ItemStatus::WontDo, s) if s.is_pending() => {
+            Some(format!("Action item reopened: {}", checked.title))
+        }
+        _ => None,
+    };
+    if let Some(body) = note {
+        record_event(
+            &txn,
+            current.incident_id,
+            actor,
+            AutoEvent {
+                kind: EventKind::ActionItem,
+                body,
+                at: now,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Items matching `filter`: pending ones first, then by due date (undated last).
+pub async fn list_action_items(
+    db: &impl ConnectionTrait,
+    filter: &ActionItemFilter,
+    today: NaiveDate,
+) -> Result<ActionItemPage, AppError> {
+    let mut query = ActionItem::find();
+    if let Some(owner) = filter.owner_id {
+        query = query.filter(action_item::Column::OwnerId.eq(owner));
+    }
+    let pending = [ItemStatus::Open.as_str(), ItemStatus::InProgress.as_str()];
+    if let Some(status) = filter.status {
+        query = query.filter(action_item::Column::Status.eq(status.as_str()));
+    }
+    if filter.pending || filter.overdue {
+        query = query.filter(action_item::Column::Status.is_in(pending));
+    }
+    if filter.overdue {
+        query = query.filter(action_item::Column::DueOn.lt(today));
+    }
+    if let Some(reference) = filter.incident {
+        query = query.filter(action_item::Column::IncidentId.eq(reference.0));
+    }
+    if let Some(service) = filter.service_id {
+        query = query.filter(
+            action_item::Column::IncidentId.in_subquery(
+                Query::select()
+                    .column(incident_service::Column::IncidentId)
+                    .from(incident_service::Entity)
+                    .and_where(incident_service::Column::ServiceId.eq(service))
+                    .to_owned(),
+            ),
+        );
+    }
+    let pending_first: Expr = Expr::case(action_item::Column::Status.is_in(pending), 0)
+        .finally(1)
+        .into();
+    let undated_last: Expr = Expr::case(action_item::Column::DueOn.is_null(), 1)
+        .finally(0)
+        .into();
+    let paginator = query
+        .order_by_asc(pending_first)
+        .order_by_asc(undated_last)
+        .order_by_asc(action_item::Column::DueOn)
+        .order_by_asc(action_item::Column::Id)
+        // One incident's items are shown whole (they are few); lists across incidents page.
+        .paginate(
+            db,
+            if filter.incident.is_some() {
+                500
+            } else {
+                PAGE_SIZE
+            },
+        );
+    let counts = paginator.num_items_and_pages().await?;
+    let page = Ord::max(filter.page, 1);
+    let rows = paginator.fetch_page(page - 1).await?;
+    let owners = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.owner_id)))
+        .all(db)
+        .await?;
+    let incidents = incident::Entity::find()
+        .filter(incident::Column::Id.is_in(rows.iter().map(|r| r.incident_id)))
+        .all(db)
+        .await?;
+    Ok(ActionItemPage {
+        items: rows
+            .into_iter()
+            .map(|m| {
+                let status = ItemStatus::parse(&m.status).unwrap_or(ItemStatus::Open);
+                ActionItemView {
+                    id: m.id,
+                    incident: IncidentRef(m.incident_id),
+                    incident_title: incidents
+                        .iter()
+                        .find(|i| i.id == m.incident_id)
+                        .map(|i| i.title.clone())
+                        .unwrap_or_default(),
+                    description_html: crate::markdown::render(&m.description),
+                    kind: ItemKind::parse(&m.kind).unwrap_or(ItemKind::Other),
+                    priority: Priority::parse(&m.priority).unwrap_or(Priority::Medium),
+                    owner: m.owner_id.and_then(|id| {
+                        owners
+                            .iter()
+                            .find(|u| u.id == id)
+                            .map(|u| (id, u.display_name.clone()))
+                    }),
+                    overdue: is_overdue(status, m.due_on, today),
+                    due_on: m.due_on,
+                    status,
+                    wont_do_reason: m.wont_do_reason,
+                    tracker_url: m.tracker_url,
+                    version: m.version,
+                    completed_at: m.completed_at,
+                    title: m.title,
+                    description: m.description,
+                }
+            })
+            .collect(),
+        page,
+        pages: Ord::max(counts.number_of_pages, 1),
+        total: counts.number_of_items,
+    })
+}
