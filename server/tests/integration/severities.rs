@@ -159,8 +159,10 @@ async fn only_admins_edit_severities_over_http(app: TestApp) {
 
     let (admin, _) = app.signed_in(Role::Admin).await;
     let page = app.get_with(&admin, "/admin/severities").await;
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Save SEV1"));
+    let status = page.status();
+    let html = page.text().await.unwrap();
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Save SEV1"));
     let res = app.call_with(&admin, "/rpc/update_severity", &form).await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     assert_eq!(severities(&app.db).await.unwrap()[0].name, "Critical");
