@@ -75,4 +75,70 @@ mod tests {
         assert!(!html.contains("iframe"), "{html}");
         assert!(!html.contains("style="), "{html}");
     }
+
+    /// Known payloads (OWASP's filter evasion list and friends) come out inert: no
+    /// script element, no event handler attribute, no script-capable URL.
+    #[test]
+    fn known_xss_payloads_come_out_inert() {
+        let payloads = [
+            "<SCRIPT SRC=https://xss.example/xss.js></SCRIPT>",
+            "<IMG SRC=\"javascript:alert('XSS');\">",
+            "<IMG SRC=javascript:alert('XSS')>",
+            "<IMG SRC=JaVaScRiPt:alert('XSS')>",
+            "<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)>",
+            "<IMG SRC=\"jav&#x09;ascript:alert('XSS');\">",
+            "<svg/onload=alert(1)>",
+            "<svg><script>alert(1)</script></svg>",
+            "<body onload=alert(1)>",
+            "<details open ontoggle=alert(1)>",
+            "<a href=\"javascript&colon;alert(1)\">x</a>",
+            "[x](JAVASCRIPT:alert(1))",
+            "[x](vbscript:msgbox(1))",
+            "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+            "![x](javascript:alert(1))",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<object data=\"javascript:alert(1)\">",
+            "<embed src=\"javascript:alert(1)\">",
+            "<form action=\"javascript:alert(1)\"><button>x</button></form>",
+            "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+            "<link rel=stylesheet href=\"javascript:alert(1)\">",
+            "<input autofocus onfocus=alert(1)>",
+            "<div style=\"background:url(javascript:alert(1))\">x</div>",
+            "<<script>alert(1)//<</script>",
+            "<scr<script>ipt>alert(1)</script>",
+        ];
+        for payload in payloads {
+            let html = render(payload).to_lowercase();
+            for bad in [
+                "<script",
+                "javascript:",
+                "vbscript:",
+                "data:text",
+                " on",
+                "<svg",
+                "<iframe",
+                "<object",
+                "<embed",
+                "<form",
+                "<meta",
+                "<link",
+                "<style",
+                "style=",
+            ] {
+                // " on" catches attributes like ` onerror=`; text outside tags is escaped.
+                let in_tag = html.split('<').skip(1).any(|tag| {
+                    tag.split('>')
+                        .next()
+                        .unwrap_or("")
+                        .contains(bad.trim_start_matches('<'))
+                });
+                let found = if bad.starts_with('<') {
+                    html.contains(bad)
+                } else {
+                    in_tag
+                };
+                assert!(!found, "{payload:?} left {bad:?} in {html:?}");
+            }
+        }
+    }
 }
