@@ -31,6 +31,15 @@ pub fn IncidentActionItems(
     );
     let add_error = Signal::derive(move || action_error(add.value().get()));
     let update_error = Signal::derive(move || action_error(update.value().get()));
+    // The item whose change form was sent last, so its errors show in it. (The action
+    // forgets its input once resolved; without JavaScript it is never known, and the
+    // errors show above the list instead.)
+    let last = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        if let Some(input) = update.input().get() {
+            last.set(Some(input.id));
+        }
+    });
     let people = StoredValue::new(people);
     // A successful add empties the form for the next item.
     let add_form = NodeRef::<leptos::html::Form>::new();
@@ -45,7 +54,10 @@ pub fn IncidentActionItems(
     view! {
         <section class="card stack" id="action-items" aria-labelledby="action-items-title">
             <h2 id="action-items-title">"Action items"</h2>
-            <FormAlert error=update_error fields=&[] />
+            {move || match last.get() {
+                Some(_) => view! { <FormAlert error=update_error fields=ITEM_FIELDS /> }.into_any(),
+                None => view! { <FormAlert error=update_error fields=&[] /> }.into_any(),
+            }}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     let back = back.clone();
@@ -60,7 +72,7 @@ pub fn IncidentActionItems(
                             view! {
                                 <ul class="item-list">
                                     {list.items.into_iter().map(|item| {
-                                        view! { <ItemRow item update people=people.get_value() back=back.clone() /> }
+                                        view! { <ItemRow item update last people=people.get_value() back=back.clone() /> }
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
@@ -83,21 +95,25 @@ pub fn IncidentActionItems(
     }
 }
 
+/// The fields an item's form shows errors next to.
+const ITEM_FIELDS: &[&str] = &[
+    "title",
+    "owner_id",
+    "due_on",
+    "tracker_url",
+    "wont_do_reason",
+    "description",
+];
+
 #[component]
 fn ItemRow(
     item: ActionItemView,
     update: ServerAction<UpdateActionItem>,
+    last: RwSignal<Option<i64>>,
     people: Vec<(i64, String)>,
     back: String,
 ) -> impl IntoView {
     let id = item.id;
-    // Errors belong to the item whose form was sent last.
-    let last = RwSignal::new(None::<i64>);
-    Effect::new(move |_| {
-        if let Some(input) = update.input().get() {
-            last.set(Some(input.id));
-        }
-    });
     let error = Signal::derive(move || {
         (last.get() == Some(id))
             .then(|| action_error(update.value().get()))
@@ -123,7 +139,7 @@ fn ItemRow(
                     <input type="hidden" name="id" value=id.to_string() />
                     <input type="hidden" name="version" value=item.version.to_string() />
                     <input type="hidden" name="return_to" value=back />
-                    <FormAlert error fields=&["title", "owner_id", "due_on", "tracker_url", "wont_do_reason", "description"] />
+                    <FormAlert error fields=ITEM_FIELDS />
                     <ItemFields prefix item=Some(item.clone()) people error />
                     <div class="field">
                         <label class="field__label" for=format!("{prefix}-status")>"Status"</label>
