@@ -12,11 +12,12 @@ use crate::accounts::pages::{AccountPage, AdminUsersPage, LoginPage, LogoutPage,
 use crate::accounts::{CurrentUser, server_fns::get_current_user};
 use crate::action_items::pages::ActionItemsPage;
 use crate::audit::page::AuditLogPage;
-use crate::catalog::page::ServicesPage;
+use crate::catalog::pages::{EditServicePage, NewServicePage, ServicePage, ServicesPage};
 use crate::error::AppError;
 use crate::home::HomePage;
 use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
+use crate::metrics::pages::DashboardPage;
 use crate::postmortems::pages::{
     PostmortemHistoryPage, PostmortemPage, PostmortemPrintPage, PostmortemTemplatePage,
     PostmortemsPage,
@@ -129,6 +130,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/action-items") view=ActionItemsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/postmortem-template") view=PostmortemTemplatePage ssr=SsrMode::Async />
                     <Route path=path!("/services") view=ServicesPage ssr=SsrMode::Async />
+                    <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />
+                    <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />
+                    <Route path=path!("/services/:slug/edit") view=EditServicePage ssr=SsrMode::Async />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

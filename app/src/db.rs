@@ -51,7 +51,11 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbSetupError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        // Reports sort and window large sets: keep temporary b-trees in memory and give
+        // each connection a 16 MB page cache.
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-16000");
     let file = options.get_filename().to_owned();
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         ensure_dir(dir)?;

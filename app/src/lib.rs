@@ -15,7 +15,10 @@ pub mod incidents;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod metrics;
 pub mod postmortems;
+#[cfg(feature = "ssr")]
+pub mod seed;
 pub mod system;
 pub mod time;
 

@@ -78,8 +78,7 @@ pub async fn add_action_item(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = IncidentRef::parse(&reference)
-            .ok_or_else(|| AppError::NotFound(format!("There is no incident {reference}.")))?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let fields = fields(
             title,
             description,

@@ -1,29 +1,138 @@
+// Form posts name every field, so the admin form's server functions take many arguments.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 
-use super::ServiceRef;
+use super::{ServiceDetail, ServiceRef};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
+    super::form::ServiceForm,
     crate::accounts::server_fns::redirect_form_post,
     crate::accounts::{Role, service::auth},
     crate::error::with_status,
 };
 
+/// The admin form's fields, in `ServiceForm` order (absent fields are empty).
+#[cfg(feature = "ssr")]
+fn form_of_fields(fields: [Option<String>; 8]) -> ServiceForm {
+    let [
+        name,
+        description,
+        owner_team,
+        tier,
+        slo_target,
+        slo_window_days,
+        failure_severity_position,
+        runbooks,
+    ] = fields.map(Option::unwrap_or_default);
+    ServiceForm {
+        name,
+        description,
+        owner_team,
+        tier,
+        slo_target,
+        slo_window_days,
+        failure_severity_position,
+        runbooks,
+    }
+}
+
+/// The services new incidents may affect.
 #[server(prefix = "/rpc", endpoint = "list_services")]
 pub async fn list_services() -> Result<Vec<ServiceRef>, AppError> {
     let (state, _) = with_status(auth::require(Role::Viewer))?;
     with_status(super::service::list_services(&state.db).await)
 }
 
+/// One service, for its edit form.
+#[server(prefix = "/rpc", endpoint = "get_service")]
+pub async fn get_service(slug: String) -> Result<ServiceDetail, AppError> {
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    with_status(super::service::get_service(&state.db, &slug).await)
+}
+
+/// Adds a service (admins); answers with the new service's page.
 #[server(prefix = "/rpc", endpoint = "create_service")]
 pub async fn create_service(
     name: String,
+    description: Option<String>,
     owner_team: Option<String>,
-) -> Result<ServiceRef, AppError> {
-    let (state, _) = with_status(auth::require(Role::Admin))?;
+    tier: Option<String>,
+    slo_target: Option<String>,
+    slo_window_days: Option<String>,
+    failure_severity_position: Option<String>,
+    runbooks: Option<String>,
+) -> Result<String, AppError> {
+    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let form = form_of_fields([
+        Some(name),
+        description,
+        owner_team,
+        tier,
+        slo_target,
+        slo_window_days,
+        failure_severity_position,
+        runbooks,
+    ]);
     let created =
-        with_status(super::service::create_service(&state.db, &name, owner_team.as_deref()).await)?;
+        with_status(super::service::add_service(&state.db, &auth::actor(&user), &form).await)?;
+    let path = format!("/services/{}", created.slug);
+    redirect_form_post(&path);
+    Ok(path)
+}
+
+/// Saves an edit (admins) unless someone else changed the service since `version`.
+#[server(prefix = "/rpc", endpoint = "update_service")]
+pub async fn update_service(
+    id: i64,
+    version: i32,
+    name: String,
+    description: Option<String>,
+    owner_team: Option<String>,
+    tier: Option<String>,
+    slo_target: Option<String>,
+    slo_window_days: Option<String>,
+    failure_severity_position: Option<String>,
+    runbooks: Option<String>,
+) -> Result<String, AppError> {
+    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let form = form_of_fields([
+        Some(name),
+        description,
+        owner_team,
+        tier,
+        slo_target,
+        slo_window_days,
+        failure_severity_position,
+        runbooks,
+    ]);
+    let saved = with_status(
+        super::service::update_service(&state.db, &auth::actor(&user), id, &form, version).await,
+    )?;
+    let path = format!("/services/{}", saved.slug);
+    redirect_form_post(&path);
+    Ok(path)
+}
+
+/// Archives a service or brings it back (admins). `archive` is "true" or "false".
+#[server(prefix = "/rpc", endpoint = "archive_service")]
+pub async fn archive_service(id: i64, slug: String, archive: String) -> Result<String, AppError> {
+    let (state, user) = with_status(auth::require(Role::Admin))?;
+    with_status(
+        super::service::set_archived(&state.db, &auth::actor(&user), id, archive == "true").await,
+    )?;
+    let path = format!("/services/{slug}");
+    redirect_form_post(&path);
+    Ok(path)
+}
+
+/// Deletes a service no incident affected (admins); otherwise a 409 saying to archive.
+#[server(prefix = "/rpc", endpoint = "delete_service")]
+pub async fn delete_service(id: i64) -> Result<String, AppError> {
+    let (state, user) = with_status(auth::require(Role::Admin))?;
+    with_status(super::service::delete_service(&state.db, &auth::actor(&user), id).await)?;
     redirect_form_post("/services");
-    Ok(created)
+    Ok("/services".to_owned())
 }

@@ -29,6 +29,14 @@ impl IncidentRef {
         };
         number.parse::<i64>().ok().filter(|n| *n > 0).map(Self)
     }
+
+    /// Like `parse`, for a reference from a URL or form: one that cannot name an
+    /// incident is a 404.
+    pub fn parse_or_not_found(value: &str) -> Result<Self, crate::error::AppError> {
+        Self::parse(value).ok_or_else(|| {
+            crate::error::AppError::NotFound(format!("There is no incident {}.", value.trim()))
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,12 +20,6 @@ use {
     crate::error::with_status,
 };
 
-#[cfg(feature = "ssr")]
-fn reference(value: &str) -> Result<IncidentRef, AppError> {
-    IncidentRef::parse(value)
-        .ok_or_else(|| AppError::NotFound(format!("There is no incident {value}.")))
-}
-
 /// Parses an optional `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` form value, a wall-clock time
 /// in the viewer's zone.
 #[cfg(feature = "ssr")]
@@ -152,15 +146,19 @@ pub struct IncidentDetail {
     pub marker: String,
     /// The status of its postmortem, if one was started.
     pub postmortem: Option<crate::postmortems::PostmortemStatus>,
+    /// Runbooks of the affected services, shown prominently while responding.
+    pub runbooks: Vec<crate::catalog::ServiceRunbooks>,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_detail")]
 pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, AppError> {
     let (state, user) = with_status(auth::require(Role::Viewer))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
+        let incident = query::get_incident(&state.db, reference).await?;
         Ok(IncidentDetail {
-            incident: query::get_incident(&state.db, reference).await?,
+            runbooks: crate::catalog::service::runbooks_for(&state.db, &incident.services).await?,
+            incident,
             timeline: timeline::timeline(&state.db, reference, user.role.is_admin()).await?,
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
@@ -182,7 +180,7 @@ pub async fn change_incident_status(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let to = Status::parse(&status)
             .ok_or_else(|| AppError::invalid("status", "Choose a status."))?;
         let merged_into = match merged_into.as_deref().map(str::trim) {
@@ -207,7 +205,7 @@ pub async fn change_incident_severity(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         lifecycle::change_severity(&state.db, &user, reference, severity_id, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
@@ -225,7 +223,7 @@ pub async fn assign_incident_role(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let role = IncidentRole::parse(&role)
             .ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
         lifecycle::assign_role(&state.db, &user, reference, role, user_id, version).await?;
@@ -246,7 +244,7 @@ pub async fn add_incident_note(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let note = timeline::NewNote {
             body,
             occurred_at: parse_time("occurred_at", occurred_at.as_deref())?,
@@ -280,7 +278,7 @@ pub async fn update_incident_details(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let times = super::Timestamps {
             impact_started_at: parse_time("impact_started_at", impact_started_at.as_deref())?,
             detected_at: parse_time("detected_at", detected_at.as_deref())?,
@@ -316,7 +314,7 @@ pub async fn edit_incident_note(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         timeline::edit_note(&state.db, &user, event_id, &body).await?;
         redirect_form_post(&format!("/incidents/{reference}#timeline"));
         Ok(())
@@ -330,7 +328,7 @@ pub async fn edit_incident_note(
 pub async fn delete_incident_note(reference: String, event_id: i64) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         timeline::delete_note(&state.db, &user, event_id).await?;
         redirect_form_post(&format!("/incidents/{reference}#timeline"));
         Ok(())

@@ -54,6 +54,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
             <A href="/postmortems">"Postmortems"</A>
             <A href="/action-items">"Action items"</A>
             <A href="/services">"Services"</A>
+            <A href="/dashboard">"Reliability"</A>
             {user.role.is_admin().then(|| view! {
                 <A href="/admin/users">"Users"</A>
                 <A href="/admin/severities">"Severities"</A>

@@ -21,12 +21,6 @@ use {
 };
 
 #[cfg(feature = "ssr")]
-fn reference(value: &str) -> Result<IncidentRef, AppError> {
-    IncidentRef::parse(value)
-        .ok_or_else(|| AppError::NotFound(format!("There is no incident {value}.")))
-}
-
-#[cfg(feature = "ssr")]
 fn page_of(reference: IncidentRef) -> String {
     format!("/incidents/{reference}/postmortem")
 }
@@ -45,7 +39,7 @@ pub struct PostmortemDetail {
 pub async fn get_postmortem_detail(reference: String) -> Result<PostmortemDetail, AppError> {
     let (state, user) = with_status(auth::require(Role::Viewer))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let postmortem = query::get_postmortem(&state.db, reference, user.role).await?;
         let people = if user.role.can_write() {
             crate::accounts::service::users::list(&state.db)
@@ -72,7 +66,7 @@ pub async fn get_postmortem_detail(reference: String) -> Result<PostmortemDetail
 pub async fn start_postmortem(reference: String) -> Result<String, AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         write::create_postmortem(&state.db, &user, reference).await?;
         let path = page_of(reference);
         redirect_form_post(&path);
@@ -93,7 +87,7 @@ pub async fn save_postmortem(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let (ids, bodies) = (section_ids.unwrap_or_default(), bodies.unwrap_or_default());
         if ids.len() != bodies.len() {
             return Err(AppError::invalid(
@@ -117,7 +111,7 @@ pub async fn save_postmortem(
 pub async fn refresh_postmortem_timeline(reference: String, version: i32) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         write::refresh_timeline(&state.db, &user, reference, version).await?;
         redirect_form_post(&page_of(reference));
         Ok(())
@@ -134,7 +128,7 @@ pub async fn set_postmortem_reviewers(
 ) -> Result<(), AppError> {
     let (state, _) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         review::set_reviewers(
             &state.db,
             reference,
@@ -157,7 +151,7 @@ pub async fn postmortem_review_step(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let step =
             ReviewStep::parse(&step).ok_or_else(|| AppError::invalid("step", "Choose a step."))?;
         review::take_review_step(&state.db, &user, reference, step, version).await?;
@@ -172,7 +166,7 @@ pub async fn postmortem_review_step(
 pub async fn comment_on_postmortem(reference: String, body: String) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         review::add_comment(&state.db, &user, reference, &body).await?;
         redirect_form_post(&format!("{}#review", page_of(reference)));
         Ok(())
@@ -240,7 +234,7 @@ pub async fn get_postmortem_history(
 ) -> Result<RevisionHistory, AppError> {
     let (state, user) = with_status(auth::require(Role::Viewer))?;
     let result = async {
-        let reference = self::reference(&reference)?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
         let compare = from.zip(to);
         query::revision_history(&state.db, reference, compare, user.role).await
     }

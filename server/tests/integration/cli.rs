@@ -77,7 +77,7 @@ fn migrate_creates_and_migrates_a_sqlite_database() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("applied 12 migration(s)"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("applied 13 migration(s)"));
     let again = vigil(&["migrate", "--database-url", &url]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("applied 0 migration(s)"));
 }
@@ -305,12 +305,17 @@ fn shutdown_does_not_wait_for_open_event_streams() {
         )
         .await
         .unwrap();
-        let service: serde_json::Value = call("/rpc/create_service", vec![("name", "Edge".into())])
+        let created = call("/rpc/create_service", vec![("name", "Edge".into())])
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 200);
+        let services: serde_json::Value = call("/rpc/list_services", vec![])
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
+        let service = &services[0];
         let declared = call(
             "/rpc/declare_incident",
             vec![

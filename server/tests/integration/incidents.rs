@@ -133,7 +133,7 @@ async fn a_declaration_is_checked_field_by_field(app: TestApp) {
     .unwrap_err();
     assert_eq!(
         err.field_message("service_ids").as_deref(),
-        Some("One of the chosen services does not exist.")
+        Some("One of the chosen services does not exist or is archived.")
     );
 }
 

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::{StatusBadge, Time};
@@ -315,6 +316,21 @@ fn IncidentView(
                     </ol>
                 </section>
                 <aside class="incident__aside">
+                    {(!detail.runbooks.is_empty()).then(|| view! {
+                        <section class="card stack card--runbooks" aria-labelledby="runbooks-title" data-testid="runbooks">
+                            <h2 class="card__title" id="runbooks-title">"Runbooks"</h2>
+                            {detail.runbooks.into_iter().map(|group| view! {
+                                <div class="runbook-group">
+                                    <h3 class="runbook-group__service">{group.service.name}</h3>
+                                    <ul class="runbook-list">
+                                        {group.runbooks.into_iter().map(|rb| view! {
+                                            <li><a href=rb.url rel="noopener noreferrer" target="_blank">{rb.title}</a></li>
+                                        }).collect_view()}
+                                    </ul>
+                                </div>
+                            }).collect_view()}
+                        </section>
+                    })}
                     <PostmortemCard
                         reference=reference.clone()
                         status=detail.postmortem
@@ -326,7 +342,7 @@ fn IncidentView(
                         <h2 class="card__title">"Services"</h2>
                         <ul class="plain-list">
                             {incident.services.into_iter().map(|s| view! {
-                                <li>{s.name}{s.owner_team.map(|t| view! { <span class="muted">{format!(" · {t}")}</span> })}</li>
+                                <li><A href=format!("/services/{}", s.slug)>{s.name}</A>{s.owner_team.map(|t| view! { <span class="muted">{format!(" · {t}")}</span> })}</li>
                             }).collect_view()}
                         </ul>
                     </section>

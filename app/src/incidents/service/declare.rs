@@ -50,6 +50,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     } else {
         Service::find()
             .filter(service::Column::Id.is_in(service_ids.clone()))
+            .filter(service::Column::ArchivedAt.is_null())
             .count(db)
             .await?
     };
@@ -61,7 +62,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     } else if known != service_ids.len() as u64 {
         errors.push(field(
             "service_ids",
-            "One of the chosen services does not exist.",
+            "One of the chosen services does not exist or is archived.",
         ));
     }
     let commander_id = declaration.commander_id.unwrap_or(actor.id.0);
