@@ -9,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
-use serde_json::json;
+use axum::{Extension, Router};
+
+use crate::json_error;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route(
@@ -19,26 +20,17 @@ pub fn routes() -> Router<AppState> {
     )
 }
 
-fn error(err: AppError) -> Response {
-    (
-        err.status(),
-        Json(json!({ "error": { "code": err.code(), "message": err.to_string() } })),
-    )
-        .into_response()
-}
-
 async fn postmortem_markdown(
     State(state): State<AppState>,
     Path(reference): Path<String>,
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
     let Some(Extension(user)) = user else {
-        return error(AppError::Unauthorized);
+        return json_error(AppError::Unauthorized);
     };
-    let Some(reference) = IncidentRef::parse(&reference) else {
-        return error(AppError::NotFound(format!(
-            "There is no incident {reference}."
-        )));
+    let reference = match IncidentRef::parse_or_not_found(&reference) {
+        Ok(reference) => reference,
+        Err(err) => return json_error(err),
     };
     match export_markdown(&state.db, reference, user.role).await {
         Ok((file_name, text)) => (
@@ -56,6 +48,6 @@ async fn postmortem_markdown(
             text,
         )
             .into_response(),
-        Err(err) => error(err),
+        Err(err) => json_error(err),
     }
 }

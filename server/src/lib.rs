@@ -5,6 +5,7 @@ mod auth;
 mod export;
 mod health;
 pub mod live;
+mod reports;
 pub mod security;
 
 use std::net::SocketAddr;
@@ -127,6 +128,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(export::routes())
+        .merge(reports::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -167,4 +169,17 @@ pub async fn build(config: &Config) -> anyhow::Result<(Router, AppState)> {
     let db = open_database(&config.database_url).await?;
     let state = app_state(config, db);
     Ok((router(state.clone(), config), state))
+}
+
+/// The JSON error body every non-page endpoint answers with:
+/// `{"error": {"code", "message"}}` and the error's status.
+pub(crate) fn json_error(err: app::error::AppError) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        err.status(),
+        axum::Json(
+            serde_json::json!({ "error": { "code": err.code(), "message": err.to_string() } }),
+        ),
+    )
+        .into_response()
 }

@@ -8,18 +8,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use app::accounts::CurrentUser;
+use app::error::AppError;
 use app::incidents::IncidentRef;
 use app::incidents::service::query::change_marker;
 use app::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Router};
 use futures_util::stream;
 use serde::Deserialize;
-use serde_json::json;
+
+use crate::json_error;
 
 /// How often each open stream looks for changes.
 const POLL: Duration = Duration::from_secs(1);
@@ -48,29 +50,15 @@ async fn incident_events(
     user: Option<Extension<CurrentUser>>,
     headers: HeaderMap,
 ) -> Response {
-    let error = |status: StatusCode, code: &str, message: String| {
-        (
-            status,
-            Json(json!({ "error": { "code": code, "message": message } })),
-        )
-            .into_response()
-    };
     if user.is_none() {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Please sign in to continue.".into(),
-        );
+        return json_error(AppError::Unauthorized);
     }
-    let Some(reference) = IncidentRef::parse(&reference) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("There is no incident {reference}."),
-        );
+    let reference = match IncidentRef::parse_or_not_found(&reference) {
+        Ok(reference) => reference,
+        Err(err) => return json_error(err),
     };
     if let Err(err) = change_marker(&state.db, reference).await {
-        return error(err.status(), err.code(), err.to_string());
+        return json_error(err);
     }
     // A reconnecting EventSource says where it was; a fresh one says what its page showed.
     let last_seen = headers

@@ -48,6 +48,29 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Load data: `--demo` for a first look, or a deterministic random history
+    /// (`--incidents N --services M`) for benchmarks. Applies migrations first.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SeedArgs {
+    /// A small, realistic story: services, incidents with timelines, a published
+    /// postmortem and action items. Only into a database without incidents.
+    #[arg(long, conflicts_with_all = ["incidents", "services"])]
+    demo: bool,
+    /// How many random incidents to add.
+    #[arg(long, default_value_t = 0)]
+    incidents: u64,
+    /// How many services to spread them over.
+    #[arg(long, default_value_t = 10)]
+    services: u64,
+    /// The random seed: the same seed gives the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Spread the incidents over this many days before now.
+    #[arg(long, default_value_t = 365)]
+    days: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -161,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => users::run(&cli.database_url, command).await,
+        Command::Seed(args) => seed(&cli.database_url, args).await,
         Command::Serve => {
             let mut config = Config::new(cli.database_url, cli.serve.listen);
             config.site_root = cli.serve.site_root;
@@ -174,6 +198,50 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve(config).await
         }
     }
+}
+
+async fn seed(database_url: &str, args: SeedArgs) -> anyhow::Result<()> {
+    use app::seed::{demo, random};
+    let db = connect(database_url).await?;
+    Migrator::up(&db, None)
+        .await
+        .context("cannot apply database migrations")?;
+    let now = chrono::Utc::now();
+    let now = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    if args.demo {
+        let made = demo::seed_demo(&db, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "added the demo: {} services and {} incidents, one published postmortem and its action items",
+            made.services, made.incidents
+        );
+        return Ok(());
+    }
+    if args.incidents == 0 || args.services == 0 {
+        anyhow::bail!("say what to add: --demo, or --incidents N --services M");
+    }
+    let started = std::time::Instant::now();
+    let made = random::seed_random(
+        &db,
+        random::RandomSeed {
+            incidents: args.incidents,
+            services: args.services,
+            seed: args.seed,
+            days: args.days.max(1),
+            now,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "added {} services and {} incidents (seed {}) in {:.1} s",
+        made.services,
+        made.incidents,
+        args.seed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ mod action_items;
 mod cli;
 mod health;
 mod incidents;
+mod metrics;
 mod pages;
 mod postmortems;
 mod schema;

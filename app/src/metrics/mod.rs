@@ -1,0 +1,102 @@
+//! Reliability numbers: downtime, MTTR and friends, availability, SLO error budgets,
+//! and the managers' dashboard. `formulas` is the maths (and the reference the SQL is
+//! tested against), `sql` the database aggregates, `service` puts them together.
+
+pub mod charts;
+pub mod csv;
+pub mod formulas;
+pub mod pages;
+pub mod report;
+pub mod server_fns;
+
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod sql;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{ServiceDetail, ServiceRef, Slo};
+use formulas::{DurationStats, ErrorBudget, Reliability, Secs, Span};
+
+/// The report window and filters a page was asked for (`?window=90&max_severity=2`).
+pub use report::{Period, ReportQuery};
+
+/// A severity level as the charts need it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityLevel {
+    pub id: i64,
+    pub name: String,
+    pub position: i32,
+}
+
+/// An incident that spent some of a service's error budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BudgetSpender {
+    pub reference: String,
+    pub title: String,
+    pub severity: String,
+    /// Impact inside the SLO window (overlaps with other incidents counted in each).
+    pub impact: Secs,
+    pub impact_started_at: Secs,
+}
+
+/// A service's SLO state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetReport {
+    pub slo: Slo,
+    pub budget: ErrorBudget,
+    pub spenders: Vec<BudgetSpender>,
+}
+
+/// Everything the service page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceReport {
+    pub service: ServiceDetail,
+    pub query: ReportQuery,
+    pub window: Span,
+    pub severities: Vec<SeverityLevel>,
+    /// The severity threshold in force (the query's, else the service's own).
+    pub max_severity: Option<i32>,
+    pub reliability: Reliability,
+    pub budget: Option<BudgetReport>,
+    pub monthly_restore: Vec<(String, DurationStats)>,
+}
+
+/// One row of the services table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceRow {
+    pub service: ServiceRef,
+    pub tier: i32,
+    pub archived: bool,
+    pub slo: Option<Slo>,
+    pub reliability: Reliability,
+    /// Remaining error budget as a fraction (negative: exhausted).
+    pub budget_remaining: Option<f64>,
+}
+
+/// Incidents declared per bucket, split by severity (in `Dashboard::severities` order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketCounts {
+    /// First day of the week or month, `YYYY-MM-DD` (UTC).
+    pub bucket: String,
+    pub counts: Vec<i64>,
+}
+
+/// The managers' dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub query: ReportQuery,
+    pub window: Span,
+    pub severities: Vec<SeverityLevel>,
+    pub overall: Reliability,
+    pub counts: Vec<BucketCounts>,
+    /// Time to restore per month of impact start: (month, stats).
+    pub monthly_restore: Vec<(String, DurationStats)>,
+    /// Services with downtime in the window, most downtime first.
+    pub ranking: Vec<ServiceRow>,
+    /// How many services the catalogue has (the ranking lists only those with downtime).
+    pub service_count: usize,
+    /// The SLO services whose budgets are most spent, with their burn-down.
+    pub burn_downs: Vec<(ServiceRef, BudgetReport)>,
+}

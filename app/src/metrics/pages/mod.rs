@@ -1,0 +1,260 @@
+//! The dashboard, plus the pieces the service page shares with it: the report filter
+//! form and the metric cards with their definitions.
+
+mod dashboard;
+
+pub use dashboard::DashboardPage;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::formulas::{DurationStats, Reliability};
+use super::report::{PRESETS, Period};
+use super::{ReportQuery, SeverityLevel};
+
+/// `1h 05m`; durations are whole seconds.
+pub fn duration(secs: f64) -> String {
+    let text =
+        crate::incidents::durations::format(chrono::Duration::seconds(secs.abs().round() as i64));
+    if secs <= -0.5 {
+        format!("−{text}")
+    } else {
+        text
+    }
+}
+
+/// `99.973%`.
+pub fn percent(fraction: f64) -> String {
+    let text = format!("{:.3}", fraction * 100.0);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
+}
+
+/// The report parameters of the current URL, as the server functions take them.
+pub fn url_params() -> impl Fn(&'static str) -> Option<String> + Copy + Send + Sync + 'static {
+    let query = use_query_map();
+    move |key: &'static str| query.read().get(key).filter(|v| !v.is_empty())
+}
+
+/// The window, severity and (optionally) bucket choice, as a GET form: the URL holds
+/// the state, so reports can be shared and work without JavaScript.
+#[component]
+pub fn ReportFilters(
+    action: String,
+    query: ReportQuery,
+    severities: Vec<SeverityLevel>,
+    #[prop(optional)] with_bucket: bool,
+) -> impl IntoView {
+    let (from, to, custom) = match query.period {
+        Period::Custom { from, to } => (from.to_string(), to.to_string(), true),
+        Period::Last(_) => (String::new(), String::new(), false),
+    };
+    let window_is = move |d: i64| query.period == Period::Last(d);
+    let reset = action.clone();
+    view! {
+        <form class="filters card" method="get" action=action aria-label="Report window">
+            <div class="field">
+                <label class="field__label" for="report-window">"Window"</label>
+                <select class="field__input" id="report-window" name="window">
+                    {PRESETS.into_iter().map(|d| view! {
+                        <option value=d.to_string() selected=window_is(d)>{format!("Last {d} days")}</option>
+                    }).collect_view()}
+                    <option value="custom" selected=custom>"Custom range"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label class="field__label" for="report-from">"From (custom)"</label>
+                <input class="field__input" id="report-from" name="from" type="date" value=from />
+            </div>
+            <div class="field">
+                <label class="field__label" for="report-to">"To (custom)"</label>
+                <input class="field__input" id="report-to" name="to" type="date" value=to />
+            </div>
+            <div class="field">
+                <label class="field__label" for="report-severity">"Failures are"</label>
+                <select class="field__input" id="report-severity" name="max_severity">
+                    <option value="" selected=query.max_severity.is_none()>"Every severity (or the service's rule)"</option>
+                    {severities.iter().map(|s| {
+                        let label = if s.position == 1 { format!("{} only", s.name) } else { format!("{} or worse", s.name) };
+                        view! { <option value=s.position.to_string() selected=query.max_severity == Some(s.position)>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            {with_bucket.then(|| view! {
+                <div class="field">
+                    <label class="field__label" for="report-bucket">"Count per"</label>
+                    <select class="field__input" id="report-bucket" name="bucket">
+                        <option value="week" selected=query.bucket == super::report::Bucket::Week>"Week"</option>
+                        <option value="month" selected=query.bucket == super::report::Bucket::Month>"Month"</option>
+                    </select>
+                </div>
+            })}
+            <div class="filters__actions">
+                <button class="button" type="submit">"Show"</button>
+                <a class="button button--quiet" href=reset>"Reset"</a>
+            </div>
+        </form>
+    }
+}
+
+/// One number with its definition; undefined numbers say why instead of showing 0.
+#[component]
+pub fn Metric(
+    label: &'static str,
+    value: Option<String>,
+    #[prop(optional, into)] detail: Option<String>,
+    /// Said when the value is undefined.
+    undefined: &'static str,
+    definition: &'static str,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    let defined = value.is_some();
+    view! {
+        <div class="metric" data-testid=testid>
+            <dt class="metric__label">{label}</dt>
+            <dd class="metric__value" class:metric__value--undefined=!defined>{value.unwrap_or_else(|| undefined.to_owned())}</dd>
+            {detail.filter(|_| defined).map(|d| view! { <dd class="metric__detail">{d}</dd> })}
+            <dd class="metric__definition">{definition}</dd>
+        </div>
+    }
+}
+
+fn spread(s: &DurationStats) -> Option<String> {
+    Some(format!(
+        "median {} · p90 {} · {} incident{}",
+        duration(s.median?),
+        duration(s.p90?),
+        s.count,
+        if s.count == 1 { "" } else { "s" }
+    ))
+}
+
+/// The full set of reliability numbers for one service or the whole estate.
+#[component]
+pub fn ReliabilityNumbers(reliability: Reliability) -> impl IntoView {
+    let r = reliability;
+    view! {
+        <dl class="metrics" data-testid="reliability">
+            <Metric label="Availability" testid="availability" value=r.availability().map(percent)
+                detail=format!("{} down of {}", duration(r.downtime as f64), duration(r.window.len() as f64))
+                undefined="No window"
+                definition="Uptime / window length. Downtime is the union of incident impact windows (impact start to mitigation, or to now while open), so overlapping incidents count once." />
+            <Metric label="Failures" testid="failures" value=Some(r.failures.to_string())
+                detail=format!("{} not yet mitigated", r.unmitigated)
+                undefined=""
+                definition="Incidents whose impact started in the window and that pass the severity rule." />
+            <Metric label="MTTR (restore)" testid="mttr" value=r.restore.mean.map(duration) detail=spread(&r.restore).unwrap_or_default()
+                undefined="No mitigated incidents"
+                definition="Mean time to restore: impact start to mitigation." />
+            <Metric label="MTTA (acknowledge)" testid="mtta" value=r.acknowledge.mean.map(duration) detail=spread(&r.acknowledge).unwrap_or_default()
+                undefined="No acknowledged incidents"
+                definition="Mean time to acknowledge: detection to acknowledgement." />
+            <Metric label="MTTD (detect)" testid="mttd" value=r.detect.mean.map(duration) detail=spread(&r.detect).unwrap_or_default()
+                undefined="No incidents"
+                definition="Mean time to detect: impact start to detection." />
+            <Metric label="MTT-resolve" testid="mtt-resolve" value=r.resolve.mean.map(duration) detail=spread(&r.resolve).unwrap_or_default()
+                undefined="No resolved incidents"
+                definition="Mean time to resolve: detection to resolution." />
+            <Metric label="MTTF" testid="mttf" value=r.mttf().map(duration)
+                undefined="No failures in the window"
+                definition="Mean time to failure: uptime in the window / number of failures." />
+            <Metric label="MTBF" testid="mtbf" value=r.mtbf().map(duration)
+                undefined="Needs a failure that was mitigated"
+                definition="Mean time between failures: MTTF + MTTR." />
+        </dl>
+    }
+}
+
+/// Median and p90 time to restore per month, as a line chart.
+#[component]
+pub fn RestoreTrend(id: &'static str, months: Vec<(String, DurationStats)>) -> impl IntoView {
+    let labels: Vec<String> = months
+        .iter()
+        .map(|(m, _)| m.get(..7).unwrap_or(m).to_owned())
+        .collect();
+    let description = if months.iter().all(|(_, s)| s.count == 0) {
+        "No mitigated incidents in this window.".to_owned()
+    } else {
+        months
+            .iter()
+            .filter_map(|(m, s)| {
+                Some(format!(
+                    "{}: median {}, p90 {}",
+                    m.get(..7).unwrap_or(m),
+                    duration(s.median?),
+                    duration(s.p90?)
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let series = vec![
+        super::charts::Series {
+            name: "Median".to_owned(),
+            values: months.iter().map(|(_, s)| s.median).collect(),
+        },
+        super::charts::Series {
+            name: "p90".to_owned(),
+            values: months.iter().map(|(_, s)| s.p90).collect(),
+        },
+    ];
+    view! {
+        <super::charts::LineChart id title="Time to restore per month (median and p90)".to_owned() description labels series format=duration />
+    }
+}
+
+/// An SLO's budget numbers and burn-down.
+#[component]
+pub fn BudgetNumbers(budget: super::BudgetReport, chart_id: String) -> impl IntoView {
+    let b = &budget.budget;
+    let state = if b.is_exhausted() {
+        view! { <p class="budget-state budget-state--exhausted" data-testid="budget-state">"Exhausted: the SLO is not being met."</p> }.into_any()
+    } else {
+        view! { <p class="budget-state budget-state--ok" data-testid="budget-state">{format!("{} of the budget left", percent(b.remaining_fraction.max(0.0)))}</p> }.into_any()
+    };
+    let remaining = if b.remaining < 0.0 {
+        format!("over by {}", duration(-b.remaining))
+    } else {
+        duration(b.remaining)
+    };
+    let points: Vec<(String, f64)> = b
+        .burn_down
+        .iter()
+        .map(|(t, v)| {
+            (
+                super::report::date_label(*t)
+                    .get(5..)
+                    .unwrap_or_default()
+                    .to_owned(),
+                *v,
+            )
+        })
+        .collect();
+    let description = format!(
+        "{} of {} budget used over {} days; {}.",
+        duration(b.consumed as f64),
+        duration(b.budget),
+        budget.slo.window_days,
+        if b.is_exhausted() {
+            "exhausted".to_owned()
+        } else {
+            format!("{remaining} left")
+        }
+    );
+    view! {
+        {state}
+        <dl class="metrics metrics--compact" data-testid="budget">
+            <Metric label="Target" value=Some(format!("{} over {} days", budget.slo.target_label(), budget.slo.window_days)) undefined="" definition="The availability the service promises, over a rolling window ending now." />
+            <Metric label="Budget" testid="budget-total" value=Some(duration(b.budget)) undefined="" definition="Window × (1 − target): the downtime the SLO allows." />
+            <Metric label="Consumed" testid="budget-consumed" value=Some(duration(b.consumed as f64)) undefined="" definition="Downtime inside the window (failures by the service's own severity rule)." />
+            <Metric label="Remaining" testid="budget-remaining" value=Some(remaining) undefined="" definition="Budget minus consumed." />
+            <Metric label="Burn rate (24 h)" testid="burn-rate" value=Some(format!("{:.2}×", b.burn_rate)) undefined="" definition="Share of the last 24 hours down, divided by the allowed share (1 − target). 1× spends the budget exactly over the window." />
+            <Metric label="Runs out" testid="exhaustion" value=b.exhausted_at.map(super::report::date_label)
+                undefined=if b.is_exhausted() { "Already exhausted" } else { "Not at the current pace" }
+                definition="When the remaining budget is gone at the pace of the last 7 days." />
+        </dl>
+        <BurnDown id=chart_id title=format!("Error budget burn-down ({} over {} days)", budget.slo.target_label(), budget.slo.window_days) description points budget=b.budget format=duration />
+    }
+}
+
+use super::charts::BurnDown;

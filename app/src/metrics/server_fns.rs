@@ -1,0 +1,67 @@
+use leptos::prelude::*;
+
+use super::{Dashboard, ServiceReport, ServiceRow};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use {
+    super::ReportQuery,
+    crate::accounts::{Role, service::auth},
+    crate::error::with_status,
+};
+
+#[cfg(feature = "ssr")]
+fn parse_query(
+    window: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    max_severity: Option<String>,
+    bucket: Option<String>,
+) -> Result<ReportQuery, AppError> {
+    ReportQuery::parse(
+        window.as_deref(),
+        from.as_deref(),
+        to.as_deref(),
+        max_severity.as_deref(),
+        bucket.as_deref(),
+    )
+    .map_err(AppError::Invalid)
+}
+
+/// The managers' dashboard; every signed-in user may read it.
+#[server(prefix = "/rpc", endpoint = "get_dashboard")]
+pub async fn get_dashboard(
+    window: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    max_severity: Option<String>,
+    bucket: Option<String>,
+) -> Result<Dashboard, AppError> {
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let query = with_status(parse_query(window, from, to, max_severity, bucket))?;
+    with_status(super::service::dashboard(&state.db, query, super::service::now()).await)
+}
+
+/// A service's page: catalogue entry, reliability numbers and SLO.
+#[server(prefix = "/rpc", endpoint = "get_service_report")]
+pub async fn get_service_report(
+    slug: String,
+    window: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    max_severity: Option<String>,
+) -> Result<ServiceReport, AppError> {
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let query = with_status(parse_query(window, from, to, max_severity, None))?;
+    with_status(
+        super::service::service_report(&state.db, &slug, query, super::service::now()).await,
+    )
+}
+
+/// Every service with its headline numbers over the window.
+#[server(prefix = "/rpc", endpoint = "get_services_table")]
+pub async fn get_services_table(window: Option<String>) -> Result<Vec<ServiceRow>, AppError> {
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let query = with_status(parse_query(window, None, None, None, None))?;
+    with_status(super::service::services_table(&state.db, query, super::service::now()).await)
+}

@@ -1,0 +1,241 @@
+//! A deterministic random incident history: the same `seed` always gives the same data,
+//! so benchmark numbers compare across runs. Rows are bulk-inserted with explicit ids.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QuerySelect, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use crate::accounts::Role;
+use crate::catalog::entity as service;
+use crate::error::AppError;
+use crate::incidents::entities::{incident, incident_service, severity};
+
+/// SplitMix64: tiny, fast and good enough for test data; no dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct RandomSeed {
+    pub incidents: u64,
+    pub services: u64,
+    pub seed: u64,
+    /// Incidents are spread over this many days before `now`.
+    pub days: i64,
+    pub now: DateTime<Utc>,
+}
+
+/// What was generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generated {
+    pub services: u64,
+    pub incidents: u64,
+}
+
+const CHUNK: usize = 400;
+
+async fn next_id<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+) -> Result<i64, AppError> {
+    let max: Option<Option<i64>> = E::find()
+        .select_only()
+        .column_as(
+            sea_orm::sea_query::ExprTrait::max(sea_orm::sea_query::Expr::col(column)),
+            "m",
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0) + 1)
+}
+
+/// Adds `services` services (named `svc-0001`…) and `incidents` incidents over the last
+/// `days` days: mostly short, some long, a few still open, about one in five with two
+/// services. Deterministic for a given `seed` and `now`.
+pub async fn seed_random<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    spec: RandomSeed,
+) -> Result<Generated, AppError> {
+    let creator = super::seed_user(db, "seed@vigil.invalid", "Seed data", Role::Viewer).await?;
+    let severities: Vec<severity::Model> = severity::Entity::find().all(db).await?;
+    if severities.is_empty() {
+        return Err(AppError::Conflict {
+            message: "The database has no severity levels; run the migrations first.".into(),
+        });
+    }
+    let mut rng = Rng::new(spec.seed);
+    let now = spec.now;
+    let txn = db.begin().await?;
+
+    let first_service = next_id::<service::Entity>(&txn, service::Column::Id).await?;
+    let existing = service::Entity::find().count(&txn).await?;
+    let mut rows = Vec::new();
+    for n in 0..spec.services {
+        let id = first_service + n as i64;
+        let tiered = rng.below(3) as i32 + 1;
+        let slo = match rng.below(4) {
+            0 => None,
+            1 => Some(990_000),
+            2 => Some(999_000),
+            _ => Some(999_500),
+        };
+        rows.push(service::ActiveModel {
+            id: Set(id),
+            slug: Set(format!("svc-{:04}-{}", existing + n + 1, spec.seed)),
+            name: Set(format!("svc-{:04} ({})", existing + n + 1, spec.seed)),
+            owner_team: Set(Some(format!("team-{}", rng.below(40) + 1))),
+            description: Set(String::new()),
+            tier: Set(tiered),
+            slo_target_ppm: Set(slo),
+            slo_window_days: Set(if rng.chance(50) { 28 } else { 30 }),
+            failure_severity_position: Set(if rng.chance(25) { Some(2) } else { None }),
+            archived_at: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    for chunk in rows.chunks(CHUNK) {
+        service::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+
+    let first_incident = next_id::<incident::Entity>(&txn, incident::Column::Id).await?;
+    let span_secs = (spec.days * 86_400).max(1) as u64;
+    let mut incidents = Vec::with_capacity(CHUNK);
+    let mut links = Vec::with_capacity(CHUNK * 2);
+    for n in 0..spec.incidents {
+        let id = first_incident + n as i64;
+        let declared = now - Duration::seconds(rng.below(span_secs) as i64);
+        let start = declared - Duration::seconds(rng.below(1800) as i64);
+        let known_start = rng.chance(80);
+        let detected = start
+            + Duration::seconds(rng.below((declared - start).num_seconds() as u64 + 1) as i64);
+        // Without a known start, metrics measure from the declaration.
+        let (start_eff, detected_eff) = if known_start {
+            (start, detected)
+        } else {
+            (declared, declared)
+        };
+        // Restore times: mostly minutes, a tail of hours.
+        let restore = match rng.below(10) {
+            0..=5 => 300 + rng.below(3_000),
+            6..=8 => 3_600 + rng.below(4 * 3_600),
+            _ => 6 * 3_600 + rng.below(24 * 3_600),
+        } as i64;
+        let mitigated = start_eff + Duration::seconds(restore);
+        let open = mitigated > now || rng.chance(1) && declared > now - Duration::days(2);
+        let acknowledged = rng
+            .chance(90)
+            .then(|| detected_eff.max(declared) + Duration::seconds(30 + rng.below(1_200) as i64))
+            .filter(|a| *a <= now);
+        let resolved = (!open)
+            .then(|| mitigated + Duration::seconds(rng.below(7_200) as i64))
+            .filter(|r| *r <= now);
+        let severity = &severities[match rng.below(100) {
+            0..=4 => 0,
+            5..=24 => 1,
+            25..=64 => 2,
+            _ => 3,
+        }
+        .min(severities.len() - 1)];
+        incidents.push(incident::ActiveModel {
+            id: Set(id),
+            title: Set(format!("Seeded incident {}", n + 1)),
+            summary: Set(String::new()),
+            severity_id: Set(severity.id),
+            status: Set(if open {
+                "investigating"
+            } else if resolved.is_some() {
+                "closed"
+            } else {
+                "monitoring"
+            }
+            .to_owned()),
+            customer_impact: Set(rng.chance(50)),
+            impact_started_at: Set(known_start.then_some(start)),
+            detected_at: Set(known_start.then_some(detected)),
+            declared_at: Set(declared),
+            acknowledged_at: Set(acknowledged),
+            mitigated_at: Set((!open).then_some(mitigated)),
+            resolved_at: Set(resolved),
+            closed_at: Set(resolved),
+            merged_into_id: Set(None),
+            created_by: Set(creator),
+            version: Set(1),
+            created_at: Set(declared),
+            updated_at: Set(declared),
+        });
+        let svc = first_service + rng.below(spec.services.max(1)) as i64;
+        links.push(incident_service::ActiveModel {
+            incident_id: Set(id),
+            service_id: Set(svc),
+        });
+        if spec.services > 1 && rng.chance(20) {
+            let other = first_service + rng.below(spec.services) as i64;
+            if other != svc {
+                links.push(incident_service::ActiveModel {
+                    incident_id: Set(id),
+                    service_id: Set(other),
+                });
+            }
+        }
+        if incidents.len() == CHUNK {
+            incident::Entity::insert_many(std::mem::take(&mut incidents))
+                .exec(&txn)
+                .await?;
+            incident_service::Entity::insert_many(std::mem::take(&mut links))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    if !incidents.is_empty() {
+        incident::Entity::insert_many(incidents).exec(&txn).await?;
+    }
+    if !links.is_empty() {
+        incident_service::Entity::insert_many(links)
+            .exec(&txn)
+            .await?;
+    }
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        // Explicit ids leave the sequences behind; later inserts must not collide.
+        for table in ["services", "incidents"] {
+            txn.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            ))
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(Generated {
+        services: spec.services,
+        incidents: spec.incidents,
+    })
+}

@@ -1,0 +1,642 @@
+//! Reliability numbers on both backends: the SQL aggregates equal the reference
+//! implementation on a random history, error budgets on a hand-made one, and the
+//! service catalogue's rules (edit conflicts, archive, delete) over HTTP.
+
+use std::collections::HashMap;
+
+use app::accounts::Role;
+use app::catalog::entity as service;
+use app::catalog::form::ServiceForm;
+use app::catalog::service::{
+    add_service, delete_service, list_services, runbooks_for, set_archived, update_service,
+};
+use app::error::AppError;
+use app::incidents::entities::{incident, incident_service, severity};
+use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::edit::{Details, update_details};
+use app::incidents::service::query::{get_incident, severities};
+use app::incidents::{IncidentRef, Timestamps};
+use app::metrics::formulas::{self, IncidentTimes, Reliability, Span, merge_spans};
+use app::metrics::report::Bucket;
+use app::metrics::service::{dashboard, service_report};
+use app::metrics::sql::{self, Scope};
+use app::metrics::{Period, ReportQuery};
+use app::seed::random::{RandomSeed, seed_random};
+use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
+use sea_orm::EntityTrait;
+
+use crate::incidents::person;
+use crate::support::TestApp;
+
+backend_tests!(
+    sql_aggregates_equal_the_reference_on_a_random_history,
+    error_budgets_count_downtime_inside_the_slo_window,
+    the_catalogue_refuses_conflicts_and_deleting_history,
+    reports_render_as_pages_and_csv,
+    the_demo_loads_into_an_empty_database_only,
+);
+
+const DAY: i64 = 86_400;
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-6,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn assert_same(label: &str, sql: &Reliability, reference: &Reliability) {
+    let ctx = format!("{label}: sql {sql:?}\nreference {reference:?}");
+    assert_eq!(sql.failures, reference.failures, "{ctx}");
+    assert_eq!(sql.unmitigated, reference.unmitigated, "{ctx}");
+    assert_eq!(sql.downtime, reference.downtime, "{ctx}");
+    for (a, b) in [
+        (&sql.restore, &reference.restore),
+        (&sql.resolve, &reference.resolve),
+        (&sql.acknowledge, &reference.acknowledge),
+        (&sql.detect, &reference.detect),
+    ] {
+        assert_eq!(a.count, b.count, "{ctx}");
+        assert!(close(a.mean, b.mean), "{ctx}");
+        assert!(close(a.median, b.median), "{ctx}");
+        assert!(close(a.p90, b.p90), "{ctx}");
+    }
+}
+
+/// Every incident as the reference sees it: times, severity position and services.
+struct Loaded {
+    times: HashMap<i64, (IncidentTimes, i32, DateTime<Utc>)>,
+    services: HashMap<i64, Vec<i64>>,
+    rules: HashMap<i64, Option<i32>>,
+}
+
+async fn load(app: &TestApp) -> Loaded {
+    let positions: HashMap<i64, i32> = severity::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.position))
+        .collect();
+    let times = incident::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.merged_into_id.is_none())
+        .map(|i| {
+            let start = i.impact_started_at.unwrap_or(i.declared_at);
+            let times = IncidentTimes {
+                start: start.timestamp(),
+                detected: i.detected_at.unwrap_or(i.declared_at).timestamp(),
+                acknowledged: i.acknowledged_at.map(|t| t.timestamp()),
+                mitigated: i.mitigated_at.map(|t| t.timestamp()),
+                resolved: i.resolved_at.map(|t| t.timestamp()),
+            };
+            (i.id, (times, positions[&i.severity_id], i.declared_at))
+        })
+        .collect();
+    let mut services: HashMap<i64, Vec<i64>> = HashMap::new();
+    for link in incident_service::Entity::find().all(&app.db).await.unwrap() {
+        services
+            .entry(link.service_id)
+            .or_default()
+            .push(link.incident_id);
+    }
+    let rules = service::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.failure_severity_position))
+        .collect();
+    Loaded {
+        times,
+        services,
+        rules,
+    }
+}
+
+impl Loaded {
+    fn of(&self, ids: impl Iterator<Item = i64>, max: Option<i32>) -> Vec<IncidentTimes> {
+        ids.filter_map(|id| self.times.get(&id))
+            .filter(|(_, position, _)| max.is_none_or(|m| *position <= m))
+            .map(|(t, _, _)| *t)
+            .collect()
+    }
+}
+
+async fn sql_aggregates_equal_the_reference_on_a_random_history(app: TestApp) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+    seed_random(
+        &app.db,
+        RandomSeed {
+            incidents: 600,
+            services: 7,
+            seed: 42,
+            days: 200,
+            now,
+        },
+    )
+    .await
+    .unwrap();
+    let data = load(&app).await;
+    let end = now.timestamp();
+    let windows = [
+        Span {
+            start: end - 30 * DAY,
+            end,
+        },
+        Span {
+            start: end - 90 * DAY,
+            end,
+        },
+        // Edges cut through incidents on both sides.
+        Span {
+            start: end - 150 * DAY + 3_600,
+            end: end - 40 * DAY - 1_800,
+        },
+    ];
+    for window in windows {
+        for max in [None, Some(2)] {
+            // Per service: the query's threshold, else the service's own rule.
+            let by_service = sql::reliability(&app.db, &Scope::Services, None, window, max)
+                .await
+                .unwrap();
+            for (service_id, incidents) in &data.services {
+                let threshold = max.or(data.rules[service_id]);
+                let reference =
+                    formulas::reliability(&data.of(incidents.iter().copied(), threshold), window);
+                let got = by_service
+                    .get(&service_id.to_string())
+                    .cloned()
+                    .unwrap_or(Reliability {
+                        window,
+                        ..Default::default()
+                    });
+                assert_same(
+                    &format!("service {service_id} {window:?} {max:?}"),
+                    &got,
+                    &reference,
+                );
+                let spans =
+                    sql::downtime_spans(&app.db, &Scope::Services, Some(*service_id), window, max)
+                        .await
+                        .unwrap()
+                        .remove(&service_id.to_string())
+                        .unwrap_or_default();
+                let expected = merge_spans(
+                    data.of(incidents.iter().copied(), threshold)
+                        .iter()
+                        .map(|i| (i.start, i.mitigated)),
+                    window,
+                );
+                assert_eq!(spans, expected, "spans of {service_id}");
+            }
+            // Overall: every incident once.
+            let overall = sql::reliability(&app.db, &Scope::Overall, None, window, max)
+                .await
+                .unwrap()
+                .remove("all")
+                .unwrap_or(Reliability {
+                    window,
+                    ..Default::default()
+                });
+            let reference =
+                formulas::reliability(&data.of(data.times.keys().copied(), max), window);
+            assert_same("overall", &overall, &reference);
+            assert!(
+                overall.failures > 0,
+                "the random history has failures in {window:?}"
+            );
+
+            // Per month of the impact start.
+            let months = sql::reliability(&app.db, &Scope::Months, None, window, max)
+                .await
+                .unwrap();
+            let mut grouped: HashMap<String, Vec<IncidentTimes>> = HashMap::new();
+            for t in data.of(data.times.keys().copied(), max) {
+                let start = DateTime::from_timestamp(t.start, 0).unwrap();
+                if t.start >= window.start && t.start < window.end {
+                    grouped
+                        .entry(format!("{:04}-{:02}-01", start.year(), start.month()))
+                        .or_default()
+                        .push(t);
+                }
+            }
+            for (month, incidents) in grouped {
+                let got = &months[&month];
+                let reference = formulas::reliability(&incidents, window);
+                assert_eq!(got.failures, reference.failures, "{month}");
+                assert!(
+                    close(got.restore.median, reference.restore.median),
+                    "{month}"
+                );
+                assert!(close(got.restore.p90, reference.restore.p90), "{month}");
+            }
+        }
+    }
+
+    // Incident counts per week and month by severity.
+    let window = Span {
+        start: end - 120 * DAY,
+        end,
+    };
+    for bucket in [Bucket::Week, Bucket::Month] {
+        let counted = sql::counts_by_bucket(&app.db, bucket, window)
+            .await
+            .unwrap();
+        let mut expected: HashMap<(String, i32), i64> = HashMap::new();
+        for (_, position, declared) in data.times.values() {
+            let t = declared.timestamp();
+            if t < window.start || t >= window.end {
+                continue;
+            }
+            let day = declared.date_naive();
+            let key = match bucket {
+                Bucket::Month => format!("{:04}-{:02}-01", day.year(), day.month()),
+                Bucket::Week => (day
+                    - Duration::days(i64::from(day.weekday().num_days_from_monday())))
+                .format("%Y-%m-%d")
+                .to_string(),
+            };
+            *expected.entry((key, *position)).or_default() += 1;
+        }
+        let severity_positions: HashMap<i64, i32> = severities(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.id, s.position))
+            .collect();
+        let got: HashMap<(String, i32), i64> = counted
+            .into_iter()
+            .map(|(b, sev, n)| ((b, severity_positions[&sev]), n))
+            .collect();
+        assert_eq!(got, expected, "{bucket:?}");
+    }
+}
+
+async fn incident_at(
+    app: &TestApp,
+    service_id: i64,
+    position: usize,
+    start: DateTime<Utc>,
+    minutes: Option<i64>,
+) -> IncidentRef {
+    let actor = person(app, Role::Responder).await;
+    let severity_id = severities(&app.db).await.unwrap()[position].id;
+    let reference = declare_incident(
+        &app.db,
+        &actor,
+        Declaration {
+            title: format!("Outage at {start}"),
+            severity_id,
+            service_ids: vec![service_id],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let view = get_incident(&app.db, reference).await.unwrap();
+    update_details(
+        &app.db,
+        &actor,
+        reference,
+        Details {
+            title: view.title.clone(),
+            summary: String::new(),
+            customer_impact: true,
+            service_ids: vec![service_id],
+            times: Timestamps {
+                impact_started_at: Some(start),
+                detected_at: Some(start + Duration::minutes(2)),
+                declared_at: start + Duration::minutes(3),
+                acknowledged_at: Some(start + Duration::minutes(4)),
+                mitigated_at: minutes.map(|m| start + Duration::minutes(m)),
+                resolved_at: None,
+                closed_at: None,
+            },
+        },
+        view.version,
+    )
+    .await
+    .unwrap();
+    reference
+}
+
+fn slo_form(name: &str, slo: &str, rule: &str) -> ServiceForm {
+    ServiceForm {
+        name: name.into(),
+        slo_target: slo.into(),
+        slo_window_days: "30".into(),
+        failure_severity_position: rule.into(),
+        runbooks: "Failover | https://runbooks.example.com/failover".into(),
+        ..Default::default()
+    }
+}
+
+async fn error_budgets_count_downtime_inside_the_slo_window(app: TestApp) {
+    let admin = app::audit::service::Actor::default();
+    let svc = add_service(&app.db, &admin, &slo_form("Payments", "99.9", "2"))
+        .await
+        .unwrap();
+    let now = Utc::now();
+    // 30 minutes down two days ago; a SEV3 (below the service's rule) does not count;
+    // one 40 days ago is outside the 30-day SLO window.
+    let counted = incident_at(&app, svc.id, 1, now - Duration::days(2), Some(30)).await;
+    incident_at(&app, svc.id, 2, now - Duration::days(3), Some(120)).await;
+    incident_at(&app, svc.id, 0, now - Duration::days(40), Some(600)).await;
+
+    let report = service_report(&app.db, &svc.slug, ReportQuery::default(), now.timestamp())
+        .await
+        .unwrap();
+    let budget = report.budget.clone().expect("the service has an SLO");
+    assert!(
+        (budget.budget.budget - 2_592.0).abs() < 1e-9,
+        "43.2 minutes"
+    );
+    assert_eq!(budget.budget.consumed, 1_800);
+    assert!((budget.budget.remaining - 792.0).abs() < 1e-9);
+    assert!(!budget.budget.is_exhausted());
+    assert_eq!(budget.spenders.len(), 1);
+    assert_eq!(budget.spenders[0].reference, counted.to_string());
+    assert_eq!(budget.spenders[0].impact, 1_800);
+    // The burn-down starts full and ends at what remains.
+    assert_eq!(budget.budget.burn_down.first().unwrap().1, 2_592.0);
+    assert!((budget.budget.burn_down.last().unwrap().1 - 792.0).abs() < 1e-9);
+    assert_eq!(report.reliability.failures, 1);
+    assert_eq!(report.reliability.downtime, 1_800);
+    assert_eq!(report.reliability.restore.mean, Some(1_800.0));
+
+    // Another hour of SEV1 downtime overspends the budget: shown as exhausted.
+    incident_at(&app, svc.id, 0, now - Duration::hours(5), Some(60)).await;
+    let report = service_report(&app.db, &svc.slug, ReportQuery::default(), now.timestamp())
+        .await
+        .unwrap();
+    let budget = report.budget.unwrap();
+    assert!(budget.budget.is_exhausted());
+    assert_eq!(budget.budget.exhausted_at, None);
+    // An hour in the last 24 hours against 0.1% allowed: 41.67x the sustainable rate.
+    assert!(
+        (budget.budget.burn_rate - 3_600.0 / 86.4).abs() < 1e-6,
+        "{}",
+        budget.budget.burn_rate
+    );
+
+    // Asking for every severity widens the failures on the service page.
+    let everything = ReportQuery {
+        max_severity: Some(4),
+        ..ReportQuery::default()
+    };
+    let report = service_report(&app.db, &svc.slug, everything, now.timestamp())
+        .await
+        .unwrap();
+    assert_eq!(report.reliability.failures, 3);
+
+    // A custom range with no incidents: availability 100%, means undefined.
+    let quiet = ReportQuery {
+        period: Period::Custom {
+            from: (now - Duration::days(100)).date_naive(),
+            to: (now - Duration::days(90)).date_naive(),
+        },
+        ..ReportQuery::default()
+    };
+    let report = service_report(&app.db, &svc.slug, quiet, now.timestamp())
+        .await
+        .unwrap();
+    assert_eq!(report.reliability.availability(), Some(1.0));
+    assert_eq!(report.reliability.mttf(), None);
+    assert_eq!(report.reliability.restore.mean, None);
+}
+
+async fn the_catalogue_refuses_conflicts_and_deleting_history(app: TestApp) {
+    let actor = app::audit::service::Actor::default();
+    let svc = add_service(&app.db, &actor, &slo_form("Search", "99.5", ""))
+        .await
+        .unwrap();
+    assert_eq!(svc.runbooks.len(), 1);
+    let err = add_service(&app.db, &actor, &slo_form("search", "", ""))
+        .await
+        .unwrap_err();
+    assert!(err.field_message("name").is_some(), "{err:?}");
+    let err = add_service(&app.db, &actor, &slo_form("Other", "100", ""))
+        .await
+        .unwrap_err();
+    assert!(err.field_message("slo_target").is_some(), "{err:?}");
+
+    // Two admins edit the same version: the second is refused, naming the service.
+    let mut renamed = slo_form("Search v2", "99.9", "");
+    renamed.tier = "1".into();
+    let saved = update_service(&app.db, &actor, svc.id, &renamed, svc.version)
+        .await
+        .unwrap();
+    assert_eq!((saved.slug.as_str(), saved.tier), ("search", 1));
+    let stale = update_service(
+        &app.db,
+        &actor,
+        svc.id,
+        &slo_form("Search v3", "", ""),
+        svc.version,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(stale, AppError::Conflict { .. }), "{stale:?}");
+
+    // Runbooks show on incidents that affect the service.
+    let reference = incident_at(&app, svc.id, 2, Utc::now() - Duration::hours(1), None).await;
+    let view = get_incident(&app.db, reference).await.unwrap();
+    let runbooks = runbooks_for(&app.db, &view.services).await.unwrap();
+    assert_eq!(
+        runbooks[0].runbooks[0].url,
+        "https://runbooks.example.com/failover"
+    );
+
+    // With incidents it cannot be deleted, only archived; archived ones are not offered.
+    let err = delete_service(&app.db, &actor, svc.id).await.unwrap_err();
+    assert!(err.to_string().contains("Archive it instead"), "{err}");
+    set_archived(&app.db, &actor, svc.id, true).await.unwrap();
+    assert!(
+        list_services(&app.db)
+            .await
+            .unwrap()
+            .iter()
+            .all(|s| s.id != svc.id)
+    );
+    let commander = person(&app, Role::Responder).await;
+    let severity_id = severities(&app.db).await.unwrap()[1].id;
+    let err = declare_incident(
+        &app.db,
+        &commander,
+        Declaration {
+            title: "On an archived service".into(),
+            severity_id,
+            service_ids: vec![svc.id],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.field_message("service_ids").is_some());
+    let unused = add_service(&app.db, &actor, &slo_form("Unused", "", ""))
+        .await
+        .unwrap();
+    delete_service(&app.db, &actor, unused.id).await.unwrap();
+
+    // Over HTTP: only admins add services; a bad field is a 422 naming it.
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    let resp = app
+        .call_with(&responder, "/rpc/create_service", &[("name", "Queue")])
+        .await;
+    assert_eq!(resp.status(), 403);
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let resp = app
+        .call_with(
+            &admin,
+            "/rpc/create_service",
+            &[("name", "Queue"), ("tier", "9")],
+        )
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("tier"));
+    let resp = app
+        .call_with(
+            &admin,
+            "/rpc/create_service",
+            &[
+                ("name", "Queue"),
+                ("tier", "1"),
+                ("slo_target", "99.9"),
+                ("runbooks", "https://wiki.example.com/queue"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert!(resp.text().await.unwrap().contains("/services/queue"));
+    let resp = app
+        .call_with(
+            &responder,
+            "/rpc/archive_service",
+            &[("id", "1"), ("slug", "x"), ("archive", "true")],
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+}
+
+async fn reports_render_as_pages_and_csv(app: TestApp) {
+    let actor = app::audit::service::Actor::default();
+    let svc = add_service(&app.db, &actor, &slo_form("Checkout", "99.9", ""))
+        .await
+        .unwrap();
+    incident_at(&app, svc.id, 0, Utc::now() - Duration::days(3), Some(45)).await;
+
+    // Signed out: a download link sends you to sign in first.
+    let resp = app.get("/reports/services.csv?window=90").await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        "/login?next=/reports/services.csv%3Fwindow%3D90"
+    );
+
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let page = app
+        .get_with(&viewer, "/dashboard?window=90&bucket=month")
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for needle in [
+        "Incidents per month",
+        "<svg",
+        "Time to restore",
+        "Checkout",
+        "45m",
+        "Error budgets most spent",
+        "Show the numbers",
+    ] {
+        assert!(html.contains(needle), "dashboard lacks {needle}");
+    }
+    let page = app
+        .get_with(&viewer, &format!("/services/{}", svc.slug))
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for needle in [
+        "SLO and error budget",
+        "43m",
+        "Failover",
+        "MTTR (restore)",
+        "Error budget burn-down",
+        "What consumed the budget",
+    ] {
+        assert!(html.contains(needle), "service page lacks {needle}");
+    }
+    let page = app.get_with(&viewer, "/services").await;
+    assert!(page.text().await.unwrap().contains("99.9%"));
+    // Bad report parameters are a clear error, not a 500.
+    let page = app.get_with(&viewer, "/dashboard?window=7").await;
+    assert_ne!(page.status(), 500);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Choose 30, 90 or 365 days")
+    );
+
+    let csv = app
+        .get_with(&viewer, "/reports/services.csv?window=30")
+        .await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("service,owner_team,tier"), "{text}");
+    assert!(text.contains("Checkout,,2,false,1,0,2700,"), "{text}");
+    let csv = app
+        .get_with(&viewer, "/reports/incidents.csv?bucket=week")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("period_start,SEV1,SEV2,SEV3,SEV4,total"),
+        "{csv}"
+    );
+    let csv = app
+        .get_with(&viewer, &format!("/services/{}/budget.csv", svc.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains(",SEV1,2700"), "{csv}");
+    let resp = app
+        .get_with(&viewer, "/reports/restore.csv?window=12")
+        .await;
+    assert_eq!(resp.status(), 422);
+    let resp = app.get_with(&viewer, "/services/nope/budget.csv").await;
+    assert_eq!(resp.status(), 404);
+}
+
+async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
+    let now = Utc::now();
+    let demo = app::seed::demo::seed_demo(&app.db, now).await.unwrap();
+    assert_eq!(demo.services, 5);
+    let d = dashboard(
+        &app.db,
+        ReportQuery {
+            period: Period::Last(90),
+            ..ReportQuery::default()
+        },
+        now.timestamp(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(d.overall.failures, demo.incidents as i64);
+    assert_eq!(d.overall.unmitigated, 2);
+    assert!(!d.burn_downs.is_empty());
+    let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
+    assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
+}
