@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SITE_ROOT := target/site
 WASM := $(SITE_ROOT)/pkg/vigil.wasm
 
-.PHONY: help run build dev test size tools test-tools check-fmt lint unit-and-integration e2e postgres
+.PHONY: help run demo build dev test size tools test-tools check-fmt lint unit-and-integration e2e postgres bench
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-8s %s\n", $$1, $$2 }'
@@ -29,6 +29,10 @@ run: build ## Build in release mode and serve on http://127.0.0.1:3000 (SQLite i
 	@echo "or create one from the shell:"
 	@echo "  VIGIL_ADMIN_PASSWORD='...' ./target/release/vigil user create --admin --email you@example.com --name 'Your Name'"
 	VIGIL_SITE_ROOT=$(SITE_ROOT) ./target/release/vigil serve
+
+demo: build ## Load the demo data into ./data/vigil.db (a database without incidents), then serve it
+	./target/release/vigil seed --demo
+	$(MAKE) run
 
 build: tools ## Release build of the server and the wasm front end (target/release/vigil, target/site)
 	cargo leptos build --release
@@ -51,6 +55,9 @@ lint:
 
 unit-and-integration: postgres
 	cargo test --workspace
+
+bench: postgres ## Time the reports on 100,000 seeded incidents over 500 services (SQLite and PostgreSQL)
+	cargo bench -p server --bench reports
 
 e2e:
 	cd end2end && node --test --test-concurrency=1 tests/

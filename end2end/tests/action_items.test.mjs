@@ -6,10 +6,10 @@ suite(({ flow, user }) => {
     const mode = t.js ? 'js' : 'nojs';
     const admin = user('admin');
     await t.signIn(admin);
-    await t.visit('/services');
+    await t.visit('/services/new');
     await t.page.getByLabel('Name', { exact: true }).fill(`Certs ${mode}`);
     await t.page.getByRole('button', { name: 'Add service' }).click();
-    await t.page.getByRole('cell', { name: `Certs ${mode}` }).waitFor();
+    await t.page.getByRole('heading', { level: 1, name: `Certs ${mode}` }).waitFor();
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Certificate expired (${mode})`);
     await t.page.getByLabel(`Certs ${mode}`).check();

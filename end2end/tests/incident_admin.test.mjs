@@ -49,10 +49,10 @@ suite(({ flow, user }) => {
     const mode = t.js ? 'js' : 'nojs';
     const responder = user('responder');
     await t.signIn(user('admin'));
-    await t.visit('/services');
+    await t.visit('/services/new');
     await t.page.getByLabel('Name', { exact: true }).fill(`Billing ${mode}`);
     await t.page.getByRole('button', { name: 'Add service' }).click();
-    await t.page.getByRole('cell', { name: `Billing ${mode}` }).waitFor();
+    await t.page.getByRole('heading', { level: 1, name: `Billing ${mode}` }).waitFor();
 
     const declare = async (title, commander) => {
       await t.visit('/incidents/new');
@@ -95,10 +95,10 @@ suite(({ flow, user }) => {
       await t.page.getByText('Profile saved.').waitFor();
       await t.settle();
     }
-    await t.visit('/services');
+    await t.visit('/services/new');
     await t.page.getByLabel('Name', { exact: true }).fill(`Clock ${mode}`);
     await t.page.getByRole('button', { name: 'Add service' }).click();
-    await t.page.getByRole('cell', { name: `Clock ${mode}` }).waitFor();
+    await t.page.getByRole('heading', { level: 1, name: `Clock ${mode}` }).waitFor();
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Clock skew (${mode})`);
     await t.page.getByLabel(`Clock ${mode}`).check();

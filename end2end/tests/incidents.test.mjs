@@ -7,11 +7,11 @@ suite(({ flow, user }) => {
     await t.signIn(user('admin'));
 
     // An admin adds the affected service.
-    await t.visit('/services');
+    await t.visit('/services/new');
     await t.page.getByLabel('Name', { exact: true }).fill(`Checkout ${mode}`);
     await t.page.getByLabel('Owner team').fill('Payments');
     await t.page.getByRole('button', { name: 'Add service' }).click();
-    await t.page.getByRole('cell', { name: `Checkout ${mode}` }).waitFor();
+    await t.page.getByRole('heading', { level: 1, name: `Checkout ${mode}` }).waitFor();
     await t.settle();
 
     // Declare from the incident list.
@@ -89,10 +89,10 @@ suite(({ flow, user, browser }) => {
   flow('a second responder sees a new note without reloading', async (t) => {
     const mode = t.js ? 'js' : 'nojs';
     await t.signIn(user('admin'));
-    await t.visit('/services');
+    await t.visit('/services/new');
     await t.page.getByLabel('Name', { exact: true }).fill(`Live ${mode}`);
     await t.page.getByRole('button', { name: 'Add service' }).click();
-    await t.page.getByRole('cell', { name: `Live ${mode}` }).waitFor();
+    await t.page.getByRole('heading', { level: 1, name: `Live ${mode}` }).waitFor();
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Live incident (${mode})`);
     await t.page.getByLabel(`Live ${mode}`).check();
