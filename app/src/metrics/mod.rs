@@ -17,6 +17,7 @@ pub mod sql;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{ServiceDetail, ServiceRef, Slo};
+use crate::error::FieldError;
 use formulas::{DurationStats, ErrorBudget, Reliability, Secs, Span};
 
 /// The report window and filters a page was asked for (`?window=90&max_severity=2`).
@@ -61,6 +62,8 @@ pub struct ServiceReport {
     pub reliability: Reliability,
     pub budget: Option<BudgetReport>,
     pub monthly_restore: Vec<(String, DurationStats)>,
+    /// Report parameters that were bad and replaced by their defaults.
+    pub problems: Vec<FieldError>,
 }
 
 /// One row of the services table.
@@ -99,4 +102,6 @@ pub struct Dashboard {
     pub service_count: usize,
     /// The SLO services whose budgets are most spent, with their burn-down.
     pub burn_downs: Vec<(ServiceRef, BudgetReport)>,
+    /// Report parameters that were bad and replaced by their defaults.
+    pub problems: Vec<FieldError>,
 }

@@ -74,6 +74,23 @@ impl ReportQuery {
         max_severity: Option<&str>,
         bucket: Option<&str>,
     ) -> Result<Self, Vec<FieldError>> {
+        let (query, errors) = Self::read(window, from, to, max_severity, bucket);
+        if errors.is_empty() {
+            Ok(query)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Like [`Self::parse`], but a bad value falls back to its default and is reported
+    /// beside it: a page still shows a report, with the error next to the field.
+    pub fn read(
+        window: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        max_severity: Option<&str>,
+        bucket: Option<&str>,
+    ) -> (Self, Vec<FieldError>) {
         let mut errors = Vec::new();
         let period = match blank(window) {
             None => Period::Last(30),
@@ -130,15 +147,12 @@ impl ReportQuery {
                 Bucket::Week
             }
         };
-        if errors.is_empty() {
-            Ok(Self {
-                period,
-                max_severity,
-                bucket,
-            })
-        } else {
-            Err(errors)
-        }
+        let query = Self {
+            period,
+            max_severity,
+            bucket,
+        };
+        (query, errors)
     }
 
     /// The window in epoch seconds; never past `now`.
@@ -259,5 +273,15 @@ mod tests {
         assert_eq!(fields, ["to", "max_severity", "bucket"]);
         assert!(ReportQuery::parse(Some("7"), None, None, None, None).is_err());
         assert!(ReportQuery::parse(Some("custom"), Some("nope"), None, None, None).is_err());
+    }
+
+    #[test]
+    fn reading_keeps_the_good_values_and_defaults_the_bad() {
+        let (q, e) = ReportQuery::read(Some("7"), None, None, Some("2"), Some("month"));
+        assert_eq!(q.period, Period::Last(30));
+        assert_eq!(q.max_severity, Some(2));
+        assert_eq!(q.bucket, Bucket::Month);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].field, "window");
     }
 }

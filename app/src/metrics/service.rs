@@ -145,6 +145,7 @@ pub async fn service_report(
     };
     let monthly_restore = monthly_restore(db, Some(service.id), window, query.max_severity).await?;
     Ok(ServiceReport {
+        problems: Vec::new(),
         severities: severity_levels(db).await?,
         service,
         query,
@@ -330,6 +331,7 @@ pub async fn dashboard(
 
     ranking.truncate(RANKING_ROWS);
     Ok(Dashboard {
+        problems: Vec::new(),
         monthly_restore: monthly_restore(db, None, window, query.max_severity).await?,
         query,
         window,

@@ -572,15 +572,13 @@ async fn reports_render_as_pages_and_csv(app: TestApp) {
     }
     let page = app.get_with(&viewer, "/services").await;
     assert!(page.text().await.unwrap().contains("99.9%"));
-    // Bad report parameters are a clear error, not a 500.
+    // Bad report parameters are shown beside their field over the default report.
     let page = app.get_with(&viewer, "/dashboard?window=7").await;
-    assert_ne!(page.status(), 500);
-    assert!(
-        page.text()
-            .await
-            .unwrap()
-            .contains("Choose 30, 90 or 365 days")
-    );
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Choose 30, 90 or 365 days"), "{html}");
+    assert!(html.contains(r#"aria-describedby="report-window-error""#));
+    assert!(html.contains("All services, the last 30 days"));
 
     let csv = app
         .get_with(&viewer, "/reports/services.csv?window=30")

@@ -82,7 +82,7 @@ pub fn ServicePage() -> impl IntoView {
                                         </section>
                                     })}
                                 </div>
-                                <ReportFilters action=format!("/services/{}", s.slug) query=r.query severities=r.severities.clone() />
+                                <ReportFilters action=format!("/services/{}", s.slug) query=r.query severities=r.severities.clone() problems=r.problems.clone() />
                                 <section class="card stack" aria-labelledby="numbers-title">
                                     <h2 id="numbers-title">{format!("Reliability, {}", r.query.label())}</h2>
                                     <p class="muted">{rule}</p>

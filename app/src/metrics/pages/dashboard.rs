@@ -51,7 +51,7 @@ pub fn DashboardPage() -> impl IntoView {
                             let per = if d.query.bucket == Bucket::Week { "week" } else { "month" };
                             let count_desc = format!("{total} incidents declared in {}, per {per}, stacked by severity.", d.query.label());
                             view! {
-                                <ReportFilters action="/dashboard".to_owned() query=d.query severities=d.severities.clone() with_bucket=true />
+                                <ReportFilters action="/dashboard".to_owned() query=d.query severities=d.severities.clone() problems=d.problems.clone() with_bucket=true />
                                 <section class="card stack" aria-labelledby="overall-title">
                                     <h2 id="overall-title">{format!("All services, {}", d.query.label())}</h2>
                                     <ReliabilityNumbers reliability=d.overall.clone() />

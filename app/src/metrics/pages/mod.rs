@@ -11,6 +11,7 @@ use leptos_router::hooks::use_query_map;
 use super::formulas::{DurationStats, Reliability};
 use super::report::{PRESETS, Period};
 use super::{ReportQuery, SeverityLevel};
+use crate::error::FieldError;
 
 /// `1h 05m`; durations are whole seconds.
 pub fn duration(secs: f64) -> String {
@@ -43,6 +44,9 @@ pub fn ReportFilters(
     action: String,
     query: ReportQuery,
     severities: Vec<SeverityLevel>,
+    /// Bad parameters that were replaced by their defaults, shown beside their fields.
+    #[prop(optional)]
+    problems: Vec<FieldError>,
     #[prop(optional)] with_bucket: bool,
 ) -> impl IntoView {
     let (from, to, custom) = match query.period {
@@ -51,42 +55,72 @@ pub fn ReportFilters(
     };
     let window_is = move |d: i64| query.period == Period::Last(d);
     let reset = action.clone();
+    let problem = move |field: &str| {
+        problems
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| p.message.clone())
+    };
+    let error = |field: &'static str, message: Option<String>| {
+        message.map(|m| view! { <p class="field__error" id=format!("report-{field}-error")>{m}</p> })
+    };
+    let invalid = |message: &Option<String>| message.is_some().then_some("true");
+    let described = |field: &'static str, message: &Option<String>| {
+        message.is_some().then(|| format!("report-{field}-error"))
+    };
+    let (window_err, from_err, to_err, severity_err, bucket_err) = (
+        problem("window"),
+        problem("from"),
+        problem("to"),
+        problem("max_severity"),
+        problem("bucket"),
+    );
     view! {
         <form class="filters card" method="get" action=action aria-label="Report window">
             <div class="field">
                 <label class="field__label" for="report-window">"Window"</label>
-                <select class="field__input" id="report-window" name="window">
+                <select class="field__input" id="report-window" name="window"
+                    aria-invalid=invalid(&window_err) aria-describedby=described("window", &window_err)>
                     {PRESETS.into_iter().map(|d| view! {
                         <option value=d.to_string() selected=window_is(d)>{format!("Last {d} days")}</option>
                     }).collect_view()}
                     <option value="custom" selected=custom>"Custom range"</option>
                 </select>
+                {error("window", window_err.clone())}
             </div>
             <div class="field">
                 <label class="field__label" for="report-from">"From (custom)"</label>
-                <input class="field__input" id="report-from" name="from" type="date" value=from />
+                <input class="field__input" id="report-from" name="from" type="date" value=from
+                    aria-invalid=invalid(&from_err) aria-describedby=described("from", &from_err) />
+                {error("from", from_err.clone())}
             </div>
             <div class="field">
                 <label class="field__label" for="report-to">"To (custom)"</label>
-                <input class="field__input" id="report-to" name="to" type="date" value=to />
+                <input class="field__input" id="report-to" name="to" type="date" value=to
+                    aria-invalid=invalid(&to_err) aria-describedby=described("to", &to_err) />
+                {error("to", to_err.clone())}
             </div>
             <div class="field">
                 <label class="field__label" for="report-severity">"Failures are"</label>
-                <select class="field__input" id="report-severity" name="max_severity">
+                <select class="field__input" id="report-severity" name="max_severity"
+                    aria-invalid=invalid(&severity_err) aria-describedby=described("max_severity", &severity_err)>
                     <option value="" selected=query.max_severity.is_none()>"Every severity (or the service's rule)"</option>
                     {severities.iter().map(|s| {
                         let label = if s.position == 1 { format!("{} only", s.name) } else { format!("{} or worse", s.name) };
                         view! { <option value=s.position.to_string() selected=query.max_severity == Some(s.position)>{label}</option> }
                     }).collect_view()}
                 </select>
+                {error("max_severity", severity_err.clone())}
             </div>
             {with_bucket.then(|| view! {
                 <div class="field">
                     <label class="field__label" for="report-bucket">"Count per"</label>
-                    <select class="field__input" id="report-bucket" name="bucket">
+                    <select class="field__input" id="report-bucket" name="bucket"
+                        aria-invalid=invalid(&bucket_err) aria-describedby=described("bucket", &bucket_err)>
                         <option value="week" selected=query.bucket == super::report::Bucket::Week>"Week"</option>
                         <option value="month" selected=query.bucket == super::report::Bucket::Month>"Month"</option>
                     </select>
+                    {error("bucket", bucket_err.clone())}
                 </div>
             })}
             <div class="filters__actions">
