@@ -54,7 +54,8 @@ pub struct DurationStats {
     pub mean: Option<f64>,
     /// The middle value (the mean of the two middle values for an even count).
     pub median: Option<f64>,
-    /// Nearest rank: the smallest value with at least 90% of values at or below it.
+    /// The 90th percentile, interpolated between the two nearest ranks (rank
+    /// `0.9 (n - 1)` counting from 0), as SQL's `percentile_cont(0.9)` does.
     pub p90: Option<f64>,
 }
 
@@ -66,16 +67,22 @@ pub fn duration_stats(mut values: Vec<Secs>) -> DurationStats {
     values.sort_unstable();
     let n = values.len();
     let mean = values.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
-    // 1-based ranks, matching the SQL: ((n+1)/2, (n+2)/2) and ceil(0.9 n).
-    let lo = values[n.div_ceil(2) - 1] as f64;
-    let hi = values[(n + 2) / 2 - 1] as f64;
-    let p90 = values[(9 * n).div_ceil(10) - 1] as f64;
     DurationStats {
         count: n as i64,
         mean: Some(mean),
-        median: Some((lo + hi) / 2.0),
-        p90: Some(p90),
+        median: Some(percentile(&values, 0.5)),
+        p90: Some(percentile(&values, 0.9)),
     }
+}
+
+/// The `fraction` percentile of sorted, non-empty `values`, linearly interpolated at
+/// rank `fraction * (n - 1)` (from 0): SQL's `percentile_cont`.
+fn percentile(values: &[Secs], fraction: f64) -> f64 {
+    let rank = fraction * (values.len() - 1) as f64;
+    let lo = rank.floor() as usize;
+    let hi = (lo + 1).min(values.len() - 1);
+    let (a, b) = (values[lo] as f64, values[hi] as f64);
+    a + (b - a) * (rank - lo as f64)
 }
 
 /// The union of impact spans clipped to `window`, as disjoint spans in time order.
@@ -304,18 +311,20 @@ mod tests {
     }
 
     #[test]
-    fn median_averages_the_middle_pair_and_p90_takes_the_nearest_rank() {
+    fn median_averages_the_middle_pair_and_p90_interpolates() {
         let s = duration_stats(vec![40, 10, 30, 20]);
         assert_eq!(s.mean, Some(25.0));
         assert_eq!(s.median, Some(25.0));
-        assert_eq!(s.p90, Some(40.0));
+        // Rank 0.9 * 3 = 2.7: 30 + 0.7 * (40 - 30).
+        assert!((s.p90.unwrap() - 37.0).abs() < 1e-9);
         let s = duration_stats((1..=10).collect());
         assert_eq!(s.median, Some(5.5));
-        assert_eq!(s.p90, Some(9.0));
+        assert!((s.p90.unwrap() - 9.1).abs() < 1e-9);
         let s = duration_stats((1..=11).collect());
         assert_eq!(s.median, Some(6.0));
         assert_eq!(s.p90, Some(10.0));
         assert_eq!(duration_stats(vec![7]).p90, Some(7.0));
+        assert_eq!(duration_stats(vec![7]).median, Some(7.0));
     }
 
     #[test]

@@ -155,15 +155,38 @@ fn to_time(secs: Secs) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
 
+/// One row of [`reliability`]: a key's four duration summaries (failures started in
+/// the window), or its downtime (`kind` 0).
 #[derive(Debug, FromQueryResult)]
 struct StatsRow {
     k: String,
-    m: i32,
-    n: i64,
-    mean: Option<f64>,
-    median: Option<f64>,
-    p90: Option<f64>,
+    kind: i32,
+    downtime: Option<i64>,
+    restore_n: Option<i64>,
+    restore_mean: Option<f64>,
+    restore_median: Option<f64>,
+    restore_p90: Option<f64>,
+    resolve_n: Option<i64>,
+    resolve_mean: Option<f64>,
+    resolve_median: Option<f64>,
+    resolve_p90: Option<f64>,
+    ack_n: Option<i64>,
+    ack_mean: Option<f64>,
+    ack_median: Option<f64>,
+    ack_p90: Option<f64>,
+    detect_n: Option<i64>,
+    detect_mean: Option<f64>,
+    detect_median: Option<f64>,
+    detect_p90: Option<f64>,
 }
+
+/// The four durations of a failure and their column-name prefixes.
+const DURATIONS: [(&str, &str); 4] = [
+    ("restore", "mit - st"),
+    ("resolve", "res - det"),
+    ("ack", "ack - det"),
+    ("detect", "det - st"),
+];
 
 #[derive(Debug, FromQueryResult)]
 struct SpanRow {
@@ -172,18 +195,49 @@ struct SpanRow {
     b: i64,
 }
 
-/// The `started` set (failures) and the durations of each failure, as CTEs after `base`.
-fn durations_cte(q: &mut Query, window: Span) {
-    let ws = q.bind(window.start);
-    q.push(&format!(
-        ", started AS (SELECT * FROM base WHERE st >= {ws}), \
-         d AS (SELECT k, 1 AS m, mit - st AS d FROM started WHERE mit IS NOT NULL \
-         UNION ALL SELECT k, 2, res - det FROM started WHERE res IS NOT NULL \
-         UNION ALL SELECT k, 3, ack - det FROM started WHERE ack IS NOT NULL \
-         UNION ALL SELECT k, 4, det - st FROM started), \
-         r AS (SELECT k, m, d, ROW_NUMBER() OVER (PARTITION BY k, m ORDER BY d) AS rn, \
-         COUNT(*) OVER (PARTITION BY k, m) AS n FROM d) "
-    ));
+/// The interpolated `fraction` percentile (0 to 1) of `expr` over the group, NULLs
+/// ignored. SQLite needs its percentile functions (`SQLITE_ENABLE_PERCENTILE`, set for
+/// the bundled library in `.cargo/config.toml`); both use rank `fraction * (n - 1)`.
+fn percentile(backend: DatabaseBackend, fraction: f64, expr: &str) -> String {
+    match backend {
+        DatabaseBackend::Postgres => format!(
+            "percentile_cont({fraction}) WITHIN GROUP (ORDER BY CAST({expr} AS DOUBLE PRECISION))"
+        ),
+        _ => format!("percentile_cont({expr}, {fraction})"),
+    }
+}
+
+/// Count, mean, median and p90 of each duration, one aggregate pass over the failures.
+fn duration_columns(backend: DatabaseBackend) -> String {
+    DURATIONS
+        .iter()
+        .map(|(name, expr)| {
+            format!(
+                "CAST(COUNT({expr}) AS BIGINT) AS {name}_n, \
+                 CAST(AVG({expr}) AS DOUBLE PRECISION) AS {name}_mean, \
+                 CAST({median} AS DOUBLE PRECISION) AS {name}_median, \
+                 CAST({p90} AS DOUBLE PRECISION) AS {name}_p90",
+                median = percentile(backend, 0.5, expr),
+                p90 = percentile(backend, 0.9, expr),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The same columns, all NULL (for the downtime rows of the union).
+fn null_duration_columns() -> String {
+    DURATIONS
+        .iter()
+        .map(|(name, _)| {
+            format!(
+                "CAST(NULL AS BIGINT) AS {name}_n, CAST(NULL AS DOUBLE PRECISION) AS {name}_mean, \
+                 CAST(NULL AS DOUBLE PRECISION) AS {name}_median, \
+                 CAST(NULL AS DOUBLE PRECISION) AS {name}_p90"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Merged downtime spans per key, as CTEs after `base` (gaps and islands: a span opens
@@ -220,34 +274,53 @@ pub async fn reliability(
     max_severity: Option<i32>,
 ) -> Result<HashMap<String, Reliability>, AppError> {
     // One statement: the database reads `base` once for the durations and the islands.
-    let mut q = Query::new(db.get_database_backend());
+    let backend = db.get_database_backend();
+    let mut q = Query::new(backend);
     q.base(scope, service, window, max_severity);
-    durations_cte(&mut q, window);
+    let ws = q.bind(window.start);
+    q.push(&format!(
+        ", started AS (SELECT * FROM base WHERE st >= {ws})"
+    ));
     islands_cte(&mut q, window);
-    q.push(
-        "SELECT k, m, CAST(COUNT(*) AS BIGINT) AS n, CAST(AVG(d) AS DOUBLE PRECISION) AS mean, \
-         CAST(AVG(CASE WHEN rn = (n + 1) / 2 OR rn = (n + 2) / 2 THEN d END) AS DOUBLE PRECISION) AS median, \
-         CAST(MAX(CASE WHEN rn = (9 * n + 9) / 10 THEN d END) AS DOUBLE PRECISION) AS p90 \
-         FROM r GROUP BY k, m \
-         UNION ALL SELECT k, 0 AS m, CAST(SUM(b - a) AS BIGINT) AS n, NULL, NULL, NULL \
+    q.push(&format!(
+        "SELECT k, 1 AS kind, CAST(NULL AS BIGINT) AS downtime, {} FROM started GROUP BY k \
+         UNION ALL SELECT k, 0 AS kind, CAST(SUM(b - a) AS BIGINT) AS downtime, {} \
          FROM islands GROUP BY k",
-    );
+        duration_columns(backend),
+        null_duration_columns(),
+    ));
     let mut out: HashMap<String, Reliability> = HashMap::new();
     for row in StatsRow::find_by_statement(q.statement()).all(db).await? {
         let r = slot(&mut out, row.k, window);
-        let stats = DurationStats {
-            count: row.n,
-            mean: row.mean,
-            median: row.median,
-            p90: row.p90,
-        };
-        match row.m {
-            0 => r.downtime = row.n,
-            1 => r.restore = stats,
-            2 => r.resolve = stats,
-            3 => r.acknowledge = stats,
-            _ => r.detect = stats,
+        if row.kind == 0 {
+            r.downtime = row.downtime.unwrap_or(0);
+            continue;
         }
+        let stats = |count: Option<i64>, mean, median, p90| DurationStats {
+            count: count.unwrap_or(0),
+            mean,
+            median,
+            p90,
+        };
+        r.restore = stats(
+            row.restore_n,
+            row.restore_mean,
+            row.restore_median,
+            row.restore_p90,
+        );
+        r.resolve = stats(
+            row.resolve_n,
+            row.resolve_mean,
+            row.resolve_median,
+            row.resolve_p90,
+        );
+        r.acknowledge = stats(row.ack_n, row.ack_mean, row.ack_median, row.ack_p90);
+        r.detect = stats(
+            row.detect_n,
+            row.detect_mean,
+            row.detect_median,
+            row.detect_p90,
+        );
     }
     // Every failure has a detection time (the declaration when unknown) and only
     // mitigated ones a restore time.

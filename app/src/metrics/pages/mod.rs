@@ -62,7 +62,8 @@ pub fn ReportFilters(
             .map(|p| p.message.clone())
     };
     let error = |field: &'static str, message: Option<String>| {
-        message.map(|m| view! { <p class="field__error" id=format!("report-{field}-error")>{m}</p> })
+        message
+            .map(|m| view! { <p class="field__error" id=format!("report-{field}-error")>{m}</p> })
     };
     let invalid = |message: &Option<String>| message.is_some().then_some("true");
     let described = |field: &'static str, message: &Option<String>| {
