@@ -11,6 +11,7 @@ use leptos_router::{
 use crate::accounts::pages::{AccountPage, AdminUsersPage, LoginPage, LogoutPage, SetupPage};
 use crate::accounts::{CurrentUser, server_fns::get_current_user};
 use crate::action_items::pages::ActionItemsPage;
+use crate::alerts::page::AlertSourcesPage;
 use crate::audit::page::AuditLogPage;
 use crate::catalog::pages::{EditServicePage, NewServicePage, ServicePage, ServicesPage};
 use crate::error::AppError;
@@ -120,6 +121,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:reference") view=IncidentPage ssr=SsrMode::Async />

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod action_items;
+pub mod alerts;
 pub mod app;
 pub mod audit;
 pub mod catalog;

@@ -1,6 +1,7 @@
 //! The Vigil server as a library: builds the axum [`Router`] from a [`Config`], so the
 //! binary and the integration tests serve exactly the same application.
 
+mod alerts;
 mod auth;
 mod export;
 mod health;
@@ -129,6 +130,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(health::routes())
         .merge(export::routes())
         .merge(reports::routes())
+        .merge(alerts::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -172,14 +174,21 @@ pub async fn build(config: &Config) -> anyhow::Result<(Router, AppState)> {
 }
 
 /// The JSON error body every non-page endpoint answers with:
-/// `{"error": {"code", "message"}}` and the error's status.
+/// `{"error": {"code", "message", "field"}}` (`field` names the bad input, else null)
+/// and the error's status.
 pub(crate) fn json_error(err: app::error::AppError) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let field = match &err {
+        app::error::AppError::Invalid(errors) => errors.first().map(|e| e.field.clone()),
+        _ => None,
+    };
     (
         err.status(),
-        axum::Json(
-            serde_json::json!({ "error": { "code": err.code(), "message": err.to_string() } }),
-        ),
+        axum::Json(serde_json::json!({ "error": {
+            "code": err.code(),
+            "message": err.to_string(),
+            "field": field,
+        }})),
     )
         .into_response()
 }

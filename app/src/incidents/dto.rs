@@ -172,11 +172,13 @@ pub enum EventKind {
     DuplicateMerged,
     /// An action item was added, completed, dropped or reopened.
     ActionItem,
+    /// An alert opened the incident, joined it, or resolved.
+    Alert,
     Note,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Declared,
         EventKind::StatusChanged,
         EventKind::SeverityChanged,
@@ -187,6 +189,7 @@ impl EventKind {
         EventKind::DetailsChanged,
         EventKind::DuplicateMerged,
         EventKind::ActionItem,
+        EventKind::Alert,
         EventKind::Note,
     ];
 
@@ -202,6 +205,7 @@ impl EventKind {
             Self::DetailsChanged => "details_changed",
             Self::DuplicateMerged => "duplicate_merged",
             Self::ActionItem => "action_item",
+            Self::Alert => "alert",
             Self::Note => "note",
         }
     }

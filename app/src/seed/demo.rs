@@ -494,6 +494,7 @@ pub async fn seed_demo<C: ConnectionTrait + TransactionTrait>(
     };
 
     let mut shakespeare = None;
+    let mut paged = Vec::new();
     for story in &STORIES {
         let start =
             (now - Duration::days(story.days_ago) - Duration::hours(2 + story.days_ago % 7))
@@ -587,10 +588,22 @@ pub async fn seed_demo<C: ConnectionTrait + TransactionTrait>(
             change_status(db, &commander, reference, Status::Closed, None, v).await?;
         }
         backdate_events(db, reference).await?;
+        if story.severity <= 2 {
+            paged.push(DemoAlert {
+                incident: Some(reference),
+                title: story.title.to_owned(),
+                severity: "critical",
+                fired: at(story.detect),
+                resolved: story.resolve.map(at),
+                repeats: 3,
+            });
+        }
         if story.title.starts_with("Shakespeare") {
             shakespeare = Some(reference);
         }
     }
+
+    seed_alerts(db, &commander, service_ids[0], severity_at(1)?, paged, now).await?;
 
     if let Some(reference) = shakespeare {
         write_postmortem(db, reference, &commander, &ops, &comms).await?;
@@ -744,4 +757,155 @@ async fn write_postmortem<C: ConnectionTrait + TransactionTrait>(
     let v = version(db, reference).await?;
     change_status(db, author, reference, Status::Closed, None, v).await?;
     backdate_events(db, reference).await
+}
+
+/// One alert of the demo's history.
+struct DemoAlert {
+    incident: Option<IncidentRef>,
+    title: String,
+    severity: &'static str,
+    fired: DateTime<Utc>,
+    resolved: Option<DateTime<Utc>>,
+    repeats: i32,
+}
+
+/// An Alertmanager source whose alerts paged the severe stories, plus warnings it only
+/// recorded. Nobody knows its token: an admin issues a new one to connect a real sender.
+async fn seed_alerts(
+    db: &impl ConnectionTrait,
+    owner: &CurrentUser,
+    service_id: i64,
+    top_severity: i64,
+    mut alerts: Vec<DemoAlert>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    use crate::alerts::{Rule, Rules, alert, source};
+    use crate::incidents::EventKind;
+    use crate::incidents::service::timeline::{AutoEvent, record_event};
+
+    let rules: Rules = [
+        (
+            "critical",
+            Rule::Open {
+                severity_id: top_severity,
+            },
+        ),
+        (
+            "error",
+            Rule::Open {
+                severity_id: top_severity,
+            },
+        ),
+    ]
+    .into_iter()
+    .map(|(w, r)| (w.to_owned(), r))
+    .collect();
+    let unknown = crate::accounts::service::setup::random_token();
+    let created = source::ActiveModel {
+        name: Set("Production Alertmanager".to_owned()),
+        kind: Set("alertmanager".to_owned()),
+        token_hash: Set(crate::accounts::service::setup::sha256_hex(&unknown)),
+        token_hint: Set(unknown[unknown.len() - 4..].to_owned()),
+        service_id: Set(service_id),
+        rules: Set(serde_json::to_string(&rules).map_err(AppError::internal)?),
+        auto_resolve: Set(false),
+        owner_id: Set(owner.id.0),
+        version: Set(1),
+        created_at: Set(now - Duration::days(120)),
+        updated_at: Set(now - Duration::days(120)),
+        disabled_at: Set(None),
+        last_received_at: Set(Some(now - Duration::hours(3))),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    alerts.push(DemoAlert {
+        incident: None,
+        title: "Disk 80% full on db-2".to_owned(),
+        severity: "warning",
+        fired: now - Duration::days(2),
+        resolved: None,
+        repeats: 11,
+    });
+    alerts.push(DemoAlert {
+        incident: None,
+        title: "Certificate for status.example.com expires in 14 days".to_owned(),
+        severity: "info",
+        fired: now - Duration::hours(3),
+        resolved: None,
+        repeats: 0,
+    });
+    for (i, a) in alerts.into_iter().enumerate() {
+        let DemoAlert {
+            incident,
+            title,
+            severity,
+            fired,
+            resolved,
+            repeats,
+        } = a;
+        let name: String = title
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("");
+        let labels = serde_json::json!({ "alertname": name, "severity": severity });
+        let annotations = serde_json::json!({ "summary": title });
+        let raw = serde_json::json!({
+            "status": if resolved.is_some() { "resolved" } else { "firing" },
+            "labels": labels,
+            "annotations": annotations,
+            "startsAt": fired.to_rfc3339(),
+            "fingerprint": format!("demo{i:04}"),
+        });
+        alert::ActiveModel {
+            source_id: Set(created.id),
+            fingerprint: Set(format!("demo{i:04}")),
+            group_key: Set(Some(format!("{{}}:{{alertname=\"{name}\"}}"))),
+            state: Set(if resolved.is_some() {
+                "resolved"
+            } else {
+                "firing"
+            }
+            .to_owned()),
+            title: Set(title.clone()),
+            description: Set(String::new()),
+            severity: Set(Some(severity.to_owned())),
+            labels: Set(labels.to_string()),
+            annotations: Set(annotations.to_string()),
+            starts_at: Set(Some(fired)),
+            ends_at: Set(resolved),
+            generator_url: Set(Some(
+                "http://prometheus.demo.vigil.invalid/graph".to_owned(),
+            )),
+            raw: Set(raw.to_string()),
+            incident_id: Set(incident.map(|r| r.0)),
+            action: Set(if incident.is_some() {
+                "opened"
+            } else {
+                "recorded"
+            }
+            .to_owned()),
+            repeats: Set(repeats),
+            received_at: Set(fired),
+            last_received_at: Set(resolved.unwrap_or(fired)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        if let Some(reference) = incident {
+            record_event(
+                db,
+                reference.0,
+                owner,
+                AutoEvent {
+                    kind: EventKind::Alert,
+                    body: format!("Alert fired: “{title}” from Production Alertmanager (critical)"),
+                    at: fired,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

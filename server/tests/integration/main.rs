@@ -6,6 +6,7 @@ mod support;
 
 mod accounts;
 mod action_items;
+mod alerts;
 mod cli;
 mod health;
 mod incidents;

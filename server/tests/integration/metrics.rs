@@ -635,6 +635,25 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
     assert_eq!(d.overall.failures, demo.incidents as i64);
     assert_eq!(d.overall.unmitigated, 2);
     assert!(!d.burn_downs.is_empty());
+    // The severe stories were paged by alerts; two lesser alerts were only recorded.
+    let alerts = app::alerts::service::admin_view(&app.db).await.unwrap();
+    assert_eq!(alerts.sources.len(), 1);
+    assert!(
+        alerts
+            .recent
+            .iter()
+            .filter(|a| a.incident.is_some())
+            .count()
+            >= 2
+    );
+    assert_eq!(
+        alerts
+            .recent
+            .iter()
+            .filter(|a| a.action == "recorded")
+            .count(),
+        2
+    );
     let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
 }

@@ -1,0 +1,113 @@
+// A form's fields arrive as arguments, one per field (the severity rules are five).
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+
+use super::{AlertsAdmin, IssuedToken};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use {
+    super::service,
+    crate::accounts::Role,
+    crate::accounts::server_fns::{is_form_post, redirect_form_post},
+    crate::accounts::service::auth,
+    crate::error::with_status,
+};
+
+#[cfg(feature = "ssr")]
+const TOKEN_FLASH_KEY: &str = "flash.alert_token";
+
+/// Without JavaScript a new token is shown on the page the form post lands on, once.
+#[cfg(feature = "ssr")]
+async fn flash_token(token: &IssuedToken) -> Result<(), AppError> {
+    if is_form_post() {
+        let session = leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(AppError::internal)?;
+        session
+            .insert(TOKEN_FLASH_KEY, token)
+            .await
+            .map_err(AppError::internal)?;
+        redirect_form_post("/admin/alerts");
+    }
+    Ok(())
+}
+
+/// The token issued by the last plain form post, shown once.
+#[server(prefix = "/rpc", endpoint = "take_alert_token")]
+pub async fn take_alert_token() -> Result<Option<IssuedToken>, AppError> {
+    with_status(auth::require(Role::Admin))?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(AppError::internal)?;
+    session
+        .remove::<IssuedToken>(TOKEN_FLASH_KEY)
+        .await
+        .map_err(AppError::internal)
+}
+
+#[server(prefix = "/rpc", endpoint = "alerts_admin")]
+pub async fn get_alerts_admin() -> Result<AlertsAdmin, AppError> {
+    let (state, _) = with_status(auth::require(Role::Admin))?;
+    with_status(service::admin_view(&state.db).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "create_alert_source")]
+pub async fn create_alert_source(
+    name: String,
+    kind: String,
+    service_id: String,
+    rule_critical: Option<String>,
+    rule_error: Option<String>,
+    rule_warning: Option<String>,
+    rule_info: Option<String>,
+    rule_other: Option<String>,
+    auto_resolve: Option<String>,
+) -> Result<IssuedToken, AppError> {
+    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let rules = [
+        ("critical", rule_critical),
+        ("error", rule_error),
+        ("warning", rule_warning),
+        ("info", rule_info),
+        ("other", rule_other),
+    ]
+    .into_iter()
+    .filter_map(|(w, v)| Some((w.to_owned(), v?)))
+    .collect();
+    let form = service::SourceForm {
+        name,
+        kind,
+        service_id,
+        rules,
+        auto_resolve: auto_resolve.is_some(),
+    };
+    let result = async {
+        let token = service::create_source(&state.db, &admin, form, auth::actor(&admin).ip).await?;
+        flash_token(&token).await?;
+        Ok(token)
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "rotate_alert_token")]
+pub async fn rotate_alert_token(id: i64) -> Result<IssuedToken, AppError> {
+    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let result = async {
+        let token = service::rotate_token(&state.db, &admin, id, auth::actor(&admin).ip).await?;
+        flash_token(&token).await?;
+        Ok(token)
+    }
+    .await;
+    with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "set_alert_source_disabled")]
+pub async fn set_alert_source_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
+    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let result =
+        service::set_disabled(&state.db, &admin, id, disabled, auth::actor(&admin).ip).await;
+    with_status(result).inspect(|_| redirect_form_post("/admin/alerts"))
+}

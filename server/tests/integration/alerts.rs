@@ -1,0 +1,497 @@
+//! Alert ingestion over HTTP on both backends: Alertmanager, Grafana and PagerDuty
+//! payloads written from their documented formats, for firing, repeat, group and
+//! resolve; tokens, rules and refusals.
+
+use std::collections::BTreeMap;
+
+use app::accounts::Role;
+use app::alerts::alert;
+use app::alerts::service::{SourceForm, create_source};
+use app::audit::entity as audit_log;
+use app::catalog::form::ServiceForm;
+use app::catalog::service::add_service;
+use app::incidents::IncidentRef;
+use app::incidents::entities::{incident, severity, timeline_event};
+use app::incidents::service::query::get_incident;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::incidents::person;
+use crate::support::TestApp;
+
+backend_tests!(
+    alertmanager_alerts_open_deduplicate_group_and_resolve,
+    pagerduty_events_trigger_acknowledge_and_resolve,
+    bad_tokens_and_payloads_are_refused_whole,
+    admins_manage_sources_and_others_cannot,
+);
+
+/// A source of `kind` for a new "Checkout" service; critical pages at the top
+/// severity, warning is recorded only. Returns (token, checkout service id).
+async fn source(app: &TestApp, kind: &str, auto_resolve: bool) -> (String, i64) {
+    let admin = person(app, Role::Admin).await;
+    let service = add_service(
+        &app.db,
+        &app::audit::service::Actor::default(),
+        &ServiceForm {
+            name: format!("Checkout {kind}"),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let top = severity::Entity::find()
+        .order_by_asc(severity::Column::Position)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let issued = create_source(
+        &app.db,
+        &admin,
+        SourceForm {
+            name: format!("{kind} production"),
+            kind: kind.to_owned(),
+            service_id: service.id.to_string(),
+            rules: BTreeMap::from([
+                ("critical".to_owned(), top.id.to_string()),
+                ("warning".to_owned(), "record".to_owned()),
+            ]),
+            auto_resolve,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(issued.token.starts_with("vigil_alert_"));
+    (issued.token, service.id)
+}
+
+async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = reqwest::Client::new().post(app.url(path)).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn alertmanager(status: &str, alerts: Value) -> Value {
+    json!({
+        "version": "4",
+        "groupKey": "{}:{alertname=\"CheckoutErrors\"}",
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": "vigil",
+        "groupLabels": {"alertname": "CheckoutErrors"},
+        "commonLabels": {"alertname": "CheckoutErrors", "severity": "critical"},
+        "commonAnnotations": {"summary": "Checkout 5xx above 5%"},
+        "externalURL": "http://alertmanager.example:9093",
+        "alerts": alerts,
+    })
+}
+
+fn am_alert(status: &str, instance: &str, fingerprint: &str) -> Value {
+    json!({
+        "status": status,
+        "labels": {"instance": instance},
+        "annotations": {"description": format!("{instance} is failing")},
+        "startsAt": "2026-11-22T10:00:00Z",
+        "endsAt": if status == "resolved" { "2026-11-22T10:30:00Z" } else { "0001-01-01T00:00:00Z" },
+        "generatorURL": "http://prometheus.example:9090/graph",
+        "fingerprint": fingerprint,
+    })
+}
+
+async fn timeline_bodies(app: &TestApp, incident_id: i64) -> Vec<String> {
+    timeline_event::Entity::find()
+        .filter(timeline_event::Column::IncidentId.eq(incident_id))
+        .order_by_asc(timeline_event::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.body)
+        .collect()
+}
+
+async fn alertmanager_alerts_open_deduplicate_group_and_resolve(app: TestApp) {
+    let (token, checkout) = source(&app, "alertmanager", false).await;
+
+    // Firing: one incident, on the source's service, detected when the alert started.
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager("firing", json!([am_alert("firing", "web-1", "fp-1")])),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["alerts"][0]["action"], "opened", "{body}");
+    let reference = body["alerts"][0]["incident"].as_str().unwrap().to_owned();
+    let id = IncidentRef::parse(&reference).unwrap();
+    let detail = get_incident(&app.db, id).await.unwrap();
+    assert_eq!(detail.title, "Checkout 5xx above 5%");
+    assert_eq!(
+        detail.services.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [checkout]
+    );
+    let row = incident::Entity::find_by_id(id.0)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.detected_at.map(|t| t.to_rfc3339()),
+        Some("2026-11-22T10:00:00+00:00".to_owned())
+    );
+    assert!(
+        timeline_bodies(&app, id.0)
+            .await
+            .iter()
+            .any(|b| b.starts_with("Opened by alert: “Checkout 5xx above 5%”"))
+    );
+
+    // The same alert again: no new incident, the stored alert counts the repeat.
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager("firing", json!([am_alert("firing", "web-1", "fp-1")])),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["alerts"][0]["action"], "repeated");
+    assert_eq!(body["alerts"][0]["incident"], reference.as_str());
+    let stored = alert::Entity::find()
+        .filter(alert::Column::Fingerprint.eq("fp-1"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].repeats, 1);
+    assert!(stored[0].raw.contains("web-1"));
+
+    // Another alert of the same group joins the open incident.
+    let (_, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager(
+            "firing",
+            json!([
+                am_alert("firing", "web-1", "fp-1"),
+                am_alert("firing", "web-2", "fp-2")
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(body["alerts"][1]["action"], "attached", "{body}");
+    assert_eq!(body["alerts"][1]["incident"], reference.as_str());
+    assert_eq!(incident::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    // Resolving is recorded on the timeline; the incident stays open for a person.
+    let (_, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager(
+            "resolved",
+            json!([
+                am_alert("resolved", "web-1", "fp-1"),
+                am_alert("resolved", "web-2", "fp-2")
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(body["alerts"][0]["action"], "resolved", "{body}");
+    let events = timeline_bodies(&app, id.0).await;
+    assert!(
+        events
+            .iter()
+            .any(|b| b.starts_with("Alert resolved: “Checkout 5xx above 5%”")),
+        "{events:?}"
+    );
+    let row = incident::Entity::find_by_id(id.0)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "triage");
+
+    // A warning is only recorded; a label naming another service routes there.
+    let payments = add_service(
+        &app.db,
+        &app::audit::service::Actor::default(),
+        &ServiceForm {
+            name: "Payments".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut warning = alertmanager("firing", json!([am_alert("firing", "db-1", "fp-3")]));
+    warning["commonLabels"]["severity"] = json!("warning");
+    warning["groupKey"] = json!("other-group");
+    let (_, body) = post(&app, "/hooks/alerts", Some(&token), warning).await;
+    assert_eq!(body["alerts"][0]["action"], "recorded", "{body}");
+    assert_eq!(body["alerts"][0]["incident"], Value::Null);
+    let mut routed = alertmanager("firing", json!([am_alert("firing", "pay-1", "fp-4")]));
+    routed["commonLabels"]["service"] = json!("payments");
+    routed["groupKey"] = json!("payments-group");
+    let (_, body) = post(&app, "/hooks/alerts", Some(&token), routed).await;
+    assert_eq!(body["alerts"][0]["action"], "opened", "{body}");
+    let other = IncidentRef::parse(body["alerts"][0]["incident"].as_str().unwrap()).unwrap();
+    let detail = get_incident(&app.db, other).await.unwrap();
+    assert_eq!(detail.services[0].id, payments.id);
+
+    // Grafana's webhook (same shape, its own fields) works on a Grafana source.
+    let (grafana, _) = source(&app, "grafana", false).await;
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&grafana),
+        json!({
+            "receiver": "vigil", "status": "firing", "orgId": 1, "version": "1",
+            "groupKey": "{}/{}:{alertname=\"Disk full\"}", "title": "[FIRING:1] Disk full",
+            "state": "alerting", "message": "Disk full",
+            "alerts": [{
+                "status": "firing",
+                "labels": {"alertname": "Disk full", "severity": "critical"},
+                "annotations": {"summary": "Disk full on db-1"},
+                "startsAt": "2026-11-22T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://grafana.example/alerting/1/edit",
+                "fingerprint": "g-1", "silenceURL": "http://grafana.example/silence",
+                "values": {"A": 97}, "valueString": "[ var='A' value=97 ]"
+            }]
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["alerts"][0]["action"], "opened");
+}
+
+async fn pagerduty_events_trigger_acknowledge_and_resolve(app: TestApp) {
+    let (token, _) = source(&app, "pagerduty", true).await;
+    let trigger = json!({
+        "routing_key": token,
+        "event_action": "trigger",
+        "dedup_key": "srv01/disk",
+        "payload": {
+            "summary": "Disk full on srv01",
+            "source": "srv01.example.com",
+            "severity": "critical",
+            "timestamp": "2026-11-22T10:00:00.000+0000",
+            "component": "disk",
+            "custom_details": {"free": "0%"}
+        },
+        "client": "Monitoring", "client_url": "https://monitoring.example.com"
+    });
+    let (status, body) = post(&app, "/hooks/pagerduty/v2/enqueue", None, trigger.clone()).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["status"], "success");
+    assert_eq!(body["dedup_key"], "srv01/disk");
+    let reference = IncidentRef::parse(body["incident"].as_str().unwrap()).unwrap();
+
+    // A repeat trigger is deduplicated.
+    let (status, body) = post(&app, "/hooks/pagerduty/v2/enqueue", None, trigger).await;
+    assert_eq!(status, 202);
+    assert_eq!(
+        body["incident"].as_str(),
+        Some(reference.to_string().as_str())
+    );
+    assert_eq!(incident::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    // Acknowledge and resolve by dedup key (bearer token works too).
+    for action in ["acknowledge", "resolve"] {
+        let (status, body) = post(
+            &app,
+            "/hooks/pagerduty/v2/enqueue",
+            Some(&token),
+            json!({"event_action": action, "dedup_key": "srv01/disk"}),
+        )
+        .await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["dedup_key"], "srv01/disk");
+    }
+    let events = timeline_bodies(&app, reference.0).await;
+    assert!(
+        events
+            .iter()
+            .any(|b| b.starts_with("Alert acknowledged by the sender"))
+    );
+    assert!(events.iter().any(|b| b.starts_with("Alert resolved")));
+
+    // A trigger without a dedup key gets one back.
+    let (status, body) = post(
+        &app,
+        "/hooks/pagerduty/v2/enqueue",
+        None,
+        json!({"routing_key": token, "event_action": "trigger",
+               "payload": {"summary": "CPU high", "source": "srv02", "severity": "warning"}}),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["dedup_key"].as_str().unwrap().len(), 32);
+    assert_eq!(body["incident"], Value::Null, "warning is recorded only");
+}
+
+async fn bad_tokens_and_payloads_are_refused_whole(app: TestApp) {
+    let (token, _) = source(&app, "alertmanager", false).await;
+    let firing = alertmanager("firing", json!([am_alert("firing", "web-1", "fp-1")]));
+
+    for bad in [None, Some("vigil_alert_wrong")] {
+        let (status, body) = post(&app, "/hooks/alerts", bad, firing.clone()).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+    let rejected = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("alerts.token_rejected"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rejected.len(), 2);
+    assert!(
+        rejected
+            .iter()
+            .all(|r| !r.details.contains("vigil_alert_wrong"))
+    );
+
+    // One bad alert refuses the whole payload: nothing is stored.
+    let half = alertmanager(
+        "firing",
+        json!([am_alert("firing", "web-1", "fp-1"), {"status": "exploded"}]),
+    );
+    let (status, body) = post(&app, "/hooks/alerts", Some(&token), half).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "alerts[1].status");
+    assert_eq!(alert::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(incident::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    let response = reqwest::Client::new()
+        .post(app.url("/hooks/alerts"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "body");
+
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let response = reqwest::Client::new()
+        .post(app.url("/hooks/alerts"))
+        .bearer_auth(&token)
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+
+    // An Alertmanager token is not a PagerDuty routing key.
+    let (status, _) = post(
+        &app,
+        "/hooks/pagerduty/v2/enqueue",
+        None,
+        json!({"routing_key": token, "event_action": "resolve", "dedup_key": "x"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
+
+async fn admins_manage_sources_and_others_cannot(app: TestApp) {
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    let response = app.call_with(&responder, "/rpc/alerts_admin", &[]).await;
+    assert_eq!(response.status(), 403);
+
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let service = add_service(
+        &app.db,
+        &app::audit::service::Actor::default(),
+        &ServiceForm {
+            name: "Search".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let service_id = service.id.to_string();
+    let form = [
+        ("name", "Prod Alertmanager"),
+        ("kind", "alertmanager"),
+        ("service_id", service_id.as_str()),
+        ("rule_critical", "record"),
+        ("rule_error", "not-a-severity"),
+    ];
+    let response = app
+        .call_with(&admin, "/rpc/create_alert_source", &form)
+        .await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert!(body.to_string().contains("rule_error"), "{body}");
+
+    let form = [
+        ("name", "Prod Alertmanager"),
+        ("kind", "alertmanager"),
+        ("service_id", service_id.as_str()),
+    ];
+    let response = app
+        .call_with(&admin, "/rpc/create_alert_source", &form)
+        .await;
+    assert_eq!(response.status(), 200);
+    let issued: Value = response.json().await.unwrap();
+    let token = issued["token"].as_str().unwrap().to_owned();
+    let response = app.call_with(&admin, "/rpc/alerts_admin", &[]).await;
+    let view: Value = response.json().await.unwrap();
+    let listed = &view["sources"][0];
+    assert_eq!(listed["name"], "Prod Alertmanager");
+    assert!(
+        !view.to_string().contains(&token),
+        "the token is never listed"
+    );
+    assert_eq!(listed["token_hint"], &token[token.len() - 4..]);
+
+    // Rotating: the old token stops working, the new one works.
+    let id = listed["id"].to_string();
+    let response = app
+        .call_with(&admin, "/rpc/rotate_alert_token", &[("id", id.as_str())])
+        .await;
+    let rotated: Value = response.json().await.unwrap();
+    let fresh = rotated["token"].as_str().unwrap();
+    let ping = alertmanager("firing", json!([am_alert("firing", "web-1", "fp-9")]));
+    assert_eq!(
+        post(&app, "/hooks/alerts", Some(&token), ping.clone())
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        post(&app, "/hooks/alerts", Some(fresh), ping.clone())
+            .await
+            .0,
+        200
+    );
+
+    // Pausing refuses the source's alerts.
+    let response = app
+        .call_with(
+            &admin,
+            "/rpc/set_alert_source_disabled",
+            &[("id", id.as_str()), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(post(&app, "/hooks/alerts", Some(fresh), ping).await.0, 401);
+
+    let page = app.get_with(&admin, "/admin/alerts").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Prod Alertmanager"));
+    assert!(html.contains("Paused"));
+    assert!(html.contains("CheckoutErrors") || html.contains("Checkout 5xx above 5%"));
+}
