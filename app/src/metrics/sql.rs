@@ -133,11 +133,19 @@ impl Query {
         };
         let end = self.bind(to_time(window.end));
         let start = self.bind(to_time(window.start));
+        // Without statistics SQLite would walk the impact-start index for `< end`, which
+        // for "the last N days" is every incident; the unary `+` keeps it on the
+        // mitigation index (open or mitigated after the start), which narrows.
+        let no_index = match self.backend {
+            DatabaseBackend::Postgres => "",
+            _ => "+",
+        };
         let mut sql = format!(
             "WITH base AS (SELECT {columns} FROM incidents i {joins}\
              JOIN severities v ON v.id = i.severity_id \
              WHERE i.merged_into_id IS NULL AND v.position <= {threshold} \
-             AND {START} < {end} AND (i.mitigated_at IS NULL OR i.mitigated_at > {start})"
+             AND {no_index}{START} < {end} \
+             AND (i.mitigated_at IS NULL OR i.mitigated_at > {start})"
         );
         if let Some(id) = service {
             sql.push_str(&format!(" AND s.service_id = {}", self.bind(id)));
@@ -266,6 +274,7 @@ fn slot(out: &mut HashMap<String, Reliability>, k: String, window: Span) -> &mut
 
 /// Reliability per key over `window`, computed in the database. Keys with no incident
 /// touching the window are absent (callers treat them as `Reliability` with no failures).
+/// Months (keyed by impact start) get durations only: their downtime stays 0.
 pub async fn reliability(
     db: &impl ConnectionTrait,
     scope: &Scope,
@@ -281,14 +290,21 @@ pub async fn reliability(
     q.push(&format!(
         ", started AS (SELECT * FROM base WHERE st >= {ws})"
     ));
-    islands_cte(&mut q, window);
+    let with_downtime = *scope != Scope::Months;
+    if with_downtime {
+        islands_cte(&mut q, window);
+    }
     q.push(&format!(
-        "SELECT k, 1 AS kind, CAST(NULL AS BIGINT) AS downtime, {} FROM started GROUP BY k \
-         UNION ALL SELECT k, 0 AS kind, CAST(SUM(b - a) AS BIGINT) AS downtime, {} \
-         FROM islands GROUP BY k",
+        " SELECT k, 1 AS kind, CAST(NULL AS BIGINT) AS downtime, {} FROM started GROUP BY k",
         duration_columns(backend),
-        null_duration_columns(),
     ));
+    if with_downtime {
+        q.push(&format!(
+            " UNION ALL SELECT k, 0 AS kind, CAST(SUM(b - a) AS BIGINT) AS downtime, {} \
+             FROM islands GROUP BY k",
+            null_duration_columns(),
+        ));
+    }
     let mut out: HashMap<String, Reliability> = HashMap::new();
     for row in StatsRow::find_by_statement(q.statement()).all(db).await? {
         let r = slot(&mut out, row.k, window);
