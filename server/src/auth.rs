@@ -12,14 +12,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 /// Paths anyone may open: signing in, first-run set-up, probes, static files, and
-/// server functions (each checks its caller itself).
+/// server functions and `/metrics` (each checks its caller itself).
 fn is_public(path: &str) -> bool {
-    const EXACT: [&str; 6] = [
+    const EXACT: [&str; 7] = [
         "/login",
         "/logout",
         "/setup",
         "/livez",
         "/readyz",
+        "/metrics",
         "/favicon.svg",
     ];
     const PREFIXES: [&str; 3] = ["/pkg/", "/rpc/", "/api/"];

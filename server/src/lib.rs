@@ -6,6 +6,7 @@ mod auth;
 mod export;
 mod health;
 pub mod live;
+mod prometheus;
 mod reports;
 pub mod security;
 
@@ -47,6 +48,9 @@ pub struct Config {
     pub session_max_age: std::time::Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// Bearer token `/metrics` scrapes must present; without one, only loopback clients
+    /// may scrape.
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -60,6 +64,7 @@ impl Config {
             session_idle_timeout: std::time::Duration::from_secs(12 * 3600),
             session_max_age: std::time::Duration::from_secs(7 * 24 * 3600),
             trust_forwarded_for: false,
+            metrics_token: None,
         }
     }
 
@@ -125,6 +130,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let routes = generate_route_list(App);
     let request_id = HeaderName::from_static("x-request-id");
     let sessions = session_layer(config, state.db.clone());
+    let http_metrics = std::sync::Arc::new(prometheus::HttpMetrics::default());
 
     Router::new()
         .merge(health::routes())
@@ -143,6 +149,9 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 move || shell(options.clone())
             },
         )
+        .merge(prometheus::routes())
+        // Counted under the route template, so ids never explode the series.
+        .route_layer(middleware::from_fn(prometheus::track))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // No page or server function may hold a connection forever; event streams are
         // long-lived by design and are merged after this layer.
@@ -150,6 +159,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(live::routes())
         .layer(middleware::from_fn_with_state(state.clone(), auth::load_user))
         .layer(Extension(auth::TrustForwardedFor(config.trust_forwarded_for)))
+        .layer(Extension(http_metrics))
+        .layer(Extension(prometheus::ScrapeAccess {
+            token: config.metrics_token.clone(),
+        }))
         .layer(sessions)
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn(security::security_headers))

@@ -142,6 +142,16 @@ struct ServeArgs {
     /// Take the client address from X-Forwarded-For (set only behind a reverse proxy).
     #[arg(long, env = "VIGIL_TRUST_FORWARDED_FOR", global = true)]
     trust_forwarded_for: bool,
+
+    /// Bearer token Prometheus must send to scrape /metrics; without it, only clients on
+    /// the loopback address may scrape.
+    #[arg(
+        long,
+        env = "VIGIL_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -195,6 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Duration::from_secs(cli.serve.session_idle_minutes.max(1) * 60);
             config.session_max_age = Duration::from_secs(cli.serve.session_max_hours.max(1) * 3600);
             config.trust_forwarded_for = cli.serve.trust_forwarded_for;
+            config.metrics_token = cli.serve.metrics_token.filter(|t| !t.is_empty());
             serve(config).await
         }
     }

@@ -234,6 +234,9 @@ pub async fn seed_random<C: ConnectionTrait + TransactionTrait>(
         }
     }
     txn.commit().await?;
+    // Fresh statistics, so the planner reads the bulk-loaded history the way it would
+    // after autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) caught up.
+    db.execute_unprepared("ANALYZE").await?;
     Ok(Generated {
         services: spec.services,
         incidents: spec.incidents,

@@ -11,6 +11,7 @@ mod cli;
 mod health;
 mod incidents;
 mod metrics;
+mod operations;
 mod pages;
 mod postmortems;
 mod schema;

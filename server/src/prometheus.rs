@@ -1,0 +1,318 @@
+//! `/metrics` in the Prometheus text format: request counts and latencies by route
+//! template (recorded in memory, per process), and Vigil's own numbers read from the
+//! database at scrape time (so every replica reports the same).
+//!
+//! Protected by a bearer token when one is configured; without one, only clients on
+//! the loopback address may scrape.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use app::accounts::service::auth::ClientIp;
+use app::error::AppError;
+use app::metrics::formulas::Span;
+use app::metrics::sql::{self, Scope};
+use app::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+
+use crate::json_error;
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    /// Cumulative per bucket, as Prometheus wants them.
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// Request counts and latencies, keyed by (method, route template, status).
+#[derive(Default)]
+pub struct HttpMetrics {
+    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl HttpMetrics {
+    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let mut series = self.series.lock().unwrap_or_else(|e| e.into_inner());
+        let s = series
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default();
+        s.count += 1;
+        s.sum += seconds;
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                s.buckets[i] += 1;
+            }
+        }
+    }
+
+    fn render(&self, out: &mut String) {
+        let series = self.series.lock().unwrap_or_else(|e| e.into_inner());
+        out.push_str(
+            "# HELP vigil_http_requests_total HTTP requests answered, by route template.\n",
+        );
+        out.push_str("# TYPE vigil_http_requests_total counter\n");
+        for ((method, route, status), s) in series.iter() {
+            let _ = writeln!(
+                out,
+                "vigil_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {}",
+                escape(method),
+                escape(route),
+                s.count
+            );
+        }
+        out.push_str(
+            "# HELP vigil_http_request_duration_seconds Time to answer, by route template.\n",
+        );
+        out.push_str("# TYPE vigil_http_request_duration_seconds histogram\n");
+        let mut merged: BTreeMap<(&str, &str), Series> = BTreeMap::new();
+        for ((method, route, _), s) in series.iter() {
+            let m = merged.entry((method, route)).or_default();
+            m.count += s.count;
+            m.sum += s.sum;
+            for (i, b) in s.buckets.iter().enumerate() {
+                m.buckets[i] += b;
+            }
+        }
+        for ((method, route), s) in merged {
+            let labels = format!("method=\"{}\",route=\"{}\"", escape(method), escape(route));
+            for (bound, n) in BUCKETS.iter().zip(s.buckets) {
+                let _ = writeln!(
+                    out,
+                    "vigil_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "vigil_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "vigil_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "vigil_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+    }
+}
+
+/// Label values escape backslash, quote and newline.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Records each routed request under its route template (never the raw path, so ids
+/// do not explode the series).
+pub async fn track(
+    Extension(metrics): Extension<Arc<HttpMetrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    metrics.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// Who may scrape.
+#[derive(Clone)]
+pub struct ScrapeAccess {
+    pub token: Option<String>,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/metrics", axum::routing::get(scrape))
+}
+
+fn allowed(access: &ScrapeAccess, headers: &HeaderMap, ip: &str) -> bool {
+    match &access.token {
+        Some(expected) => headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| {
+                app::accounts::service::setup::sha256_hex(given.trim())
+                    == app::accounts::service::setup::sha256_hex(expected)
+            }),
+        None => ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback()),
+    }
+}
+
+async fn scrape(
+    State(state): State<AppState>,
+    Extension(metrics): Extension<Arc<HttpMetrics>>,
+    Extension(access): Extension<ScrapeAccess>,
+    Extension(ClientIp(ip)): Extension<ClientIp>,
+    headers: HeaderMap,
+) -> Response {
+    if !allowed(&access, &headers, &ip) {
+        return json_error(AppError::Unauthorized);
+    }
+    let mut out = String::new();
+    metrics.render(&mut out);
+    match database_metrics(&state.db, &mut out).await {
+        Ok(()) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            out,
+        )
+            .into_response(),
+        Err(e) => json_error(e),
+    }
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    label: String,
+    n: i64,
+}
+
+async fn counts(db: &impl ConnectionTrait, sql: &str) -> Result<Vec<Count>, AppError> {
+    Ok(Count::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .all(db)
+    .await?)
+}
+
+async fn database_metrics(db: &impl ConnectionTrait, out: &mut String) -> Result<(), AppError> {
+    out.push_str("# HELP vigil_open_incidents Incidents not yet resolved, by severity.\n");
+    out.push_str("# TYPE vigil_open_incidents gauge\n");
+    for c in counts(
+        db,
+        "SELECT v.name AS label, CAST(COUNT(i.id) AS BIGINT) AS n FROM severities v \
+         LEFT JOIN incidents i ON i.severity_id = v.id \
+         AND i.status IN ('triage', 'investigating', 'identified', 'monitoring') \
+         GROUP BY v.name, v.position ORDER BY v.position",
+    )
+    .await?
+    {
+        let _ = writeln!(
+            out,
+            "vigil_open_incidents{{severity=\"{}\"}} {}",
+            escape(&c.label),
+            c.n
+        );
+    }
+    out.push_str(
+        "# HELP vigil_alerts_received_total Alerts received (repeats included), by source.\n",
+    );
+    out.push_str("# TYPE vigil_alerts_received_total counter\n");
+    for c in counts(
+        db,
+        "SELECT s.name AS label, CAST(COALESCE(SUM(a.repeats + 1), 0) AS BIGINT) AS n \
+         FROM alert_sources s LEFT JOIN alerts a ON a.source_id = s.id \
+         GROUP BY s.name ORDER BY s.name",
+    )
+    .await?
+    {
+        let _ = writeln!(
+            out,
+            "vigil_alerts_received_total{{source=\"{}\"}} {}",
+            escape(&c.label),
+            c.n
+        );
+    }
+    out.push_str(
+        "# HELP vigil_service_mttr_seconds Mean time to restore over the last 30 days, by service (absent: no mitigated failure).\n",
+    );
+    out.push_str("# TYPE vigil_service_mttr_seconds gauge\n");
+    let now = chrono::Utc::now().timestamp();
+    let window = Span {
+        start: now - 30 * 86_400,
+        end: now,
+    };
+    let numbers = sql::reliability(db, &Scope::Services, None, window, None).await?;
+    let slugs = service_slugs(db).await?;
+    for (id, r) in numbers {
+        if let (Some(mean), Some(slug)) = (r.restore.mean, slugs.get(&id)) {
+            let _ = writeln!(
+                out,
+                "vigil_service_mttr_seconds{{service=\"{}\"}} {mean}",
+                escape(slug)
+            );
+        }
+    }
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct SlugRow {
+    id: String,
+    slug: String,
+}
+
+async fn service_slugs(db: &impl ConnectionTrait) -> Result<BTreeMap<String, String>, AppError> {
+    Ok(SlugRow::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT CAST(id AS TEXT) AS id, slug FROM services".to_owned(),
+    ))
+    .all(db)
+    .await?
+    .into_iter()
+    .map(|r| (r.id, r.slug))
+    .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative_and_labels_escaped() {
+        let m = HttpMetrics::default();
+        m.record("GET", "/incidents/{reference}", 200, 0.02);
+        m.record("GET", "/incidents/{reference}", 404, 3.0);
+        let mut out = String::new();
+        m.render(&mut out);
+        assert!(out.contains(
+            "vigil_http_requests_total{method=\"GET\",route=\"/incidents/{reference}\",status=\"200\"} 1"
+        ));
+        assert!(out.contains(
+            "vigil_http_request_duration_seconds_bucket{method=\"GET\",route=\"/incidents/{reference}\",le=\"0.025\"} 1"
+        ));
+        assert!(out.contains(
+            "vigil_http_request_duration_seconds_bucket{method=\"GET\",route=\"/incidents/{reference}\",le=\"5\"} 2"
+        ));
+        assert!(out.contains(
+            "vigil_http_request_duration_seconds_count{method=\"GET\",route=\"/incidents/{reference}\"} 2"
+        ));
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
