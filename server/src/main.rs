@@ -224,7 +224,7 @@ async fn seed(database_url: &str, args: SeedArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!(
-            "added the demo: {} services and {} incidents, one published postmortem and its action items",
+            "added the demo: {} services, {} incidents and the alerts that paged them, one published postmortem and its action items",
             made.services, made.incidents
         );
         return Ok(());
