@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod action_items;
 pub mod alerts;
+pub mod api_tokens;
 pub mod app;
 pub mod audit;
 pub mod catalog;

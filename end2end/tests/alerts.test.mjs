@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { suite } from '../support/harness.mjs';
 
 suite(({ flow, user }) => {
-  flow('an admin adds an alert source, and its token opens an incident', async (t) => {
+  flow('an admin adds an alert source whose token opens an incident, and an API token that reads it', async (t) => {
     const mode = t.js ? 'js' : 'nojs';
     const service = `Gateway ${mode}`;
     const source = `Alertmanager ${mode}`;
@@ -67,5 +67,25 @@ suite(({ flow, user }) => {
       body: JSON.stringify({ alerts: [] }),
     });
     assert.equal(refused.status, 401);
+
+    // A personal API token from "my account" reads the same incidents with curl-like calls.
+    await t.visit('/account');
+    await t.page.getByLabel('Token name').fill(`script ${mode}`);
+    await t.page.getByRole('button', { name: 'Create token' }).click();
+    const apiToken = (await t.page.getByTestId('api-token-value').textContent()).trim();
+    assert.match(apiToken, /^vigil_api_[0-9a-f]{64}$/);
+    await t.settle();
+    const listed = await fetch(`${t.baseURL}/api/v1/incidents?q=${encodeURIComponent(`Gateway down (${mode})`)}`, {
+      headers: { authorization: `Bearer ${apiToken}` },
+    });
+    assert.equal(listed.status, 200);
+    const page = await listed.json();
+    assert.ok(page.incidents.some((i) => i.reference === body.alerts[0].incident), JSON.stringify(page));
+
+    await t.page.getByTestId('api-tokens').getByRole('button', { name: `Revoke script ${mode}` }).click();
+    await t.page.getByTestId('api-tokens').getByText('Revoked').first().waitFor();
+    await t.settle();
+    const revoked = await fetch(`${t.baseURL}/api/v1/incidents`, { headers: { authorization: `Bearer ${apiToken}` } });
+    assert.equal(revoked.status, 401);
   });
 });

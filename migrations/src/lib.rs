@@ -21,6 +21,7 @@ mod m20261122_000011_create_postmortems;
 mod m20261122_000012_create_action_items;
 mod m20261122_000013_extend_services;
 mod m20261122_000014_create_alerts;
+mod m20261122_000015_create_api_tokens;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_create_action_items::Migration),
             Box::new(m20261122_000013_extend_services::Migration),
             Box::new(m20261122_000014_create_alerts::Migration),
+            Box::new(m20261122_000015_create_api_tokens::Migration),
         ]
     }
 }

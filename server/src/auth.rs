@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use app::accounts::service::{auth::ClientIp, sessions};
+use app::api_tokens::service as api_tokens;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
@@ -49,6 +50,18 @@ pub async fn load_user(
             }),
         None => None,
     };
+    // Scripts call the JSON API with a personal token instead of a session.
+    let user = match (user, bearer(&request)) {
+        (None, Some(token)) if request.uri().path().starts_with("/api/") => {
+            api_tokens::authenticate(&state.db, &token)
+                .await
+                .unwrap_or_else(|err| {
+                    tracing::error!(error = %err, "could not check an API token");
+                    None
+                })
+        }
+        (user, _) => user,
+    };
     let signed_in = user.is_some();
     if let Some(user) = user {
         request.extensions_mut().insert(user);
@@ -72,6 +85,18 @@ pub async fn load_user(
         return Redirect::to(&target).into_response();
     }
     next.run(request).await
+}
+
+fn bearer(request: &Request) -> Option<String> {
+    let value = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 fn client_ip(request: &Request, trust_forwarded_for: bool) -> String {

@@ -2,6 +2,7 @@
 //! binary and the integration tests serve exactly the same application.
 
 mod alerts;
+mod api;
 mod auth;
 mod export;
 mod health;
@@ -137,6 +138,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(export::routes())
         .merge(reports::routes())
         .merge(alerts::routes())
+        .merge(api::routes())
         .leptos_routes_with_context(
             &state,
             routes,

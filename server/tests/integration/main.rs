@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod action_items;
 mod alerts;
+mod api;
 mod cli;
 mod health;
 mod incidents;

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::server_fns::{ChangePassword, UpdateProfile, list_time_zones};
+use crate::api_tokens::page::ApiTokensSection;
 use crate::app::use_current_user;
 use crate::components::{Field, FormAlert, action_error};
 
@@ -72,6 +73,7 @@ pub fn AccountPage() -> impl IntoView {
                     })
                 })}
             </Suspense>
+            <ApiTokensSection />
         </section>
     }
 }

@@ -1,0 +1,121 @@
+use leptos::prelude::*;
+
+use super::server_fns::{CreateApiToken, RevokeApiToken, list_api_tokens, take_api_token};
+use super::{ApiTokenView, NewApiToken};
+use crate::components::{Field, FormAlert, action_error};
+use crate::layout::ErrorTemplate;
+use crate::time::Time;
+
+/// "My account" → API tokens: make one (shown once), see when each was last used,
+/// revoke. Admins see and may revoke everyone's.
+#[component]
+pub fn ApiTokensSection() -> impl IntoView {
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_tokens(),
+    );
+    let flashed = Resource::new(|| (), |_| take_api_token());
+    let create_error = Signal::derive(move || action_error(create.value().get()));
+    let field = move |n: &'static str| {
+        Signal::derive(move || create_error.get().and_then(|e| e.field_message(n)))
+    };
+    let revoke_error = Signal::derive(move || action_error(revoke.value().get()));
+    view! {
+        <section class="card stack" aria-labelledby="api-tokens-title">
+            <h2 id="api-tokens-title">"API tokens"</h2>
+            <p class="muted">"Scripts call " <code>"/api/v1"</code> " with " <code>"Authorization: Bearer TOKEN"</code> " and act as you, with your role."</p>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        let flashed = flashed.await?;
+                        let list = tokens.await?;
+                        Ok::<_, crate::error::AppError>(view! {
+                            {move || create.value().get().and_then(Result::ok).or_else(|| flashed.clone())
+                                .map(|token| view! { <TokenNotice token /> })}
+                            <FormAlert error=revoke_error fields=&[] />
+                            {if list.is_empty() {
+                                view! { <p class="empty-note">"No API token yet."</p> }.into_any()
+                            } else {
+                                view! { <TokenTable tokens=list revoke /> }.into_any()
+                            }}
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+            <ActionForm action=create attr:class="form form--inline" attr:novalidate=true>
+                <FormAlert error=create_error fields=&["name", "expires_in_days"] />
+                <Field label="Token name" name="name" required=true error=field("name") />
+                <Field label="Expires after (days)" name="expires_in_days" kind="number" hint="Empty: never." error=field("expires_in_days") />
+                <button class="button button--primary" type="submit">"Create token"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn TokenNotice(token: NewApiToken) -> impl IntoView {
+    view! {
+        <div class="alert alert--success stack" role="status" data-testid="api-token">
+            <p>"Token " <strong>{token.name}</strong> " (shown once; keep it in a secret store):"</p>
+            <p><code data-testid="api-token-value">{token.token}</code></p>
+        </div>
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<ApiTokenView>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table" data-testid="api-tokens">
+                <caption class="visually-hidden">"API tokens"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Owner"</th>
+                        <th scope="col">"Token"</th>
+                        <th scope="col">"Last used"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {tokens.into_iter().map(|t| {
+                        let label = format!("Revoke {}", t.name);
+                        let live = !t.revoked && !t.expired;
+                        view! {
+                            <tr class:table__row--muted=!live>
+                                <td>{t.name.clone()}</td>
+                                <td>{t.owner.clone()}</td>
+                                <td><code>{format!("…{}", t.hint)}</code></td>
+                                <td>{match t.last_used_at {
+                                    Some(at) => view! { <Time at /> }.into_any(),
+                                    None => view! { <span class="muted">"never"</span> }.into_any(),
+                                }}</td>
+                                <td>{if t.revoked {
+                                    view! { <span class="status status--off">"Revoked"</span> }.into_any()
+                                } else if t.expired {
+                                    view! { <span class="status status--off">"Expired"</span> }.into_any()
+                                } else {
+                                    match t.expires_at {
+                                        Some(at) => view! { <Time at /> }.into_any(),
+                                        None => view! { <span>"never"</span> }.into_any(),
+                                    }
+                                }}</td>
+                                <td class="table__actions">
+                                    {live.then(|| view! {
+                                        <ActionForm action=revoke attr:class="inline-form">
+                                            <input type="hidden" name="id" value=t.id.to_string() />
+                                            <button class="button button--small" type="submit" aria-label=label>"Revoke"</button>
+                                        </ActionForm>
+                                    })}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

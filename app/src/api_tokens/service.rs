@@ -1,0 +1,224 @@
+use chrono::{Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+
+use super::entity::{self, Entity as ApiToken};
+use super::{ApiTokenView, NewApiToken};
+use crate::accounts::entities::user;
+use crate::accounts::service::setup::{random_token, sha256_hex};
+use crate::accounts::service::users::to_current;
+use crate::accounts::{CurrentUser, Role};
+use crate::audit::service::{Actor, record as audit};
+use crate::error::{AppError, FieldError};
+
+/// Tokens carry a recognisable prefix, so a leaked one is easy to grep for.
+pub const TOKEN_PREFIX: &str = "vigil_api_";
+
+/// How many live tokens one person may hold.
+pub const MAX_TOKENS: u64 = 20;
+
+fn actor(user: &CurrentUser, ip: Option<String>) -> Actor {
+    Actor {
+        id: Some(user.id.0),
+        email: Some(user.email.clone()),
+        ip,
+    }
+}
+
+/// Makes a token for `user`, named, expiring after `expires_in_days` (blank: never).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    name: &str,
+    expires_in_days: &str,
+    ip: Option<String>,
+) -> Result<NewApiToken, AppError> {
+    let mut errors = Vec::new();
+    let name = name.trim().to_owned();
+    if name.is_empty() {
+        errors.push(FieldError {
+            field: "name".into(),
+            message: "Name the token after what uses it, e.g. “deploy script”.".into(),
+        });
+    } else if name.chars().count() > 100 {
+        errors.push(FieldError {
+            field: "name".into(),
+            message: "Keep the name under 100 characters.".into(),
+        });
+    }
+    let expires_at = match expires_in_days.trim() {
+        "" | "never" => None,
+        days => match days.parse::<i64>() {
+            Ok(d) if (1..=3650).contains(&d) => Some(Utc::now() + Duration::days(d)),
+            _ => {
+                errors.push(FieldError {
+                    field: "expires_in_days".into(),
+                    message: "Give a number of days from 1 to 3650, or leave it empty.".into(),
+                });
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let live = ApiToken::find()
+        .filter(entity::Column::UserId.eq(user.id.0))
+        .filter(entity::Column::RevokedAt.is_null())
+        .count(db)
+        .await?;
+    if live >= MAX_TOKENS {
+        return Err(AppError::invalid(
+            "name",
+            format!("You have {MAX_TOKENS} tokens already; revoke one first."),
+        ));
+    }
+    let token = format!("{TOKEN_PREFIX}{}", random_token());
+    let created = entity::ActiveModel {
+        user_id: Set(user.id.0),
+        name: Set(name.clone()),
+        token_hash: Set(sha256_hex(&token)),
+        token_hint: Set(token[token.len() - 4..].to_owned()),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit(
+        db,
+        &actor(user, ip),
+        "api_token.created",
+        Some(&format!("api token {}", created.id)),
+        json!({ "name": name }),
+    )
+    .await?;
+    Ok(NewApiToken { name, token })
+}
+
+fn view(m: entity::Model, owner: String) -> ApiTokenView {
+    let now = Utc::now();
+    ApiTokenView {
+        id: m.id,
+        expired: m.expires_at.is_some_and(|t| t <= now),
+        revoked: m.revoked_at.is_some(),
+        name: m.name,
+        owner,
+        hint: m.token_hint,
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        last_used_at: m.last_used_at,
+    }
+}
+
+/// The caller's own tokens, newest first; admins see everyone's.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+) -> Result<Vec<ApiTokenView>, AppError> {
+    let mut query = ApiToken::find();
+    if user.role != Role::Admin {
+        query = query.filter(entity::Column::UserId.eq(user.id.0));
+    }
+    let tokens = query
+        .order_by_desc(entity::Column::CreatedAt)
+        .order_by_desc(entity::Column::Id)
+        .all(db)
+        .await?;
+    let users: std::collections::HashMap<i64, String> = user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    Ok(tokens
+        .into_iter()
+        .map(|t| {
+            let owner = users.get(&t.user_id).cloned().unwrap_or_default();
+            view(t, owner)
+        })
+        .collect())
+}
+
+/// Revokes a token at once: its owner may, and any admin.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: i64,
+    ip: Option<String>,
+) -> Result<(), AppError> {
+    let token = ApiToken::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|t| t.user_id == user.id.0 || user.role == Role::Admin)
+        .ok_or_else(|| AppError::NotFound("No such API token.".into()))?;
+    if token.revoked_at.is_some() {
+        return Ok(());
+    }
+    entity::ActiveModel {
+        id: Set(token.id),
+        revoked_at: Set(Some(Utc::now())),
+        ..Default::default()
+    }
+    .update(db)
+    .await?;
+    audit(
+        db,
+        &actor(user, ip),
+        "api_token.revoked",
+        Some(&format!("api token {}", token.id)),
+        json!({ "name": token.name, "owner_id": token.user_id }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The person a bearer token acts as: `None` for an unknown, revoked or expired token,
+/// or a deactivated owner. Records when it was last used (at most once a minute).
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<CurrentUser>, AppError> {
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let Some(found) = ApiToken::find()
+        .filter(entity::Column::TokenHash.eq(sha256_hex(token)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    if found.revoked_at.is_some() || found.expires_at.is_some_and(|t| t <= now) {
+        return Ok(None);
+    }
+    let Some(owner) = user::Entity::find_by_id(found.user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.deactivated_at.is_none())
+    else {
+        return Ok(None);
+    };
+    if found
+        .last_used_at
+        .is_none_or(|t| now - t > Duration::minutes(1))
+    {
+        entity::ActiveModel {
+            id: Set(found.id),
+            last_used_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(db)
+        .await?;
+    }
+    let mut current = to_current(&owner);
+    // A token cannot change a password; the flag only matters for browser sessions.
+    current.password_change_required = false;
+    Ok(Some(current))
+}

@@ -1,0 +1,326 @@
+//! `/api/v1`: the JSON API for scripts, over the same service functions as the UI.
+//! Callers authenticate with a personal API token (`Authorization: Bearer vigil_api_…`)
+//! or a browser session, and act with that person's role. Errors are
+//! `{"error": {"code", "message", "field"}}` with the matching status.
+
+use app::accounts::{CurrentUser, Role};
+use app::catalog::service::list_catalog;
+use app::error::AppError;
+use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::lifecycle::change_status;
+use app::incidents::service::query::{PAGE_SIZE, get_incident, list_incidents};
+use app::incidents::service::timeline::{NewNote, add_note, timeline};
+use app::incidents::{IncidentFilter, IncidentRef, Status};
+use app::state::AppState;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::json_error;
+
+/// The largest request body the API reads.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/incidents", get(incidents).post(declare))
+        .route("/api/v1/incidents/{reference}", get(incident))
+        .route("/api/v1/incidents/{reference}/status", post(status))
+        .route(
+            "/api/v1/incidents/{reference}/timeline",
+            get(events).post(note),
+        )
+        .route("/api/v1/services", get(services))
+        .route(
+            "/api/v1/{*rest}",
+            axum::routing::any(|| async {
+                json_error(AppError::NotFound(
+                    "No such API endpoint; see the README's JSON API section.".into(),
+                ))
+            }),
+        )
+}
+
+type ApiResult = Result<Response, AppError>;
+
+fn answer(result: ApiResult) -> Response {
+    result.unwrap_or_else(json_error)
+}
+
+fn caller(user: Option<Extension<CurrentUser>>, role: Role) -> Result<CurrentUser, AppError> {
+    let user = user.map(|Extension(u)| u).ok_or(AppError::Unauthorized)?;
+    if user.role.includes(role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Reads a JSON body of at most [`MAX_BODY`] bytes.
+async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Response> {
+    let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Json(json!({ "error": {
+                "code": "payload_too_large",
+                "message": format!("Request bodies are limited to {} KiB.", MAX_BODY / 1024),
+                "field": null,
+            }})),
+        )
+            .into_response()
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        json_error(AppError::invalid(
+            "body",
+            format!("The body is not the JSON this endpoint takes: {e}"),
+        ))
+    })
+}
+
+fn reference(value: &str) -> Result<IncidentRef, AppError> {
+    IncidentRef::parse_or_not_found(value)
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    status: Option<String>,
+    severity_id: Option<i64>,
+    service_id: Option<i64>,
+    q: Option<String>,
+    page: Option<u64>,
+}
+
+/// Incidents, open first then newest, `PAGE_SIZE` a page (`page` from 1).
+async fn incidents(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let Query(p) =
+                params.map_err(|e| AppError::invalid("query", format!("Bad query string: {e}")))?;
+            let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+                None => None,
+                Some(s) => Some(
+                    Status::parse(s)
+                        .ok_or_else(|| AppError::invalid("status", "Unknown status."))?,
+                ),
+            };
+            let filter = IncidentFilter {
+                status,
+                severity_id: p.severity_id,
+                service_id: p.service_id,
+                text: p.q.filter(|q| !q.trim().is_empty()),
+                page: p.page.unwrap_or(1).max(1),
+                ..Default::default()
+            };
+            let page = list_incidents(&state.db, &filter).await?;
+            Ok(Json(json!({
+                "incidents": page.incidents.iter().map(|i| json!({
+                    "reference": i.reference.to_string(),
+                    "title": i.title,
+                    "severity": i.severity,
+                    "status": i.status.as_str(),
+                    "declared_at": i.declared_at,
+                    "impact_started_at": i.impact_started_at,
+                    "resolved_at": i.resolved_at,
+                })).collect::<Vec<_>>(),
+                "page": page.page,
+                "pages": page.pages,
+                "per_page": PAGE_SIZE,
+                "total": page.total,
+            }))
+            .into_response())
+        }
+        .await,
+    )
+}
+
+async fn incident(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let view = get_incident(&state.db, reference(&value)?).await?;
+            let mut body = serde_json::to_value(&view).map_err(AppError::internal)?;
+            body["reference"] = json!(view.reference.to_string());
+            Ok(Json(body).into_response())
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct NewIncident {
+    title: String,
+    severity_id: i64,
+    service_ids: Vec<i64>,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    customer_impact: bool,
+    commander_id: Option<i64>,
+}
+
+async fn declare(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let new: NewIncident = match json_body(body).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    answer(async {
+        let created = declare_incident(
+            &state.db,
+            &user,
+            Declaration {
+                title: new.title,
+                severity_id: new.severity_id,
+                service_ids: new.service_ids,
+                summary: new.summary,
+                customer_impact: new.customer_impact,
+                commander_id: new.commander_id,
+            },
+        )
+        .await?;
+        Ok((
+            StatusCode::CREATED,
+            [(
+                axum::http::header::LOCATION,
+                format!("/api/v1/incidents/{created}"),
+            )],
+            Json(json!({ "reference": created.to_string(), "url": format!("/incidents/{created}") })),
+        )
+            .into_response())
+    }
+    .await)
+}
+
+#[derive(Deserialize)]
+struct StatusChange {
+    status: String,
+    /// The version the caller last read: a stale one is refused (409).
+    version: i32,
+    merged_into: Option<String>,
+}
+
+async fn status(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let change: StatusChange = match json_body(body).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    answer(
+        async {
+            let reference = reference(&value)?;
+            let to = Status::parse(&change.status)
+                .ok_or_else(|| AppError::invalid("status", "Unknown status."))?;
+            let merged_into = change
+                .merged_into
+                .as_deref()
+                .map(IncidentRef::parse_or_not_found)
+                .transpose()?;
+            change_status(&state.db, &user, reference, to, merged_into, change.version).await?;
+            let view = get_incident(&state.db, reference).await?;
+            Ok(Json(json!({
+                "reference": reference.to_string(),
+                "status": view.status.as_str(),
+                "version": view.version,
+            }))
+            .into_response())
+        }
+        .await,
+    )
+}
+
+async fn events(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let events = timeline(&state.db, reference(&value)?, false).await?;
+            Ok(Json(json!({ "events": events })).into_response())
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct NewNoteBody {
+    body: String,
+    occurred_at: Option<DateTime<Utc>>,
+}
+
+async fn note(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let new: NewNoteBody = match json_body(body).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    answer(
+        async {
+            let event = add_note(
+                &state.db,
+                &user,
+                reference(&value)?,
+                NewNote {
+                    body: new.body,
+                    occurred_at: new.occurred_at,
+                    marker: None,
+                    highlighted: false,
+                },
+            )
+            .await?;
+            Ok((StatusCode::CREATED, Json(event)).into_response())
+        }
+        .await,
+    )
+}
+
+async fn services(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let services = list_catalog(&state.db).await?;
+            Ok(Json(json!({ "services": services })).into_response())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,332 @@
+//! The JSON API with personal tokens, on both backends: token lifecycle and scoping,
+//! each endpoint's happy path and its errors.
+
+use app::accounts::Role;
+use app::audit::entity as audit_log;
+use app::catalog::form::ServiceForm;
+use app::catalog::service::add_service;
+use app::incidents::entities::severity;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+backend_tests!(
+    tokens_are_shown_once_scoped_to_their_owner_and_revocable,
+    the_api_declares_lists_reads_moves_and_annotates_incidents,
+);
+
+/// Signs in a new user with `role` and makes a token through the UI's server function.
+async fn token_for(app: &TestApp, role: Role, expires: &str) -> (reqwest::Client, String) {
+    let (client, _) = app.signed_in(role).await;
+    let response = app
+        .call_with(
+            &client,
+            "/rpc/create_api_token",
+            &[("name", "deploy script"), ("expires_in_days", expires)],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    (client, body["token"].as_str().unwrap().to_owned())
+}
+
+async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new().request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn tokens_are_shown_once_scoped_to_their_owner_and_revocable(app: TestApp) {
+    let (viewer, token) = token_for(&app, Role::Viewer, "30").await;
+    assert!(token.starts_with("vigil_api_"));
+    let get = reqwest::Method::GET;
+
+    // The token reads as its owner, and records its use.
+    let (status, _) = api(&app, get.clone(), "/api/v1/incidents", Some(&token), None).await;
+    assert_eq!(status, 200);
+    let listed: Value = app
+        .call_with(&viewer, "/rpc/list_api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mine = &listed[0];
+    assert_eq!(mine["name"], "deploy script");
+    assert!(mine["last_used_at"].is_string());
+    assert!(mine["expires_at"].is_string());
+    assert!(
+        !listed.to_string().contains(&token),
+        "the secret is never listed"
+    );
+
+    // A viewer's token cannot write.
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/incidents",
+        Some(&token),
+        Some(json!({"title": "x", "severity_id": 1, "service_ids": [1]})),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "forbidden");
+
+    // Bad input is a field error; unknown or missing tokens are 401.
+    let response = app
+        .call_with(
+            &viewer,
+            "/rpc/create_api_token",
+            &[("name", " "), ("expires_in_days", "0")],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains("expires_in_days") && text.contains("\"name\""),
+        "{text}"
+    );
+    for bad in [None, Some("vigil_api_nope"), Some("not-even-a-token")] {
+        let (status, body) = api(&app, get.clone(), "/api/v1/incidents", bad, None).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+
+    // Another user cannot revoke it; an admin sees and can.
+    let (other, _) = app.signed_in(Role::Responder).await;
+    let id = mine["id"].to_string();
+    let response = app
+        .call_with(&other, "/rpc/revoke_api_token", &[("id", id.as_str())])
+        .await;
+    assert_eq!(response.status(), 404);
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let everyone: Value = app
+        .call_with(&admin, "/rpc/list_api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        everyone
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == mine["id"])
+    );
+    let response = app
+        .call_with(&admin, "/rpc/revoke_api_token", &[("id", id.as_str())])
+        .await;
+    assert_eq!(response.status(), 200);
+    let (status, _) = api(&app, get.clone(), "/api/v1/incidents", Some(&token), None).await;
+    assert_eq!(status, 401, "a revoked token stops working at once");
+    let revoked = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("api_token.revoked"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(revoked.len(), 1);
+    assert!(!revoked[0].details.contains(&token));
+
+    // An expired token (made already past its day) is refused.
+    let (_, short) = token_for(&app, Role::Viewer, "1").await;
+    use sea_orm::{ActiveModelTrait, Set};
+    let model = app::api_tokens::entity::Entity::find()
+        .order_by_desc(app::api_tokens::entity::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    app::api_tokens::entity::ActiveModel {
+        id: Set(model.id),
+        expires_at: Set(Some(chrono::Utc::now() - chrono::Duration::minutes(1))),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+    let (status, _) = api(&app, get, "/api/v1/incidents", Some(&short), None).await;
+    assert_eq!(status, 401);
+}
+
+async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp) {
+    let (_, token) = token_for(&app, Role::Responder, "").await;
+    let service = add_service(
+        &app.db,
+        &app::audit::service::Actor::default(),
+        &ServiceForm {
+            name: "Checkout".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let sev1 = severity::Entity::find()
+        .order_by_asc(severity::Column::Position)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let post = reqwest::Method::POST;
+    let get = reqwest::Method::GET;
+
+    // Declare: field errors first, then created with its reference.
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        "/api/v1/incidents",
+        Some(&token),
+        Some(json!({"title": "", "severity_id": sev1.id, "service_ids": []})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "invalid");
+    assert_eq!(body["error"]["field"], "title");
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        "/api/v1/incidents",
+        Some(&token),
+        Some(json!({"title": 42})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "body");
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        "/api/v1/incidents",
+        Some(&token),
+        Some(json!({
+            "title": "Checkout errors",
+            "severity_id": sev1.id,
+            "service_ids": [service.id],
+            "summary": "5xx above 5%",
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let reference = body["reference"].as_str().unwrap().to_owned();
+
+    // List (with a filter) and read.
+    let (status, body) = api(
+        &app,
+        get.clone(),
+        "/api/v1/incidents?status=triage",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["total"], 1);
+    assert_eq!(body["incidents"][0]["reference"], reference.as_str());
+    let (status, body) = api(
+        &app,
+        get.clone(),
+        "/api/v1/incidents?status=exploded",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("status"))
+    );
+    let path = format!("/api/v1/incidents/{reference}");
+    let (status, body) = api(&app, get.clone(), &path, Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["title"], "Checkout errors");
+    assert_eq!(body["reference"], reference.as_str());
+    let version = body["version"].as_i64().unwrap();
+    let (status, _) = api(
+        &app,
+        get.clone(),
+        "/api/v1/incidents/INC-99999",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Status: moves with the current version; a stale version is a conflict.
+    let status_path = format!("{path}/status");
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        &status_path,
+        Some(&token),
+        Some(json!({"status": "investigating", "version": version})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "investigating");
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        &status_path,
+        Some(&token),
+        Some(json!({"status": "monitoring", "version": version})),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
+
+    // Timeline: add a note, read it back.
+    let timeline_path = format!("{path}/timeline");
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        &timeline_path,
+        Some(&token),
+        Some(json!({"body": "Rolled back **deploy 42**"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = api(&app, get.clone(), &timeline_path, Some(&token), None).await;
+    assert_eq!(status, 200);
+    let events = body["events"].as_array().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["body"] == "Rolled back **deploy 42**")
+    );
+    let (status, _) = api(
+        &app,
+        post,
+        &timeline_path,
+        Some(&token),
+        Some(json!({"body": "   "})),
+    )
+    .await;
+    assert_eq!(status, 422);
+
+    // Services, and an unknown endpoint is a JSON 404.
+    let (status, body) = api(&app, get.clone(), "/api/v1/services", Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["services"][0]["name"], "Checkout");
+    let (status, body) = api(&app, get, "/api/v1/nothing-here", Some(&token), None).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "not_found");
+
+    // Oversized bodies are refused before parsing.
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&token)
+        .body("x".repeat(200 * 1024))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
