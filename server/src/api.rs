@@ -7,10 +7,11 @@ use app::accounts::{CurrentUser, Role};
 use app::catalog::service::list_catalog;
 use app::error::AppError;
 use app::incidents::service::declare::{Declaration, declare_incident};
-use app::incidents::service::lifecycle::change_status;
+use app::incidents::service::edit::{Details, update_details};
+use app::incidents::service::lifecycle::{assign_role, change_severity, change_status};
 use app::incidents::service::query::{PAGE_SIZE, get_incident, list_incidents};
 use app::incidents::service::timeline::{NewNote, add_note, timeline};
-use app::incidents::{IncidentFilter, IncidentRef, Status};
+use app::incidents::{IncidentFilter, IncidentRef, IncidentRole, Status, Timestamps};
 use app::state::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Query, State};
@@ -31,7 +32,9 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/incidents", get(incidents).post(declare))
-        .route("/api/v1/incidents/{reference}", get(incident))
+        .route("/api/v1/incidents/{reference}", get(incident).patch(update))
+        .route("/api/v1/incidents/{reference}/severity", post(severity))
+        .route("/api/v1/incidents/{reference}/roles", post(role))
         .route("/api/v1/incidents/{reference}/status", post(status))
         .route(
             "/api/v1/incidents/{reference}/timeline",
@@ -320,6 +323,146 @@ async fn services(State(state): State<AppState>, user: Option<Extension<CurrentU
             caller(user, Role::Viewer)?;
             let services = list_catalog(&state.db).await?;
             Ok(Json(json!({ "services": services })).into_response())
+        }
+        .await,
+    )
+}
+
+/// The current version and status of `reference`, as every write answers.
+async fn written(state: &AppState, reference: IncidentRef) -> ApiResult {
+    let view = get_incident(&state.db, reference).await?;
+    Ok(Json(json!({
+        "reference": reference.to_string(),
+        "status": view.status.as_str(),
+        "severity": view.severity.name,
+        "version": view.version,
+    }))
+    .into_response())
+}
+
+/// Only the fields given change; the rest keep their current values.
+#[derive(Deserialize)]
+struct DetailsChange {
+    version: i32,
+    title: Option<String>,
+    summary: Option<String>,
+    customer_impact: Option<bool>,
+    service_ids: Option<Vec<i64>>,
+    times: Option<Timestamps>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let change: DetailsChange = match json_body(body).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    answer(
+        async {
+            let reference = reference(&value)?;
+            let current = get_incident(&state.db, reference).await?;
+            let details = Details {
+                title: change.title.unwrap_or(current.title),
+                summary: change.summary.unwrap_or(current.summary),
+                customer_impact: change.customer_impact.unwrap_or(current.customer_impact),
+                service_ids: change
+                    .service_ids
+                    .unwrap_or_else(|| current.services.iter().map(|s| s.id).collect()),
+                times: change.times.unwrap_or(current.times),
+            };
+            update_details(&state.db, &user, reference, details, change.version).await?;
+            written(&state, reference).await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct SeverityChange {
+    severity_id: i64,
+    version: i32,
+}
+
+async fn severity(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let change: SeverityChange = match json_body(body).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    answer(
+        async {
+            let reference = reference(&value)?;
+            change_severity(
+                &state.db,
+                &user,
+                reference,
+                change.severity_id,
+                change.version,
+            )
+            .await?;
+            written(&state, reference).await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct RoleChange {
+    /// `commander`, `communications`, `operations` or `scribe`.
+    role: String,
+    user_id: i64,
+    version: i32,
+}
+
+async fn role(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let change: RoleChange = match json_body(body).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    answer(
+        async {
+            let reference = reference(&value)?;
+            let role = IncidentRole::parse(&change.role).ok_or_else(|| {
+                AppError::invalid(
+                    "role",
+                    "Choose commander, communications, operations or scribe.",
+                )
+            })?;
+            assign_role(
+                &state.db,
+                &user,
+                reference,
+                role,
+                change.user_id,
+                change.version,
+            )
+            .await?;
+            written(&state, reference).await
         }
         .await,
     )

@@ -283,6 +283,66 @@ async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "conflict");
 
+    // Details, severity and roles: each names the version it read.
+    let (_, current) = api(&app, get.clone(), &path, Some(&token), None).await;
+    let version = current["version"].as_i64().unwrap();
+    let (status, body) = api(
+        &app,
+        reqwest::Method::PATCH,
+        &path,
+        Some(&token),
+        Some(json!({"version": version, "title": "Checkout 5xx errors", "customer_impact": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, current) = api(&app, get.clone(), &path, Some(&token), None).await;
+    assert_eq!(current["title"], "Checkout 5xx errors");
+    assert_eq!(
+        current["summary"], "5xx above 5%",
+        "fields not given keep their values"
+    );
+    assert_eq!(current["customer_impact"], true);
+    let sev2 = severity::Entity::find()
+        .order_by_asc(severity::Column::Position)
+        .all(&app.db)
+        .await
+        .unwrap()[1]
+        .clone();
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        &format!("{path}/severity"),
+        Some(&token),
+        Some(json!({"severity_id": sev2.id, "version": body["version"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["severity"], sev2.name.as_str());
+    let scribe = crate::incidents::person(&app, Role::Responder).await;
+    let (status, err) = api(
+        &app,
+        post.clone(),
+        &format!("{path}/roles"),
+        Some(&token),
+        Some(json!({"role": "chef", "user_id": scribe.id.0, "version": body["version"]})),
+    )
+    .await;
+    assert_eq!(
+        (status, err["error"]["field"].clone()),
+        (422, json!("role"))
+    );
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        &format!("{path}/roles"),
+        Some(&token),
+        Some(json!({"role": "scribe", "user_id": scribe.id.0, "version": body["version"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, current) = api(&app, get.clone(), &path, Some(&token), None).await;
+    assert!(current["roles"].to_string().contains(&scribe.display_name));
+
     // Timeline: add a note, read it back.
     let timeline_path = format!("{path}/timeline");
     let (status, body) = api(
