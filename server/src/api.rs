@@ -40,6 +40,15 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/incidents/{reference}/timeline",
             get(events).post(note),
         )
+        .route("/api/v1/incidents/{reference}/postmortem", get(postmortem))
+        .route(
+            "/api/v1/incidents/{reference}/postmortem.md",
+            get(postmortem_markdown),
+        )
+        .route(
+            "/api/v1/incidents/{reference}/action-items",
+            get(action_items).post(add_action_item),
+        )
         .route("/api/v1/services", get(services))
         .route(
             "/api/v1/{*rest}",
@@ -463,6 +472,143 @@ async fn role(
             )
             .await?;
             written(&state, reference).await
+        }
+        .await,
+    )
+}
+
+async fn postmortem(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let user = caller(user, Role::Viewer)?;
+            let pm = app::postmortems::service::query::get_postmortem(
+                &state.db,
+                reference(&value)?,
+                user.role,
+            )
+            .await?;
+            Ok(Json(pm).into_response())
+        }
+        .await,
+    )
+}
+
+async fn postmortem_markdown(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+) -> Response {
+    answer(
+        async {
+            let user = caller(user, Role::Viewer)?;
+            let (_, text) = app::postmortems::service::query::export_markdown(
+                &state.db,
+                reference(&value)?,
+                user.role,
+            )
+            .await?;
+            Ok((
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/markdown; charset=utf-8",
+                )],
+                text,
+            )
+                .into_response())
+        }
+        .await,
+    )
+}
+
+async fn action_items(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let filter = app::action_items::ActionItemFilter {
+                incident: Some(reference(&value)?),
+                page: 1,
+                ..Default::default()
+            };
+            let page = app::action_items::service::list_action_items(
+                &state.db,
+                &filter,
+                Utc::now().date_naive(),
+            )
+            .await?;
+            Ok(Json(page).into_response())
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct NewActionItem {
+    title: String,
+    #[serde(default)]
+    description: String,
+    kind: Option<String>,
+    priority: Option<String>,
+    owner_id: Option<i64>,
+    due_on: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    tracker_url: String,
+}
+
+async fn add_action_item(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(value): Path<String>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let new: NewActionItem = match json_body(body).await {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    answer(
+        async {
+            use app::action_items::{ItemKind, Priority};
+            let kind = match new.kind.as_deref() {
+                None => None,
+                Some(k) => Some(
+                    ItemKind::parse(k).ok_or_else(|| AppError::invalid("kind", "Unknown kind."))?,
+                ),
+            };
+            let priority = match new.priority.as_deref() {
+                None => None,
+                Some(p) => Some(
+                    Priority::parse(p)
+                        .ok_or_else(|| AppError::invalid("priority", "Unknown priority."))?,
+                ),
+            };
+            let id = app::action_items::service::create_action_item(
+                &state.db,
+                &user,
+                reference(&value)?,
+                app::action_items::service::ItemFields {
+                    title: new.title,
+                    description: new.description,
+                    kind,
+                    priority,
+                    owner_id: new.owner_id,
+                    due_on: new.due_on,
+                    tracker_url: new.tracker_url,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
         }
         .await,
     )

@@ -364,13 +364,75 @@ async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp
     );
     let (status, _) = api(
         &app,
-        post,
+        post.clone(),
         &timeline_path,
         Some(&token),
         Some(json!({"body": "   "})),
     )
     .await;
     assert_eq!(status, 422);
+
+    // Action items: a bad kind names its field; a good item lists under the incident.
+    let items_path = format!("{path}/action-items");
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        &items_path,
+        Some(&token),
+        Some(json!({"title": "Alert on 5xx ratio", "kind": "wish"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (422, json!("kind"))
+    );
+    let (status, body) = api(
+        &app,
+        post.clone(),
+        &items_path,
+        Some(&token),
+        Some(json!({"title": "Alert on 5xx ratio", "kind": "detect", "priority": "high", "due_on": "2030-01-31"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = api(&app, get.clone(), &items_path, Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["items"][0]["title"], "Alert on 5xx ratio");
+
+    // The postmortem: 404 before it exists, then as JSON and as Markdown.
+    let pm_path = format!("{path}/postmortem");
+    let (status, body) = api(&app, get.clone(), &pm_path, Some(&token), None).await;
+    assert_eq!(status, 404, "{body}");
+    let author = crate::incidents::person(&app, Role::Responder).await;
+    app::postmortems::service::write::create_postmortem(
+        &app.db,
+        &author,
+        app::incidents::IncidentRef::parse(&reference).unwrap(),
+    )
+    .await
+    .unwrap();
+    let (status, body) = api(&app, get.clone(), &pm_path, Some(&token), None).await;
+    assert_eq!(status, 200, "{body}");
+    let markdown = reqwest::Client::new()
+        .get(app.url(&format!("{pm_path}.md")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(markdown.status(), 200);
+    assert!(
+        markdown.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/markdown")
+    );
+    assert!(
+        markdown
+            .text()
+            .await
+            .unwrap()
+            .contains("Checkout 5xx errors")
+    );
 
     // Services, and an unknown endpoint is a JSON 404.
     let (status, body) = api(&app, get.clone(), "/api/v1/services", Some(&token), None).await;
