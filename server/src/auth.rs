@@ -53,12 +53,11 @@ pub async fn load_user(
     // Scripts call the JSON API with a personal token instead of a session.
     let user = match (user, bearer(&request)) {
         (None, Some(token)) if request.uri().path().starts_with("/api/") => {
-            api_tokens::authenticate(&state.db, &token)
-                .await
-                .unwrap_or_else(|err| {
-                    tracing::error!(error = %err, "could not check an API token");
-                    None
-                })
+            let ip = request.extensions().get::<ClientIp>().map(|c| c.0.clone());
+            match api_tokens::authenticate_request(&state.db, &token, ip).await {
+                Ok(user) => user,
+                Err(err) => return crate::json_error(err),
+            }
         }
         (user, _) => user,
     };

@@ -400,6 +400,12 @@ pub async fn authenticate(
     token: Option<&str>,
     ip: Option<String>,
 ) -> Result<source::Model, AppError> {
+    crate::accounts::service::throttle::check_token_guessing(
+        db,
+        "alerts.token_rejected",
+        ip.as_deref(),
+    )
+    .await?;
     let found = match token.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => {
             source::Entity::find()

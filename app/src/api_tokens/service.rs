@@ -222,3 +222,34 @@ pub async fn authenticate(
     current.password_change_required = false;
     Ok(Some(current))
 }
+
+/// [`authenticate`] for a request from `ip`: a wrong token is written to the audit log
+/// (never the token), and an address that guessed too often gets 429.
+pub async fn authenticate_request(
+    db: &impl ConnectionTrait,
+    token: &str,
+    ip: Option<String>,
+) -> Result<Option<CurrentUser>, AppError> {
+    crate::accounts::service::throttle::check_token_guessing(
+        db,
+        "api_token.rejected",
+        ip.as_deref(),
+    )
+    .await?;
+    let user = authenticate(db, token).await?;
+    if user.is_none() {
+        audit(
+            db,
+            &Actor {
+                id: None,
+                email: None,
+                ip,
+            },
+            "api_token.rejected",
+            None,
+            json!({ "reason": "unknown, revoked or expired token" }),
+        )
+        .await?;
+    }
+    Ok(user)
+}

@@ -393,6 +393,39 @@ async fn bad_tokens_and_payloads_are_refused_whole(app: TestApp) {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "payload_too_large");
 
+    // Guessing tokens from one address soon gets 429, even for a right token.
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(
+            post(
+                &app,
+                "/hooks/alerts",
+                Some("vigil_alert_guess"),
+                firing.clone(),
+            )
+            .await
+            .0,
+        );
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        18,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        2,
+        "{statuses:?}"
+    );
+    let (status, body) = post(&app, "/hooks/alerts", Some(&token), firing.clone()).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    audit_log::Entity::delete_many()
+        .filter(audit_log::Column::Action.eq("alerts.token_rejected"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+
     // An Alertmanager token is not a PagerDuty routing key.
     let (status, _) = post(
         &app,

@@ -157,8 +157,34 @@ async fn tokens_are_shown_once_scoped_to_their_owner_and_revocable(app: TestApp)
     .update(&app.db)
     .await
     .unwrap();
-    let (status, _) = api(&app, get, "/api/v1/incidents", Some(&short), None).await;
+    let (status, _) = api(&app, get.clone(), "/api/v1/incidents", Some(&short), None).await;
     assert_eq!(status, 401);
+
+    // Guessing from one address is cut off with 429; rejections are audited.
+    let mut last = 0;
+    for _ in 0..20 {
+        last = api(
+            &app,
+            get.clone(),
+            "/api/v1/incidents",
+            Some("vigil_api_guess"),
+            None,
+        )
+        .await
+        .0;
+    }
+    assert_eq!(last, 429);
+    let rejected = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("api_token.rejected"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rejected.len(), 20);
+    assert!(
+        rejected
+            .iter()
+            .all(|r| !r.details.contains("vigil_api_guess"))
+    );
 }
 
 async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp) {

@@ -59,3 +59,31 @@ pub async fn check(
     }
     Ok(())
 }
+
+/// Refused credential attempts (alert-source or API tokens) from one address within
+/// the window before the address is refused outright: guessing tokens stays hopeless.
+pub const MAX_REJECTED_TOKENS_PER_ADDRESS: u64 = 20;
+
+/// Refuses an address that presented too many wrong tokens lately (`action` is the
+/// audit entry a rejection writes).
+pub async fn check_token_guessing(
+    db: &impl ConnectionTrait,
+    action: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(ip) = ip else {
+        return Ok(());
+    };
+    let rejected = AuditLog::find()
+        .filter(entity::Column::Action.eq(action))
+        .filter(entity::Column::Ip.eq(ip))
+        .filter(entity::Column::OccurredAt.gt(Utc::now() - Duration::minutes(WINDOW_MINUTES)))
+        .count(db)
+        .await?;
+    if rejected >= MAX_REJECTED_TOKENS_PER_ADDRESS {
+        return Err(AppError::TooManyRequests(format!(
+            "Too many wrong tokens from this address. Wait {WINDOW_MINUTES} minutes and try again."
+        )));
+    }
+    Ok(())
+}
