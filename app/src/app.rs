@@ -19,6 +19,7 @@ use crate::home::HomePage;
 use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
 use crate::metrics::pages::DashboardPage;
+use crate::notifications::page::NotificationsPage;
 use crate::postmortems::pages::{
     PostmortemHistoryPage, PostmortemPage, PostmortemPrintPage, PostmortemTemplatePage,
     PostmortemsPage,
@@ -122,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:reference") view=IncidentPage ssr=SsrMode::Async />

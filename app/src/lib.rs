@@ -18,6 +18,7 @@ pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod metrics;
+pub mod notifications;
 pub mod postmortems;
 #[cfg(feature = "ssr")]
 pub mod seed;

@@ -22,6 +22,7 @@ mod m20261122_000012_create_action_items;
 mod m20261122_000013_extend_services;
 mod m20261122_000014_create_alerts;
 mod m20261122_000015_create_api_tokens;
+mod m20261122_000016_create_notifications;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_extend_services::Migration),
             Box::new(m20261122_000014_create_alerts::Migration),
             Box::new(m20261122_000015_create_api_tokens::Migration),
+            Box::new(m20261122_000016_create_notifications::Migration),
         ]
     }
 }

@@ -275,6 +275,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     tokio::spawn(delete_expired_sessions(state.db.clone()));
+    tokio::spawn(send_notifications(
+        state.db.clone(),
+        config.public_url.clone(),
+    ));
 
     axum::serve(
         listener,
@@ -296,6 +300,27 @@ async fn delete_expired_sessions(db: sea_orm::DatabaseConnection) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(sessions = n, "deleted expired sessions"),
             Err(err) => tracing::warn!(error = %err, "could not delete expired sessions"),
+        }
+    }
+}
+
+/// Sends queued notifications every two seconds, for as long as the server runs. Every
+/// replica runs one; claims keep them from sending a delivery twice.
+async fn send_notifications(db: sea_orm::DatabaseConnection, public_url: String) {
+    use app::notifications::outbox;
+    let client = match outbox::client() {
+        Ok(client) => client,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot send notifications: no HTTP client");
+            return;
+        }
+    };
+    let mut every = tokio::time::interval(Duration::from_secs(2));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(err) = outbox::deliver_due(&db, &client, &public_url, chrono::Utc::now()).await {
+            tracing::warn!(error = %err, "could not send notifications");
         }
     }
 }

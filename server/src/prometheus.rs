@@ -250,6 +250,26 @@ async fn database_metrics(db: &impl ConnectionTrait, out: &mut String) -> Result
         );
     }
     out.push_str(
+        "# HELP vigil_notification_deliveries Outgoing notifications by delivery status (pending: waiting or retrying; failed: gave up).\n",
+    );
+    out.push_str("# TYPE vigil_notification_deliveries gauge\n");
+    for (status, n) in app::notifications::service::status_totals(db).await? {
+        let _ = writeln!(
+            out,
+            "vigil_notification_deliveries{{status=\"{}\"}} {n}",
+            status.as_str()
+        );
+    }
+    out.push_str(
+        "# HELP vigil_notification_failed_attempts_total Notification attempts that failed, since this process started.\n",
+    );
+    out.push_str("# TYPE vigil_notification_failed_attempts_total counter\n");
+    let _ = writeln!(
+        out,
+        "vigil_notification_failed_attempts_total {}",
+        app::notifications::outbox::failed_attempts()
+    );
+    out.push_str(
         "# HELP vigil_service_mttr_seconds Mean time to restore over the last 30 days, by service (absent: no mitigated failure).\n",
     );
     out.push_str("# TYPE vigil_service_mttr_seconds gauge\n");

@@ -21,6 +21,30 @@ async fn session() -> Result<Session, AppError> {
         .map_err(AppError::internal)
 }
 
+/// A secret just issued by a plain form post (JavaScript off) is kept in the session
+/// for the page the post redirects to, which [`take_flash`]es it: shown once.
+#[cfg(feature = "ssr")]
+pub async fn flash<T: serde::Serialize + Send + Sync>(
+    key: &str,
+    value: &T,
+) -> Result<(), AppError> {
+    session()
+        .await?
+        .insert(key, value)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Takes (and forgets) what [`flash`] kept under `key`.
+#[cfg(feature = "ssr")]
+pub async fn take_flash<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, AppError> {
+    session()
+        .await?
+        .remove::<T>(key)
+        .await
+        .map_err(AppError::internal)
+}
+
 /// True for a plain HTML form post (JavaScript off), which expects a redirect back.
 #[cfg(feature = "ssr")]
 pub fn is_form_post() -> bool {

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use {
     super::service,
     crate::accounts::Role,
-    crate::accounts::server_fns::{is_form_post, redirect_form_post},
+    crate::accounts::server_fns::{flash, is_form_post, redirect_form_post, take_flash},
     crate::accounts::service::auth,
     crate::error::with_status,
 };
@@ -22,13 +22,7 @@ const TOKEN_FLASH_KEY: &str = "flash.alert_token";
 #[cfg(feature = "ssr")]
 async fn flash_token(token: &IssuedToken) -> Result<(), AppError> {
     if is_form_post() {
-        let session = leptos_axum::extract::<tower_sessions::Session>()
-            .await
-            .map_err(AppError::internal)?;
-        session
-            .insert(TOKEN_FLASH_KEY, token)
-            .await
-            .map_err(AppError::internal)?;
+        flash(TOKEN_FLASH_KEY, token).await?;
         redirect_form_post("/admin/alerts");
     }
     Ok(())
@@ -38,13 +32,7 @@ async fn flash_token(token: &IssuedToken) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "take_alert_token")]
 pub async fn take_alert_token() -> Result<Option<IssuedToken>, AppError> {
     with_status(auth::require(Role::Admin))?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(AppError::internal)?;
-    session
-        .remove::<IssuedToken>(TOKEN_FLASH_KEY)
-        .await
-        .map_err(AppError::internal)
+    take_flash(TOKEN_FLASH_KEY).await
 }
 
 #[server(prefix = "/rpc", endpoint = "alerts_admin")]

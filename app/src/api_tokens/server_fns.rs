@@ -7,7 +7,7 @@ use crate::error::AppError;
 use {
     super::service,
     crate::accounts::Role,
-    crate::accounts::server_fns::{is_form_post, redirect_form_post},
+    crate::accounts::server_fns::{flash, is_form_post, redirect_form_post, take_flash},
     crate::accounts::service::auth,
     crate::error::with_status,
 };
@@ -38,14 +38,7 @@ pub async fn create_api_token(
         )
         .await?;
         if is_form_post() {
-            // Without JavaScript the token is shown on the page we redirect to, once.
-            let session = leptos_axum::extract::<tower_sessions::Session>()
-                .await
-                .map_err(AppError::internal)?;
-            session
-                .insert(TOKEN_FLASH_KEY, &token)
-                .await
-                .map_err(AppError::internal)?;
+            flash(TOKEN_FLASH_KEY, &token).await?;
             redirect_form_post("/account");
         }
         Ok(token)
@@ -58,13 +51,7 @@ pub async fn create_api_token(
 #[server(prefix = "/rpc", endpoint = "take_api_token")]
 pub async fn take_api_token() -> Result<Option<NewApiToken>, AppError> {
     with_status(auth::require(Role::Viewer))?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(AppError::internal)?;
-    session
-        .remove::<NewApiToken>(TOKEN_FLASH_KEY)
-        .await
-        .map_err(AppError::internal)
+    take_flash(TOKEN_FLASH_KEY).await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_api_token")]

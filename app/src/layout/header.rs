@@ -59,6 +59,7 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/users">"Users"</A>
                 <A href="/admin/severities">"Severities"</A>
                 <A href="/admin/alerts">"Alerts"</A>
+                <A href="/admin/notifications">"Notifications"</A>
                 <A href="/admin/postmortem-template">"Template"</A>
                 <A href="/admin/audit">"Audit log"</A>
             })}

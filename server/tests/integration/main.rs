@@ -12,6 +12,7 @@ mod cli;
 mod health;
 mod incidents;
 mod metrics;
+mod notifications;
 mod operations;
 mod pages;
 mod postmortems;

@@ -30,7 +30,7 @@ backend_tests!(
     admins_change_the_template_for_new_postmortems,
 );
 
-async fn started(app: &TestApp, actor: &CurrentUser, title: &str) -> IncidentRef {
+pub async fn started(app: &TestApp, actor: &CurrentUser, title: &str) -> IncidentRef {
     let reference = declared_at(app, actor, title, 1).await;
     create_postmortem(&app.db, actor, reference).await.unwrap();
     reference
@@ -366,7 +366,7 @@ async fn the_review_goes_from_draft_to_published_with_approvals(app: TestApp) {
 }
 
 /// Takes a started postmortem through review to published.
-async fn publish(
+pub async fn publish(
     app: &TestApp,
     author: &CurrentUser,
     reviewer: &CurrentUser,

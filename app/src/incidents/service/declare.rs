@@ -10,6 +10,8 @@ use crate::catalog::entity::{self as service, Entity as Service};
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_role, incident_service, severity};
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status};
+use crate::notifications::NotifyEvent;
+use crate::notifications::outbox::notify_incident;
 
 /// The short form a commander fills in during an outage; everything else comes later.
 #[derive(Debug, Clone, Default)]
@@ -142,6 +144,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         },
     )
     .await?;
+    notify_incident(&txn, NotifyEvent::Declared, created.id, None, actor).await?;
     txn.commit().await?;
     Ok(IncidentRef(created.id))
 }

@@ -13,6 +13,8 @@ use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, severity};
 use crate::incidents::status::transition;
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status, Timestamps};
+use crate::notifications::NotifyEvent;
+use crate::notifications::outbox::{Change, notify_incident};
 
 /// Records what changed on the timeline and commits: every change ends this way.
 async fn finish(
@@ -107,6 +109,18 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         }
         None => format!("Status changed from {} to {}", from.label(), to.label()),
     };
+    let change = Change {
+        from: from.label().to_owned(),
+        to: to.label().to_owned(),
+    };
+    notify_incident(
+        &txn,
+        NotifyEvent::StatusChanged,
+        current.id,
+        Some(change),
+        actor,
+    )
+    .await?;
     finish(txn, current.id, actor, EventKind::StatusChanged, body, now).await
 }
 
@@ -203,6 +217,18 @@ pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
     save_versioned(&txn, &current, expected_version, changes, move |_| {
         format!("at severity {name}")
     })
+    .await?;
+    let change = Change {
+        from: from_name.clone(),
+        to: to.name.clone(),
+    };
+    notify_incident(
+        &txn,
+        NotifyEvent::SeverityChanged,
+        current.id,
+        Some(change),
+        actor,
+    )
     .await?;
     finish(
         txn,

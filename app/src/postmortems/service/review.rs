@@ -144,6 +144,16 @@ pub async fn take_review_step<C: ConnectionTrait + TransactionTrait>(
         (ReviewStep::Reopen, _) => "Reopened as a draft.",
     };
     insert_comment(&txn, current.id, actor, &format!("*{note}*"), now).await?;
+    if step == ReviewStep::Publish {
+        crate::notifications::outbox::notify_incident(
+            &txn,
+            crate::notifications::NotifyEvent::PostmortemPublished,
+            current.incident_id,
+            None,
+            actor,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(next)
 }

@@ -1,0 +1,269 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::server_fns::{
+    CreateNotificationChannel, DeleteNotificationChannel, RetryNotification,
+    RotateNotificationSecret, SetNotificationChannelDisabled, TestNotificationChannel,
+    get_notifications_admin, take_notification_secret,
+};
+use super::{ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotifyEvent};
+use crate::components::{Field, FormAlert, action_error};
+use crate::layout::ErrorTemplate;
+use crate::time::Time;
+
+/// The actions a channel card and the delivery log take.
+#[derive(Clone, Copy)]
+struct Actions {
+    rotate: ServerAction<RotateNotificationSecret>,
+    toggle: ServerAction<SetNotificationChannelDisabled>,
+    delete: ServerAction<DeleteNotificationChannel>,
+    test: ServerAction<TestNotificationChannel>,
+    retry: ServerAction<RetryNotification>,
+}
+
+/// Admins send incident news to chat and to other systems: Slack-compatible webhooks
+/// and signed JSON webhooks, with a log of every delivery.
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let create = ServerAction::<CreateNotificationChannel>::new();
+    let actions = Actions {
+        rotate: ServerAction::new(),
+        toggle: ServerAction::new(),
+        delete: ServerAction::new(),
+        test: ServerAction::new(),
+        retry: ServerAction::new(),
+    };
+    let data = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                actions.rotate.version().get(),
+                actions.toggle.version().get(),
+                actions.delete.version().get(),
+                actions.test.version().get(),
+                actions.retry.version().get(),
+            )
+        },
+        |_| get_notifications_admin(),
+    );
+    let flashed = Resource::new(|| (), |_| take_notification_secret());
+    let create_error = Signal::derive(move || action_error(create.value().get()));
+    let create_field = move |n: &'static str| {
+        Signal::derive(move || create_error.get().and_then(|e| e.field_message(n)))
+    };
+    let row_error = Signal::derive(move || {
+        action_error(actions.rotate.value().get())
+            .or_else(|| action_error(actions.toggle.value().get()))
+            .or_else(|| action_error(actions.delete.value().get()))
+            .or_else(|| action_error(actions.test.value().get()))
+            .or_else(|| action_error(actions.retry.value().get()))
+    });
+    view! {
+        <Title text="Notifications" />
+        <section class="page">
+            <header class="page-header">
+                <h1>"Notifications"</h1>
+                <p class="page-header__lede">"Chat rooms and other systems hear when an incident is declared, changes severity or status, and when its postmortem is published. Deliveries are retried with backoff for about an hour, so a slow or failing receiver never holds up a responder."</p>
+            </header>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        let flashed = flashed.await?;
+                        let admin = data.await?;
+                        Ok::<_, crate::error::AppError>(view! {
+                            {move || {
+                                create.value().get().and_then(Result::ok).flatten()
+                                    .or_else(|| actions.rotate.value().get().and_then(Result::ok))
+                                    .or_else(|| flashed.clone())
+                                    .map(|secret| view! { <SecretNotice secret /> })
+                            }}
+                            <FormAlert error=row_error fields=&[] />
+                            {if admin.channels.is_empty() {
+                                view! { <p class="empty-note">"No channel yet. Add one below."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <div class="source-list">
+                                        {admin.channels.into_iter().map(|c| view! { <ChannelCard channel=c actions /> }).collect_view()}
+                                    </div>
+                                }.into_any()
+                            }}
+                            <section class="card stack" aria-labelledby="new-channel-title">
+                                <h2 id="new-channel-title">"Add a channel"</h2>
+                                <ActionForm action=create attr:class="form" attr:novalidate=true>
+                                    <FormAlert error=create_error fields=&["name", "kind", "url", "events"] />
+                                    <Field label="Name" name="name" required=true hint="For example “#incidents” or “Status page”." error=create_field("name") />
+                                    <div class="field" class:field--invalid=move || create_field("kind").get().is_some()>
+                                        <label class="field__label" for="channel-kind">"Send to"</label>
+                                        <select class="field__input" id="channel-kind" name="kind">
+                                            {ChannelKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
+                                        </select>
+                                        {move || create_field("kind").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                                    </div>
+                                    <Field label="Webhook address" name="url" kind="url" required=true hint="The incoming-webhook URL from Slack (or Mattermost, Rocket.Chat), or your endpoint." error=create_field("url") />
+                                    <fieldset class="fieldset" aria-describedby="events-error">
+                                        <legend>"Send when"</legend>
+                                        {NotifyEvent::SUBSCRIBABLE.into_iter().map(|e| {
+                                            let id = format!("event-{}", e.as_str().replace('.', "-"));
+                                            view! {
+                                                <label class="checkbox" for=id.clone()>
+                                                    <input type="checkbox" id=id.clone() name="events[]" value=e.as_str() checked=true />
+                                                    {e.label()}
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                        {move || create_field("events").get().map(|m| view! { <p class="field__error" id="events-error">{m}</p> })}
+                                    </fieldset>
+                                    <button class="button button--primary" type="submit">"Add channel"</button>
+                                </ActionForm>
+                            </section>
+                            <DeliveryLog deliveries=admin.deliveries retry=actions.retry />
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+        </section>
+    }
+}
+
+/// The signing secret, once, with how a receiver checks a delivery.
+#[component]
+fn SecretNotice(secret: IssuedSecret) -> impl IntoView {
+    view! {
+        <div class="alert alert--success stack" role="status" data-testid="notification-secret">
+            <p>"Signing secret for " <strong>{secret.channel_name}</strong> " (shown once; give it to the receiver):"</p>
+            <p><code data-testid="notification-secret-value">{secret.secret}</code></p>
+            <pre class="code-block">"Each delivery carries\n  X-Vigil-Event, X-Vigil-Delivery (retries repeat it), X-Vigil-Timestamp (Unix seconds)\n  X-Vigil-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + \".\" + raw body))\nCompare in constant time and refuse timestamps older than five minutes."</pre>
+        </div>
+    }
+}
+
+#[component]
+fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
+    let id = channel.id.to_string();
+    let name = channel.name.clone();
+    let (rotate_id, rotate_label) = (id.clone(), format!("New signing secret for {name}"));
+    let (test_id, test_label) = (id.clone(), format!("Send a test to {name}"));
+    let (toggle_id, delete_id) = (id.clone(), id.clone());
+    let delete_label = format!("Remove {name} and its delivery log");
+    let toggle_label = format!(
+        "{} {name}",
+        if channel.disabled { "Resume" } else { "Pause" }
+    );
+    view! {
+        <article class="card stack" data-testid="notification-channel" class:card--muted=channel.disabled>
+            <div class="card__header">
+                <h2>{channel.name.clone()}</h2>
+                {if channel.disabled {
+                    view! { <span class="status status--off">"Paused"</span> }.into_any()
+                } else {
+                    view! { <span class="status status--ok">"Sending"</span> }.into_any()
+                }}
+            </div>
+            <dl class="facts">
+                <div><dt>"Kind"</dt><dd>{channel.kind.label()}</dd></div>
+                <div><dt>"Address"</dt><dd><code>{channel.url_hint}</code></dd></div>
+                <div><dt>"Sends"</dt><dd>{channel.events.iter().map(|e| e.label()).collect::<Vec<_>>().join(", ")}</dd></div>
+                <div><dt>"Delivered"</dt><dd>{channel.delivered}</dd></div>
+                <div><dt>"Waiting"</dt><dd>{channel.pending}</dd></div>
+                <div><dt>"Failed"</dt><dd class:text-danger={channel.failed > 0}>{channel.failed}</dd></div>
+                <div><dt>"Last delivered"</dt><dd>{match channel.last_delivered_at {
+                    Some(at) => view! { <Time at /> }.into_any(),
+                    None => view! { <span class="muted">"never"</span> }.into_any(),
+                }}</dd></div>
+            </dl>
+            <div class="button-row">
+                <ActionForm action=actions.test attr:class="inline-form">
+                    <input type="hidden" name="id" value=test_id />
+                    <button class="button button--small" type="submit" aria-label=test_label>"Send test"</button>
+                </ActionForm>
+                {(channel.kind == ChannelKind::Webhook).then(move || view! {
+                    <ActionForm action=actions.rotate attr:class="inline-form">
+                        <input type="hidden" name="id" value=rotate_id />
+                        <button class="button button--small" type="submit" aria-label=rotate_label>"New secret"</button>
+                    </ActionForm>
+                })}
+                <ActionForm action=actions.toggle attr:class="inline-form">
+                    <input type="hidden" name="id" value=toggle_id />
+                    <input type="hidden" name="disabled" value=(!channel.disabled).to_string() />
+                    <button class="button button--small button--quiet" type="submit" aria-label=toggle_label>
+                        {if channel.disabled { "Resume" } else { "Pause" }}
+                    </button>
+                </ActionForm>
+                <ActionForm action=actions.delete attr:class="inline-form">
+                    <input type="hidden" name="id" value=delete_id />
+                    <button class="button button--small button--danger" type="submit" aria-label=delete_label>"Remove"</button>
+                </ActionForm>
+            </div>
+        </article>
+    }
+}
+
+#[component]
+fn DeliveryLog(
+    deliveries: Vec<DeliveryView>,
+    retry: ServerAction<RetryNotification>,
+) -> impl IntoView {
+    view! {
+        <section class="card stack" aria-labelledby="deliveries-title">
+            <h2 id="deliveries-title">"Recent deliveries"</h2>
+            {if deliveries.is_empty() {
+                view! { <p class="empty-note">"Nothing sent yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="table" data-testid="notification-deliveries">
+                            <caption class="visually-hidden">"The latest 50 deliveries, newest first"</caption>
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Queued"</th>
+                                    <th scope="col">"Channel"</th>
+                                    <th scope="col">"Event"</th>
+                                    <th scope="col">"Status"</th>
+                                    <th scope="col">"Attempts"</th>
+                                    <th scope="col">"Last answer"</th>
+                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {deliveries.into_iter().map(|d| {
+                                    let status_class = match d.status {
+                                        DeliveryStatus::Delivered => "status status--ok",
+                                        DeliveryStatus::Pending => "status",
+                                        DeliveryStatus::Failed => "status status--danger",
+                                    };
+                                    let answer = match (&d.last_error, d.last_status_code) {
+                                        (Some(e), _) => e.clone(),
+                                        (None, Some(code)) => format!("HTTP {code}"),
+                                        (None, None) => "—".to_owned(),
+                                    };
+                                    let id = d.id.to_string();
+                                    view! {
+                                        <tr>
+                                            <td><Time at=d.created_at /></td>
+                                            <td>{d.channel_name}</td>
+                                            <td>{d.event}{d.incident.map(|r| view! { " " <a href=format!("/incidents/{r}")>{r.to_string()}</a> })}</td>
+                                            <td>
+                                                <span class=status_class>{d.status.label()}</span>
+                                                {d.next_attempt_at.filter(|_| d.attempts > 0).map(|at| view! { <span class="muted">" next try "<Time at /></span> })}
+                                            </td>
+                                            <td>{d.attempts}</td>
+                                            <td>{answer}</td>
+                                            <td>
+                                                {(d.status != DeliveryStatus::Delivered).then(|| view! {
+                                                    <ActionForm action=retry attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=id />
+                                                        <button class="button button--small" type="submit">"Retry now"</button>
+                                                    </ActionForm>
+                                                })}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}

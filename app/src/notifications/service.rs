@@ -1,0 +1,455 @@
+//! Channels (admins add, pause, test and remove them) and the delivery log.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use super::outbox::{self, Notice};
+use super::{
+    ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotificationsAdmin,
+    NotifyEvent, channel, delivery,
+};
+use crate::accounts::service::setup::random_token;
+use crate::accounts::{CurrentUser, Role};
+use crate::audit::service::{Actor, record as audit};
+use crate::error::{AppError, FieldError};
+use crate::incidents::IncidentRef;
+
+/// Signing secrets carry a recognisable prefix, so a leaked one is easy to grep for.
+const SECRET_PREFIX: &str = "vigil_whsec_";
+
+/// What an admin fills in to add a channel.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelForm {
+    pub name: String,
+    pub kind: String,
+    pub url: String,
+    /// Event names, see [`NotifyEvent::as_str`].
+    pub events: Vec<String>,
+}
+
+fn actor(admin: &CurrentUser, ip: Option<String>) -> Actor {
+    Actor {
+        id: Some(admin.id.0),
+        email: Some(admin.email.clone()),
+        ip,
+    }
+}
+
+fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
+    if user.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn bad(field: &str, message: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Checks a receiver address: http or https with a host, no credentials in it.
+pub fn check_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err("Paste the webhook address.".into());
+    }
+    if url.len() > 2000 {
+        return Err("Keep the address under 2,000 characters.".into());
+    }
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| "This is not a web address (it should start with https://).".to_owned())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err("Use an http:// or https:// address.".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("Leave user names and passwords out of the address.".into());
+    }
+    Ok(url.to_owned())
+}
+
+/// The address shortened for display: a Slack webhook's path is its secret.
+fn url_hint(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => {
+            let path = parsed.path();
+            let tail: String = path
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            let host = parsed.host_str().unwrap_or_default();
+            if path.len() > 8 {
+                format!("{}://{host}/…{tail}", parsed.scheme())
+            } else {
+                format!("{}://{host}{path}", parsed.scheme())
+            }
+        }
+        Err(_) => "…".into(),
+    }
+}
+
+fn new_secret() -> String {
+    format!("{SECRET_PREFIX}{}", random_token())
+}
+
+/// Adds a channel. A JSON webhook gets a signing secret, returned here and shown once.
+pub async fn create_channel(
+    db: &impl ConnectionTrait,
+    admin: &CurrentUser,
+    form: ChannelForm,
+    ip: Option<String>,
+) -> Result<Option<IssuedSecret>, AppError> {
+    require_admin(admin)?;
+    let mut errors = Vec::new();
+    let name = form.name.trim().to_owned();
+    if name.is_empty() {
+        errors.push(bad("name", "Give the channel a name, like “#incidents”."));
+    } else if name.chars().count() > 100 {
+        errors.push(bad("name", "Keep the name under 100 characters."));
+    } else if channel::Entity::find()
+        .filter(channel::Column::Name.eq(name.clone()))
+        .count(db)
+        .await?
+        > 0
+    {
+        errors.push(bad("name", "Another channel has this name."));
+    }
+    let kind = ChannelKind::parse(&form.kind);
+    if kind.is_none() {
+        errors.push(bad("kind", "Choose where to send."));
+    }
+    let url = check_url(&form.url)
+        .map_err(|m| errors.push(bad("url", &m)))
+        .ok();
+    let mut events: Vec<NotifyEvent> = Vec::new();
+    for name in &form.events {
+        match NotifyEvent::parse(name).filter(|e| NotifyEvent::SUBSCRIBABLE.contains(e)) {
+            Some(e) if !events.contains(&e) => events.push(e),
+            Some(_) => {}
+            None => errors.push(bad("events", "Choose among the listed events.")),
+        }
+    }
+    if form.events.is_empty() {
+        errors.push(bad("events", "Choose at least one event to send."));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let (kind, url) = (kind.expect("checked"), url.expect("checked"));
+    let secret = (kind == ChannelKind::Webhook).then(new_secret);
+    let events: Vec<&str> = NotifyEvent::SUBSCRIBABLE
+        .into_iter()
+        .filter(|e| events.contains(e))
+        .map(NotifyEvent::as_str)
+        .collect();
+    let created = channel::ActiveModel {
+        name: Set(name.clone()),
+        kind: Set(kind.as_str().to_owned()),
+        url: Set(url),
+        secret: Set(secret.clone()),
+        events: Set(events.join(",")),
+        created_by: Set(admin.id.0),
+        created_at: Set(Utc::now()),
+        disabled_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit(
+        db,
+        &actor(admin, ip),
+        "notification_channel.created",
+        Some(&format!("notification channel {}", created.id)),
+        json!({ "name": name, "kind": kind.as_str(), "events": events }),
+    )
+    .await?;
+    Ok(secret.map(|secret| IssuedSecret {
+        channel_name: name,
+        secret,
+    }))
+}
+
+async fn find(db: &impl ConnectionTrait, id: i64) -> Result<channel::Model, AppError> {
+    channel::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no such notification channel.".into()))
+}
+
+/// Issues a new signing secret for a JSON webhook; the old one stops at once.
+pub async fn rotate_secret(
+    db: &impl ConnectionTrait,
+    admin: &CurrentUser,
+    id: i64,
+    ip: Option<String>,
+) -> Result<IssuedSecret, AppError> {
+    require_admin(admin)?;
+    let current = find(db, id).await?;
+    if current.kind != ChannelKind::Webhook.as_str() {
+        return Err(AppError::invalid(
+            "id",
+            "Only JSON webhooks are signed; a Slack webhook's address is its secret.",
+        ));
+    }
+    let secret = new_secret();
+    let name = current.name.clone();
+    let mut changes: channel::ActiveModel = current.into();
+    changes.secret = Set(Some(secret.clone()));
+    changes.update(db).await?;
+    audit(
+        db,
+        &actor(admin, ip),
+        "notification_channel.secret_rotated",
+        Some(&format!("notification channel {id}")),
+        json!({ "name": name }),
+    )
+    .await?;
+    Ok(IssuedSecret {
+        channel_name: name,
+        secret,
+    })
+}
+
+/// Pauses or resumes a channel. A paused channel queues nothing new, and what it had
+/// queued waits until it resumes.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    admin: &CurrentUser,
+    id: i64,
+    disabled: bool,
+    ip: Option<String>,
+) -> Result<(), AppError> {
+    require_admin(admin)?;
+    let current = find(db, id).await?;
+    if current.disabled_at.is_some() == disabled {
+        return Ok(());
+    }
+    let name = current.name.clone();
+    let mut changes: channel::ActiveModel = current.into();
+    changes.disabled_at = Set(disabled.then(Utc::now));
+    changes.update(db).await?;
+    audit(
+        db,
+        &actor(admin, ip),
+        if disabled {
+            "notification_channel.paused"
+        } else {
+            "notification_channel.resumed"
+        },
+        Some(&format!("notification channel {id}")),
+        json!({ "name": name }),
+    )
+    .await
+}
+
+/// Removes a channel and its delivery log.
+pub async fn delete_channel(
+    db: &impl ConnectionTrait,
+    admin: &CurrentUser,
+    id: i64,
+    ip: Option<String>,
+) -> Result<(), AppError> {
+    require_admin(admin)?;
+    let current = find(db, id).await?;
+    delivery::Entity::delete_many()
+        .filter(delivery::Column::ChannelId.eq(id))
+        .exec(db)
+        .await?;
+    channel::Entity::delete_by_id(id).exec(db).await?;
+    audit(
+        db,
+        &actor(admin, ip),
+        "notification_channel.deleted",
+        Some(&format!("notification channel {id}")),
+        json!({ "name": current.name }),
+    )
+    .await
+}
+
+/// Queues a test message to one channel; the delivery log shows how it went.
+pub async fn send_test(
+    db: &impl ConnectionTrait,
+    admin: &CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    require_admin(admin)?;
+    let current = find(db, id).await?;
+    let notice = Notice {
+        event: NotifyEvent::Test.as_str().to_owned(),
+        occurred_at: Utc::now(),
+        incident: None,
+        change: None,
+        actor: Some(admin.display_name.clone()),
+    };
+    outbox::insert(db, current.id, &notice, None).await?;
+    Ok(())
+}
+
+/// Sends a delivery again at the next round, failed or still waiting.
+pub async fn retry_delivery(
+    db: &impl ConnectionTrait,
+    admin: &CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    require_admin(admin)?;
+    let updated = delivery::Entity::update_many()
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(DeliveryStatus::Pending.as_str()),
+        )
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(Utc::now()))
+        .filter(delivery::Column::Id.eq(id))
+        .filter(delivery::Column::Status.ne(DeliveryStatus::Delivered.as_str()))
+        .exec(db)
+        .await?;
+    if updated.rows_affected == 0 {
+        return Err(AppError::invalid(
+            "id",
+            "This delivery was already delivered, or no longer exists.",
+        ));
+    }
+    Ok(())
+}
+
+/// Deliveries counted by channel and status, in one grouped query.
+async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(i64, String, i64)>, AppError> {
+    Ok(delivery::Entity::find()
+        .select_only()
+        .column(delivery::Column::ChannelId)
+        .column(delivery::Column::Status)
+        .column_as(delivery::Column::Id.count(), "n")
+        .group_by(delivery::Column::ChannelId)
+        .group_by(delivery::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Deliveries in each status, over every channel (for `/metrics`).
+pub async fn status_totals(
+    db: &impl ConnectionTrait,
+) -> Result<[(DeliveryStatus, i64); 3], AppError> {
+    let mut totals = [
+        (DeliveryStatus::Pending, 0),
+        (DeliveryStatus::Delivered, 0),
+        (DeliveryStatus::Failed, 0),
+    ];
+    for (_, status, n) in counts(db).await? {
+        if let Some(slot) = totals.iter_mut().find(|(s, _)| s.as_str() == status) {
+            slot.1 += n;
+        }
+    }
+    Ok(totals)
+}
+
+/// The channels with their delivery counts, and the latest 50 deliveries.
+pub async fn admin_view(
+    db: &impl ConnectionTrait,
+    admin: &CurrentUser,
+) -> Result<NotificationsAdmin, AppError> {
+    require_admin(admin)?;
+    let channels = channel::Entity::find()
+        .order_by_asc(channel::Column::Name)
+        .all(db)
+        .await?;
+    let counts = counts(db).await?;
+    let count = |id: i64, status: DeliveryStatus| {
+        counts
+            .iter()
+            .filter(|(c, s, _)| *c == id && s == status.as_str())
+            .map(|(_, _, n)| *n)
+            .sum::<i64>()
+    };
+    let mut views = Vec::with_capacity(channels.len());
+    for c in &channels {
+        let last_delivered_at = delivery::Entity::find()
+            .filter(delivery::Column::ChannelId.eq(c.id))
+            .filter(delivery::Column::DeliveredAt.is_not_null())
+            .order_by_desc(delivery::Column::DeliveredAt)
+            .one(db)
+            .await?
+            .and_then(|d| d.delivered_at);
+        views.push(ChannelView {
+            id: c.id,
+            name: c.name.clone(),
+            kind: ChannelKind::parse(&c.kind).unwrap_or(ChannelKind::Webhook),
+            url_hint: url_hint(&c.url),
+            events: c.events.split(',').filter_map(NotifyEvent::parse).collect(),
+            disabled: c.disabled_at.is_some(),
+            delivered: count(c.id, DeliveryStatus::Delivered),
+            pending: count(c.id, DeliveryStatus::Pending),
+            failed: count(c.id, DeliveryStatus::Failed),
+            last_delivered_at,
+        });
+    }
+    let deliveries = delivery::Entity::find()
+        .order_by_desc(delivery::Column::CreatedAt)
+        .order_by_desc(delivery::Column::Id)
+        .limit(50)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let status = DeliveryStatus::parse(&d.status).unwrap_or(DeliveryStatus::Pending);
+            DeliveryView {
+                id: d.id,
+                channel_name: channels
+                    .iter()
+                    .find(|c| c.id == d.channel_id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                event: NotifyEvent::parse(&d.event)
+                    .map(|e| e.label().to_owned())
+                    .unwrap_or(d.event.clone()),
+                incident: d.incident_id.map(IncidentRef),
+                status,
+                attempts: d.attempts,
+                created_at: d.created_at,
+                next_attempt_at: (status == DeliveryStatus::Pending).then_some(d.next_attempt_at),
+                last_error: d.last_error,
+                last_status_code: d.last_status_code,
+                delivered_at: d.delivered_at,
+            }
+        })
+        .collect();
+    Ok(NotificationsAdmin {
+        channels: views,
+        deliveries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receiver_addresses_must_be_plain_web_addresses() {
+        assert!(check_url("https://hooks.slack.com/services/T/B/x").is_ok());
+        assert!(check_url("http://127.0.0.1:9000/hook").is_ok());
+        assert!(check_url("").is_err());
+        assert!(check_url("ftp://example.com/x").is_err());
+        assert!(check_url("javascript:alert(1)").is_err());
+        assert!(check_url("https://user:pw@example.com/").is_err());
+        assert!(check_url("not a url").is_err());
+    }
+
+    #[test]
+    fn addresses_are_shortened_so_the_secret_path_stays_hidden() {
+        assert_eq!(
+            url_hint("https://hooks.slack.com/services/T000/B000/XXXXabcd"),
+            "https://hooks.slack.com/…abcd"
+        );
+        assert_eq!(url_hint("http://h:9/hook"), "http://h/hook");
+    }
+}

@@ -1,0 +1,548 @@
+//! Outgoing notifications on both backends: what a change queues (in its transaction),
+//! what a receiver gets (signed JSON, escaped Slack text), retries and giving up, claims
+//! that keep two workers from sending twice, and the admin's page and functions.
+
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+
+use app::accounts::{CurrentUser, Role};
+use app::audit::entity as audit_log;
+use app::incidents::IncidentRef;
+use app::incidents::Status;
+use app::incidents::entities::incident;
+use app::incidents::service::lifecycle::{change_severity, change_status};
+use app::incidents::service::query::severities;
+use app::notifications::outbox::{self, MAX_ATTEMPTS, deliver_due};
+use app::notifications::service::{ChannelForm, create_channel, retry_delivery, set_disabled};
+use app::notifications::{DeliveryStatus, delivery};
+use axum::http::HeaderMap;
+use chrono::{Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+
+use crate::incidents::{declared_at, person};
+use crate::postmortems::{publish, started};
+use crate::support::TestApp;
+
+backend_tests!(
+    changes_queue_signed_webhooks_and_escaped_slack_messages,
+    failing_receivers_are_retried_with_backoff_then_given_up,
+    admins_manage_channels_and_others_cannot,
+);
+
+/// What a receiver got: headers and body of each request.
+type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
+
+/// A webhook receiver on a free port answering with `status` (changeable).
+async fn receiver(status: u16) -> (String, Received, Arc<AtomicU16>) {
+    let received: Received = Arc::default();
+    let answer = Arc::new(AtomicU16::new(status));
+    let (log, code) = (received.clone(), answer.clone());
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: String| {
+            let (log, code) = (log.clone(), code.clone());
+            async move {
+                log.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::from_u16(code.load(Ordering::SeqCst)).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, received, answer)
+}
+
+const ALL_EVENTS: [&str; 4] = [
+    "incident.declared",
+    "incident.severity_changed",
+    "incident.status_changed",
+    "postmortem.published",
+];
+
+async fn channel(
+    app: &TestApp,
+    admin: &CurrentUser,
+    kind: &str,
+    url: &str,
+    events: &[&str],
+) -> Option<String> {
+    create_channel(
+        &app.db,
+        admin,
+        ChannelForm {
+            name: format!("{kind} {}", uuid::Uuid::new_v4().simple()),
+            kind: kind.into(),
+            url: url.into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .map(|s| s.secret)
+}
+
+async fn deliveries(app: &TestApp) -> Vec<delivery::Model> {
+    delivery::Entity::find()
+        .order_by_asc(delivery::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn version(app: &TestApp, reference: IncidentRef) -> i32 {
+    incident::Entity::find_by_id(reference.0)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+async fn changes_queue_signed_webhooks_and_escaped_slack_messages(app: TestApp) {
+    let admin = person(&app, Role::Admin).await;
+    let commander = person(&app, Role::Responder).await;
+    let reviewer = person(&app, Role::Responder).await;
+    let (url, received, _) = receiver(200).await;
+    let secret = channel(&app, &admin, "webhook", &url, &ALL_EVENTS)
+        .await
+        .expect("a JSON webhook gets a signing secret");
+    assert!(secret.starts_with("vigil_whsec_"));
+    let none = channel(&app, &admin, "slack", &url, &["incident.declared"]).await;
+    assert!(none.is_none(), "a Slack webhook's address is its secret");
+
+    let reference = started(&app, &commander, "Checkout <!channel> @here down").await;
+    let queued = deliveries(&app).await;
+    assert_eq!(queued.len(), 2, "one per subscribed channel");
+    assert!(
+        queued
+            .iter()
+            .all(|d| d.status == "pending" && d.attempts == 0)
+    );
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "nothing is sent inline"
+    );
+
+    let client = outbox::client().unwrap();
+    let base = "https://vigil.example";
+    assert_eq!(
+        deliver_due(&app.db, &client, base, Utc::now())
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        deliver_due(&app.db, &client, base, Utc::now())
+            .await
+            .unwrap(),
+        0,
+        "a delivered notification is not sent again"
+    );
+    {
+        let got = received.lock().unwrap();
+        assert_eq!(got.len(), 2);
+        let (headers, body) = got
+            .iter()
+            .find(|(h, _)| h.contains_key("x-vigil-signature"))
+            .expect("the JSON webhook is signed");
+        let timestamp: i64 = header(headers, "x-vigil-timestamp").parse().unwrap();
+        assert!((Utc::now().timestamp() - timestamp).abs() < 60);
+        assert_eq!(
+            header(headers, "x-vigil-signature"),
+            outbox::signature(&secret, timestamp, body.as_bytes())
+        );
+        assert_ne!(
+            header(headers, "x-vigil-signature"),
+            outbox::signature("another secret", timestamp, body.as_bytes())
+        );
+        assert_eq!(header(headers, "x-vigil-event"), "incident.declared");
+        let json: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(json["event"], "incident.declared");
+        assert_eq!(json["incident"]["reference"], reference.to_string());
+        assert_eq!(json["incident"]["title"], "Checkout <!channel> @here down");
+        assert_eq!(
+            json["incident"]["url"],
+            format!("{base}/incidents/{reference}")
+        );
+        assert_eq!(
+            json["delivery_id"].to_string(),
+            header(headers, "x-vigil-delivery")
+        );
+
+        let (_, slack) = got
+            .iter()
+            .find(|(h, _)| !h.contains_key("x-vigil-signature"))
+            .unwrap();
+        let text = serde_json::from_str::<Value>(slack).unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.contains("&lt;!channel&gt;"), "{text}");
+        assert!(text.contains("@\u{2060}here"), "{text}");
+        assert!(
+            !text.contains("<!channel>") && !text.contains(" @here"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("<{base}/incidents/{reference}|{reference}>")),
+            "{text}"
+        );
+    }
+    let sent = deliveries(&app).await;
+    assert!(
+        sent.iter()
+            .all(|d| d.status == "delivered" && d.attempts == 1)
+    );
+    assert!(sent.iter().all(|d| d.last_status_code == Some(200)));
+
+    // Severity, status and the published postmortem reach the channel subscribed to them.
+    let top = severities(&app.db).await.unwrap()[0].id;
+    let v = version(&app, reference).await;
+    change_severity(&app.db, &commander, reference, top, v)
+        .await
+        .unwrap();
+    let v = version(&app, reference).await;
+    change_status(
+        &app.db,
+        &commander,
+        reference,
+        Status::Investigating,
+        None,
+        v,
+    )
+    .await
+    .unwrap();
+    publish(&app, &commander, &reviewer, reference).await;
+    let events: Vec<String> = deliveries(&app)
+        .await
+        .into_iter()
+        .map(|d| d.event)
+        .collect();
+    assert_eq!(
+        events[2..],
+        [
+            "incident.severity_changed",
+            "incident.status_changed",
+            "postmortem.published"
+        ],
+        "the Slack channel only hears of declarations"
+    );
+    assert_eq!(
+        deliver_due(&app.db, &client, base, Utc::now())
+            .await
+            .unwrap(),
+        3
+    );
+    // Sent concurrently: find each by its event.
+    let got: Vec<Value> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| serde_json::from_str(body).unwrap())
+        .collect();
+    let of = |event: &str| got.iter().find(|b| b["event"] == event).unwrap().clone();
+    let change = of("incident.status_changed");
+    assert_eq!(change["change"]["from"], "Triage");
+    assert_eq!(change["change"]["to"], "Investigating");
+    let severity = of("incident.severity_changed");
+    assert_eq!(severity["change"]["to"], "SEV1");
+    let published = of("postmortem.published");
+    assert_eq!(
+        published["incident"]["url"],
+        format!("{base}/incidents/{reference}/postmortem")
+    );
+}
+
+async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) {
+    let admin = person(&app, Role::Admin).await;
+    let commander = person(&app, Role::Responder).await;
+    let (url, received, answer) = receiver(500).await;
+    channel(&app, &admin, "webhook", &url, &ALL_EVENTS).await;
+    declared_at(&app, &commander, "Payments slow", 1).await;
+    let client = outbox::client().unwrap();
+
+    // Two workers (two replicas) at once: the claim lets only one of them send.
+    let now = Utc::now();
+    let (a, b) = tokio::join!(
+        deliver_due(&app.db, &client, "http://v", now),
+        deliver_due(&app.db, &client, "http://v", now),
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(received.lock().unwrap().len(), 1);
+    let row = deliveries(&app).await.remove(0);
+    assert_eq!(row.status, "pending");
+    assert_eq!(row.attempts, 1);
+    assert_eq!(row.last_status_code, Some(500));
+    assert!(
+        row.last_error.as_deref().unwrap().contains("HTTP 500"),
+        "{row:?}"
+    );
+    let wait = row.next_attempt_at - row.last_attempt_at.unwrap();
+    assert_eq!(wait, Duration::seconds(30), "the first retry waits 30 s");
+    assert_eq!(
+        deliver_due(&app.db, &client, "http://v", Utc::now())
+            .await
+            .unwrap(),
+        0,
+        "not due yet"
+    );
+
+    for n in 2..=MAX_ATTEMPTS {
+        let later = Utc::now() + Duration::hours(2 * i64::from(n));
+        assert_eq!(
+            deliver_due(&app.db, &client, "http://v", later)
+                .await
+                .unwrap(),
+            1
+        );
+        let row = deliveries(&app).await.remove(0);
+        assert_eq!(row.attempts, n);
+        if n < MAX_ATTEMPTS {
+            assert_eq!(
+                row.next_attempt_at - row.last_attempt_at.unwrap(),
+                outbox::backoff(n)
+            );
+        }
+    }
+    let row = deliveries(&app).await.remove(0);
+    assert_eq!(row.status, DeliveryStatus::Failed.as_str(), "given up");
+    let later = Utc::now() + Duration::days(3);
+    assert_eq!(
+        deliver_due(&app.db, &client, "http://v", later)
+            .await
+            .unwrap(),
+        0
+    );
+    {
+        let got = received.lock().unwrap();
+        assert_eq!(got.len() as i32, MAX_ATTEMPTS);
+        let ids: Vec<&str> = got
+            .iter()
+            .map(|(h, _)| header(h, "x-vigil-delivery"))
+            .collect();
+        assert!(
+            ids.iter().all(|id| *id == ids[0]),
+            "retries repeat the delivery id"
+        );
+    }
+
+    // The receiver is fixed; an admin retries; it goes through.
+    answer.store(204, Ordering::SeqCst);
+    let responder = person(&app, Role::Responder).await;
+    assert!(retry_delivery(&app.db, &responder, row.id).await.is_err());
+    retry_delivery(&app.db, &admin, row.id).await.unwrap();
+    assert_eq!(
+        deliver_due(&app.db, &client, "http://v", Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
+    let row = deliveries(&app).await.remove(0);
+    assert_eq!(row.status, "delivered");
+    assert!(
+        retry_delivery(&app.db, &admin, row.id).await.is_err(),
+        "already delivered"
+    );
+
+    // Nobody listening: the error says so. A paused channel queues nothing new.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", l.local_addr().unwrap())
+    };
+    delivery::Entity::delete_many().exec(&app.db).await.unwrap();
+    app::notifications::channel::Entity::delete_many()
+        .exec(&app.db)
+        .await
+        .unwrap();
+    channel(&app, &admin, "slack", &closed, &ALL_EVENTS).await;
+    declared_at(&app, &commander, "Search down", 1).await;
+    assert_eq!(
+        deliver_due(&app.db, &client, "http://v", Utc::now())
+            .await
+            .unwrap(),
+        1
+    );
+    let row = deliveries(&app).await.remove(0);
+    assert_eq!(row.last_error.as_deref(), Some("could not connect"));
+    assert_eq!(row.last_status_code, None);
+
+    let id = app::notifications::channel::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    set_disabled(&app.db, &admin, id, true, None).await.unwrap();
+    declared_at(&app, &commander, "Search down again", 1).await;
+    assert_eq!(
+        deliveries(&app).await.len(),
+        1,
+        "paused: nothing new is queued"
+    );
+    let later = Utc::now() + Duration::hours(1);
+    assert_eq!(
+        deliver_due(&app.db, &client, "http://v", later)
+            .await
+            .unwrap(),
+        0,
+        "paused: what was queued waits"
+    );
+}
+
+async fn admins_manage_channels_and_others_cannot(app: TestApp) {
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    let response = app
+        .call_with(&responder, "/rpc/notifications_admin", &[])
+        .await;
+    assert_eq!(response.status(), 403);
+    let form = [
+        ("name", "Ops"),
+        ("kind", "slack"),
+        ("url", "https://hooks.example/services/T/B/secretpart"),
+        ("events[]", "incident.declared"),
+    ];
+    let response = app
+        .call_with(&responder, "/rpc/create_notification_channel", &form)
+        .await;
+    assert_eq!(response.status(), 403);
+
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let bad = [("name", "Ops"), ("kind", "slack"), ("url", "ftp://x")];
+    let response = app
+        .call_with(&admin, "/rpc/create_notification_channel", &bad)
+        .await;
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("url") && body.contains("events"), "{body}");
+
+    let response = app
+        .call_with(&admin, "/rpc/create_notification_channel", &form)
+        .await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let hook = [
+        ("name", "Status page"),
+        ("kind", "webhook"),
+        ("url", "https://status.example/vigil"),
+        ("events[]", "incident.declared"),
+        ("events[]", "postmortem.published"),
+    ];
+    let response = app
+        .call_with(&admin, "/rpc/create_notification_channel", &hook)
+        .await;
+    let issued: Value = response.json().await.unwrap();
+    let secret = issued["secret"].as_str().unwrap().to_owned();
+
+    let view: Value = app
+        .call_with(&admin, "/rpc/notifications_admin", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = view.to_string();
+    assert!(!listed.contains(&secret), "the secret is never listed");
+    assert!(!listed.contains("secretpart"), "nor a Slack webhook's path");
+    assert_eq!(view["channels"][0]["name"], "Ops");
+    assert_eq!(
+        view["channels"][0]["url_hint"],
+        "https://hooks.example/…part"
+    );
+    assert_eq!(
+        view["channels"][1]["events"],
+        serde_json::json!(["Declared", "PostmortemPublished"])
+    );
+    let id = view["channels"][0]["id"].to_string();
+
+    let response = app
+        .call_with(
+            &admin,
+            "/rpc/test_notification_channel",
+            &[("id", id.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let view: Value = app
+        .call_with(&admin, "/rpc/notifications_admin", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["deliveries"][0]["event"], "Test");
+    assert_eq!(view["deliveries"][0]["status"], "Pending");
+    assert_eq!(view["channels"][0]["pending"], 1);
+
+    let rotate = [("id", view["channels"][1]["id"].to_string())];
+    let rotate: Vec<(&str, &str)> = rotate.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let rotated: Value = app
+        .call_with(&admin, "/rpc/rotate_notification_secret", &rotate)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(rotated["secret"].as_str().unwrap(), secret);
+    let response = app
+        .call_with(
+            &admin,
+            "/rpc/set_notification_channel_disabled",
+            &[("id", id.as_str()), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let page = app.get_with(&admin, "/admin/notifications").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Status page") && html.contains("Paused"),
+        "{html}"
+    );
+
+    let response = app
+        .call_with(
+            &admin,
+            "/rpc/delete_notification_channel",
+            &[("id", id.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(delivery::Entity::find().count(&app.db).await.unwrap(), 0);
+    let actions: Vec<String> = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.starts_with("notification_channel."))
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "notification_channel.created",
+            "notification_channel.created",
+            "notification_channel.secret_rotated",
+            "notification_channel.paused",
+            "notification_channel.deleted"
+        ]
+    );
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("vigil_notification_deliveries{status=\"pending\"} 0"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("vigil_notification_failed_attempts_total"));
+}
