@@ -56,7 +56,7 @@ suite(({ flow, user }) => {
       await card.waitFor();
 
       // The test goes out through the outbox: signed, and logged as delivered.
-      await t.page.getByRole('button', { name: `Send a test to ${name}` }).click();
+      await t.page.getByRole('button', { name: `Send test to ${name}` }).click();
       await t.settle();
       const got = await until(() => hook.received.find((r) => r.headers['x-vigil-event'] === 'test'), 'the test delivery');
       const expected = `sha256=${createHmac('sha256', secret).update(`${got.headers['x-vigil-timestamp']}.${got.body}`).digest('hex')}`;

@@ -49,7 +49,16 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/incidents/{reference}/action-items",
             get(action_items).post(add_action_item),
         )
+        .route(
+            "/api/v1/action-items/{id}",
+            get(action_item).patch(update_action_item),
+        )
         .route("/api/v1/services", get(services))
+        .route("/api/v1/services/{slug}", get(service))
+        .route(
+            "/api/v1/services/{slug}/reliability",
+            get(service_reliability),
+        )
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
@@ -524,17 +533,26 @@ async fn postmortem_markdown(
     )
 }
 
+#[derive(Deserialize)]
+struct PageParam {
+    page: Option<u64>,
+}
+
+/// An incident's action items, pending first, 25 a page (`page` from 1).
 async fn action_items(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
     Path(value): Path<String>,
+    params: Result<Query<PageParam>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     answer(
         async {
             caller(user, Role::Viewer)?;
+            let Query(params) =
+                params.map_err(|e| AppError::invalid("query", format!("Bad query string: {e}")))?;
             let filter = app::action_items::ActionItemFilter {
                 incident: Some(reference(&value)?),
-                page: 1,
+                page: params.page.unwrap_or(1).max(1),
                 ..Default::default()
             };
             let page = app::action_items::service::list_action_items(
@@ -609,6 +627,195 @@ async fn add_action_item(
             )
             .await?;
             Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+        }
+        .await,
+    )
+}
+
+/// Lets a PATCH tell "set to null" (`Some(None)`) from "leave alone" (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A PATCH of an action item: only the given fields change; `version` is the one read.
+#[derive(Deserialize)]
+struct ActionItemPatch {
+    version: i32,
+    title: Option<String>,
+    description: Option<String>,
+    kind: Option<String>,
+    priority: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    owner_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    due_on: Option<Option<chrono::NaiveDate>>,
+    status: Option<String>,
+    wont_do_reason: Option<String>,
+    tracker_url: Option<String>,
+}
+
+async fn find_action_item(
+    state: &AppState,
+    id: &str,
+) -> Result<app::action_items::entities::action_item::Model, AppError> {
+    use sea_orm::EntityTrait;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::NotFound("There is no such action item.".into()))?;
+    app::action_items::entities::action_item::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no such action item.".into()))
+}
+
+fn action_item_json(m: &app::action_items::entities::action_item::Model) -> serde_json::Value {
+    json!({
+        "id": m.id,
+        "incident": IncidentRef(m.incident_id).to_string(),
+        "title": m.title,
+        "description": m.description,
+        "kind": m.kind,
+        "priority": m.priority,
+        "owner_id": m.owner_id,
+        "due_on": m.due_on,
+        "status": m.status,
+        "wont_do_reason": m.wont_do_reason,
+        "tracker_url": m.tracker_url,
+        "version": m.version,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+        "completed_at": m.completed_at,
+    })
+}
+
+async fn action_item(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(id): Path<String>,
+) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let item = find_action_item(&state, &id).await?;
+            Ok(Json(action_item_json(&item)).into_response())
+        }
+        .await,
+    )
+}
+
+async fn update_action_item(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let user = match caller(user, Role::Responder) {
+        Ok(u) => u,
+        Err(e) => return json_error(e),
+    };
+    let patch: ActionItemPatch = match json_body(body).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    answer(
+        async {
+            use app::action_items::{ItemKind, ItemStatus, Priority};
+            let current = find_action_item(&state, &id).await?;
+            let kind = patch.kind.as_deref().unwrap_or(&current.kind);
+            let kind =
+                ItemKind::parse(kind).ok_or_else(|| AppError::invalid("kind", "Unknown kind."))?;
+            let priority = patch.priority.as_deref().unwrap_or(&current.priority);
+            let priority = Priority::parse(priority)
+                .ok_or_else(|| AppError::invalid("priority", "Unknown priority."))?;
+            let status = patch.status.as_deref().unwrap_or(&current.status);
+            let status = ItemStatus::parse(status)
+                .ok_or_else(|| AppError::invalid("status", "Unknown status."))?;
+            let fields = app::action_items::service::ItemFields {
+                title: patch.title.unwrap_or(current.title.clone()),
+                description: patch.description.unwrap_or(current.description.clone()),
+                kind: Some(kind),
+                priority: Some(priority),
+                owner_id: patch.owner_id.unwrap_or(current.owner_id),
+                due_on: patch.due_on.unwrap_or(current.due_on),
+                status,
+                wont_do_reason: patch
+                    .wont_do_reason
+                    .unwrap_or(current.wont_do_reason.clone().unwrap_or_default()),
+                tracker_url: patch
+                    .tracker_url
+                    .unwrap_or(current.tracker_url.clone().unwrap_or_default()),
+            };
+            app::action_items::service::update_action_item(
+                &state.db,
+                &user,
+                current.id,
+                fields,
+                patch.version,
+            )
+            .await?;
+            let item = find_action_item(&state, &id).await?;
+            Ok(Json(action_item_json(&item)).into_response())
+        }
+        .await,
+    )
+}
+
+async fn service(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(slug): Path<String>,
+) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let service = app::catalog::service::get_service(&state.db, &slug).await?;
+            Ok(Json(service).into_response())
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct ReliabilityParams {
+    window: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    max_severity: Option<String>,
+}
+
+/// A service's reliability numbers and SLO budget, as its page shows them. A bad window
+/// is a 422 naming the parameter (the page instead falls back to the default).
+async fn service_reliability(
+    State(state): State<AppState>,
+    user: Option<Extension<CurrentUser>>,
+    Path(slug): Path<String>,
+    params: Result<Query<ReliabilityParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    answer(
+        async {
+            caller(user, Role::Viewer)?;
+            let Query(params) =
+                params.map_err(|e| AppError::invalid("query", format!("Bad query string: {e}")))?;
+            let query = app::metrics::ReportQuery::parse(
+                params.window.as_deref(),
+                params.from.as_deref(),
+                params.to.as_deref(),
+                params.max_severity.as_deref(),
+                None,
+            )
+            .map_err(AppError::Invalid)?;
+            let report = app::metrics::service::service_report(
+                &state.db,
+                &slug,
+                query,
+                app::metrics::service::now(),
+            )
+            .await?;
+            Ok(Json(report).into_response())
         }
         .await,
     )

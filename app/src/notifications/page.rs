@@ -141,8 +141,8 @@ fn SecretNotice(secret: IssuedSecret) -> impl IntoView {
 fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
     let id = channel.id.to_string();
     let name = channel.name.clone();
-    let (rotate_id, rotate_label) = (id.clone(), format!("New signing secret for {name}"));
-    let (test_id, test_label) = (id.clone(), format!("Send a test to {name}"));
+    let (rotate_id, rotate_label) = (id.clone(), format!("New secret for {name}"));
+    let (test_id, test_label) = (id.clone(), format!("Send test to {name}"));
     let (toggle_id, delete_id) = (id.clone(), id.clone());
     let delete_label = format!("Remove {name} and its delivery log");
     let toggle_label = format!(

@@ -6,6 +6,7 @@ use app::audit::entity as audit_log;
 use app::catalog::form::ServiceForm;
 use app::catalog::service::add_service;
 use app::incidents::entities::severity;
+use app::incidents::service::query::get_incident;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
@@ -14,6 +15,7 @@ use crate::support::TestApp;
 backend_tests!(
     tokens_are_shown_once_scoped_to_their_owner_and_revocable,
     the_api_declares_lists_reads_moves_and_annotates_incidents,
+    action_items_and_service_reliability_over_the_api,
 );
 
 /// Signs in a new user with `role` and makes a token through the UI's server function.
@@ -477,4 +479,150 @@ async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
+}
+
+async fn action_items_and_service_reliability_over_the_api(app: TestApp) {
+    use reqwest::Method;
+    let (_, token) = token_for(&app, Role::Responder, "").await;
+    let (_, viewer) = token_for(&app, Role::Viewer, "").await;
+    let commander = crate::incidents::person(&app, Role::Responder).await;
+    let reference = crate::incidents::declared_at(&app, &commander, "Search slow", 1).await;
+    let items_path = format!("/api/v1/incidents/{reference}/action-items");
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        &items_path,
+        Some(&token),
+        Some(json!({"title": "Cache the query", "kind": "prevent", "priority": "medium", "due_on": "2031-05-01"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let path = format!("/api/v1/action-items/{}", body["id"]);
+
+    let (status, item) = api(&app, Method::GET, &path, Some(&viewer), None).await;
+    assert_eq!(status, 200, "{item}");
+    assert_eq!(
+        (&item["status"], &item["version"], &item["due_on"]),
+        (&json!("open"), &json!(1), &json!("2031-05-01"))
+    );
+    assert_eq!(item["incident"], reference.to_string());
+
+    // A viewer reads but does not write; a responder's PATCH changes only what it names.
+    let (status, _) = api(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&viewer),
+        Some(json!({"version": 1, "status": "done"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, item) = api(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&token),
+        Some(json!({"version": 1, "status": "done", "due_on": null})),
+    )
+    .await;
+    assert_eq!(status, 200, "{item}");
+    assert_eq!(item["status"], "done");
+    assert_eq!(item["version"], 2);
+    assert_eq!(item["title"], "Cache the query");
+    assert_eq!(item["priority"], "medium");
+    assert_eq!(item["due_on"], Value::Null);
+    assert!(item["completed_at"].is_string());
+    let events = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/incidents/{reference}/timeline"),
+        Some(&token),
+        None,
+    )
+    .await
+    .1
+    .to_string();
+    assert!(
+        events.contains("Action item completed: Cache the query"),
+        "{events}"
+    );
+
+    let (status, body) = api(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&token),
+        Some(json!({"version": 1, "title": "Someone else's edit"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("conflict")),
+        "{body}"
+    );
+    let (status, body) = api(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(&token),
+        Some(json!({"version": 2, "kind": "wish"})),
+    )
+    .await;
+    assert_eq!((status, &body["error"]["field"]), (422, &json!("kind")));
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/action-items/x1",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["error"]["code"]), (404, &json!("not_found")));
+
+    // A service and its reliability numbers, over a window the caller chooses.
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    let slug = &incident.services[0].slug;
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/services/{slug}"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["slug"], json!(slug));
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/services/{slug}/reliability?window=90"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["service"]["slug"], json!(slug));
+    assert_eq!(
+        body["window"]["end"].as_i64().unwrap() - body["window"]["start"].as_i64().unwrap(),
+        90 * 86_400
+    );
+    assert!(body["reliability"]["restore"].is_object(), "{body}");
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/services/{slug}/reliability?window=7"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["error"]["field"]), (422, &json!("window")));
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/v1/services/no-such-service",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
 }
