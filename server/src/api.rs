@@ -15,58 +15,125 @@ use app::incidents::{IncidentFilter, IncidentRef, IncidentRole, Status, Timestam
 use app::state::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use std::sync::Arc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::json_error;
 
 /// The largest request body the API reads.
 pub const MAX_BODY: usize = 64 * 1024;
 
+/// The API's routes, each registered together with its OpenAPI description (so the two
+/// cannot drift), plus the document itself, its browsable form and a JSON 404.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/incidents", get(incidents).post(declare))
-        .route("/api/v1/incidents/{reference}", get(incident).patch(update))
-        .route("/api/v1/incidents/{reference}/severity", post(severity))
-        .route("/api/v1/incidents/{reference}/roles", post(role))
-        .route("/api/v1/incidents/{reference}/status", post(status))
+    let (router, doc) = documented().split_for_parts();
+    let json = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let page = Arc::new(crate::api_docs::render(&doc));
+    router
         .route(
-            "/api/v1/incidents/{reference}/timeline",
-            get(events).post(note),
-        )
-        .route("/api/v1/incidents/{reference}/postmortem", get(postmortem))
-        .route(
-            "/api/v1/incidents/{reference}/postmortem.md",
-            get(postmortem_markdown),
-        )
-        .route(
-            "/api/v1/incidents/{reference}/action-items",
-            get(action_items).post(add_action_item),
+            "/api/v1/openapi.json",
+            get(move || {
+                let json = json.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        (*json).clone(),
+                    )
+                }
+            }),
         )
         .route(
-            "/api/v1/action-items/{id}",
-            get(action_item).patch(update_action_item),
-        )
-        .route("/api/v1/services", get(services))
-        .route("/api/v1/services/{slug}", get(service))
-        .route(
-            "/api/v1/services/{slug}/reliability",
-            get(service_reliability),
+            "/api/v1/docs",
+            get(move || {
+                let page = page.clone();
+                async move { crate::api_docs::respond(&page) }
+            }),
         )
         .route(
             "/api/v1/{*rest}",
             axum::routing::any(|| async {
                 json_error(AppError::NotFound(
-                    "No such API endpoint; see the README's JSON API section.".into(),
+                    "No such API endpoint; see /api/v1/docs.".into(),
                 ))
             }),
         )
+}
+
+/// The documented routes.
+pub fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(incidents, declare))
+        .routes(routes!(incident, update))
+        .routes(routes!(severity))
+        .routes(routes!(role))
+        .routes(routes!(status))
+        .routes(routes!(events, note))
+        .routes(routes!(postmortem))
+        .routes(routes!(postmortem_markdown))
+        .routes(routes!(action_items, add_action_item))
+        .routes(routes!(action_item, update_action_item))
+        .routes(routes!(services))
+        .routes(routes!(service))
+        .routes(routes!(service_reliability))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Vigil API",
+        version = "1",
+        description = "Incidents, timelines, postmortems, action items and services. Authenticate with a personal API token from My account: `Authorization: Bearer vigil_api_…`; it acts with its owner's role. Writes name the `version` they read and get 409 if it changed. Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`. Lists are paged, 25 a page."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(ApiError, ErrorDetail)),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("vigil_api_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every error the API answers.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ApiError {
+    error: ErrorDetail,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ErrorDetail {
+    /// Stable: `unauthorized`, `forbidden`, `not_found`, `conflict`, `invalid`, `payload_too_large`, `too_many_requests`, `internal`.
+    code: String,
+    /// For people.
+    message: String,
+    /// The input at fault, for `invalid`.
+    field: Option<String>,
 }
 
 type ApiResult = Result<Response, AppError>;
@@ -118,7 +185,21 @@ struct ListParams {
     page: Option<u64>,
 }
 
-/// Incidents, open first then newest, `PAGE_SIZE` a page (`page` from 1).
+/// Incidents, open first then newest, 25 a page (`page` from 1).
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
+    params(
+        ("status" = Option<String>, Query, description = "triage, investigating, identified, monitoring, resolved, closed or merged"),
+        ("severity_id" = Option<i64>, Query, description = "Only this severity"),
+        ("service_id" = Option<i64>, Query, description = "Only incidents affecting this service"),
+        ("q" = Option<String>, Query, description = "Text in the title or summary"),
+        ("page" = Option<u64>, Query, description = "From 1; 25 incidents a page"),
+    ),
+    responses(
+        (status = 200, description = "`incidents`, `page`, `pages`, `per_page`, `total`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 422, description = "A bad filter; `field` names it", body = ApiError),
+    ))]
 async fn incidents(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -166,6 +247,13 @@ async fn incidents(
     )
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents/{reference}", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")),
+    responses(
+        (status = 200, description = "The incident with its `version`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    ))]
 async fn incident(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -183,7 +271,7 @@ async fn incident(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewIncident {
     title: String,
     severity_id: i64,
@@ -195,6 +283,17 @@ struct NewIncident {
     commander_id: Option<i64>,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = NewIncident,
+    responses(
+        (status = 201, description = "Declared; `reference`, `status`, `version`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn declare(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -235,7 +334,7 @@ async fn declare(
     .await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct StatusChange {
     status: String,
     /// The version the caller last read: a stale one is refused (409).
@@ -243,6 +342,17 @@ struct StatusChange {
     merged_into: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{reference}/status", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = StatusChange,
+    responses(
+        (status = 200, description = "Moved; the new `status` and `version`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn status(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -280,6 +390,13 @@ async fn status(
     )
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents/{reference}/timeline", tag = "timeline", params(("reference" = String, Path, description = "The incident, like INC-12")),
+    responses(
+        (status = 200, description = "`events`, oldest first", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    ))]
 async fn events(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -295,12 +412,23 @@ async fn events(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewNoteBody {
     body: String,
     occurred_at: Option<DateTime<Utc>>,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{reference}/timeline", tag = "timeline", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = NewNoteBody,
+    responses(
+        (status = 201, description = "The note as stored", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn note(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -335,6 +463,12 @@ async fn note(
     )
 }
 
+#[utoipa::path(get, path = "/api/v1/services", tag = "services",
+    responses(
+        (status = 200, description = "`services`: the catalogue", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+    ))]
 async fn services(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
     answer(
         async {
@@ -359,16 +493,29 @@ async fn written(state: &AppState, reference: IncidentRef) -> ApiResult {
 }
 
 /// Only the fields given change; the rest keep their current values.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct DetailsChange {
     version: i32,
     title: Option<String>,
     summary: Option<String>,
     customer_impact: Option<bool>,
     service_ids: Option<Vec<i64>>,
+    /// Any of the seven timestamps, RFC 3339.
+    #[schema(value_type = Option<Object>)]
     times: Option<Timestamps>,
 }
 
+#[utoipa::path(patch, path = "/api/v1/incidents/{reference}", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = DetailsChange,
+    responses(
+        (status = 200, description = "Saved; the new `version`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn update(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -403,12 +550,23 @@ async fn update(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct SeverityChange {
     severity_id: i64,
     version: i32,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{reference}/severity", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = SeverityChange,
+    responses(
+        (status = 200, description = "Saved; the new `version`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn severity(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -440,7 +598,7 @@ async fn severity(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct RoleChange {
     /// `commander`, `communications`, `operations` or `scribe`.
     role: String,
@@ -448,6 +606,17 @@ struct RoleChange {
     version: i32,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{reference}/roles", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = RoleChange,
+    responses(
+        (status = 200, description = "Saved; the new `version`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn role(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -486,6 +655,13 @@ async fn role(
     )
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents/{reference}/postmortem", tag = "postmortems", params(("reference" = String, Path, description = "The incident, like INC-12")),
+    responses(
+        (status = 200, description = "The postmortem, as its reader may see it", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident or no postmortem (yet)", body = ApiError),
+    ))]
 async fn postmortem(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -506,6 +682,13 @@ async fn postmortem(
     )
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents/{reference}/postmortem.md", tag = "postmortems", params(("reference" = String, Path, description = "The incident, like INC-12")),
+    responses(
+        (status = 200, description = "The postmortem as Markdown", body = String, content_type = "text/markdown"),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident or no postmortem (yet)", body = ApiError),
+    ))]
 async fn postmortem_markdown(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -539,6 +722,14 @@ struct PageParam {
 }
 
 /// An incident's action items, pending first, 25 a page (`page` from 1).
+#[utoipa::path(get, path = "/api/v1/incidents/{reference}/action-items", tag = "action items",
+    params(("reference" = String, Path, description = "The incident, like INC-12"), ("page" = Option<u64>, Query, description = "From 1; 25 items a page")),
+    responses(
+        (status = 200, description = "`items`, `page`, `pages`, `total`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+    ))]
 async fn action_items(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -567,7 +758,7 @@ async fn action_items(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct NewActionItem {
     title: String,
     #[serde(default)]
@@ -580,6 +771,17 @@ struct NewActionItem {
     tracker_url: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{reference}/action-items", tag = "action items", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = NewActionItem,
+    responses(
+        (status = 201, description = "Added; its `id`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn add_action_item(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -642,16 +844,20 @@ where
 }
 
 /// A PATCH of an action item: only the given fields change; `version` is the one read.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct ActionItemPatch {
     version: i32,
     title: Option<String>,
     description: Option<String>,
     kind: Option<String>,
     priority: Option<String>,
+    /// `null` clears the owner.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
     owner_id: Option<Option<i64>>,
+    /// `null` clears the due date.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<chrono::NaiveDate>)]
     due_on: Option<Option<chrono::NaiveDate>>,
     status: Option<String>,
     wont_do_reason: Option<String>,
@@ -692,6 +898,13 @@ fn action_item_json(m: &app::action_items::entities::action_item::Model) -> serd
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/action-items/{id}", tag = "action items", params(("id" = i64, Path, description = "The action item")),
+    responses(
+        (status = 200, description = "The item with its `version`", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such action item", body = ApiError),
+    ))]
 async fn action_item(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -707,6 +920,17 @@ async fn action_item(
     )
 }
 
+#[utoipa::path(patch, path = "/api/v1/action-items/{id}", tag = "action items", params(("id" = i64, Path, description = "The action item")), request_body = ActionItemPatch,
+    responses(
+        (status = 200, description = "The item as saved", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such incident", body = ApiError),
+        (status = 409, description = "Changed since `version` was read", body = ApiError),
+        (status = 413, description = "Body over 64 KiB", body = ApiError),
+        (status = 422, description = "Bad input; `field` names it", body = ApiError),
+        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+    ))]
 async fn update_action_item(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -764,6 +988,13 @@ async fn update_action_item(
     )
 }
 
+#[utoipa::path(get, path = "/api/v1/services/{slug}", tag = "services", params(("slug" = String, Path, description = "The service, like checkout")),
+    responses(
+        (status = 200, description = "The service: owner, tier, SLO, runbooks", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such service", body = ApiError),
+    ))]
 async fn service(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,
@@ -789,6 +1020,20 @@ struct ReliabilityParams {
 
 /// A service's reliability numbers and SLO budget, as its page shows them. A bad window
 /// is a 422 naming the parameter (the page instead falls back to the default).
+#[utoipa::path(get, path = "/api/v1/services/{slug}/reliability", tag = "services",
+    params(("slug" = String, Path, description = "The service, like checkout"),
+        ("window" = Option<String>, Query, description = "30 (default), 90, 365 or custom"),
+        ("from" = Option<String>, Query, description = "With window=custom: first day, YYYY-MM-DD"),
+        ("to" = Option<String>, Query, description = "With window=custom: last day, YYYY-MM-DD"),
+        ("max_severity" = Option<String>, Query, description = "Count only incidents at this severity level or worse (1 = the top)"),
+    ),
+    responses(
+        (status = 200, description = "Downtime, MTTR, MTT-resolve, MTTA, MTTD (mean, median, p90), MTTF, MTBF, availability and the SLO budget", body = serde_json::Value),
+        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
+        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        (status = 404, description = "No such service", body = ApiError),
+        (status = 422, description = "A bad window; `field` names it", body = ApiError),
+    ))]
 async fn service_reliability(
     State(state): State<AppState>,
     user: Option<Extension<CurrentUser>>,

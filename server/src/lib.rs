@@ -3,6 +3,7 @@
 
 mod alerts;
 mod api;
+mod api_docs;
 mod auth;
 mod export;
 mod health;

@@ -25,7 +25,7 @@ pub fn ApiTokensSection() -> impl IntoView {
     view! {
         <section class="card stack" aria-labelledby="api-tokens-title">
             <h2 id="api-tokens-title">"API tokens"</h2>
-            <p class="muted">"Scripts call " <code>"/api/v1"</code> " with " <code>"Authorization: Bearer TOKEN"</code> " and act as you, with your role."</p>
+            <p class="muted">"Scripts call " <code>"/api/v1"</code> " with " <code>"Authorization: Bearer TOKEN"</code> " and act as you, with your role. See the " <a href="/api/v1/docs" rel="external">"API reference"</a> " (OpenAPI 3.1)."</p>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {

@@ -16,6 +16,7 @@ backend_tests!(
     tokens_are_shown_once_scoped_to_their_owner_and_revocable,
     the_api_declares_lists_reads_moves_and_annotates_incidents,
     action_items_and_service_reliability_over_the_api,
+    the_openapi_document_describes_every_route_and_is_browsable,
 );
 
 /// Signs in a new user with `role` and makes a token through the UI's server function.
@@ -625,4 +626,96 @@ async fn action_items_and_service_reliability_over_the_api(app: TestApp) {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestApp) {
+    // Public, like any API's description: it holds no data.
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let schemas = &doc["components"]["schemas"];
+    for name in ["ApiError", "NewIncident", "StatusChange", "ActionItemPatch"] {
+        assert!(schemas[name].is_object(), "schema {name}");
+    }
+    assert_eq!(
+        schemas["NewIncident"]["required"],
+        json!(["title", "severity_id", "service_ids"])
+    );
+
+    // Every documented operation is served (none falls through to the JSON 404), and
+    // the routes and the document come from one registration.
+    let (_, token) = token_for(&app, Role::Viewer, "").await;
+    let paths = doc["paths"].as_object().unwrap();
+    let mut operations = 0;
+    for (path, item) in paths {
+        let concrete = path
+            .replace("{reference}", "INC-999")
+            .replace("{id}", "999")
+            .replace("{slug}", "no-such-service");
+        for (method, op) in item.as_object().unwrap() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            assert!(
+                op["responses"]["401"].is_object(),
+                "{method} {path} documents 401"
+            );
+            let body = (method != reqwest::Method::GET).then(|| json!({}));
+            let (status, answer) = api(&app, method.clone(), &concrete, Some(&token), body).await;
+            assert!(
+                !answer.to_string().contains("No such API endpoint"),
+                "{method} {path} is documented but not served"
+            );
+            let documented = op["responses"][status.to_string()].is_object();
+            assert!(
+                documented,
+                "{method} {path} answered {status}, which it does not document: {answer}"
+            );
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 18);
+    let (status, body) = api(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/nope",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(body.to_string().contains("/api/v1/docs"));
+
+    let page = reqwest::Client::new()
+        .get(app.url("/api/v1/docs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("style-src 'self'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<code>POST /api/v1/incidents</code>"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"schema-ActionItemPatch\""));
+    assert!(!html.contains("<script"));
 }
