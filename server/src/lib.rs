@@ -127,9 +127,20 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "vigil_session";
 
+/// The page routes, generated once per process. Generating them runs the app with
+/// resource loading suppressed through a process-wide flag (leptos_server), so a
+/// resource first polled by a concurrent render meanwhile would never resolve
+/// (leptos-rs/leptos#4773): tests that build a router while another test renders a
+/// page saw that render stall until the request timeout.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole application: pages, server functions, health endpoints and static files.
 pub fn router(state: AppState, config: &Config) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let request_id = HeaderName::from_static("x-request-id");
     let sessions = session_layer(config, state.db.clone());
     let http_metrics = std::sync::Arc::new(prometheus::HttpMetrics::default());

@@ -16,6 +16,7 @@ mod notifications;
 mod operations;
 mod pages;
 mod postmortems;
+mod routing;
 mod schema;
 mod server_fns;
 mod severities;
