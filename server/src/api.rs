@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -118,6 +118,30 @@ impl Modify for BearerAuth {
     }
 }
 
+/// What any endpoint may answer instead.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum Refused {
+    #[response(status = 401, description = "No, a wrong, revoked or expired token")]
+    Unauthorized(ApiError),
+    #[response(status = 403, description = "The token's owner lacks the role")]
+    Forbidden(ApiError),
+    #[response(status = 429, description = "Too many wrong tokens from this address")]
+    TooManyRequests(ApiError),
+}
+
+/// What a write may answer besides.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+enum WriteRefused {
+    #[response(status = 409, description = "Changed since `version` was read")]
+    Conflict(ApiError),
+    #[response(status = 413, description = "Body over 64 KiB")]
+    TooLarge(ApiError),
+    #[response(status = 422, description = "Bad input; `field` names it")]
+    Invalid(ApiError),
+}
+
 /// Every error the API answers.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -196,9 +220,8 @@ struct ListParams {
     ),
     responses(
         (status = 200, description = "`incidents`, `page`, `pages`, `per_page`, `total`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 422, description = "A bad filter; `field` names it", body = ApiError),
+        Refused,
     ))]
 async fn incidents(
     State(state): State<AppState>,
@@ -250,9 +273,8 @@ async fn incidents(
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")),
     responses(
         (status = 200, description = "The incident with its `version`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
+        Refused,
     ))]
 async fn incident(
     State(state): State<AppState>,
@@ -286,13 +308,8 @@ struct NewIncident {
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = NewIncident,
     responses(
         (status = 201, description = "Declared; `reference`, `status`, `version`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn declare(
     State(state): State<AppState>,
@@ -345,13 +362,8 @@ struct StatusChange {
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/status", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = StatusChange,
     responses(
         (status = 200, description = "Moved; the new `status` and `version`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn status(
     State(state): State<AppState>,
@@ -393,9 +405,8 @@ async fn status(
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/timeline", tag = "timeline", params(("reference" = String, Path, description = "The incident, like INC-12")),
     responses(
         (status = 200, description = "`events`, oldest first", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
+        Refused,
     ))]
 async fn events(
     State(state): State<AppState>,
@@ -421,13 +432,8 @@ struct NewNoteBody {
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/timeline", tag = "timeline", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = NewNoteBody,
     responses(
         (status = 201, description = "The note as stored", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn note(
     State(state): State<AppState>,
@@ -466,8 +472,7 @@ async fn note(
 #[utoipa::path(get, path = "/api/v1/services", tag = "services",
     responses(
         (status = 200, description = "`services`: the catalogue", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
+        Refused,
     ))]
 async fn services(State(state): State<AppState>, user: Option<Extension<CurrentUser>>) -> Response {
     answer(
@@ -508,13 +513,8 @@ struct DetailsChange {
 #[utoipa::path(patch, path = "/api/v1/incidents/{reference}", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = DetailsChange,
     responses(
         (status = 200, description = "Saved; the new `version`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn update(
     State(state): State<AppState>,
@@ -559,13 +559,8 @@ struct SeverityChange {
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/severity", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = SeverityChange,
     responses(
         (status = 200, description = "Saved; the new `version`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn severity(
     State(state): State<AppState>,
@@ -609,13 +604,8 @@ struct RoleChange {
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/roles", tag = "incidents", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = RoleChange,
     responses(
         (status = 200, description = "Saved; the new `version`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn role(
     State(state): State<AppState>,
@@ -658,9 +648,8 @@ async fn role(
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/postmortem", tag = "postmortems", params(("reference" = String, Path, description = "The incident, like INC-12")),
     responses(
         (status = 200, description = "The postmortem, as its reader may see it", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident or no postmortem (yet)", body = ApiError),
+        Refused,
     ))]
 async fn postmortem(
     State(state): State<AppState>,
@@ -685,9 +674,8 @@ async fn postmortem(
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/postmortem.md", tag = "postmortems", params(("reference" = String, Path, description = "The incident, like INC-12")),
     responses(
         (status = 200, description = "The postmortem as Markdown", body = String, content_type = "text/markdown"),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident or no postmortem (yet)", body = ApiError),
+        Refused,
     ))]
 async fn postmortem_markdown(
     State(state): State<AppState>,
@@ -726,9 +714,8 @@ struct PageParam {
     params(("reference" = String, Path, description = "The incident, like INC-12"), ("page" = Option<u64>, Query, description = "From 1; 25 items a page")),
     responses(
         (status = 200, description = "`items`, `page`, `pages`, `total`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
+        Refused,
     ))]
 async fn action_items(
     State(state): State<AppState>,
@@ -774,13 +761,8 @@ struct NewActionItem {
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/action-items", tag = "action items", params(("reference" = String, Path, description = "The incident, like INC-12")), request_body = NewActionItem,
     responses(
         (status = 201, description = "Added; its `id`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn add_action_item(
     State(state): State<AppState>,
@@ -901,9 +883,8 @@ fn action_item_json(m: &app::action_items::entities::action_item::Model) -> serd
 #[utoipa::path(get, path = "/api/v1/action-items/{id}", tag = "action items", params(("id" = i64, Path, description = "The action item")),
     responses(
         (status = 200, description = "The item with its `version`", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such action item", body = ApiError),
+        Refused,
     ))]
 async fn action_item(
     State(state): State<AppState>,
@@ -923,13 +904,8 @@ async fn action_item(
 #[utoipa::path(patch, path = "/api/v1/action-items/{id}", tag = "action items", params(("id" = i64, Path, description = "The action item")), request_body = ActionItemPatch,
     responses(
         (status = 200, description = "The item as saved", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
-        (status = 404, description = "No such incident", body = ApiError),
-        (status = 409, description = "Changed since `version` was read", body = ApiError),
-        (status = 413, description = "Body over 64 KiB", body = ApiError),
-        (status = 422, description = "Bad input; `field` names it", body = ApiError),
-        (status = 429, description = "Too many wrong tokens from this address", body = ApiError),
+        (status = 404, description = "No such action item", body = ApiError),
+        Refused, WriteRefused,
     ))]
 async fn update_action_item(
     State(state): State<AppState>,
@@ -991,9 +967,8 @@ async fn update_action_item(
 #[utoipa::path(get, path = "/api/v1/services/{slug}", tag = "services", params(("slug" = String, Path, description = "The service, like checkout")),
     responses(
         (status = 200, description = "The service: owner, tier, SLO, runbooks", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such service", body = ApiError),
+        Refused,
     ))]
 async fn service(
     State(state): State<AppState>,
@@ -1029,10 +1004,9 @@ struct ReliabilityParams {
     ),
     responses(
         (status = 200, description = "Downtime, MTTR, MTT-resolve, MTTA, MTTD (mean, median, p90), MTTF, MTBF, availability and the SLO budget", body = serde_json::Value),
-        (status = 401, description = "No, a wrong, revoked or expired token", body = ApiError),
-        (status = 403, description = "The token's owner lacks the role", body = ApiError),
         (status = 404, description = "No such service", body = ApiError),
         (status = 422, description = "A bad window; `field` names it", body = ApiError),
+        Refused,
     ))]
 async fn service_reliability(
     State(state): State<AppState>,
