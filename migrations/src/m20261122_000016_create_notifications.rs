@@ -16,6 +16,7 @@ enum NotificationChannels {
     Url,
     Secret,
     Events,
+    MinSeverityId,
     CreatedBy,
     CreatedAt,
     DisabledAt,
@@ -37,6 +38,12 @@ enum NotificationDeliveries {
     LastStatusCode,
     CreatedAt,
     DeliveredAt,
+}
+
+#[derive(DeriveIden)]
+enum Severities {
+    Table,
+    Id,
 }
 
 #[derive(DeriveIden)]
@@ -62,11 +69,21 @@ impl MigrationTrait for Migration {
                     .col(string_len(NotificationChannels::Url, 2000))
                     .col(string_len_null(NotificationChannels::Secret, 100))
                     .col(string_len(NotificationChannels::Events, 200))
+                    .col(big_integer_null(NotificationChannels::MinSeverityId))
                     .col(big_integer(NotificationChannels::CreatedBy))
                     .col(timestamp_with_time_zone(NotificationChannels::CreatedAt))
                     .col(timestamp_with_time_zone_null(
                         NotificationChannels::DisabledAt,
                     ))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_notification_channels_min_severity")
+                            .from(
+                                NotificationChannels::Table,
+                                NotificationChannels::MinSeverityId,
+                            )
+                            .to(Severities::Table, Severities::Id),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_notification_channels_created_by")

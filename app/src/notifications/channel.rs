@@ -14,6 +14,8 @@ pub struct Model {
     pub secret: Option<String>,
     /// Comma-separated event names, see [`super::NotifyEvent`].
     pub events: String,
+    /// Only incidents at this severity or a more severe one; `None`: every incident.
+    pub min_severity_id: Option<i64>,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
     pub disabled_at: Option<DateTimeUtc>,

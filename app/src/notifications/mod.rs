@@ -144,6 +144,8 @@ pub struct ChannelView {
     pub kind: ChannelKind,
     pub url_hint: String,
     pub events: Vec<NotifyEvent>,
+    /// The least severe severity sent, by name; `None`: every severity.
+    pub min_severity: Option<String>,
     pub disabled: bool,
     pub delivered: i64,
     pub pending: i64,
@@ -179,4 +181,6 @@ pub struct IssuedSecret {
 pub struct NotificationsAdmin {
     pub channels: Vec<ChannelView>,
     pub deliveries: Vec<DeliveryView>,
+    /// (id, name), most severe first, for the severity threshold.
+    pub severities: Vec<(i64, String)>,
 }

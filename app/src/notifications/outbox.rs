@@ -103,10 +103,25 @@ pub async fn notify_incident(
     let Some(current) = incident::Entity::find_by_id(incident_id).one(db).await? else {
         return Ok(());
     };
-    let severity = severity::Entity::find_by_id(current.severity_id)
-        .one(db)
-        .await?
-        .map(|s| s.name)
+    let levels = severity::Entity::find().all(db).await?;
+    let position = |id: i64| levels.iter().find(|l| l.id == id).map(|l| l.position);
+    let here = position(current.severity_id);
+    // A threshold keeps a channel to severe incidents: a severity at or above it (a
+    // lower position) is sent, including an incident escalated into range.
+    let channels: Vec<&channel::Model> = channels
+        .iter()
+        .filter(|c| match c.min_severity_id {
+            None => true,
+            Some(min) => matches!((here, position(min)), (Some(h), Some(m)) if h <= m),
+        })
+        .collect();
+    if channels.is_empty() {
+        return Ok(());
+    }
+    let severity = levels
+        .iter()
+        .find(|l| l.id == current.severity_id)
+        .map(|l| l.name.clone())
         .unwrap_or_default();
     let reference = IncidentRef(current.id);
     let path = match event {

@@ -90,7 +90,7 @@ pub fn NotificationsPage() -> impl IntoView {
                             <section class="card stack" aria-labelledby="new-channel-title">
                                 <h2 id="new-channel-title">"Add a channel"</h2>
                                 <ActionForm action=create attr:class="form" attr:novalidate=true>
-                                    <FormAlert error=create_error fields=&["name", "kind", "url", "events"] />
+                                    <FormAlert error=create_error fields=&["name", "kind", "url", "min_severity_id", "events"] />
                                     <Field label="Name" name="name" required=true hint="For example “#incidents” or “Status page”." error=create_field("name") />
                                     <div class="field" class:field--invalid=move || create_field("kind").get().is_some()>
                                         <label class="field__label" for="channel-kind">"Send to"</label>
@@ -100,6 +100,17 @@ pub fn NotificationsPage() -> impl IntoView {
                                         {move || create_field("kind").get().map(|m| view! { <p class="field__error">{m}</p> })}
                                     </div>
                                     <Field label="Webhook address" name="url" kind="url" required=true hint="The incoming-webhook URL from Slack (or Mattermost, Rocket.Chat), or your endpoint." error=create_field("url") />
+                                    <div class="field" class:field--invalid=move || create_field("min_severity_id").get().is_some()>
+                                        <label class="field__label" for="channel-severity">"Incidents"</label>
+                                        <select class="field__input" id="channel-severity" name="min_severity_id">
+                                            <option value="">"Every severity"</option>
+                                            {admin.severities.iter().map(|(id, name)| view! {
+                                                <option value=id.to_string()>{format!("{name} or more severe")}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        <p class="field__hint">"An incident escalated into range is announced by its severity change."</p>
+                                        {move || create_field("min_severity_id").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                                    </div>
                                     <fieldset class="fieldset" aria-describedby="events-error">
                                         <legend>"Send when"</legend>
                                         {NotifyEvent::SUBSCRIBABLE.into_iter().map(|e| {
@@ -162,6 +173,10 @@ fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
             <dl class="facts">
                 <div><dt>"Kind"</dt><dd>{channel.kind.label()}</dd></div>
                 <div><dt>"Address"</dt><dd><code>{channel.url_hint}</code></dd></div>
+                <div><dt>"Incidents"</dt><dd>{match channel.min_severity.clone() {
+                    Some(name) => format!("{name} or more severe"),
+                    None => "every severity".to_owned(),
+                }}</dd></div>
                 <div><dt>"Sends"</dt><dd>{channel.events.iter().map(|e| e.label()).collect::<Vec<_>>().join(", ")}</dd></div>
                 <div><dt>"Delivered"</dt><dd>{channel.delivered}</dd></div>
                 <div><dt>"Waiting"</dt><dd>{channel.pending}</dd></div>

@@ -49,6 +49,7 @@ pub async fn create_notification_channel(
     kind: String,
     url: String,
     events: Option<Vec<String>>,
+    min_severity_id: Option<String>,
 ) -> Result<Option<IssuedSecret>, AppError> {
     let (state, admin) = with_status(auth::require(Role::Admin))?;
     let form = service::ChannelForm {
@@ -56,6 +57,7 @@ pub async fn create_notification_channel(
         kind,
         url,
         events: events.unwrap_or_default(),
+        min_severity_id: min_severity_id.unwrap_or_default(),
     };
     let result = async {
         let secret =

@@ -18,6 +18,7 @@ use crate::accounts::{CurrentUser, Role};
 use crate::audit::service::{Actor, record as audit};
 use crate::error::{AppError, FieldError};
 use crate::incidents::IncidentRef;
+use crate::incidents::entities::severity;
 
 /// Signing secrets carry a recognisable prefix, so a leaked one is easy to grep for.
 const SECRET_PREFIX: &str = "vigil_whsec_";
@@ -30,6 +31,8 @@ pub struct ChannelForm {
     pub url: String,
     /// Event names, see [`NotifyEvent::as_str`].
     pub events: Vec<String>,
+    /// A severity id, or empty for every severity.
+    pub min_severity_id: String,
 }
 
 fn actor(admin: &CurrentUser, ip: Option<String>) -> Actor {
@@ -143,6 +146,19 @@ pub async fn create_channel(
     if form.events.is_empty() {
         errors.push(bad("events", "Choose at least one event to send."));
     }
+    let min_severity_id = match form.min_severity_id.trim() {
+        "" => None,
+        id => {
+            let known = match id.parse::<i64>() {
+                Ok(id) => severity::Entity::find_by_id(id).one(db).await?,
+                Err(_) => None,
+            };
+            if known.is_none() {
+                errors.push(bad("min_severity_id", "Choose a severity from the list."));
+            }
+            known.map(|s| s.id)
+        }
+    };
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -159,6 +175,7 @@ pub async fn create_channel(
         url: Set(url),
         secret: Set(secret.clone()),
         events: Set(events.join(",")),
+        min_severity_id: Set(min_severity_id),
         created_by: Set(admin.id.0),
         created_at: Set(Utc::now()),
         disabled_at: Set(None),
@@ -363,6 +380,13 @@ pub async fn admin_view(
         .order_by_asc(channel::Column::Name)
         .all(db)
         .await?;
+    let severities: Vec<(i64, String)> = severity::Entity::find()
+        .order_by_asc(severity::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
     let counts = counts(db).await?;
     let count = |id: i64, status: DeliveryStatus| {
         counts
@@ -386,6 +410,12 @@ pub async fn admin_view(
             kind: ChannelKind::parse(&c.kind).unwrap_or(ChannelKind::Webhook),
             url_hint: url_hint(&c.url),
             events: c.events.split(',').filter_map(NotifyEvent::parse).collect(),
+            min_severity: c.min_severity_id.and_then(|id| {
+                severities
+                    .iter()
+                    .find(|(s, _)| *s == id)
+                    .map(|(_, name)| name.clone())
+            }),
             disabled: c.disabled_at.is_some(),
             delivered: count(c.id, DeliveryStatus::Delivered),
             pending: count(c.id, DeliveryStatus::Pending),
@@ -426,6 +456,7 @@ pub async fn admin_view(
     Ok(NotificationsAdmin {
         channels: views,
         deliveries,
+        severities,
     })
 }
 

@@ -28,6 +28,7 @@ backend_tests!(
     changes_queue_signed_webhooks_and_escaped_slack_messages,
     failing_receivers_are_retried_with_backoff_then_given_up,
     admins_manage_channels_and_others_cannot,
+    a_severity_threshold_keeps_a_channel_to_severe_incidents,
 );
 
 /// What a receiver got: headers and body of each request.
@@ -76,6 +77,7 @@ async fn channel(
             kind: kind.into(),
             url: url.into(),
             events: events.iter().map(|e| e.to_string()).collect(),
+            ..Default::default()
         },
         None,
     )
@@ -545,4 +547,48 @@ async fn admins_manage_channels_and_others_cannot(app: TestApp) {
         "{metrics}"
     );
     assert!(metrics.contains("vigil_notification_failed_attempts_total"));
+}
+
+async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) {
+    let admin = person(&app, Role::Admin).await;
+    let commander = person(&app, Role::Responder).await;
+    let levels = severities(&app.db).await.unwrap();
+    let form = |min: String| ChannelForm {
+        name: format!("Executives {min}"),
+        kind: "slack".into(),
+        url: "https://chat.example/hooks/exec".into(),
+        events: ALL_EVENTS.iter().map(|e| e.to_string()).collect(),
+        min_severity_id: min,
+    };
+    let err = create_channel(&app.db, &admin, form("999999".into()), None)
+        .await
+        .unwrap_err();
+    assert!(err.field_message("min_severity_id").is_some(), "{err:?}");
+    create_channel(&app.db, &admin, form(levels[0].id.to_string()), None)
+        .await
+        .unwrap();
+
+    // A SEV2 incident is not sent; escalated to SEV1, its severity change is.
+    let minor = declared_at(&app, &commander, "Slow search", 1).await;
+    assert!(deliveries(&app).await.is_empty());
+    let v = version(&app, minor).await;
+    change_severity(&app.db, &commander, minor, levels[0].id, v)
+        .await
+        .unwrap();
+    declared_at(&app, &commander, "Checkout down", 0).await;
+    let events: Vec<String> = deliveries(&app)
+        .await
+        .into_iter()
+        .map(|d| d.event)
+        .collect();
+    assert_eq!(events, ["incident.severity_changed", "incident.declared"]);
+
+    let view = app::notifications::service::admin_view(&app.db, &admin)
+        .await
+        .unwrap();
+    assert_eq!(
+        view.channels[0].min_severity.as_deref(),
+        Some(levels[0].name.as_str())
+    );
+    assert_eq!(view.severities[0], (levels[0].id, levels[0].name.clone()));
 }
