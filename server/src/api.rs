@@ -14,7 +14,8 @@ use app::incidents::service::timeline::{NewNote, add_note, timeline};
 use app::incidents::{IncidentFilter, IncidentRef, IncidentRole, Status, Timestamps};
 use app::state::AppState;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -175,6 +176,37 @@ fn caller(user: Option<Extension<CurrentUser>>, role: Role) -> Result<CurrentUse
     }
 }
 
+/// A caller who may write (a responder or an admin). A parts extractor, so it runs
+/// before the body is read: without the role, the answer is 401 or 403 whatever the body.
+struct Responder(CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for Responder {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        let user = parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .map(Extension);
+        caller(user, Role::Responder)
+            .map(Responder)
+            .map_err(json_error)
+    }
+}
+
+/// A request body read by [`json_body`]: an oversized or malformed one is answered in
+/// the API's error shape.
+struct ApiJson<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, _: &S) -> Result<Self, Response> {
+        json_body(request.into_body()).await.map(ApiJson)
+    }
+}
+
 /// Reads a JSON body of at most [`MAX_BODY`] bytes.
 async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Response> {
     let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
@@ -313,17 +345,9 @@ struct NewIncident {
     ))]
 async fn declare(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
-    body: Body,
+    Responder(user): Responder,
+    ApiJson(new): ApiJson<NewIncident>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let new: NewIncident = match json_body(body).await {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
     answer(async {
         let created = declare_incident(
             &state.db,
@@ -367,18 +391,10 @@ struct StatusChange {
     ))]
 async fn status(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Responder(user): Responder,
     Path(value): Path<String>,
-    body: Body,
+    ApiJson(change): ApiJson<StatusChange>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let change: StatusChange = match json_body(body).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     answer(
         async {
             let reference = reference(&value)?;
@@ -437,18 +453,10 @@ struct NewNoteBody {
     ))]
 async fn note(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Responder(user): Responder,
     Path(value): Path<String>,
-    body: Body,
+    ApiJson(new): ApiJson<NewNoteBody>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let new: NewNoteBody = match json_body(body).await {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
     answer(
         async {
             let event = add_note(
@@ -518,18 +526,10 @@ struct DetailsChange {
     ))]
 async fn update(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Responder(user): Responder,
     Path(value): Path<String>,
-    body: Body,
+    ApiJson(change): ApiJson<DetailsChange>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let change: DetailsChange = match json_body(body).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     answer(
         async {
             let reference = reference(&value)?;
@@ -564,18 +564,10 @@ struct SeverityChange {
     ))]
 async fn severity(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Responder(user): Responder,
     Path(value): Path<String>,
-    body: Body,
+    ApiJson(change): ApiJson<SeverityChange>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let change: SeverityChange = match json_body(body).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     answer(
         async {
             let reference = reference(&value)?;
@@ -609,18 +601,10 @@ struct RoleChange {
     ))]
 async fn role(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Responder(user): Responder,
     Path(value): Path<String>,
-    body: Body,
+    ApiJson(change): ApiJson<RoleChange>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let change: RoleChange = match json_body(body).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     answer(
         async {
             let reference = reference(&value)?;
@@ -766,18 +750,10 @@ struct NewActionItem {
     ))]
 async fn add_action_item(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Responder(user): Responder,
     Path(value): Path<String>,
-    body: Body,
+    ApiJson(new): ApiJson<NewActionItem>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let new: NewActionItem = match json_body(body).await {
-        Ok(n) => n,
-        Err(r) => return r,
-    };
     answer(
         async {
             use app::action_items::{ItemKind, Priority};
@@ -909,18 +885,10 @@ async fn action_item(
     ))]
 async fn update_action_item(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
+    Responder(user): Responder,
     Path(id): Path<String>,
-    body: Body,
+    ApiJson(patch): ApiJson<ActionItemPatch>,
 ) -> Response {
-    let user = match caller(user, Role::Responder) {
-        Ok(u) => u,
-        Err(e) => return json_error(e),
-    };
-    let patch: ActionItemPatch = match json_body(body).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     answer(
         async {
             use app::action_items::{ItemKind, ItemStatus, Priority};
