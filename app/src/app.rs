@@ -70,20 +70,6 @@ fn set_content_security_policy() {
     }
 }
 
-/// leptos_meta writes the title into the server-rendered `<head>` without escaping it,
-/// and titles carry user input (incident titles): escape it there. The browser sets
-/// `document.title` as plain text, so the client leaves it alone.
-fn title_text(title: String) -> String {
-    if cfg!(feature = "ssr") {
-        title
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    } else {
-        title
-    }
-}
-
 /// The signed-in user, loaded once per page load.
 pub type CurrentUserResource = Resource<Result<Option<CurrentUser>, AppError>>;
 
@@ -106,8 +92,10 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="vigil" href="/pkg/vigil.css" />
+        // leptos_meta writes the title into the server-rendered `<head>` unescaped, and titles
+        // carry user input (incident titles).
         <Title formatter=|page: String| {
-            title_text(if page.is_empty() { "Vigil".to_owned() } else { format!("{page} · Vigil") })
+            crate::components::raw_text(&if page.is_empty() { "Vigil".to_owned() } else { format!("{page} · Vigil") })
         } />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>

@@ -4,6 +4,8 @@
 //! - `NotFound`, `Unauthorized`, `Forbidden`, `Conflict`, `Invalid` and `TooManyRequests`
 //!   describe the user's request; their message is shown to the user as is and maps to a
 //!   4xx status (404, 401, 403, 409, 422, 429).
+//! - `Busy` is the server shedding load it could not take on in time (too many password
+//!   checks at once): 503, and the client may try again after [`AppError::retry_after`].
 //! - `Internal` is everything the user cannot fix. Its details are logged on the server
 //!   (with [`AppError::internal`]) and never echoed: the user sees a generic message and a 500.
 //! - Server functions and the JSON API return `AppError`; the HTTP status is set from
@@ -34,6 +36,8 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     TooManyRequests(String),
+    #[error("{0}")]
+    Busy(String),
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Internal,
 }
@@ -73,6 +77,7 @@ impl AppError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,7 +91,18 @@ impl AppError {
             Self::Conflict { .. } => "conflict",
             Self::Invalid(_) => "invalid",
             Self::TooManyRequests(_) => "too_many_requests",
+            Self::Busy(_) => "busy",
             Self::Internal => "internal",
+        }
+    }
+
+    /// Seconds after which trying again can succeed (the `Retry-After` header), for the
+    /// refusals that pass with time.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests(_) => Some(60 * 15),
+            Self::Busy(_) => Some(2),
+            _ => None,
         }
     }
 
@@ -134,6 +150,9 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
     {
         response.set_status(err.status());
+        if let Some(secs) = err.retry_after() {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
     }
     result
 }
@@ -156,6 +175,7 @@ mod tests {
             ),
             (AppError::invalid("title", "Title is required."), 422),
             (AppError::TooManyRequests("x".into()), 429),
+            (AppError::Busy("x".into()), 503),
             (AppError::Internal, 500),
         ];
         for (err, status) in cases {

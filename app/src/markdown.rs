@@ -23,15 +23,31 @@ fn sanitizer() -> ammonia::Builder<'static> {
     builder
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow"))
+        // Task lists (`- [x]`) are the only inputs Markdown makes: whatever an `<input>` was
+        // written as, it comes out a disabled checkbox, never a field or a button.
         .add_tags(["input"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attribute_values("input", "type", ["checkbox"]);
+        .add_tag_attributes("input", ["checked"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "");
     builder
 }
 
 #[cfg(test)]
 mod tests {
     use super::render;
+
+    #[test]
+    fn the_only_input_is_a_disabled_checkbox() {
+        let html = render(
+            "- [x] done\n- [ ] open\n\n<input type=\"text\" name=\"password\" value=\"x\"> <input type=submit formaction=/logout> <input type=image src=x>",
+        );
+        assert_eq!(html.matches("<input").count(), 5, "{html}");
+        assert_eq!(html.matches("type=\"checkbox\"").count(), 5, "{html}");
+        assert_eq!(html.matches("disabled=\"\"").count(), 5, "{html}");
+        for bad in ["text", "submit", "image", "formaction", "password", "src="] {
+            assert!(!html.contains(bad), "{bad} in {html}");
+        }
+    }
 
     #[test]
     fn markdown_is_rendered() {

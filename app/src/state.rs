@@ -14,6 +14,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// How long a sign-in lasts at most, however active the session (the absolute lifetime).
     pub session_max_age: chrono::Duration,
+    /// The address people reach Vigil at (`--public-url`), without a trailing slash:
+    /// the origin that return paths are checked against.
+    pub public_url: String,
 }
 
 impl AppState {

@@ -23,6 +23,7 @@ mod m20261122_000013_extend_services;
 mod m20261122_000014_create_alerts;
 mod m20261122_000015_create_api_tokens;
 mod m20261122_000016_create_notifications;
+mod m20261201_000017_create_throttle_counters;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000014_create_alerts::Migration),
             Box::new(m20261122_000015_create_api_tokens::Migration),
             Box::new(m20261122_000016_create_notifications::Migration),
+            Box::new(m20261201_000017_create_throttle_counters::Migration),
         ]
     }
 }

@@ -106,6 +106,7 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
         db,
         session_max_age: chrono::Duration::from_std(config.session_max_age)
             .unwrap_or(chrono::Duration::days(7)),
+        public_url: config.public_url.clone(),
     }
 }
 
@@ -209,7 +210,7 @@ pub(crate) fn json_error(err: app::error::AppError) -> axum::response::Response 
         app::error::AppError::Invalid(errors) => errors.first().map(|e| e.field.clone()),
         _ => None,
     };
-    (
+    let mut response = (
         err.status(),
         axum::Json(serde_json::json!({ "error": {
             "code": err.code(),
@@ -217,5 +218,12 @@ pub(crate) fn json_error(err: app::error::AppError) -> axum::response::Response 
             "field": field,
         }})),
     )
-        .into_response()
+        .into_response();
+    if let Some(secs) = err.retry_after() {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(secs),
+        );
+    }
+    response
 }

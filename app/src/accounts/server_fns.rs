@@ -91,7 +91,7 @@ pub async fn sign_in(
     let state = AppState::from_context()?;
     let session = session().await?;
     let result = sessions::sign_in(&state.db, &session, &email, &password, auth::client_ip()).await;
-    let next = super::validate::return_path(next.as_deref());
+    let next = super::validate::return_path(next.as_deref(), &state.public_url);
     with_status(result.map(|_| {
         redirect_form_post(&next);
         next

@@ -58,22 +58,48 @@ pub fn new_password(field: &str, value: &str) -> Result<String, FieldError> {
     }
 }
 
-/// The path to return to after signing in: only same-origin absolute paths, so a link
-/// cannot send someone to another site.
-pub fn return_path(value: Option<&str>) -> String {
-    match value.map(str::trim) {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.contains(['\r', '\n'])
-                && !path.starts_with("/login")
-                && !path.starts_with("/logout") =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
+/// The path to return to after a sign-in or a form post: a path on `public_url`'s own
+/// origin, or `/`.
+///
+/// Browsers forgive a lot (`/\t/evil.example` is read as `//evil.example`, `\` as `/`), so
+/// text with control characters, whitespace or backslashes is refused outright, and the rest
+/// is resolved against the public URL by a real URL parser: only a result on the same
+/// origin counts, and what comes back is its normalised path, query and fragment.
+#[cfg(feature = "ssr")]
+pub fn return_path(value: Option<&str>, public_url: &str) -> String {
+    let fallback = || "/".to_owned();
+    let Some(path) = value else {
+        return fallback();
+    };
+    if !path.starts_with('/')
+        || path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return fallback();
     }
+    let Ok(base) = url::Url::parse(&format!("{}/", public_url.trim_end_matches('/'))) else {
+        return fallback();
+    };
+    let Ok(target) = base.join(path) else {
+        return fallback();
+    };
+    if target.origin() != base.origin() || !target.path().starts_with(base.path()) {
+        return fallback();
+    }
+    let mut out = target.path().to_owned();
+    if out.starts_with("//") || out.starts_with("/login") || out.starts_with("/logout") {
+        return fallback();
+    }
+    if let Some(q) = target.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = target.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 /// Collects every field error, or returns the parsed values.
@@ -121,21 +147,49 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "ssr")]
     fn only_same_origin_paths_are_return_targets() {
         let cases = [
             (Some("/incidents?status=open"), "/incidents?status=open"),
+            (
+                Some("/incidents/INC-4#timeline"),
+                "/incidents/INC-4#timeline",
+            ),
+            (Some("/a/../b"), "/b"),
             (Some("/"), "/"),
             (Some("https://evil.example/"), "/"),
             (Some("//evil.example/"), "/"),
             (Some("/\\evil.example"), "/"),
+            (Some("/%09/evil.example"), "/%09/evil.example"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
+            (Some("/ /evil.example"), "/"),
+            (Some("/\u{0}x"), "/"),
+            (Some("/\u{2028}x"), "/"),
+            (Some("/./\\evil.example"), "/"),
+            (Some("/.//evil.example"), "/"),
             (Some("javascript:alert(1)"), "/"),
             (Some("/login?next=/x"), "/"),
             (Some("/a\r\nSet-Cookie: x"), "/"),
+            (Some(""), "/"),
             (None, "/"),
         ];
         for (input, expected) in cases {
-            assert_eq!(return_path(input), expected, "{input:?}");
+            assert_eq!(
+                return_path(input, "http://vigil.example:3000"),
+                expected,
+                "{input:?}"
+            );
         }
+        // Behind a path prefix, only paths under it are ours.
+        assert_eq!(
+            return_path(Some("/other"), "https://example.com/vigil"),
+            "/"
+        );
+        assert_eq!(
+            return_path(Some("/vigil/incidents"), "https://example.com/vigil/"),
+            "/vigil/incidents"
+        );
     }
 
     #[test]

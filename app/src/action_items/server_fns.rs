@@ -60,9 +60,13 @@ fn fields(
 /// Where a form post goes back to: the page it came from, if it is one of ours.
 #[cfg(feature = "ssr")]
 fn back(return_to: Option<String>, fallback: String) -> String {
-    return_to
-        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
-        .unwrap_or(fallback)
+    let public_url = crate::state::AppState::from_context()
+        .map(|s| s.public_url)
+        .unwrap_or_default();
+    match crate::accounts::validate::return_path(return_to.as_deref(), &public_url) {
+        path if path == "/" => fallback,
+        path => path,
+    }
 }
 
 #[server(prefix = "/rpc", endpoint = "add_action_item")]

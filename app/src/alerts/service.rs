@@ -394,18 +394,13 @@ pub struct Outcome {
 }
 
 /// Finds the enabled source a token belongs to. A wrong or paused token is refused
-/// with 401 and written to the audit log (never the token itself).
+/// with 401 and written to the audit log (never the token itself); an address that
+/// guessed too often gets 429.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     token: Option<&str>,
     ip: Option<String>,
 ) -> Result<source::Model, AppError> {
-    crate::accounts::service::throttle::check_token_guessing(
-        db,
-        "alerts.token_rejected",
-        ip.as_deref(),
-    )
-    .await?;
     let found = match token.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => {
             source::Entity::find()
@@ -423,6 +418,10 @@ pub async fn authenticate(
                 (None, true) => "unknown token",
                 (None, false) => "no token",
             };
+            // Counted only when wrong: a right token is never refused because somebody
+            // else guessed from the same address.
+            crate::accounts::service::throttle::token_rejected(db, "alert_source", ip.as_deref())
+                .await?;
             audit(
                 db,
                 &Actor {

@@ -224,20 +224,16 @@ pub async fn authenticate(
 }
 
 /// [`authenticate`] for a request from `ip`: a wrong token is written to the audit log
-/// (never the token), and an address that guessed too often gets 429.
+/// (never the token), and an address that guessed too often gets 429. The token is
+/// checked first: a right one is never refused for what others did from the same address.
 pub async fn authenticate_request(
     db: &impl ConnectionTrait,
     token: &str,
     ip: Option<String>,
 ) -> Result<Option<CurrentUser>, AppError> {
-    crate::accounts::service::throttle::check_token_guessing(
-        db,
-        "api_token.rejected",
-        ip.as_deref(),
-    )
-    .await?;
     let user = authenticate(db, token).await?;
     if user.is_none() {
+        crate::accounts::service::throttle::token_rejected(db, "api_token", ip.as_deref()).await?;
         audit(
             db,
             &Actor {

@@ -1,8 +1,10 @@
 //! Small UI pieces shared by every domain's pages.
 
 mod form;
+mod raw_text;
 
 pub use form::{Field, FormAlert, action_error};
+pub use raw_text::{TextArea, raw_text};
 
 /// Percent-encodes a query value (everything but unreserved characters).
 pub fn urlencode(value: &str) -> String {

@@ -119,28 +119,49 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '\''
 }
 
-/// Finds `needle` (lower case) in `haystack` at word boundaries, case-insensitively.
-fn find_words(haystack: &str, needle: &str) -> Vec<usize> {
-    let lower = haystack.to_lowercase();
-    if lower.len() != haystack.len() {
-        // Lower-casing changed byte lengths (rare scripts): match on the original only.
-        return find_in(haystack, haystack, needle);
+/// Finds `needle` (lower case) in `haystack` at word boundaries, case-insensitively, as byte
+/// ranges of `haystack`.
+///
+/// Lower-casing can change a character's length in bytes (`İ` is 2 bytes, its lower case 3;
+/// the Kelvin sign `K` 3, its lower case 1), so offsets in the lower-cased text are mapped back
+/// through the character each byte came from, never reused on the original.
+fn find_words(haystack: &str, needle: &str) -> Vec<(usize, usize)> {
+    let mut lower = String::with_capacity(haystack.len());
+    // For every byte of `lower`, where its character starts in `haystack`.
+    let mut origin = Vec::with_capacity(haystack.len());
+    for (at, c) in haystack.char_indices() {
+        for l in c.to_lowercase() {
+            let before = lower.len();
+            lower.push(l);
+            origin.extend(std::iter::repeat_n(at, lower.len() - before));
+        }
     }
-    find_in(haystack, &lower, needle)
-}
-
-fn find_in(original: &str, lower: &str, needle: &str) -> Vec<usize> {
+    // A lower-case offset that begins a character's lower case, as an offset of `haystack`.
+    let boundary = |i: usize| -> Option<usize> {
+        if i == lower.len() {
+            Some(haystack.len())
+        } else if i == 0 || origin[i - 1] != origin[i] {
+            Some(origin[i])
+        } else {
+            None
+        }
+    };
     let mut found = Vec::new();
+    if needle.is_empty() {
+        return found;
+    }
     let mut start = 0;
     while let Some(i) = lower[start..].find(needle) {
         let at = start + i;
-        let end = at + needle.len();
-        let before = original[..at].chars().next_back();
-        let after = original[end..].chars().next();
+        start = at + needle.len();
+        let (Some(from), Some(to)) = (boundary(at), boundary(at + needle.len())) else {
+            continue;
+        };
+        let before = haystack[..from].chars().next_back();
+        let after = haystack[to..].chars().next();
         if !before.is_some_and(is_word_char) && !after.is_some_and(is_word_char) {
-            found.push(at);
+            found.push((from, to));
         }
-        start = at + needle.len().max(1);
     }
     found
 }
@@ -150,11 +171,11 @@ fn find_in(original: &str, lower: &str, needle: &str) -> Vec<usize> {
 pub fn check(text: &str, people: &[String]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (phrase, suggestion) in PHRASES {
-        for offset in find_words(text, phrase) {
+        for (from, to) in find_words(text, phrase) {
             findings.push(Finding {
-                phrase: text[offset..offset + phrase.len()].to_owned(),
+                phrase: text[from..to].to_owned(),
                 suggestion: (*suggestion).to_owned(),
-                offset,
+                offset: from,
             });
         }
     }
@@ -175,21 +196,23 @@ pub fn check(text: &str, people: &[String]) -> Vec<Finding> {
     names.sort();
     names.dedup();
     for name in &names {
-        for offset in find_words(text, name) {
-            let rest = &text[offset + name.len()..];
-            let next_word: String = rest
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_alphabetic())
-                .collect::<String>()
-                .to_lowercase();
-            if CAUSE_VERBS.contains(&next_word.as_str()) {
-                let end =
-                    offset + name.len() + (rest.len() - rest.trim_start().len()) + next_word.len();
+        for (from, to) in find_words(text, name) {
+            let rest = &text[to..];
+            let gap = rest.len() - rest.trim_start().len();
+            let word: &str = {
+                let after = &rest[gap..];
+                let len = after
+                    .chars()
+                    .take_while(|c| c.is_alphabetic())
+                    .map(char::len_utf8)
+                    .sum();
+                &after[..len]
+            };
+            if CAUSE_VERBS.contains(&word.to_lowercase().as_str()) {
                 findings.push(Finding {
-                    phrase: text[offset..end].to_owned(),
+                    phrase: text[from..to + gap + word.len()].to_owned(),
                     suggestion: "Make the system the subject: say what the change or tool did, not who did it.".into(),
-                    offset,
+                    offset: from,
                 });
             }
         }
@@ -248,5 +271,17 @@ mod tests {
     #[test]
     fn text_in_any_script_is_safe_to_check() {
         assert!(phrases("İstanbul ΣΊΣΥΦΟΣ should have", &[]).len() == 1);
+    }
+
+    #[test]
+    fn characters_whose_lower_case_changes_length_keep_offsets_right() {
+        // Was a panic: `İ` grows and `K` (Kelvin) shrinks when lower-cased, by the same total.
+        assert!(phrases("İİ lazyK", &[]).is_empty());
+        assert_eq!(phrases("İİ Lazy engineers", &[]), ["Lazy"]);
+        let text = "ǅemal ŞİMŞEK BROKE prod; Kelvin should have";
+        assert_eq!(phrases(text, &["Şİmşek"]), ["ŞİMŞEK BROKE", "should have"]);
+        for f in check(text, &["Şİmşek".into()]) {
+            assert_eq!(&text[f.offset..f.offset + f.phrase.len()], f.phrase);
+        }
     }
 }

@@ -194,7 +194,9 @@ pub async fn sign_in(
         email: None,
         ip: ip.clone(),
     };
-    throttle::check(db, &email, ip.as_deref()).await?;
+    // The attempt is counted before the password is checked, so parallel guesses cannot
+    // all slip past the limit while the first checks are still running.
+    let reservation = throttle::reserve_sign_in(db, &email, ip.as_deref()).await?;
     let Some(user) = users::verify_credentials(db, &email, password).await? else {
         audit::record(db, &actor, throttle::FAILED, Some(&email), json!({})).await?;
         return Err(AppError::invalid(
@@ -202,6 +204,7 @@ pub async fn sign_in(
             "The email or password is not correct.",
         ));
     };
+    throttle::succeeded(db, reservation).await?;
     session.cycle_id().await.map_err(session_error)?;
     session
         .insert(USER_ID_KEY, user.id)

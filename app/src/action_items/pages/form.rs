@@ -4,7 +4,7 @@ use super::list::ActionItemsTable;
 use super::{ItemStatusBadge, due};
 use crate::action_items::server_fns::{AddActionItem, UpdateActionItem, list_action_items};
 use crate::action_items::{ActionItemView, ItemKind, ItemStatus, Priority};
-use crate::components::{FormAlert, action_error};
+use crate::components::{FormAlert, TextArea, action_error};
 
 /// The incident's action items: the list, a form to add one and, per item, a form to
 /// change it (status included: done, or won't do with a reason).
@@ -203,7 +203,7 @@ fn ItemFields(
         <FieldWithError prefix name="title" label="What will be done" value=title error />
         <div class="field">
             <label class="field__label" for=format!("{prefix}-description")>"Details (optional, Markdown)"</label>
-            <textarea class="field__input" id=format!("{prefix}-description") name="description" rows="2">{description}</textarea>
+            <TextArea id=format!("{prefix}-description") name="description" rows=2 value=description />
         </div>
         <div class="item-grid">
             <div class="field">

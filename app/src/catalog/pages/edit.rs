@@ -7,7 +7,7 @@ use crate::catalog::form::{ServiceForm, form_of};
 use crate::catalog::server_fns::{
     ArchiveService, CreateService, DeleteService, UpdateService, get_service,
 };
-use crate::components::{Field, FormAlert, action_error};
+use crate::components::{Field, FormAlert, TextArea, action_error};
 use crate::error::AppError;
 use crate::incidents::SeverityView;
 use crate::incidents::server_fns::get_incident_options;
@@ -59,13 +59,13 @@ fn ServiceFields(
         </div>
         <div class="field" class:field--invalid=move || field("description").get().is_some()>
             <label class="field__label" for="field-description">"Description (Markdown)"</label>
-            <textarea class="field__input" id="field-description" name="description" rows="4">{initial.description.clone()}</textarea>
+            <TextArea id="field-description" name="description" rows=4 value=initial.description.clone() />
             {area_error("description")}
         </div>
         <div class="field" class:field--invalid=move || field("runbooks").get().is_some()>
             <label class="field__label" for="field-runbooks">"Runbooks"</label>
             <p class="field__hint" id="field-runbooks-hint">"One a line: Title | https://… (or just the link). Shown on every incident that affects this service."</p>
-            <textarea class="field__input field__input--mono" id="field-runbooks" name="runbooks" rows="4" aria-describedby="field-runbooks-hint">{initial.runbooks.clone()}</textarea>
+            <TextArea class="field__input field__input--mono" id="field-runbooks" name="runbooks" rows=4 describedby="field-runbooks-hint" value=initial.runbooks.clone() />
             {area_error("runbooks")}
         </div>
         <fieldset class="fieldset">

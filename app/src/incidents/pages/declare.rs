@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{Field, FormAlert, action_error};
+use crate::components::{Field, FormAlert, TextArea, action_error};
 use crate::incidents::server_fns::{DeclareIncident, get_incident_options};
 use crate::layout::ErrorTemplate;
 
@@ -83,7 +83,7 @@ pub fn DeclarePage() -> impl IntoView {
                                     </div>
                                     <div class="field">
                                         <label class="field__label" for="field-summary">"Summary (optional, Markdown)"</label>
-                                        <textarea class="field__input" id="field-summary" name="summary" rows="4"></textarea>
+                                        <TextArea id="field-summary" name="summary" rows=4 />
                                     </div>
                                     <label class="checkbox" for="field-customer-impact">
                                         <input type="checkbox" id="field-customer-impact" name="customer_impact" value="on" />

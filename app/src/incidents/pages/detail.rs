@@ -5,7 +5,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::{StatusBadge, Time};
 use crate::action_items::pages::IncidentActionItems;
-use crate::components::{FormAlert, action_error};
+use crate::components::{FormAlert, TextArea, action_error};
 use crate::error::AppError;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{
@@ -382,15 +382,13 @@ fn NoteForm(
             <FormAlert error fields=&["body", "occurred_at"] />
             <div class="field" class:field--invalid=move || field("body").get().is_some()>
                 <label class="field__label" for="note-body">"Add a note (Markdown)"</label>
-                <textarea
-                    class="field__input"
+                <TextArea
                     id="note-body"
                     name="body"
-                    rows="3"
                     required=true
                     prop:value=move || draft.get()
-                    on:input:target=move |ev| draft.set(ev.target().value())
-                ></textarea>
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                />
                 {move || field("body").get().map(|m| view! { <p class="field__error">{m}</p> })}
             </div>
             <div class="note-form__row">
@@ -437,7 +435,7 @@ fn TimelineItem(
                         <input type="hidden" name="reference" value=edit_ref />
                         <input type="hidden" name="event_id" value=id />
                         <label class="visually-hidden" for=label_for>"Note text"</label>
-                        <textarea class="field__input" id=field_id name="body" rows="3">{body}</textarea>
+                        <TextArea id=field_id name="body" value=body />
                         <button class="button button--small" type="submit">"Save note"</button>
                     </ActionForm>
                 </details>
@@ -502,7 +500,7 @@ fn EditDetails(
                 </div>
                 <div class="field">
                     <label class="field__label" for="edit-summary">"Summary (Markdown)"</label>
-                    <textarea class="field__input" id="edit-summary" name="summary" rows="4">{incident.summary.clone()}</textarea>
+                    <TextArea id="edit-summary" name="summary" rows=4 value=incident.summary.clone() />
                 </div>
                 <label class="checkbox" for="edit-impact">
                     <input type="checkbox" id="edit-impact" name="customer_impact" value="on" checked=incident.customer_impact />

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::{FormAlert, action_error};
+use crate::components::{FormAlert, TextArea, action_error};
 use crate::incidents::SeverityView;
 use crate::incidents::server_fns::{MoveSeverity, UpdateSeverity, admin_severities};
 use crate::layout::ErrorTemplate;
@@ -123,7 +123,7 @@ fn SeverityItem(
                 </div>
                 <div class="field" class:field--invalid=move || field("description").get().is_some()>
                     <label class="field__label" for=description_id.clone()>"Description (shown when declaring)"</label>
-                    <textarea class="field__input" id=description_id name="description" rows="2">{level.description.clone()}</textarea>
+                    <TextArea id=description_id name="description" rows=2 value=level.description.clone() />
                     {move || field("description").get().map(|m| view! { <p class="field__error">{m}</p> })}
                 </div>
                 <label class="checkbox" for=postmortem_label>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::PostmortemBadge;
-use crate::components::{FormAlert, action_error};
+use crate::components::{FormAlert, TextArea, action_error};
 use crate::error::AppError;
 use crate::incidents::durations;
 use crate::layout::ErrorTemplate;
@@ -319,7 +319,7 @@ fn SectionEditor(section: SectionView) -> impl IntoView {
         Some(Ok(p)) if typed.get().is_some() => p.findings,
         _ => saved_findings.clone(),
     };
-    let rows = (section.body.lines().count() + 3).clamp(4, 24).to_string();
+    let rows = (section.body.lines().count() + 3).clamp(4, 24);
     let (title_id, labelledby) = (format!("{id}-title"), format!("{id}-title"));
     let (label_for, hint_for) = (id.clone(), hint_id.clone());
     view! {
@@ -328,7 +328,7 @@ fn SectionEditor(section: SectionView) -> impl IntoView {
             <input type="hidden" name="section_ids[]" value=section.id.to_string() />
             {(!section.guidance.is_empty()).then(|| view! { <p class="field__hint" id=hint_for.clone()>{section.guidance.clone()}</p> })}
             <label class="visually-hidden" for=label_for>{format!("{} (Markdown)", section.title)}</label>
-            <textarea class="field__input postmortem__text" id=id name="bodies[]" rows=rows aria-describedby=hint_id on:input=on_input>{section.body.clone()}</textarea>
+            <TextArea class="field__input postmortem__text" id=id name="bodies[]" rows=rows describedby=hint_id on:input=on_input value=section.body.clone() />
             <Findings findings=Signal::derive(findings) />
             <details class="postmortem__preview" open=true>
                 <summary>"Preview"</summary>
@@ -466,7 +466,7 @@ fn Review(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
                     <input type="hidden" name="reference" value=reference.clone() />
                     <div class="field" class:field--invalid=move || comment_field.get().is_some()>
                         <label class="field__label" for="pm-comment">"Comment (Markdown)"</label>
-                        <textarea class="field__input" id="pm-comment" name="body" rows="3"></textarea>
+                        <TextArea id="pm-comment" name="body" />
                         {move || comment_field.get().map(|m| view! { <p class="field__error">{m}</p> })}
                     </div>
                     <button class="button button--small" type="submit">"Comment"</button>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{FormAlert, action_error};
+use crate::components::{FormAlert, TextArea, action_error};
 use crate::layout::ErrorTemplate;
 use crate::postmortems::server_fns::{
     ResetPostmortemTemplate, SavePostmortemTemplate, get_postmortem_template,
@@ -62,7 +62,7 @@ pub fn PostmortemTemplatePage() -> impl IntoView {
                                                     </div>
                                                     <div class="field">
                                                         <label class="field__label" for=format!("guidance-{n}")>"Guidance"</label>
-                                                        <textarea class="field__input" id=format!("guidance-{n}") name="guidance[]" rows="2">{guidance}</textarea>
+                                                        <TextArea id=format!("guidance-{n}") name="guidance[]" rows=2 value=guidance />
                                                     </div>
                                                     <input type="hidden" name="starters[]" value=starter />
                                                 </li>

@@ -1,0 +1,167 @@
+//! Every function that takes text from people or bytes from other systems, fed arbitrary
+//! Unicode and bytes: none may panic, and each keeps its one promise (escaped stays escaped,
+//! offsets stay on the text). A panic here is a postmortem nobody can open, or an alert lost.
+#![cfg(feature = "ssr")]
+
+use app::alerts::payload::{parse_alertmanager, parse_pagerduty};
+use app::components::raw_text;
+use app::markdown::render;
+use app::metrics::csv::cell;
+use app::notifications::outbox::slack_escape;
+use app::postmortems::diff::{Change, diff_lines};
+use app::postmortems::language::check;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+/// Text weighted towards what breaks parsers: markup, case-changing letters, combining marks,
+/// control characters, and anything else Unicode has.
+fn hostile_text() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        any::<String>(),
+        Just("</textarea>".to_owned()),
+        Just("<script>".to_owned()),
+        Just("İ".to_owned()),
+        Just("K".to_owned()),
+        Just("ß".to_owned()),
+        Just("ǅ".to_owned()),
+        Just("\u{0301}".to_owned()),
+        Just("\r\n".to_owned()),
+        Just("\0".to_owned()),
+        Just("lazy".to_owned()),
+        Just("should have".to_owned()),
+        Just("broke".to_owned()),
+        Just("[x](javascript:alert(1))".to_owned()),
+        Just("<img src=x onerror=alert(1)>".to_owned()),
+        "[ -~]{0,12}",
+    ];
+    prop::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
+}
+
+/// JSON of roughly a webhook's shape with hostile strings and odd types where values go.
+fn payload_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        hostile_text().prop_map(Value::String),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<f64>().prop_map(|n| json!(n)),
+        any::<bool>().prop_map(Value::Bool),
+        Just(Value::Null),
+        Just(json!("2026-12-01T10:00:00Z")),
+        Just(json!("firing")),
+        Just(json!("resolved")),
+        Just(json!("trigger")),
+    ];
+    let value = leaf.prop_recursive(3, 24, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(hostile_text(), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    let keys = [
+        "version",
+        "status",
+        "alerts",
+        "labels",
+        "annotations",
+        "startsAt",
+        "endsAt",
+        "fingerprint",
+        "groupKey",
+        "generatorURL",
+        "commonLabels",
+        "routing_key",
+        "event_action",
+        "dedup_key",
+        "payload",
+        "summary",
+        "severity",
+        "source",
+    ];
+    prop::collection::vec((prop::sample::select(keys.to_vec()), value), 0..10).prop_map(|kv| {
+        let mut object: serde_json::Map<String, Value> = kv
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        // Often give the alerts list the right shape, so parsing goes past the first field.
+        if let Some(Value::Object(inner)) = kv.first().map(|(_, v)| v.clone()) {
+            object.insert("alerts".into(), json!([inner]));
+        }
+        Value::Object(object)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 400,
+        // Failures are printed with their input; nothing is written into the source tree.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn the_language_check_never_panics_and_points_into_the_text(
+        text in hostile_text(),
+        people in prop::collection::vec(hostile_text(), 0..4),
+    ) {
+        for finding in check(&text, &people) {
+            let phrase = text.get(finding.offset..finding.offset + finding.phrase.len());
+            prop_assert_eq!(phrase, Some(finding.phrase.as_str()));
+        }
+    }
+
+    #[test]
+    fn markdown_never_panics_and_never_keeps_scripts_or_handlers(text in hostile_text()) {
+        let html = render(&text).to_ascii_lowercase();
+        prop_assert!(!html.contains("<script"), "{}", html);
+        // The text may mention `javascript:`; no link or source may be one.
+        prop_assert!(!html.contains("=\"javascript:"), "{}", html);
+        prop_assert!(!html.contains(" onerror="), "{}", html);
+        prop_assert!(!html.contains("<textarea"), "{}", html);
+    }
+
+    #[test]
+    fn diffs_never_panic_and_rebuild_both_texts(old in hostile_text(), new in hostile_text()) {
+        let lines = diff_lines(&old, &new);
+        let side = |keep: Change| -> Vec<String> {
+            lines.iter().filter(|l| l.change == Change::Same || l.change == keep).map(|l| l.text.clone()).collect()
+        };
+        prop_assert_eq!(side(Change::Removed), old.lines().map(str::to_owned).collect::<Vec<_>>());
+        prop_assert_eq!(side(Change::Added), new.lines().map(str::to_owned).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn raw_text_can_never_close_its_element(text in hostile_text()) {
+        let out = raw_text(&text);
+        prop_assert!(!out.contains('<') && !out.contains('>'));
+    }
+
+    #[test]
+    fn slack_text_never_carries_markup_or_mentions(text in hostile_text()) {
+        let out = slack_escape(&text);
+        prop_assert!(!out.contains('<') && !out.contains('>'));
+        prop_assert!(!out.contains("@here") && !out.contains("@channel"));
+    }
+
+    #[test]
+    fn csv_cells_are_never_formulas_and_stay_one_cell(text in hostile_text()) {
+        let out = cell(&text);
+        prop_assert!(!out.starts_with(['=', '+', '-', '@']));
+        let quoted = out.starts_with('"') && out.ends_with('"') && out.len() >= 2;
+        if !quoted {
+            prop_assert!(!out.contains([',', '"', '\n', '\r']));
+        }
+    }
+
+    #[test]
+    fn alert_parsers_never_panic_on_bytes(body in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = parse_alertmanager(&body);
+        let _ = parse_pagerduty(&body);
+    }
+
+    #[test]
+    fn alert_parsers_never_panic_on_json_of_any_shape(payload in payload_json()) {
+        let body = serde_json::to_vec(&payload).unwrap();
+        let _ = parse_alertmanager(&body);
+        let _ = parse_pagerduty(&body);
+    }
+}
