@@ -62,11 +62,22 @@ pub async fn load_user(
         (user, _) => user,
     };
     let signed_in = user.is_some();
+    let must_change_password = user.as_ref().is_some_and(|u| u.password_change_required);
     if let Some(user) = user {
         request.extensions_mut().insert(user);
     }
 
     let path = request.uri().path();
+    if must_change_password && !allowed_before_password_change(path) {
+        return if request.method() == Method::GET
+            && !path.starts_with("/rpc/")
+            && !path.starts_with("/api/")
+        {
+            Redirect::to("/account").into_response()
+        } else {
+            password_change_required()
+        };
+    }
     if signed_in && request.method() == Method::GET && path == "/login" {
         return Redirect::to("/").into_response();
     }
@@ -84,6 +95,37 @@ pub async fn load_user(
         return Redirect::to(&target).into_response();
     }
     next.run(request).await
+}
+
+/// What someone signed in with a temporary password may reach: the account page to
+/// choose their own, signing out, and what those pages load.
+fn allowed_before_password_change(path: &str) -> bool {
+    const EXACT: [&str; 7] = [
+        "/account",
+        "/rpc/change_password",
+        "/rpc/current_user",
+        "/rpc/time_zones",
+        "/rpc/list_api_tokens",
+        "/rpc/take_api_token",
+        "/rpc/sign_out",
+    ];
+    EXACT.contains(&path)
+        || (is_public(path) && !path.starts_with("/rpc/") && !path.starts_with("/api/"))
+}
+
+/// 403 for every other call until the temporary password is replaced; the server decides,
+/// not the banner.
+fn password_change_required() -> Response {
+    let err = app::error::AppError::Forbidden;
+    let mut response = crate::json_error(err);
+    if let Ok(body) = serde_json::to_string(&serde_json::json!({ "error": {
+        "code": "password_change_required",
+        "message": "You signed in with a temporary password. Choose your own on your account page first.",
+        "field": null,
+    }})) {
+        *response.body_mut() = axum::body::Body::from(body);
+    }
+    response
 }
 
 fn bearer(request: &Request) -> Option<String> {

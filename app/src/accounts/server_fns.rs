@@ -172,21 +172,34 @@ pub async fn list_time_zones() -> Result<Vec<String>, AppError> {
     Ok(crate::time::all_zones())
 }
 
+/// Changes the caller's password. Every other session of theirs ends (whoever knew the old
+/// password is signed out); this one continues under a new id. With `revoke_tokens`, their
+/// API tokens stop working too.
 #[server(prefix = "/rpc", endpoint = "change_password")]
 pub async fn change_password(
     current_password: String,
     new_password: String,
     new_password_confirmation: String,
+    revoke_tokens: Option<String>,
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Viewer))?;
-    let result = users::change_own_password(
-        &state.db,
-        user.id,
-        &current_password,
-        &new_password,
-        &new_password_confirmation,
-        &auth::actor(&user),
-    )
+    let result = async {
+        users::change_own_password(
+            &state.db,
+            user.id,
+            &current_password,
+            &new_password,
+            &new_password_confirmation,
+            &auth::actor(&user),
+        )
+        .await?;
+        sessions::delete_for_user(&state.db, user.id).await?;
+        sessions::start(&session().await?, &user).await?;
+        if revoke_tokens.is_some() {
+            crate::api_tokens::service::revoke_all_of(&state.db, &user, auth::client_ip()).await?;
+        }
+        Ok(())
+    }
     .await;
     with_status(result).inspect(|_| redirect_form_post("/account?saved=password"))
 }

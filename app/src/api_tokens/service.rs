@@ -145,6 +145,35 @@ pub async fn list(
         .collect())
 }
 
+/// Revokes every live token of `user` (after a password change, when asked); returns how many.
+pub async fn revoke_all_of(
+    db: &impl ConnectionTrait,
+    user: &CurrentUser,
+    ip: Option<String>,
+) -> Result<u64, AppError> {
+    let revoked = ApiToken::update_many()
+        .col_expr(
+            entity::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Some(Utc::now())),
+        )
+        .filter(entity::Column::UserId.eq(user.id.0))
+        .filter(entity::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if revoked > 0 {
+        audit(
+            db,
+            &actor(user, ip),
+            "api_token.revoked_all",
+            Some(&user.email),
+            json!({ "count": revoked }),
+        )
+        .await?;
+    }
+    Ok(revoked)
+}
+
 /// Revokes a token at once: its owner may, and any admin.
 pub async fn revoke(
     db: &impl ConnectionTrait,

@@ -67,6 +67,11 @@ pub fn AccountPage() -> impl IntoView {
                                 <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error=password_field("current_password") />
                                 <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters." required=true error=password_field("new_password") />
                                 <Field label="Repeat the new password" name="new_password_confirmation" kind="password" autocomplete="new-password" required=true error=password_field("new_password_confirmation") />
+                                <p class="field__hint">"Your other sessions are signed out when the password changes."</p>
+                                <label class="checkbox" for="revoke-tokens">
+                                    <input type="checkbox" id="revoke-tokens" name="revoke_tokens" value="on" />
+                                    "Also revoke my API tokens"
+                                </label>
                                 <button class="button button--primary" type="submit">"Change password"</button>
                             </ActionForm>
                         </section>

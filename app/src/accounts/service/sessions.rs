@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use tower_sessions::Session;
@@ -81,17 +80,19 @@ impl SessionStore for DbSessionStore {
         Ok(())
     }
 
+    /// Updates a session that still exists, and nothing else: a request that was in flight
+    /// while its session was ended ("sign out everywhere", a password change) must not bring
+    /// the row back when it saves on its way out. New sessions come only through `create`.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        SessionRow::insert(row(record)?)
-            .on_conflict(
-                OnConflict::column(session::Column::Id)
-                    .update_columns([
-                        session::Column::UserId,
-                        session::Column::Data,
-                        session::Column::ExpiresAt,
-                    ])
-                    .to_owned(),
-            )
+        let row = row(record)?;
+        SessionRow::update_many()
+            .set(session::ActiveModel {
+                user_id: row.user_id,
+                data: row.data,
+                expires_at: row.expires_at,
+                ..Default::default()
+            })
+            .filter(session::Column::Id.eq(key(&record.id)))
             .exec(&self.db)
             .await
             .map_err(backend)?;

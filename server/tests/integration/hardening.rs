@@ -1,0 +1,251 @@
+//! What an attacker tries first: redirects off-site, credentials that outlive a password
+//! change, a temporary password used for anything but changing it, a session revived by a
+//! request that was still in flight, and throttles raced by parallel guesses.
+
+use app::accounts::Role;
+use app::accounts::entities::session;
+use app::accounts::service::sessions::DbSessionStore;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::Value;
+use tower_sessions::SessionStore;
+use tower_sessions::session::{Id, Record};
+
+use crate::support::{TestApp, new_client};
+
+backend_tests!(
+    sign_in_never_returns_to_another_site,
+    changing_a_password_ends_other_sessions_and_optionally_api_tokens,
+    a_temporary_password_opens_nothing_but_the_account_page,
+    a_save_after_sign_out_everywhere_does_not_revive_the_session,
+    parallel_wrong_tokens_are_counted_exactly,
+);
+
+async fn sign_in_never_returns_to_another_site(app: TestApp) {
+    let user = app.create_user(Role::Viewer).await;
+    for (next, expected) in [
+        ("/\t/evil.example", "/"),
+        ("/%09/evil.example", "/%09/evil.example"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/.//evil.example", "/"),
+        ("/incidents?status=open", "/incidents?status=open"),
+    ] {
+        // As a plain form post: the answer is a redirect, and its Location is ours.
+        let res = new_client()
+            .post(app.url("/rpc/sign_in"))
+            .header("accept", "text/html")
+            .form(&[
+                ("email", user.email.as_str()),
+                ("password", &user.password),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert_eq!(location, expected, "next={next:?}");
+    }
+}
+
+async fn changing_a_password_ends_other_sessions_and_optionally_api_tokens(app: TestApp) {
+    let (laptop, user) = app.signed_in(Role::Responder).await;
+    let phone = new_client();
+    assert_eq!(
+        app.sign_in_with(&phone, &user.email, &user.password)
+            .await
+            .status(),
+        200
+    );
+    let created: Value = app
+        .call_with(
+            &laptop,
+            "/rpc/create_api_token",
+            &[("name", "script"), ("expires_in_days", "")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    let api = |token: String| {
+        let url = app.url("/api/v1/incidents");
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(api(token.clone()).await, 200);
+
+    let first = "a first new password";
+    let form = [
+        ("current_password", user.password.as_str()),
+        ("new_password", first),
+        ("new_password_confirmation", first),
+    ];
+    assert_eq!(
+        app.call_with(&laptop, "/rpc/change_password", &form)
+            .await
+            .status(),
+        200
+    );
+    let app = &app;
+    let me = |client: reqwest::Client| async move {
+        app.call_with(&client, "/rpc/current_user", &[])
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        me(laptop.clone()).await["email"],
+        user.email.as_str(),
+        "this session goes on"
+    );
+    assert_eq!(
+        me(phone.clone()).await,
+        Value::Null,
+        "the other session ended"
+    );
+    assert_eq!(api(token.clone()).await, 200, "tokens stay unless asked");
+
+    let second = "a second new password";
+    let form = [
+        ("current_password", first),
+        ("new_password", second),
+        ("new_password_confirmation", second),
+        ("revoke_tokens", "on"),
+    ];
+    assert_eq!(
+        app.call_with(&laptop, "/rpc/change_password", &form)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(api(token).await, 401, "asked: the tokens stop");
+    assert_eq!(me(laptop).await["email"], user.email.as_str());
+}
+
+async fn a_temporary_password_opens_nothing_but_the_account_page(app: TestApp) {
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let email = format!("invitee-{}@example.com", uuid::Uuid::new_v4().simple());
+    let form = [
+        ("email", email.as_str()),
+        ("display_name", "Invitee"),
+        ("role", "responder"),
+    ];
+    let invitation: Value = app
+        .call_with(&admin, "/rpc/invite_user", &form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let temporary = invitation["temporary_password"].as_str().unwrap();
+    let client = new_client();
+    assert_eq!(
+        app.sign_in_with(&client, &email, temporary).await.status(),
+        200
+    );
+
+    let res = app.get_with(&client, "/incidents").await;
+    assert_eq!(res.status(), 303, "pages send them to choose a password");
+    assert_eq!(res.headers()["location"], "/account");
+    assert_eq!(app.get_with(&client, "/account").await.status(), 200);
+    let res = app.call_with(&client, "/rpc/list_incidents", &[]).await;
+    assert_eq!(res.status(), 403);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "password_change_required");
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/create_api_token",
+            &[("name", "sneaky"), ("expires_in_days", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 403, "no token to get around it either");
+
+    let own = "my very own password";
+    let form = [
+        ("current_password", temporary),
+        ("new_password", own),
+        ("new_password_confirmation", own),
+    ];
+    assert_eq!(
+        app.call_with(&client, "/rpc/change_password", &form)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(app.get_with(&client, "/incidents").await.status(), 200);
+    assert_eq!(
+        app.call_with(&client, "/rpc/list_incidents", &[])
+            .await
+            .status(),
+        200
+    );
+}
+
+async fn a_save_after_sign_out_everywhere_does_not_revive_the_session(app: TestApp) {
+    let store = DbSessionStore::new(app.db.clone());
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.unwrap();
+    assert_eq!(session::Entity::find().count(&app.db).await.unwrap(), 1);
+    let user = app.create_user(Role::Viewer).await;
+    let user = app::accounts::service::users::find_by_email(&app.db, &user.email)
+        .await
+        .unwrap()
+        .unwrap();
+    record.data.insert("user_id".into(), Value::from(user.id));
+    store.save(&record).await.unwrap();
+    let saved = store.load(&record.id).await.unwrap().unwrap();
+    assert_eq!(
+        saved.data["user_id"], user.id,
+        "an existing session is updated"
+    );
+
+    // "Sign out everywhere" deletes the row; a request that loaded the session before
+    // then saves it on its way out.
+    store.delete(&record.id).await.unwrap();
+    store.save(&record).await.unwrap();
+    assert_eq!(session::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert!(store.load(&record.id).await.unwrap().is_none());
+}
+
+async fn parallel_wrong_tokens_are_counted_exactly(app: TestApp) {
+    // 60 wrong API tokens at once: exactly the allowed number are refused as wrong (and
+    // audited), every other one is throttled; none slip through and none fail.
+    let client = reqwest::Client::new();
+    let guesses = (0..60).map(|i| {
+        let (client, url) = (client.clone(), app.url("/api/v1/incidents"));
+        async move {
+            client
+                .get(url)
+                .bearer_auth(format!("vigil_api_guess{i}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let wrong = statuses.iter().filter(|s| **s == 401).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(
+        (wrong, throttled),
+        (
+            app::accounts::service::throttle::MAX_REJECTED_TOKENS_PER_ADDRESS as usize,
+            40
+        ),
+        "{statuses:?}"
+    );
+}
