@@ -23,6 +23,7 @@ pub mod postmortems;
 #[cfg(feature = "ssr")]
 pub mod seed;
 pub mod system;
+pub mod text;
 pub mod time;
 
 #[cfg(feature = "ssr")]

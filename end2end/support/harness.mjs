@@ -52,7 +52,8 @@ export async function startServer() {
   const logs = [];
   const child = spawn(
     BINARY,
-    ['serve', '--listen', `127.0.0.1:${port}`, '--site-root', SITE_ROOT, '--database-url', `sqlite://${dir}/vigil.db`],
+    // Webhook receivers in these tests listen on loopback, which Vigil refuses by default.
+    ['serve', '--listen', `127.0.0.1:${port}`, '--site-root', SITE_ROOT, '--database-url', `sqlite://${dir}/vigil.db`, '--allow-private-webhooks'],
     { cwd: root, env: { ...process.env, VIGIL_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.on('data', (d) => logs.push(String(d)));

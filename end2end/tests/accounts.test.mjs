@@ -57,7 +57,11 @@ suite(({ flow, user }) => {
 
     await t.page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await t.page.waitForURL(/\/login/);
-    await t.signIn({ email, password: temporary });
+    // A temporary password leads straight to choosing one's own, and nothing else opens.
+    await t.signIn({ email, password: temporary }, { next: '/account' });
     assert.equal(await t.page.getByTestId('current-user').textContent(), 'Invited Person');
+    await t.page.getByText('You signed in with a temporary password. Choose your own now.').waitFor();
+    await t.visit('/incidents', { status: 200 });
+    assert.equal(new URL(t.page.url()).pathname, '/account');
   });
 });

@@ -94,7 +94,17 @@ pub async fn load_user(
         };
         return Redirect::to(&target).into_response();
     }
-    next.run(request).await
+    // What a signed-in page or any server function answers is personal (and may carry a
+    // new secret): no cache, shared or private, keeps it.
+    let personal = path.starts_with("/rpc/") || (signed_in && !path.starts_with("/pkg/"));
+    let mut response = next.run(request).await;
+    if personal {
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// What someone signed in with a temporary password may reach: the account page to

@@ -53,6 +53,8 @@ pub struct Config {
     /// Bearer token `/metrics` scrapes must present; without one, only loopback clients
     /// may scrape.
     pub metrics_token: Option<String>,
+    /// Outgoing webhooks may reach loopback and private addresses.
+    pub allow_private_webhooks: bool,
 }
 
 impl Config {
@@ -67,6 +69,7 @@ impl Config {
             session_max_age: std::time::Duration::from_secs(7 * 24 * 3600),
             trust_forwarded_for: false,
             metrics_token: None,
+            allow_private_webhooks: false,
         }
     }
 
@@ -110,12 +113,19 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
     }
 }
 
-/// The session cookie: HttpOnly, SameSite=Lax, Secure over https, ending when idle.
+/// The session cookie: HttpOnly, SameSite=Lax, ending when idle; over https also Secure
+/// and `__Host-` prefixed, so no other host or path can set or shadow it.
 fn session_layer(config: &Config, db: DatabaseConnection) -> SessionManagerLayer<DbSessionStore> {
     let idle =
         time::Duration::try_from(config.session_idle_timeout).unwrap_or(time::Duration::hours(12));
+    let name = if config.secure_cookies() {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    };
     SessionManagerLayer::new(DbSessionStore::new(db))
-        .with_name(SESSION_COOKIE)
+        .with_name(name)
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.secure_cookies())
@@ -125,8 +135,10 @@ fn session_layer(config: &Config, db: DatabaseConnection) -> SessionManagerLayer
 /// The longest any ordinary request may take.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// The name of the session cookie.
+/// The name of the session cookie over plain http.
 pub const SESSION_COOKIE: &str = "vigil_session";
+/// The name of the session cookie when the public URL is https.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-vigil_session";
 
 /// The page routes, generated once per process. Generating them runs the app with
 /// resource loading suppressed through a process-wide flag (leptos_server), so a
@@ -146,7 +158,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let sessions = session_layer(config, state.db.clone());
     let http_metrics = std::sync::Arc::new(prometheus::HttpMetrics::default());
 
-    Router::new()
+    let router = Router::new()
         .merge(health::routes())
         .merge(export::routes())
         .merge(reports::routes())
@@ -191,7 +203,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
+        .with_state(state);
+    if config.secure_cookies() {
+        // Served over https: browsers keep to https for a year (behind the proxy too).
+        router.layer(middleware::map_response(security::strict_transport))
+    } else {
+        router
+    }
 }
 
 /// Connects, migrates and builds the router for `config`.

@@ -21,7 +21,7 @@ mod users;
 #[command(name = "vigil", version, about, long_about = None)]
 struct Cli {
     /// Database to use: sqlite://PATH (created if missing) or postgres://USER[:PASSWORD]@HOST[:PORT]/DB.
-    #[arg(long, env = "VIGIL_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    #[arg(long, env = "VIGIL_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
     database_url: String,
 
     /// Log output format.
@@ -143,6 +143,11 @@ struct ServeArgs {
     #[arg(long, env = "VIGIL_TRUST_FORWARDED_FOR", global = true)]
     trust_forwarded_for: bool,
 
+    /// Let outgoing webhooks reach loopback, private and link-local addresses (receivers
+    /// inside your network). Off by default, so a webhook cannot probe internal hosts.
+    #[arg(long, env = "VIGIL_ALLOW_PRIVATE_WEBHOOKS", global = true)]
+    allow_private_webhooks: bool,
+
     /// Bearer token Prometheus must send to scrape /metrics; without it, only clients on
     /// the loopback address may scrape.
     #[arg(
@@ -206,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.session_max_age = Duration::from_secs(cli.serve.session_max_hours.max(1) * 3600);
             config.trust_forwarded_for = cli.serve.trust_forwarded_for;
             config.metrics_token = cli.serve.metrics_token.filter(|t| !t.is_empty());
+            config.allow_private_webhooks = cli.serve.allow_private_webhooks;
             serve(config).await
         }
     }
@@ -278,6 +284,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(send_notifications(
         state.db.clone(),
         config.public_url.clone(),
+        config.allow_private_webhooks,
     ));
 
     axum::serve(
@@ -306,9 +313,13 @@ async fn delete_expired_sessions(db: sea_orm::DatabaseConnection) {
 
 /// Sends queued notifications every two seconds, for as long as the server runs. Every
 /// replica runs one; claims keep them from sending a delivery twice.
-async fn send_notifications(db: sea_orm::DatabaseConnection, public_url: String) {
+async fn send_notifications(
+    db: sea_orm::DatabaseConnection,
+    public_url: String,
+    allow_private: bool,
+) {
     use app::notifications::outbox;
-    let client = match outbox::client() {
+    let client = match outbox::client(allow_private) {
         Ok(client) => client,
         Err(err) => {
             tracing::error!(error = %err, "cannot send notifications: no HTTP client");

@@ -64,6 +64,15 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// `Strict-Transport-Security` for an https deployment.
+pub async fn strict_transport(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

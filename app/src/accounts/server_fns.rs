@@ -92,7 +92,13 @@ pub async fn sign_in(
     let session = session().await?;
     let result = sessions::sign_in(&state.db, &session, &email, &password, auth::client_ip()).await;
     let next = super::validate::return_path(next.as_deref(), &state.public_url);
-    with_status(result.map(|_| {
+    with_status(result.map(|user| {
+        // A temporary password opens nothing but the page to replace it.
+        let next = if user.password_change_required {
+            "/account".to_owned()
+        } else {
+            next
+        };
         redirect_form_post(&next);
         next
     }))

@@ -35,6 +35,8 @@ pub fn display_name(field: &str, value: &str) -> Result<String, FieldError> {
         Err(field_error(field, "Enter a name."))
     } else if name.chars().count() > 100 {
         Err(field_error(field, "Use at most 100 characters."))
+    } else if crate::text::has_control_characters(name) {
+        Err(field_error(field, crate::text::ONE_LINE))
     } else {
         Ok(name.to_owned())
     }
@@ -200,5 +202,6 @@ mod tests {
         );
         assert!(display_name("n", "   ").is_err());
         assert!(display_name("n", &"x".repeat(101)).is_err());
+        assert!(display_name("n", "Ada\n<!channel> deployed").is_err());
     }
 }

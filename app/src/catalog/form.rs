@@ -53,6 +53,8 @@ impl ServiceForm {
                 "name",
                 "Give the service a name of 1 to 100 characters, with at least one letter or digit.",
             );
+        } else if crate::text::has_control_characters(&name) {
+            fail("name", crate::text::ONE_LINE);
         }
         let description = self.description.trim().to_owned();
         if description.chars().count() > 10_000 {

@@ -21,6 +21,26 @@ fn assert_one_line_error(output: &std::process::Output, expected: &str) {
 }
 
 #[test]
+fn help_never_prints_secrets_from_the_environment() {
+    for args in [&["--help"][..], &["serve", "--help"][..]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(args)
+            .env(
+                "VIGIL_DATABASE_URL",
+                "postgres://vigil:db-secret-42@db.internal/vigil",
+            )
+            .env("VIGIL_METRICS_TOKEN", "metrics-secret-42")
+            .env("VIGIL_ADMIN_PASSWORD", "admin-secret-42")
+            .output()
+            .expect("vigil runs");
+        assert!(output.status.success());
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(help.contains("VIGIL_DATABASE_URL"), "{help}");
+        assert!(!help.contains("secret-42"), "{args:?}: {help}");
+    }
+}
+
+#[test]
 fn help_documents_every_option() {
     let output = vigil(&["--help"]);
     assert!(output.status.success());

@@ -18,6 +18,9 @@ backend_tests!(
     a_temporary_password_opens_nothing_but_the_account_page,
     a_save_after_sign_out_everywhere_does_not_revive_the_session,
     parallel_wrong_tokens_are_counted_exactly,
+    personal_answers_are_never_cached,
+    over_https_the_cookie_is_host_only_and_transport_strict,
+    titles_and_names_are_one_line,
 );
 
 async fn sign_in_never_returns_to_another_site(app: TestApp) {
@@ -248,4 +251,84 @@ async fn parallel_wrong_tokens_are_counted_exactly(app: TestApp) {
         ),
         "{statuses:?}"
     );
+}
+
+async fn personal_answers_are_never_cached(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Responder).await;
+    for path in ["/", "/incidents", "/account"] {
+        let res = app.get_with(&client, path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+    let res = app.call_with(&client, "/rpc/current_user", &[]).await;
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let res = app.call("/rpc/current_user", &[]).await;
+    assert_eq!(
+        res.headers()["cache-control"],
+        "no-store",
+        "server functions, signed in or not"
+    );
+}
+
+async fn over_https_the_cookie_is_host_only_and_transport_strict(app: TestApp) {
+    use tower::ServiceExt;
+    let user = app.create_user(Role::Viewer).await;
+    let mut config = vigil_server::Config::new("unused", app.addr);
+    config.public_url = "https://vigil.example".into();
+    let router = vigil_server::router(vigil_server::app_state(&config, app.db.clone()), &config);
+    let body = format!(
+        "email={}&password={}&next=",
+        app::components::urlencode(&user.email),
+        app::components::urlencode(&user.password)
+    );
+    let request = axum::http::Request::post("/rpc/sign_in")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let res = router.oneshot(request).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-vigil_session="), "{cookie}");
+    for part in ["Secure", "HttpOnly", "Path=/"] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert!(
+        res.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+}
+
+async fn titles_and_names_are_one_line(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Admin).await;
+    // A new line in a title would fake a second line in every chat message about it.
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/declare_incident",
+            &[("title", "Checkout down\n<!channel> all clear")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    let errors = body["Invalid"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["field"] == "title" && e["message"].as_str().unwrap().contains("one line")),
+        "{body}"
+    );
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/update_profile",
+            &[("display_name", "Ada\r\nLovelace"), ("time_zone", "")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["Invalid"][0]["field"], "display_name", "{body}");
 }

@@ -29,6 +29,7 @@ backend_tests!(
     failing_receivers_are_retried_with_backoff_then_given_up,
     admins_manage_channels_and_others_cannot,
     a_severity_threshold_keeps_a_channel_to_severe_incidents,
+    private_receivers_are_refused_unless_allowed,
 );
 
 /// What a receiver got: headers and body of each request.
@@ -135,7 +136,7 @@ async fn changes_queue_signed_webhooks_and_escaped_slack_messages(app: TestApp) 
         "nothing is sent inline"
     );
 
-    let client = outbox::client().unwrap();
+    let client = outbox::client(true).unwrap();
     let base = "https://vigil.example";
     assert_eq!(
         deliver_due(&app.db, &client, base, Utc::now())
@@ -271,7 +272,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
     let (url, received, answer) = receiver(500).await;
     channel(&app, &admin, "webhook", &url, &ALL_EVENTS).await;
     declared_at(&app, &commander, "Payments slow", 1).await;
-    let client = outbox::client().unwrap();
+    let client = outbox::client(true).unwrap();
 
     // Two workers (two replicas) at once: the claim lets only one of them send.
     let now = Utc::now();
@@ -591,4 +592,39 @@ async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) 
         Some(levels[0].name.as_str())
     );
     assert_eq!(view.severities[0], (levels[0].id, levels[0].name.clone()));
+}
+
+/// A webhook pointed at an internal address (here loopback, by name and as a literal) is
+/// not sent to: the refusal is in the delivery log. `--allow-private-webhooks` allows it.
+async fn private_receivers_are_refused_unless_allowed(app: TestApp) {
+    let admin = person(&app, Role::Admin).await;
+    let commander = person(&app, Role::Responder).await;
+    let (url, received, _) = receiver(200).await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    channel(&app, &admin, "webhook", &url, &["incident.declared"]).await;
+    channel(&app, &admin, "webhook", &by_name, &["incident.declared"]).await;
+    started(&app, &commander, "Checkout down").await;
+
+    let public_only = outbox::client(false).unwrap();
+    deliver_due(&app.db, &public_only, "http://v", Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "nothing reached the private receiver"
+    );
+    let logged = deliveries(&app).await;
+    assert_eq!(logged.len(), 2);
+    for d in &logged {
+        assert_eq!(
+            d.status, "pending",
+            "refused attempts are retried like failures"
+        );
+        let error = d.last_error.clone().unwrap_or_default();
+        assert!(error.contains("private"), "{error}");
+    }
+    assert!(outbox::is_private("169.254.169.254".parse().unwrap()));
+    assert!(outbox::is_private("::ffff:10.0.0.1".parse().unwrap()));
+    assert!(outbox::is_private("fd00::1".parse().unwrap()));
+    assert!(!outbox::is_private("93.184.216.34".parse().unwrap()));
 }

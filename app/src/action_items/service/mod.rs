@@ -72,6 +72,8 @@ async fn check(db: &impl ConnectionTrait, f: &ItemFields) -> Result<Checked, App
         error("title", "Say what will be done.");
     } else if title.chars().count() > 200 {
         error("title", "Keep the title under 200 characters.");
+    } else if crate::text::has_control_characters(&title) {
+        error("title", crate::text::ONE_LINE);
     }
     if f.description.chars().count() > 10_000 {
         error(

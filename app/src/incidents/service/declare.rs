@@ -37,6 +37,8 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         errors.push(field("title", "Give the incident a short title."));
     } else if title.chars().count() > 200 {
         errors.push(field("title", "Keep the title under 200 characters."));
+    } else if crate::text::has_control_characters(&title) {
+        errors.push(field("title", crate::text::ONE_LINE));
     }
     let severity = severity::Entity::find_by_id(declaration.severity_id)
         .one(db)

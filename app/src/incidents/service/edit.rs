@@ -51,6 +51,11 @@ pub async fn update_details<C: ConnectionTrait + TransactionTrait>(
             field: "title".into(),
             message: "Give the incident a title of 1 to 200 characters.".into(),
         });
+    } else if crate::text::has_control_characters(&title) {
+        errors.push(FieldError {
+            field: "title".into(),
+            message: crate::text::ONE_LINE.into(),
+        });
     }
     if let Err(mut rule_errors) = details.times.validate(now) {
         errors.append(&mut rule_errors);

@@ -41,6 +41,8 @@ fn validate(edit: &SeverityEdit) -> Result<(String, String), AppError> {
         errors.push(field("name", "Give the severity a name, like SEV1."));
     } else if name.chars().count() > 50 {
         errors.push(field("name", "Keep the name under 50 characters."));
+    } else if crate::text::has_control_characters(&name) {
+        errors.push(field("name", crate::text::ONE_LINE));
     }
     let description = edit.description.trim().to_owned();
     if description.chars().count() > 500 {

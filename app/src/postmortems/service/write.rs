@@ -180,6 +180,9 @@ pub async fn save_postmortem<C: ConnectionTrait + TransactionTrait>(
     if title.is_empty() {
         return Err(AppError::invalid("title", "Give the postmortem a title."));
     }
+    if crate::text::has_control_characters(&title) {
+        return Err(AppError::invalid("title", crate::text::ONE_LINE));
+    }
     if title.chars().count() > MAX_TITLE {
         return Err(AppError::invalid(
             "title",

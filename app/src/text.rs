@@ -1,0 +1,46 @@
+//! Rules for one-line texts people give names and titles in.
+
+/// Why a one-line text (title, name) is refused when it holds control characters: a
+/// newline or a tab in a title fakes extra lines in chat messages, logs and exports.
+pub const ONE_LINE: &str = "Use one line of text, without line breaks or control characters.";
+
+/// True when `text` has a control character (newlines, tabs, escapes, bidi overrides too).
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars().any(|c| {
+        c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// `text` on one line: every run of control characters becomes one space. For text from
+/// other systems (alert summaries), which is kept rather than refused.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut gap = false;
+    for c in text.chars() {
+        if has_control_characters(c.encode_utf8(&mut [0; 4])) {
+            gap = true;
+        } else {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_found_and_folded() {
+        assert!(has_control_characters("Checkout down\n<!channel>"));
+        assert!(has_control_characters("tab\there"));
+        assert!(has_control_characters("bidi \u{202E}txt.exe"));
+        assert!(!has_control_characters("Checkout down – 5xx in eu-west ✓"));
+        assert_eq!(one_line("Disk full\r\n\ton db-1\n"), "Disk full on db-1");
+        assert_eq!(one_line("\nstart"), "start");
+    }
+}
