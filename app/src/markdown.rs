@@ -15,7 +15,43 @@ pub fn render(markdown: &str) -> String {
     options.insert(Options::ENABLE_TASKLISTS);
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
-    sanitizer().clean(&unsafe_html).to_string()
+    with_alt_text(&sanitizer().clean(&unsafe_html).to_string())
+}
+
+/// Gives every image without alternative text an empty one (marked decorative), so that
+/// an `<img>` someone typed does not leave the page inaccessible. `html` is the sanitiser's
+/// output, whose attribute values are always double-quoted.
+fn with_alt_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<img") {
+        let (before, tag_start) = rest.split_at(at);
+        out.push_str(before);
+        let mut quoted = false;
+        let end = tag_start
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                c == '>' && !quoted
+            })
+            .map_or(tag_start.len(), |(i, _)| i);
+        let tag = &tag_start[..end];
+        let has_alt = tag
+            .split('"')
+            .step_by(2)
+            .any(|outside| outside.contains(" alt="));
+        if has_alt {
+            out.push_str(tag);
+        } else {
+            out.push_str(tag);
+            out.push_str(" alt=\"\"");
+        }
+        rest = &tag_start[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn sanitizer() -> ammonia::Builder<'static> {
@@ -35,6 +71,20 @@ fn sanitizer() -> ammonia::Builder<'static> {
 #[cfg(test)]
 mod tests {
     use super::render;
+
+    #[test]
+    fn every_image_has_alternative_text() {
+        let html = render(
+            "![a chart](https://example.com/c.png) <img src=\"https://example.com/x.png\" title=\"alt= >\">",
+        );
+        assert!(html.contains("alt=\"a chart\""), "{html}");
+        assert_eq!(html.matches(" alt=").count(), 2, "{html}");
+        assert!(
+            html.contains("title=\"alt= &gt;\" alt=\"\">")
+                || html.contains("title=\"alt= >\" alt=\"\">"),
+            "{html}"
+        );
+    }
 
     #[test]
     fn the_only_input_is_a_disabled_checkbox() {

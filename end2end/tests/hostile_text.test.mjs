@@ -64,7 +64,7 @@ function packed(limit) {
   return out;
 }
 const ALL = PAYLOADS.join('\n');
-const oneLine = (limit) => packed(limit).map((s) => s.replaceAll('\n', ' '));
+const oneLine = (limit) => packed(limit).map((s) => s.replace(/[\n\t]/g, ' '));
 
 /** Posts a server function as a form would (repeated keys allowed), expecting success. */
 async function rpc(request, name, pairs) {
@@ -152,10 +152,10 @@ async function plant(server, browser, admin) {
   const note = await api(request, token, 'POST', `/api/v1/incidents/${second}/timeline`, { body: ALL });
   await rpc(request, 'edit_incident_note', [['reference', second], ['event_id', String(note.id)], ['body', `edited ${ALL}`]]);
   for (const [i, title] of titles.entries()) {
-    await api(request, token, 'POST', `/api/v1/incidents/${second}/action-items`, { title, description: ALL });
+    await api(request, token, 'POST', `/api/v1/incidents/${second}/action-items`, { title, description: ALL, kind: 'prevent', priority: 'high' });
     if (i >= 2) break;
   }
-  await rpc(request, 'add_action_item', [['reference', first], ['title', titles[3] ?? titles[0]], ['description', ALL]]);
+  await rpc(request, 'add_action_item', [['reference', first], ['title', titles[3] ?? titles[0]], ['description', ALL], ['kind', 'detect'], ['priority', 'low']]);
   const incident = await api(request, token, 'GET', `/api/v1/incidents/${first}`);
   await api(request, token, 'PATCH', `/api/v1/incidents/${first}`, {
     version: incident.version,

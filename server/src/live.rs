@@ -3,7 +3,9 @@
 //! with several app replicas on one PostgreSQL; clients refetch the page data, so a
 //! repeated or missed-then-caught-up event never duplicates anything.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -20,8 +22,70 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use futures_util::stream;
 use serde::Deserialize;
+use tower_sessions::{Session, SessionStore};
 
 use crate::json_error;
+
+/// Open streams one person may hold (tabs, devices) on this replica.
+pub const MAX_STREAMS_PER_USER: usize = 10;
+/// Open streams this replica holds in all; each costs a query a second.
+pub const MAX_STREAMS: usize = 1000;
+
+/// Open streams by user, on this replica.
+static OPEN: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
+
+/// One open stream's place in [`OPEN`] (by the user's id and email), given back when the
+/// stream ends.
+struct Slot(i64, String);
+
+impl Slot {
+    fn take(user: &CurrentUser) -> Result<Slot, AppError> {
+        let mut open = OPEN.lock().map_err(AppError::internal)?;
+        let open = open.get_or_insert_with(HashMap::new);
+        let total: usize = open.values().sum();
+        let mine = open.entry(user.email.clone()).or_insert(0);
+        if *mine >= MAX_STREAMS_PER_USER || total >= MAX_STREAMS {
+            return Err(AppError::TooManyRequests(
+                "Too many live pages are open. Close some tabs and reload.".into(),
+            ));
+        }
+        *mine += 1;
+        Ok(Slot(user.id.0, user.email.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = OPEN.lock()
+            && let Some(open) = open.as_mut()
+            && let Some(n) = open.get_mut(&self.1)
+        {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.1);
+            }
+        }
+    }
+}
+
+/// Whether the stream may go on: its session still exists and its user is still active.
+async fn still_signed_in(
+    db: &sea_orm::DatabaseConnection,
+    session: &Option<Session>,
+    user: i64,
+) -> bool {
+    let Some(id) = session.as_ref().and_then(Session::id) else {
+        return false;
+    };
+    let store = app::accounts::service::sessions::DbSessionStore::new(db.clone());
+    if !matches!(store.load(&id).await, Ok(Some(_))) {
+        return false;
+    }
+    matches!(
+        app::accounts::service::users::find(db, app::accounts::UserId(user)).await,
+        Ok(Some(u)) if u.deactivated_at.is_none()
+    )
+}
 
 /// How often each open stream looks for changes.
 const POLL: Duration = Duration::from_secs(1);
@@ -48,11 +112,13 @@ async fn incident_events(
     Path(reference): Path<String>,
     Query(query): Query<Since>,
     user: Option<Extension<CurrentUser>>,
+    session: Option<Extension<Session>>,
     headers: HeaderMap,
 ) -> Response {
-    if user.is_none() {
+    let Some(Extension(user)) = user else {
         return json_error(AppError::Unauthorized);
-    }
+    };
+    let session = session.map(|Extension(s)| s);
     let reference = match IncidentRef::parse_or_not_found(&reference) {
         Ok(reference) => reference,
         Err(err) => return json_error(err),
@@ -67,27 +133,39 @@ async fn incident_events(
         .map(str::to_owned)
         .or(query.since);
 
+    let slot = match Slot::take(&user) {
+        Ok(slot) => slot,
+        Err(err) => return json_error(err),
+    };
+
     let events = stream::unfold(
-        (state.db, last_seen, true),
-        move |(db, last, first)| async move {
-            let mut first = first;
-            loop {
-                if !first {
-                    tokio::time::sleep(POLL).await;
-                }
-                first = false;
-                if SHUTTING_DOWN.load(Ordering::Relaxed) {
-                    return None;
-                }
-                // A vanished incident or an unreachable database ends the stream; the browser
-                // reconnects and catches up.
-                let marker = change_marker(&db, reference).await.ok()?;
-                if last.as_deref() != Some(marker.as_str()) {
-                    let event = Event::default()
-                        .event("changed")
-                        .id(marker.clone())
-                        .data(marker.clone());
-                    return Some((Ok::<_, Infallible>(event), (db, Some(marker), false)));
+        (state.db, last_seen, true, slot),
+        move |(db, last, first, slot)| {
+            let session = session.clone();
+            async move {
+                let mut first = first;
+                loop {
+                    if !first {
+                        tokio::time::sleep(POLL).await;
+                    }
+                    first = false;
+                    if SHUTTING_DOWN.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    // Signed out (here or everywhere), or deactivated: the stream ends with it.
+                    if !still_signed_in(&db, &session, slot.0).await {
+                        return None;
+                    }
+                    // A vanished incident or an unreachable database ends the stream; the browser
+                    // reconnects and catches up.
+                    let marker = change_marker(&db, reference).await.ok()?;
+                    if last.as_deref() != Some(marker.as_str()) {
+                        let event = Event::default()
+                            .event("changed")
+                            .id(marker.clone())
+                            .data(marker.clone());
+                        return Some((Ok::<_, Infallible>(event), (db, Some(marker), false, slot)));
+                    }
                 }
             }
         },

@@ -21,6 +21,7 @@ backend_tests!(
     personal_answers_are_never_cached,
     over_https_the_cookie_is_host_only_and_transport_strict,
     titles_and_names_are_one_line,
+    live_streams_are_capped_and_end_with_the_session,
 );
 
 async fn sign_in_never_returns_to_another_site(app: TestApp) {
@@ -331,4 +332,34 @@ async fn titles_and_names_are_one_line(app: TestApp) {
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["Invalid"][0]["field"], "display_name", "{body}");
+}
+
+async fn live_streams_are_capped_and_end_with_the_session(app: TestApp) {
+    let (client, user) = app.signed_in(Role::Responder).await;
+    let me = app::accounts::service::users::find_by_email(&app.db, &user.email)
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = app::accounts::service::users::to_current(&me);
+    let reference = crate::incidents::declared_at(&app, &actor, "Live", 1).await;
+    let path = format!("/incidents/{reference}/events");
+    let mut open = Vec::new();
+    for _ in 0..vigil_server::live::MAX_STREAMS_PER_USER {
+        let res = app.get_with(&client, &path).await;
+        assert_eq!(res.status(), 200);
+        open.push(res);
+    }
+    let res = app.get_with(&client, &path).await;
+    assert_eq!(res.status(), 429, "one person cannot hold every stream");
+
+    // Signing out everywhere ends the open streams within a poll or two.
+    app::accounts::service::sessions::delete_for_user(&app.db, actor.id)
+        .await
+        .unwrap();
+    let mut stream = open.pop().unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream outlived its session");
 }
