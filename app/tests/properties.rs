@@ -112,11 +112,16 @@ proptest! {
     #[test]
     fn markdown_never_panics_and_never_keeps_scripts_or_handlers(text in hostile_text()) {
         let html = render(&text).to_ascii_lowercase();
-        prop_assert!(!html.contains("<script"), "{}", html);
-        // The text may mention `javascript:`; no link or source may be one.
-        prop_assert!(!html.contains("=\"javascript:"), "{}", html);
-        prop_assert!(!html.contains(" onerror="), "{}", html);
-        prop_assert!(!html.contains("<textarea"), "{}", html);
+        // Text may mention anything (it is escaped); only tags are checked. In the
+        // sanitiser's output every literal `<` starts a tag.
+        for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
+            prop_assert!(!tag.starts_with("script") && !tag.starts_with("textarea"), "{}", html);
+            prop_assert!(!tag.contains("javascript:"), "{}", html);
+            // Attribute names only: the sanitiser double-quotes every value.
+            let names: String = tag.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+            let handler = names.split_whitespace().skip(1).any(|attr| attr.starts_with("on"));
+            prop_assert!(!handler, "{}", html);
+        }
     }
 
     #[test]
