@@ -179,6 +179,7 @@ async function plant(server, browser, admin) {
     ['name', names[3] ?? 'source'],
     ['kind', 'alertmanager'],
     ['service_id', String(service.id)],
+    ['rule_critical', String(severity.id)],
   ]);
   const annotations = Object.fromEntries(PAYLOADS.map((p, i) => [`a${i}`, p]));
   const hook = await request.post('/hooks/alerts', {
