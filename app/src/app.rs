@@ -85,6 +85,7 @@ pub fn use_current_user() -> CurrentUserResource {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::layout::hydration::mark_hydrated();
+    crate::layout::hydration::vet_form_error_links();
     ViewerZone::provide();
     crate::time::remember_browser_zone();
     let user: CurrentUserResource = Resource::new(|| (), |_| get_current_user());

@@ -431,8 +431,8 @@ async fn events(
 ) -> Response {
     answer(
         async {
-            caller(user, Role::Viewer)?;
-            let events = timeline(&state.db, reference(&value)?, false).await?;
+            let user = caller(user, Role::Viewer)?;
+            let events = timeline(&state.db, reference(&value)?, user.role).await?;
             Ok(Json(json!({ "events": events })).into_response())
         }
         .await,

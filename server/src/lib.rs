@@ -191,6 +191,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
             token: config.metrics_token.clone(),
         }))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            security::FormErrorCookie {
+                secure: config.secure_cookies(),
+            },
+            security::own_form_errors,
+        ))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn(security::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

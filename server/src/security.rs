@@ -1,5 +1,5 @@
-//! Request hygiene applied to every route: cross-site request refusal and security
-//! headers.
+//! Request hygiene applied to every route: cross-site request refusal, form errors only
+//! from the browser's own posts, and security headers.
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -40,6 +40,122 @@ fn origin_host(origin: &str) -> Option<&str> {
     origin
         .split_once("://")
         .map(|(_, rest)| rest.trim_end_matches('/'))
+}
+
+/// Names the one form error (`__err` in a page's query, as Leptos sends it back to a
+/// form posted without JavaScript) that this browser may be shown: a digest of it, set
+/// when the server function answered with it.
+#[derive(Debug, Clone, Copy)]
+pub struct FormErrorCookie {
+    pub secure: bool,
+}
+
+impl FormErrorCookie {
+    fn name(self) -> &'static str {
+        if self.secure {
+            "__Host-vigil_form_error"
+        } else {
+            "vigil_form_error"
+        }
+    }
+}
+
+/// A crafted link (`?__path=..&__err=<base64>`) would make a form show text of the
+/// attacker's choosing. A page shows a form error only when it came from this browser's
+/// own post: other links lose `__err` and `__path` by a redirect, so the server and the
+/// hydrated client both see the plain page.
+pub async fn own_form_errors(
+    axum::extract::State(cookie): axum::extract::State<FormErrorCookie>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/rpc/");
+    if request.method() == Method::GET && !is_server_fn {
+        let query = request.uri().query().unwrap_or("");
+        if let Some(error) = form_error(query) {
+            let vouched = error.as_deref().is_some_and(|err| {
+                cookie_value(request.headers(), cookie.name()) == Some(digest(err))
+            });
+            if !vouched {
+                return axum::response::Redirect::to(&without_form_error(
+                    request.uri().path(),
+                    query,
+                ))
+                .into_response();
+            }
+        }
+        return next.run(request).await;
+    }
+    let mut response = next.run(request).await;
+    if is_server_fn
+        && let Some(location) = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+        && let Some(Some(error)) = url::Url::options()
+            .base_url(Some(
+                &url::Url::parse("http://vigil.invalid/").expect("static URL"),
+            ))
+            .parse(location)
+            .ok()
+            .and_then(|url| url.query().map(form_error))
+            .flatten()
+    {
+        let secure = if cookie.secure { "; Secure" } else { "" };
+        let value = format!(
+            "{}={}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax{secure}",
+            cookie.name(),
+            digest(&error)
+        );
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// `None` when the query carries no form error; `Some(None)` when it carries `__path`
+/// without `__err`; else the error as sent.
+fn form_error(query: &str) -> Option<Option<String>> {
+    let mut found = None;
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
+            "__err" => found = Some(Some(value.into_owned())),
+            "__path" => found = found.or(Some(None)),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn without_form_error(path: &str, query: &str) -> String {
+    let mut kept = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        if key != "__err" && key != "__path" {
+            kept.append_pair(&key, &value);
+        }
+    }
+    let kept = kept.finish();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{kept}")
+    }
+}
+
+fn digest(error: &str) -> String {
+    app::accounts::service::setup::sha256_hex(error)
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
 }
 
 /// Headers every response carries. Pages set their own nonce-based CSP; anything else
@@ -83,6 +199,24 @@ mod tests {
             map.insert(*k, HeaderValue::from_static(v));
         }
         map
+    }
+
+    #[test]
+    fn form_errors_are_found_however_they_are_spelt_and_removed_alone() {
+        assert_eq!(form_error("a=1"), None);
+        assert_eq!(form_error("__path=/rpc/x"), Some(None));
+        assert_eq!(
+            form_error("q=x&%5F%5Ferr=abc&__path=p"),
+            Some(Some("abc".into()))
+        );
+        assert_eq!(
+            without_form_error(
+                "/login",
+                "__path=%2Frpc%2Fsign_in&next=%2Fincidents&__err=e30%3D"
+            ),
+            "/login?next=%2Fincidents"
+        );
+        assert_eq!(without_form_error("/login", "__err=x"), "/login");
     }
 
     #[test]

@@ -159,7 +159,7 @@ pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, Ap
         Ok(IncidentDetail {
             runbooks: crate::catalog::service::runbooks_for(&state.db, &incident.services).await?,
             incident,
-            timeline: timeline::timeline(&state.db, reference, user.role.is_admin()).await?,
+            timeline: timeline::timeline(&state.db, reference, user.role).await?,
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
             marker: query::change_marker(&state.db, reference).await?,

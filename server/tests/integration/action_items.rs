@@ -132,7 +132,7 @@ async fn items_are_checked_changed_and_recorded_on_the_timeline(app: TestApp) {
         .await
         .unwrap();
 
-    let story: Vec<String> = timeline(&app.db, reference, false)
+    let story: Vec<String> = timeline(&app.db, reference, Role::Responder)
         .await
         .unwrap()
         .into_iter()

@@ -22,6 +22,7 @@ backend_tests!(
     over_https_the_cookie_is_host_only_and_transport_strict,
     titles_and_names_are_one_line,
     live_streams_are_capped_and_end_with_the_session,
+    viewers_see_only_the_current_text_of_a_note,
 );
 
 async fn sign_in_never_returns_to_another_site(app: TestApp) {
@@ -362,4 +363,51 @@ async fn live_streams_are_capped_and_end_with_the_session(app: TestApp) {
     })
     .await;
     assert!(ended.is_ok(), "the stream outlived its session");
+}
+
+/// Someone pastes a secret into a note and edits it out: the earlier text stays for the
+/// people who can write (and admins see deleted notes), never for viewers.
+async fn viewers_see_only_the_current_text_of_a_note(app: TestApp) {
+    use app::incidents::service::timeline::{NewNote, add_note, edit_note};
+    let scribe = crate::incidents::person(&app, Role::Responder).await;
+    let reference = crate::incidents::declared_at(&app, &scribe, "Leaked key", 2).await;
+    let note = add_note(
+        &app.db,
+        &scribe,
+        reference,
+        NewNote {
+            body: "Rotated key sk_live_SECRET123".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    edit_note(&app.db, &scribe, note.id, "Rotated the key (redacted)")
+        .await
+        .unwrap();
+
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    let api = format!("/api/v1/incidents/{reference}/timeline");
+    let seen: Value = app.get_with(&viewer, &api).await.json().await.unwrap();
+    let text = seen.to_string();
+    assert!(text.contains("Rotated the key (redacted)"), "{text}");
+    assert!(
+        !text.contains("SECRET123"),
+        "viewers get the current text only: {text}"
+    );
+    let page = app
+        .get_with(&viewer, &format!("/incidents/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Rotated the key (redacted)"));
+    assert!(!page.contains("SECRET123"));
+
+    let kept: Value = app.get_with(&responder, &api).await.json().await.unwrap();
+    assert!(
+        kept.to_string().contains("SECRET123"),
+        "responders keep the note's history"
+    );
 }

@@ -88,7 +88,7 @@ async fn declaring_an_incident_records_the_first_timeline_event(app: TestApp) {
     assert_eq!(incident.roles[0].role, IncidentRole::Commander);
     assert_eq!(incident.roles[0].user_name, commander.display_name);
 
-    let events = timeline(&app.db, reference, false).await.unwrap();
+    let events = timeline(&app.db, reference, Role::Responder).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, EventKind::Declared);
     assert_eq!(
@@ -172,7 +172,7 @@ async fn moving_through_the_lifecycle_records_each_step_and_its_times(app: TestA
     );
     assert_eq!(t.validate(Utc::now()), Ok(()));
 
-    let events = timeline(&app.db, reference, false).await.unwrap();
+    let events = timeline(&app.db, reference, Role::Responder).await.unwrap();
     let changes: Vec<&str> = events
         .iter()
         .filter(|e| e.kind == EventKind::StatusChanged)
@@ -204,7 +204,10 @@ async fn an_impossible_transition_is_refused_with_the_way_forward(app: TestApp) 
     let unchanged = get_incident(&app.db, reference).await.unwrap();
     assert_eq!((unchanged.status, unchanged.version), (Status::Triage, 1));
     assert_eq!(
-        timeline(&app.db, reference, false).await.unwrap().len(),
+        timeline(&app.db, reference, Role::Responder)
+            .await
+            .unwrap()
+            .len(),
         1,
         "nothing half-applied"
     );
@@ -276,7 +279,7 @@ async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
         "backdated: recorded now, occurred earlier"
     );
 
-    let events = timeline(&app.db, reference, false).await.unwrap();
+    let events = timeline(&app.db, reference, Role::Responder).await.unwrap();
     assert_eq!(
         events[0].id, note.id,
         "ordered by when it happened, before the declaration"
@@ -287,19 +290,22 @@ async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
     edit_note(&app.db, &scribe, note.id, "Alert fired: p99 > 3s")
         .await
         .unwrap();
-    let edited = timeline(&app.db, reference, false).await.unwrap().remove(0);
+    let edited = timeline(&app.db, reference, Role::Responder)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(edited.body, "Alert fired: p99 > 3s");
     assert_eq!(edited.revisions, ["Alert fired: **p99 > 2s**"]);
 
     delete_note(&app.db, &scribe, note.id).await.unwrap();
     assert!(
-        timeline(&app.db, reference, false)
+        timeline(&app.db, reference, Role::Responder)
             .await
             .unwrap()
             .iter()
             .all(|e| e.id != note.id)
     );
-    let for_admins = timeline(&app.db, reference, true).await.unwrap();
+    let for_admins = timeline(&app.db, reference, Role::Admin).await.unwrap();
     assert!(for_admins.iter().any(|e| e.id == note.id && e.deleted));
 
     let empty = add_note(
@@ -369,7 +375,7 @@ async fn roles_are_assigned_and_handovers_recorded(app: TestApp) {
         .find(|r| r.role == IncidentRole::Commander)
         .unwrap();
     assert_eq!(commander.user_id, second.id.0);
-    let bodies: Vec<String> = timeline(&app.db, reference, false)
+    let bodies: Vec<String> = timeline(&app.db, reference, Role::Responder)
         .await
         .unwrap()
         .into_iter()
@@ -639,6 +645,23 @@ async fn a_plain_form_post_declares_and_lands_on_the_incident(app: TestApp) {
         page.contains("Give the incident a short title."),
         "the error is shown next to the field"
     );
+
+    // The same link sent to someone else (or crafted) shows no error: it loses `__err`
+    // and `__path` by a redirect, so a link cannot put words into a form.
+    let (other, _) = app.signed_in(Role::Responder).await;
+    let path = back.replace(&format!("http://{}", app.addr), "");
+    for link in [path.clone(), path.replace("__err", "%5F%5Ferr")] {
+        let res = app.get_with(&other, &link).await;
+        assert_eq!(res.status(), 303, "{link}");
+        assert_eq!(res.headers()["location"], "/incidents/new");
+        let page = app
+            .get_with(&other, "/incidents/new")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!page.contains("Give the incident a short title."));
+    }
 }
 
 async fn the_incident_pages_render_and_an_unknown_reference_is_404(app: TestApp) {
@@ -879,7 +902,7 @@ async fn correcting_details_and_times_is_checked_and_recorded(app: TestApp) {
     );
     assert_eq!(updated.version, 2);
 
-    let kinds: Vec<EventKind> = timeline(&app.db, reference, false)
+    let kinds: Vec<EventKind> = timeline(&app.db, reference, Role::Responder)
         .await
         .unwrap()
         .into_iter()
@@ -938,14 +961,14 @@ async fn merging_a_duplicate_names_its_target_on_both_timelines(app: TestApp) {
     let merged = get_incident(&app.db, duplicate).await.unwrap();
     assert_eq!(merged.status, Status::Merged);
     assert_eq!(merged.merged_into, Some(original));
-    let own = timeline(&app.db, duplicate, false).await.unwrap();
+    let own = timeline(&app.db, duplicate, Role::Responder).await.unwrap();
     assert!(
         own.last()
             .unwrap()
             .body
             .contains(&format!("duplicate of {original}"))
     );
-    let target_events = timeline(&app.db, original, false).await.unwrap();
+    let target_events = timeline(&app.db, original, Role::Responder).await.unwrap();
     let note = target_events
         .iter()
         .find(|e| e.kind == EventKind::DuplicateMerged)
@@ -1008,7 +1031,7 @@ async fn the_commander_can_be_someone_else_at_declaration(app: TestApp) {
     let incident = get_incident(&app.db, reference).await.unwrap();
     assert_eq!(incident.roles[0].role, IncidentRole::Commander);
     assert_eq!(incident.roles[0].user_name, commander.display_name);
-    let first = &timeline(&app.db, reference, false).await.unwrap()[0];
+    let first = &timeline(&app.db, reference, Role::Responder).await.unwrap()[0];
     assert!(
         first.body.contains(&commander.display_name),
         "{}",
@@ -1090,7 +1113,7 @@ async fn times_are_shown_and_read_in_the_viewers_zone(app: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let events = timeline(&app.db, reference, false).await.unwrap();
+    let events = timeline(&app.db, reference, Role::Responder).await.unwrap();
     let note = events.iter().find(|e| e.kind == EventKind::Note).unwrap();
     assert_eq!(note.occurred_at, utc);
 

@@ -8,8 +8,8 @@ use sea_orm::{
 };
 
 use super::load;
-use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
+use crate::accounts::{CurrentUser, Role};
 use crate::error::AppError;
 use crate::incidents::entities::{timeline_event as event, timeline_event_revision as revision};
 use crate::incidents::{EventKind, IncidentRef, Marker, TimelineEventView};
@@ -167,15 +167,17 @@ pub async fn delete_note(
     Ok(())
 }
 
-/// The timeline in the order things happened; deleted notes only when asked (admins).
+/// The timeline in the order things happened, as `reader` may see it: deleted notes only
+/// for admins, and the earlier text of edited notes only for the people who can write
+/// (someone may have pasted a secret and edited it out).
 pub async fn timeline(
     db: &impl ConnectionTrait,
     reference: IncidentRef,
-    include_deleted: bool,
+    reader: Role,
 ) -> Result<Vec<TimelineEventView>, AppError> {
     let incident = load(db, reference).await?;
     let mut query = event::Entity::find().filter(event::Column::IncidentId.eq(incident.id));
-    if !include_deleted {
+    if !reader.is_admin() {
         query = query.filter(event::Column::DeletedAt.is_null());
     }
     let events = query
@@ -188,12 +190,16 @@ pub async fn timeline(
         .filter(user::Column::Id.is_in(author_ids))
         .all(db)
         .await?;
-    let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
-    let revisions = revision::Entity::find()
-        .filter(revision::Column::EventId.is_in(event_ids))
-        .order_by_asc(revision::Column::Id)
-        .all(db)
-        .await?;
+    let revisions = if reader.can_write() {
+        let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        revision::Entity::find()
+            .filter(revision::Column::EventId.is_in(event_ids))
+            .order_by_asc(revision::Column::Id)
+            .all(db)
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(events
         .into_iter()
         .map(|e| {

@@ -184,7 +184,7 @@ fn PostmortemView(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
             <nav class="postmortem__tools" aria-label="Postmortem tools">
                 <a class="button button--small" href=format!("{base}.md") download="">"Download Markdown"</a>
                 <a class="button button--small" href=format!("{base}/print")>"Print view"</a>
-                <a class="button button--small" href=format!("{base}/history")>"Revision history"</a>
+                {detail.can_write.then(|| view! { <a class="button button--small" href=format!("{base}/history")>"Revision history"</a> })}
                 <ZoneNote />
             </nav>
             <div class="postmortem__body">

@@ -203,13 +203,17 @@ pub async fn list_postmortems(
     })
 }
 
-/// Every saved revision, and the section-by-section diff between `from` and `to`.
+/// Every saved revision, and the section-by-section diff between `from` and `to`. Only
+/// for the people who can write: earlier drafts may hold text that was taken out on purpose.
 pub async fn revision_history(
     db: &impl ConnectionTrait,
     reference: IncidentRef,
     compare: Option<(i32, i32)>,
     role: Role,
 ) -> Result<RevisionHistory, AppError> {
+    if !role.can_write() {
+        return Err(AppError::Forbidden);
+    }
     let pm = readable(db, reference, role).await?;
     let revisions = revision::Entity::find()
         .filter(revision::Column::PostmortemId.eq(pm.id))

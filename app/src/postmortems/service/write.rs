@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use super::{Snapshot, load, save_versioned, sections, snapshot, status_of};
-use crate::accounts::CurrentUser;
+use crate::accounts::{CurrentUser, Role};
 use crate::error::AppError;
 use crate::incidents::service::timeline::timeline;
 use crate::incidents::{IncidentRef, Marker, TimelineEventView};
@@ -37,7 +37,7 @@ pub async fn create_postmortem<C: ConnectionTrait + TransactionTrait>(
         return Err(already_exists(reference));
     }
     let template = templates::current(&txn).await?;
-    let story = timeline_markdown(&timeline(&txn, reference, false).await?);
+    let story = timeline_markdown(&timeline(&txn, reference, Role::Responder).await?);
     let now = Utc::now();
     let title: String = format!("Postmortem: {}", incident.title)
         .chars()
@@ -343,7 +343,7 @@ pub async fn refresh_timeline<C: ConnectionTrait + TransactionTrait>(
             "This postmortem has no Timeline section to refresh.",
         ));
     };
-    let story = timeline_markdown(&timeline(db, reference, false).await?);
+    let story = timeline_markdown(&timeline(db, reference, Role::Responder).await?);
     let edit = PostmortemEdit {
         title: current.title.clone(),
         sections: vec![(target.id, story)],
