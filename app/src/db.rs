@@ -9,7 +9,10 @@ use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
-use sea_orm::{DatabaseConnection, SqlxPostgresConnector, SqlxSqliteConnector};
+use sea_orm::{
+    DatabaseConnection, DbErr, SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector,
+    TransactionOptions, TransactionTrait,
+};
 
 /// The default database: a SQLite file under `./data`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/vigil.db";
@@ -79,6 +82,18 @@ async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbSetupError>
         .await
         .map_err(|e| DbSetupError::Connect(e.to_string()))?;
     Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once
+/// (`BEGIN IMMEDIATE`): a second writer then waits its turn (the busy timeout) instead of
+/// failing with "database is locked" when its read snapshot turns out stale at the first
+/// write. PostgreSQL ignores the mode; its row locks order concurrent writers.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 fn ensure_dir(dir: &Path) -> Result<(), DbSetupError> {

@@ -125,8 +125,6 @@ pub async fn complete_setup(
     password: String,
     password_confirmation: String,
 ) -> Result<(), AppError> {
-    use sea_orm::TransactionTrait;
-
     let state = AppState::from_context()?;
     let result = async {
         let mut new = users::NewUser::parse(&email, &display_name, &password, Role::Admin)?;
@@ -137,7 +135,7 @@ pub async fn complete_setup(
             ));
         }
         new.password_change_required = false;
-        let txn = state.db.begin().await?;
+        let txn = crate::db::begin_write(&state.db).await?;
         setup::claim_token(&txn, &token).await?;
         let actor = crate::audit::service::Actor {
             ip: auth::client_ip(),

@@ -462,11 +462,10 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
     let owner = owner_of(db, source).await?;
     let rules: Rules = serde_json::from_str(&source.rules).unwrap_or_default();
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let mut outcomes = Vec::with_capacity(alerts.len());
-    for incoming in alerts {
-        outcomes.push(apply(&txn, source, &owner, &rules, incoming, now).await?);
-    }
+    let txn = crate::db::begin_write(db).await?;
+    // Touching the source first takes its row lock on PostgreSQL (SQLite's write lock is
+    // already held): one source's payloads apply one at a time, so two senders of the
+    // same group cannot both find it without an incident and open two.
     source::ActiveModel {
         id: Set(source.id),
         last_received_at: Set(Some(now)),
@@ -474,6 +473,10 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
     }
     .update(&txn)
     .await?;
+    let mut outcomes = Vec::with_capacity(alerts.len());
+    for incoming in alerts {
+        outcomes.push(apply(&txn, source, &owner, &rules, incoming, now).await?);
+    }
     txn.commit().await?;
     Ok(outcomes)
 }

@@ -106,7 +106,7 @@ pub async fn add_service<C: ConnectionTrait + TransactionTrait>(
     let spec = form.parse().map_err(AppError::Invalid)?;
     let slug = check_slug(&spec)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let inserted = entity::ActiveModel {
         slug: Set(slug),
         name: Set(spec.name.clone()),
@@ -188,7 +188,7 @@ pub async fn update_service<C: ConnectionTrait + TransactionTrait>(
         return Err(name_taken());
     }
     let current = find(db, id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let result = Service::update_many()
         .set(entity::ActiveModel {
             name: Set(spec.name.clone()),
@@ -290,7 +290,7 @@ pub async fn delete_service<C: ConnectionTrait + TransactionTrait>(
     id: i64,
 ) -> Result<(), AppError> {
     use crate::incidents::entities::incident_service;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = find(&txn, id).await?;
     let incidents = incident_service::Entity::find()
         .filter(incident_service::Column::ServiceId.eq(id))

@@ -91,7 +91,7 @@ pub async fn seed_random<C: ConnectionTrait + TransactionTrait>(
     }
     let mut rng = Rng::new(spec.seed);
     let now = spec.now;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
 
     let first_service = next_id::<service::Entity>(&txn, service::Column::Id).await?;
     let existing = service::Entity::find().count(&txn).await?;

@@ -9,6 +9,7 @@ mod action_items;
 mod alerts;
 mod api;
 mod cli;
+mod concurrency;
 mod hardening;
 mod health;
 mod incidents;

@@ -128,7 +128,7 @@ pub async fn create_action_item<C: ConnectionTrait + TransactionTrait>(
     fields: ItemFields,
 ) -> Result<i64, AppError> {
     let checked = check(db, &fields).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let incident = crate::incidents::service::load(&txn, reference).await?;
     let now = Utc::now();
     let done = fields.status == ItemStatus::Done;
@@ -177,7 +177,7 @@ pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
     expected_version: i32,
 ) -> Result<(), AppError> {
     let checked = check(db, &fields).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = ActionItem::find_by_id(id)
         .one(&txn)
         .await?

@@ -90,7 +90,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     let commander = commander.expect("checked above");
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let created = incident::ActiveModel {
         title: Set(title.clone()),
         summary: Set(declaration.summary.trim().to_owned()),

@@ -81,7 +81,7 @@ pub async fn update_details<C: ConnectionTrait + TransactionTrait>(
         return Err(AppError::Invalid(errors));
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
     let before = timestamps_of(&current);
     let mut events: Vec<(EventKind, String)> = Vec::new();

@@ -57,7 +57,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     merged_into: Option<IncidentRef>,
     expected_version: i32,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
     let from = status_of(&current);
     let now = Utc::now();
@@ -196,7 +196,7 @@ pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
     severity_id: i64,
     expected_version: i32,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
     let to = severity::Entity::find_by_id(severity_id)
         .one(&txn)
@@ -250,7 +250,7 @@ pub async fn assign_role<C: ConnectionTrait + TransactionTrait>(
     user_id: i64,
     expected_version: i32,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
     let assignee = user::Entity::find_by_id(user_id)
         .one(&txn)

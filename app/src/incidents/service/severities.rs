@@ -74,7 +74,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
     expected_version: i32,
 ) -> Result<(), AppError> {
     let (name, description) = validate(&edit)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = get(&txn, id).await?;
     let taken = Severity::find()
         .filter(severity::Column::Id.ne(id))
@@ -150,7 +150,7 @@ pub async fn reorder<C: ConnectionTrait + TransactionTrait>(
     id: i64,
     direction: Direction,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut levels = Severity::find()
         .order_by_asc(severity::Column::Position)
         .order_by_asc(severity::Column::Id)

@@ -26,7 +26,7 @@ pub async fn set_reviewers<C: ConnectionTrait + TransactionTrait>(
     let mut user_ids = user_ids;
     user_ids.sort_unstable();
     user_ids.dedup();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
     if !status_of(&current).is_editable() {
         return Err(AppError::invalid(
@@ -87,7 +87,7 @@ pub async fn take_review_step<C: ConnectionTrait + TransactionTrait>(
     step: ReviewStep,
     expected_version: i32,
 ) -> Result<PostmortemStatus, AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
     let reviewers = reviewer::Entity::find()
         .filter(reviewer::Column::PostmortemId.eq(current.id))

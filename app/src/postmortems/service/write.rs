@@ -26,7 +26,7 @@ pub async fn create_postmortem<C: ConnectionTrait + TransactionTrait>(
     actor: &CurrentUser,
     reference: IncidentRef,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let incident = crate::incidents::service::load(&txn, reference).await?;
     let exists = postmortem::Entity::find()
         .filter(postmortem::Column::IncidentId.eq(incident.id))
@@ -199,7 +199,7 @@ pub async fn save_postmortem<C: ConnectionTrait + TransactionTrait>(
             "A section can hold at most 100,000 characters.",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
     let status = status_of(&current);
     if !status.is_editable() {

@@ -1,0 +1,308 @@
+//! Many writers at once, as in an incident with many responders and an alert storm: no
+//! write may fail because another one is running (SQLite's "database is locked"), nothing
+//! may be lost, and deduplication stays exact.
+
+use std::collections::BTreeMap;
+
+use app::accounts::{CurrentUser, Role};
+use app::action_items::entities::action_item;
+use app::action_items::service::{ItemFields, create_action_item};
+use app::alerts::alert;
+use app::alerts::service::{SourceForm, create_source};
+use app::catalog::form::ServiceForm;
+use app::catalog::service::add_service;
+use app::incidents::entities::{incident, severity, timeline_event};
+use app::incidents::service::lifecycle::change_status;
+use app::incidents::service::query::get_incident;
+use app::incidents::service::timeline::{NewNote, add_note};
+use app::incidents::{IncidentRef, Status};
+use app::notifications::delivery;
+use app::notifications::outbox::{self, deliver_due};
+use app::notifications::service::{ChannelForm, create_channel};
+use app::postmortems::service::query::get_postmortem;
+use app::postmortems::service::write::{PostmortemEdit, save_postmortem};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::json;
+
+use crate::incidents::{declared_at, person};
+use crate::postmortems::started;
+use crate::support::TestApp;
+
+backend_tests!(
+    many_responders_writing_at_once_lose_nothing,
+    an_alert_storm_opens_one_incident_per_group,
+);
+
+const WRITERS: usize = 16;
+const ROUNDS: usize = 4;
+
+/// One responder's share: declare, note, move on, add an action item, save the
+/// postmortem, round after round, all at once with the others.
+async fn responder(
+    app: &TestApp,
+    me: &CurrentUser,
+    shared: IncidentRef,
+    mine: IncidentRef,
+) -> Result<(), String> {
+    for round in 0..ROUNDS {
+        let declared = declared_at(app, me, &format!("{} round {round}", me.display_name), 2).await;
+        add_note(
+            &app.db,
+            me,
+            shared,
+            NewNote {
+                body: format!("{} checked dashboards ({round})", me.display_name),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("note: {e}"))?;
+        let version = get_incident(&app.db, declared)
+            .await
+            .map_err(|e| e.to_string())?
+            .version;
+        change_status(&app.db, me, declared, Status::Investigating, None, version)
+            .await
+            .map_err(|e| format!("status: {e}"))?;
+        create_action_item(
+            &app.db,
+            me,
+            shared,
+            ItemFields {
+                title: format!("Follow up {} {round}", me.display_name),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| format!("action item: {e}"))?;
+        let pm = get_postmortem(&app.db, mine, Role::Responder)
+            .await
+            .map_err(|e| e.to_string())?;
+        let section = pm.sections[0].id;
+        save_postmortem(
+            &app.db,
+            me,
+            mine,
+            PostmortemEdit {
+                title: pm.title.clone(),
+                sections: vec![(section, format!("Draft {round}"))],
+            },
+            pm.version,
+        )
+        .await
+        .map_err(|e| format!("postmortem: {e}"))?;
+    }
+    Ok(())
+}
+
+async fn many_responders_writing_at_once_lose_nothing(app: TestApp) {
+    let admin = person(&app, Role::Admin).await;
+    create_channel(
+        &app.db,
+        &admin,
+        ChannelForm {
+            name: "incidents".into(),
+            kind: "webhook".into(),
+            url: "https://hooks.invalid/vigil".into(),
+            events: vec!["incident.declared".into(), "incident.status_changed".into()],
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let shared = declared_at(&app, &admin, "Checkout down", 1).await;
+    let mut people = Vec::new();
+    for _ in 0..WRITERS {
+        let me = person(&app, Role::Responder).await;
+        let mine = started(&app, &me, "Own postmortem").await;
+        people.push((me, mine));
+    }
+    let before = delivery::Entity::find().count(&app.db).await.unwrap();
+
+    // Two outbox workers claim and record deliveries while the responders write.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let (db, stop) = (app.db.clone(), stop.clone());
+            tokio::spawn(async move {
+                let client = outbox::client(false).unwrap();
+                let mut errors = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    if let Err(e) =
+                        deliver_due(&db, &client, "https://vigil.example", Utc::now()).await
+                    {
+                        errors.push(e.to_string());
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                errors
+            })
+        })
+        .collect();
+
+    let results = futures_util::future::join_all(
+        people
+            .iter()
+            .map(|(me, mine)| responder(&app, me, shared, *mine)),
+    )
+    .await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let errors: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+    assert!(errors.is_empty(), "writes failed: {errors:?}");
+    for worker in workers {
+        let errors = worker.await.unwrap();
+        assert!(errors.is_empty(), "the outbox failed: {errors:?}");
+    }
+
+    let total = WRITERS * ROUNDS;
+    let notes = timeline_event::Entity::find()
+        .filter(timeline_event::Column::IncidentId.eq(shared.0))
+        .filter(timeline_event::Column::Kind.eq("note"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(notes as usize, total, "every note is kept");
+    let items = action_item::Entity::find()
+        .filter(action_item::Column::IncidentId.eq(shared.0))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(items as usize, total, "every action item is kept");
+    let open = incident::Entity::find()
+        .filter(incident::Column::Status.eq("investigating"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(open as usize, total, "every status change is kept");
+    let queued = delivery::Entity::find().count(&app.db).await.unwrap() - before;
+    assert_eq!(
+        queued as usize,
+        2 * total,
+        "one delivery per declaration and per status change"
+    );
+    for (me, mine) in &people {
+        let pm = get_postmortem(&app.db, *mine, Role::Responder)
+            .await
+            .unwrap();
+        assert_eq!(
+            pm.sections[0].body,
+            format!("Draft {}", ROUNDS - 1),
+            "{}'s last save is kept",
+            me.display_name
+        );
+    }
+}
+
+/// 16 senders post the alerts of 30 groups, 4 instances each, every alert twice from
+/// different senders: every post is answered 200, one incident per group, one stored
+/// alert per instance that counts the repeat.
+async fn an_alert_storm_opens_one_incident_per_group(app: TestApp) {
+    const GROUPS: usize = 30;
+    const INSTANCES: usize = 4;
+    let admin = person(&app, Role::Admin).await;
+    let service = add_service(
+        &app.db,
+        &app::audit::service::Actor::default(),
+        &ServiceForm {
+            name: "Checkout".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let top = severity::Entity::find()
+        .order_by_asc(severity::Column::Position)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let token = create_source(
+        &app.db,
+        &admin,
+        SourceForm {
+            name: "Alertmanager".into(),
+            kind: "alertmanager".into(),
+            service_id: service.id.to_string(),
+            rules: BTreeMap::from([("critical".to_owned(), top.id.to_string())]),
+            auto_resolve: false,
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .token;
+
+    let posts: Vec<(usize, usize)> = (0..2)
+        .flat_map(|_| (0..INSTANCES).flat_map(|i| (0..GROUPS).map(move |g| (g, i))))
+        .collect();
+    let client = reqwest::Client::new();
+    let sender = |share: Vec<(usize, usize)>| {
+        let (client, token, url) = (client.clone(), token.clone(), app.url("/hooks/alerts"));
+        async move {
+            let mut failures = Vec::new();
+            for (g, i) in share {
+                let body = json!({
+                    "version": "4",
+                    "groupKey": format!("{{}}:{{alertname=\"Group{g}\"}}"),
+                    "status": "firing",
+                    "receiver": "vigil",
+                    "groupLabels": {"alertname": format!("Group{g}")},
+                    "commonLabels": {"alertname": format!("Group{g}"), "severity": "critical"},
+                    "commonAnnotations": {"summary": format!("Group {g} failing")},
+                    "externalURL": "http://alertmanager.example:9093",
+                    "alerts": [{
+                        "status": "firing",
+                        "labels": {"instance": format!("host-{i}")},
+                        "annotations": {},
+                        "startsAt": "2026-11-22T10:00:00Z",
+                        "endsAt": "0001-01-01T00:00:00Z",
+                        "fingerprint": format!("g{g}-i{i}"),
+                    }],
+                });
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                if res.status() != 200 {
+                    failures.push(format!("{}: {}", res.status(), res.text().await.unwrap()));
+                }
+            }
+            failures
+        }
+    };
+    let shares: Vec<Vec<(usize, usize)>> = (0..WRITERS)
+        .map(|s| posts.iter().copied().skip(s).step_by(WRITERS).collect())
+        .collect();
+    let failures: Vec<String> = futures_util::future::join_all(shares.into_iter().map(sender))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} posts failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+
+    assert_eq!(
+        incident::Entity::find().count(&app.db).await.unwrap() as usize,
+        GROUPS,
+        "one incident per group"
+    );
+    let stored = alert::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(
+        stored.len(),
+        GROUPS * INSTANCES,
+        "one stored alert per instance"
+    );
+    assert!(
+        stored.iter().all(|a| a.repeats == 1),
+        "each alert counts its repeat"
+    );
+}
