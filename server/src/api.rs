@@ -11,7 +11,9 @@ use app::incidents::service::edit::{Details, update_details};
 use app::incidents::service::lifecycle::{assign_role, change_severity, change_status};
 use app::incidents::service::query::{PAGE_SIZE, get_incident, list_incidents};
 use app::incidents::service::timeline::{NewNote, add_note, timeline};
-use app::incidents::{IncidentFilter, IncidentRef, IncidentRole, Status, Timestamps};
+use app::incidents::{
+    IncidentFilter, IncidentRef, IncidentRole, ListCursor, PageStart, Status, Timestamps,
+};
 use app::state::AppState;
 use axum::body::{Body, to_bytes};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, State};
@@ -238,20 +240,38 @@ struct ListParams {
     severity_id: Option<i64>,
     service_id: Option<i64>,
     q: Option<String>,
-    page: Option<u64>,
+    after: Option<String>,
+    before: Option<String>,
 }
 
-/// Incidents, open first then newest, 25 a page (`page` from 1).
+/// A list position from a previous answer's `next` or `previous`.
+fn list_cursor(field: &str, value: Option<&str>) -> Result<Option<ListCursor>, AppError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            ListCursor::parse(v).ok_or_else(|| {
+                AppError::invalid(
+                    field,
+                    "Not a position from this list: pass `next` or `previous` as given.",
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Incidents, open first then newest, 25 a page, paged by position: pass an answer's
+/// `next` as `after` for the page after it, `previous` as `before` for the one before.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
     params(
         ("status" = Option<String>, Query, description = "triage, investigating, identified, monitoring, resolved, closed or merged"),
         ("severity_id" = Option<i64>, Query, description = "Only this severity"),
         ("service_id" = Option<i64>, Query, description = "Only incidents affecting this service"),
         ("q" = Option<String>, Query, description = "Text in the title or summary"),
-        ("page" = Option<u64>, Query, description = "From 1; 25 incidents a page"),
+        ("after" = Option<String>, Query, description = "The page after this position (an answer's `next`)"),
+        ("before" = Option<String>, Query, description = "The page before this position (an answer's `previous`)"),
     ),
     responses(
-        (status = 200, description = "`incidents`, `page`, `pages`, `per_page`, `total`", body = serde_json::Value),
+        (status = 200, description = "`incidents`, `per_page`, `total` (counted up to 1001), `next` and `previous` (positions, or null at either end)", body = serde_json::Value),
         (status = 422, description = "A bad filter; `field` names it", body = ApiError),
         Refused,
     ))]
@@ -277,7 +297,14 @@ async fn incidents(
                 severity_id: p.severity_id,
                 service_id: p.service_id,
                 text: p.q.filter(|q| !q.trim().is_empty()),
-                page: p.page.unwrap_or(1).max(1),
+                start: match (
+                    list_cursor("after", p.after.as_deref())?,
+                    list_cursor("before", p.before.as_deref())?,
+                ) {
+                    (Some(at), _) => PageStart::After(at),
+                    (None, Some(at)) => PageStart::Before(at),
+                    (None, None) => PageStart::First,
+                },
                 ..Default::default()
             };
             let page = list_incidents(&state.db, &filter).await?;
@@ -291,10 +318,10 @@ async fn incidents(
                     "impact_started_at": i.impact_started_at,
                     "resolved_at": i.resolved_at,
                 })).collect::<Vec<_>>(),
-                "page": page.page,
-                "pages": page.pages,
                 "per_page": PAGE_SIZE,
                 "total": page.total,
+                "next": page.older.map(|c| c.encode()),
+                "previous": page.newer.map(|c| c.encode()),
             }))
             .into_response())
         }

@@ -131,12 +131,72 @@ pub struct IncidentSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentPage {
     pub incidents: Vec<IncidentSummary>,
-    pub page: u64,
-    pub pages: u64,
+    /// How many incidents match, counted up to [`IncidentPage::COUNT_CAP`] + 1 only: a
+    /// list of a million incidents is not counted on every page.
     pub total: u64,
+    /// Where the page of newer incidents ends (`before=`); none on the first page.
+    pub newer: Option<ListCursor>,
+    /// Where the page of older incidents starts (`after=`); none on the last page.
+    pub older: Option<ListCursor>,
     /// The server's clock when the page was read, so "so far" durations render the same
     /// on the server and in the hydrating browser.
     pub now: DateTime<Utc>,
+}
+
+impl IncidentPage {
+    pub const COUNT_CAP: u64 = 1000;
+
+    /// "37 incidents", or "more than 1000 incidents" past the cap.
+    pub fn total_text(&self) -> String {
+        match self.total {
+            1 => "1 incident".to_owned(),
+            n if n > Self::COUNT_CAP => format!("more than {} incidents", Self::COUNT_CAP),
+            n => format!("{n} incidents"),
+        }
+    }
+}
+
+/// A position in the incident list's order (open first, then newest declared, then
+/// highest number): a page starts right after or ends right before one. Pages are read
+/// from such a position through an index (keyset paging), so page 4,000 costs what page
+/// 1 does. Written into links as `o.<nanoseconds>.<id>` (`c.` for a closed incident).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListCursor {
+    pub open: bool,
+    pub declared_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl ListCursor {
+    pub fn encode(&self) -> String {
+        let nanos = self.declared_at.timestamp_nanos_opt().unwrap_or_default();
+        format!("{}.{nanos}.{}", if self.open { 'o' } else { 'c' }, self.id)
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let mut parts = value.splitn(3, '.');
+        let open = match parts.next()? {
+            "o" => true,
+            "c" => false,
+            _ => return None,
+        };
+        let nanos: i64 = parts.next()?.parse().ok()?;
+        let id = parts.next()?.parse().ok()?;
+        Some(Self {
+            open,
+            declared_at: DateTime::from_timestamp_nanos(nanos),
+            id,
+        })
+    }
+}
+
+/// Which page of the list: the first, the one after a position, or the one before it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PageStart {
+    #[default]
+    First,
+    After(ListCursor),
+    Before(ListCursor),
 }
 
 /// What the incident list can be narrowed to; every field optional.
@@ -151,8 +211,7 @@ pub struct IncidentFilter {
     pub to: Option<DateTime<Utc>>,
     /// Words searched in title and summary.
     pub text: Option<String>,
-    /// 1-based.
-    pub page: u64,
+    pub start: PageStart,
 }
 
 /// What happened on the timeline.

@@ -14,7 +14,7 @@ pub mod service;
 
 pub use dto::{
     EventKind, IncidentFilter, IncidentPage, IncidentRef, IncidentRole, IncidentSummary,
-    IncidentView, Marker, RoleAssignment, SeverityView, TimelineEventView,
+    IncidentView, ListCursor, Marker, PageStart, RoleAssignment, SeverityView, TimelineEventView,
 };
 pub use status::Status;
 pub use timestamps::Timestamps;

@@ -14,7 +14,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
     super::service::{declare, edit, lifecycle, query, timeline},
-    super::{IncidentFilter, IncidentRef, IncidentRole, Marker, Status},
+    super::{IncidentFilter, IncidentRef, IncidentRole, ListCursor, Marker, PageStart, Status},
     crate::accounts::server_fns::redirect_form_post,
     crate::accounts::{Role, service::auth},
     crate::error::with_status,
@@ -92,7 +92,8 @@ pub async fn list_incidents(
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
-    page: Option<u64>,
+    after: Option<String>,
+    before: Option<String>,
 ) -> Result<IncidentPage, AppError> {
     let (state, _) = with_status(auth::require(Role::Viewer))?;
     let result = async {
@@ -103,7 +104,15 @@ pub async fn list_incidents(
             from: parse_time("from", from.as_deref())?,
             to: parse_time("to", to.as_deref())?.map(|t| t + chrono::Duration::days(1)),
             text: q.filter(|q| !q.trim().is_empty()),
-            page: page.unwrap_or(1),
+            // A position that is not one of ours (an edited link) starts from the top.
+            start: match (
+                after.as_deref().and_then(ListCursor::parse),
+                before.as_deref().and_then(ListCursor::parse),
+            ) {
+                (Some(at), _) => PageStart::After(at),
+                (None, Some(at)) => PageStart::Before(at),
+                (None, None) => PageStart::First,
+            },
         };
         query::list_incidents(&state.db, &filter).await
     }

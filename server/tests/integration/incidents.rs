@@ -10,7 +10,9 @@ use app::incidents::service::edit::{Details, update_details};
 use app::incidents::service::lifecycle::{assign_role, change_severity, change_status};
 use app::incidents::service::query::{get_incident, list_incidents, severities};
 use app::incidents::service::timeline::{NewNote, add_note, delete_note, edit_note, timeline};
-use app::incidents::{EventKind, IncidentFilter, IncidentRef, IncidentRole, Marker, Status};
+use app::incidents::{
+    EventKind, IncidentFilter, IncidentRef, IncidentRole, Marker, PageStart, Status,
+};
 use chrono::{Duration, Timelike, Utc};
 
 use crate::support::TestApp;
@@ -24,6 +26,7 @@ backend_tests!(
     notes_can_be_backdated_tagged_edited_and_soft_deleted,
     roles_are_assigned_and_handovers_recorded,
     the_list_puts_open_incidents_first_and_filters_searches_and_pages,
+    pages_walk_the_whole_list_both_ways_through_ties,
     viewers_read_incidents_but_cannot_change_anything,
     a_plain_form_post_declares_and_lands_on_the_incident,
     the_incident_pages_render_and_an_unknown_reference_is_404,
@@ -403,18 +406,12 @@ async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: 
         open.push(declared(&app, &actor, &format!("Open incident {i} 100%_match")).await);
     }
 
-    let first = list_incidents(
-        &app.db,
-        &IncidentFilter {
-            page: 1,
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let first = list_incidents(&app.db, &IncidentFilter::default())
+        .await
+        .unwrap();
     assert_eq!(first.total, 28);
-    assert_eq!(first.pages, 2);
     assert_eq!(first.incidents.len(), 25);
+    assert_eq!(first.newer, None, "nothing is newer than the first page");
     assert_eq!(
         first.incidents[0].reference,
         *open.last().unwrap(),
@@ -423,28 +420,38 @@ async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: 
     let second = list_incidents(
         &app.db,
         &IncidentFilter {
-            page: 2,
+            start: PageStart::After(first.older.expect("an older page")),
             ..Default::default()
         },
     )
     .await
     .unwrap();
+    assert_eq!(second.incidents.len(), 3);
+    assert_eq!(second.older, None, "the last page");
     assert_eq!(
         second.incidents.last().unwrap().reference,
         old,
         "resolved ones after every open one"
     );
+    let back = list_incidents(
+        &app.db,
+        &IncidentFilter {
+            start: PageStart::Before(second.newer.expect("a newer page")),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(back.incidents, first.incidents, "back to the first page");
 
     let resolved = IncidentFilter {
         status: Some(Status::Resolved),
-        page: 1,
         ..Default::default()
     };
     assert_eq!(list_incidents(&app.db, &resolved).await.unwrap().total, 1);
 
     let search = IncidentFilter {
         text: Some("OLD outage".into()),
-        page: 1,
         ..Default::default()
     };
     let found = list_incidents(&app.db, &search).await.unwrap();
@@ -458,7 +465,6 @@ async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: 
     );
     let literal = IncidentFilter {
         text: Some("100%_".into()),
-        page: 1,
         ..Default::default()
     };
     assert_eq!(
@@ -470,13 +476,11 @@ async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: 
     let incident = get_incident(&app.db, old).await.unwrap();
     let by_service = IncidentFilter {
         service_id: Some(incident.services[0].id),
-        page: 1,
         ..Default::default()
     };
     assert_eq!(list_incidents(&app.db, &by_service).await.unwrap().total, 1);
     let future = IncidentFilter {
         from: Some(Utc::now() + Duration::days(1)),
-        page: 1,
         ..Default::default()
     };
     assert_eq!(list_incidents(&app.db, &future).await.unwrap().total, 0);
@@ -1145,4 +1149,101 @@ async fn times_are_shown_and_read_in_the_viewers_zone(app: TestApp) {
     let html = app.get_with(&plain, &path).await.text().await.unwrap();
     assert!(html.contains("data-tz=\"UTC\""));
     assert!(html.contains(&shown("UTC")), "shown in UTC");
+}
+
+/// 70 incidents, a third of them resolved, many declared at the same instant: walking
+/// the pages forward, then back from the end, meets every incident exactly once, in the
+/// list's order (open first, then newest, then highest number).
+async fn pages_walk_the_whole_list_both_ways_through_ties(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let actor = person(&app, Role::Responder).await;
+    let base = Utc::now().with_nanosecond(0).unwrap() - Duration::days(3);
+    let mut expected = Vec::new();
+    for i in 0..70i64 {
+        let reference = declared(&app, &actor, &format!("Incident {i}")).await;
+        // Seven incidents share each instant.
+        let declared_at = base + Duration::minutes(i / 7);
+        app::incidents::entities::incident::ActiveModel {
+            id: Set(reference.0),
+            declared_at: Set(declared_at),
+            ..Default::default()
+        }
+        .update(&app.db)
+        .await
+        .unwrap();
+        let open = i % 3 != 0;
+        if !open {
+            change_status(&app.db, &actor, reference, Status::Resolved, None, 1)
+                .await
+                .unwrap();
+        }
+        expected.push((
+            !open,
+            std::cmp::Reverse(declared_at),
+            std::cmp::Reverse(reference.0),
+        ));
+    }
+    expected.sort();
+    let expected: Vec<i64> = expected.into_iter().map(|(_, _, id)| id.0).collect();
+
+    let mut forward = Vec::new();
+    let mut start = PageStart::First;
+    let last = loop {
+        let page = list_incidents(
+            &app.db,
+            &IncidentFilter {
+                start,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.total, 70);
+        forward.extend(page.incidents.iter().map(|i| i.reference.0));
+        match page.older {
+            Some(at) => start = PageStart::After(at),
+            None => break page,
+        }
+    };
+    assert_eq!(forward, expected, "forward, page by page");
+
+    // From the last page back to the first.
+    let mut backward: Vec<i64> = last.incidents.iter().map(|i| i.reference.0).collect();
+    let mut at = last.newer;
+    while let Some(cursor) = at {
+        let page = list_incidents(
+            &app.db,
+            &IncidentFilter {
+                start: PageStart::Before(cursor),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut ids: Vec<i64> = page.incidents.iter().map(|i| i.reference.0).collect();
+        ids.extend(backward);
+        backward = ids;
+        at = page.newer;
+    }
+    assert_eq!(backward, expected, "backward, page by page");
+
+    // Filters keep to the order and the count: only the resolved ones.
+    let resolved = list_incidents(
+        &app.db,
+        &IncidentFilter {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(resolved.total, 24);
+    assert_eq!(
+        resolved
+            .incidents
+            .iter()
+            .map(|i| i.reference.0)
+            .collect::<Vec<_>>(),
+        expected[46..]
+    );
 }

@@ -5,9 +5,9 @@ use leptos_router::hooks::use_query_map;
 
 use super::{StatusBadge, Time};
 use crate::app::use_current_user;
-use crate::incidents::Status;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{get_incident_options, list_incidents};
+use crate::incidents::{ListCursor, Status};
 use crate::layout::ErrorTemplate;
 
 /// Every incident, open ones first, with filters that live in the URL (shareable, and
@@ -25,21 +25,23 @@ pub fn IncidentsPage() -> impl IntoView {
                 param("from"),
                 param("to"),
                 param("q"),
-                param("page").and_then(|p| p.parse::<u64>().ok()),
+                param("after"),
+                param("before"),
             )
         },
-        |(status, severity, service, from, to, q, page)| {
-            list_incidents(status, severity, service, from, to, q, page)
+        |(status, severity, service, from, to, q, after, before)| {
+            list_incidents(status, severity, service, from, to, q, after, before)
         },
     );
     let options = Resource::new(|| (), |_| get_incident_options());
     let user = use_current_user();
-    let page_link = move |page: u64| {
+    // The same filters, from a position in the list (`after=` or `before=` a cursor).
+    let page_link = move |side: &str, at: ListCursor| {
         let mut pairs: Vec<String> = ["status", "severity", "service", "from", "to", "q"]
             .into_iter()
             .filter_map(|k| param(k).map(|v| format!("{k}={}", crate::components::urlencode(&v))))
             .collect();
-        pairs.push(format!("page={page}"));
+        pairs.push(format!("{side}={}", at.encode()));
         format!("/incidents?{}", pairs.join("&"))
     };
 
@@ -65,7 +67,7 @@ pub fn IncidentsPage() -> impl IntoView {
                         let options = options.await?;
                         let list = incidents.await?;
                         let selected = move |key: &str, value: String| param(key).as_deref() == Some(value.as_str());
-                        let (page, pages, total, now) = (list.page, list.pages, list.total, list.now);
+                        let (total, newer, older, now) = (list.total_text(), list.newer, list.older, list.now);
                         Ok::<_, crate::error::AppError>(view! {
                             <form class="filters card" method="get" action="/incidents" role="search">
                                 <div class="field">
@@ -118,7 +120,7 @@ pub fn IncidentsPage() -> impl IntoView {
                                 view! {
                                     <div class="table-wrap">
                                         <table class="table">
-                                            <caption class="visually-hidden">{format!("Incidents, {total} in all")}</caption>
+                                            <caption class="visually-hidden">{format!("Incidents: {total}")}</caption>
                                             <thead>
                                                 <tr>
                                                     <th scope="col">"Incident"</th>
@@ -154,9 +156,12 @@ pub fn IncidentsPage() -> impl IntoView {
                                 }.into_any()
                             }}
                             <nav class="pagination" aria-label="Incident pages">
-                                {(page > 1).then(|| view! { <a class="button button--small" href=page_link(page - 1)>"Previous"</a> })}
-                                <span class="muted">{format!("Page {page} of {pages} · {total} incidents")}</span>
-                                {(page < pages).then(|| view! { <a class="button button--small" href=page_link(page + 1)>"Next"</a> })}
+                                {newer.map(|at| view! {
+                                    <A href="/incidents" attr:class="button button--small button--quiet">"Newest"</A>
+                                    <a class="button button--small" href=page_link("before", at) rel="prev">"Newer"</a>
+                                })}
+                                <span class="muted">{total}</span>
+                                {older.map(|at| view! { <a class="button button--small" href=page_link("after", at) rel="next">"Older"</a> })}
                             </nav>
                         })
                     })}

@@ -2,7 +2,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 
 use super::lifecycle::timestamps_of;
@@ -14,7 +15,7 @@ use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, incident_service, severity};
 use crate::incidents::{
     IncidentFilter, IncidentPage, IncidentRef, IncidentRole, IncidentSummary, IncidentView,
-    RoleAssignment, SeverityView, Status,
+    ListCursor, PageStart, RoleAssignment, SeverityView, Status,
 };
 
 pub const PAGE_SIZE: u64 = 25;
@@ -106,11 +107,192 @@ pub async fn get_incident(
     })
 }
 
-/// Open incidents first, then the most recently declared; `PAGE_SIZE` to a page.
+/// Open incidents first, then the most recently declared; `PAGE_SIZE` to a page, read
+/// from a position in that order (keyset paging: each part of the order is served by the
+/// `declared_at` index, so no page sorts or skips the whole table).
 pub async fn list_incidents(
     db: &impl ConnectionTrait,
     filter: &IncidentFilter,
 ) -> Result<IncidentPage, AppError> {
+    let limit = PAGE_SIZE + 1;
+    let (rows, newer, older) = match filter.start {
+        PageStart::First => {
+            let mut rows = read_forward(db, filter, None, limit).await?;
+            let more = rows.len() as u64 > PAGE_SIZE;
+            rows.truncate(PAGE_SIZE as usize);
+            let older = more.then(|| rows.last().map(cursor_of)).flatten();
+            (rows, None, older)
+        }
+        PageStart::After(from) => {
+            let mut rows = read_forward(db, filter, Some(from), limit).await?;
+            let more = rows.len() as u64 > PAGE_SIZE;
+            rows.truncate(PAGE_SIZE as usize);
+            let older = more.then(|| rows.last().map(cursor_of)).flatten();
+            (rows.clone(), rows.first().map(cursor_of), older)
+        }
+        PageStart::Before(until) => {
+            let mut rows = read_backward(db, filter, until, limit).await?;
+            let more = rows.len() as u64 > PAGE_SIZE;
+            rows.truncate(PAGE_SIZE as usize);
+            rows.reverse();
+            if rows.is_empty() {
+                // Nothing is newer any more: the first page is what the reader wants.
+                let first = IncidentFilter {
+                    start: PageStart::First,
+                    ..filter.clone()
+                };
+                return Box::pin(list_incidents(db, &first)).await;
+            }
+            let newer = more.then(|| rows.first().map(cursor_of)).flatten();
+            (rows.clone(), newer, rows.last().map(cursor_of))
+        }
+    };
+    let total = filtered(filter)
+        .select_only()
+        .column(incident::Column::Id)
+        .limit(IncidentPage::COUNT_CAP + 1)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .len() as u64;
+    let severities = severity::Entity::find()
+        .select_only()
+        .columns([severity::Column::Id, severity::Column::Name])
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?;
+    Ok(IncidentPage {
+        incidents: rows
+            .into_iter()
+            .map(|m| IncidentSummary {
+                reference: IncidentRef(m.id),
+                severity: severities
+                    .iter()
+                    .find(|(id, _)| *id == m.severity_id)
+                    .map(|(_, name)| name.clone())
+                    .unwrap_or_default(),
+                status: Status::parse(&m.status).unwrap_or(Status::Triage),
+                title: m.title,
+                declared_at: m.declared_at,
+                impact_started_at: m.impact_started_at,
+                resolved_at: m.resolved_at,
+            })
+            .collect(),
+        total,
+        newer,
+        older,
+        now: chrono::Utc::now(),
+    })
+}
+
+fn is_open(m: &incident::Model) -> bool {
+    Status::parse(&m.status).is_some_and(Status::is_open)
+}
+
+fn cursor_of(m: &incident::Model) -> ListCursor {
+    ListCursor {
+        open: is_open(m),
+        declared_at: m.declared_at,
+        id: m.id,
+    }
+}
+
+/// The incidents matching `filter` in one part of the list: open, or not.
+fn part(filter: &IncidentFilter, open: bool) -> Select<incident::Entity> {
+    let statuses: Vec<&str> = Status::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let query = filtered(filter);
+    if open {
+        query.filter(incident::Column::Status.is_in(statuses))
+    } else {
+        query.filter(incident::Column::Status.is_not_in(statuses))
+    }
+}
+
+/// Up to `limit` incidents after `from` in list order: the rest of its part, then the
+/// closed part when `from` was open (or from the top without a position).
+async fn read_forward(
+    db: &impl ConnectionTrait,
+    filter: &IncidentFilter,
+    from: Option<ListCursor>,
+    limit: u64,
+) -> Result<Vec<incident::Model>, AppError> {
+    let mut rows = Vec::new();
+    for open in [true, false] {
+        if from.is_some_and(|c| !c.open) && open {
+            continue;
+        }
+        let mut query = part(filter, open);
+        if let Some(c) = from.filter(|c| c.open == open) {
+            query = query.filter(
+                Condition::any()
+                    .add(incident::Column::DeclaredAt.lt(c.declared_at))
+                    .add(
+                        Condition::all()
+                            .add(incident::Column::DeclaredAt.eq(c.declared_at))
+                            .add(incident::Column::Id.lt(c.id)),
+                    ),
+            );
+        }
+        rows.extend(
+            query
+                .order_by_desc(incident::Column::DeclaredAt)
+                .order_by_desc(incident::Column::Id)
+                .limit(limit - rows.len() as u64)
+                .all(db)
+                .await?,
+        );
+        if rows.len() as u64 >= limit {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+/// Up to `limit` incidents before `until` in list order, nearest first.
+async fn read_backward(
+    db: &impl ConnectionTrait,
+    filter: &IncidentFilter,
+    until: ListCursor,
+    limit: u64,
+) -> Result<Vec<incident::Model>, AppError> {
+    let mut rows = Vec::new();
+    for open in [false, true] {
+        if until.open && !open {
+            continue;
+        }
+        let mut query = part(filter, open);
+        if until.open == open {
+            query = query.filter(
+                Condition::any()
+                    .add(incident::Column::DeclaredAt.gt(until.declared_at))
+                    .add(
+                        Condition::all()
+                            .add(incident::Column::DeclaredAt.eq(until.declared_at))
+                            .add(incident::Column::Id.gt(until.id)),
+                    ),
+            );
+        }
+        rows.extend(
+            query
+                .order_by_asc(incident::Column::DeclaredAt)
+                .order_by_asc(incident::Column::Id)
+                .limit(limit - rows.len() as u64)
+                .all(db)
+                .await?,
+        );
+        if rows.len() as u64 >= limit {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+/// Every filter of the list but its position.
+fn filtered(filter: &IncidentFilter) -> Select<incident::Entity> {
     let mut query = incident::Entity::find();
     if let Some(status) = filter.status {
         query = query.filter(incident::Column::Status.eq(status.as_str()));
@@ -152,50 +334,7 @@ pub async fn list_incidents(
                 ),
         );
     }
-    let open: Vec<&str> = Status::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
-    let open_first: Expr = Expr::case(incident::Column::Status.is_in(open), 0)
-        .finally(1)
-        .into();
-    let paginator = query
-        .order_by_asc(open_first)
-        .order_by_desc(incident::Column::DeclaredAt)
-        .order_by_desc(incident::Column::Id)
-        .paginate(db, PAGE_SIZE);
-    let counts = paginator.num_items_and_pages().await?;
-    let page = Ord::max(filter.page, 1);
-    let rows = paginator.fetch_page(page - 1).await?;
-    let severities = severity::Entity::find()
-        .select_only()
-        .columns([severity::Column::Id, severity::Column::Name])
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?;
-    Ok(IncidentPage {
-        incidents: rows
-            .into_iter()
-            .map(|m| IncidentSummary {
-                reference: IncidentRef(m.id),
-                severity: severities
-                    .iter()
-                    .find(|(id, _)| *id == m.severity_id)
-                    .map(|(_, name)| name.clone())
-                    .unwrap_or_default(),
-                status: Status::parse(&m.status).unwrap_or(Status::Triage),
-                title: m.title,
-                declared_at: m.declared_at,
-                impact_started_at: m.impact_started_at,
-                resolved_at: m.resolved_at,
-            })
-            .collect(),
-        page,
-        now: chrono::Utc::now(),
-        pages: Ord::max(counts.number_of_pages, 1),
-        total: counts.number_of_items,
-    })
+    query
 }
 
 pub(crate) fn escape_like(value: &str) -> String {
