@@ -10,9 +10,11 @@ use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sea_orm::{
-    DatabaseConnection, DbErr, SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector,
-    TransactionOptions, TransactionTrait,
+    DatabaseConnection, DbErr, RuntimeErr, SqliteTransactionMode, SqlxPostgresConnector,
+    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
 };
+
+use crate::error::AppError;
 
 /// The default database: a SQLite file under `./data`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/vigil.db";
@@ -96,6 +98,60 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     .await
 }
 
+/// What a write answers when other writers were still in the way after waiting and
+/// trying again: the client may simply send it again.
+pub const CONTENTION: &str = "Vigil is busy writing other changes; please try again in a moment.";
+
+/// Whether `err` says another writer was in the way, so the same write can succeed when
+/// tried again: SQLite still busy or locked after the busy timeout, a PostgreSQL
+/// serialisation failure or deadlock, or no free connection in time.
+pub fn is_contention(err: &DbErr) -> bool {
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = err
+    else {
+        return matches!(
+            err,
+            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+        );
+    };
+    match &**e {
+        sea_orm::sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            // PostgreSQL: serialization_failure, deadlock_detected. SQLite: BUSY, LOCKED
+            // and their extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT,
+            // LOCKED_SHAREDCACHE).
+            Some("40001" | "40P01" | "5" | "6" | "261" | "517" | "773" | "262")
+        ),
+        sea_orm::sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    }
+}
+
+/// How often a write is tried when other writers are in the way.
+const ATTEMPTS: u32 = 3;
+
+/// Runs the write `op` (a whole transaction) again when another writer was in the way,
+/// up to [`ATTEMPTS`] times, after a short random pause: an alert storm or a crowd of
+/// responders must not see an error for a conflict the database resolves by itself.
+pub async fn retrying<T, F, Fut>(mut op: F) -> Result<T, AppError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(AppError::Busy(message)) if message == CONTENTION && attempt < ATTEMPTS => {
+                let pause = rand::random_range(10..50u64) * u64::from(attempt);
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 fn ensure_dir(dir: &Path) -> Result<(), DbSetupError> {
     std::fs::create_dir_all(dir).map_err(|source| DbSetupError::DataDir {
         path: dir.to_owned(),
@@ -120,6 +176,49 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn contention_is_tried_again_and_other_errors_are_not() {
+        let calls = std::cell::Cell::new(0);
+        let result = retrying(|| {
+            calls.set(calls.get() + 1);
+            async {
+                if calls.get() < 3 {
+                    Err(AppError::Busy(CONTENTION.into()))
+                } else {
+                    Ok(calls.get())
+                }
+            }
+        })
+        .await;
+        assert_eq!(result, Ok(3));
+
+        calls.set(0);
+        let result: Result<(), _> = retrying(|| {
+            calls.set(calls.get() + 1);
+            async { Err(AppError::Busy(CONTENTION.into())) }
+        })
+        .await;
+        assert_eq!(result, Err(AppError::Busy(CONTENTION.into())));
+        assert_eq!(calls.get(), ATTEMPTS, "gives up after {ATTEMPTS} attempts");
+
+        calls.set(0);
+        let result: Result<(), _> = retrying(|| {
+            calls.set(calls.get() + 1);
+            async {
+                Err(AppError::Conflict {
+                    message: "stale".into(),
+                })
+            }
+        })
+        .await;
+        assert!(result.is_err());
+        assert_eq!(calls.get(), 1, "a stale version is not a conflict to retry");
+        assert!(is_contention(&DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout
+        )));
+        assert!(!is_contention(&DbErr::RecordNotFound("x".into())));
+    }
 
     #[test]
     fn passwords_are_redacted_from_urls() {

@@ -132,9 +132,15 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Another writer in the way is a 503 to try again (and [`crate::db::retrying`] tries
+/// itself first), never a 500; anything else from the database is internal.
 #[cfg(feature = "ssr")]
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if crate::db::is_contention(&err) {
+            tracing::warn!(error = %err, "a write met another writer");
+            return Self::Busy(crate::db::CONTENTION.to_owned());
+        }
         Self::internal(err)
     }
 }

@@ -462,22 +462,28 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
     let owner = owner_of(db, source).await?;
     let rules: Rules = serde_json::from_str(&source.rules).unwrap_or_default();
     let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
-    // Touching the source first takes its row lock on PostgreSQL (SQLite's write lock is
-    // already held): one source's payloads apply one at a time, so two senders of the
-    // same group cannot both find it without an incident and open two.
-    source::ActiveModel {
-        id: Set(source.id),
-        last_received_at: Set(Some(now)),
-        ..Default::default()
-    }
-    .update(&txn)
+    // A payload is applied whole or not at all, so one that met another writer is
+    // simply applied again.
+    let outcomes = crate::db::retrying(|| async {
+        let txn = crate::db::begin_write(db).await?;
+        // Touching the source first takes its row lock on PostgreSQL (SQLite's write lock
+        // is already held): one source's payloads apply one at a time, so two senders of
+        // the same group cannot both find it without an incident and open two.
+        source::ActiveModel {
+            id: Set(source.id),
+            last_received_at: Set(Some(now)),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        let mut outcomes = Vec::with_capacity(alerts.len());
+        for incoming in &alerts {
+            outcomes.push(apply(&txn, source, &owner, &rules, incoming.clone(), now).await?);
+        }
+        txn.commit().await?;
+        Ok(outcomes)
+    })
     .await?;
-    let mut outcomes = Vec::with_capacity(alerts.len());
-    for incoming in alerts {
-        outcomes.push(apply(&txn, source, &owner, &rules, incoming, now).await?);
-    }
-    txn.commit().await?;
     Ok(outcomes)
 }
 

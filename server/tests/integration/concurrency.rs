@@ -32,6 +32,7 @@ use crate::support::TestApp;
 backend_tests!(
     many_responders_writing_at_once_lose_nothing,
     an_alert_storm_opens_one_incident_per_group,
+    a_write_that_cannot_get_through_is_a_503_to_retry,
 );
 
 const WRITERS: usize = 16;
@@ -305,4 +306,66 @@ async fn an_alert_storm_opens_one_incident_per_group(app: TestApp) {
         stored.iter().all(|a| a.repeats == 1),
         "each alert counts its repeat"
     );
+}
+
+/// When another writer holds the database longer than a write can wait (SQLite's busy
+/// timeout) or two writers deadlock (PostgreSQL), the answer is a 503 with `Retry-After`
+/// and the JSON error body, never a 500: the client may send the same write again.
+async fn a_write_that_cannot_get_through_is_a_503_to_retry(app: TestApp) {
+    use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let responder = person(&app, Role::Responder).await;
+    let first = declared_at(&app, &responder, "First", 2).await;
+    let second = declared_at(&app, &responder, "Second", 2).await;
+    match app.db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let holder = app::db::begin_write(&app.db).await.unwrap();
+            holder
+                .execute_unprepared("UPDATE incidents SET version = version")
+                .await
+                .unwrap();
+            let severity = app::incidents::service::query::severities(&app.db)
+                .await
+                .unwrap()[2]
+                .id;
+            let res = client
+                .post(app.url("/api/v1/incidents"))
+                .json(&json!({
+                    "title": "Blocked",
+                    "severity_id": severity,
+                    "service_ids": [get_incident(&app.db, first).await.unwrap().services[0].id],
+                }))
+                .send()
+                .await
+                .unwrap();
+            holder.rollback().await.unwrap();
+            assert_eq!(res.status(), 503);
+            assert!(res.headers().contains_key("retry-after"));
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "busy", "{body}");
+        }
+        _ => {
+            // Two transactions take two rows in opposite order: PostgreSQL ends one.
+            let update =
+                |id: i64| format!("UPDATE incidents SET version = version WHERE id = {id}");
+            let a = app.db.begin().await.unwrap();
+            let b = app.db.begin().await.unwrap();
+            a.execute_unprepared(&update(first.0)).await.unwrap();
+            b.execute_unprepared(&update(second.0)).await.unwrap();
+            let (a_second, b_first) = (update(second.0), update(first.0));
+            let (ra, rb) = tokio::join!(
+                a.execute_unprepared(&a_second),
+                b.execute_unprepared(&b_first)
+            );
+            let failed = [ra.err(), rb.err()].into_iter().flatten().next();
+            let err = failed.expect("PostgreSQL detects the deadlock");
+            assert!(app::db::is_contention(&err), "{err}");
+            assert_eq!(
+                app::error::AppError::from(err),
+                app::error::AppError::Busy(app::db::CONTENTION.into())
+            );
+            let _ = a.rollback().await;
+            let _ = b.rollback().await;
+        }
+    }
 }
