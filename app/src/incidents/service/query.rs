@@ -197,19 +197,75 @@ fn cursor_of(m: &incident::Model) -> ListCursor {
     }
 }
 
-/// The incidents matching `filter` in one part of the list: open, or not.
-fn part(filter: &IncidentFilter, open: bool) -> Select<incident::Entity> {
-    let statuses: Vec<&str> = Status::ALL
-        .into_iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.as_str())
-        .collect();
-    let query = filtered(filter);
+/// The queries that read one part of the list, open or not, under `filter`: one per
+/// open status, each read in order through the (status, declared_at, id) index (an `IN`
+/// over them lets SQLite walk the whole declared_at index for a handful of open
+/// incidents), or one for all the rest, read through the declared_at index. A status
+/// filter empties one part, which is then not read at all.
+fn part(filter: &IncidentFilter, open: bool) -> Vec<Select<incident::Entity>> {
+    let open_statuses = Status::ALL.into_iter().filter(|s| s.is_open());
     if open {
-        query.filter(incident::Column::Status.is_in(statuses))
+        open_statuses
+            .filter(|s| filter.status.is_none_or(|f| f == *s))
+            .map(|s| filtered(filter).filter(incident::Column::Status.eq(s.as_str())))
+            .collect()
+    } else if filter.status.is_some_and(Status::is_open) {
+        Vec::new()
     } else {
-        query.filter(incident::Column::Status.is_not_in(statuses))
+        let statuses: Vec<&str> = open_statuses.map(|s| s.as_str()).collect();
+        vec![filtered(filter).filter(incident::Column::Status.is_not_in(statuses))]
     }
+}
+
+/// Reads up to `limit` rows of one part, past `bound` when given: newest first going
+/// forward, oldest first going back.
+async fn read_part(
+    db: &impl ConnectionTrait,
+    filter: &IncidentFilter,
+    open: bool,
+    bound: Option<ListCursor>,
+    forward: bool,
+    limit: u64,
+) -> Result<Vec<incident::Model>, AppError> {
+    let mut rows = Vec::new();
+    for mut query in part(filter, open) {
+        if let Some(c) = bound {
+            let (beyond, order) = if forward {
+                (
+                    incident::Column::DeclaredAt.lt(c.declared_at),
+                    incident::Column::Id.lt(c.id),
+                )
+            } else {
+                (
+                    incident::Column::DeclaredAt.gt(c.declared_at),
+                    incident::Column::Id.gt(c.id),
+                )
+            };
+            query = query.filter(
+                Condition::any().add(beyond).add(
+                    Condition::all()
+                        .add(incident::Column::DeclaredAt.eq(c.declared_at))
+                        .add(order),
+                ),
+            );
+        }
+        let query = if forward {
+            query
+                .order_by_desc(incident::Column::DeclaredAt)
+                .order_by_desc(incident::Column::Id)
+        } else {
+            query
+                .order_by_asc(incident::Column::DeclaredAt)
+                .order_by_asc(incident::Column::Id)
+        };
+        rows.extend(query.limit(limit).all(db).await?);
+    }
+    rows.sort_by_key(|m| (m.declared_at, m.id));
+    if forward {
+        rows.reverse();
+    }
+    rows.truncate(limit as usize);
+    Ok(rows)
 }
 
 /// Up to `limit` incidents after `from` in list order: the rest of its part, then the
@@ -225,26 +281,9 @@ async fn read_forward(
         if from.is_some_and(|c| !c.open) && open {
             continue;
         }
-        let mut query = part(filter, open);
-        if let Some(c) = from.filter(|c| c.open == open) {
-            query = query.filter(
-                Condition::any()
-                    .add(incident::Column::DeclaredAt.lt(c.declared_at))
-                    .add(
-                        Condition::all()
-                            .add(incident::Column::DeclaredAt.eq(c.declared_at))
-                            .add(incident::Column::Id.lt(c.id)),
-                    ),
-            );
-        }
-        rows.extend(
-            query
-                .order_by_desc(incident::Column::DeclaredAt)
-                .order_by_desc(incident::Column::Id)
-                .limit(limit - rows.len() as u64)
-                .all(db)
-                .await?,
-        );
+        let bound = from.filter(|c| c.open == open);
+        let wanted = limit - rows.len() as u64;
+        rows.extend(read_part(db, filter, open, bound, true, wanted).await?);
         if rows.len() as u64 >= limit {
             break;
         }
@@ -264,26 +303,9 @@ async fn read_backward(
         if until.open && !open {
             continue;
         }
-        let mut query = part(filter, open);
-        if until.open == open {
-            query = query.filter(
-                Condition::any()
-                    .add(incident::Column::DeclaredAt.gt(until.declared_at))
-                    .add(
-                        Condition::all()
-                            .add(incident::Column::DeclaredAt.eq(until.declared_at))
-                            .add(incident::Column::Id.gt(until.id)),
-                    ),
-            );
-        }
-        rows.extend(
-            query
-                .order_by_asc(incident::Column::DeclaredAt)
-                .order_by_asc(incident::Column::Id)
-                .limit(limit - rows.len() as u64)
-                .all(db)
-                .await?,
-        );
+        let bound = (until.open == open).then_some(until);
+        let wanted = limit - rows.len() as u64;
+        rows.extend(read_part(db, filter, open, bound, false, wanted).await?);
         if rows.len() as u64 >= limit {
             break;
         }
