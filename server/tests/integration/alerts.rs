@@ -28,7 +28,7 @@ backend_tests!(
 
 /// A source of `kind` for a new "Checkout" service; critical pages at the top
 /// severity, warning is recorded only. Returns (token, checkout service id).
-async fn source(app: &TestApp, kind: &str, auto_resolve: bool) -> (String, i64) {
+pub async fn source(app: &TestApp, kind: &str, auto_resolve: bool) -> (String, i64) {
     let admin = person(app, Role::Admin).await;
     let service = add_service(
         &app.db,

@@ -2,16 +2,11 @@
 //! write may fail because another one is running (SQLite's "database is locked"), nothing
 //! may be lost, and deduplication stays exact.
 
-use std::collections::BTreeMap;
-
 use app::accounts::{CurrentUser, Role};
 use app::action_items::entities::action_item;
 use app::action_items::service::{ItemFields, create_action_item};
 use app::alerts::alert;
-use app::alerts::service::{SourceForm, create_source};
-use app::catalog::form::ServiceForm;
-use app::catalog::service::add_service;
-use app::incidents::entities::{incident, severity, timeline_event};
+use app::incidents::entities::{incident, timeline_event};
 use app::incidents::service::lifecycle::change_status;
 use app::incidents::service::query::get_incident;
 use app::incidents::service::timeline::{NewNote, add_note};
@@ -22,7 +17,7 @@ use app::notifications::service::{ChannelForm, create_channel};
 use app::postmortems::service::query::get_postmortem;
 use app::postmortems::service::write::{PostmortemEdit, save_postmortem};
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use crate::incidents::{declared_at, person};
@@ -202,38 +197,8 @@ async fn many_responders_writing_at_once_lose_nothing(app: TestApp) {
 async fn an_alert_storm_opens_one_incident_per_group(app: TestApp) {
     const GROUPS: usize = 30;
     const INSTANCES: usize = 4;
-    let admin = person(&app, Role::Admin).await;
-    let service = add_service(
-        &app.db,
-        &app::audit::service::Actor::default(),
-        &ServiceForm {
-            name: "Checkout".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let top = severity::Entity::find()
-        .order_by_asc(severity::Column::Position)
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let token = create_source(
-        &app.db,
-        &admin,
-        SourceForm {
-            name: "Alertmanager".into(),
-            kind: "alertmanager".into(),
-            service_id: service.id.to_string(),
-            rules: BTreeMap::from([("critical".to_owned(), top.id.to_string())]),
-            auto_resolve: false,
-        },
-        None,
-    )
-    .await
-    .unwrap()
-    .token;
+    // Critical alerts open an incident at the top severity.
+    let (token, _) = crate::alerts::source(&app, "alertmanager", false).await;
 
     let posts: Vec<(usize, usize)> = (0..2)
         .flat_map(|_| (0..INSTANCES).flat_map(|i| (0..GROUPS).map(move |g| (g, i))))
