@@ -108,27 +108,25 @@ pub async fn get_incident(
 }
 
 /// Open incidents first, then the most recently declared; `PAGE_SIZE` to a page, read
-/// from a position in that order (keyset paging: each part of the order is served by the
-/// `declared_at` index, so no page sorts or skips the whole table).
+/// from a position in that order (keyset paging: each part of the order is read through
+/// an index in that order, so no page sorts or skips the whole table).
 pub async fn list_incidents(
     db: &impl ConnectionTrait,
     filter: &IncidentFilter,
 ) -> Result<IncidentPage, AppError> {
     let limit = PAGE_SIZE + 1;
     let (rows, newer, older) = match filter.start {
-        PageStart::First => {
-            let mut rows = read_forward(db, filter, None, limit).await?;
+        start @ (PageStart::First | PageStart::After(_)) => {
+            let from = match start {
+                PageStart::After(at) => Some(at),
+                _ => None,
+            };
+            let mut rows = read_forward(db, filter, from, limit).await?;
             let more = rows.len() as u64 > PAGE_SIZE;
             rows.truncate(PAGE_SIZE as usize);
             let older = more.then(|| rows.last().map(cursor_of)).flatten();
-            (rows, None, older)
-        }
-        PageStart::After(from) => {
-            let mut rows = read_forward(db, filter, Some(from), limit).await?;
-            let more = rows.len() as u64 > PAGE_SIZE;
-            rows.truncate(PAGE_SIZE as usize);
-            let older = more.then(|| rows.last().map(cursor_of)).flatten();
-            (rows.clone(), rows.first().map(cursor_of), older)
+            let newer = from.and(rows.first().map(cursor_of));
+            (rows, newer, older)
         }
         PageStart::Before(until) => {
             let mut rows = read_backward(db, filter, until, limit).await?;
@@ -144,7 +142,8 @@ pub async fn list_incidents(
                 return Box::pin(list_incidents(db, &first)).await;
             }
             let newer = more.then(|| rows.first().map(cursor_of)).flatten();
-            (rows.clone(), newer, rows.last().map(cursor_of))
+            let older = rows.last().map(cursor_of);
+            (rows, newer, older)
         }
     };
     let total = filtered(filter)
