@@ -297,14 +297,10 @@ async fn incidents(
                 severity_id: p.severity_id,
                 service_id: p.service_id,
                 text: p.q.filter(|q| !q.trim().is_empty()),
-                start: match (
+                start: PageStart::from_positions(
                     list_cursor("after", p.after.as_deref())?,
                     list_cursor("before", p.before.as_deref())?,
-                ) {
-                    (Some(at), _) => PageStart::After(at),
-                    (None, Some(at)) => PageStart::Before(at),
-                    (None, None) => PageStart::First,
-                },
+                ),
                 ..Default::default()
             };
             let page = list_incidents(&state.db, &filter).await?;

@@ -199,6 +199,17 @@ pub enum PageStart {
     Before(ListCursor),
 }
 
+impl PageStart {
+    /// The page a link's `after=` and `before=` name (`after` wins when both are given).
+    pub fn from_positions(after: Option<ListCursor>, before: Option<ListCursor>) -> Self {
+        match (after, before) {
+            (Some(at), _) => Self::After(at),
+            (None, Some(at)) => Self::Before(at),
+            (None, None) => Self::First,
+        }
+    }
+}
+
 /// What the incident list can be narrowed to; every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentFilter {

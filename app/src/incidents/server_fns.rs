@@ -105,14 +105,10 @@ pub async fn list_incidents(
             to: parse_time("to", to.as_deref())?.map(|t| t + chrono::Duration::days(1)),
             text: q.filter(|q| !q.trim().is_empty()),
             // A position that is not one of ours (an edited link) starts from the top.
-            start: match (
+            start: PageStart::from_positions(
                 after.as_deref().and_then(ListCursor::parse),
                 before.as_deref().and_then(ListCursor::parse),
-            ) {
-                (Some(at), _) => PageStart::After(at),
-                (None, Some(at)) => PageStart::Before(at),
-                (None, None) => PageStart::First,
-            },
+            ),
         };
         query::list_incidents(&state.db, &filter).await
     }
