@@ -10,6 +10,7 @@ pub mod api_tokens;
 pub mod app;
 pub mod audit;
 pub mod catalog;
+pub mod choices;
 pub mod components;
 pub mod error;
 pub mod home;

@@ -209,6 +209,33 @@ function makeDriver(page, js, server, browser) {
       await page.waitForURL(`${server.baseURL}${next ?? '/'}`);
       await this.settle();
     },
+    /**
+     * Chooses `name` in a search field (people, services). Hydrated: types the start of it
+     * and picks the suggestion with the keyboard (or a click when it is not the first);
+     * server-rendered only: types the whole name, which the server resolves.
+     */
+    async choose(field, name) {
+      if (!js) {
+        const before = (await field.inputValue()).trim();
+        await field.fill(before ? `${before.replace(/,\s*$/, '')}, ${name}` : name);
+        return;
+      }
+      await field.focus();
+      await field.press('End');
+      await field.pressSequentially(name.slice(0, Math.max(3, name.length - 2)));
+      const options = page.getByRole('option');
+      const wanted = page.getByRole('option', { name: new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).first();
+      await wanted.waitFor();
+      if ((await options.first().textContent()).includes(name)) {
+        await field.press('ArrowDown');
+        await page.locator('[role=option][aria-selected=true]', { hasText: name }).waitFor();
+        await field.press('Enter');
+      } else {
+        await wanted.click();
+      }
+      await page.locator('[role=listbox]:not([hidden])').waitFor({ state: 'detached' }).catch(() => {});
+      assert.equal(await page.locator('[role=listbox]:not([hidden])').count(), 0, 'the suggestions close after a pick');
+    },
     /** Waits until the page is ready to use and checks its accessibility. */
     async settle() {
       await page.waitForLoadState('load');

@@ -12,7 +12,7 @@ suite(({ flow, user }) => {
     await t.page.getByRole('heading', { level: 1, name: `Certs ${mode}` }).waitFor();
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Certificate expired (${mode})`);
-    await t.page.getByLabel(`Certs ${mode}`).check();
+    await t.choose(t.page.getByLabel('Affected services'), `Certs ${mode}`);
     await t.page.getByRole('button', { name: 'Declare incident' }).click();
     await t.page.waitForURL(/\/incidents\/INC-\d+$/);
     await t.settle();
@@ -23,7 +23,7 @@ suite(({ flow, user }) => {
       if (!(await form.evaluate((el) => el.open))) await form.locator('summary').click();
       await form.getByLabel('What will be done').fill(title);
       await form.getByLabel('Type').selectOption('detect');
-      await form.getByLabel('Owner').selectOption({ label: admin.name });
+      await t.choose(form.getByLabel('Owner'), admin.name);
       await form.getByLabel('Due').fill(due);
       await form.getByRole('button', { name: 'Add action item' }).click();
       await t.page.locator(`.item-list__item[data-item="${title}"]`).waitFor();

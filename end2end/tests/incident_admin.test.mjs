@@ -57,8 +57,8 @@ suite(({ flow, user }) => {
     const declare = async (title, commander) => {
       await t.visit('/incidents/new');
       await t.page.getByLabel('Title').fill(title);
-      await t.page.getByLabel(`Billing ${mode}`).check();
-      if (commander) await t.page.getByLabel('Incident commander').selectOption({ label: commander });
+      await t.choose(t.page.getByLabel('Affected services'), `Billing ${mode}`);
+      if (commander) await t.choose(t.page.getByLabel('Incident commander'), commander);
       await t.page.getByRole('button', { name: 'Declare incident' }).click();
       await t.page.waitForURL(/\/incidents\/INC-\d+$/);
       await t.settle();
@@ -67,6 +67,20 @@ suite(({ flow, user }) => {
     const original = await declare(`Invoices fail (${mode})`);
     const duplicate = await declare(`Cannot download invoice (${mode})`, responder.name);
     assert.equal(await t.page.getByTestId('commander').textContent(), responder.name);
+
+    // Roles go to people found by a search field; a name that fits nobody is an error
+    // beside it.
+    await t.page.getByLabel('Role', { exact: true }).selectOption('scribe');
+    await t.page.getByLabel('Person').fill('Nobody by this name');
+    await t.page.getByRole('button', { name: 'Assign' }).click();
+    await t.page.locator('#role-person-error', { hasText: 'No active person matches' }).waitFor();
+    await t.settle();
+    await t.page.getByLabel('Role', { exact: true }).selectOption('scribe');
+    await t.page.getByLabel('Person').fill('');
+    await t.choose(t.page.getByLabel('Person'), user('admin').name);
+    await t.page.getByRole('button', { name: 'Assign' }).click();
+    await t.page.getByTestId('timeline').getByText(new RegExp(`${user('admin').name} is now scribe`, 'i')).waitFor();
+    await t.settle();
 
     await t.page.getByLabel('Duplicate of').fill('nonsense');
     await t.page.getByRole('button', { name: 'Merge' }).click();
@@ -101,7 +115,7 @@ suite(({ flow, user }) => {
     await t.page.getByRole('heading', { level: 1, name: `Clock ${mode}` }).waitFor();
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Clock skew (${mode})`);
-    await t.page.getByLabel(`Clock ${mode}`).check();
+    await t.choose(t.page.getByLabel('Affected services'), `Clock ${mode}`);
     await t.page.getByRole('button', { name: 'Declare incident' }).click();
     await t.page.waitForURL(/\/incidents\/INC-\d+$/);
     await t.settle();

@@ -24,7 +24,7 @@ suite(({ flow, user }) => {
     await t.settle();
     await t.page.getByLabel('Title').fill(`Checkout returns 502 (${mode})`);
     await t.page.getByText('SEV1', { exact: true }).click();
-    await t.page.getByLabel(`Checkout ${mode}`).check();
+    await t.choose(t.page.getByLabel('Affected services'), `Checkout ${mode}`);
     await t.page.getByRole('button', { name: 'Declare incident' }).click();
     await t.page.waitForURL(/\/incidents\/INC-\d+$/);
     await t.settle();
@@ -95,7 +95,7 @@ suite(({ flow, user, browser }) => {
     await t.page.getByRole('heading', { level: 1, name: `Live ${mode}` }).waitFor();
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Live incident (${mode})`);
-    await t.page.getByLabel(`Live ${mode}`).check();
+    await t.choose(t.page.getByLabel('Affected services'), `Live ${mode}`);
     await t.page.getByRole('button', { name: 'Declare incident' }).click();
     await t.page.waitForURL(/\/incidents\/INC-\d+$/);
     await t.settle();

@@ -13,7 +13,7 @@ suite(({ flow, user }) => {
 
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Search index stale (${mode})`);
-    await t.page.getByLabel(`Search ${mode}`).check();
+    await t.choose(t.page.getByLabel('Affected services'), `Search ${mode}`);
     await t.page.getByRole('button', { name: 'Declare incident' }).click();
     await t.page.waitForURL(/\/incidents\/INC-\d+$/);
     await t.settle();

@@ -35,7 +35,7 @@ suite(({ flow, user }) => {
     await t.visit('/incidents/new');
     await t.page.getByLabel('Title').fill(`Ledger drift (${mode})`);
     await t.page.getByText('SEV1', { exact: true }).click();
-    await t.page.getByLabel(name).check();
+    await t.choose(t.page.getByLabel('Affected services'), name);
     await t.page.getByRole('button', { name: 'Declare incident' }).click();
     await t.page.waitForURL(/\/incidents\/INC-\d+$/);
     await t.settle();

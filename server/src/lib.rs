@@ -152,6 +152,28 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 }
 
 /// The whole application: pages, server functions, health endpoints and static files.
+/// A server function whose arguments cannot be decoded (a malformed or hand-made request)
+/// fails before its body could set the status, and Leptos answers 500. The body is the
+/// `AppError` all the same: answer with its status (422 for bad arguments).
+async fn rpc_error_status(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let is_server_fn = request.uri().path().starts_with("/rpc/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = err.status();
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 pub fn router(state: AppState, config: &Config) -> Router {
     let routes = route_list();
     let request_id = HeaderName::from_static("x-request-id");
@@ -197,6 +219,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
             },
             security::own_form_errors,
         ))
+        .layer(middleware::from_fn(rpc_error_status))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn(security::security_headers))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

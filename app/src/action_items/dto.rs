@@ -18,6 +18,8 @@ pub struct ActionItemView {
     pub priority: Priority,
     /// (id, name)
     pub owner: Option<(i64, String)>,
+    /// The owner as the owner field writes them (`Name <email>`).
+    pub owner_value: Option<String>,
     pub due_on: Option<NaiveDate>,
     pub status: ItemStatus,
     pub wont_do_reason: Option<String>,

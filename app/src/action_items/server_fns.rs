@@ -12,6 +12,7 @@ use {
     super::{ActionItemFilter, ItemKind, ItemStatus, Priority},
     crate::accounts::server_fns::redirect_form_post,
     crate::accounts::{Role, service::auth},
+    crate::choices::service::{resolve_person, resolve_service},
     crate::error::with_status,
     crate::incidents::IncidentRef,
 };
@@ -32,7 +33,7 @@ fn fields(
     description: Option<String>,
     kind: Option<String>,
     priority: Option<String>,
-    owner_id: Option<String>,
+    owner_id: Option<i64>,
     due_on: Option<String>,
     status: Option<String>,
     wont_do_reason: Option<String>,
@@ -43,7 +44,7 @@ fn fields(
         description: description.unwrap_or_default(),
         kind: kind.as_deref().and_then(ItemKind::parse),
         priority: priority.as_deref().and_then(Priority::parse),
-        owner_id: owner_id.and_then(|o| o.trim().parse().ok()),
+        owner_id,
         due_on: due_date(due_on.as_deref())?,
         status: status
             .as_deref()
@@ -55,6 +56,21 @@ fn fields(
         wont_do_reason: wont_do_reason.unwrap_or_default(),
         tracker_url: tracker_url.unwrap_or_default(),
     })
+}
+
+/// The owner a form names: the search field (`owner`, empty for nobody) or, from the API
+/// and older forms, `owner_id`.
+#[cfg(feature = "ssr")]
+async fn owner_of(
+    db: &impl sea_orm::ConnectionTrait,
+    user: &crate::accounts::CurrentUser,
+    owner_id: Option<String>,
+    owner: Option<String>,
+) -> Result<Option<i64>, AppError> {
+    match owner {
+        Some(text) => resolve_person(db, user, "owner_id", &text).await,
+        None => Ok(owner_id.and_then(|o| o.trim().parse().ok())),
+    }
 }
 
 /// Where a form post goes back to: the page it came from, if it is one of ours.
@@ -77,12 +93,14 @@ pub async fn add_action_item(
     kind: Option<String>,
     priority: Option<String>,
     owner_id: Option<String>,
+    owner: Option<String>,
     due_on: Option<String>,
     tracker_url: Option<String>,
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
+        let owner_id = owner_of(&state.db, &user, owner_id, owner).await?;
         let fields = fields(
             title,
             description,
@@ -111,6 +129,7 @@ pub async fn update_action_item(
     kind: Option<String>,
     priority: Option<String>,
     owner_id: Option<String>,
+    owner: Option<String>,
     due_on: Option<String>,
     status: Option<String>,
     wont_do_reason: Option<String>,
@@ -119,6 +138,7 @@ pub async fn update_action_item(
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
+        let owner_id = owner_of(&state.db, &user, owner_id, owner).await?;
         let fields = fields(
             title,
             description,
@@ -138,7 +158,9 @@ pub async fn update_action_item(
     with_status(result)
 }
 
-/// The action items page: `owner` is a user id or `me`; `status` a status or `pending`.
+/// The action items page: `owner` is `me` or a person as a search field names them (an id
+/// from older links too); `service` a service's slug, name or id; `status` a status or
+/// `pending`.
 #[server(prefix = "/rpc", endpoint = "list_action_items")]
 pub async fn list_action_items(
     owner: Option<String>,
@@ -149,16 +171,19 @@ pub async fn list_action_items(
     page: Option<u64>,
 ) -> Result<ActionItemPage, AppError> {
     let (state, user) = with_status(auth::require(Role::Viewer))?;
-    let owner_id = match owner.as_deref().map(str::trim) {
-        Some("me") => Some(user.id.0),
-        Some(id) => id.parse().ok(),
+    let owner_id = match owner.as_deref() {
+        Some(text) => with_status(resolve_person(&state.db, &user, "owner", text).await)?,
+        None => None,
+    };
+    let service_id = match service.as_deref() {
+        Some(text) => with_status(resolve_service(&state.db, "service", text).await)?,
         None => None,
     };
     let filter = ActionItemFilter {
         owner_id,
         status: status.as_deref().and_then(ItemStatus::parse),
         pending: status.as_deref() == Some("pending"),
-        service_id: service.and_then(|s| s.parse().ok()),
+        service_id,
         overdue: overdue.is_some_and(|o| !o.is_empty() && o != "false"),
         incident: incident.as_deref().and_then(IncidentRef::parse),
         page: page.unwrap_or(1),

@@ -8,7 +8,6 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{IncidentPage, IncidentView, SeverityView, TimelineEventView};
-use crate::catalog::ServiceRef;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -17,6 +16,7 @@ use {
     super::{IncidentFilter, IncidentRef, IncidentRole, ListCursor, Marker, PageStart, Status},
     crate::accounts::server_fns::redirect_form_post,
     crate::accounts::{Role, service::auth},
+    crate::choices::service as choices,
     crate::error::with_status,
 };
 
@@ -52,36 +52,40 @@ fn parse_time(
         .map_err(|message| AppError::invalid(field, message))
 }
 
-/// The choices the declare form and the filters offer.
+/// The services a form names: ids (`service_ids[]`, as the API and older forms send them)
+/// and the search field's comma-separated slugs or names.
+#[cfg(feature = "ssr")]
+async fn with_named_services(
+    db: &impl sea_orm::ConnectionTrait,
+    ids: Option<Vec<i64>>,
+    text: Option<String>,
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = ids.unwrap_or_default();
+    if let Some(text) = text {
+        for id in choices::resolve_services(db, "service_ids", &text).await? {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The short lists forms and filters offer as they are (people and services, which can
+/// be many, are chosen with a search field: `crate::choices`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentOptions {
     pub severities: Vec<SeverityView>,
-    pub services: Vec<ServiceRef>,
-    /// Active people who can take a role (responders and admins): (id, name).
-    pub people: Vec<(i64, String)>,
-    /// The one asking, the default commander.
-    pub me: i64,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_options")]
 pub async fn get_incident_options() -> Result<IncidentOptions, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
-    let result = async {
-        let people = crate::accounts::service::users::list(&state.db)
-            .await?
-            .into_iter()
-            .filter(|u| u.active && u.role.can_write())
-            .map(|u| (u.id.0, u.display_name))
-            .collect();
-        Ok(IncidentOptions {
-            severities: query::severities(&state.db).await?,
-            services: crate::catalog::service::list_services(&state.db).await?,
-            people,
-            me: user.id.0,
-        })
-    }
-    .await;
-    with_status(result)
+    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    with_status(
+        query::severities(&state.db)
+            .await
+            .map(|severities| IncidentOptions { severities }),
+    )
 }
 
 #[server(prefix = "/rpc", endpoint = "list_incidents")]
@@ -97,10 +101,14 @@ pub async fn list_incidents(
 ) -> Result<IncidentPage, AppError> {
     let (state, _) = with_status(auth::require(Role::Viewer))?;
     let result = async {
+        let service_id = match service.as_deref() {
+            Some(text) => choices::resolve_service(&state.db, "service", text).await?,
+            None => None,
+        };
         let filter = IncidentFilter {
             status: status.as_deref().and_then(Status::parse),
             severity_id: severity.and_then(|s| s.parse().ok()),
-            service_id: service.and_then(|s| s.parse().ok()),
+            service_id,
             from: parse_time("from", from.as_deref())?,
             to: parse_time("to", to.as_deref())?.map(|t| t + chrono::Duration::days(1)),
             text: q.filter(|q| !q.trim().is_empty()),
@@ -121,20 +129,31 @@ pub async fn declare_incident(
     title: String,
     severity_id: Option<i64>,
     service_ids: Option<Vec<i64>>,
+    services: Option<String>,
     summary: Option<String>,
     customer_impact: Option<String>,
     commander_id: Option<i64>,
+    commander: Option<String>,
 ) -> Result<String, AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
-    let declaration = declare::Declaration {
-        title,
-        severity_id: severity_id.unwrap_or_default(),
-        service_ids: service_ids.unwrap_or_default(),
-        summary: summary.unwrap_or_default(),
-        customer_impact: customer_impact.is_some(),
-        commander_id,
-    };
-    let reference = with_status(declare::declare_incident(&state.db, &user, declaration).await)?;
+    let result = async {
+        let declaration = declare::Declaration {
+            title,
+            severity_id: severity_id.unwrap_or_default(),
+            service_ids: with_named_services(&state.db, service_ids, services).await?,
+            summary: summary.unwrap_or_default(),
+            customer_impact: customer_impact.is_some(),
+            commander_id: match commander.as_deref() {
+                Some(text) => choices::resolve_person(&state.db, &user, "commander_id", text)
+                    .await?
+                    .or(commander_id),
+                None => commander_id,
+            },
+        };
+        declare::declare_incident(&state.db, &user, declaration).await
+    }
+    .await;
+    let reference = with_status(result)?;
     let path = format!("/incidents/{reference}");
     redirect_form_post(&path);
     Ok(path)
@@ -223,7 +242,8 @@ pub async fn change_incident_severity(
 pub async fn assign_incident_role(
     reference: String,
     role: String,
-    user_id: i64,
+    user_id: Option<i64>,
+    person: Option<String>,
     version: i32,
 ) -> Result<(), AppError> {
     let (state, user) = with_status(auth::require(Role::Responder))?;
@@ -231,6 +251,13 @@ pub async fn assign_incident_role(
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let role = IncidentRole::parse(&role)
             .ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
+        let named = match person.as_deref() {
+            Some(text) => choices::resolve_person(&state.db, &user, "user_id", text).await?,
+            None => None,
+        };
+        let user_id = named
+            .or(user_id)
+            .ok_or_else(|| AppError::invalid("user_id", "Name the person who takes the role."))?;
         lifecycle::assign_role(&state.db, &user, reference, role, user_id, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
@@ -273,6 +300,7 @@ pub async fn update_incident_details(
     summary: Option<String>,
     customer_impact: Option<String>,
     service_ids: Option<Vec<i64>>,
+    services: Option<String>,
     impact_started_at: Option<String>,
     detected_at: Option<String>,
     declared_at: Option<String>,
@@ -299,7 +327,7 @@ pub async fn update_incident_details(
             title,
             summary: summary.unwrap_or_default(),
             customer_impact: customer_impact.is_some(),
-            service_ids: service_ids.unwrap_or_default(),
+            service_ids: with_named_services(&state.db, service_ids, services).await?,
             times,
         };
         edit::update_details(&state.db, &user, reference, details, version).await?;

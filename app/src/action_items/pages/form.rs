@@ -4,16 +4,14 @@ use super::list::ActionItemsTable;
 use super::{ItemStatusBadge, due};
 use crate::action_items::server_fns::{AddActionItem, UpdateActionItem, list_action_items};
 use crate::action_items::{ActionItemView, ItemKind, ItemStatus, Priority};
+use crate::choices::ChoiceKind;
+use crate::choices::picker::PickerField;
 use crate::components::{FormAlert, TextArea, action_error};
 
 /// The incident's action items: the list, a form to add one and, per item, a form to
 /// change it (status included: done, or won't do with a reason).
 #[component]
-pub fn IncidentActionItems(
-    reference: String,
-    can_write: bool,
-    people: Vec<(i64, String)>,
-) -> impl IntoView {
+pub fn IncidentActionItems(reference: String, can_write: bool) -> impl IntoView {
     let add = ServerAction::<AddActionItem>::new();
     let update = ServerAction::<UpdateActionItem>::new();
     let items = Resource::new(
@@ -40,7 +38,6 @@ pub fn IncidentActionItems(
             last.set(Some(input.id));
         }
     });
-    let people = StoredValue::new(people);
     // A successful add empties the form for the next item.
     let add_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -72,7 +69,7 @@ pub fn IncidentActionItems(
                             view! {
                                 <ul class="item-list">
                                     {list.items.into_iter().map(|item| {
-                                        view! { <ItemRow item update last people=people.get_value() back=back.clone() /> }
+                                        view! { <ItemRow item update last back=back.clone() /> }
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
@@ -86,7 +83,7 @@ pub fn IncidentActionItems(
                     <ActionForm action=add node_ref=add_form attr:class="form" attr:novalidate=true>
                         <input type="hidden" name="reference" value=reference.clone() />
                         <FormAlert error=add_error fields=&["title", "owner_id", "due_on", "tracker_url", "description"] />
-                        <ItemFields prefix="new-item" item=None people=people.get_value() error=add_error />
+                        <ItemFields prefix="new-item" item=None error=add_error />
                         <button class="button button--primary" type="submit">"Add action item"</button>
                     </ActionForm>
                 </details>
@@ -110,7 +107,6 @@ fn ItemRow(
     item: ActionItemView,
     update: ServerAction<UpdateActionItem>,
     last: RwSignal<Option<i64>>,
-    people: Vec<(i64, String)>,
     back: String,
 ) -> impl IntoView {
     let id = item.id;
@@ -140,7 +136,7 @@ fn ItemRow(
                     <input type="hidden" name="version" value=item.version.to_string() />
                     <input type="hidden" name="return_to" value=back />
                     <FormAlert error fields=ITEM_FIELDS />
-                    <ItemFields prefix item=Some(item.clone()) people error />
+                    <ItemFields prefix item=Some(item.clone()) error />
                     <div class="field">
                         <label class="field__label" for=format!("{prefix}-status")>"Status"</label>
                         <select class="field__input" id=format!("{prefix}-status") name="status">
@@ -183,7 +179,6 @@ fn FieldWithError(
 fn ItemFields(
     prefix: &'static str,
     item: Option<ActionItemView>,
-    people: Vec<(i64, String)>,
     error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
     let kind = item.as_ref().map(|i| i.kind).unwrap_or(ItemKind::Prevent);
@@ -191,7 +186,10 @@ fn ItemFields(
         .as_ref()
         .map(|i| i.priority)
         .unwrap_or(Priority::Medium);
-    let owner = item.as_ref().and_then(|i| i.owner.as_ref().map(|o| o.0));
+    let owner = item
+        .as_ref()
+        .and_then(|i| i.owner_value.clone())
+        .unwrap_or_default();
     let text = |f: fn(&ActionItemView) -> String| item.as_ref().map(f).unwrap_or_default();
     let (title, description, due_on, tracker) = (
         text(|i| i.title.clone()),
@@ -218,15 +216,15 @@ fn ItemFields(
                     {Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == priority>{p.label()}</option> }).collect_view()}
                 </select>
             </div>
-            <div class="field">
-                <label class="field__label" for=format!("{prefix}-owner")>"Owner"</label>
-                <select class="field__input" id=format!("{prefix}-owner") name="owner_id">
-                    <option value="">"Unassigned"</option>
-                    {people.into_iter().map(|(id, name)| view! {
-                        <option value=id.to_string() selected=owner == Some(id)>{name}</option>
-                    }).collect_view()}
-                </select>
-            </div>
+            <PickerField
+                kind=ChoiceKind::People
+                id=format!("{prefix}-owner")
+                name="owner"
+                label="Owner"
+                value=owner
+                placeholder="Unassigned"
+                error=Signal::derive(move || error.get().and_then(|e| e.field_message("owner_id")))
+            />
             <FieldWithError prefix name="due_on" label="Due" kind="date" value=due_on error />
         </div>
         <FieldWithError prefix name="tracker_url" label="Tracker link (optional)" kind="url" value=tracker error />

@@ -6,8 +6,9 @@ use super::{ItemStatusBadge, due};
 use crate::action_items::server_fns::{UpdateActionItem, list_action_items};
 use crate::action_items::{ActionItemView, ItemStatus};
 use crate::app::use_current_user;
+use crate::choices::ChoiceKind;
+use crate::choices::picker::Picker;
 use crate::components::{FormAlert, action_error, urlencode};
-use crate::incidents::server_fns::get_incident_options;
 use crate::layout::ErrorTemplate;
 
 /// Action items across all incidents, filtered in the URL (shareable, no JavaScript
@@ -32,7 +33,6 @@ pub fn ActionItemsPage() -> impl IntoView {
             list_action_items(owner, status, service, overdue, None, page)
         },
     );
-    let options = Resource::new(|| (), |_| get_incident_options());
     let user = use_current_user();
     let link = move |page: u64| {
         let mut pairs: Vec<String> = ["owner", "status", "service", "overdue"]
@@ -55,53 +55,31 @@ pub fn ActionItemsPage() -> impl IntoView {
                 <h1>"Action items"</h1>
                 <p class="page-header__lede">"What incidents taught us to change, until it is done. Overdue items stand out."</p>
             </header>
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let options = options.await.ok()?;
-                    Some(view! {
-                        <form class="filters card" method="get" action="/action-items" role="search">
-                            <div class="field">
-                                <label class="field__label" for="ai-owner">"Owner"</label>
-                                <select class="field__input" id="ai-owner" name="owner">
-                                    <option value="">"Anyone"</option>
-                                    <option value="me" selected=move || param("owner").as_deref() == Some("me")>"Me"</option>
-                                    {options.people.into_iter().map(|(id, name)| {
-                                        let value = id.to_string();
-                                        let selected = param("owner") == Some(value.clone());
-                                        view! { <option value=value selected=selected>{name}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label class="field__label" for="ai-status">"Status"</label>
-                                <select class="field__input" id="ai-status" name="status">
-                                    <option value="">"Any"</option>
-                                    <option value="pending" selected=move || param("status").as_deref() == Some("pending")>"Still to do"</option>
-                                    {ItemStatus::ALL.iter().map(|s| view! {
-                                        <option value=s.as_str() selected=move || param("status").as_deref() == Some(s.as_str())>{s.label()}</option>
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label class="field__label" for="ai-service">"Service"</label>
-                                <select class="field__input" id="ai-service" name="service">
-                                    <option value="">"Any"</option>
-                                    {options.services.into_iter().map(|s| {
-                                        let value = s.id.to_string();
-                                        let selected = param("service") == Some(value.clone());
-                                        view! { <option value=value selected=selected>{s.name}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <label class="checkbox" for="ai-overdue">
-                                <input type="checkbox" id="ai-overdue" name="overdue" value="1" checked=move || param("overdue").is_some() />
-                                "Only overdue"
-                            </label>
-                            <button class="button" type="submit">"Filter"</button>
-                        </form>
-                    })
-                })}
-            </Suspense>
+            <form class="filters card" method="get" action="/action-items" role="search">
+                <div class="field">
+                    <label class="field__label" for="ai-owner">"Owner"</label>
+                    <Picker kind=ChoiceKind::People id="ai-owner" name="owner" value=param("owner").unwrap_or_default() placeholder="Anyone, or “me”" />
+                </div>
+                <div class="field">
+                    <label class="field__label" for="ai-status">"Status"</label>
+                    <select class="field__input" id="ai-status" name="status">
+                        <option value="">"Any"</option>
+                        <option value="pending" selected=move || param("status").as_deref() == Some("pending")>"Still to do"</option>
+                        {ItemStatus::ALL.iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || param("status").as_deref() == Some(s.as_str())>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label class="field__label" for="ai-service">"Service"</label>
+                    <Picker kind=ChoiceKind::Services id="ai-service" name="service" value=param("service").unwrap_or_default() placeholder="Any" />
+                </div>
+                <label class="checkbox" for="ai-overdue">
+                    <input type="checkbox" id="ai-overdue" name="overdue" value="1" checked=move || param("overdue").is_some() />
+                    "Only overdue"
+                </label>
+                <button class="button" type="submit">"Filter"</button>
+            </form>
             <FormAlert error fields=&[] />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>

@@ -322,6 +322,7 @@ pub async fn list_action_items(
             .into_iter()
             .map(|m| {
                 let status = ItemStatus::parse(&m.status).unwrap_or(ItemStatus::Open);
+                let owner = m.owner_id.and_then(|id| owners.iter().find(|u| u.id == id));
                 ActionItemView {
                     id: m.id,
                     incident: IncidentRef(m.incident_id),
@@ -333,12 +334,9 @@ pub async fn list_action_items(
                     description_html: crate::markdown::render(&m.description),
                     kind: ItemKind::parse(&m.kind).unwrap_or(ItemKind::Other),
                     priority: Priority::parse(&m.priority).unwrap_or(Priority::Medium),
-                    owner: m.owner_id.and_then(|id| {
-                        owners
-                            .iter()
-                            .find(|u| u.id == id)
-                            .map(|u| (id, u.display_name.clone()))
-                    }),
+                    owner: owner.map(|u| (u.id, u.display_name.clone())),
+                    owner_value: owner
+                        .map(|u| crate::choices::person_value(&u.display_name, &u.email)),
                     overdue: is_overdue(status, m.due_on, today),
                     due_on: m.due_on,
                     status,

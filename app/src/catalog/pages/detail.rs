@@ -56,7 +56,7 @@ pub fn ServicePage() -> impl IntoView {
                                         </p>
                                     </div>
                                     <div class="page-header__buttons">
-                                        <a class="button" href=format!("/incidents?service={}", s.id)>"Incidents"</a>
+                                        <a class="button" href=format!("/incidents?service={}", s.slug)>"Incidents"</a>
                                         {is_admin.then(|| view! { <A href=format!("/services/{}/edit", s.slug) attr:class="button">"Edit"</A> })}
                                     </div>
                                 </header>

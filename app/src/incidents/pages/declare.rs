@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::choices::ChoiceKind;
+use crate::choices::picker::PickerField;
 use crate::components::{Field, FormAlert, TextArea, action_error};
 use crate::incidents::server_fns::{DeclareIncident, get_incident_options};
 use crate::layout::ErrorTemplate;
@@ -31,7 +33,6 @@ pub fn DeclarePage() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {
                         options.await.map(|options| {
-                            let no_services = options.services.is_empty();
                             view! {
                                 <ActionForm action=action attr:class="form card" attr:novalidate=true>
                                     <FormAlert error fields=&["title", "severity_id", "service_ids", "summary", "commander_id"] />
@@ -51,36 +52,25 @@ pub fn DeclarePage() -> impl IntoView {
                                         }).collect_view()}
                                         {move || field("severity_id").get().map(|m| view! { <p class="field__error" id="severity-error">{m}</p> })}
                                     </fieldset>
-                                    <fieldset class="fieldset" aria-describedby="services-error">
-                                        <legend class="field__label">"Affected services"</legend>
-                                        {no_services.then(|| view! {
-                                            <p class="field__hint">"No services exist yet. An admin adds them under Services."</p>
-                                        })}
-                                        <div class="checkbox-grid">
-                                            {options.services.into_iter().map(|s| {
-                                                let id = format!("service-{}", s.id);
-                                                let label_for = id.clone();
-                                                view! {
-                                                    <label class="checkbox" for=label_for>
-                                                        <input type="checkbox" id=id name="service_ids[]" value=s.id.to_string() />
-                                                        {s.name}
-                                                    </label>
-                                                }
-                                            }).collect_view()}
-                                        </div>
-                                        {move || field("service_ids").get().map(|m| view! { <p class="field__error" id="services-error">{m}</p> })}
-                                    </fieldset>
-                                    <div class="field" class:field--invalid=move || field("commander_id").get().is_some()>
-                                        <label class="field__label" for="field-commander">"Incident commander"</label>
-                                        <select class="field__input" id="field-commander" name="commander_id">
-                                            {options.people.into_iter().map(|(id, name)| {
-                                                let me = id == options.me;
-                                                let label = if me { format!("{name} (me)") } else { name };
-                                                view! { <option value=id.to_string() selected=me>{label}</option> }
-                                            }).collect_view()}
-                                        </select>
-                                        {move || field("commander_id").get().map(|m| view! { <p class="field__error">{m}</p> })}
-                                    </div>
+                                    <PickerField
+                                        kind=ChoiceKind::Services
+                                        id="field-services"
+                                        name="services"
+                                        label="Affected services"
+                                        hint="Type to search; separate several with commas. A service's name or slug both work."
+                                        multiple=true
+                                        placeholder="checkout, payments"
+                                        error=field("service_ids")
+                                    />
+                                    <PickerField
+                                        kind=ChoiceKind::People
+                                        id="field-commander"
+                                        name="commander"
+                                        label="Incident commander"
+                                        hint="You, unless you name someone else."
+                                        placeholder="Me"
+                                        error=field("commander_id")
+                                    />
                                     <div class="field">
                                         <label class="field__label" for="field-summary">"Summary (optional, Markdown)"</label>
                                         <TextArea id="field-summary" name="summary" rows=4 />

@@ -5,6 +5,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::{StatusBadge, Time};
 use crate::action_items::pages::IncidentActionItems;
+use crate::choices::ChoiceKind;
+use crate::choices::picker::{Picker, PickerField};
 use crate::components::{FormAlert, TextArea, action_error};
 use crate::error::AppError;
 use crate::incidents::durations;
@@ -85,11 +87,10 @@ pub fn IncidentPage() -> impl IntoView {
         // Outside the live part: other people's changes must not reset a form being filled.
         <Suspense>
             {move || Suspend::new(async move {
-                let people = options.await.ok()?.people;
                 let can_write = user.await.ok().flatten()?.role.can_write();
                 Some(view! {
                     <div class="incident__followup">
-                        <IncidentActionItems reference=reference() can_write people />
+                        <IncidentActionItems reference=reference() can_write />
                     </div>
                 })
             })}
@@ -221,7 +222,7 @@ fn IncidentView(
                 </dl>
             </header>
 
-            <FormAlert error=change_error fields=&["merged_into"] />
+            <FormAlert error=change_error fields=&["merged_into", "user_id"] />
             {detail.can_write.then(|| {
                 let next: Vec<_> = incident.status.next().iter().copied().filter(|s| *s != Status::Merged).collect();
                 let mergeable = incident.status.can_move_to(Status::Merged);
@@ -239,6 +240,7 @@ fn IncidentView(
                     hidden(&reference, &version),
                 );
                 let merge_error = Signal::derive(move || action_error(actions.merge.value().get()));
+                let role_field = Signal::derive(move || action_error(actions.role.value().get()).and_then(|e| e.field_message("user_id")));
                 let merge_field = Signal::derive(move || merge_error.get().and_then(|e| e.field_message("merged_into")));
                 view! {
                     <section class="card quick-actions" aria-label="Quick actions">
@@ -269,10 +271,17 @@ fn IncidentView(
                                 {IncidentRole::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                             </select>
                             <label class="visually-hidden" for="role-person">"Person"</label>
-                            <select class="field__input field__input--compact" id="role-person" name="user_id">
-                                {options.people.iter().map(|(id, name)| view! { <option value=id.to_string()>{name.clone()}</option> }).collect_view()}
-                            </select>
+                            <Picker
+                                kind=ChoiceKind::People
+                                id="role-person"
+                                name="person"
+                                compact=true
+                                placeholder="Name or email"
+                                describedby="role-person-error"
+                                invalid=Signal::derive(move || role_field.get().is_some())
+                            />
                             <button class="button button--small" type="submit">"Assign"</button>
+                            {move || role_field.get().map(|m| view! { <p class="field__error" id="role-person-error">{m}</p> })}
                         </ActionForm>
                         {mergeable.then(|| view! {
                             <ActionForm action=actions.merge attr:class="inline-form" attr:novalidate=true>
@@ -297,7 +306,7 @@ fn IncidentView(
             })}
 
             {detail.can_write.then(|| {
-                view! { <EditDetails action=actions.edit incident=incident.clone() services=options.services.clone() /> }
+                view! { <EditDetails action=actions.edit incident=incident.clone() /> }
             })}
 
             <div class="incident__body">
@@ -473,14 +482,14 @@ fn TimelineItem(
 fn EditDetails(
     action: ServerAction<UpdateIncidentDetails>,
     incident: crate::incidents::IncidentView,
-    services: Vec<crate::catalog::ServiceRef>,
 ) -> impl IntoView {
     let error = Signal::derive(move || action_error(action.value().get()));
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
     };
     let open = move || error.get().is_some();
-    let chosen: Vec<i64> = incident.services.iter().map(|s| s.id).collect();
+    let chosen: Vec<&str> = incident.services.iter().map(|s| s.slug.as_str()).collect();
+    let chosen = chosen.join(", ");
     let times = incident.times.clone();
     let zone = crate::time::ViewerZone::current();
     let mut error_fields = vec!["title", "service_ids"];
@@ -506,22 +515,16 @@ fn EditDetails(
                     <input type="checkbox" id="edit-impact" name="customer_impact" value="on" checked=incident.customer_impact />
                     "Customers are affected"
                 </label>
-                <fieldset class="fieldset">
-                    <legend class="field__label">"Affected services"</legend>
-                    <div class="checkbox-grid">
-                        {services.into_iter().map(|s| {
-                            let id = format!("edit-service-{}", s.id);
-                            let label_for = id.clone();
-                            view! {
-                                <label class="checkbox" for=label_for>
-                                    <input type="checkbox" id=id name="service_ids[]" value=s.id.to_string() checked=chosen.contains(&s.id) />
-                                    {s.name}
-                                </label>
-                            }
-                        }).collect_view()}
-                    </div>
-                    {move || field("service_ids").get().map(|m| view! { <p class="field__error">{m}</p> })}
-                </fieldset>
+                <PickerField
+                    kind=ChoiceKind::Services
+                    id="edit-services"
+                    name="services"
+                    label="Affected services"
+                    hint="Separate several with commas; type to search."
+                    multiple=true
+                    value=chosen
+                    error=field("service_ids")
+                />
                 <fieldset class="fieldset">
                     <legend class="field__label">{format!("Times ({})", zone.name())}</legend>
                     <div class="times-grid">

@@ -5,6 +5,8 @@ use leptos_router::hooks::use_query_map;
 
 use super::{StatusBadge, Time};
 use crate::app::use_current_user;
+use crate::choices::ChoiceKind;
+use crate::choices::picker::Picker;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{get_incident_options, list_incidents};
 use crate::incidents::{ListCursor, Status};
@@ -94,12 +96,7 @@ pub fn IncidentsPage() -> impl IntoView {
                                 </div>
                                 <div class="field">
                                     <label class="field__label" for="filter-service">"Service"</label>
-                                    <select class="field__input" id="filter-service" name="service">
-                                        <option value="">"Any"</option>
-                                        {options.services.into_iter().map(|s| view! {
-                                            <option value=s.id.to_string() selected=selected("service", s.id.to_string())>{s.name}</option>
-                                        }).collect_view()}
-                                    </select>
+                                    <Picker kind=ChoiceKind::Services id="filter-service" name="service" value=param("service").unwrap_or_default() placeholder="Any" />
                                 </div>
                                 <div class="field">
                                     <label class="field__label" for="filter-from">"Declared from"</label>

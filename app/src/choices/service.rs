@@ -1,0 +1,210 @@
+//! Searching people and services, and resolving what was typed into a field to one of them.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::{Choice, ChoiceKind, MAX_QUERY, PersonTerm, SUGGESTIONS, person_value, split_terms};
+use crate::accounts::entities::user;
+use crate::accounts::{CurrentUser, Role};
+use crate::catalog::entity as service;
+use crate::error::AppError;
+use crate::incidents::service::query::escape_like;
+
+/// `lower(column) LIKE %text%`, with the pattern characters of `text` taken literally.
+fn contains(column: impl sea_orm::sea_query::IntoColumnRef, text: &str) -> SimpleExpr {
+    let text: String = text.trim().to_lowercase().chars().take(MAX_QUERY).collect();
+    let pattern = format!("%{}%", escape_like(&text));
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+/// People who can be chosen: active, and allowed to respond.
+fn choosable_people() -> Condition {
+    Condition::all()
+        .add(user::Column::DeactivatedAt.is_null())
+        .add(user::Column::Role.is_in([Role::Responder, Role::Admin].map(|r| r.as_str())))
+}
+
+/// Up to [`SUGGESTIONS`] matches for `query` in names (and emails or slugs), by name.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    kind: ChoiceKind,
+    query: &str,
+) -> Result<Vec<Choice>, AppError> {
+    Ok(match kind {
+        ChoiceKind::People => user::Entity::find()
+            .filter(choosable_people())
+            .filter(
+                Condition::any()
+                    .add(contains(user::Column::DisplayName, query))
+                    .add(contains(user::Column::Email, query)),
+            )
+            .order_by_asc(user::Column::DisplayName)
+            .order_by_asc(user::Column::Id)
+            .limit(SUGGESTIONS)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| Choice {
+                value: person_value(&u.display_name, &u.email),
+                detail: u.email,
+                label: u.display_name,
+            })
+            .collect(),
+        ChoiceKind::Services => service::Entity::find()
+            .filter(service::Column::ArchivedAt.is_null())
+            .filter(
+                Condition::any()
+                    .add(contains(service::Column::Name, query))
+                    .add(contains(service::Column::Slug, query)),
+            )
+            .order_by_asc(service::Column::Name)
+            .limit(SUGGESTIONS)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| Choice {
+                detail: match &s.owner_team {
+                    Some(team) => format!("{} · {team}", s.slug),
+                    None => s.slug.clone(),
+                },
+                value: s.slug,
+                label: s.name,
+            })
+            .collect(),
+    })
+}
+
+/// The person a field names, or a field error that says why none could be chosen.
+pub async fn resolve_person(
+    db: &impl ConnectionTrait,
+    me: &CurrentUser,
+    field: &str,
+    text: &str,
+) -> Result<Option<i64>, AppError> {
+    let Some(term) = PersonTerm::parse(text) else {
+        return Ok(None);
+    };
+    // Any active account: whether it may take a role or own work is the domain's rule.
+    let query = user::Entity::find().filter(user::Column::DeactivatedAt.is_null());
+    let found = match &term {
+        PersonTerm::Me => query.filter(user::Column::Id.eq(me.id.0)).all(db).await?,
+        PersonTerm::Id(id) => query.filter(user::Column::Id.eq(*id)).all(db).await?,
+        PersonTerm::Email(email) => query.filter(user::Column::Email.eq(email)).all(db).await?,
+        PersonTerm::Name(name) => {
+            query
+                .filter(
+                    Expr::expr(Func::lower(Expr::col(user::Column::DisplayName)))
+                        .eq(name.to_lowercase()),
+                )
+                .limit(2)
+                .all(db)
+                .await?
+        }
+    };
+    match found.as_slice() {
+        [one] => Ok(Some(one.id)),
+        [] => Err(AppError::invalid(
+            field,
+            format!(
+                "No active person matches “{}”. Type a name or email and pick from the suggestions.",
+                text.trim()
+            ),
+        )),
+        _ => Err(AppError::invalid(
+            field,
+            format!(
+                "More than one person is called “{}”: type their email instead.",
+                text.trim()
+            ),
+        )),
+    }
+}
+
+/// The services whose slug or lower-cased name is one of `keys`.
+async fn services_named(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<Vec<service::Model>, AppError> {
+    Ok(service::Entity::find()
+        .filter(
+            Condition::any()
+                .add(service::Column::Slug.is_in(keys.to_vec()))
+                .add(
+                    Expr::expr(Func::lower(Expr::col(service::Column::Name))).is_in(keys.to_vec()),
+                ),
+        )
+        .all(db)
+        .await?)
+}
+
+/// The one of `found` that `key` names: a slug first, then a name.
+fn named<'a>(found: &'a [service::Model], key: &str) -> Option<&'a service::Model> {
+    found
+        .iter()
+        .find(|s| s.slug == key)
+        .or_else(|| found.iter().find(|s| s.name.to_lowercase() == key))
+}
+
+/// The services a list field names (slugs or names, comma-separated), in the order typed.
+/// Archived services resolve too, so an incident that names one can still be edited.
+pub async fn resolve_services(
+    db: &impl ConnectionTrait,
+    field: &str,
+    text: &str,
+) -> Result<Vec<i64>, AppError> {
+    let terms = split_terms(text);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    if terms.len() > 100 {
+        return Err(AppError::invalid(field, "Name at most 100 services."));
+    }
+    let keys: Vec<String> = terms.iter().map(|t| t.to_lowercase()).collect();
+    let found = services_named(db, &keys).await?;
+    let mut ids = Vec::new();
+    let mut unknown = Vec::new();
+    for (term, key) in terms.iter().zip(&keys) {
+        match named(&found, key) {
+            Some(s) if !ids.contains(&s.id) => ids.push(s.id),
+            Some(_) => {}
+            None => unknown.push(format!("“{term}”")),
+        }
+    }
+    if unknown.is_empty() {
+        Ok(ids)
+    } else {
+        Err(AppError::invalid(
+            field,
+            format!(
+                "No service is called {}. Type a service's name or slug and pick from the suggestions.",
+                unknown.join(", ")
+            ),
+        ))
+    }
+}
+
+/// The service a filter names (an id, a slug or a whole name); `None` when empty.
+pub async fn resolve_service(
+    db: &impl ConnectionTrait,
+    field: &str,
+    text: &str,
+) -> Result<Option<i64>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(id) = text.parse::<i64>() {
+        return Ok(Some(id));
+    }
+    let key = text.to_lowercase();
+    let found = services_named(db, std::slice::from_ref(&key)).await?;
+    match named(&found, &key) {
+        Some(s) => Ok(Some(s.id)),
+        None => Err(AppError::invalid(
+            field,
+            format!("No service is called “{text}”."),
+        )),
+    }
+}
