@@ -25,6 +25,7 @@ mod m20261122_000015_create_api_tokens;
 mod m20261122_000016_create_notifications;
 mod m20261201_000017_create_throttle_counters;
 mod m20261202_000018_index_incident_list;
+mod m20261202_000019_incident_epoch_seconds;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000016_create_notifications::Migration),
             Box::new(m20261201_000017_create_throttle_counters::Migration),
             Box::new(m20261202_000018_index_incident_list::Migration),
+            Box::new(m20261202_000019_incident_epoch_seconds::Migration),
         ]
     }
 }

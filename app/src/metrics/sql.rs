@@ -1,10 +1,11 @@
 //! The reliability aggregates, computed inside the database.
 //!
 //! Both SQLite and PostgreSQL run the same window-function SQL; only a few expressions
-//! differ (epoch seconds, greatest/least, calendar buckets). Every query starts from
-//! one `base` set: the incidents that touch the window, one row per key (a service, the
-//! whole estate, or a calendar month), with their moments as epoch seconds. The numbers
-//! must equal `formulas::reliability` on the same data; integration tests check that.
+//! differ (greatest/least, calendar buckets). Every query starts from one `base` set: the
+//! incidents that touch the window, one row per key (a service, the whole estate, or a
+//! calendar month), with their moments as the integer epoch seconds the database keeps
+//! on write (`start_secs` and the others, migration 19). The numbers must equal
+//! `formulas::reliability` on the same data; integration tests check that.
 
 use std::collections::HashMap;
 
@@ -50,15 +51,6 @@ impl Query {
         match self.backend {
             DatabaseBackend::Postgres => format!("${}", self.values.len()),
             _ => "?".to_owned(),
-        }
-    }
-
-    fn epoch(&self, expr: &str) -> String {
-        match self.backend {
-            DatabaseBackend::Postgres => {
-                format!("CAST(ROUND(EXTRACT(EPOCH FROM {expr})) AS BIGINT)")
-            }
-            _ => format!("CAST(ROUND((julianday({expr}) - 2440587.5) * 86400.0) AS INTEGER)"),
         }
     }
 
@@ -110,13 +102,10 @@ impl Query {
             Scope::Incidents => "CAST(i.id AS TEXT)".to_owned(),
             Scope::Months => self.bucket(Bucket::Month, START),
         };
+        // Epoch seconds the database keeps on write (migration 19), not converted here.
         let columns = format!(
-            "{key} AS k, {st} AS st, {det} AS det, {ack} AS ack, {mit} AS mit, {res} AS res",
-            st = self.epoch(START),
-            det = self.epoch("COALESCE(i.detected_at, i.declared_at)"),
-            ack = self.epoch("i.acknowledged_at"),
-            mit = self.epoch("i.mitigated_at"),
-            res = self.epoch("i.resolved_at"),
+            "{key} AS k, i.start_secs AS st, i.detect_secs AS det, i.ack_secs AS ack, \
+             i.mitigate_secs AS mit, i.resolve_secs AS res"
         );
         let by_service = *scope == Scope::Services || service.is_some();
         let joins = if by_service {
@@ -131,8 +120,8 @@ impl Query {
         } else {
             format!("COALESCE({max}, 1000000)")
         };
-        let end = self.bind(to_time(window.end));
-        let start = self.bind(to_time(window.start));
+        let end = self.bind(window.end);
+        let start = self.bind(window.start);
         // Without statistics SQLite would walk the impact-start index for `< end`, which
         // for "the last N days" is every incident; the unary `+` keeps it on the
         // mitigation index (open or mitigated after the start), which narrows.
@@ -144,8 +133,8 @@ impl Query {
             "WITH base AS (SELECT {columns} FROM incidents i {joins}\
              JOIN severities v ON v.id = i.severity_id \
              WHERE i.merged_into_id IS NULL AND v.position <= {threshold} \
-             AND {no_index}{START} < {end} \
-             AND (i.mitigated_at IS NULL OR i.mitigated_at > {start})"
+             AND {no_index}i.start_secs < {end} \
+             AND (i.mitigate_secs IS NULL OR i.mitigate_secs > {start})"
         );
         if let Some(id) = service {
             sql.push_str(&format!(" AND s.service_id = {}", self.bind(id)));

@@ -3,7 +3,10 @@ use sea_orm_migration::SchemaManager;
 
 use crate::support::TestApp;
 
-backend_tests!(every_migration_rolls_back_and_reapplies);
+backend_tests!(
+    every_migration_rolls_back_and_reapplies,
+    epoch_seconds_follow_every_change_of_an_incidents_times,
+);
 
 /// Each migration's `down` undoes its `up`: roll everything back, check the tables are
 /// gone, and apply again.
@@ -32,4 +35,80 @@ async fn every_migration_rolls_back_and_reapplies(app: TestApp) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// The reports read integer epoch seconds the database keeps (migration 19): they must
+/// follow the timestamps on insert and on every later change, whoever writes.
+async fn epoch_seconds_follow_every_change_of_an_incidents_times(app: TestApp) {
+    use app::incidents::service::edit::{Details, update_details};
+    use app::incidents::service::query::get_incident;
+    use chrono::{TimeZone, Utc};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let actor = crate::incidents::person(&app, app::accounts::Role::Responder).await;
+    let reference = crate::incidents::declared_at(&app, &actor, "Disk full", 1).await;
+    let epochs = || async {
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                app.db.get_database_backend(),
+                format!(
+                    "SELECT start_secs, detect_secs, ack_secs, mitigate_secs, resolve_secs \
+                     FROM incidents WHERE id = {}",
+                    reference.0
+                ),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        (0..5)
+            .map(|i| row.try_get_by_index::<Option<i64>>(i).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    // Rounded to the nearest second, as the reports always read them.
+    let declared = (incident.times.declared_at.timestamp_millis() as f64 / 1000.0).round() as i64;
+    // Without an impact start or a detection time, both are the declaration.
+    assert_eq!(
+        epochs().await,
+        vec![Some(declared), Some(declared), None, None, None]
+    );
+
+    let at = |h| Utc.with_ymd_and_hms(2026, 3, 1, h, 0, 0).unwrap();
+    let mut times = incident.times.clone();
+    times.impact_started_at = Some(at(1));
+    times.detected_at = Some(at(2));
+    times.declared_at = at(3);
+    times.acknowledged_at = Some(at(4));
+    times.mitigated_at = Some(at(5));
+    times.resolved_at = Some(at(6));
+    update_details(
+        &app.db,
+        &actor,
+        reference,
+        Details {
+            title: incident.title.clone(),
+            summary: String::new(),
+            customer_impact: false,
+            service_ids: incident.services.iter().map(|s| s.id).collect(),
+            times,
+        },
+        incident.version,
+    )
+    .await
+    .unwrap();
+    let expected: Vec<Option<i64>> = (1..=6)
+        .filter(|h| *h != 3)
+        .map(|h| Some(at(h).timestamp()))
+        .collect();
+    assert_eq!(epochs().await, expected);
+    // A hand-run fix in SQL is followed too.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE incidents SET impact_started_at = NULL WHERE id = {}",
+            reference.0
+        ))
+        .await
+        .unwrap();
+    assert_eq!(epochs().await[0], Some(at(3).timestamp()));
 }
