@@ -39,10 +39,12 @@ pub fn Picker(
         move |i: usize| format!("{id}-option-{i}")
     };
     let open = move || !suggestions.read().is_empty();
+    // The field can be re-rendered (a live update of the page) while a search is under
+    // way or as it loses focus: late callbacks use `try_` and find nothing to update.
     let close = move || {
-        pending.update_value(|p| *p += 1);
-        suggestions.set(Vec::new());
-        active.set(None);
+        pending.try_update_value(|p| *p += 1);
+        suggestions.try_set(Vec::new());
+        active.try_set(None);
     };
 
     let on_input = move |ev: leptos::ev::Event| {
@@ -57,15 +59,15 @@ pub fn Picker(
         }
         set_timeout(
             move || {
-                if pending.get_value() != ticket {
+                if pending.try_get_value() != Some(ticket) {
                     return;
                 }
                 leptos::task::spawn_local(async move {
                     let found = search_choices(kind, term).await.unwrap_or_default();
                     // A slower answer to an earlier keystroke must not replace a newer one.
-                    if pending.get_value() == ticket {
-                        active.set(None);
-                        suggestions.set(found);
+                    if pending.try_get_value() == Some(ticket) {
+                        active.try_set(None);
+                        suggestions.try_set(found);
                     }
                 });
             },
