@@ -180,8 +180,14 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let sessions = session_layer(config, state.db.clone());
     let http_metrics = std::sync::Arc::new(prometheus::HttpMetrics::default());
 
+    // Probes are polled often and need no session, user, trace span or timeout: only
+    // the headers every response carries.
+    let probes = health::routes()
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid));
+
     let router = Router::new()
-        .merge(health::routes())
         .merge(export::routes())
         .merge(reports::routes())
         .merge(alerts::routes())
@@ -232,6 +238,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .merge(probes)
         .with_state(state);
     if config.secure_cookies() {
         // Served over https: browsers keep to https for a year (behind the proxy too).
