@@ -56,8 +56,14 @@ lint:
 unit-and-integration: postgres
 	cargo test --workspace
 
-bench: postgres ## Time the reports on 100,000 seeded incidents over 500 services (SQLite and PostgreSQL)
-	cargo bench -p server --bench reports
+bench: build postgres ## Load, memory and cold start on 10k and 100k incidents (SQLite, PostgreSQL), as ratios to references
+	@command -v wrk >/dev/null || { \
+	  echo "Installing wrk"; \
+	  $(SUDO) apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; \
+	}
+	cargo build --release -p hello
+	cargo bench -p server --bench load
 
 e2e:
 	cd end2end && node --test --test-concurrency=1 tests/
