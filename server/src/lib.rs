@@ -181,8 +181,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let http_metrics = std::sync::Arc::new(prometheus::HttpMetrics::default());
 
     // Probes are polled often and need no session, user, trace span or timeout: only
-    // the headers every response carries.
+    // the headers every response carries, and their count in /metrics.
     let probes = health::routes()
+        .route_layer(middleware::from_fn(prometheus::track))
+        .layer(Extension(http_metrics.clone()))
         .layer(middleware::from_fn(security::security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid));
