@@ -53,8 +53,7 @@ pub fn Picker(
         let ticket = pending.get_value() + 1;
         pending.set_value(ticket);
         if term.is_empty() {
-            suggestions.set(Vec::new());
-            active.set(None);
+            close();
             return;
         }
         set_timeout(

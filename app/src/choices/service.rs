@@ -122,6 +122,22 @@ pub async fn resolve_person(
     }
 }
 
+/// The person a form names in its search field or, when the field is absent or empty,
+/// by the id the API and older forms send.
+pub async fn person_or_id(
+    db: &impl ConnectionTrait,
+    me: &CurrentUser,
+    field: &str,
+    text: Option<&str>,
+    id: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    let named = match text {
+        Some(text) => resolve_person(db, me, field, text).await?,
+        None => None,
+    };
+    Ok(named.or(id))
+}
+
 /// The services whose slug or lower-cased name is one of `keys`.
 async fn services_named(
     db: &impl ConnectionTrait,

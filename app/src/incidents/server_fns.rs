@@ -143,12 +143,14 @@ pub async fn declare_incident(
             service_ids: with_named_services(&state.db, service_ids, services).await?,
             summary: summary.unwrap_or_default(),
             customer_impact: customer_impact.is_some(),
-            commander_id: match commander.as_deref() {
-                Some(text) => choices::resolve_person(&state.db, &user, "commander_id", text)
-                    .await?
-                    .or(commander_id),
-                None => commander_id,
-            },
+            commander_id: choices::person_or_id(
+                &state.db,
+                &user,
+                "commander_id",
+                commander.as_deref(),
+                commander_id,
+            )
+            .await?,
         };
         declare::declare_incident(&state.db, &user, declaration).await
     }
@@ -251,13 +253,12 @@ pub async fn assign_incident_role(
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let role = IncidentRole::parse(&role)
             .ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
-        let named = match person.as_deref() {
-            Some(text) => choices::resolve_person(&state.db, &user, "user_id", text).await?,
-            None => None,
-        };
-        let user_id = named
-            .or(user_id)
-            .ok_or_else(|| AppError::invalid("user_id", "Name the person who takes the role."))?;
+        let user_id =
+            choices::person_or_id(&state.db, &user, "user_id", person.as_deref(), user_id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid("user_id", "Name the person who takes the role.")
+                })?;
         lifecycle::assign_role(&state.db, &user, reference, role, user_id, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
