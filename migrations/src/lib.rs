@@ -26,6 +26,7 @@ mod m20261122_000016_create_notifications;
 mod m20261201_000017_create_throttle_counters;
 mod m20261202_000018_index_incident_list;
 mod m20261202_000019_incident_epoch_seconds;
+mod m20261202_000020_incident_declare_seconds;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_create_throttle_counters::Migration),
             Box::new(m20261202_000018_index_incident_list::Migration),
             Box::new(m20261202_000019_incident_epoch_seconds::Migration),
+            Box::new(m20261202_000020_incident_declare_seconds::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! Protected by a bearer token when one is configured; without one, only clients on
 //! the loopback address may scrape.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -13,7 +13,7 @@ use std::time::Instant;
 use app::accounts::service::auth::ClientIp;
 use app::error::AppError;
 use app::metrics::formulas::Span;
-use app::metrics::sql::{self, Scope};
+use app::metrics::scan::History;
 use app::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -37,18 +37,39 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// Series by route template, then method, then status.
+type ByRoute = HashMap<String, HashMap<String, HashMap<u16, Series>>>;
+
 /// Request counts and latencies, keyed by (method, route template, status).
+///
+/// Nested maps so that recording looks keys up by `&str` and allocates only the first
+/// time a series appears: the probes are answered tens of thousands of times a second
+/// and the counter is most of what they cost.
 #[derive(Default)]
 pub struct HttpMetrics {
-    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+    series: Mutex<ByRoute>,
+}
+
+/// The series for a key, created on first use.
+fn slot<'a>(series: &'a mut ByRoute, method: &str, route: &str, status: u16) -> &'a mut Series {
+    if !series.contains_key(route) {
+        series.insert(route.to_owned(), HashMap::new());
+    }
+    let methods = series.get_mut(route).expect("inserted above");
+    if !methods.contains_key(method) {
+        methods.insert(method.to_owned(), HashMap::new());
+    }
+    methods
+        .get_mut(method)
+        .expect("inserted above")
+        .entry(status)
+        .or_default()
 }
 
 impl HttpMetrics {
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut series = self.series.lock().unwrap_or_else(|e| e.into_inner());
-        let s = series
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default();
+        let s = slot(&mut series, method, route, status);
         s.count += 1;
         s.sum += seconds;
         for (i, bound) in BUCKETS.iter().enumerate() {
@@ -59,7 +80,18 @@ impl HttpMetrics {
     }
 
     fn render(&self, out: &mut String) {
-        let series = self.series.lock().unwrap_or_else(|e| e.into_inner());
+        let guard = self.series.lock().unwrap_or_else(|e| e.into_inner());
+        // Sorted, so a scrape reads the same from one time to the next.
+        let series: BTreeMap<(&str, &str, u16), &Series> = guard
+            .iter()
+            .flat_map(|(route, methods)| {
+                methods.iter().flat_map(move |(method, statuses)| {
+                    statuses
+                        .iter()
+                        .map(move |(status, s)| ((method.as_str(), route.as_str(), *status), s))
+                })
+            })
+            .collect();
         out.push_str(
             "# HELP vigil_http_requests_total HTTP requests answered, by route template.\n",
         );
@@ -78,7 +110,7 @@ impl HttpMetrics {
         );
         out.push_str("# TYPE vigil_http_request_duration_seconds histogram\n");
         let mut merged: BTreeMap<(&str, &str), Series> = BTreeMap::new();
-        for ((method, route, _), s) in series.iter() {
+        for (&(method, route, _), s) in series.iter() {
             let m = merged.entry((method, route)).or_default();
             m.count += s.count;
             m.sum += s.sum;
@@ -128,16 +160,14 @@ pub async fn track(
     request: Request,
     next: Next,
 ) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    // Both clones are reference counts (the template is an `Arc<str>`), not copies.
+    let route = request.extensions().get::<MatchedPath>().cloned();
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
     metrics.record(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
@@ -278,7 +308,11 @@ async fn database_metrics(db: &impl ConnectionTrait, out: &mut String) -> Result
         start: now - 30 * 86_400,
         end: now,
     };
-    let numbers = sql::reliability(db, &Scope::Services, None, window, None).await?;
+    let numbers: BTreeMap<i64, _> = History::load(db, window, None)
+        .await?
+        .by_service(window, None)
+        .into_iter()
+        .collect();
     let slugs = service_slugs(db).await?;
     for (id, r) in numbers {
         if let (Some(mean), Some(slug)) = (r.restore.mean, slugs.get(&id)) {
@@ -294,14 +328,14 @@ async fn database_metrics(db: &impl ConnectionTrait, out: &mut String) -> Result
 
 #[derive(FromQueryResult)]
 struct SlugRow {
-    id: String,
+    id: i64,
     slug: String,
 }
 
-async fn service_slugs(db: &impl ConnectionTrait) -> Result<BTreeMap<String, String>, AppError> {
+async fn service_slugs(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, AppError> {
     Ok(SlugRow::find_by_statement(Statement::from_string(
         db.get_database_backend(),
-        "SELECT CAST(id AS TEXT) AS id, slug FROM services".to_owned(),
+        "SELECT id, slug FROM services".to_owned(),
     ))
     .all(db)
     .await?

@@ -1,8 +1,7 @@
 //! The reliability formulas, in plain Rust over seconds since the epoch.
 //!
-//! This is the reference implementation: the SQL in `sql.rs` computes the same numbers
-//! inside the database (tests compare the two on random data), and the error budget
-//! and burn-down are computed here from the downtime intervals the database returns.
+//! Every report runs these over the incidents `scan` reads (integration tests check that
+//! read against the entities on random data), the error budget and burn-down included.
 //! Definitions, also shown in the UI:
 //! - an incident's impact runs from its impact start (or declaration) to its mitigation,
 //!   or to the window end while still open;

@@ -1,6 +1,6 @@
 //! Reliability numbers: downtime, MTTR and friends, availability, SLO error budgets,
-//! and the managers' dashboard. `formulas` is the maths (and the reference the SQL is
-//! tested against), `sql` the database aggregates, `service` puts them together.
+//! and the managers' dashboard. `formulas` is the maths, `scan` the one read of the
+//! incident history it runs over, `service` puts them together.
 
 pub mod charts;
 pub mod csv;
@@ -10,9 +10,9 @@ pub mod report;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
-pub mod service;
+pub mod scan;
 #[cfg(feature = "ssr")]
-pub mod sql;
+pub mod service;
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,6 @@
 //! The reports pages ask for: a service's reliability and SLO, the services table, and
-//! the dashboard. Numbers come from `sql`; budgets and burn-downs from `formulas`.
+//! the dashboard. Each reads the history once (`scan::History`) over the report window
+//! and the SLO windows together; numbers, budgets and burn-downs come from `formulas`.
 
 use std::collections::HashMap;
 
@@ -8,12 +9,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::formulas::{self, Reliability, Secs, Span, error_budget};
 use super::report::Bucket;
-use super::sql::{self, Scope};
+use super::scan::History;
 use super::{
     BucketCounts, BudgetReport, BudgetSpender, Dashboard, ReportQuery, ServiceReport, ServiceRow,
     SeverityLevel,
 };
-use crate::catalog::{ServiceDetail, Slo, service as catalog};
+use crate::catalog::{Slo, service as catalog};
 use crate::error::AppError;
 use crate::incidents::entities::{incident, severity};
 
@@ -46,20 +47,19 @@ fn slo_window(slo: &Slo, now: Secs) -> Span {
 }
 
 /// A service's error budget over its SLO window ending `now`, and the incidents that
-/// spent it. Uses the service's own failure threshold.
+/// spent it. Uses the service's own failure threshold; `history` covers the SLO window.
 pub async fn budget_report(
     db: &impl ConnectionTrait,
+    history: &History,
+    severities: &[SeverityLevel],
     service_id: i64,
     slo: Slo,
     now: Secs,
 ) -> Result<BudgetReport, AppError> {
     let window = slo_window(&slo, now);
-    let spans = sql::downtime_spans(db, &Scope::Services, Some(service_id), window, None)
-        .await?
-        .remove(&service_id.to_string())
-        .unwrap_or_default();
+    let spans = history.downtime_spans(service_id, window);
     let budget = error_budget(slo.target_ppm, window, &spans);
-    let impacts = sql::impacts(db, service_id, window, None).await?;
+    let impacts = history.impacts(service_id, window);
     let ids: Vec<i64> = impacts.iter().map(|(id, _, _)| *id).collect();
     let incidents: HashMap<i64, incident::Model> = incident::Entity::find()
         .filter(incident::Column::Id.is_in(ids))
@@ -68,11 +68,7 @@ pub async fn budget_report(
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let names: HashMap<i64, String> = severity_levels(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let names: HashMap<i64, &str> = severities.iter().map(|s| (s.id, s.name.as_str())).collect();
     let mut spenders: Vec<BudgetSpender> = impacts
         .into_iter()
         .filter_map(|(id, start, end)| {
@@ -85,7 +81,11 @@ pub async fn budget_report(
             Some(BudgetSpender {
                 reference: format!("INC-{id}"),
                 title: i.title.clone(),
-                severity: names.get(&i.severity_id).cloned().unwrap_or_default(),
+                severity: names
+                    .get(&i.severity_id)
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
                 impact,
                 impact_started_at: start,
             })
@@ -100,23 +100,35 @@ pub async fn budget_report(
     })
 }
 
-/// Restore-time statistics per month of impact start (oldest first).
-async fn monthly_restore(
-    db: &impl ConnectionTrait,
+/// The smallest span covering `window` and every SLO window (ending `now`) of `slos`:
+/// what a report reads once.
+fn reading_span(window: Span, slos: impl IntoIterator<Item = Slo>, now: Secs) -> Span {
+    slos.into_iter()
+        .map(|slo| slo_window(&slo, now))
+        .fold(window, |a, b| Span {
+            start: a.start.min(b.start),
+            end: a.end.max(b.end),
+        })
+}
+
+/// Restore-time statistics per month of impact start (oldest first), every month of
+/// the window listed.
+fn monthly_restore(
+    history: &History,
     service: Option<i64>,
     window: Span,
     max_severity: Option<i32>,
-) -> Result<Vec<(String, formulas::DurationStats)>, AppError> {
-    let by_month = sql::reliability(db, &Scope::Months, service, window, max_severity).await?;
+) -> Vec<(String, formulas::DurationStats)> {
+    let mut by_month = history.monthly_restore(service, window, max_severity);
     let mut months: Vec<(String, formulas::DurationStats)> = month_starts(window)
         .into_iter()
         .map(|m| {
-            let stats = by_month.get(&m).map(|r| r.restore).unwrap_or_default();
+            let stats = by_month.remove(&m).unwrap_or_default();
             (m, stats)
         })
         .collect();
     months.dedup_by(|a, b| a.0 == b.0);
-    Ok(months)
+    months
 }
 
 /// Everything the service page shows, for `query`'s window.
@@ -129,24 +141,18 @@ pub async fn service_report(
     let service = catalog::get_service(db, slug).await?;
     let window = query.span(now);
     let max_severity = query.max_severity.or(service.failure_severity_position);
-    let reliability = sql::reliability(
-        db,
-        &Scope::Services,
-        Some(service.id),
-        window,
-        query.max_severity,
-    )
-    .await?
-    .remove(&service.id.to_string())
-    .unwrap_or_else(|| empty(window));
+    let history =
+        History::load(db, reading_span(window, service.slo, now), Some(service.id)).await?;
+    let severities = severity_levels(db).await?;
+    let reliability = history.service(service.id, window, query.max_severity);
     let budget = match service.slo {
-        Some(slo) => Some(budget_report(db, service.id, slo, now).await?),
+        Some(slo) => Some(budget_report(db, &history, &severities, service.id, slo, now).await?),
         None => None,
     };
-    let monthly_restore = monthly_restore(db, Some(service.id), window, query.max_severity).await?;
+    let monthly_restore = monthly_restore(&history, Some(service.id), window, query.max_severity);
     Ok(ServiceReport {
         problems: Vec::new(),
-        severities: severity_levels(db).await?,
+        severities,
         service,
         query,
         window,
@@ -164,61 +170,36 @@ fn empty(window: Span) -> Reliability {
     }
 }
 
-/// The remaining budget fraction of every SLO service, from one spans query over the
-/// longest SLO window.
-async fn budgets_remaining(
-    db: &impl ConnectionTrait,
-    services: &[ServiceDetail],
-    now: Secs,
-) -> Result<HashMap<i64, formulas::ErrorBudget>, AppError> {
-    let longest = services
-        .iter()
-        .filter_map(|s| s.slo.map(|slo| slo.window_days))
-        .max();
-    let Some(days) = longest else {
-        return Ok(HashMap::new());
-    };
-    let window = Span {
-        start: now - i64::from(days) * DAY,
-        end: now,
-    };
-    let mut spans = sql::downtime_spans(db, &Scope::Services, None, window, None).await?;
-    Ok(services
-        .iter()
-        .filter_map(|s| {
-            let slo = s.slo?;
-            let own = spans.remove(&s.id.to_string()).unwrap_or_default();
-            Some((
-                s.id,
-                error_budget(slo.target_ppm, slo_window(&slo, now), &own),
-            ))
-        })
-        .collect())
-}
-
-/// One row per service (archived ones included) with its numbers over `window`.
+/// One row per service (archived ones included) with its numbers over `window`,
+/// from one read covering the window and every SLO window.
 async fn service_rows(
     db: &impl ConnectionTrait,
     window: Span,
     max_severity: Option<i32>,
     now: Secs,
-) -> Result<Vec<ServiceRow>, AppError> {
+) -> Result<(Vec<ServiceRow>, History), AppError> {
     let services = catalog::list_catalog(db).await?;
-    let mut numbers = sql::reliability(db, &Scope::Services, None, window, max_severity).await?;
-    let budgets = budgets_remaining(db, &services, now).await?;
-    Ok(services
+    let span = reading_span(window, services.iter().filter_map(|s| s.slo), now);
+    let history = History::load(db, span, None).await?;
+    let mut numbers = history.by_service(window, max_severity);
+    let rows = services
         .into_iter()
-        .map(|s| ServiceRow {
-            reliability: numbers
-                .remove(&s.id.to_string())
-                .unwrap_or_else(|| empty(window)),
-            budget_remaining: budgets.get(&s.id).map(|b| b.remaining_fraction),
-            tier: s.tier,
-            archived: s.archived,
-            slo: s.slo,
-            service: s.as_ref(),
+        .map(|s| {
+            let budget_remaining = s.slo.map(|slo| {
+                let own = history.downtime_spans(s.id, slo_window(&slo, now));
+                error_budget(slo.target_ppm, slo_window(&slo, now), &own).remaining_fraction
+            });
+            ServiceRow {
+                reliability: numbers.remove(&s.id).unwrap_or_else(|| empty(window)),
+                budget_remaining,
+                tier: s.tier,
+                archived: s.archived,
+                slo: s.slo,
+                service: s.as_ref(),
+            }
         })
-        .collect())
+        .collect();
+    Ok((rows, history))
 }
 
 /// The services page: every service with its numbers over `query`'s window.
@@ -227,7 +208,9 @@ pub async fn services_table(
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {
-    service_rows(db, query.span(now), query.max_severity, now).await
+    Ok(service_rows(db, query.span(now), query.max_severity, now)
+        .await?
+        .0)
 }
 
 /// The first day (UTC) of each week or month that overlaps `window`.
@@ -277,13 +260,11 @@ pub async fn dashboard(
 ) -> Result<Dashboard, AppError> {
     let window = query.span(now);
     let severities = severity_levels(db).await?;
-    let overall = sql::reliability(db, &Scope::Overall, None, window, query.max_severity)
-        .await?
-        .remove("all")
-        .unwrap_or_else(|| empty(window));
+    let (rows, history) = service_rows(db, window, query.max_severity, now).await?;
+    let overall = history.overall(window, query.max_severity);
 
     let mut counted: HashMap<String, Vec<i64>> = HashMap::new();
-    for (bucket, severity_id, n) in sql::counts_by_bucket(db, query.bucket, window).await? {
+    for (bucket, severity_id, n) in history.counts_by_bucket(query.bucket, window) {
         if let Some(idx) = severities.iter().position(|s| s.id == severity_id) {
             counted
                 .entry(bucket)
@@ -300,7 +281,6 @@ pub async fn dashboard(
         })
         .collect();
 
-    let rows = service_rows(db, window, query.max_severity, now).await?;
     let service_count = rows.len();
     let mut ranking: Vec<ServiceRow> = rows
         .into_iter()
@@ -324,7 +304,7 @@ pub async fn dashboard(
         if let Some(slo) = row.slo {
             burn_downs.push((
                 row.service.clone(),
-                budget_report(db, row.service.id, slo, now).await?,
+                budget_report(db, &history, &severities, row.service.id, slo, now).await?,
             ));
         }
     }
@@ -332,7 +312,7 @@ pub async fn dashboard(
     ranking.truncate(RANKING_ROWS);
     Ok(Dashboard {
         problems: Vec::new(),
-        monthly_restore: monthly_restore(db, None, window, query.max_severity).await?,
+        monthly_restore: monthly_restore(&history, None, window, query.max_severity),
         query,
         window,
         severities,
@@ -350,7 +330,7 @@ pub async fn full_ranking(
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {
-    let mut rows = service_rows(db, query.span(now), query.max_severity, now).await?;
+    let (mut rows, _) = service_rows(db, query.span(now), query.max_severity, now).await?;
     rows.sort_by_key(|r| std::cmp::Reverse(r.reliability.downtime));
     Ok(rows)
 }

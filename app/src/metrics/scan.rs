@@ -1,0 +1,554 @@
+//! The reports' one read of the incident history, summarised in Rust by `formulas`.
+//!
+//! [`History::load`] reads every incident whose impact overlaps a span or whose
+//! declaration falls in it, once, from the integer epoch columns the database keeps on
+//! write (migrations 19 and 20). The database packs the rows into one text
+//! (`id,severity,service,declared,start,detected,acknowledged,mitigated,resolved;…`)
+//! because drivers hand rows over one by one (sqlx's SQLite worker sends each through a
+//! channel), which at 100,000 incidents costs more than the whole report; a single
+//! aggregate value crosses in one piece and parses in milliseconds.
+//!
+//! Everything a page shows (per service, overall, per month, counts per week, downtime
+//! spans, the incidents that spent a budget) is then `formulas` over those rows, so the
+//! numbers are the reference implementation's by construction; integration tests check
+//! the read itself against the entities.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
+
+use super::formulas::{self, DurationStats, IncidentTimes, Reliability, Secs, Span};
+use super::report::Bucket;
+use crate::error::AppError;
+
+/// One incident as the reports read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scanned {
+    pub id: i64,
+    pub severity_id: i64,
+    /// Declaration, in epoch seconds.
+    pub declared: Secs,
+    pub times: IncidentTimes,
+}
+
+/// The incidents touching a span, with what the severity filters need.
+#[derive(Debug, Default)]
+pub struct History {
+    /// What was read: incidents overlapping it or declared in it.
+    pub span: Span,
+    pub incidents: Vec<Scanned>,
+    /// Indexes into `incidents` per affected service.
+    by_service: HashMap<i64, Vec<u32>>,
+    /// Severity id to position (1 is the most severe).
+    positions: HashMap<i64, i32>,
+    /// Each service's own failure threshold (a severity position), when it has one.
+    rules: HashMap<i64, Option<i32>>,
+}
+
+/// A position no severity reaches: "every severity counts".
+const ANY: i32 = i32::MAX;
+
+#[derive(FromQueryResult)]
+struct Packed {
+    packed: Option<String>,
+}
+
+#[derive(FromQueryResult)]
+struct Position {
+    id: i64,
+    position: i32,
+}
+
+#[derive(FromQueryResult)]
+struct Rule {
+    id: i64,
+    failure_severity_position: Option<i32>,
+}
+
+/// The nine fields of a packed row, in order.
+const FIELDS: [&str; 9] = [
+    "i.id",
+    "i.severity_id",
+    "s.service_id",
+    "i.declare_secs",
+    "i.start_secs",
+    "i.detect_secs",
+    "i.ack_secs",
+    "i.mitigate_secs",
+    "i.resolve_secs",
+];
+
+/// Bound values, with placeholders numbered in the order the SQL text is written.
+struct Binds {
+    backend: DatabaseBackend,
+    values: Vec<Value>,
+}
+
+impl Binds {
+    fn bind(&mut self, value: i64) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    /// Impact overlapping `span`. `plus` is SQLite's unary `+`: without statistics SQLite
+    /// would walk the impact-start index for `< end`, which for "the last N days" is
+    /// every incident; the `+` keeps it on the mitigation index, which narrows.
+    fn overlaps(&mut self, span: Span, plus: &str) -> String {
+        let end = self.bind(span.end);
+        let start = self.bind(span.start);
+        format!(
+            "{plus}i.start_secs < {end} AND (i.mitigate_secs IS NULL OR i.mitigate_secs > {start})"
+        )
+    }
+}
+
+/// The statement packing the incidents that touch `span`, optionally only those
+/// affecting `service`.
+fn packed_statement(backend: DatabaseBackend, span: Span, service: Option<i64>) -> Statement {
+    let mut q = Binds {
+        backend,
+        values: Vec::new(),
+    };
+    // `concat` (PostgreSQL, SQLite 3.44+) writes NULL as nothing: one call a row, where
+    // casts and `||` would build a new string per field.
+    let row = format!("concat({})", FIELDS.join(", ',', "));
+    let plus = if backend == DatabaseBackend::Postgres {
+        ""
+    } else {
+        "+"
+    };
+    let select = |q: &mut Binds, declared_only: bool| {
+        let join = match service {
+            Some(id) => format!(
+                "JOIN incident_services s ON s.incident_id = i.id AND s.service_id = {}",
+                q.bind(id)
+            ),
+            None => "LEFT JOIN incident_services s ON s.incident_id = i.id".to_owned(),
+        };
+        // Declared in the span without overlapping it (declared after the fact): counted
+        // per week, never downtime.
+        let condition = if declared_only {
+            let start = q.bind(span.start);
+            let end = q.bind(span.end);
+            let overlaps = q.overlaps(span, "");
+            format!("i.declare_secs >= {start} AND i.declare_secs < {end} AND NOT ({overlaps})")
+        } else {
+            q.overlaps(span, plus)
+        };
+        format!(
+            "SELECT {row} AS r FROM incidents i {join} \
+             WHERE i.merged_into_id IS NULL AND {condition}"
+        )
+    };
+    let overlapping = select(&mut q, false);
+    let declared_only = select(&mut q, true);
+    let aggregate = match backend {
+        DatabaseBackend::Postgres => "string_agg(r, ';')",
+        _ => "group_concat(r, ';')",
+    };
+    let sql = format!(
+        "SELECT {aggregate} AS packed FROM ({overlapping} UNION ALL {declared_only}) AS touching"
+    );
+    Statement::from_sql_and_values(backend, sql, q.values)
+}
+
+/// (service id, index into the incidents) for every affected service of every incident.
+type Links = Vec<(i64, u32)>;
+
+/// Parses the packed rows: `;` between rows, `,` between the nine fields, empty for
+/// NULL. Returns the incidents once each and their (service, incident index) links.
+fn parse(packed: &str) -> Result<(Vec<Scanned>, Links), AppError> {
+    let mut incidents: Vec<Scanned> = Vec::new();
+    let mut index: HashMap<i64, u32> = HashMap::new();
+    let mut links = Vec::new();
+    for row in packed.split(';').filter(|r| !r.is_empty()) {
+        let mut f = [None; 9];
+        for (n, field) in row.split(',').enumerate() {
+            let slot = f
+                .get_mut(n)
+                .ok_or_else(|| AppError::internal(format!("packed row {row:?}: too long")))?;
+            *slot = number(field).map_err(|_| {
+                AppError::internal(format!("packed row {row:?}: field {n} unreadable"))
+            })?;
+        }
+        let required = |i: usize| {
+            f[i].ok_or_else(|| AppError::internal(format!("packed row {row:?}: no {}", FIELDS[i])))
+        };
+        let id = required(0)?;
+        let slot = match index.get(&id) {
+            Some(slot) => *slot,
+            None => {
+                let slot = incidents.len() as u32;
+                incidents.push(Scanned {
+                    id,
+                    severity_id: required(1)?,
+                    declared: required(3)?,
+                    times: IncidentTimes {
+                        start: required(4)?,
+                        detected: required(5)?,
+                        acknowledged: f[6],
+                        mitigated: f[7],
+                        resolved: f[8],
+                    },
+                });
+                index.insert(id, slot);
+                slot
+            }
+        };
+        if let Some(service) = f[2] {
+            links.push((service, slot));
+        }
+    }
+    Ok((incidents, links))
+}
+
+/// An optional integer: empty is `None`.
+fn number(field: &str) -> Result<Option<i64>, std::num::ParseIntError> {
+    if field.is_empty() {
+        Ok(None)
+    } else {
+        field.parse().map(Some)
+    }
+}
+
+/// Calendar bucket (UTC) of `secs`: the Monday of its week or the first of its month.
+fn bucket_of(bucket: Bucket, secs: Secs) -> String {
+    let day = DateTime::<Utc>::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .date_naive();
+    match bucket {
+        Bucket::Month => format!("{:04}-{:02}-01", day.year(), day.month()),
+        Bucket::Week => (day - Duration::days(i64::from(day.weekday().num_days_from_monday())))
+            .format("%Y-%m-%d")
+            .to_string(),
+    }
+}
+
+impl History {
+    /// Reads the incidents that touch `span` (all services, or only `service`'s).
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        span: Span,
+        service: Option<i64>,
+    ) -> Result<Self, AppError> {
+        let backend = db.get_database_backend();
+        let packed = Packed::find_by_statement(packed_statement(backend, span, service))
+            .one(db)
+            .await?
+            .and_then(|p| p.packed)
+            .unwrap_or_default();
+        let (incidents, links) = parse(&packed)?;
+        drop(packed);
+        let mut by_service: HashMap<i64, Vec<u32>> = HashMap::new();
+        for (service, slot) in links {
+            by_service.entry(service).or_default().push(slot);
+        }
+        let positions = Position::find_by_statement(Statement::from_string(
+            backend,
+            "SELECT id, position FROM severities",
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.position))
+        .collect();
+        let rules = Rule::find_by_statement(Statement::from_string(
+            backend,
+            "SELECT id, failure_severity_position FROM services",
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.failure_severity_position))
+        .collect();
+        Ok(Self {
+            span,
+            incidents,
+            by_service,
+            positions,
+            rules,
+        })
+    }
+
+    fn position(&self, incident: &Scanned) -> i32 {
+        self.positions
+            .get(&incident.severity_id)
+            .copied()
+            .unwrap_or(ANY)
+    }
+
+    /// The incidents at `threshold` or more severe (all of them for `None`).
+    fn at_least<'a>(
+        &'a self,
+        incidents: impl Iterator<Item = &'a Scanned> + 'a,
+        threshold: Option<i32>,
+    ) -> impl Iterator<Item = &'a Scanned> + 'a {
+        let max = threshold.unwrap_or(ANY);
+        incidents.filter(move |i| self.position(i) <= max)
+    }
+
+    fn of_service(&self, service: i64) -> impl Iterator<Item = &Scanned> {
+        self.by_service
+            .get(&service)
+            .into_iter()
+            .flatten()
+            .map(|slot| &self.incidents[*slot as usize])
+    }
+
+    /// A service's threshold: the query's, else the service's own rule.
+    fn threshold(&self, service: i64, max_severity: Option<i32>) -> Option<i32> {
+        max_severity.or(self.rules.get(&service).copied().flatten())
+    }
+
+    /// The failures that count for `service` (see [`Self::threshold`]).
+    fn service_times(&self, service: i64, max_severity: Option<i32>) -> Vec<IncidentTimes> {
+        self.at_least(
+            self.of_service(service),
+            self.threshold(service, max_severity),
+        )
+        .map(|i| i.times)
+        .collect()
+    }
+
+    fn check(&self, window: Span) {
+        debug_assert!(
+            window.start >= self.span.start && window.end <= self.span.end,
+            "{window:?} outside the read {:?}",
+            self.span
+        );
+    }
+
+    /// Reliability of every service that has an incident touching `window`.
+    pub fn by_service(&self, window: Span, max_severity: Option<i32>) -> HashMap<i64, Reliability> {
+        self.check(window);
+        self.by_service
+            .keys()
+            .map(|&service| {
+                let times = self.service_times(service, max_severity);
+                (service, formulas::reliability(&times, window))
+            })
+            .collect()
+    }
+
+    /// One service's reliability over `window`.
+    pub fn service(&self, service: i64, window: Span, max_severity: Option<i32>) -> Reliability {
+        self.check(window);
+        formulas::reliability(&self.service_times(service, max_severity), window)
+    }
+
+    /// The whole estate's reliability: every incident once, whatever it affected.
+    pub fn overall(&self, window: Span, max_severity: Option<i32>) -> Reliability {
+        self.check(window);
+        let times: Vec<IncidentTimes> = self
+            .at_least(self.incidents.iter(), max_severity)
+            .map(|i| i.times)
+            .collect();
+        formulas::reliability(&times, window)
+    }
+
+    /// Restore-time statistics per calendar month (UTC, `YYYY-MM-01`) of the impact
+    /// start, for failures that started in `window`; one service's or everyone's.
+    pub fn monthly_restore(
+        &self,
+        service: Option<i64>,
+        window: Span,
+        max_severity: Option<i32>,
+    ) -> HashMap<String, DurationStats> {
+        self.check(window);
+        let chosen: Box<dyn Iterator<Item = &Scanned>> = match service {
+            Some(id) => {
+                Box::new(self.at_least(self.of_service(id), self.threshold(id, max_severity)))
+            }
+            None => Box::new(self.at_least(self.incidents.iter(), max_severity)),
+        };
+        let mut months: HashMap<String, Vec<Secs>> = HashMap::new();
+        for i in chosen {
+            let t = i.times;
+            if t.start >= window.start && t.start < window.end {
+                let durations = months.entry(bucket_of(Bucket::Month, t.start)).or_default();
+                if let Some(mitigated) = t.mitigated {
+                    durations.push(mitigated - t.start);
+                }
+            }
+        }
+        months
+            .into_iter()
+            .map(|(month, durations)| (month, formulas::duration_stats(durations)))
+            .collect()
+    }
+
+    /// A service's merged downtime inside `window`, in time order, by its own rule.
+    pub fn downtime_spans(&self, service: i64, window: Span) -> Vec<Span> {
+        self.check(window);
+        formulas::merge_spans(
+            self.service_times(service, None)
+                .into_iter()
+                .map(|t| (t.start, t.mitigated)),
+            window,
+        )
+    }
+
+    /// The incidents counting against `service` (its own rule) whose impact overlaps
+    /// `window`: (incident id, impact start, mitigation), earliest first.
+    pub fn impacts(&self, service: i64, window: Span) -> Vec<(i64, Secs, Option<Secs>)> {
+        self.check(window);
+        let mut out: Vec<(i64, Secs, Option<Secs>)> = self
+            .at_least(self.of_service(service), self.threshold(service, None))
+            .filter(|i| {
+                i.times.start < window.end && i.times.mitigated.is_none_or(|m| m > window.start)
+            })
+            .map(|i| (i.id, i.times.start, i.times.mitigated))
+            .collect();
+        out.sort_by_key(|&(id, start, _)| (start, id));
+        out
+    }
+
+    /// Incidents declared in `window`, counted per calendar bucket (UTC) and severity id,
+    /// in bucket then severity order.
+    pub fn counts_by_bucket(&self, bucket: Bucket, window: Span) -> Vec<(String, i64, i64)> {
+        self.check(window);
+        let mut counts: HashMap<(String, i64), i64> = HashMap::new();
+        for i in &self.incidents {
+            if i.declared >= window.start && i.declared < window.end {
+                *counts
+                    .entry((bucket_of(bucket, i.declared), i.severity_id))
+                    .or_default() += 1;
+            }
+        }
+        let mut out: Vec<(String, i64, i64)> =
+            counts.into_iter().map(|((b, s), n)| (b, s, n)).collect();
+        out.sort();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_rows_parse_once_per_incident_with_every_service() {
+        let (incidents, links) =
+            parse("7,2,11,100,90,95,,120,;7,2,12,100,90,95,,120,;8,1,,200,200,200,210,,").unwrap();
+        assert_eq!(incidents.len(), 2);
+        assert_eq!(
+            incidents[0],
+            Scanned {
+                id: 7,
+                severity_id: 2,
+                declared: 100,
+                times: IncidentTimes {
+                    start: 90,
+                    detected: 95,
+                    acknowledged: None,
+                    mitigated: Some(120),
+                    resolved: None,
+                },
+            }
+        );
+        assert_eq!(incidents[1].times.acknowledged, Some(210));
+        assert_eq!(links, vec![(11, 0), (12, 0)]);
+        assert!(parse("").unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn unreadable_packed_rows_are_errors_not_zeros() {
+        assert!(parse("7,2,,x,90,95,,,").is_err());
+        assert!(parse("7,2,,,90,95,,,").is_err(), "no declaration");
+        assert!(parse("7,2,,1,90,95,,,,9").is_err(), "ten fields");
+    }
+
+    #[test]
+    fn buckets_are_mondays_and_firsts_of_the_month() {
+        // 2026-12-02 is a Wednesday.
+        let t = DateTime::parse_from_rfc3339("2026-12-02T23:59:59Z")
+            .unwrap()
+            .timestamp();
+        assert_eq!(bucket_of(Bucket::Week, t), "2026-11-30");
+        assert_eq!(bucket_of(Bucket::Month, t), "2026-12-01");
+    }
+
+    fn history(incidents: Vec<Scanned>, links: Vec<(i64, u32)>) -> History {
+        let mut by_service: HashMap<i64, Vec<u32>> = HashMap::new();
+        for (s, i) in links {
+            by_service.entry(s).or_default().push(i);
+        }
+        History {
+            span: Span {
+                start: 0,
+                end: 1000,
+            },
+            incidents,
+            by_service,
+            positions: HashMap::from([(1, 1), (2, 2), (3, 3)]),
+            rules: HashMap::from([(10, Some(2)), (20, None)]),
+        }
+    }
+
+    fn scanned(id: i64, severity_id: i64, start: Secs, mitigated: Option<Secs>) -> Scanned {
+        Scanned {
+            id,
+            severity_id,
+            declared: start,
+            times: IncidentTimes {
+                start,
+                detected: start,
+                acknowledged: None,
+                mitigated,
+                resolved: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_services_own_rule_applies_unless_the_query_sets_one() {
+        let h = history(
+            vec![
+                scanned(1, 1, 100, Some(200)),
+                scanned(2, 3, 300, Some(400)),
+                scanned(3, 2, 500, None),
+            ],
+            vec![(10, 0), (10, 1), (20, 1), (20, 2)],
+        );
+        let window = Span {
+            start: 0,
+            end: 1000,
+        };
+        // Service 10 counts severity 2 or worse: incident 2 (severity 3) does not count.
+        assert_eq!(h.service(10, window, None).failures, 1);
+        assert_eq!(h.service(20, window, None).failures, 2);
+        assert_eq!(h.service(20, window, Some(2)).failures, 1);
+        assert_eq!(h.overall(window, None).failures, 3);
+        assert_eq!(h.overall(window, Some(1)).failures, 1);
+        assert_eq!(
+            h.downtime_spans(20, window),
+            vec![
+                Span {
+                    start: 300,
+                    end: 400
+                },
+                Span {
+                    start: 500,
+                    end: 1000
+                }
+            ]
+        );
+        assert_eq!(
+            h.impacts(
+                10,
+                Span {
+                    start: 150,
+                    end: 1000
+                }
+            ),
+            vec![(1, 100, Some(200))]
+        );
+        let by = h.by_service(window, None);
+        assert_eq!(by[&10].downtime, 100);
+        assert_eq!(by[&20].downtime, 600);
+    }
+}
