@@ -1,9 +1,11 @@
 //! Reading incidents: one with all its facts, or a filtered, paged list.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
 };
 
 use super::lifecycle::timestamps_of;
@@ -146,14 +148,7 @@ pub async fn list_incidents(
             (rows, newer, older)
         }
     };
-    let total = filtered(filter)
-        .select_only()
-        .column(incident::Column::Id)
-        .limit(IncidentPage::COUNT_CAP + 1)
-        .into_tuple::<i64>()
-        .all(db)
-        .await?
-        .len() as u64;
+    let total = capped_count(db, filter).await?;
     let severities = severity::Entity::find()
         .select_only()
         .columns([severity::Column::Id, severity::Column::Name])
@@ -182,6 +177,25 @@ pub async fn list_incidents(
         older,
         now: chrono::Utc::now(),
     })
+}
+
+/// How many incidents match `filter`, counted up to [`IncidentPage::COUNT_CAP`] + 1 in
+/// the database (one row back, not a thousand ids).
+async fn capped_count(db: &impl ConnectionTrait, filter: &IncidentFilter) -> Result<u64, AppError> {
+    let capped = filtered(filter)
+        .select_only()
+        .column(incident::Column::Id)
+        .limit(IncidentPage::COUNT_CAP + 1)
+        .into_query();
+    let count = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .from_subquery(capped, "capped")
+        .to_owned();
+    let n = match db.query_one(&count).await? {
+        Some(row) => row.try_get::<i64>("", "n")?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 fn is_open(m: &incident::Model) -> bool {
@@ -226,7 +240,7 @@ async fn read_part(
     forward: bool,
     limit: u64,
 ) -> Result<Vec<incident::Model>, AppError> {
-    let mut rows = Vec::new();
+    let mut parts = Vec::new();
     for mut query in part(filter, open) {
         if let Some(c) = bound {
             let (beyond, order) = if forward {
@@ -248,17 +262,52 @@ async fn read_part(
                 ),
             );
         }
-        let query = if forward {
+        let order = if forward { Order::Desc } else { Order::Asc };
+        parts.push(
             query
-                .order_by_desc(incident::Column::DeclaredAt)
-                .order_by_desc(incident::Column::Id)
-        } else {
-            query
-                .order_by_asc(incident::Column::DeclaredAt)
-                .order_by_asc(incident::Column::Id)
-        };
-        rows.extend(query.limit(limit).all(db).await?);
+                .order_by(incident::Column::DeclaredAt, order.clone())
+                .order_by(incident::Column::Id, order)
+                .limit(limit)
+                .into_query(),
+        );
     }
+    let mut rows = match parts.len() {
+        0 => Vec::new(),
+        1 => {
+            let statement = db.get_database_backend().build(&parts[0]);
+            incident::Model::find_by_statement(statement)
+                .all(db)
+                .await?
+        }
+        // The open part is one ordered read per open status: one statement merges them,
+        // so only the page's rows come back instead of a page per status.
+        _ => {
+            let order = if forward { Order::Desc } else { Order::Asc };
+            let mut merged: Option<SelectStatement> = None;
+            for (n, query) in parts.into_iter().enumerate() {
+                let each = Query::select()
+                    .column(Asterisk)
+                    .from_subquery(query, Alias::new(format!("part{n}")))
+                    .to_owned();
+                match merged.as_mut() {
+                    None => merged = Some(each),
+                    Some(m) => {
+                        m.union(UnionType::All, each);
+                    }
+                }
+            }
+            let merged = merged
+                .expect("two parts or more")
+                .order_by(Alias::new("declared_at"), order.clone())
+                .order_by(Alias::new("id"), order)
+                .limit(limit)
+                .to_owned();
+            let statement = db.get_database_backend().build(&merged);
+            incident::Model::find_by_statement(statement)
+                .all(db)
+                .await?
+        }
+    };
     rows.sort_by_key(|m| (m.declared_at, m.id));
     if forward {
         rows.reverse();
