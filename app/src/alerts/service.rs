@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
@@ -466,25 +467,123 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
     // simply applied again.
     let outcomes = crate::db::retrying(|| async {
         let txn = crate::db::begin_write(db).await?;
-        // Touching the source first takes its row lock on PostgreSQL (SQLite's write lock
-        // is already held): one source's payloads apply one at a time, so two senders of
-        // the same group cannot both find it without an incident and open two.
-        source::ActiveModel {
-            id: Set(source.id),
-            last_received_at: Set(Some(now)),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
+        // Two senders of the same group (or the same alert) must not both find it without
+        // an incident and open two. SQLite's write lock already orders every payload; on
+        // PostgreSQL each payload locks its own groups and fingerprints, so payloads of
+        // other groups apply at the same time.
+        lock_keys(&txn, source.id, &alerts).await?;
+        let mut known = latest_of(&txn, source.id, &alerts).await?;
+        let mut incidents = OpenIncidents::default();
+        let payload = Payload {
+            source,
+            owner: &owner,
+            rules: &rules,
+            now,
+        };
         let mut outcomes = Vec::with_capacity(alerts.len());
         for incoming in &alerts {
-            outcomes.push(apply(&txn, source, &owner, &rules, incoming.clone(), now).await?);
+            let previous = match known.remove(&incoming.fingerprint) {
+                Some(previous) => previous,
+                // The same fingerprint again in this payload: read what the first wrote.
+                None => latest(&txn, source.id, &incoming.fingerprint).await?,
+            };
+            outcomes.push(apply(&txn, payload, incoming.clone(), previous, &mut incidents).await?);
         }
         txn.commit().await?;
         Ok(outcomes)
     })
     .await?;
+    touch_source(db, source, now).await?;
     Ok(outcomes)
+}
+
+/// Transaction-scoped PostgreSQL advisory locks on each group key and fingerprint of
+/// the payload (both: a repeat is matched by fingerprint, a newcomer by group), taken
+/// in one order so two payloads never wait on each other in a circle.
+async fn lock_keys(
+    txn: &impl ConnectionTrait,
+    source_id: i64,
+    alerts: &[IncomingAlert],
+) -> Result<(), AppError> {
+    if txn.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = alerts
+        .iter()
+        .flat_map(|a| {
+            let group = a.group_key.as_ref().map(|g| format!("group:{g}"));
+            [Some(format!("fingerprint:{}", a.fingerprint)), group]
+        })
+        .flatten()
+        .map(|key| lock_key(source_id, &key))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// A stable 64-bit lock id for `key` of a source: the first bytes of its SHA-256.
+fn lock_key(source_id: i64, key: &str) -> i64 {
+    let digest = sha256_hex(&format!("vigil-alert:{source_id}:{key}"));
+    i64::from_str_radix(&digest[..15], 16).unwrap_or(0)
+}
+
+/// When the source last sent something, written at most once a second: in a storm,
+/// every payload writing the same row would queue behind each other for nothing.
+async fn touch_source(
+    db: &impl ConnectionTrait,
+    source: &source::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let recently = now - chrono::Duration::seconds(1);
+    if source.last_received_at.is_some_and(|t| t >= recently) {
+        return Ok(());
+    }
+    source::Entity::update_many()
+        .col_expr(source::Column::LastReceivedAt, Expr::value(now))
+        .filter(source::Column::Id.eq(source.id))
+        .filter(
+            Condition::any()
+                .add(source::Column::LastReceivedAt.is_null())
+                .add(source::Column::LastReceivedAt.lt(recently)),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The latest stored alert of each fingerprint in the payload, in one query.
+async fn latest_of(
+    db: &impl ConnectionTrait,
+    source_id: i64,
+    alerts: &[IncomingAlert],
+) -> Result<HashMap<String, Option<alert::Model>>, AppError> {
+    let fingerprints: Vec<String> = alerts.iter().map(|a| a.fingerprint.clone()).collect();
+    let mut known: HashMap<String, Option<alert::Model>> =
+        fingerprints.iter().map(|f| (f.clone(), None)).collect();
+    let newest = Query::select()
+        .expr(Expr::col(alert::Column::Id).max())
+        .from(alert::Entity)
+        .and_where(alert::Column::SourceId.eq(source_id))
+        .and_where(alert::Column::Fingerprint.is_in(fingerprints))
+        .group_by_col(alert::Column::Fingerprint)
+        .to_owned();
+    for row in alert::Entity::find()
+        .filter(alert::Column::Id.in_subquery(newest))
+        .all(db)
+        .await?
+    {
+        known.insert(row.fingerprint.clone(), Some(row));
+    }
+    Ok(known)
 }
 
 /// The admin incidents are declared in the name of (the source's owner).
@@ -506,17 +605,36 @@ async fn owner_of(
     })
 }
 
-async fn open_incident_status(
-    db: &impl ConnectionTrait,
-    incident_id: Option<i64>,
-) -> Result<Option<incident::Model>, AppError> {
-    let Some(id) = incident_id else {
-        return Ok(None);
-    };
-    Ok(incident::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|i| Status::parse(&i.status).is_some_and(Status::is_open)))
+/// The open incidents one payload has looked at, read once each: a payload's alerts
+/// mostly belong to the same incident.
+#[derive(Default)]
+struct OpenIncidents(HashMap<i64, Option<incident::Model>>);
+
+impl OpenIncidents {
+    /// The incident `incident_id` names, if it is still open.
+    async fn get(
+        &mut self,
+        db: &impl ConnectionTrait,
+        incident_id: Option<i64>,
+    ) -> Result<Option<incident::Model>, AppError> {
+        let Some(id) = incident_id else {
+            return Ok(None);
+        };
+        if let Some(known) = self.0.get(&id) {
+            return Ok(known.clone());
+        }
+        let found = incident::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .filter(|i| Status::parse(&i.status).is_some_and(Status::is_open));
+        self.0.insert(id, found.clone());
+        Ok(found)
+    }
+
+    /// Read it again next time: this payload changed it.
+    fn forget(&mut self, id: i64) {
+        self.0.remove(&id);
+    }
 }
 
 fn labels_json(map: &BTreeMap<String, String>) -> String {
@@ -565,15 +683,29 @@ fn describe(source: &source::Model, a: &IncomingAlert) -> String {
     text
 }
 
+/// What every alert of one payload is applied with.
+#[derive(Clone, Copy)]
+struct Payload<'a> {
+    source: &'a source::Model,
+    owner: &'a CurrentUser,
+    rules: &'a Rules,
+    now: DateTime<Utc>,
+}
+
+/// Applies one alert, given the latest stored alert with its fingerprint.
 async fn apply<C: ConnectionTrait + TransactionTrait>(
     db: &C,
-    source: &source::Model,
-    owner: &CurrentUser,
-    rules: &Rules,
+    payload: Payload<'_>,
     a: IncomingAlert,
-    now: DateTime<Utc>,
+    previous: Option<alert::Model>,
+    incidents: &mut OpenIncidents,
 ) -> Result<Outcome, AppError> {
-    let previous = latest(db, source.id, &a.fingerprint).await?;
+    let Payload {
+        source,
+        owner,
+        rules,
+        now,
+    } = payload;
     let outcome = |action, incident: Option<i64>| Outcome {
         fingerprint: a.fingerprint.clone(),
         action,
@@ -599,7 +731,7 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
                 .update(db)
                 .await?;
             }
-            let open = open_incident_status(db, prev.incident_id).await?;
+            let open = incidents.get(db, prev.incident_id).await?;
             if let Some(incident) = open {
                 let what = if resolved {
                     "resolved"
@@ -616,6 +748,7 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
                 .await?;
                 if resolved && source.auto_resolve {
                     auto_resolve(db, owner, &incident).await?;
+                    incidents.forget(incident.id);
                 }
             }
             Ok(outcome(
@@ -626,7 +759,7 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
         AlertState::Firing => {
             // A repeat of an alert still being handled updates it in place.
             if let Some(prev) = previous {
-                let open = open_incident_status(db, prev.incident_id).await?;
+                let open = incidents.get(db, prev.incident_id).await?;
                 let still_recorded = prev.incident_id.is_none() && prev.state == "firing";
                 if open.is_some() || still_recorded {
                     alert::ActiveModel {
@@ -655,7 +788,7 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
                     .all(db)
                     .await?;
                 for sibling in siblings {
-                    if let Some(incident) = open_incident_status(db, sibling.incident_id).await? {
+                    if let Some(incident) = incidents.get(db, sibling.incident_id).await? {
                         insert(db, source, &a, Some(incident.id), "attached", now).await?;
                         timeline(
                             db,
