@@ -4,6 +4,7 @@
 //! the site get `rel="noopener noreferrer nofollow"`).
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use pulldown_cmark::{Options, Parser, html};
 
@@ -15,7 +16,7 @@ pub fn render(markdown: &str) -> String {
     options.insert(Options::ENABLE_TASKLISTS);
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options));
-    with_alt_text(&sanitizer().clean(&unsafe_html).to_string())
+    with_alt_text(&SANITIZER.clean(&unsafe_html).to_string())
 }
 
 /// Gives every image without alternative text an empty one (marked decorative), so that
@@ -53,6 +54,10 @@ fn with_alt_text(html: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Built once: a builder holds a dozen allow-list sets, and building them cost more than
+/// cleaning a typical timeline note.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(sanitizer);
 
 fn sanitizer() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
