@@ -94,21 +94,34 @@ impl Binds {
         }
     }
 
-    /// Impact overlapping `span`. `plus` is SQLite's unary `+`: without statistics SQLite
-    /// would walk the impact-start index for `< end`, which for "the last N days" is
-    /// every incident; the `+` keeps it on the mitigation index, which narrows.
-    fn overlaps(&mut self, span: Span, plus: &str) -> String {
+    /// Impact overlapping `span`. The prefixes are empty or SQLite's unary `+`, which
+    /// keeps it off the index of that column.
+    fn overlaps(&mut self, span: Span, start_prefix: &str, mitigate_prefix: &str) -> String {
         let end = self.bind(span.end);
         let start = self.bind(span.start);
-        format!(
-            "{plus}i.start_secs < {end} AND (i.mitigate_secs IS NULL OR i.mitigate_secs > {start})"
-        )
+        let m = format!("{mitigate_prefix}i.mitigate_secs");
+        format!("{start_prefix}i.start_secs < {end} AND ({m} IS NULL OR {m} > {start})")
     }
+}
+
+/// How SQLite should find the incidents of a span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// Through the mitigation and declaration indexes: a narrow span of a long history.
+    Indexed,
+    /// One pass over the table (SQLite): when the span covers much of the history,
+    /// looking every row up through an index costs several times a plain scan.
+    Scan,
 }
 
 /// The statement packing the incidents that touch `span`, optionally only those
 /// affecting `service`.
-fn packed_statement(backend: DatabaseBackend, span: Span, service: Option<i64>) -> Statement {
+fn packed_statement(
+    backend: DatabaseBackend,
+    span: Span,
+    service: Option<i64>,
+    plan: Plan,
+) -> Statement {
     let mut q = Binds {
         backend,
         values: Vec::new(),
@@ -116,6 +129,29 @@ fn packed_statement(backend: DatabaseBackend, span: Span, service: Option<i64>) 
     // `concat` (PostgreSQL, SQLite 3.44+) writes NULL as nothing: one call a row, where
     // casts and `||` would build a new string per field.
     let row = format!("concat({})", FIELDS.join(", ',', "));
+    let aggregate = match backend {
+        DatabaseBackend::Postgres => "string_agg(r, ';')",
+        _ => "group_concat(r, ';')",
+    };
+    if plan == Plan::Scan {
+        // `+` keeps SQLite off every index of the incidents.
+        let overlaps = q.overlaps(span, "+", "+");
+        let start = q.bind(span.start);
+        let end = q.bind(span.end);
+        let sql = format!(
+            "SELECT {aggregate} AS packed FROM (SELECT {row} AS r FROM incidents i \
+             LEFT JOIN incident_services s ON s.incident_id = i.id \
+             WHERE +i.merged_into_id IS NULL AND ({} OR \
+             (+i.declare_secs >= {start} AND +i.declare_secs < {end}))) AS touching",
+            overlaps
+                .replace("(i.mitigate_secs", "(+i.mitigate_secs")
+                .replace("OR i.mitigate_secs", "OR +i.mitigate_secs"),
+        );
+        return Statement::from_sql_and_values(backend, sql, q.values);
+    }
+    // Without statistics SQLite would walk the impact-start index for `< end`, which
+    // for "the last N days" is every incident; the `+` keeps it on the mitigation index
+    // (open, or mitigated after the start), which narrows.
     let plus = if backend == DatabaseBackend::Postgres {
         ""
     } else {
@@ -134,10 +170,10 @@ fn packed_statement(backend: DatabaseBackend, span: Span, service: Option<i64>) 
         let condition = if declared_only {
             let start = q.bind(span.start);
             let end = q.bind(span.end);
-            let overlaps = q.overlaps(span, "");
+            let overlaps = q.overlaps(span, "", "");
             format!("i.declare_secs >= {start} AND i.declare_secs < {end} AND NOT ({overlaps})")
         } else {
-            q.overlaps(span, plus)
+            q.overlaps(span, plus, "")
         };
         format!(
             "SELECT {row} AS r FROM incidents i {join} \
@@ -146,14 +182,38 @@ fn packed_statement(backend: DatabaseBackend, span: Span, service: Option<i64>) 
     };
     let overlapping = select(&mut q, false);
     let declared_only = select(&mut q, true);
-    let aggregate = match backend {
-        DatabaseBackend::Postgres => "string_agg(r, ';')",
-        _ => "group_concat(r, ';')",
-    };
     let sql = format!(
         "SELECT {aggregate} AS packed FROM ({overlapping} UNION ALL {declared_only}) AS touching"
     );
     Statement::from_sql_and_values(backend, sql, q.values)
+}
+
+#[derive(FromQueryResult)]
+struct Extent {
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+/// Whether `span` covers more than a quarter of the history's impact starts (taken as
+/// spread evenly between the first and the last; two index lookups).
+async fn covers_much(db: &impl ConnectionTrait, span: Span) -> Result<bool, AppError> {
+    let extent = Extent::find_by_statement(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT (SELECT MIN(start_secs) FROM incidents) AS first, \
+         (SELECT MAX(start_secs) FROM incidents) AS last",
+    ))
+    .one(db)
+    .await?;
+    let Some(Extent {
+        first: Some(first),
+        last: Some(last),
+    }) = extent
+    else {
+        return Ok(false);
+    };
+    let history = (last - first).max(1);
+    let covered = span.end.min(last) - span.start.max(first);
+    Ok(covered * 4 > history)
 }
 
 /// (service id, index into the incidents) for every affected service of every incident.
@@ -236,7 +296,16 @@ impl History {
         service: Option<i64>,
     ) -> Result<Self, AppError> {
         let backend = db.get_database_backend();
-        let packed = Packed::find_by_statement(packed_statement(backend, span, service))
+        // PostgreSQL's planner weighs this itself, from its statistics.
+        let plan = if backend == DatabaseBackend::Sqlite
+            && service.is_none()
+            && covers_much(db, span).await?
+        {
+            Plan::Scan
+        } else {
+            Plan::Indexed
+        };
+        let packed = Packed::find_by_statement(packed_statement(backend, span, service, plan))
             .one(db)
             .await?
             .and_then(|p| p.packed)
