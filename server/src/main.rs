@@ -16,12 +16,6 @@ use vigil_server::{Config, DEFAULT_DATABASE_URL, build, connect, redact};
 
 mod users;
 
-/// mimalloc rather than glibc's malloc: a page request allocates many small, short-lived
-/// buffers on several threads, and glibc's allocator took a quarter of the incident
-/// list's CPU (perf, 100,000 incidents) and kept freed memory in per-thread arenas.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Vigil: incident and postmortem management for SRE teams.
 #[derive(Debug, Parser)]
 #[command(name = "vigil", version, about, long_about = None)]
