@@ -1,6 +1,6 @@
 //! A sign-in flood against the `vigil` binary, measured from outside as an attacker would
 //! see it: 500 parallel wrong passwords for one account may check at most the allowed
-//! number of passwords, and must not grow the server by 100 MB. (Each Argon2 check takes
+//! number of passwords, and must not grow the server by 150 MB. (Each Argon2 check takes
 //! about 19 MiB; before attempts were reserved, 150 of them grew the server by 900 MB.)
 
 #[macro_use]
@@ -142,8 +142,11 @@ async fn flood(backend: Backend) {
         before / 1024 / 1024,
         after / 1024 / 1024
     );
+    // Measured on 2 cores (debug build): 60-80 MB most runs, once 103 MB, from the five
+    // checks and glibc's per-thread arenas; memory that grew with the 500 attempts
+    // (a buffer or a task kept per request) would pass this bound many times over.
     assert!(
-        grown < 100 * 1024 * 1024,
+        grown < 150 * 1024 * 1024,
         "{backend:?}: memory grew by {} MB",
         grown / 1024 / 1024
     );
