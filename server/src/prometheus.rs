@@ -13,7 +13,8 @@ use std::time::Instant;
 use app::accounts::service::auth::ClientIp;
 use app::error::AppError;
 use app::metrics::formulas::Span;
-use app::metrics::scan::History;
+use app::metrics::scan::{History, Thresholds};
+use app::metrics::service::severity_levels;
 use app::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -308,12 +309,17 @@ async fn database_metrics(db: &impl ConnectionTrait, out: &mut String) -> Result
         start: now - 30 * 86_400,
         end: now,
     };
-    let numbers: BTreeMap<i64, _> = History::load(db, window, None)
+    let services = service_rules(db).await?;
+    let thresholds = Thresholds::new(
+        &severity_levels(db).await?,
+        services.iter().map(|s| (s.id, s.failure_severity_position)),
+    );
+    let numbers: BTreeMap<i64, _> = History::load(db, window, None, thresholds)
         .await?
         .by_service(window, None)
         .into_iter()
         .collect();
-    let slugs = service_slugs(db).await?;
+    let slugs: HashMap<i64, &str> = services.iter().map(|s| (s.id, s.slug.as_str())).collect();
     for (id, r) in numbers {
         if let (Some(mean), Some(slug)) = (r.restore.mean, slugs.get(&id)) {
             let _ = writeln!(
@@ -326,22 +332,21 @@ async fn database_metrics(db: &impl ConnectionTrait, out: &mut String) -> Result
     Ok(())
 }
 
+/// A service's slug and its own failure threshold.
 #[derive(FromQueryResult)]
-struct SlugRow {
+struct ServiceRule {
     id: i64,
     slug: String,
+    failure_severity_position: Option<i32>,
 }
 
-async fn service_slugs(db: &impl ConnectionTrait) -> Result<BTreeMap<i64, String>, AppError> {
-    Ok(SlugRow::find_by_statement(Statement::from_string(
+async fn service_rules(db: &impl ConnectionTrait) -> Result<Vec<ServiceRule>, AppError> {
+    Ok(ServiceRule::find_by_statement(Statement::from_string(
         db.get_database_backend(),
-        "SELECT id, slug FROM services".to_owned(),
+        "SELECT id, slug, failure_severity_position FROM services".to_owned(),
     ))
     .all(db)
-    .await?
-    .into_iter()
-    .map(|r| (r.id, r.slug))
-    .collect())
+    .await?)
 }
 
 #[cfg(test)]

@@ -184,11 +184,11 @@ pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, Ap
         let incident = query::get_incident(&state.db, reference).await?;
         Ok(IncidentDetail {
             runbooks: crate::catalog::service::runbooks_for(&state.db, &incident.services).await?,
-            incident,
-            timeline: timeline::timeline(&state.db, reference, user.role).await?,
+            timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
-            marker: query::change_marker(&state.db, reference).await?,
+            marker: query::marker_of(&state.db, reference, incident.version).await?,
+            incident,
             postmortem: crate::postmortems::service::query::postmortem_status(&state.db, reference)
                 .await?,
         })

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
 
+use super::SeverityLevel;
 use super::formulas::{self, DurationStats, IncidentTimes, Reliability, Secs, Span};
 use super::report::Bucket;
 use crate::error::AppError;
@@ -32,6 +33,29 @@ pub struct Scanned {
     pub times: IncidentTimes,
 }
 
+/// What the severity filters need, from what the caller has already read.
+#[derive(Debug, Default, Clone)]
+pub struct Thresholds {
+    /// Severity id to position (1 is the most severe).
+    positions: HashMap<i64, i32>,
+    /// Each service's own failure threshold (a severity position), when it has one.
+    rules: HashMap<i64, Option<i32>>,
+}
+
+impl Thresholds {
+    /// The severity scale, and (service id, failure threshold) of the services whose
+    /// own rule applies.
+    pub fn new(
+        severities: &[SeverityLevel],
+        rules: impl IntoIterator<Item = (i64, Option<i32>)>,
+    ) -> Self {
+        Self {
+            positions: severities.iter().map(|s| (s.id, s.position)).collect(),
+            rules: rules.into_iter().collect(),
+        }
+    }
+}
+
 /// The incidents touching a span, with what the severity filters need.
 #[derive(Debug, Default)]
 pub struct History {
@@ -40,10 +64,7 @@ pub struct History {
     pub incidents: Vec<Scanned>,
     /// Indexes into `incidents` per affected service.
     by_service: HashMap<i64, Vec<u32>>,
-    /// Severity id to position (1 is the most severe).
-    positions: HashMap<i64, i32>,
-    /// Each service's own failure threshold (a severity position), when it has one.
-    rules: HashMap<i64, Option<i32>>,
+    thresholds: Thresholds,
 }
 
 /// A position no severity reaches: "every severity counts".
@@ -52,18 +73,6 @@ const ANY: i32 = i32::MAX;
 #[derive(FromQueryResult)]
 struct Packed {
     packed: Option<String>,
-}
-
-#[derive(FromQueryResult)]
-struct Position {
-    id: i64,
-    position: i32,
-}
-
-#[derive(FromQueryResult)]
-struct Rule {
-    id: i64,
-    failure_severity_position: Option<i32>,
 }
 
 /// The nine fields of a packed row, in order.
@@ -316,6 +325,7 @@ impl History {
         db: &impl ConnectionTrait,
         span: Span,
         service: Option<i64>,
+        thresholds: Thresholds,
     ) -> Result<Self, AppError> {
         let backend = db.get_database_backend();
         // PostgreSQL's planner weighs this itself, from its statistics.
@@ -334,39 +344,26 @@ impl History {
             .unwrap_or_default();
         let (incidents, links) = parse(&packed)?;
         drop(packed);
+        Ok(Self::new(span, incidents, links, thresholds))
+    }
+
+    /// Indexes `incidents` by the services their `links` name.
+    fn new(span: Span, incidents: Vec<Scanned>, links: Links, thresholds: Thresholds) -> Self {
         let mut by_service: HashMap<i64, Vec<u32>> = HashMap::new();
         for (service, slot) in links {
             by_service.entry(service).or_default().push(slot);
         }
-        let positions = Position::find_by_statement(Statement::from_string(
-            backend,
-            "SELECT id, position FROM severities",
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.position))
-        .collect();
-        let rules = Rule::find_by_statement(Statement::from_string(
-            backend,
-            "SELECT id, failure_severity_position FROM services",
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.failure_severity_position))
-        .collect();
-        Ok(Self {
+        Self {
             span,
             incidents,
             by_service,
-            positions,
-            rules,
-        })
+            thresholds,
+        }
     }
 
     fn position(&self, incident: &Scanned) -> i32 {
-        self.positions
+        self.thresholds
+            .positions
             .get(&incident.severity_id)
             .copied()
             .unwrap_or(ANY)
@@ -392,7 +389,7 @@ impl History {
 
     /// A service's threshold: the query's, else the service's own rule.
     fn threshold(&self, service: i64, max_severity: Option<i32>) -> Option<i32> {
-        max_severity.or(self.rules.get(&service).copied().flatten())
+        max_severity.or(self.thresholds.rules.get(&service).copied().flatten())
     }
 
     /// The failures that count for `service` (see [`Self::threshold`]).
@@ -563,21 +560,24 @@ mod tests {
         assert_eq!(bucket_of(Bucket::Month, t), "2026-12-01");
     }
 
-    fn history(incidents: Vec<Scanned>, links: Vec<(i64, u32)>) -> History {
-        let mut by_service: HashMap<i64, Vec<u32>> = HashMap::new();
-        for (s, i) in links {
-            by_service.entry(s).or_default().push(i);
-        }
-        History {
-            span: Span {
+    fn history(incidents: Vec<Scanned>, links: Links) -> History {
+        let severity = |id: i64| SeverityLevel {
+            id,
+            name: format!("SEV{id}"),
+            position: id as i32,
+        };
+        History::new(
+            Span {
                 start: 0,
                 end: 1000,
             },
             incidents,
-            by_service,
-            positions: HashMap::from([(1, 1), (2, 2), (3, 3)]),
-            rules: HashMap::from([(10, Some(2)), (20, None)]),
-        }
+            links,
+            Thresholds::new(
+                &[severity(1), severity(2), severity(3)],
+                [(10, Some(2)), (20, None)],
+            ),
+        )
     }
 
     fn scanned(id: i64, severity_id: i64, start: Secs, mitigated: Option<Secs>) -> Scanned {

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::formulas::{self, Reliability, Secs, Span, error_budget};
 use super::report::Bucket;
-use super::scan::History;
+use super::scan::{History, Thresholds};
 use super::{
     BucketCounts, BudgetReport, BudgetSpender, Dashboard, ReportQuery, ServiceReport, ServiceRow,
     SeverityLevel,
@@ -141,9 +141,13 @@ pub async fn service_report(
     let service = catalog::get_service(db, slug).await?;
     let window = query.span(now);
     let max_severity = query.max_severity.or(service.failure_severity_position);
-    let history =
-        History::load(db, reading_span(window, service.slo, now), Some(service.id)).await?;
     let severities = severity_levels(db).await?;
+    let thresholds = Thresholds::new(
+        &severities,
+        [(service.id, service.failure_severity_position)],
+    );
+    let span = reading_span(window, service.slo, now);
+    let history = History::load(db, span, Some(service.id), thresholds).await?;
     let reliability = history.service(service.id, window, query.max_severity);
     let budget = match service.slo {
         Some(slo) => Some(budget_report(db, &history, &severities, service.id, slo, now).await?),
@@ -174,13 +178,18 @@ fn empty(window: Span) -> Reliability {
 /// from one read covering the window and every SLO window.
 async fn service_rows(
     db: &impl ConnectionTrait,
+    severities: &[SeverityLevel],
     window: Span,
     max_severity: Option<i32>,
     now: Secs,
 ) -> Result<(Vec<ServiceRow>, History), AppError> {
     let services = catalog::list_catalog(db).await?;
     let span = reading_span(window, services.iter().filter_map(|s| s.slo), now);
-    let history = History::load(db, span, None).await?;
+    let thresholds = Thresholds::new(
+        severities,
+        services.iter().map(|s| (s.id, s.failure_severity_position)),
+    );
+    let history = History::load(db, span, None, thresholds).await?;
     let mut numbers = history.by_service(window, max_severity);
     let rows = services
         .into_iter()
@@ -208,7 +217,9 @@ pub async fn services_table(
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {
-    Ok(service_rows(db, query.span(now), query.max_severity, now)
+    let severities = severity_levels(db).await?;
+    let span = query.span(now);
+    Ok(service_rows(db, &severities, span, query.max_severity, now)
         .await?
         .0)
 }
@@ -260,7 +271,7 @@ pub async fn dashboard(
 ) -> Result<Dashboard, AppError> {
     let window = query.span(now);
     let severities = severity_levels(db).await?;
-    let (rows, history) = service_rows(db, window, query.max_severity, now).await?;
+    let (rows, history) = service_rows(db, &severities, window, query.max_severity, now).await?;
     let overall = history.overall(window, query.max_severity);
 
     let mut counted: HashMap<String, Vec<i64>> = HashMap::new();
@@ -330,7 +341,9 @@ pub async fn full_ranking(
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {
-    let (mut rows, _) = service_rows(db, query.span(now), query.max_severity, now).await?;
+    let severities = severity_levels(db).await?;
+    let span = query.span(now);
+    let (mut rows, _) = service_rows(db, &severities, span, query.max_severity, now).await?;
     rows.sort_by_key(|r| std::cmp::Reverse(r.reliability.downtime));
     Ok(rows)
 }

@@ -46,7 +46,7 @@ pub async fn person(app: &TestApp, role: Role) -> CurrentUser {
     users::to_current(&model)
 }
 
-async fn declared(app: &TestApp, actor: &CurrentUser, title: &str) -> IncidentRef {
+pub async fn declared(app: &TestApp, actor: &CurrentUser, title: &str) -> IncidentRef {
     declared_at(app, actor, title, 1).await
 }
 

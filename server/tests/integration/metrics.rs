@@ -18,8 +18,8 @@ use app::incidents::service::query::{get_incident, severities};
 use app::incidents::{IncidentRef, Timestamps};
 use app::metrics::formulas::{self, IncidentTimes, Reliability, Span, merge_spans};
 use app::metrics::report::Bucket;
-use app::metrics::scan::History;
-use app::metrics::service::{dashboard, service_report};
+use app::metrics::scan::{History, Thresholds};
+use app::metrics::service::{dashboard, service_report, severity_levels};
 use app::metrics::{Period, ReportQuery};
 use app::seed::random::{RandomSeed, seed_random};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
@@ -150,15 +150,19 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
         .unwrap()
         .id;
     let late = Utc.timestamp_opt(end - 120 * DAY + 600, 0).unwrap();
-    retro_incident(
-        &app,
-        first,
-        late - Duration::hours(3),
-        late - Duration::hours(2),
-        late,
-    )
-    .await;
+    let retro = Timestamps {
+        impact_started_at: Some(late - Duration::hours(3)),
+        detected_at: Some(late - Duration::hours(3)),
+        declared_at: late,
+        acknowledged_at: None,
+        mitigated_at: Some(late - Duration::hours(2)),
+        resolved_at: None,
+        closed_at: None,
+    };
+    incident_with(&app, first, 0, retro).await;
     let data = load(&app).await;
+    let levels = severity_levels(&app.db).await.unwrap();
+    let thresholds = || Thresholds::new(&levels, data.rules.clone());
     let windows = [
         Span {
             start: end - 30 * DAY,
@@ -175,7 +179,9 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
         },
     ];
     for window in windows {
-        let history = History::load(&app.db, window, None).await.unwrap();
+        let history = History::load(&app.db, window, None, thresholds())
+            .await
+            .unwrap();
         for max in [None, Some(2)] {
             // Per service: the query's threshold, else the service's own rule.
             let by_service = history.by_service(window, max);
@@ -193,7 +199,7 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
                     &reference,
                 );
                 // The same from a read of that service alone.
-                let alone = History::load(&app.db, window, Some(*service_id))
+                let alone = History::load(&app.db, window, Some(*service_id), thresholds())
                     .await
                     .unwrap()
                     .service(*service_id, window, max);
@@ -247,7 +253,9 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
         start: end - 120 * DAY,
         end,
     };
-    let history = History::load(&app.db, window, None).await.unwrap();
+    let history = History::load(&app.db, window, None, thresholds())
+        .await
+        .unwrap();
     for bucket in [Bucket::Week, Bucket::Month] {
         let counted = history.counts_by_bucket(bucket, window);
         let mut expected: HashMap<(String, i32), i64> = HashMap::new();
@@ -287,54 +295,6 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
     );
 }
 
-/// An incident declared at `declared` about an impact from `start` to `mitigated`.
-async fn retro_incident(
-    app: &TestApp,
-    service_id: i64,
-    start: DateTime<Utc>,
-    mitigated: DateTime<Utc>,
-    declared: DateTime<Utc>,
-) {
-    let actor = person(app, Role::Responder).await;
-    let severity_id = severities(&app.db).await.unwrap()[0].id;
-    let reference = declare_incident(
-        &app.db,
-        &actor,
-        Declaration {
-            title: "Found in the logs a day later".into(),
-            severity_id,
-            service_ids: vec![service_id],
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let view = get_incident(&app.db, reference).await.unwrap();
-    update_details(
-        &app.db,
-        &actor,
-        reference,
-        Details {
-            title: view.title.clone(),
-            summary: String::new(),
-            customer_impact: false,
-            service_ids: vec![service_id],
-            times: Timestamps {
-                impact_started_at: Some(start),
-                detected_at: Some(start),
-                declared_at: declared,
-                acknowledged_at: None,
-                mitigated_at: Some(mitigated),
-                resolved_at: None,
-                closed_at: None,
-            },
-        },
-        view.version,
-    )
-    .await
-    .unwrap();
-}
-
 async fn incident_at(
     app: &TestApp,
     service_id: i64,
@@ -342,13 +302,32 @@ async fn incident_at(
     start: DateTime<Utc>,
     minutes: Option<i64>,
 ) -> IncidentRef {
+    let times = Timestamps {
+        impact_started_at: Some(start),
+        detected_at: Some(start + Duration::minutes(2)),
+        declared_at: start + Duration::minutes(3),
+        acknowledged_at: Some(start + Duration::minutes(4)),
+        mitigated_at: minutes.map(|m| start + Duration::minutes(m)),
+        resolved_at: None,
+        closed_at: None,
+    };
+    incident_with(app, service_id, position, times).await
+}
+
+/// An incident of `service_id` at the `position`-th severity with the given times.
+async fn incident_with(
+    app: &TestApp,
+    service_id: i64,
+    position: usize,
+    times: Timestamps,
+) -> IncidentRef {
     let actor = person(app, Role::Responder).await;
     let severity_id = severities(&app.db).await.unwrap()[position].id;
     let reference = declare_incident(
         &app.db,
         &actor,
         Declaration {
-            title: format!("Outage at {start}"),
+            title: format!("Outage declared at {}", times.declared_at),
             severity_id,
             service_ids: vec![service_id],
             ..Default::default()
@@ -366,15 +345,7 @@ async fn incident_at(
             summary: String::new(),
             customer_impact: true,
             service_ids: vec![service_id],
-            times: Timestamps {
-                impact_started_at: Some(start),
-                detected_at: Some(start + Duration::minutes(2)),
-                declared_at: start + Duration::minutes(3),
-                acknowledged_at: Some(start + Duration::minutes(4)),
-                mitigated_at: minutes.map(|m| start + Duration::minutes(m)),
-                resolved_at: None,
-                closed_at: None,
-            },
+            times,
         },
         view.version,
     )

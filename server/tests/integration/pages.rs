@@ -1,8 +1,16 @@
 use app::accounts::Role;
+use app::action_items::service::{ItemFields, create_action_item};
+use app::catalog::service::create_service;
+use app::incidents::IncidentRef;
+use app::incidents::service::edit::{Details, update_details};
+use app::incidents::service::query::get_incident;
+use app::incidents::service::timeline::{NewNote, add_note};
 
+use crate::incidents::{declared, person};
 use crate::support::TestApp;
 
 backend_tests!(
+    pages_run_as_many_queries_for_a_long_incident_as_for_a_short_one,
     the_home_page_renders_the_shell_and_hydration_scripts,
     an_unknown_path_renders_the_not_found_page_with_404,
     the_theme_cookie_is_rendered_on_the_first_paint,
@@ -60,4 +68,98 @@ async fn the_theme_cookie_is_rendered_on_the_first_paint(app: TestApp) {
         .unwrap();
     let html = res.text().await.unwrap();
     assert!(html.contains(r#"data-theme="dark""#), "{html}");
+}
+
+/// The statements the server runs to render `path` for `client`.
+async fn statements_for(app: &TestApp, client: &reqwest::Client, path: &str) -> Vec<String> {
+    let (status, statements) = app
+        .statements_during(async { app.get_with(client, path).await.status() })
+        .await;
+    assert_eq!(status, 200, "{path}");
+    statements
+}
+
+/// Notes by `n` people, `n` action items with as many owners, `n` more services.
+async fn grow(app: &TestApp, reference: IncidentRef, n: usize) {
+    let mut services = get_incident(&app.db, reference).await.unwrap().services;
+    for i in 0..n {
+        let author = person(app, Role::Responder).await;
+        add_note(
+            &app.db,
+            &author,
+            reference,
+            NewNote {
+                body: format!("Note {i} with **markdown**"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        create_action_item(
+            &app.db,
+            &author,
+            reference,
+            ItemFields {
+                title: format!("Follow-up {i}"),
+                owner_id: Some(author.id.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        services.push(
+            create_service(&app.db, &format!("grown {}", uuid::Uuid::new_v4()), None)
+                .await
+                .unwrap(),
+        );
+    }
+    let actor = person(app, Role::Responder).await;
+    let view = get_incident(&app.db, reference).await.unwrap();
+    update_details(
+        &app.db,
+        &actor,
+        reference,
+        Details {
+            title: view.title.clone(),
+            summary: view.summary.clone(),
+            customer_impact: view.customer_impact,
+            service_ids: services.iter().map(|s| s.id).collect(),
+            times: view.times,
+        },
+        view.version,
+    )
+    .await
+    .unwrap();
+}
+
+/// No statement per note, action item, person or service: the incident page and the
+/// list cost the same for an incident with one of each as for one with many.
+async fn pages_run_as_many_queries_for_a_long_incident_as_for_a_short_one(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let actor = person(&app, Role::Responder).await;
+    let reference = declared(&app, &actor, "Checkout is slow").await;
+    grow(&app, reference, 1).await;
+    let page = format!("/incidents/{reference}");
+    let short = statements_for(&app, &client, &page).await;
+    let short_list = statements_for(&app, &client, "/incidents").await;
+    grow(&app, reference, 12).await;
+    let long = statements_for(&app, &client, &page).await;
+    let long_list = statements_for(&app, &client, "/incidents").await;
+    assert_eq!(
+        short.len(),
+        long.len(),
+        "incident page, short:\n{}\nlong:\n{}",
+        short.join("\n"),
+        long.join("\n")
+    );
+    assert_eq!(
+        short_list.len(),
+        long_list.len(),
+        "{}",
+        long_list.join("\n")
+    );
+    // Budgets: session and user, then the page's own reads, each once (the action items
+    // were read three times when their resource lived inside a `Suspend`).
+    assert!(long.len() <= 20, "incident page:\n{}", long.join("\n"));
+    assert!(long_list.len() <= 7, "list page:\n{}", long_list.join("\n"));
 }

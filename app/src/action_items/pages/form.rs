@@ -3,30 +3,43 @@ use leptos::prelude::*;
 use super::list::ActionItemsTable;
 use super::{ItemStatusBadge, due};
 use crate::action_items::server_fns::{AddActionItem, UpdateActionItem, list_action_items};
-use crate::action_items::{ActionItemView, ItemKind, ItemStatus, Priority};
+use crate::action_items::{ActionItemPage, ActionItemView, ItemKind, ItemStatus, Priority};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::PickerField;
 use crate::components::{FormAlert, TextArea, action_error};
+use crate::error::AppError;
+
+/// An incident's action items and the actions that change them. Made once by the page,
+/// outside any `Suspend` (which may render its children more than once, and a resource
+/// made there would be fetched again each time).
+#[derive(Clone, Copy)]
+pub struct IncidentItems {
+    items: Resource<Result<ActionItemPage, AppError>>,
+    add: ServerAction<AddActionItem>,
+    update: ServerAction<UpdateActionItem>,
+}
+
+impl IncidentItems {
+    pub fn new(reference: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        let add = ServerAction::<AddActionItem>::new();
+        let update = ServerAction::<UpdateActionItem>::new();
+        let items = Resource::new(
+            move || (reference(), add.version().get(), update.version().get()),
+            |(reference, ..)| list_action_items(None, None, None, None, Some(reference), Some(1)),
+        );
+        Self { items, add, update }
+    }
+}
 
 /// The incident's action items: the list, a form to add one and, per item, a form to
 /// change it (status included: done, or won't do with a reason).
 #[component]
-pub fn IncidentActionItems(reference: String, can_write: bool) -> impl IntoView {
-    let add = ServerAction::<AddActionItem>::new();
-    let update = ServerAction::<UpdateActionItem>::new();
-    let items = Resource::new(
-        {
-            let reference = reference.clone();
-            move || {
-                (
-                    reference.clone(),
-                    add.version().get(),
-                    update.version().get(),
-                )
-            }
-        },
-        |(reference, ..)| list_action_items(None, None, None, None, Some(reference), Some(1)),
-    );
+pub fn IncidentActionItems(
+    reference: String,
+    can_write: bool,
+    state: IncidentItems,
+) -> impl IntoView {
+    let IncidentItems { items, add, update } = state;
     let add_error = Signal::derive(move || action_error(add.value().get()));
     let update_error = Signal::derive(move || action_error(update.value().get()));
     // The item whose change form was sent last, so its errors show in it. (The action

@@ -4,7 +4,7 @@
 mod form;
 mod list;
 
-pub use form::IncidentActionItems;
+pub use form::{IncidentActionItems, IncidentItems};
 pub use list::{ActionItemsPage, ActionItemsTable, MyActionItems};
 
 use leptos::prelude::*;

@@ -4,7 +4,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::{StatusBadge, Time};
-use crate::action_items::pages::IncidentActionItems;
+use crate::action_items::pages::{IncidentActionItems, IncidentItems};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::{Picker, PickerField};
 use crate::components::{FormAlert, TextArea, action_error};
@@ -54,6 +54,7 @@ pub fn IncidentPage() -> impl IntoView {
         |(reference, ..)| get_incident_detail(reference),
     );
     let options = Resource::new(|| (), |_| get_incident_options());
+    let items = IncidentItems::new(reference);
     let user = crate::app::use_current_user();
     let actions = Actions {
         status,
@@ -90,7 +91,7 @@ pub fn IncidentPage() -> impl IntoView {
                 let can_write = user.await.ok().flatten()?.role.can_write();
                 Some(view! {
                     <div class="incident__followup">
-                        <IncidentActionItems reference=reference() can_write />
+                        <IncidentActionItems reference=reference() can_write state=items />
                     </div>
                 })
             })}

@@ -420,15 +420,25 @@ pub async fn change_marker(
     db: &impl ConnectionTrait,
     reference: IncidentRef,
 ) -> Result<String, AppError> {
+    let incident = load(db, reference).await?;
+    marker_of(db, reference, incident.version).await
+}
+
+/// [`change_marker`] of an incident the caller has just read at `version`.
+pub async fn marker_of(
+    db: &impl ConnectionTrait,
+    incident: IncidentRef,
+    version: i32,
+) -> Result<String, AppError> {
     use crate::incidents::entities::{
         timeline_event as event, timeline_event_revision as revision,
     };
-    let incident = load(db, reference).await?;
+    let incident_id = incident.0;
     let (latest, deleted): (Option<i64>, i64) = event::Entity::find()
         .select_only()
         .column_as(event::Column::Id.max(), "latest")
         .column_as(event::Column::DeletedAt.count(), "deleted")
-        .filter(event::Column::IncidentId.eq(incident.id))
+        .filter(event::Column::IncidentId.eq(incident_id))
         .into_tuple()
         .one(db)
         .await?
@@ -441,7 +451,7 @@ pub async fn change_marker(
                 sea_orm::sea_query::Query::select()
                     .column(event::Column::Id)
                     .from(event::Entity)
-                    .and_where(event::Column::IncidentId.eq(incident.id))
+                    .and_where(event::Column::IncidentId.eq(incident_id))
                     .to_owned(),
             ),
         )
@@ -452,7 +462,7 @@ pub async fn change_marker(
     Ok(format!(
         "{}-{}-{}-{deleted}",
         latest.unwrap_or(0),
-        incident.version,
+        version,
         latest_edit.unwrap_or(0)
     ))
 }

@@ -176,7 +176,16 @@ pub async fn timeline(
     reader: Role,
 ) -> Result<Vec<TimelineEventView>, AppError> {
     let incident = load(db, reference).await?;
-    let mut query = event::Entity::find().filter(event::Column::IncidentId.eq(incident.id));
+    timeline_of(db, IncidentRef(incident.id), reader).await
+}
+
+/// [`timeline`] of an incident the caller has just read (no check that it exists).
+pub async fn timeline_of(
+    db: &impl ConnectionTrait,
+    incident: IncidentRef,
+    reader: Role,
+) -> Result<Vec<TimelineEventView>, AppError> {
+    let mut query = event::Entity::find().filter(event::Column::IncidentId.eq(incident.0));
     if !reader.is_admin() {
         query = query.filter(event::Column::DeletedAt.is_null());
     }

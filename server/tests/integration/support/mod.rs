@@ -5,6 +5,8 @@ mod database;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use app::accounts::Role;
 use app::accounts::service::users::{self, NewUser};
@@ -51,6 +53,8 @@ pub struct TestApp {
     /// The same pool the server uses.
     pub db: DatabaseConnection,
     pub backend: Backend,
+    /// The statements the server runs, recorded on demand (`statements_during`).
+    queries: Arc<QueryLog>,
     /// Owns the database; dropping the app drops it.
     _database: TestDatabase,
 }
@@ -66,7 +70,12 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let mut config = Config::new(database.url.clone(), addr);
         config.site_root = std::env::temp_dir();
-        let app = router(app_state(&config, db.clone()), &config);
+        let queries = Arc::new(QueryLog::default());
+        // The server's handle records; the test's own `db` does not.
+        let mut served = db.clone();
+        let log = queries.clone();
+        served.set_metric_callback(move |info| log.record(&info.statement.sql));
+        let app = router(app_state(&config, served), &config);
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -81,8 +90,19 @@ impl TestApp {
             client,
             db,
             backend,
+            queries,
             _database: database,
         })
+    }
+
+    /// Runs `work` and returns its output with the SQL the server ran meanwhile.
+    pub async fn statements_during<F: Future>(&self, work: F) -> (F::Output, Vec<String>) {
+        self.queries.statements.lock().unwrap().clear();
+        self.queries.recording.store(true, Ordering::SeqCst);
+        let out = work.await;
+        self.queries.recording.store(false, Ordering::SeqCst);
+        let statements = std::mem::take(&mut *self.queries.statements.lock().unwrap());
+        (out, statements)
     }
 
     /// Creates a user with `role` directly through the service layer.
@@ -176,6 +196,21 @@ impl TestApp {
             .send()
             .await
             .expect("server function is answered")
+    }
+}
+
+/// SQL statements the server ran while recording was on.
+#[derive(Default)]
+struct QueryLog {
+    recording: AtomicBool,
+    statements: Mutex<Vec<String>>,
+}
+
+impl QueryLog {
+    fn record(&self, sql: &str) {
+        if self.recording.load(Ordering::SeqCst) {
+            self.statements.lock().unwrap().push(sql.to_owned());
+        }
     }
 }
 
