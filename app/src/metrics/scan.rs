@@ -113,23 +113,37 @@ impl Binds {
     }
 }
 
-/// How SQLite should find the incidents of a span.
+/// About how many incidents one statement packs: the text stays well under a megabyte,
+/// so no thread's allocator keeps a large buffer (each SQLite connection has a thread of
+/// its own, and glibc a heap per thread: one 9 MB text per report grew the server by
+/// 25 MB per connection).
+const PIECE: i64 = 4_096;
+
+/// One statement's share of the incidents touching a span. The pieces of a read are
+/// disjoint, so each incident is read by exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Plan {
-    /// Through the report and declaration indexes: a narrow span of a long history.
-    Indexed,
-    /// One pass over the table (SQLite): when the span covers much of the history,
-    /// looking every row up through an index costs several times a plain scan.
-    Scan,
+enum Piece {
+    /// SQLite, one pass over the ids `[from, to)`: when the span covers much of the
+    /// history, looking every row up through an index costs several times a plain scan.
+    Ids { from: i64, to: i64 },
+    /// Not mitigated, impact started before the end.
+    Open,
+    /// Mitigated in `(from, to]` (no end: any time after `from`), impact started before
+    /// the span's end: a range of the report index (mitigation first, migration 20),
+    /// which covers every column read.
+    Mitigated { from: Secs, to: Option<Secs> },
+    /// Declared inside, impact entirely outside (declared after the fact): counted per
+    /// week, never downtime.
+    DeclaredOnly,
 }
 
-/// The statement packing the incidents that touch `span`, optionally only those
-/// affecting `service`.
+/// The statement packing the incidents of `piece` that touch `span`, optionally only
+/// those affecting `service`.
 fn packed_statement(
     backend: DatabaseBackend,
     span: Span,
     service: Option<i64>,
-    plan: Plan,
+    piece: Piece,
 ) -> Statement {
     let mut q = Binds {
         backend,
@@ -142,159 +156,203 @@ fn packed_statement(
         DatabaseBackend::Postgres => "string_agg(r, ';')",
         _ => "group_concat(r, ';')",
     };
-    if plan == Plan::Scan {
-        // `+` keeps SQLite off every index of the incidents.
-        let overlaps = q.overlaps(span, "+", "+");
-        let start = q.bind(span.start);
-        let end = q.bind(span.end);
-        let sql = format!(
-            "SELECT {aggregate} AS packed FROM (SELECT {row} AS r FROM incidents i \
-             LEFT JOIN incident_services s ON s.incident_id = i.id \
-             WHERE +i.merged_into_id IS NULL AND ({} OR \
-             (+i.declare_secs >= {start} AND +i.declare_secs < {end}))) AS touching",
-            overlaps
-                .replace("(i.mitigate_secs", "(+i.mitigate_secs")
-                .replace("OR i.mitigate_secs", "OR +i.mitigate_secs"),
-        );
-        return Statement::from_sql_and_values(backend, sql, q.values);
-    }
+    let join = match service {
+        Some(id) => format!(
+            "JOIN incident_services s ON s.incident_id = i.id AND s.service_id = {}",
+            q.bind(id)
+        ),
+        None => "LEFT JOIN incident_services s ON s.incident_id = i.id".to_owned(),
+    };
     // Without statistics SQLite would walk the impact-start index for `< end`, which
-    // for "the last N days" is every incident; the `+` keeps it on the report index
-    // (mitigation first, migration 20), which narrows and covers every column read.
+    // for "the last N days" is every incident; `+` keeps a column off its indexes.
     let plus = if backend == DatabaseBackend::Postgres {
         ""
     } else {
         "+"
     };
-    let select = |q: &mut Binds, part: Part| {
-        let join = match service {
-            Some(id) => format!(
-                "JOIN incident_services s ON s.incident_id = i.id AND s.service_id = {}",
-                q.bind(id)
-            ),
-            None => "LEFT JOIN incident_services s ON s.incident_id = i.id".to_owned(),
-        };
-        let condition = match part {
-            Part::Open => {
-                let end = q.bind(span.end);
-                format!("i.mitigate_secs IS NULL AND {plus}i.start_secs < {end}")
-            }
-            Part::MitigatedInside => {
-                let start = q.bind(span.start);
-                let end = q.bind(span.end);
-                format!("i.mitigate_secs > {start} AND {plus}i.start_secs < {end}")
-            }
-            // Declared in the span without overlapping it (declared after the fact):
-            // counted per week, never downtime.
-            Part::DeclaredOnly => {
-                let start = q.bind(span.start);
-                let end = q.bind(span.end);
-                let overlaps = q.overlaps(span, "", "");
-                format!("i.declare_secs >= {start} AND i.declare_secs < {end} AND NOT ({overlaps})")
-            }
-        };
-        format!(
-            "SELECT {row} AS r FROM incidents i {join} \
-             WHERE i.merged_into_id IS NULL AND {condition}"
-        )
+    let condition = match piece {
+        Piece::Ids { from, to } => {
+            let (from, to) = (q.bind(from), q.bind(to));
+            let overlaps = q.overlaps(span, "+", "+");
+            let start = q.bind(span.start);
+            let end = q.bind(span.end);
+            format!(
+                "i.id >= {from} AND i.id < {to} AND +i.merged_into_id IS NULL AND ({overlaps} OR \
+                 (+i.declare_secs >= {start} AND +i.declare_secs < {end}))"
+            )
+        }
+        Piece::Open => {
+            let end = q.bind(span.end);
+            format!(
+                "i.merged_into_id IS NULL AND i.mitigate_secs IS NULL AND {plus}i.start_secs < {end}"
+            )
+        }
+        Piece::Mitigated { from, to } => {
+            let from = q.bind(from);
+            let upper = match to {
+                Some(to) => format!(" AND i.mitigate_secs <= {}", q.bind(to)),
+                None => String::new(),
+            };
+            let end = q.bind(span.end);
+            format!(
+                "i.merged_into_id IS NULL AND i.mitigate_secs > {from}{upper} \
+                 AND {plus}i.start_secs < {end}"
+            )
+        }
+        Piece::DeclaredOnly => {
+            let start = q.bind(span.start);
+            let end = q.bind(span.end);
+            let overlaps = q.overlaps(span, "", "");
+            format!(
+                "i.merged_into_id IS NULL AND i.declare_secs >= {start} AND i.declare_secs < {end} \
+                 AND NOT ({overlaps})"
+            )
+        }
     };
-    // Two ranges of the mitigation index rather than an OR, so each is read in order
-    // from the index alone.
-    let parts = [Part::Open, Part::MitigatedInside, Part::DeclaredOnly]
-        .map(|part| select(&mut q, part))
-        .join(" UNION ALL ");
-    let sql = format!("SELECT {aggregate} AS packed FROM ({parts}) AS touching");
+    let sql = format!(
+        "SELECT {aggregate} AS packed FROM (SELECT {row} AS r FROM incidents i {join} \
+         WHERE {condition}) AS touching"
+    );
     Statement::from_sql_and_values(backend, sql, q.values)
-}
-
-/// The three disjoint parts of the incidents touching a span, each read by its own
-/// index range.
-#[derive(Clone, Copy)]
-enum Part {
-    /// Not mitigated, impact started before the end.
-    Open,
-    /// Mitigated after the start, impact started before the end.
-    MitigatedInside,
-    /// Declared inside, impact entirely outside.
-    DeclaredOnly,
 }
 
 #[derive(FromQueryResult)]
 struct Extent {
     first: Option<i64>,
     last: Option<i64>,
+    low: Option<i64>,
+    high: Option<i64>,
 }
 
-/// Whether `span` covers more than a quarter of the history's impact starts (taken as
-/// spread evenly between the first and the last; two index lookups).
-async fn covers_much(db: &impl ConnectionTrait, span: Span) -> Result<bool, AppError> {
+/// How the history is spread: impact starts and ids, first and last (four index ends).
+async fn extent(db: &impl ConnectionTrait) -> Result<Option<Extent>, AppError> {
     let extent = Extent::find_by_statement(Statement::from_string(
         db.get_database_backend(),
         "SELECT (SELECT MIN(start_secs) FROM incidents) AS first, \
-         (SELECT MAX(start_secs) FROM incidents) AS last",
+         (SELECT MAX(start_secs) FROM incidents) AS last, \
+         (SELECT MIN(id) FROM incidents) AS low, (SELECT MAX(id) FROM incidents) AS high",
     ))
     .one(db)
     .await?;
-    let Some(Extent {
-        first: Some(first),
-        last: Some(last),
-    }) = extent
-    else {
-        return Ok(false);
+    Ok(extent.filter(|e| e.first.is_some() && e.low.is_some()))
+}
+
+/// The statements that read the incidents touching `span`, each packing about `size`
+/// incidents (taken as spread evenly over the history; a read of one service
+/// is small and takes one statement a part).
+fn pieces(
+    backend: DatabaseBackend,
+    span: Span,
+    service: Option<i64>,
+    extent: Option<&Extent>,
+    size: i64,
+) -> Vec<Piece> {
+    let (first, last, low, high) = match extent {
+        Some(e) if service.is_none() => (
+            e.first.unwrap_or_default(),
+            e.last.unwrap_or_default(),
+            e.low.unwrap_or_default(),
+            e.high.unwrap_or_default(),
+        ),
+        _ => {
+            return vec![
+                Piece::Open,
+                Piece::Mitigated {
+                    from: span.start,
+                    to: None,
+                },
+                Piece::DeclaredOnly,
+            ];
+        }
     };
     let history = (last - first).max(1);
     let covered = span.end.min(last) - span.start.max(first);
-    Ok(covered * 4 > history)
+    // SQLite reads a span covering more than a quarter of the history in one pass over
+    // the table (PostgreSQL's planner weighs this itself, from its statistics).
+    if backend == DatabaseBackend::Sqlite && covered * 4 > history {
+        return (low..=high)
+            .step_by(size.max(1) as usize)
+            .map(|from| Piece::Ids {
+                from,
+                to: from + size.max(1),
+            })
+            .collect();
+    }
+    let per_second = (high - low + 1) as f64 / history as f64;
+    let width = ((size as f64 / per_second) as Secs).max(86_400);
+    let mut out = vec![Piece::Open];
+    let mut from = span.start;
+    while from + width < span.end {
+        out.push(Piece::Mitigated {
+            from,
+            to: Some(from + width),
+        });
+        from += width;
+    }
+    out.push(Piece::Mitigated { from, to: None });
+    out.push(Piece::DeclaredOnly);
+    out
 }
 
 /// (service id, index into the incidents) for every affected service of every incident.
 type Links = Vec<(i64, u32)>;
 
-/// Parses the packed rows: `;` between rows, `,` between the nine fields, empty for
-/// NULL. Returns the incidents once each and their (service, incident index) links.
-fn parse(packed: &str) -> Result<(Vec<Scanned>, Links), AppError> {
-    let mut incidents: Vec<Scanned> = Vec::new();
-    let mut index: HashMap<i64, u32> = HashMap::new();
-    let mut links = Vec::new();
-    for row in packed.split(';').filter(|r| !r.is_empty()) {
-        let mut f = [None; 9];
-        for (n, field) in row.split(',').enumerate() {
-            let slot = f
-                .get_mut(n)
-                .ok_or_else(|| AppError::internal(format!("packed row {row:?}: too long")))?;
-            *slot = number(field).map_err(|_| {
-                AppError::internal(format!("packed row {row:?}: field {n} unreadable"))
-            })?;
-        }
-        let required = |i: usize| {
-            f[i].ok_or_else(|| AppError::internal(format!("packed row {row:?}: no {}", FIELDS[i])))
-        };
-        let id = required(0)?;
-        let slot = match index.get(&id) {
-            Some(slot) => *slot,
-            None => {
-                let slot = incidents.len() as u32;
-                incidents.push(Scanned {
-                    id,
-                    severity_id: required(1)?,
-                    declared: required(3)?,
-                    times: IncidentTimes {
-                        start: required(4)?,
-                        detected: required(5)?,
-                        acknowledged: f[6],
-                        mitigated: f[7],
-                        resolved: f[8],
-                    },
-                });
-                index.insert(id, slot);
-                slot
+/// The incidents read so far, once each, and their (service, incident index) links.
+#[derive(Debug, Default)]
+struct Rows {
+    incidents: Vec<Scanned>,
+    links: Links,
+    /// Id to index, for the piece being parsed (pieces are disjoint).
+    seen: HashMap<i64, u32>,
+}
+
+impl Rows {
+    /// Parses one piece's packed rows: `;` between rows, `,` between the nine fields,
+    /// empty for NULL.
+    fn add(&mut self, packed: &str) -> Result<(), AppError> {
+        self.seen.clear();
+        for row in packed.split(';').filter(|r| !r.is_empty()) {
+            let mut f = [None; 9];
+            for (n, field) in row.split(',').enumerate() {
+                let slot = f
+                    .get_mut(n)
+                    .ok_or_else(|| AppError::internal(format!("packed row {row:?}: too long")))?;
+                *slot = number(field).map_err(|_| {
+                    AppError::internal(format!("packed row {row:?}: field {n} unreadable"))
+                })?;
             }
-        };
-        if let Some(service) = f[2] {
-            links.push((service, slot));
+            let required = |i: usize| {
+                f[i].ok_or_else(|| {
+                    AppError::internal(format!("packed row {row:?}: no {}", FIELDS[i]))
+                })
+            };
+            let id = required(0)?;
+            let slot = match self.seen.get(&id) {
+                Some(slot) => *slot,
+                None => {
+                    let slot = self.incidents.len() as u32;
+                    self.incidents.push(Scanned {
+                        id,
+                        severity_id: required(1)?,
+                        declared: required(3)?,
+                        times: IncidentTimes {
+                            start: required(4)?,
+                            detected: required(5)?,
+                            acknowledged: f[6],
+                            mitigated: f[7],
+                            resolved: f[8],
+                        },
+                    });
+                    self.seen.insert(id, slot);
+                    slot
+                }
+            };
+            if let Some(service) = f[2] {
+                self.links.push((service, slot));
+            }
         }
+        Ok(())
     }
-    Ok((incidents, links))
 }
 
 /// An optional integer: empty is `None`.
@@ -320,31 +378,41 @@ fn bucket_of(bucket: Bucket, secs: Secs) -> String {
 }
 
 impl History {
-    /// Reads the incidents that touch `span` (all services, or only `service`'s).
+    /// Reads the incidents that touch `span` (all services, or only `service`'s), a
+    /// piece at a time.
     pub async fn load(
         db: &impl ConnectionTrait,
         span: Span,
         service: Option<i64>,
         thresholds: Thresholds,
     ) -> Result<Self, AppError> {
+        Self::load_in_pieces(db, span, service, thresholds, PIECE).await
+    }
+
+    /// [`Self::load`], with pieces of about `size` incidents (tests read in small ones).
+    pub async fn load_in_pieces(
+        db: &impl ConnectionTrait,
+        span: Span,
+        service: Option<i64>,
+        thresholds: Thresholds,
+        size: i64,
+    ) -> Result<Self, AppError> {
         let backend = db.get_database_backend();
-        // PostgreSQL's planner weighs this itself, from its statistics.
-        let plan = if backend == DatabaseBackend::Sqlite
-            && service.is_none()
-            && covers_much(db, span).await?
-        {
-            Plan::Scan
-        } else {
-            Plan::Indexed
+        let extent = match service {
+            Some(_) => None,
+            None => extent(db).await?,
         };
-        let packed = Packed::find_by_statement(packed_statement(backend, span, service, plan))
-            .one(db)
-            .await?
-            .and_then(|p| p.packed)
-            .unwrap_or_default();
-        let (incidents, links) = parse(&packed)?;
-        drop(packed);
-        Ok(Self::new(span, incidents, links, thresholds))
+        let mut rows = Rows::default();
+        for piece in pieces(backend, span, service, extent.as_ref(), size) {
+            let packed = Packed::find_by_statement(packed_statement(backend, span, service, piece))
+                .one(db)
+                .await?
+                .and_then(|p| p.packed);
+            if let Some(packed) = packed {
+                rows.add(&packed)?;
+            }
+        }
+        Ok(Self::new(span, rows.incidents, rows.links, thresholds))
     }
 
     /// Indexes `incidents` by the services their `links` name.
@@ -517,6 +585,106 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(packed: &str) -> Result<(Vec<Scanned>, Links), AppError> {
+        let mut rows = Rows::default();
+        rows.add(packed)?;
+        Ok((rows.incidents, rows.links))
+    }
+
+    #[test]
+    fn pieces_append_to_what_was_read() {
+        let mut rows = Rows::default();
+        rows.add("7,2,11,100,90,95,,120,").unwrap();
+        rows.add("9,1,12,300,290,295,,,;9,1,11,300,290,295,,,")
+            .unwrap();
+        assert_eq!(rows.incidents.len(), 2);
+        assert_eq!(rows.links, vec![(11, 0), (12, 1), (11, 1)]);
+    }
+
+    fn extent(first: Secs, last: Secs, low: i64, high: i64) -> Extent {
+        Extent {
+            first: Some(first),
+            last: Some(last),
+            low: Some(low),
+            high: Some(high),
+        }
+    }
+
+    #[test]
+    fn a_read_is_cut_into_disjoint_pieces_of_bounded_size() {
+        const DAY: Secs = 86_400;
+        // 100,000 incidents over 1,000 days.
+        let history = extent(0, 1_000 * DAY, 1, 100_000);
+        let last_year = Span {
+            start: 635 * DAY,
+            end: 1_000 * DAY,
+        };
+        // SQLite reads much of the history as ranges of ids, end to end.
+        let ids = pieces(
+            DatabaseBackend::Sqlite,
+            last_year,
+            None,
+            Some(&history),
+            PIECE,
+        );
+        assert_eq!(ids.len(), 100_000usize.div_ceil(PIECE as usize));
+        assert_eq!(
+            ids[0],
+            Piece::Ids {
+                from: 1,
+                to: 1 + PIECE
+            }
+        );
+        for pair in ids.windows(2) {
+            let (Piece::Ids { to, .. }, Piece::Ids { from, .. }) = (pair[0], pair[1]) else {
+                panic!("{pair:?}");
+            };
+            assert_eq!(to, from);
+        }
+        // Elsewhere by mitigation time, in slices of about PIECE incidents (41 days
+        // here), from the span's start on, the last one open-ended.
+        for (backend, span) in [
+            (DatabaseBackend::Postgres, last_year),
+            (
+                DatabaseBackend::Sqlite,
+                Span {
+                    start: 900 * DAY,
+                    end: 1_000 * DAY,
+                },
+            ),
+        ] {
+            let slices = pieces(backend, span, None, Some(&history), PIECE);
+            assert_eq!(slices[0], Piece::Open);
+            assert_eq!(slices[slices.len() - 1], Piece::DeclaredOnly);
+            let mitigated: Vec<(Secs, Option<Secs>)> = slices[1..slices.len() - 1]
+                .iter()
+                .map(|p| match p {
+                    Piece::Mitigated { from, to } => (*from, *to),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(mitigated[0].0, span.start);
+            assert_eq!(mitigated.last().unwrap().1, None);
+            for pair in mitigated.windows(2) {
+                assert_eq!(pair[0].1, Some(pair[1].0));
+                assert!(pair[0].1.unwrap() - pair[0].0 <= 41 * DAY);
+            }
+            assert!(mitigated.len() >= (span.len() / (41 * DAY)) as usize);
+        }
+        // One service's read is small: one statement a part.
+        assert_eq!(
+            pieces(
+                DatabaseBackend::Sqlite,
+                last_year,
+                Some(3),
+                Some(&history),
+                PIECE
+            )
+            .len(),
+            3
+        );
+    }
 
     #[test]
     fn packed_rows_parse_once_per_incident_with_every_service() {

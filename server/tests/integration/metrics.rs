@@ -182,6 +182,22 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
         let history = History::load(&app.db, window, None, thresholds())
             .await
             .unwrap();
+        // Read in pieces of a few incidents (ranges of ids, or slices of mitigation
+        // time of at least a day), the same incidents come back once each.
+        let pieces = History::load_in_pieces(&app.db, window, None, thresholds(), 5)
+            .await
+            .unwrap();
+        let ids = |h: &History| {
+            let mut ids: Vec<i64> = h.incidents.iter().map(|i| i.id).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(ids(&pieces), ids(&history), "{window:?}");
+        assert_eq!(
+            pieces.by_service(window, None),
+            history.by_service(window, None),
+            "{window:?}"
+        );
         for max in [None, Some(2)] {
             // Per service: the query's threshold, else the service's own rule.
             let by_service = history.by_service(window, max);
