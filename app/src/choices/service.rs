@@ -122,6 +122,39 @@ pub async fn resolve_person(
     }
 }
 
+/// The people a list field names (comma-separated, as [`resolve_person`] reads each), in
+/// the order typed; a term that names no one is a field error, never dropped.
+pub async fn resolve_people(
+    db: &impl ConnectionTrait,
+    me: &CurrentUser,
+    field: &str,
+    text: &str,
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = Vec::new();
+    for term in split_terms(text) {
+        if let Some(id) = resolve_person(db, me, field, &term).await?
+            && !ids.contains(&id)
+        {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// `ids` as a list field shows them (`Name <email>, …`), in the order given.
+pub async fn people_value(db: &impl ConnectionTrait, ids: &[i64]) -> Result<String, AppError> {
+    let found = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|u| u.id == *id))
+        .map(|u| person_value(&u.display_name, &u.email))
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
 /// The person a form names in its search field or, when the field is absent or empty,
 /// by the id the API and older forms send.
 pub async fn person_or_id(

@@ -31,8 +31,9 @@ pub struct PostmortemDetail {
     pub postmortem: PostmortemView,
     pub can_write: bool,
     pub me: i64,
-    /// People who can review: (id, name).
-    pub people: Vec<(i64, String)>,
+    /// The reviewers as the reviewer field shows them (`Name <email>, …`); empty for
+    /// viewers, who cannot choose.
+    pub reviewers_value: String,
 }
 
 #[server(prefix = "/rpc", endpoint = "postmortem_detail")]
@@ -41,21 +42,17 @@ pub async fn get_postmortem_detail(reference: String) -> Result<PostmortemDetail
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let postmortem = query::get_postmortem(&state.db, reference, user.role).await?;
-        let people = if user.role.can_write() {
-            crate::accounts::service::users::list(&state.db)
-                .await?
-                .into_iter()
-                .filter(|u| u.active && u.role.can_write())
-                .map(|u| (u.id.0, u.display_name))
-                .collect()
+        let reviewers_value = if user.role.can_write() {
+            let ids: Vec<i64> = postmortem.reviewers.iter().map(|r| r.user_id).collect();
+            crate::choices::service::people_value(&state.db, &ids).await?
         } else {
-            Vec::new()
+            String::new()
         };
         Ok(PostmortemDetail {
             postmortem,
             can_write: user.role.can_write(),
             me: user.id.0,
-            people,
+            reviewers_value,
         })
     }
     .await;
@@ -125,17 +122,31 @@ pub async fn set_postmortem_reviewers(
     reference: String,
     version: i32,
     reviewer_ids: Option<Vec<i64>>,
+    reviewers: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, _) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = with_status(auth::require(Role::Responder))?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        review::set_reviewers(
-            &state.db,
-            reference,
-            reviewer_ids.unwrap_or_default(),
-            version,
-        )
-        .await?;
+        // The form's search field names people; the API and older forms send ids.
+        let from_field = reviewers.is_some();
+        let ids = match reviewers {
+            Some(text) => {
+                crate::choices::service::resolve_people(&state.db, &user, "reviewers", &text)
+                    .await?
+            }
+            None => reviewer_ids.unwrap_or_default(),
+        };
+        review::set_reviewers(&state.db, reference, ids, version)
+            .await
+            .map_err(|mut err| {
+                // The rules speak of ids; the form shows their errors beside its field.
+                if let (true, AppError::Invalid(errors)) = (from_field, &mut err) {
+                    for e in errors.iter_mut().filter(|e| e.field == "reviewer_ids") {
+                        e.field = "reviewers".into();
+                    }
+                }
+                err
+            })?;
         redirect_form_post(&format!("{}#review", page_of(reference)));
         Ok(())
     }

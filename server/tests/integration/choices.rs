@@ -9,6 +9,8 @@ use app::audit::service::Actor;
 use app::catalog::service::{create_service, set_archived};
 use app::incidents::service::query::{get_incident, severities};
 use app::incidents::{IncidentRef, IncidentRole};
+use app::postmortems::service::query::get_postmortem;
+use app::postmortems::service::write::create_postmortem;
 use serde_json::Value;
 
 use crate::incidents::declared_at;
@@ -20,6 +22,7 @@ backend_tests!(
     a_name_that_fits_nobody_or_several_is_a_field_error,
     filters_take_a_slug_a_name_or_me,
     the_incident_page_does_not_list_everyone,
+    reviewers_are_named_in_a_search_field,
 );
 
 async fn suggestions(app: &TestApp, client: &reqwest::Client, kind: &str, q: &str) -> Vec<Value> {
@@ -577,8 +580,10 @@ async fn the_incident_page_does_not_list_everyone(app: TestApp) {
             .unwrap();
     }
     let reference = declared_at(&app, &me, "Queue backs up", 1).await;
+    create_postmortem(&app.db, &me, reference).await.unwrap();
     for path in [
         format!("/incidents/{reference}"),
+        format!("/incidents/{reference}/postmortem"),
         "/incidents/new".to_owned(),
         "/incidents".to_owned(),
         "/action-items".to_owned(),
@@ -593,4 +598,90 @@ async fn the_incident_page_does_not_list_everyone(app: TestApp) {
             "{path} has a search field"
         );
     }
+}
+
+async fn reviewers_are_named_in_a_search_field(app: TestApp) {
+    let (client, me) = app.signed_in(Role::Responder).await;
+    let me = person_of(&app, &me.email).await;
+    let ada = named(&app, "Ada Reviewer", "ada@example.com", Role::Responder).await;
+    let bob = named(&app, "Bob Reviewer", "bob@example.com", Role::Admin).await;
+    named(&app, "Vera Viewer", "vera@example.com", Role::Viewer).await;
+    let reference = declared_at(&app, &me, "Search is stale", 1).await;
+    create_postmortem(&app.db, &me, reference).await.unwrap();
+    let version = || {
+        let db = app.db.clone();
+        async move {
+            get_postmortem(&db, reference, Role::Admin)
+                .await
+                .unwrap()
+                .version
+                .to_string()
+        }
+    };
+    let set = |typed: &'static str, version: String| {
+        let (app, client) = (&app, &client);
+        async move {
+            let reference = reference.to_string();
+            app.call_with(
+                client,
+                "/rpc/set_postmortem_reviewers",
+                &[
+                    ("reference", reference.as_str()),
+                    ("version", version.as_str()),
+                    ("reviewers", typed),
+                ],
+            )
+            .await
+        }
+    };
+    // A name and an email, as typed or picked.
+    let res = set("ada reviewer, Bob Reviewer <bob@example.com>", version().await).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let chosen: Vec<i64> = get_postmortem(&app.db, reference, Role::Admin)
+        .await
+        .unwrap()
+        .reviewers
+        .iter()
+        .map(|r| r.user_id)
+        .collect();
+    assert_eq!(chosen.len(), 2);
+    assert!(chosen.contains(&ada) && chosen.contains(&bob));
+    // The field shows them again, to edit.
+    let page = app
+        .get_with(&client, &format!("/incidents/{reference}/postmortem"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Ada Reviewer &lt;ada@example.com&gt;")
+            || page.contains("Ada Reviewer <ada@example.com>"),
+        "{page}"
+    );
+    // Nobody, a viewer, or a typo: an error beside the field, and nothing changes.
+    for typed in ["Ada Reviewer, Nobody Atall", "vera@example.com"] {
+        let res = set(typed, version().await).await;
+        assert_eq!(res.status(), 422, "{typed}");
+        let body = res.text().await.unwrap();
+        assert!(body.contains("reviewers"), "{typed}: {body}");
+        assert_eq!(
+            get_postmortem(&app.db, reference, Role::Admin)
+                .await
+                .unwrap()
+                .reviewers
+                .len(),
+            2,
+            "{typed}"
+        );
+    }
+    // An empty field clears the list.
+    let res = set("", version().await).await;
+    assert!(res.status().is_success());
+    assert!(
+        get_postmortem(&app.db, reference, Role::Admin)
+            .await
+            .unwrap()
+            .reviewers
+            .is_empty()
+    );
 }

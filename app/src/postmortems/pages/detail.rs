@@ -3,6 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::PostmortemBadge;
+use crate::choices::ChoiceKind;
+use crate::choices::picker::PickerField;
 use crate::components::{FormAlert, TextArea, action_error};
 use crate::error::AppError;
 use crate::incidents::durations;
@@ -388,13 +390,18 @@ fn Review(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
         && detail.can_write)
         .then_some("Choose reviewers, then submit for review.");
     let error = Signal::derive(move || {
-        action_error(actions.step.value().get())
-            .or_else(|| action_error(actions.reviewers.value().get()))
+        action_error(actions.step.value().get()).or_else(|| {
+            action_error(actions.reviewers.value().get())
+                .filter(|e| e.field_message("reviewers").is_none())
+        })
+    });
+    // Shown beside the field; the form stays open while it is wrong.
+    let reviewer_error = Signal::derive(move || {
+        action_error(actions.reviewers.value().get()).and_then(|e| e.field_message("reviewers"))
     });
     let comment_error = Signal::derive(move || action_error(actions.comment.value().get()));
     let comment_field =
         Signal::derive(move || comment_error.get().and_then(|e| e.field_message("body")));
-    let chosen: Vec<i64> = pm.reviewers.iter().map(|r| r.user_id).collect();
     let can_pick = detail.can_write && pm.status.is_editable();
     view! {
         <section class="card stack" aria-labelledby="review-title">
@@ -415,24 +422,21 @@ fn Review(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
             {can_pick.then(|| {
                 let (reference, version) = (reference.clone(), version.clone());
                 view! {
-                    <details class="reviewers__pick">
+                    <details class="reviewers__pick" open=move || reviewer_error.get().is_some()>
                         <summary>"Choose reviewers"</summary>
                         <ActionForm action=actions.reviewers attr:class="form">
                             <input type="hidden" name="reference" value=reference />
                             <input type="hidden" name="version" value=version />
-                            <fieldset class="fieldset">
-                                <legend class="visually-hidden">"Reviewers"</legend>
-                                {detail.people.iter().map(|(id, name)| {
-                                    let field = format!("reviewer-{id}");
-                                    let label_for = field.clone();
-                                    view! {
-                                        <label class="checkbox" for=label_for>
-                                            <input type="checkbox" id=field name="reviewer_ids[]" value=id.to_string() checked=chosen.contains(id) />
-                                            {name.clone()}
-                                        </label>
-                                    }
-                                }).collect_view()}
-                            </fieldset>
+                            <PickerField
+                                kind=ChoiceKind::People
+                                id="reviewers"
+                                name="reviewers"
+                                label="Reviewers"
+                                hint="Responders and admins, separated by commas: type a name or email and pick from the suggestions."
+                                value=detail.reviewers_value.clone()
+                                multiple=true
+                                error=reviewer_error
+                            />
                             <button class="button button--small" type="submit">"Save reviewers"</button>
                         </ActionForm>
                     </details>
