@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
-use sea_orm::{ConnectionTrait, FromQueryResult, Statement};
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement, StreamTrait};
 
 use crate::json_error;
 
@@ -242,7 +242,10 @@ async fn counts(db: &impl ConnectionTrait, sql: &str) -> Result<Vec<Count>, AppE
     .await?)
 }
 
-async fn database_metrics(db: &impl ConnectionTrait, out: &mut String) -> Result<(), AppError> {
+async fn database_metrics(
+    db: &(impl ConnectionTrait + StreamTrait),
+    out: &mut String,
+) -> Result<(), AppError> {
     out.push_str("# HELP vigil_open_incidents Incidents not yet resolved, by severity.\n");
     out.push_str("# TYPE vigil_open_incidents gauge\n");
     for c in counts(

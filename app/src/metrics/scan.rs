@@ -16,7 +16,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
+use futures_util::TryStreamExt;
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, StreamTrait, Value};
 
 use super::SeverityLevel;
 use super::formulas::{self, DurationStats, IncidentTimes, Reliability, Secs, Span};
@@ -123,39 +124,30 @@ const PIECE: i64 = 4_096;
 /// disjoint, so each incident is read by exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Piece {
-    /// SQLite, one pass over the ids `[from, to)`: when the span covers much of the
-    /// history, looking every row up through an index costs several times a plain scan.
+    /// One pass over the ids `[from, to)`: when the span covers much of the history,
+    /// looking every row up through an index costs several times a plain scan.
     Ids { from: i64, to: i64 },
     /// Not mitigated, impact started before the end.
     Open,
     /// Mitigated in `(from, to]` (no end: any time after `from`), impact started before
     /// the span's end: a range of the report index (mitigation first, migration 20),
-    /// which covers every column read.
+    /// which covers every column read. (PostgreSQL reads the three parts in one
+    /// statement: [`grouped_statement`].)
     Mitigated { from: Secs, to: Option<Secs> },
     /// Declared inside, impact entirely outside (declared after the fact): counted per
     /// week, never downtime.
     DeclaredOnly,
 }
 
-/// The statement packing the incidents of `piece` that touch `span`, optionally only
+/// One packed row: `concat` (PostgreSQL, SQLite 3.44+) writes NULL as nothing, one call
+/// a row where casts and `||` would build a new string per field.
+fn packed_row() -> String {
+    format!("concat({})", FIELDS.join(", ',', "))
+}
+
+/// The `FROM … WHERE …` of the incidents of `piece` that touch `span`, optionally only
 /// those affecting `service`.
-fn packed_statement(
-    backend: DatabaseBackend,
-    span: Span,
-    service: Option<i64>,
-    piece: Piece,
-) -> Statement {
-    let mut q = Binds {
-        backend,
-        values: Vec::new(),
-    };
-    // `concat` (PostgreSQL, SQLite 3.44+) writes NULL as nothing: one call a row, where
-    // casts and `||` would build a new string per field.
-    let row = format!("concat({})", FIELDS.join(", ',', "));
-    let aggregate = match backend {
-        DatabaseBackend::Postgres => "string_agg(r, ';')",
-        _ => "group_concat(r, ';')",
-    };
+fn piece_source(q: &mut Binds, span: Span, service: Option<i64>, piece: Piece) -> String {
     let join = match service {
         Some(id) => format!(
             "JOIN incident_services s ON s.incident_id = i.id AND s.service_id = {}",
@@ -165,7 +157,7 @@ fn packed_statement(
     };
     // Without statistics SQLite would walk the impact-start index for `< end`, which
     // for "the last N days" is every incident; `+` keeps a column off its indexes.
-    let plus = if backend == DatabaseBackend::Postgres {
+    let plus = if q.backend == DatabaseBackend::Postgres {
         ""
     } else {
         "+"
@@ -209,11 +201,54 @@ fn packed_statement(
             )
         }
     };
+    format!("FROM incidents i {join} WHERE {condition}")
+}
+
+/// SQLite: the statement packing the incidents of `piece` that touch `span` into one
+/// text.
+fn packed_statement(
+    backend: DatabaseBackend,
+    span: Span,
+    service: Option<i64>,
+    piece: Piece,
+) -> Statement {
+    let mut q = Binds {
+        backend,
+        values: Vec::new(),
+    };
+    let source = piece_source(&mut q, span, service, piece);
     let sql = format!(
-        "SELECT {aggregate} AS packed FROM (SELECT {row} AS r FROM incidents i {join} \
-         WHERE {condition}) AS touching"
+        "SELECT group_concat(r, ';') AS packed FROM (SELECT {} AS r {source}) AS touching",
+        packed_row()
     );
     Statement::from_sql_and_values(backend, sql, q.values)
+}
+
+/// PostgreSQL: one statement for the whole read, answering one packed text per block of
+/// `size` ids. One plan (hash joins) serves every block, where a statement per piece
+/// made the planner look services up row by row; the answer streams, so the client
+/// holds one block at a time.
+fn grouped_statement(span: Span, service: Option<i64>, size: i64) -> Statement {
+    let mut q = Binds {
+        backend: DatabaseBackend::Postgres,
+        values: Vec::new(),
+    };
+    let size = q.bind(size.max(1));
+    let parts = [
+        Piece::Open,
+        Piece::Mitigated {
+            from: span.start,
+            to: None,
+        },
+        Piece::DeclaredOnly,
+    ]
+    .map(|piece| {
+        let source = piece_source(&mut q, span, service, piece);
+        format!("SELECT {} AS r, i.id / {size} AS g {source}", packed_row())
+    })
+    .join(" UNION ALL ");
+    let sql = format!("SELECT string_agg(r, ';') AS packed FROM ({parts}) AS touching GROUP BY g");
+    Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, q.values)
 }
 
 #[derive(FromQueryResult)]
@@ -237,16 +272,10 @@ async fn extent(db: &impl ConnectionTrait) -> Result<Option<Extent>, AppError> {
     Ok(extent.filter(|e| e.first.is_some() && e.low.is_some()))
 }
 
-/// The statements that read the incidents touching `span`, each packing about `size`
-/// incidents (taken as spread evenly over the history; a read of one service
+/// SQLite: the statements that read the incidents touching `span`, each packing about
+/// `size` incidents (taken as spread evenly over the history; a read of one service
 /// is small and takes one statement a part).
-fn pieces(
-    backend: DatabaseBackend,
-    span: Span,
-    service: Option<i64>,
-    extent: Option<&Extent>,
-    size: i64,
-) -> Vec<Piece> {
+fn pieces(span: Span, service: Option<i64>, extent: Option<&Extent>, size: i64) -> Vec<Piece> {
     let (first, last, low, high) = match extent {
         Some(e) if service.is_none() => (
             e.first.unwrap_or_default(),
@@ -267,9 +296,8 @@ fn pieces(
     };
     let history = (last - first).max(1);
     let covered = span.end.min(last) - span.start.max(first);
-    // SQLite reads a span covering more than a quarter of the history in one pass over
-    // the table (PostgreSQL's planner weighs this itself, from its statistics).
-    if backend == DatabaseBackend::Sqlite && covered * 4 > history {
+    // A span covering more than a quarter of the history is one pass over the table.
+    if covered * 4 > history {
         return (low..=high)
             .step_by(size.max(1) as usize)
             .map(|from| Piece::Ids {
@@ -381,7 +409,7 @@ impl History {
     /// Reads the incidents that touch `span` (all services, or only `service`'s), a
     /// piece at a time.
     pub async fn load(
-        db: &impl ConnectionTrait,
+        db: &(impl ConnectionTrait + StreamTrait),
         span: Span,
         service: Option<i64>,
         thresholds: Thresholds,
@@ -391,25 +419,37 @@ impl History {
 
     /// [`Self::load`], with pieces of about `size` incidents (tests read in small ones).
     pub async fn load_in_pieces(
-        db: &impl ConnectionTrait,
+        db: &(impl ConnectionTrait + StreamTrait),
         span: Span,
         service: Option<i64>,
         thresholds: Thresholds,
         size: i64,
     ) -> Result<Self, AppError> {
-        let backend = db.get_database_backend();
-        let extent = match service {
-            Some(_) => None,
-            None => extent(db).await?,
-        };
+        let backend = ConnectionTrait::get_database_backend(db);
         let mut rows = Rows::default();
-        for piece in pieces(backend, span, service, extent.as_ref(), size) {
-            let packed = Packed::find_by_statement(packed_statement(backend, span, service, piece))
-                .one(db)
-                .await?
-                .and_then(|p| p.packed);
-            if let Some(packed) = packed {
-                rows.add(&packed)?;
+        if backend == DatabaseBackend::Postgres {
+            let mut packed = Packed::find_by_statement(grouped_statement(span, service, size))
+                .stream(db)
+                .await?;
+            while let Some(block) = packed.try_next().await? {
+                if let Some(text) = block.packed {
+                    rows.add(&text)?;
+                }
+            }
+        } else {
+            let extent = match service {
+                Some(_) => None,
+                None => extent(db).await?,
+            };
+            for piece in pieces(span, service, extent.as_ref(), size) {
+                let statement = packed_statement(backend, span, service, piece);
+                if let Some(text) = Packed::find_by_statement(statement)
+                    .one(db)
+                    .await?
+                    .and_then(|p| p.packed)
+                {
+                    rows.add(&text)?;
+                }
             }
         }
         Ok(Self::new(span, rows.incidents, rows.links, thresholds))
@@ -620,14 +660,8 @@ mod tests {
             start: 635 * DAY,
             end: 1_000 * DAY,
         };
-        // SQLite reads much of the history as ranges of ids, end to end.
-        let ids = pieces(
-            DatabaseBackend::Sqlite,
-            last_year,
-            None,
-            Some(&history),
-            PIECE,
-        );
+        // Much of the history: ranges of ids, end to end.
+        let ids = pieces(last_year, None, Some(&history), PIECE);
         assert_eq!(ids.len(), 100_000usize.div_ceil(PIECE as usize));
         assert_eq!(
             ids[0],
@@ -642,19 +676,19 @@ mod tests {
             };
             assert_eq!(to, from);
         }
-        // Elsewhere by mitigation time, in slices of about PIECE incidents (41 days
+        // Less of it: by mitigation time, in slices of about PIECE incidents (41 days
         // here), from the span's start on, the last one open-ended.
-        for (backend, span) in [
-            (DatabaseBackend::Postgres, last_year),
-            (
-                DatabaseBackend::Sqlite,
-                Span {
-                    start: 900 * DAY,
-                    end: 1_000 * DAY,
-                },
-            ),
+        for span in [
+            Span {
+                start: 900 * DAY,
+                end: 1_000 * DAY,
+            },
+            Span {
+                start: 800 * DAY,
+                end: 1_000 * DAY,
+            },
         ] {
-            let slices = pieces(backend, span, None, Some(&history), PIECE);
+            let slices = pieces(span, None, Some(&history), PIECE);
             assert_eq!(slices[0], Piece::Open);
             assert_eq!(slices[slices.len() - 1], Piece::DeclaredOnly);
             let mitigated: Vec<(Secs, Option<Secs>)> = slices[1..slices.len() - 1]
@@ -673,17 +707,7 @@ mod tests {
             assert!(mitigated.len() >= (span.len() / (41 * DAY)) as usize);
         }
         // One service's read is small: one statement a part.
-        assert_eq!(
-            pieces(
-                DatabaseBackend::Sqlite,
-                last_year,
-                Some(3),
-                Some(&history),
-                PIECE
-            )
-            .len(),
-            3
-        );
+        assert_eq!(pieces(last_year, Some(3), Some(&history), PIECE).len(), 3);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, StreamTrait};
 
 use super::formulas::{self, Reliability, Secs, Span, error_budget};
 use super::report::Bucket;
@@ -133,7 +133,7 @@ fn monthly_restore(
 
 /// Everything the service page shows, for `query`'s window.
 pub async fn service_report(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     slug: &str,
     query: ReportQuery,
     now: Secs,
@@ -177,7 +177,7 @@ fn empty(window: Span) -> Reliability {
 /// One row per service (archived ones included) with its numbers over `window`,
 /// from one read covering the window and every SLO window.
 async fn service_rows(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     severities: &[SeverityLevel],
     window: Span,
     max_severity: Option<i32>,
@@ -213,7 +213,7 @@ async fn service_rows(
 
 /// The services page: every service with its numbers over `query`'s window.
 pub async fn services_table(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {
@@ -265,7 +265,7 @@ fn month_starts(window: Span) -> Vec<String> {
 
 /// The managers' dashboard for `query`.
 pub async fn dashboard(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     query: ReportQuery,
     now: Secs,
 ) -> Result<Dashboard, AppError> {
@@ -337,7 +337,7 @@ pub async fn dashboard(
 
 /// Every service with its numbers, most downtime first (the dashboard's CSV).
 pub async fn full_ranking(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {

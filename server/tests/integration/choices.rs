@@ -635,7 +635,11 @@ async fn reviewers_are_named_in_a_search_field(app: TestApp) {
         }
     };
     // A name and an email, as typed or picked.
-    let res = set("ada reviewer, Bob Reviewer <bob@example.com>", version().await).await;
+    let res = set(
+        "ada reviewer, Bob Reviewer <bob@example.com>",
+        version().await,
+    )
+    .await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let chosen: Vec<i64> = get_postmortem(&app.db, reference, Role::Admin)
         .await
