@@ -23,7 +23,7 @@ suite(({ flow, user }) => {
 
     await t.page.getByLabel('Name', { exact: true }).fill(source);
     await t.page.getByLabel('Sender').selectOption('alertmanager');
-    await t.page.getByLabel('Default service').selectOption({ label: service });
+    await t.choose(t.page.getByLabel('Default service'), service);
     await t.page.getByLabel('“warning”').selectOption('record');
     await t.page.getByRole('button', { name: 'Add source' }).click();
     const token = (await t.page.getByTestId('alert-token-value').textContent()).trim();

@@ -268,6 +268,25 @@ suite(({ flow, server, browser, user }) => {
       assert.equal(new URL(t.page.url()).pathname, path, `still on ${path}`);
       assert.deepEqual(await liveMarkup(t.page), [], `live markup on ${path}`);
     }
+    // What is typed into search fields and filters comes back as text: in the page the
+    // server renders for the query, and (hydrated) in the suggestions as it is typed.
+    for (const payload of PAYLOADS.slice(0, 12)) {
+      const q = encodeURIComponent(payload);
+      for (const path of [`/incidents?q=${q}&service=${q}`, `/action-items?owner=${q}&service=${q}`, `/postmortems?q=${q}`]) {
+        await t.page.goto(path);
+        await t.page.waitForTimeout(300);
+        assert.deepEqual(await liveMarkup(t.page), [], `live markup on ${path}`);
+      }
+    }
+    if (t.js) {
+      await t.visit('/incidents');
+      const field = t.page.locator('#filter-service');
+      for (const payload of PAYLOADS.slice(0, 6)) {
+        await field.fill(payload);
+        await t.page.waitForTimeout(400);
+        assert.deepEqual(await liveMarkup(t.page), [], `live markup after typing ${payload}`);
+      }
+    }
     // The textareas hold exactly the text that was written (the editor shows it back).
     await t.visit(pages[6]);
     const body = await t.page.locator('textarea[name="bodies[]"]').first().inputValue();

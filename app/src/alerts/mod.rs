@@ -125,7 +125,6 @@ pub struct IssuedToken {
 pub struct AlertsAdmin {
     pub sources: Vec<AlertSourceView>,
     pub recent: Vec<AlertView>,
-    pub services: Vec<ServiceRef>,
     pub severities: Vec<(i64, String)>,
 }
 

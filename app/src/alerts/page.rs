@@ -5,6 +5,8 @@ use super::server_fns::{
     CreateAlertSource, RotateAlertToken, SetAlertSourceDisabled, get_alerts_admin, take_alert_token,
 };
 use super::{AlertSourceView, AlertView, IssuedToken, SEVERITY_WORDS, SourceKind};
+use crate::choices::ChoiceKind;
+use crate::choices::picker::PickerField;
 use crate::components::{Field, FormAlert, action_error};
 use crate::layout::ErrorTemplate;
 use crate::time::Time;
@@ -31,6 +33,12 @@ pub fn AlertSourcesPage() -> impl IntoView {
     let create_field = move |n: &'static str| {
         Signal::derive(move || create_error.get().and_then(|e| e.field_message(n)))
     };
+    // The search field shows a wrong name, and the rule that a source needs a service.
+    let service_error = Signal::derive(move || {
+        create_field("service")
+            .get()
+            .or_else(|| create_field("service_id").get())
+    });
     let row_error = Signal::derive(move || {
         action_error(rotate.value().get()).or_else(|| action_error(toggle.value().get()))
     });
@@ -46,7 +54,6 @@ pub fn AlertSourcesPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let flashed = flashed.await?;
                         let admin = data.await?;
-                        let services = admin.services.clone();
                         let severities = admin.severities.clone();
                         Ok::<_, crate::error::AppError>(view! {
                             {move || {
@@ -68,7 +75,7 @@ pub fn AlertSourcesPage() -> impl IntoView {
                             <section class="card stack" aria-labelledby="new-source-title">
                                 <h2 id="new-source-title">"Add a source"</h2>
                                 <ActionForm action=create attr:class="form" attr:novalidate=true>
-                                    <FormAlert error=create_error fields=&["name", "kind", "service_id", "rule_critical", "rule_error", "rule_warning", "rule_info", "rule_other"] />
+                                    <FormAlert error=create_error fields=&["name", "kind", "service", "service_id", "rule_critical", "rule_error", "rule_warning", "rule_info", "rule_other"] />
                                     <Field label="Name" name="name" required=true hint="For example “Production Alertmanager”." error=create_field("name") />
                                     <div class="field" class:field--invalid=move || create_field("kind").get().is_some()>
                                         <label class="field__label" for="source-kind">"Sender"</label>
@@ -77,15 +84,14 @@ pub fn AlertSourcesPage() -> impl IntoView {
                                         </select>
                                         {move || create_field("kind").get().map(|m| view! { <p class="field__error">{m}</p> })}
                                     </div>
-                                    <div class="field" class:field--invalid=move || create_field("service_id").get().is_some()>
-                                        <label class="field__label" for="source-service">"Default service"</label>
-                                        <select class="field__input" id="source-service" name="service_id">
-                                            <option value="">"Choose a service"</option>
-                                            {services.into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
-                                        </select>
-                                        <p class="field__hint">"An alert with a " <code>"service"</code> " label naming another service (by name or slug) goes to that one."</p>
-                                        {move || create_field("service_id").get().map(|m| view! { <p class="field__error">{m}</p> })}
-                                    </div>
+                                    <PickerField
+                                        kind=ChoiceKind::Services
+                                        id="source-service"
+                                        name="service"
+                                        label="Default service"
+                                        hint="An alert with a “service” label naming another service (by name or slug) goes to that one."
+                                        error=service_error
+                                    />
                                     <fieldset class="fieldset">
                                         <legend>"What each alert severity does"</legend>
                                         {SEVERITY_WORDS.into_iter().enumerate().map(|(i, word)| {

@@ -45,7 +45,8 @@ pub async fn get_alerts_admin() -> Result<AlertsAdmin, AppError> {
 pub async fn create_alert_source(
     name: String,
     kind: String,
-    service_id: String,
+    service_id: Option<String>,
+    service: Option<String>,
     rule_critical: Option<String>,
     rule_error: Option<String>,
     rule_warning: Option<String>,
@@ -64,14 +65,22 @@ pub async fn create_alert_source(
     .into_iter()
     .filter_map(|(w, v)| Some((w.to_owned(), v?)))
     .collect();
-    let form = service::SourceForm {
-        name,
-        kind,
-        service_id,
-        rules,
-        auto_resolve: auto_resolve.is_some(),
-    };
     let result = async {
+        // The form's search field names the service; the API and older forms send its id.
+        let service_id = match service.as_deref() {
+            Some(text) => crate::choices::service::resolve_service(&state.db, "service", text)
+                .await?
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            None => service_id.unwrap_or_default(),
+        };
+        let form = service::SourceForm {
+            name,
+            kind,
+            service_id,
+            rules,
+            auto_resolve: auto_resolve.is_some(),
+        };
         let token = service::create_source(&state.db, &admin, form, auth::actor(&admin).ip).await?;
         flash_token(&token).await?;
         Ok(token)

@@ -279,11 +279,6 @@ pub const RECENT_ALERTS: u64 = 50;
 
 /// The sources with their rules and counts, and the latest alerts.
 pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppError> {
-    let services: Vec<service::Model> = service::Entity::find()
-        .order_by_asc(service::Column::Name)
-        .all(db)
-        .await?;
-    let by_id: HashMap<i64, &service::Model> = services.iter().map(|s| (s.id, s)).collect();
     let severities: Vec<(i64, String)> = severity::Entity::find()
         .order_by_asc(severity::Column::Position)
         .all(db)
@@ -312,6 +307,12 @@ pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppErr
         .all(db)
         .await?;
     let names: HashMap<i64, String> = rows.iter().map(|s| (s.id, s.name.clone())).collect();
+    // Only the sources' default services: the form picks one with a search field.
+    let services: Vec<service::Model> = service::Entity::find()
+        .filter(service::Column::Id.is_in(rows.iter().map(|s| s.service_id).collect::<Vec<_>>()))
+        .all(db)
+        .await?;
+    let by_id: HashMap<i64, &service::Model> = services.iter().map(|s| (s.id, s)).collect();
     let sources = rows
         .into_iter()
         .map(|s| {
@@ -375,11 +376,6 @@ pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppErr
     Ok(AlertsAdmin {
         sources,
         recent,
-        services: services
-            .iter()
-            .filter(|s| s.archived_at.is_none())
-            .map(service_ref)
-            .collect(),
         severities,
     })
 }

@@ -225,9 +225,8 @@ fn packed_statement(
 }
 
 /// PostgreSQL: one statement for the whole read, answering one packed text per block of
-/// `size` ids. One plan (hash joins) serves every block, where a statement per piece
-/// made the planner look services up row by row; the answer streams, so the client
-/// holds one block at a time.
+/// `size` ids. One plan serves every block (a statement per slice of time was about twice
+/// as slow at 100k); the answer streams, so the client holds one block at a time.
 fn grouped_statement(span: Span, service: Option<i64>, size: i64) -> Statement {
     let mut q = Binds {
         backend: DatabaseBackend::Postgres,

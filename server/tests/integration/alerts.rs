@@ -474,6 +474,29 @@ async fn admins_manage_sources_and_others_cannot(app: TestApp) {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert!(body.to_string().contains("rule_error"), "{body}");
+    // The page's search field names the service; a name that fits none is its error.
+    for (typed, field) in [("No such service", "service"), ("", "service_id")] {
+        let form = [
+            ("name", "Prod Alertmanager"),
+            ("kind", "alertmanager"),
+            ("service", typed),
+        ];
+        let response = app
+            .call_with(&admin, "/rpc/create_alert_source", &form)
+            .await;
+        assert_eq!(response.status(), 422, "{typed:?}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body.to_string().contains(field), "{typed:?}: {body}");
+    }
+    let form = [
+        ("name", "Staging Alertmanager"),
+        ("kind", "alertmanager"),
+        ("service", "search"),
+    ];
+    let response = app
+        .call_with(&admin, "/rpc/create_alert_source", &form)
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 
     let form = [
         ("name", "Prod Alertmanager"),
