@@ -95,6 +95,11 @@ impl TestApp {
         })
     }
 
+    /// The database's URL, for a connection of the test's own.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     /// Runs `work` and returns its output with the SQL the server ran meanwhile.
     pub async fn statements_during<F: Future>(&self, work: F) -> (F::Output, Vec<String>) {
         self.queries.statements.lock().unwrap().clear();
