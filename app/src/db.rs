@@ -41,7 +41,7 @@ pub enum DbSetupError {
 /// timeout on SQLite), creating the SQLite file and its directory when missing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     if url.starts_with("sqlite:") {
-        connect_sqlite(url).await
+        connect_sqlite(url, 8).await
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         connect_postgres(url).await
     } else {
@@ -49,7 +49,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     }
 }
 
-async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+/// A handle to run migrations on: for SQLite one connection, since each SQLite connection
+/// caches the schema and a second one, having read it before the previous migration ran,
+/// could prepare DDL against the old schema ("already exists", "no such index").
+pub async fn connect_for_migrations(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    if url.starts_with("sqlite:") {
+        connect_sqlite(url, 1).await
+    } else {
+        connect(url).await
+    }
+}
+
+async fn connect_sqlite(url: &str, connections: u32) -> Result<DatabaseConnection, DbSetupError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| DbSetupError::InvalidUrl(e.to_string()))?
         .create_if_missing(true)
@@ -69,7 +80,7 @@ async fn connect_sqlite(url: &str) -> Result<DatabaseConnection, DbSetupError> {
         ensure_dir(dir)?;
     }
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await

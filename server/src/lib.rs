@@ -80,11 +80,20 @@ impl Config {
 
 /// Opens the database and brings its schema up to date.
 pub async fn open_database(database_url: &str) -> anyhow::Result<DatabaseConnection> {
-    let db = connect(database_url).await?;
+    migrate(database_url).await?;
+    Ok(connect(database_url).await?)
+}
+
+/// Applies the pending migrations on a handle of their own (one connection on SQLite:
+/// `app::db::connect_for_migrations`); returns how many there were.
+pub async fn migrate(database_url: &str) -> anyhow::Result<usize> {
+    let db = app::db::connect_for_migrations(database_url).await?;
+    let pending = Migrator::get_pending_migrations(&db).await?.len();
     Migrator::up(&db, None)
         .await
         .context("cannot apply database migrations")?;
-    Ok(db)
+    db.close().await?;
+    Ok(pending)
 }
 
 /// The Leptos options for a site built by cargo-leptos into `config.site_root`.

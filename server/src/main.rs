@@ -9,10 +9,9 @@ use std::time::Duration;
 use anyhow::Context;
 use app::accounts::service::{sessions, setup};
 use clap::{Parser, Subcommand, ValueEnum};
-use migrations::{Migrator, MigratorTrait};
 use tokio::signal;
 use tracing_subscriber::EnvFilter;
-use vigil_server::{Config, DEFAULT_DATABASE_URL, build, connect, redact};
+use vigil_server::{Config, DEFAULT_DATABASE_URL, build, migrate, open_database, redact};
 
 mod users;
 
@@ -187,11 +186,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
-            let db = connect(&cli.database_url).await?;
-            let pending = Migrator::get_pending_migrations(&db).await?.len();
-            Migrator::up(&db, None)
-                .await
-                .context("cannot apply database migrations")?;
+            let pending = migrate(&cli.database_url).await?;
             println!(
                 "applied {pending} migration(s) to {}",
                 redact(&cli.database_url)
@@ -219,10 +214,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn seed(database_url: &str, args: SeedArgs) -> anyhow::Result<()> {
     use app::seed::{demo, random};
-    let db = connect(database_url).await?;
-    Migrator::up(&db, None)
-        .await
-        .context("cannot apply database migrations")?;
+    let db = open_database(database_url).await?;
     let now = chrono::Utc::now();
     let now = chrono::DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
     if args.demo {
