@@ -68,13 +68,13 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<DatabaseConnectio
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
-        // Each connection's page cache is 4 MB, so the pool's eight hold at most 32 MB;
+        // Each connection's page cache is 1 MB, so the pool's eight hold at most 8 MB;
         // the operating system's file cache serves the rest without counting against the
         // server's memory. Temporary b-trees (few since the reports read the history as
         // one packed value, `metrics::scan`) spill to a file past that cache instead of
         // growing in memory.
         .pragma("temp_store", "file")
-        .pragma("cache_size", "-4000");
+        .pragma("cache_size", "-1000");
     let file = options.get_filename().to_owned();
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         ensure_dir(dir)?;

@@ -13,6 +13,7 @@ use tokio::signal;
 use tracing_subscriber::EnvFilter;
 use vigil_server::{Config, DEFAULT_DATABASE_URL, build, migrate, open_database, redact};
 
+mod memory;
 mod users;
 
 /// Vigil: incident and postmortem management for SRE teams.
@@ -165,6 +166,7 @@ enum LogFormat {
 }
 
 fn main() -> ExitCode {
+    memory::limit_heaps();
     let cli = Cli::parse();
     init_tracing(&cli);
     let runtime = match tokio::runtime::Runtime::new() {
