@@ -58,6 +58,18 @@ impl AppError {
         }])
     }
 
+    /// The same error with field errors about `from` told about `to`: a form that asks
+    /// by name (a search field) shows the rules' errors about the ids they resolve to
+    /// beside its own field. Other errors pass unchanged.
+    pub fn for_field(mut self, from: &str, to: &str) -> Self {
+        if let Self::Invalid(errors) = &mut self {
+            for e in errors.iter_mut().filter(|e| e.field == from) {
+                e.field = to.to_owned();
+            }
+        }
+        self
+    }
+
     /// Logs `err` with its full detail and returns the opaque `Internal` variant.
     pub fn internal(err: impl std::fmt::Display) -> Self {
         #[cfg(feature = "ssr")]
@@ -166,6 +178,30 @@ pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_errors_move_to_the_field_the_form_shows() {
+        let err = AppError::Invalid(vec![
+            FieldError {
+                field: "reviewer_ids".into(),
+                message: "Unknown person.".into(),
+            },
+            FieldError {
+                field: "version".into(),
+                message: "Stale.".into(),
+            },
+        ])
+        .for_field("reviewer_ids", "reviewers");
+        let AppError::Invalid(errors) = err else {
+            panic!("still invalid")
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["reviewers", "version"]);
+        assert_eq!(
+            AppError::Forbidden.for_field("reviewer_ids", "reviewers"),
+            AppError::Forbidden
+        );
+    }
 
     #[test]
     fn every_user_error_maps_to_a_4xx_and_internal_to_500() {

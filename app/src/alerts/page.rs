@@ -33,12 +33,8 @@ pub fn AlertSourcesPage() -> impl IntoView {
     let create_field = move |n: &'static str| {
         Signal::derive(move || create_error.get().and_then(|e| e.field_message(n)))
     };
-    // The search field shows a wrong name, and the rule that a source needs a service.
-    let service_error = Signal::derive(move || {
-        create_field("service")
-            .get()
-            .or_else(|| create_field("service_id").get())
-    });
+    // A wrong name, or the rule that a source needs a service (`for_field` on the server).
+    let service_error = create_field("service");
     let row_error = Signal::derive(move || {
         action_error(rotate.value().get()).or_else(|| action_error(toggle.value().get()))
     });
@@ -75,7 +71,7 @@ pub fn AlertSourcesPage() -> impl IntoView {
                             <section class="card stack" aria-labelledby="new-source-title">
                                 <h2 id="new-source-title">"Add a source"</h2>
                                 <ActionForm action=create attr:class="form" attr:novalidate=true>
-                                    <FormAlert error=create_error fields=&["name", "kind", "service", "service_id", "rule_critical", "rule_error", "rule_warning", "rule_info", "rule_other"] />
+                                    <FormAlert error=create_error fields=&["name", "kind", "service", "rule_critical", "rule_error", "rule_warning", "rule_info", "rule_other"] />
                                     <Field label="Name" name="name" required=true hint="For example “Production Alertmanager”." error=create_field("name") />
                                     <div class="field" class:field--invalid=move || create_field("kind").get().is_some()>
                                         <label class="field__label" for="source-kind">"Sender"</label>

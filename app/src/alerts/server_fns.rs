@@ -67,6 +67,9 @@ pub async fn create_alert_source(
     .collect();
     let result = async {
         // The form's search field names the service; the API and older forms send its id.
+        // An empty field arrives as no value at all: unless an id came, the errors about
+        // the service belong beside the search field.
+        let from_field = service_id.is_none();
         let service_id = match service.as_deref() {
             Some(text) => crate::choices::service::resolve_service(&state.db, "service", text)
                 .await?
@@ -81,7 +84,12 @@ pub async fn create_alert_source(
             rules,
             auto_resolve: auto_resolve.is_some(),
         };
-        let token = service::create_source(&state.db, &admin, form, auth::actor(&admin).ip).await?;
+        let token = service::create_source(&state.db, &admin, form, auth::actor(&admin).ip)
+            .await
+            .map_err(|err| match from_field {
+                true => err.for_field("service_id", "service"),
+                false => err,
+            })?;
         flash_token(&token).await?;
         Ok(token)
     }

@@ -138,14 +138,9 @@ pub async fn set_postmortem_reviewers(
         };
         review::set_reviewers(&state.db, reference, ids, version)
             .await
-            .map_err(|mut err| {
-                // The rules speak of ids; the form shows their errors beside its field.
-                if let (true, AppError::Invalid(errors)) = (from_field, &mut err) {
-                    for e in errors.iter_mut().filter(|e| e.field == "reviewer_ids") {
-                        e.field = "reviewers".into();
-                    }
-                }
-                err
+            .map_err(|err| match from_field {
+                true => err.for_field("reviewer_ids", "reviewers"),
+                false => err,
             })?;
         redirect_form_post(&format!("{}#review", page_of(reference)));
         Ok(())

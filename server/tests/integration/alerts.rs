@@ -474,19 +474,30 @@ async fn admins_manage_sources_and_others_cannot(app: TestApp) {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert!(body.to_string().contains("rule_error"), "{body}");
-    // The page's search field names the service; a name that fits none is its error.
-    for (typed, field) in [("No such service", "service"), ("", "service_id")] {
+    // The page's search field names the service; a name that fits none, or no name, is
+    // an error beside that field, while a form that sends an id hears of `service_id`.
+    for (sent, field) in [
+        (("service", "No such service"), "service"),
+        (("service", ""), "service"),
+        (("service_id", "not-an-id"), "service_id"),
+    ] {
         let form = [
             ("name", "Prod Alertmanager"),
             ("kind", "alertmanager"),
-            ("service", typed),
+            sent,
         ];
         let response = app
             .call_with(&admin, "/rpc/create_alert_source", &form)
             .await;
-        assert_eq!(response.status(), 422, "{typed:?}");
+        assert_eq!(response.status(), 422, "{sent:?}");
         let body: Value = response.json().await.unwrap();
-        assert!(body.to_string().contains(field), "{typed:?}: {body}");
+        let fields: Vec<&str> = body["Invalid"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{sent:?}: {body}"))
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(fields, [field], "{sent:?}: {body}");
     }
     let form = [
         ("name", "Staging Alertmanager"),
