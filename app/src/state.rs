@@ -12,8 +12,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The connection pool to the SQLite or PostgreSQL database.
     pub db: DatabaseConnection,
-    /// How long a sign-in lasts at most, however active the session (the absolute lifetime).
-    pub session_max_age: chrono::Duration,
+    /// How long a session lasts without a request, and at most however active.
+    pub sessions: crate::accounts::service::sessions::Lifetimes,
     /// The address people reach Vigil at (`--public-url`), without a trailing slash:
     /// the origin that return paths are checked against.
     pub public_url: String,

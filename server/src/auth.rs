@@ -42,7 +42,7 @@ pub async fn load_user(
     request.extensions_mut().insert(ClientIp(ip));
 
     let user = match request.extensions().get::<Session>().cloned() {
-        Some(session) => sessions::current_user(&state.db, &session, state.session_max_age)
+        Some(session) => sessions::current_user(&state.db, &session, state.sessions)
             .await
             .unwrap_or_else(|err| {
                 tracing::error!(error = %err, "could not load the session's user");

@@ -116,8 +116,12 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
     AppState {
         leptos_options: leptos_options(config),
         db,
-        session_max_age: chrono::Duration::from_std(config.session_max_age)
-            .unwrap_or(chrono::Duration::days(7)),
+        sessions: app::accounts::service::sessions::Lifetimes {
+            idle: chrono::Duration::from_std(config.session_idle_timeout)
+                .unwrap_or(chrono::Duration::hours(12)),
+            max_age: chrono::Duration::from_std(config.session_max_age)
+                .unwrap_or(chrono::Duration::days(7)),
+        },
         public_url: config.public_url.clone(),
     }
 }

@@ -26,6 +26,7 @@ backend_tests!(
     a_duplicate_email_is_a_field_error,
     changing_a_password_requires_the_current_one,
     expired_sessions_are_not_loaded_and_get_deleted,
+    an_active_session_slides_its_idle_expiry,
 );
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
@@ -784,4 +785,73 @@ async fn expired_sessions_are_not_loaded_and_get_deleted(app: TestApp) {
         store.load(&live.id).await.unwrap().is_some(),
         "live sessions stay"
     );
+}
+
+/// The idle timeout counts from the last request, not from signing in: a responder busy
+/// on a long incident stays signed in, and the session is written at most once a minute.
+async fn an_active_session_slides_its_idle_expiry(app: TestApp) {
+    use app::accounts::entities::session::{self, Entity as SessionRow};
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+    let user = app.create_user(Role::Viewer).await;
+    let res = app
+        .sign_in_with(&app.client, &user.email, &user.password)
+        .await;
+    assert_eq!(res.status(), 200);
+    let cookie = session_cookie(&res).expect("a session cookie");
+
+    // Signed in a while ago, last seen two minutes ago, five minutes of idle time left.
+    let row = SessionRow::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("one session");
+    let mut data: serde_json::Map<String, Value> = serde_json::from_str(&row.data).unwrap();
+    let now = chrono::Utc::now();
+    data.insert("signed_in_at".into(), (now.timestamp() - 3600).into());
+    data.insert("seen_at".into(), (now.timestamp() - 120).into());
+    let mut aged = row.clone().into_active_model();
+    aged.data = Set(serde_json::to_string(&data).unwrap());
+    aged.expires_at = Set(now + chrono::Duration::minutes(5));
+    aged.update(&app.db).await.unwrap();
+
+    let page = get_with_cookie(&app, "/incidents", &cookie).await;
+    assert_eq!(page.status(), 200);
+    let renewed = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("vigil_session="))
+        .expect("the cookie is sent again with a fresh lifetime")
+        .to_owned();
+    assert!(renewed.contains("Max-Age=43200"), "{renewed}");
+    let row: session::Model = SessionRow::find_by_id(row.id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the session still exists");
+    assert!(
+        row.expires_at > now + chrono::Duration::hours(11),
+        "the stored expiry moved forward: {}",
+        row.expires_at
+    );
+    let data: Value = serde_json::from_str(&row.data).unwrap();
+    assert!(row.user_id.is_some());
+    assert_eq!(
+        data["user_id"].as_i64(),
+        row.user_id,
+        "the session keeps its user"
+    );
+
+    // The next request within the minute writes nothing.
+    let again = get_with_cookie(&app, "/incidents", &cookie).await;
+    assert_eq!(again.status(), 200);
+    assert!(session_cookie(&again).is_none(), "no write per request");
+    let unchanged = SessionRow::find_by_id(row.id.clone())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged, row);
 }

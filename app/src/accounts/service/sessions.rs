@@ -21,6 +21,27 @@ use crate::error::AppError;
 /// sessions can be ended at once.
 pub const USER_ID_KEY: &str = "user_id";
 pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+/// When the session's expiry was last moved forward (epoch seconds). The store keeps the
+/// expiry of the last save, and a session is saved only when its data changes: without
+/// this mark an active responder would be signed out one idle timeout after signing in.
+pub const SEEN_AT_KEY: &str = "seen_at";
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    /// Without a request.
+    pub idle: chrono::Duration,
+    /// At most, however active (the absolute lifetime).
+    pub max_age: chrono::Duration,
+}
+
+/// Whether a request at `now` should push the session's expiry forward, given when that
+/// last happened: at most once a minute (a write per user per minute, not per request),
+/// and sooner for very short idle timeouts so that they still slide.
+pub fn needs_touch(last: i64, now: i64, idle: chrono::Duration) -> bool {
+    let every = (idle.num_seconds() / 4).clamp(1, 60);
+    now - last >= every
+}
 
 /// The `SessionStore` over the `sessions` table. Ids are stored hashed.
 #[derive(Debug, Clone)]
@@ -151,7 +172,7 @@ fn session_error(err: impl std::fmt::Display) -> AppError {
 pub async fn current_user(
     db: &impl ConnectionTrait,
     session: &Session,
-    max_age: chrono::Duration,
+    lifetimes: Lifetimes,
 ) -> Result<Option<CurrentUser>, AppError> {
     let Some(user_id) = session
         .get::<i64>(USER_ID_KEY)
@@ -165,14 +186,30 @@ pub async fn current_user(
         .await
         .map_err(session_error)?
         .unwrap_or(0);
-    let expired = Utc::now().timestamp() - signed_in_at > max_age.num_seconds();
+    let now = Utc::now().timestamp();
+    let expired = now - signed_in_at > lifetimes.max_age.num_seconds();
     let user = if expired {
         None
     } else {
         users::find(db, UserId(user_id)).await?
     };
     match user {
-        Some(user) if user.deactivated_at.is_none() => Ok(Some(users::to_current(&user))),
+        Some(user) if user.deactivated_at.is_none() => {
+            let seen_at = session
+                .get::<i64>(SEEN_AT_KEY)
+                .await
+                .map_err(session_error)?
+                .unwrap_or(signed_in_at);
+            if needs_touch(seen_at, now, lifetimes.idle) {
+                // Changed data makes the session layer save it with a new expiry and
+                // send the cookie again with a fresh max-age.
+                session
+                    .insert(SEEN_AT_KEY, now)
+                    .await
+                    .map_err(session_error)?;
+            }
+            Ok(Some(users::to_current(&user)))
+        }
         _ => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
@@ -255,4 +292,27 @@ pub async fn start(session: &Session, user: &CurrentUser) -> Result<(), AppError
         .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
         .await
         .map_err(session_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_touch;
+    use chrono::Duration;
+
+    #[test]
+    fn a_session_slides_at_most_once_a_minute() {
+        let twelve_hours = Duration::hours(12);
+        assert!(!needs_touch(1_000, 1_000, twelve_hours));
+        assert!(!needs_touch(1_000, 1_059, twelve_hours));
+        assert!(needs_touch(1_000, 1_060, twelve_hours));
+        // A clock that went back does not write on every request.
+        assert!(!needs_touch(1_000, 900, twelve_hours));
+    }
+
+    #[test]
+    fn short_idle_timeouts_still_slide_before_they_run_out() {
+        assert!(needs_touch(0, 1, Duration::seconds(2)));
+        assert!(!needs_touch(0, 1, Duration::seconds(8)));
+        assert!(needs_touch(0, 2, Duration::seconds(8)));
+    }
 }
