@@ -70,8 +70,8 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<DatabaseConnectio
         .busy_timeout(Duration::from_secs(5))
         // Each connection's page cache is 1 MB, so the pool's eight hold at most 8 MB;
         // the operating system's file cache serves the rest without counting against the
-        // server's memory. Temporary b-trees (few since the reports read the history as
-        // one packed value, `metrics::scan`) spill to a file past that cache instead of
+        // server's memory. Temporary b-trees (few since the reports read the history in
+        // packed pieces, `metrics::scan`) spill to a file past that cache instead of
         // growing in memory.
         .pragma("temp_store", "file")
         .pragma("cache_size", "-1000");

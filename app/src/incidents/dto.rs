@@ -141,6 +141,9 @@ pub struct IncidentPage {
     /// The server's clock when the page was read, so "so far" durations render the same
     /// on the server and in the hydrating browser.
     pub now: DateTime<Utc>,
+    /// Every severity, most severe first: the rows' names and the filter's choices, read
+    /// once with the page.
+    pub severities: Vec<SeverityView>,
 }
 
 impl IncidentPage {

@@ -2,11 +2,12 @@
 //!
 //! [`History::load`] reads every incident whose impact overlaps a span or whose
 //! declaration falls in it, once, from the integer epoch columns the database keeps on
-//! write (migrations 19 and 20). The database packs the rows into one text
-//! (`id,severity,service,declared,start,detected,acknowledged,mitigated,resolved;…`)
-//! because drivers hand rows over one by one (sqlx's SQLite worker sends each through a
-//! channel), which at 100,000 incidents costs more than the whole report; a single
-//! aggregate value crosses in one piece and parses in milliseconds.
+//! write (migrations 19 and 20). The database packs the rows into texts of about 4,096
+//! incidents each (`id,severity,service,declared,start,detected,acknowledged,mitigated,
+//! resolved;…`) because drivers hand rows over one by one (sqlx's SQLite worker sends
+//! each through a channel), which at 100,000 incidents costs more than the whole report;
+//! a few aggregate values cross in pieces and parse in milliseconds, without one text of
+//! the whole history held at once.
 //!
 //! Everything a page shows (per service, overall, per month, counts per week, downtime
 //! spans, the incidents that spent a budget) is then `formulas` over those rows, so the

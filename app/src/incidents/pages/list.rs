@@ -8,7 +8,7 @@ use crate::app::use_current_user;
 use crate::choices::ChoiceKind;
 use crate::choices::picker::Picker;
 use crate::incidents::durations;
-use crate::incidents::server_fns::{get_incident_options, list_incidents};
+use crate::incidents::server_fns::list_incidents;
 use crate::incidents::{ListCursor, Status};
 use crate::layout::ErrorTemplate;
 
@@ -35,7 +35,6 @@ pub fn IncidentsPage() -> impl IntoView {
             list_incidents(status, severity, service, from, to, q, after, before)
         },
     );
-    let options = Resource::new(|| (), |_| get_incident_options());
     let user = use_current_user();
     // The same filters, from a position in the list (`after=` or `before=` a cursor).
     let page_link = move |side: &str, at: ListCursor| {
@@ -66,7 +65,6 @@ pub fn IncidentsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {
-                        let options = options.await?;
                         let list = incidents.await?;
                         let selected = move |key: &str, value: String| param(key).as_deref() == Some(value.as_str());
                         let (total, newer, older, now) = (list.total_text(), list.newer, list.older, list.now);
@@ -89,8 +87,8 @@ pub fn IncidentsPage() -> impl IntoView {
                                     <label class="field__label" for="filter-severity">"Severity"</label>
                                     <select class="field__input" id="filter-severity" name="severity">
                                         <option value="">"Any"</option>
-                                        {options.severities.into_iter().map(|s| view! {
-                                            <option value=s.id.to_string() selected=selected("severity", s.id.to_string())>{s.name}</option>
+                                        {list.severities.iter().map(|s| view! {
+                                            <option value=s.id.to_string() selected=selected("severity", s.id.to_string())>{s.name.clone()}</option>
                                         }).collect_view()}
                                     </select>
                                 </div>
@@ -134,11 +132,13 @@ pub fn IncidentsPage() -> impl IntoView {
                                                     view! {
                                                         <tr>
                                                             <td>
-                                                                <A href=format!("/incidents/{}", i.reference) attr:class="incident-link">
+                                                                // A plain link: the router still takes its clicks, and a
+                                                                // page of rows does not build a router component each.
+                                                                <a href=format!("/incidents/{}", i.reference) class="incident-link">
                                                                     <span class="incident-link__ref">{i.reference.to_string()}</span>
                                                                     " "
                                                                     {i.title}
-                                                                </A>
+                                                                </a>
                                                             </td>
                                                             <td>{i.severity}</td>
                                                             <td><StatusBadge status=i.status /></td>

@@ -123,7 +123,7 @@ pub async fn list_incidents(
                 PageStart::After(at) => Some(at),
                 _ => None,
             };
-            let mut rows = read_forward(db, filter, from, limit).await?;
+            let mut rows = read_run(db, filter, from, true, limit).await?;
             let more = rows.len() as u64 > PAGE_SIZE;
             rows.truncate(PAGE_SIZE as usize);
             let older = more.then(|| rows.last().map(cursor_of)).flatten();
@@ -131,7 +131,7 @@ pub async fn list_incidents(
             (rows, newer, older)
         }
         PageStart::Before(until) => {
-            let mut rows = read_backward(db, filter, until, limit).await?;
+            let mut rows = read_run(db, filter, Some(until), false, limit).await?;
             let more = rows.len() as u64 > PAGE_SIZE;
             rows.truncate(PAGE_SIZE as usize);
             rows.reverse();
@@ -149,22 +149,20 @@ pub async fn list_incidents(
         }
     };
     let total = capped_count(db, filter).await?;
-    let severities = severity::Entity::find()
-        .select_only()
-        .columns([severity::Column::Id, severity::Column::Name])
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?;
+    let severities = severities(db).await?;
+    let name_of = |id: i64| {
+        severities
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
     Ok(IncidentPage {
         incidents: rows
             .into_iter()
             .map(|m| IncidentSummary {
                 reference: IncidentRef(m.id),
-                severity: severities
-                    .iter()
-                    .find(|(id, _)| *id == m.severity_id)
-                    .map(|(_, name)| name.clone())
-                    .unwrap_or_default(),
+                severity: name_of(m.severity_id),
                 status: Status::parse(&m.status).unwrap_or(Status::Triage),
                 title: m.title,
                 declared_at: m.declared_at,
@@ -176,6 +174,7 @@ pub async fn list_incidents(
         newer,
         older,
         now: chrono::Utc::now(),
+        severities,
     })
 }
 
@@ -230,135 +229,87 @@ fn part(filter: &IncidentFilter, open: bool) -> Vec<Select<incident::Entity>> {
     }
 }
 
-/// Reads up to `limit` rows of one part, past `bound` when given: newest first going
-/// forward, oldest first going back.
-async fn read_part(
+/// Up to `limit` incidents in list order (open first, then newest) from `bound`, in one
+/// statement: after it going forward, nearest first; before it going back, nearest first.
+///
+/// Each part (an open status, or all closed ones) is an ordered read of at most `limit`
+/// rows through its index; `UNION ALL` merges them under one `ORDER BY/LIMIT`, so only
+/// the page's rows come back, and a page that spans open and closed incidents is still
+/// one round trip. Going forward from a closed position skips the open parts (they all
+/// come before it); going back from an open one skips the closed part.
+async fn read_run(
     db: &impl ConnectionTrait,
     filter: &IncidentFilter,
-    open: bool,
     bound: Option<ListCursor>,
     forward: bool,
     limit: u64,
 ) -> Result<Vec<incident::Model>, AppError> {
-    let mut parts = Vec::new();
-    for mut query in part(filter, open) {
-        if let Some(c) = bound {
-            let (beyond, order) = if forward {
-                (
-                    incident::Column::DeclaredAt.lt(c.declared_at),
-                    incident::Column::Id.lt(c.id),
-                )
-            } else {
-                (
-                    incident::Column::DeclaredAt.gt(c.declared_at),
-                    incident::Column::Id.gt(c.id),
-                )
-            };
-            query = query.filter(
-                Condition::any().add(beyond).add(
-                    Condition::all()
-                        .add(incident::Column::DeclaredAt.eq(c.declared_at))
-                        .add(order),
-                ),
-            );
+    let order = if forward { Order::Desc } else { Order::Asc };
+    let mut merged: Option<SelectStatement> = None;
+    let mut parts = 0;
+    for open in [true, false] {
+        let skipped = match bound {
+            Some(c) if forward => open && !c.open,
+            Some(c) => !open && c.open,
+            None => false,
+        };
+        if skipped {
+            continue;
         }
-        let order = if forward { Order::Desc } else { Order::Asc };
-        parts.push(
-            query
+        let bound = bound.filter(|c| c.open == open);
+        for mut query in part(filter, open) {
+            if let Some(c) = bound {
+                let (beyond, tie) = if forward {
+                    (
+                        incident::Column::DeclaredAt.lt(c.declared_at),
+                        incident::Column::Id.lt(c.id),
+                    )
+                } else {
+                    (
+                        incident::Column::DeclaredAt.gt(c.declared_at),
+                        incident::Column::Id.gt(c.id),
+                    )
+                };
+                query = query.filter(
+                    Condition::any().add(beyond).add(
+                        Condition::all()
+                            .add(incident::Column::DeclaredAt.eq(c.declared_at))
+                            .add(tie),
+                    ),
+                );
+            }
+            let read = query
                 .order_by(incident::Column::DeclaredAt, order.clone())
-                .order_by(incident::Column::Id, order)
+                .order_by(incident::Column::Id, order.clone())
                 .limit(limit)
-                .into_query(),
-        );
-    }
-    let mut rows = match parts.len() {
-        0 => Vec::new(),
-        1 => {
-            let statement = db.get_database_backend().build(&parts[0]);
-            incident::Model::find_by_statement(statement)
-                .all(db)
-                .await?
-        }
-        // The open part is one ordered read per open status: one statement merges them,
-        // so only the page's rows come back instead of a page per status.
-        _ => {
-            let order = if forward { Order::Desc } else { Order::Asc };
-            let mut merged: Option<SelectStatement> = None;
-            for (n, query) in parts.into_iter().enumerate() {
-                let each = Query::select()
-                    .column(Asterisk)
-                    .from_subquery(query, Alias::new(format!("part{n}")))
-                    .to_owned();
-                match merged.as_mut() {
-                    None => merged = Some(each),
-                    Some(m) => {
-                        m.union(UnionType::All, each);
-                    }
+                .into_query();
+            parts += 1;
+            let each = Query::select()
+                .column(Asterisk)
+                .expr_as(Expr::val(i32::from(open)), Alias::new("list_open"))
+                .from_subquery(read, Alias::new(format!("part{parts}")))
+                .to_owned();
+            match merged.as_mut() {
+                None => merged = Some(each),
+                Some(m) => {
+                    m.union(UnionType::All, each);
                 }
             }
-            let merged = merged
-                .expect("two parts or more")
-                .order_by(Alias::new("declared_at"), order.clone())
-                .order_by(Alias::new("id"), order)
-                .limit(limit)
-                .to_owned();
-            let statement = db.get_database_backend().build(&merged);
-            incident::Model::find_by_statement(statement)
-                .all(db)
-                .await?
         }
+    }
+    let Some(mut merged) = merged else {
+        return Ok(Vec::new());
     };
-    rows.sort_by_key(|m| (m.declared_at, m.id));
-    if forward {
-        rows.reverse();
-    }
-    rows.truncate(limit as usize);
-    Ok(rows)
-}
-
-/// Up to `limit` incidents after `from` in list order: the rest of its part, then the
-/// closed part when `from` was open (or from the top without a position).
-async fn read_forward(
-    db: &impl ConnectionTrait,
-    filter: &IncidentFilter,
-    from: Option<ListCursor>,
-    limit: u64,
-) -> Result<Vec<incident::Model>, AppError> {
-    let mut rows = Vec::new();
-    for open in [true, false] {
-        if from.is_some_and(|c| !c.open) && open {
-            continue;
-        }
-        let bound = from.filter(|c| c.open == open);
-        let wanted = limit - rows.len() as u64;
-        rows.extend(read_part(db, filter, open, bound, true, wanted).await?);
-        if rows.len() as u64 >= limit {
-            break;
-        }
-    }
-    Ok(rows)
-}
-
-/// Up to `limit` incidents before `until` in list order, nearest first.
-async fn read_backward(
-    db: &impl ConnectionTrait,
-    filter: &IncidentFilter,
-    until: ListCursor,
-    limit: u64,
-) -> Result<Vec<incident::Model>, AppError> {
-    let mut rows = Vec::new();
-    for open in [false, true] {
-        if until.open && !open {
-            continue;
-        }
-        let bound = (until.open == open).then_some(until);
-        let wanted = limit - rows.len() as u64;
-        rows.extend(read_part(db, filter, open, bound, false, wanted).await?);
-        if rows.len() as u64 >= limit {
-            break;
-        }
-    }
-    Ok(rows)
+    let merged = merged
+        .order_by(Alias::new("list_open"), order.clone())
+        .order_by(Alias::new("declared_at"), order.clone())
+        .order_by(Alias::new("id"), order)
+        .limit(limit)
+        .to_owned();
+    let statement = db.get_database_backend().build(&merged);
+    Ok(incident::Model::find_by_statement(statement)
+        .all(db)
+        .await?)
 }
 
 /// Every filter of the list but its position.
