@@ -31,8 +31,24 @@ suite(({ flow, user }) => {
 
   flow('the primary navigation marks the current page', async (t) => {
     await t.signIn(user('viewer'));
-    const overview = t.page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Overview' });
+    const nav = t.page.getByRole('navigation', { name: 'Primary' });
+    const overview = nav.getByRole('link', { name: 'Overview' });
+    const incidents = nav.getByRole('link', { name: 'Incidents' });
     assert.equal(await overview.getAttribute('aria-current'), 'page');
+    assert.equal(await incidents.getAttribute('aria-current'), null);
+
+    // Plain links: with JavaScript the router takes the click (no reload) and the mark
+    // follows; without it the next page is rendered with the mark in place.
+    if (t.js) await t.page.evaluate(() => { window.__sameDocument = true; });
+    await incidents.click();
+    await t.page.waitForURL(`${t.baseURL}/incidents`);
+    await t.page.locator('h1', { hasText: 'Incidents' }).waitFor();
+    await t.settle();
+    assert.equal(await incidents.getAttribute('aria-current'), 'page');
+    assert.equal(await overview.getAttribute('aria-current'), null);
+    if (t.js) {
+      assert.ok(await t.page.evaluate(() => window.__sameDocument === true), 'no reload');
+    }
   });
 
   flow('the theme toggle works only once hydrated, and is remembered', async (t) => {

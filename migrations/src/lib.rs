@@ -27,6 +27,7 @@ mod m20261201_000017_create_throttle_counters;
 mod m20261202_000018_index_incident_list;
 mod m20261202_000019_incident_epoch_seconds;
 mod m20261202_000020_incident_declare_seconds;
+mod m20261202_000021_index_open_incidents;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_index_incident_list::Migration),
             Box::new(m20261202_000019_incident_epoch_seconds::Migration),
             Box::new(m20261202_000020_incident_declare_seconds::Migration),
+            Box::new(m20261202_000021_index_open_incidents::Migration),
         ]
     }
 }

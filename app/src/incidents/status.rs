@@ -20,6 +20,12 @@ pub enum Status {
     Merged,
 }
 
+/// "This incident is open" in SQL, written exactly as migration 21's index
+/// `idx_incidents_open_declared` writes it: SQLite uses an index on an expression only
+/// for the same text. A unit test ties it to [`Status::is_open`].
+pub const OPEN_SQL: &str =
+    "(\"status\" IN ('triage', 'investigating', 'identified', 'monitoring'))";
+
 impl Status {
     pub const ALL: [Status; 8] = [
         Status::Triage,
@@ -275,5 +281,17 @@ mod tests {
         }
         let open: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
         assert_eq!(open, vec![Triage, Investigating, Identified, Monitoring]);
+    }
+
+    #[test]
+    fn the_sql_open_mark_names_exactly_the_open_statuses() {
+        let named: Vec<Status> = super::OPEN_SQL
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .map(|word| Status::parse(word).expect("a status"))
+            .collect();
+        let open: Vec<_> = Status::ALL.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(named, open);
     }
 }

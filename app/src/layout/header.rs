@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use super::theme::ThemeToggle;
 use crate::accounts::CurrentUser;
@@ -14,13 +14,15 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <div class="site-header__inner">
-                <A href="/" attr:class="brand">
+                // Plain links throughout the header: the router still takes their clicks,
+                // and every page would otherwise build a dozen router components for it.
+                <a href="/" class="brand">
                     <svg class="brand__mark" viewBox="0 0 24 24" aria-hidden="true">
                         <circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2" />
                         <circle cx="12" cy="12" r="3.5" fill="currentColor" />
                     </svg>
                     <span class="brand__name">"Vigil"</span>
-                </A>
+                </a>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match user.await.ok().flatten() {
@@ -35,7 +37,7 @@ pub fn Header() -> impl IntoView {
                         {move || Suspend::new(async move {
                             match user.await.ok().flatten() {
                                 Some(user) => view! { <UserMenu user /> }.into_any(),
-                                None => view! { <A href="/login" attr:class="button button--small">"Sign in"</A> }.into_any(),
+                                None => view! { <a href="/login" class="button button--small">"Sign in"</a> }.into_any(),
                             }
                         })}
                     </Suspense>
@@ -45,23 +47,37 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// Whether the page at `path` is `href` or, unless `exact`, a page under it: the link
+/// that gets `aria-current="page"`.
+fn is_current(href: &str, path: &str, exact: bool) -> bool {
+    path == href
+        || (!exact
+            && path
+                .strip_prefix(href)
+                .is_some_and(|rest| rest.starts_with('/')))
+}
+
 #[component]
 fn SignedInNav(user: CurrentUser) -> impl IntoView {
+    let path = use_location().pathname;
+    let current = move |href: &'static str, exact: bool| {
+        move || path.with(|p| is_current(href, p, exact)).then_some("page")
+    };
     view! {
         <nav class="site-nav" aria-label="Primary">
-            <A href="/" exact=true>"Overview"</A>
-            <A href="/incidents">"Incidents"</A>
-            <A href="/postmortems">"Postmortems"</A>
-            <A href="/action-items">"Action items"</A>
-            <A href="/services">"Services"</A>
-            <A href="/dashboard">"Reliability"</A>
+            <a href="/" aria-current=current("/", true)>"Overview"</a>
+            <a href="/incidents" aria-current=current("/incidents", false)>"Incidents"</a>
+            <a href="/postmortems" aria-current=current("/postmortems", false)>"Postmortems"</a>
+            <a href="/action-items" aria-current=current("/action-items", false)>"Action items"</a>
+            <a href="/services" aria-current=current("/services", false)>"Services"</a>
+            <a href="/dashboard" aria-current=current("/dashboard", false)>"Reliability"</a>
             {user.role.is_admin().then(|| view! {
-                <A href="/admin/users">"Users"</A>
-                <A href="/admin/severities">"Severities"</A>
-                <A href="/admin/alerts">"Alerts"</A>
-                <A href="/admin/notifications">"Notifications"</A>
-                <A href="/admin/postmortem-template">"Template"</A>
-                <A href="/admin/audit">"Audit log"</A>
+                <a href="/admin/users" aria-current=current("/admin/users", false)>"Users"</a>
+                <a href="/admin/severities" aria-current=current("/admin/severities", false)>"Severities"</a>
+                <a href="/admin/alerts" aria-current=current("/admin/alerts", false)>"Alerts"</a>
+                <a href="/admin/notifications" aria-current=current("/admin/notifications", false)>"Notifications"</a>
+                <a href="/admin/postmortem-template" aria-current=current("/admin/postmortem-template", false)>"Template"</a>
+                <a href="/admin/audit" aria-current=current("/admin/audit", false)>"Audit log"</a>
             })}
         </nav>
     }
@@ -77,13 +93,28 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
     });
     view! {
         <div class="user-menu">
-            <A href="/account" attr:class="user-menu__name" attr:data-testid="current-user">
+            <a href="/account" class="user-menu__name" data-testid="current-user">
                 {user.display_name}
-            </A>
+            </a>
             <span class="badge">{user.role.label()}</span>
             <ActionForm action=sign_out attr:class="inline-form">
                 <button type="submit" class="button button--small">"Sign out"</button>
             </ActionForm>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_current;
+
+    #[test]
+    fn a_section_link_is_current_on_its_pages_and_no_others() {
+        assert!(is_current("/incidents", "/incidents", false));
+        assert!(is_current("/incidents", "/incidents/INC-4", false));
+        assert!(!is_current("/incidents", "/incidents-archive", false));
+        assert!(!is_current("/incidents", "/", false));
+        assert!(is_current("/", "/", true));
+        assert!(!is_current("/", "/incidents", true));
     }
 }

@@ -4,8 +4,8 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::lifecycle::timestamps_of;
@@ -15,6 +15,7 @@ use crate::catalog::entity as service;
 use crate::catalog::service::to_ref;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, incident_service, severity};
+use crate::incidents::status::OPEN_SQL;
 use crate::incidents::{
     IncidentFilter, IncidentPage, IncidentRef, IncidentRole, IncidentSummary, IncidentView,
     ListCursor, PageStart, RoleAssignment, SeverityView, Status,
@@ -209,33 +210,40 @@ fn cursor_of(m: &incident::Model) -> ListCursor {
     }
 }
 
-/// The queries that read one part of the list, open or not, under `filter`: one per
-/// open status, each read in order through the (status, declared_at, id) index (an `IN`
-/// over them lets SQLite walk the whole declared_at index for a handful of open
-/// incidents), or one for all the rest, read through the declared_at index. A status
-/// filter empties one part, which is then not read at all.
-fn part(filter: &IncidentFilter, open: bool) -> Vec<Select<incident::Entity>> {
-    let open_statuses = Status::ALL.into_iter().filter(|s| s.is_open());
-    if open {
-        open_statuses
-            .filter(|s| filter.status.is_none_or(|f| f == *s))
-            .map(|s| filtered(filter).filter(incident::Column::Status.eq(s.as_str())))
-            .collect()
-    } else if filter.status.is_some_and(Status::is_open) {
-        Vec::new()
-    } else {
-        let statuses: Vec<&str> = open_statuses.map(|s| s.as_str()).collect();
-        vec![filtered(filter).filter(incident::Column::Status.is_not_in(statuses))]
+/// "Open" (or "not open") as a condition the index `idx_incidents_open_declared` serves
+/// on `backend`: SQLite matches it for `= TRUE`/`= FALSE`, while PostgreSQL rewrites
+/// `= FALSE` into `status <> ALL (..)`, which no index serves, and keeps `IS FALSE`.
+pub fn open_mark(backend: DbBackend, open: bool) -> String {
+    let test = match (backend, open) {
+        (DbBackend::Postgres, true) => "IS TRUE",
+        (DbBackend::Postgres, false) => "IS FALSE",
+        (_, true) => "= TRUE",
+        (_, false) => "= FALSE",
+    };
+    format!("{OPEN_SQL} {test}")
+}
+
+/// The query that reads one part of the list, open or not, under `filter`, in order
+/// through `idx_incidents_open_declared` (open mark, declared_at, id); with a status
+/// filter, through the (status, declared_at, id) index, and the other part is empty.
+fn part(
+    backend: DbBackend,
+    filter: &IncidentFilter,
+    open: bool,
+) -> Option<Select<incident::Entity>> {
+    match filter.status {
+        Some(status) if status.is_open() != open => None,
+        Some(_) => Some(filtered(filter)),
+        None => Some(filtered(filter).filter(Expr::cust(open_mark(backend, open)))),
     }
 }
 
 /// Up to `limit` incidents in list order (open first, then newest) from `bound`, in one
 /// statement: after it going forward, nearest first; before it going back, nearest first.
 ///
-/// Each part (an open status, or all closed ones) is an ordered read of at most `limit`
-/// rows through its index; `UNION ALL` merges them under one `ORDER BY/LIMIT`, so only
-/// the page's rows come back, and a page that spans open and closed incidents is still
-/// one round trip. Going forward from a closed position skips the open parts (they all
+/// Each part (open, closed) is an ordered read of at most `limit` rows through one
+/// index; `UNION ALL` merges them under one `ORDER BY/LIMIT`, so only the page's rows
+/// come back, and a page that spans open and closed incidents is still one round trip. Going forward from a closed position skips the open parts (they all
 /// come before it); going back from an open one skips the closed part.
 async fn read_run(
     db: &impl ConnectionTrait,
@@ -257,7 +265,7 @@ async fn read_run(
             continue;
         }
         let bound = bound.filter(|c| c.open == open);
-        for mut query in part(filter, open) {
+        if let Some(mut query) = part(db.get_database_backend(), filter, open) {
             if let Some(c) = bound {
                 let (beyond, tie) = if forward {
                     (
