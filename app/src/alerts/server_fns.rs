@@ -86,9 +86,12 @@ pub async fn create_alert_source(
         };
         let token = service::create_source(&state.db, &admin, form, auth::actor(&admin).ip)
             .await
-            .map_err(|err| match from_field {
-                true => err.for_field("service_id", "service"),
-                false => err,
+            .map_err(|err| {
+                if from_field {
+                    err.for_field("service_id", "service")
+                } else {
+                    err
+                }
             })?;
         flash_token(&token).await?;
         Ok(token)

@@ -47,38 +47,46 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// Whether the page at `path` is `href` or, unless `exact`, a page under it: the link
-/// that gets `aria-current="page"`.
-fn is_current(href: &str, path: &str, exact: bool) -> bool {
+/// Whether the page at `path` is `href` or a page under it: the link that gets
+/// `aria-current="page"`. The overview (`/`) is current only on itself.
+fn is_current(href: &str, path: &str) -> bool {
     path == href
-        || (!exact
-            && path
-                .strip_prefix(href)
-                .is_some_and(|rest| rest.starts_with('/')))
+        || path
+            .strip_prefix(href)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
+
+/// Everyone's sections, then an admin's.
+const SECTIONS: [(&str, &str); 6] = [
+    ("/", "Overview"),
+    ("/incidents", "Incidents"),
+    ("/postmortems", "Postmortems"),
+    ("/action-items", "Action items"),
+    ("/services", "Services"),
+    ("/dashboard", "Reliability"),
+];
+const ADMIN_SECTIONS: [(&str, &str); 6] = [
+    ("/admin/users", "Users"),
+    ("/admin/severities", "Severities"),
+    ("/admin/alerts", "Alerts"),
+    ("/admin/notifications", "Notifications"),
+    ("/admin/postmortem-template", "Template"),
+    ("/admin/audit", "Audit log"),
+];
 
 #[component]
 fn SignedInNav(user: CurrentUser) -> impl IntoView {
     let path = use_location().pathname;
-    let current = move |href: &'static str, exact: bool| {
-        move || path.with(|p| is_current(href, p, exact)).then_some("page")
+    let admin: &[(&str, &str)] = if user.role.is_admin() {
+        &ADMIN_SECTIONS
+    } else {
+        &[]
     };
     view! {
         <nav class="site-nav" aria-label="Primary">
-            <a href="/" aria-current=current("/", true)>"Overview"</a>
-            <a href="/incidents" aria-current=current("/incidents", false)>"Incidents"</a>
-            <a href="/postmortems" aria-current=current("/postmortems", false)>"Postmortems"</a>
-            <a href="/action-items" aria-current=current("/action-items", false)>"Action items"</a>
-            <a href="/services" aria-current=current("/services", false)>"Services"</a>
-            <a href="/dashboard" aria-current=current("/dashboard", false)>"Reliability"</a>
-            {user.role.is_admin().then(|| view! {
-                <a href="/admin/users" aria-current=current("/admin/users", false)>"Users"</a>
-                <a href="/admin/severities" aria-current=current("/admin/severities", false)>"Severities"</a>
-                <a href="/admin/alerts" aria-current=current("/admin/alerts", false)>"Alerts"</a>
-                <a href="/admin/notifications" aria-current=current("/admin/notifications", false)>"Notifications"</a>
-                <a href="/admin/postmortem-template" aria-current=current("/admin/postmortem-template", false)>"Template"</a>
-                <a href="/admin/audit" aria-current=current("/admin/audit", false)>"Audit log"</a>
-            })}
+            {SECTIONS.iter().chain(admin).map(|&(href, label)| view! {
+                <a href=href aria-current=move || path.with(|p| is_current(href, p)).then_some("page")>{label}</a>
+            }).collect_view()}
         </nav>
     }
 }
@@ -110,11 +118,11 @@ mod tests {
 
     #[test]
     fn a_section_link_is_current_on_its_pages_and_no_others() {
-        assert!(is_current("/incidents", "/incidents", false));
-        assert!(is_current("/incidents", "/incidents/INC-4", false));
-        assert!(!is_current("/incidents", "/incidents-archive", false));
-        assert!(!is_current("/incidents", "/", false));
-        assert!(is_current("/", "/", true));
-        assert!(!is_current("/", "/incidents", true));
+        assert!(is_current("/incidents", "/incidents"));
+        assert!(is_current("/incidents", "/incidents/INC-4"));
+        assert!(!is_current("/incidents", "/incidents-archive"));
+        assert!(!is_current("/incidents", "/"));
+        assert!(is_current("/", "/"));
+        assert!(!is_current("/", "/incidents"));
     }
 }

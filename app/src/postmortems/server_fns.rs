@@ -138,9 +138,12 @@ pub async fn set_postmortem_reviewers(
         };
         review::set_reviewers(&state.db, reference, ids, version)
             .await
-            .map_err(|err| match from_field {
-                true => err.for_field("reviewer_ids", "reviewers"),
-                false => err,
+            .map_err(|err| {
+                if from_field {
+                    err.for_field("reviewer_ids", "reviewers")
+                } else {
+                    err
+                }
             })?;
         redirect_form_post(&format!("{}#review", page_of(reference)));
         Ok(())

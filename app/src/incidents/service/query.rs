@@ -243,8 +243,9 @@ fn part(
 ///
 /// Each part (open, closed) is an ordered read of at most `limit` rows through one
 /// index; `UNION ALL` merges them under one `ORDER BY/LIMIT`, so only the page's rows
-/// come back, and a page that spans open and closed incidents is still one round trip. Going forward from a closed position skips the open parts (they all
-/// come before it); going back from an open one skips the closed part.
+/// come back, and a page that spans open and closed incidents is still one round trip.
+/// Going forward from a closed position skips the open part (it all comes before it);
+/// going back from an open one skips the closed part.
 async fn read_run(
     db: &impl ConnectionTrait,
     filter: &IncidentFilter,
