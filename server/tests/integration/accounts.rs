@@ -27,6 +27,7 @@ backend_tests!(
     changing_a_password_requires_the_current_one,
     expired_sessions_are_not_loaded_and_get_deleted,
     an_active_session_slides_its_idle_expiry,
+    a_role_change_applies_to_the_next_request_of_a_signed_in_person,
 );
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
@@ -843,6 +844,11 @@ async fn an_active_session_slides_its_idle_expiry(app: TestApp) {
         row.user_id,
         "the session keeps its user"
     );
+    assert!(
+        !row.data.contains(&user.email),
+        "the account read with the session is not stored in it: {}",
+        row.data
+    );
 
     // The next request within the minute writes nothing.
     let again = get_with_cookie(&app, "/incidents", &cookie).await;
@@ -854,4 +860,46 @@ async fn an_active_session_slides_its_idle_expiry(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(unchanged, row);
+}
+
+/// The account is read with the session on every request, never kept from an earlier
+/// one: a demotion takes effect on the demoted person's very next request.
+async fn a_role_change_applies_to_the_next_request_of_a_signed_in_person(app: TestApp) {
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (responder, person) = app.signed_in(Role::Responder).await;
+    let me: Value = app
+        .call_with(&responder, "/rpc/current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "responder");
+    let id = user_id(&app, &admin, &person.email).await;
+    let changed = app
+        .call_with(
+            &admin,
+            "/rpc/change_user_role",
+            &[("user_id", &id), ("role", "viewer")],
+        )
+        .await;
+    assert!(changed.status().is_success(), "{}", changed.status());
+    let me: Value = app
+        .call_with(&responder, "/rpc/current_user", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["role"], "viewer");
+    assert_eq!(me["email"], person.email);
+    let declare = app
+        .call_with(
+            &responder,
+            "/rpc/declare_incident",
+            &[
+                ("title", "Demoted people cannot declare"),
+                ("severity_id", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(declare.status(), 403);
 }

@@ -5,7 +5,11 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tower_sessions::Session;
 use tower_sessions::session::{Id, Record};
@@ -13,6 +17,7 @@ use tower_sessions::session_store::{self, SessionStore};
 
 use super::{setup::sha256_hex, throttle, users};
 use crate::accounts::entities::session::{self, Entity as SessionRow};
+use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, UserId, validate};
 use crate::audit::service::{self as audit, Actor};
 use crate::error::AppError;
@@ -25,6 +30,19 @@ pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 /// expiry of the last save, and a session is saved only when its data changes: without
 /// this mark an active responder would be signed out one idle timeout after signing in.
 pub const SEEN_AT_KEY: &str = "seen_at";
+/// The session's user as the store read it with the session, in the same statement
+/// ([`LoadedUser`]). Never saved: `row` drops it, so it is current on every request.
+const LOADED_USER_KEY: &str = "_loaded_user";
+
+/// The account behind a session's `user_id`, read by the store's `load` in the statement
+/// that reads the session: every signed-in request was two statements before any page's
+/// own reads.
+#[derive(Debug, Serialize, Deserialize)]
+struct LoadedUser {
+    id: i64,
+    /// `None` when the account is gone or deactivated.
+    user: Option<CurrentUser>,
+}
 
 /// How long sessions last.
 #[derive(Debug, Clone, Copy)]
@@ -73,10 +91,15 @@ fn to_time(t: DateTime<Utc>) -> time::OffsetDateTime {
 }
 
 fn row(record: &Record) -> Result<session::ActiveModel, session_store::Error> {
+    let data: HashMap<&String, &serde_json::Value> = record
+        .data
+        .iter()
+        .filter(|(k, _)| k.as_str() != LOADED_USER_KEY)
+        .collect();
     Ok(session::ActiveModel {
         id: Set(key(&record.id)),
         user_id: Set(record.data.get(USER_ID_KEY).and_then(|v| v.as_i64())),
-        data: Set(serde_json::to_string(&record.data)
+        data: Set(serde_json::to_string(&data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?),
         expires_at: Set(to_chrono(record.expiry_date)),
     })
@@ -123,12 +146,35 @@ impl SessionStore for DbSessionStore {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let found = SessionRow::find_by_id(key(id))
             .filter(session::Column::ExpiresAt.gt(Utc::now()))
+            .select_also(user::Entity)
+            .join(
+                JoinType::LeftJoin,
+                SessionRow::belongs_to(user::Entity)
+                    .from(session::Column::UserId)
+                    .to(user::Column::Id)
+                    .into(),
+            )
             .one(&self.db)
             .await
             .map_err(backend)?;
-        let Some(found) = found else { return Ok(None) };
-        let data: HashMap<String, serde_json::Value> = serde_json::from_str(&found.data)
+        let Some((found, account)) = found else {
+            return Ok(None);
+        };
+        let mut data: HashMap<String, serde_json::Value> = serde_json::from_str(&found.data)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        if let Some(id) = found.user_id {
+            let loaded = LoadedUser {
+                id,
+                user: account
+                    .filter(|a| a.deactivated_at.is_none())
+                    .map(|a| users::to_current(&a)),
+            };
+            data.insert(
+                LOADED_USER_KEY.to_owned(),
+                serde_json::to_value(loaded)
+                    .map_err(|e| session_store::Error::Encode(e.to_string()))?,
+            );
+        }
         Ok(Some(Record {
             id: *id,
             data,
@@ -191,10 +237,21 @@ pub async fn current_user(
     let user = if expired {
         None
     } else {
-        users::find(db, UserId(user_id)).await?
+        match session
+            .get::<LoadedUser>(LOADED_USER_KEY)
+            .await
+            .map_err(session_error)?
+        {
+            Some(loaded) if loaded.id == user_id => loaded.user,
+            // Signed in during this request: the store has not read the account yet.
+            _ => users::find(db, UserId(user_id))
+                .await?
+                .filter(|u| u.deactivated_at.is_none())
+                .map(|u| users::to_current(&u)),
+        }
     };
     match user {
-        Some(user) if user.deactivated_at.is_none() => {
+        Some(user) => {
             let seen_at = session
                 .get::<i64>(SEEN_AT_KEY)
                 .await
@@ -208,9 +265,9 @@ pub async fn current_user(
                     .await
                     .map_err(session_error)?;
             }
-            Ok(Some(users::to_current(&user)))
+            Ok(Some(user))
         }
-        _ => {
+        None => {
             session.flush().await.map_err(session_error)?;
             Ok(None)
         }
