@@ -4,8 +4,9 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    TransactionTrait,
 };
 
 use super::entities::action_item::{self, Entity as ActionItem};
@@ -19,6 +20,18 @@ use crate::incidents::service::timeline::{AutoEvent, record_event};
 use crate::incidents::{EventKind, IncidentRef};
 
 const PAGE_SIZE: u64 = 25;
+/// One incident's items fit on one page.
+const INCIDENT_ITEMS: u64 = 500;
+
+/// An item with its owner's name and email and its incident's title, in one row.
+#[derive(FromQueryResult)]
+struct ItemRow {
+    #[sea_orm(nested)]
+    item: action_item::Model,
+    owner_name: Option<String>,
+    owner_email: Option<String>,
+    incident_title: String,
+}
 
 /// Everything a person sets on an item (creating or editing).
 #[derive(Debug, Clone)]
@@ -292,51 +305,86 @@ pub async fn list_action_items(
     let undated_last: Expr = Expr::case(action_item::Column::DueOn.is_null(), 1)
         .finally(0)
         .into();
-    let paginator = query
+    let query = query
+        .join(
+            JoinType::LeftJoin,
+            ActionItem::belongs_to(user::Entity)
+                .from(action_item::Column::OwnerId)
+                .to(user::Column::Id)
+                .into(),
+        )
+        .join(
+            JoinType::InnerJoin,
+            ActionItem::belongs_to(incident::Entity)
+                .from(action_item::Column::IncidentId)
+                .to(incident::Column::Id)
+                .into(),
+        )
+        .column_as(
+            Expr::col((user::Entity, user::Column::DisplayName)),
+            "owner_name",
+        )
+        .column_as(
+            Expr::col((user::Entity, user::Column::Email)),
+            "owner_email",
+        )
+        .column_as(
+            Expr::col((incident::Entity, incident::Column::Title)),
+            "incident_title",
+        )
         .order_by_asc(pending_first)
         .order_by_asc(undated_last)
         .order_by_asc(action_item::Column::DueOn)
-        .order_by_asc(action_item::Column::Id)
-        // One incident's items are shown whole (they are few); lists across incidents page.
-        .paginate(
-            db,
-            if filter.incident.is_some() {
-                500
+        .order_by_asc(action_item::Column::Id);
+    let page = Ord::max(filter.page, 1);
+    // One incident's items are shown whole (they are few) and need no count: one
+    // statement on every incident page. Lists across incidents page.
+    let whole = if filter.incident.is_some() && page == 1 {
+        let rows = query
+            .clone()
+            .limit(INCIDENT_ITEMS + 1)
+            .into_model::<ItemRow>()
+            .all(db)
+            .await?;
+        (rows.len() as u64 <= INCIDENT_ITEMS).then_some(rows)
+    } else {
+        None
+    };
+    let (rows, pages, total) = match whole {
+        Some(rows) => {
+            let n = rows.len() as u64;
+            (rows, 1, n)
+        }
+        None => {
+            let size = if filter.incident.is_some() {
+                INCIDENT_ITEMS
             } else {
                 PAGE_SIZE
-            },
-        );
-    let counts = paginator.num_items_and_pages().await?;
-    let page = Ord::max(filter.page, 1);
-    let rows = paginator.fetch_page(page - 1).await?;
-    let owners = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.owner_id)))
-        .all(db)
-        .await?;
-    let incidents = incident::Entity::find()
-        .filter(incident::Column::Id.is_in(rows.iter().map(|r| r.incident_id)))
-        .all(db)
-        .await?;
+            };
+            let paginator = query.into_model::<ItemRow>().paginate(db, size);
+            let counts = paginator.num_items_and_pages().await?;
+            let rows = paginator.fetch_page(page - 1).await?;
+            (rows, counts.number_of_pages, counts.number_of_items)
+        }
+    };
     Ok(ActionItemPage {
         items: rows
             .into_iter()
-            .map(|m| {
+            .map(|row| {
+                let m = row.item;
                 let status = ItemStatus::parse(&m.status).unwrap_or(ItemStatus::Open);
-                let owner = m.owner_id.and_then(|id| owners.iter().find(|u| u.id == id));
+                let owner = m.owner_id.zip(row.owner_name).zip(row.owner_email);
                 ActionItemView {
                     id: m.id,
                     incident: IncidentRef(m.incident_id),
-                    incident_title: incidents
-                        .iter()
-                        .find(|i| i.id == m.incident_id)
-                        .map(|i| i.title.clone())
-                        .unwrap_or_default(),
+                    incident_title: row.incident_title,
                     description_html: crate::markdown::render(&m.description),
                     kind: ItemKind::parse(&m.kind).unwrap_or(ItemKind::Other),
                     priority: Priority::parse(&m.priority).unwrap_or(Priority::Medium),
-                    owner: owner.map(|u| (u.id, u.display_name.clone())),
                     owner_value: owner
-                        .map(|u| crate::choices::person_value(&u.display_name, &u.email)),
+                        .as_ref()
+                        .map(|((_, name), email)| crate::choices::person_value(name, email)),
+                    owner: owner.map(|((id, name), _)| (id, name)),
                     overdue: is_overdue(status, m.due_on, today),
                     due_on: m.due_on,
                     status,
@@ -350,7 +398,7 @@ pub async fn list_action_items(
             })
             .collect(),
         page,
-        pages: Ord::max(counts.number_of_pages, 1),
-        total: counts.number_of_items,
+        pages: Ord::max(pages, 1),
+        total,
     })
 }

@@ -4,12 +4,12 @@ use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::lifecycle::timestamps_of;
-use super::load;
+use super::{load, not_found};
 use crate::accounts::entities::user;
 use crate::catalog::entity as service;
 use crate::catalog::service::to_ref;
@@ -50,21 +50,32 @@ pub async fn get_incident(
     db: &impl ConnectionTrait,
     reference: IncidentRef,
 ) -> Result<IncidentView, AppError> {
-    let m = load(db, reference).await?;
-    let severity = severity::Entity::find_by_id(m.severity_id)
+    // Three statements: the incident with its severity, its services, its roles with
+    // their people (each page view and each live refresh runs these).
+    let (m, severity) = incident::Entity::find_by_id(reference.0)
+        .select_also(severity::Entity)
+        .join(
+            JoinType::InnerJoin,
+            incident::Entity::belongs_to(severity::Entity)
+                .from(incident::Column::SeverityId)
+                .to(severity::Column::Id)
+                .into(),
+        )
         .one(db)
         .await?
+        .ok_or_else(|| not_found(reference))?;
+    let severity = severity
         .map(severity_view)
         .ok_or_else(|| AppError::internal(format!("incident {} has no severity", m.id)))?;
-    let service_ids: Vec<i64> = incident_service::Entity::find()
-        .filter(incident_service::Column::IncidentId.eq(m.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| row.service_id)
-        .collect();
     let services = service::Entity::find()
-        .filter(service::Column::Id.is_in(service_ids))
+        .join_rev(
+            JoinType::InnerJoin,
+            incident_service::Entity::belongs_to(service::Entity)
+                .from(incident_service::Column::ServiceId)
+                .to(service::Column::Id)
+                .into(),
+        )
+        .filter(incident_service::Column::IncidentId.eq(m.id))
         .order_by_asc(service::Column::Name)
         .all(db)
         .await?
@@ -72,24 +83,24 @@ pub async fn get_incident(
         .map(to_ref)
         .collect();
     let role_rows = incident_role::Entity::find()
+        .select_also(user::Entity)
+        .join(
+            JoinType::InnerJoin,
+            incident_role::Entity::belongs_to(user::Entity)
+                .from(incident_role::Column::UserId)
+                .to(user::Column::Id)
+                .into(),
+        )
         .filter(incident_role::Column::IncidentId.eq(m.id))
-        .all(db)
-        .await?;
-    let people = user::Entity::find()
-        .filter(user::Column::Id.is_in(role_rows.iter().map(|r| r.user_id).collect::<Vec<_>>()))
         .all(db)
         .await?;
     let mut roles: Vec<RoleAssignment> = role_rows
         .into_iter()
-        .filter_map(|r| {
+        .filter_map(|(r, person)| {
             Some(RoleAssignment {
                 role: IncidentRole::parse(&r.role)?,
                 user_id: r.user_id,
-                user_name: people
-                    .iter()
-                    .find(|u| u.id == r.user_id)?
-                    .display_name
-                    .clone(),
+                user_name: person?.display_name,
             })
         })
         .collect();
@@ -394,31 +405,37 @@ pub async fn marker_of(
         timeline_event as event, timeline_event_revision as revision,
     };
     let incident_id = incident.0;
-    let (latest, deleted): (Option<i64>, i64) = event::Entity::find()
+    // The latest edit rides along as a scalar subquery: one statement per page view and
+    // per live check.
+    let latest_edit = Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .expr(Expr::col((revision::Entity, revision::Column::Id)).max())
+                .from(revision::Entity)
+                .and_where(
+                    Expr::col((revision::Entity, revision::Column::EventId)).in_subquery(
+                        Query::select()
+                            .column(event::Column::Id)
+                            .from(event::Entity)
+                            .and_where(event::Column::IncidentId.eq(incident_id))
+                            .to_owned(),
+                    ),
+                )
+                .to_owned()
+                .into(),
+        ),
+    );
+    let (latest, deleted, latest_edit): (Option<i64>, i64, Option<i64>) = event::Entity::find()
         .select_only()
         .column_as(event::Column::Id.max(), "latest")
         .column_as(event::Column::DeletedAt.count(), "deleted")
+        .column_as(latest_edit, "latest_edit")
         .filter(event::Column::IncidentId.eq(incident_id))
         .into_tuple()
         .one(db)
         .await?
-        .unwrap_or((None, 0));
-    let latest_edit: Option<i64> = revision::Entity::find()
-        .select_only()
-        .column_as(revision::Column::Id.max(), "latest_edit")
-        .filter(
-            revision::Column::EventId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(event::Column::Id)
-                    .from(event::Entity)
-                    .and_where(event::Column::IncidentId.eq(incident_id))
-                    .to_owned(),
-            ),
-        )
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?
-        .flatten();
+        .unwrap_or((None, 0, None));
     Ok(format!(
         "{}-{}-{}-{deleted}",
         latest.unwrap_or(0),

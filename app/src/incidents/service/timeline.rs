@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::load;
@@ -189,18 +189,22 @@ pub async fn timeline_of(
     if !reader.is_admin() {
         query = query.filter(event::Column::DeletedAt.is_null());
     }
+    // Each event with its author's name in one statement.
     let events = query
+        .select_also(user::Entity)
+        .join(
+            JoinType::LeftJoin,
+            event::Entity::belongs_to(user::Entity)
+                .from(event::Column::AuthorId)
+                .to(user::Column::Id)
+                .into(),
+        )
         .order_by_asc(event::Column::OccurredAt)
         .order_by_asc(event::Column::Id)
         .all(db)
         .await?;
-    let author_ids: Vec<i64> = events.iter().filter_map(|e| e.author_id).collect();
-    let authors = user::Entity::find()
-        .filter(user::Column::Id.is_in(author_ids))
-        .all(db)
-        .await?;
     let revisions = if reader.can_write() {
-        let event_ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+        let event_ids: Vec<i64> = events.iter().map(|(e, _)| e.id).collect();
         revision::Entity::find()
             .filter(revision::Column::EventId.is_in(event_ids))
             .order_by_asc(revision::Column::Id)
@@ -211,17 +215,13 @@ pub async fn timeline_of(
     };
     Ok(events
         .into_iter()
-        .map(|e| {
-            let author = e
-                .author_id
-                .and_then(|id| authors.iter().find(|u| u.id == id))
-                .map(|u| u.display_name.clone());
+        .map(|(e, author)| {
             let history = revisions
                 .iter()
                 .filter(|r| r.event_id == e.id)
                 .map(|r| r.body.clone())
                 .collect();
-            view(e, author, history)
+            view(e, author.map(|u| u.display_name), history)
         })
         .collect())
 }
