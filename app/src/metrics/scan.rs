@@ -146,15 +146,24 @@ fn packed_row() -> String {
     format!("concat({})", FIELDS.join(", ',', "))
 }
 
+/// [`packed_row`] with the service field left empty: the incidents of an id range,
+/// read without their services (see [`Piece::Ids`]).
+fn packed_row_without_service() -> String {
+    let fields = FIELDS.map(|f| if f == "s.service_id" { "NULL" } else { f });
+    format!("concat({})", fields.join(", ',', "))
+}
+
 /// The `FROM … WHERE …` of the incidents of `piece` that touch `span`, optionally only
 /// those affecting `service`.
 fn piece_source(q: &mut Binds, span: Span, service: Option<i64>, piece: Piece) -> String {
-    let join = match service {
-        Some(id) => format!(
+    let join = match (service, piece) {
+        (Some(id), _) => format!(
             "JOIN incident_services s ON s.incident_id = i.id AND s.service_id = {}",
             q.bind(id)
         ),
-        None => "LEFT JOIN incident_services s ON s.incident_id = i.id".to_owned(),
+        // An id range reads its links in a statement of its own (`links_statement`).
+        (None, Piece::Ids { .. }) => String::new(),
+        (None, _) => "LEFT JOIN incident_services s ON s.incident_id = i.id".to_owned(),
     };
     // Without statistics SQLite would walk the impact-start index for `< end`, which
     // for "the last N days" is every incident; `+` keeps a column off its indexes.
@@ -218,9 +227,30 @@ fn packed_statement(
         values: Vec::new(),
     };
     let source = piece_source(&mut q, span, service, piece);
+    let row = match piece {
+        Piece::Ids { .. } if service.is_none() => packed_row_without_service(),
+        _ => packed_row(),
+    };
     let sql = format!(
-        "SELECT group_concat(r, ';') AS packed FROM (SELECT {} AS r {source}) AS touching",
-        packed_row()
+        "SELECT group_concat(r, ';') AS packed FROM (SELECT {row} AS r {source}) AS touching"
+    );
+    Statement::from_sql_and_values(backend, sql, q.values)
+}
+
+/// SQLite: the (incident, service) links of the ids `[from, to)`, packed as
+/// `incident,service;…`. One pass over that range of the links' primary key: joining
+/// them to each incident row looked every incident up in that key, which cost more than
+/// reading both tables (0.58 s against 0.22 + 0.06 s for 100,000 incidents on the
+/// sqlite3 command line). Links of incidents the piece did not read are ignored.
+fn links_statement(backend: DatabaseBackend, from: i64, to: i64) -> Statement {
+    let mut q = Binds {
+        backend,
+        values: Vec::new(),
+    };
+    let (from, to) = (q.bind(from), q.bind(to));
+    let sql = format!(
+        "SELECT group_concat(r, ';') AS packed FROM (SELECT concat(incident_id, ',', service_id) \
+         AS r FROM incident_services WHERE incident_id >= {from} AND incident_id < {to}) AS links"
     );
     Statement::from_sql_and_values(backend, sql, q.values)
 }
@@ -383,6 +413,23 @@ impl Rows {
     }
 }
 
+impl Rows {
+    /// Adds the packed `incident,service` links of the piece just parsed by `add`,
+    /// keeping those of incidents it read.
+    fn add_links(&mut self, packed: &str) -> Result<(), AppError> {
+        for link in packed.split(';').filter(|l| !l.is_empty()) {
+            let unreadable = || AppError::internal(format!("packed link {link:?} unreadable"));
+            let (incident, service) = link.split_once(',').ok_or_else(unreadable)?;
+            let incident: i64 = incident.parse().map_err(|_| unreadable())?;
+            let service: i64 = service.parse().map_err(|_| unreadable())?;
+            if let Some(slot) = self.seen.get(&incident) {
+                self.links.push((service, *slot));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An optional integer: empty is `None`.
 fn number(field: &str) -> Result<Option<i64>, std::num::ParseIntError> {
     if field.is_empty() {
@@ -449,6 +496,15 @@ impl History {
                     .and_then(|p| p.packed)
                 {
                     rows.add(&text)?;
+                    if let Piece::Ids { from, to } = piece
+                        && let Some(links) =
+                            Packed::find_by_statement(links_statement(backend, from, to))
+                                .one(db)
+                                .await?
+                                .and_then(|p| p.packed)
+                    {
+                        rows.add_links(&links)?;
+                    }
                 }
             }
         }
@@ -733,6 +789,26 @@ mod tests {
         assert_eq!(incidents[1].times.acknowledged, Some(210));
         assert_eq!(links, vec![(11, 0), (12, 0)]);
         assert!(parse("").unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn links_read_apart_attach_to_the_incidents_of_their_piece_only() {
+        let mut rows = Rows::default();
+        rows.add("7,2,,100,90,95,,120,;8,1,,200,200,200,210,,")
+            .unwrap();
+        // 9 was not read (merged, or outside the span): its link is not kept.
+        rows.add_links("7,11;7,12;8,11;9,13").unwrap();
+        assert_eq!(rows.links, vec![(11, 0), (12, 0), (11, 1)]);
+        rows.add("10,1,,300,300,300,,,").unwrap();
+        rows.add_links("7,14;10,12").unwrap();
+        assert_eq!(
+            rows.links[3..],
+            [(12, 2)],
+            "links of an earlier piece are not re-attached"
+        );
+        assert!(rows.add_links("7").is_err());
+        assert!(rows.add_links("7,x").is_err());
+        rows.add_links("").unwrap();
     }
 
     #[test]
