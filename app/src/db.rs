@@ -82,7 +82,12 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<DatabaseConnectio
     let pool = SqlitePoolOptions::new()
         .max_connections(connections)
         .acquire_timeout(Duration::from_secs(10))
-        .after_connect(|conn, _| Box::pin(stable_plans(conn)))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                stable_plans(conn).await?;
+                crate::metrics::pack::register(conn).await
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|e| DbSetupError::Connect(format!("{}: {e}", file.display())))?;
