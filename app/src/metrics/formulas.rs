@@ -63,24 +63,29 @@ pub fn duration_stats(mut values: Vec<Secs>) -> DurationStats {
     if values.is_empty() {
         return DurationStats::default();
     }
-    values.sort_unstable();
     let n = values.len();
     let mean = values.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+    let median = percentile(&mut values, 0.5);
+    let p90 = percentile(&mut values, 0.9);
     DurationStats {
         count: n as i64,
         mean: Some(mean),
-        median: Some(percentile(&values, 0.5)),
-        p90: Some(percentile(&values, 0.9)),
+        median: Some(median),
+        p90: Some(p90),
     }
 }
 
-/// The `fraction` percentile of sorted, non-empty `values`, linearly interpolated at
-/// rank `fraction * (n - 1)` (from 0): SQL's `percentile_cont`.
-fn percentile(values: &[Secs], fraction: f64) -> f64 {
+/// The `fraction` percentile of non-empty `values`, linearly interpolated at rank
+/// `fraction * (n - 1)` (from 0): SQL's `percentile_cont`. Selects the two ranks instead
+/// of sorting (linear, where a report's overall numbers sorted 100,000 durations four
+/// times); `values` is left partly reordered.
+fn percentile(values: &mut [Secs], fraction: f64) -> f64 {
     let rank = fraction * (values.len() - 1) as f64;
     let lo = rank.floor() as usize;
-    let hi = (lo + 1).min(values.len() - 1);
-    let (a, b) = (values[lo] as f64, values[hi] as f64);
+    let (_, &mut a, above) = values.select_nth_unstable(lo);
+    // The next rank is the least value above `lo` (or `lo` itself at the end).
+    let b = above.iter().copied().min().unwrap_or(a);
+    let (a, b) = (a as f64, b as f64);
     a + (b - a) * (rank - lo as f64)
 }
 
@@ -324,6 +329,31 @@ mod tests {
         assert_eq!(s.p90, Some(10.0));
         assert_eq!(duration_stats(vec![7]).p90, Some(7.0));
         assert_eq!(duration_stats(vec![7]).median, Some(7.0));
+    }
+
+    /// Selecting ranks gives what sorting and reading them gives.
+    #[test]
+    fn percentiles_by_selection_equal_those_of_a_sorted_list() {
+        let mut seed = 7u64;
+        for n in 1..200usize {
+            let values: Vec<Secs> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    ((seed >> 33) % 50) as Secs
+                })
+                .collect();
+            let mut sorted = values.clone();
+            sorted.sort_unstable();
+            let at = |fraction: f64| {
+                let rank = fraction * (n - 1) as f64;
+                let lo = rank.floor() as usize;
+                let hi = (lo + 1).min(n - 1);
+                sorted[lo] as f64 + (sorted[hi] - sorted[lo]) as f64 * (rank - lo as f64)
+            };
+            let stats = duration_stats(values);
+            assert_eq!(stats.median, Some(at(0.5)), "{n} values");
+            assert_eq!(stats.p90, Some(at(0.9)), "{n} values");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use futures_util::TryStreamExt;
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, StreamTrait, Value};
 
@@ -38,8 +38,9 @@ pub struct Scanned {
 /// What the severity filters need, from what the caller has already read.
 #[derive(Debug, Default, Clone)]
 pub struct Thresholds {
-    /// Severity id to position (1 is the most severe).
-    positions: HashMap<i64, i32>,
+    /// Severity id and position (1 is the most severe): a handful, looked up for every
+    /// incident of every pass, where a scan of a few pairs beats hashing.
+    positions: Vec<(i64, i32)>,
     /// Each service's own failure threshold (a severity position), when it has one.
     rules: HashMap<i64, Option<i32>>,
 }
@@ -365,14 +366,30 @@ type Links = Vec<(i64, u32)>;
 struct Rows {
     incidents: Vec<Scanned>,
     links: Links,
-    /// Id to index, for the piece being parsed (pieces are disjoint).
-    seen: HashMap<i64, u32>,
+    /// Where the piece being parsed starts in `incidents` (pieces are disjoint).
+    piece: usize,
+    /// Id to index for that piece, built only once its rows leave id order: SQLite reads
+    /// a range of ids in order, where a binary search finds an incident without hashing
+    /// every id; a join or PostgreSQL's grouping may not keep to it.
+    seen: Option<HashMap<i64, u32>>,
 }
 
 impl Rows {
+    /// The index of the incident `id` of the current piece, if it was read.
+    fn slot_of(&self, id: i64) -> Option<u32> {
+        match &self.seen {
+            Some(seen) => seen.get(&id).copied(),
+            None => self.incidents[self.piece..]
+                .binary_search_by_key(&id, |i| i.id)
+                .ok()
+                .map(|n| (self.piece + n) as u32),
+        }
+    }
+
     /// Adds one piece's packed rows (nine fields each, `FIELDS`).
     fn add(&mut self, packed: &[u8]) -> Result<(), AppError> {
-        self.seen.clear();
+        self.piece = self.incidents.len();
+        self.seen = None;
         for f in pack::rows::<9>(packed)? {
             let required = |i: usize| {
                 f[i].ok_or_else(|| {
@@ -380,8 +397,27 @@ impl Rows {
                 })
             };
             let id = required(0)?;
-            let slot = match self.seen.get(&id) {
-                Some(slot) => *slot,
+            if self.seen.is_none()
+                && self.incidents[self.piece..]
+                    .last()
+                    .is_some_and(|last| last.id > id)
+            {
+                self.seen = Some(
+                    (self.piece..self.incidents.len())
+                        .map(|n| (self.incidents[n].id, n as u32))
+                        .collect(),
+                );
+            }
+            let found = match &self.seen {
+                Some(seen) => seen.get(&id).copied(),
+                // In id order, an incident read before is the last one.
+                None => self.incidents[self.piece..]
+                    .last()
+                    .filter(|last| last.id == id)
+                    .map(|_| (self.incidents.len() - 1) as u32),
+            };
+            let slot = match found {
+                Some(slot) => slot,
                 None => {
                     let slot = self.incidents.len() as u32;
                     self.incidents.push(Scanned {
@@ -396,7 +432,9 @@ impl Rows {
                             resolved: f[8],
                         },
                     });
-                    self.seen.insert(id, slot);
+                    if let Some(seen) = &mut self.seen {
+                        seen.insert(id, slot);
+                    }
                     slot
                 }
             };
@@ -414,8 +452,8 @@ impl Rows {
             let (Some(incident), Some(service)) = (incident, service) else {
                 return Err(AppError::internal("a packed link without its ends"));
             };
-            if let Some(slot) = self.seen.get(&incident) {
-                self.links.push((service, *slot));
+            if let Some(slot) = self.slot_of(incident) {
+                self.links.push((service, slot));
             }
         }
         Ok(())
@@ -423,16 +461,33 @@ impl Rows {
 }
 
 /// Calendar bucket (UTC) of `secs`: the Monday of its week or the first of its month.
+#[cfg(test)]
 fn bucket_of(bucket: Bucket, secs: Secs) -> String {
-    let day = DateTime::<Utc>::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .date_naive();
+    day_label(bucket_day(bucket, secs))
+}
+
+/// The first day of `secs`' bucket, in days since 1970-01-01: a number to count by, so a
+/// report formats each bucket's label once rather than once per incident.
+fn bucket_day(bucket: Bucket, secs: Secs) -> i64 {
+    let day = secs.div_euclid(86_400);
     match bucket {
-        Bucket::Month => format!("{:04}-{:02}-01", day.year(), day.month()),
-        Bucket::Week => (day - Duration::days(i64::from(day.weekday().num_days_from_monday())))
-            .format("%Y-%m-%d")
-            .to_string(),
+        // 1970-01-01 was a Thursday, three days after a Monday.
+        Bucket::Week => day - (day + 3).rem_euclid(7),
+        Bucket::Month => {
+            let date = DateTime::<Utc>::from_timestamp(secs, 0)
+                .unwrap_or_default()
+                .date_naive();
+            day - i64::from(date.day0())
+        }
     }
+}
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01.
+fn day_label(day: i64) -> String {
+    DateTime::<Utc>::from_timestamp(day * 86_400, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 impl History {
@@ -511,9 +566,9 @@ impl History {
     fn position(&self, incident: &Scanned) -> i32 {
         self.thresholds
             .positions
-            .get(&incident.severity_id)
-            .copied()
-            .unwrap_or(ANY)
+            .iter()
+            .find(|(id, _)| *id == incident.severity_id)
+            .map_or(ANY, |(_, position)| *position)
     }
 
     /// The incidents at `threshold` or more severe (all of them for `None`).
@@ -600,11 +655,13 @@ impl History {
             }
             None => Box::new(self.at_least(self.incidents.iter(), max_severity)),
         };
-        let mut months: HashMap<String, Vec<Secs>> = HashMap::new();
+        let mut months: HashMap<i64, Vec<Secs>> = HashMap::new();
         for i in chosen {
             let t = i.times;
             if t.start >= window.start && t.start < window.end {
-                let durations = months.entry(bucket_of(Bucket::Month, t.start)).or_default();
+                let durations = months
+                    .entry(bucket_day(Bucket::Month, t.start))
+                    .or_default();
                 if let Some(mitigated) = t.mitigated {
                     durations.push(mitigated - t.start);
                 }
@@ -612,7 +669,7 @@ impl History {
         }
         months
             .into_iter()
-            .map(|(month, durations)| (month, formulas::duration_stats(durations)))
+            .map(|(month, durations)| (day_label(month), formulas::duration_stats(durations)))
             .collect()
     }
 
@@ -646,18 +703,20 @@ impl History {
     /// in bucket then severity order.
     pub fn counts_by_bucket(&self, bucket: Bucket, window: Span) -> Vec<(String, i64, i64)> {
         self.check(window);
-        let mut counts: HashMap<(String, i64), i64> = HashMap::new();
+        let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
         for i in &self.incidents {
             if i.declared >= window.start && i.declared < window.end {
                 *counts
-                    .entry((bucket_of(bucket, i.declared), i.severity_id))
+                    .entry((bucket_day(bucket, i.declared), i.severity_id))
                     .or_default() += 1;
             }
         }
-        let mut out: Vec<(String, i64, i64)> =
+        let mut out: Vec<(i64, i64, i64)> =
             counts.into_iter().map(|((b, s), n)| (b, s, n)).collect();
-        out.sort();
-        out
+        out.sort_unstable();
+        out.into_iter()
+            .map(|(b, s, n)| (day_label(b), s, n))
+            .collect()
     }
 }
 
@@ -685,6 +744,35 @@ mod tests {
         let mut rows = Rows::default();
         rows.add(&packed(text))?;
         Ok((rows.incidents, rows.links))
+    }
+
+    /// Rows out of id order (a join, PostgreSQL's grouping) and rows in order parse alike.
+    #[test]
+    fn rows_in_any_order_are_read_once_each() {
+        let mut rows = Rows::default();
+        rows.add(&packed(
+            "8,1,11,200,200,200,,,;7,2,11,100,90,95,,120,;8,1,12,200,200,200,,,;7,2,13,100,90,95,,120,",
+        ))
+        .unwrap();
+        assert_eq!(
+            rows.incidents.iter().map(|i| i.id).collect::<Vec<_>>(),
+            [8, 7]
+        );
+        assert_eq!(rows.links, vec![(11, 0), (11, 1), (12, 0), (13, 1)]);
+        rows.add_links(&packed("7,14;8,15;9,16")).unwrap();
+        assert_eq!(rows.links[4..], [(14, 1), (15, 0)]);
+
+        rows.add(&packed(
+            "10,1,,300,300,300,,,;12,1,,300,300,300,,,;12,1,,300,300,300,,,",
+        ))
+        .unwrap();
+        assert_eq!(rows.incidents.len(), 4, "12 once");
+        rows.add_links(&packed("8,11;10,17;11,18;12,19")).unwrap();
+        assert_eq!(
+            rows.links[6..],
+            [(17, 2), (19, 3)],
+            "8 belongs to the piece before, 11 was not read"
+        );
     }
 
     #[test]
@@ -829,6 +917,29 @@ mod tests {
             .timestamp();
         assert_eq!(bucket_of(Bucket::Week, t), "2026-11-30");
         assert_eq!(bucket_of(Bucket::Month, t), "2026-12-01");
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().timestamp();
+        // A Monday is its own week; a Sunday's last second still belongs to the week
+        // before; the first of a month and New Year's Eve keep their months.
+        assert_eq!(
+            bucket_of(Bucket::Week, at("2026-11-30T00:00:00Z")),
+            "2026-11-30"
+        );
+        assert_eq!(
+            bucket_of(Bucket::Week, at("2026-11-29T23:59:59Z")),
+            "2026-11-23"
+        );
+        assert_eq!(
+            bucket_of(Bucket::Month, at("2026-11-01T00:00:00Z")),
+            "2026-11-01"
+        );
+        assert_eq!(
+            bucket_of(Bucket::Month, at("2025-12-31T23:59:59Z")),
+            "2025-12-01"
+        );
+        assert_eq!(
+            bucket_of(Bucket::Week, at("2026-01-01T12:00:00Z")),
+            "2025-12-29"
+        );
     }
 
     fn history(incidents: Vec<Scanned>, links: Links) -> History {
