@@ -408,15 +408,7 @@ impl Rows {
                         .collect(),
                 );
             }
-            let found = match &self.seen {
-                Some(seen) => seen.get(&id).copied(),
-                // In id order, an incident read before is the last one.
-                None => self.incidents[self.piece..]
-                    .last()
-                    .filter(|last| last.id == id)
-                    .map(|_| (self.incidents.len() - 1) as u32),
-            };
-            let slot = match found {
+            let slot = match self.slot_of(id) {
                 Some(slot) => slot,
                 None => {
                     let slot = self.incidents.len() as u32;
