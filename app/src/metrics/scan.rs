@@ -909,29 +909,18 @@ mod tests {
             .timestamp();
         assert_eq!(bucket_of(Bucket::Week, t), "2026-11-30");
         assert_eq!(bucket_of(Bucket::Month, t), "2026-12-01");
-        let at = |text: &str| DateTime::parse_from_rfc3339(text).unwrap().timestamp();
         // A Monday is its own week; a Sunday's last second still belongs to the week
         // before; the first of a month and New Year's Eve keep their months.
-        assert_eq!(
-            bucket_of(Bucket::Week, at("2026-11-30T00:00:00Z")),
-            "2026-11-30"
-        );
-        assert_eq!(
-            bucket_of(Bucket::Week, at("2026-11-29T23:59:59Z")),
-            "2026-11-23"
-        );
-        assert_eq!(
-            bucket_of(Bucket::Month, at("2026-11-01T00:00:00Z")),
-            "2026-11-01"
-        );
-        assert_eq!(
-            bucket_of(Bucket::Month, at("2025-12-31T23:59:59Z")),
-            "2025-12-01"
-        );
-        assert_eq!(
-            bucket_of(Bucket::Week, at("2026-01-01T12:00:00Z")),
-            "2025-12-29"
-        );
+        for (bucket, at, first) in [
+            (Bucket::Week, "2026-11-30T00:00:00Z", "2026-11-30"),
+            (Bucket::Week, "2026-11-29T23:59:59Z", "2026-11-23"),
+            (Bucket::Month, "2026-11-01T00:00:00Z", "2026-11-01"),
+            (Bucket::Month, "2025-12-31T23:59:59Z", "2025-12-01"),
+            (Bucket::Week, "2026-01-01T12:00:00Z", "2025-12-29"),
+        ] {
+            let t = DateTime::parse_from_rfc3339(at).unwrap().timestamp();
+            assert_eq!(bucket_of(bucket, t), first, "{bucket:?} of {at}");
+        }
     }
 
     fn history(incidents: Vec<Scanned>, links: Links) -> History {
