@@ -1,15 +1,17 @@
 //! The one error type that crosses the wire.
 //!
 //! Policy:
-//! - `NotFound`, `Unauthorized`, `Forbidden`, `Conflict`, `Invalid` and `TooManyRequests`
-//!   describe the user's request; their message is shown to the user as is and maps to a
-//!   4xx status (404, 401, 403, 409, 422, 429).
+//! - `NotFound`, `Unauthorized`, `Forbidden`, `Conflict`, `PayloadTooLarge`, `Invalid` and
+//!   `TooManyRequests` describe the user's request; their message is shown to the user as
+//!   is and maps to a 4xx status (404, 401, 403, 409, 413, 422, 429).
 //! - `Busy` is the server shedding load it could not take on in time (too many password
 //!   checks at once): 503, and the client may try again after [`AppError::retry_after`].
 //! - `Internal` is everything the user cannot fix. Its details are logged on the server
 //!   (with [`AppError::internal`]) and never echoed: the user sees a generic message and a 500.
 //! - Server functions and the JSON API return `AppError`; the HTTP status is set from
-//!   [`AppError::status`] so that no client ever sees a 500 for bad input.
+//!   [`AppError::status`] so that no client ever sees a 500 for bad input. Outside server
+//!   functions (the API, webhooks) an `AppError` is a response of its own:
+//!   `{"error": {"code", "message", "field"}}` with that status.
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -32,6 +34,9 @@ pub enum AppError {
     Forbidden,
     #[error("{message}")]
     Conflict { message: String },
+    /// A request body over the limit of the route that read it, in KiB.
+    #[error("Request bodies are limited to {0} KiB.")]
+    PayloadTooLarge(usize),
     #[error("{}", first_message(.0))]
     Invalid(Vec<FieldError>),
     #[error("{0}")]
@@ -87,6 +92,7 @@ impl AppError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -101,6 +107,7 @@ impl AppError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::Conflict { .. } => "conflict",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Invalid(_) => "invalid",
             Self::TooManyRequests(_) => "too_many_requests",
             Self::Busy(_) => "busy",
@@ -155,6 +162,50 @@ impl From<sea_orm::DbErr> for AppError {
         }
         Self::internal(err)
     }
+}
+
+/// The JSON API's and the webhooks' answer for a refusal: the status of
+/// [`AppError::status`], `Retry-After` where waiting helps, and
+/// `{"error": {"code", "message", "field"}}` (`field` names the first field at fault).
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                field: match &self {
+                    Self::Invalid(errors) => errors.first().map(|e| e.field.clone()),
+                    _ => None,
+                },
+            },
+        };
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// The body of every refusal outside server functions.
+#[cfg(feature = "ssr")]
+#[derive(Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[cfg(feature = "ssr")]
+#[derive(Serialize)]
+pub struct ErrorDetail {
+    /// Stable, for programs: [`AppError::code`].
+    pub code: &'static str,
+    /// For people.
+    pub message: String,
+    /// The input at fault, for `invalid`.
+    pub field: Option<String>,
 }
 
 /// Sets the HTTP status of the current server-function response from the error, so that
@@ -215,6 +266,7 @@ mod tests {
                 },
                 409,
             ),
+            (AppError::PayloadTooLarge(64), 413),
             (AppError::invalid("title", "Title is required."), 422),
             (AppError::TooManyRequests("x".into()), 429),
             (AppError::Busy("x".into()), 503),

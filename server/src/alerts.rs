@@ -15,8 +15,6 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::json;
 
-use crate::json_error;
-
 /// The largest payload accepted; Alertmanager groups of hundreds of alerts fit easily.
 pub const MAX_BODY: usize = 1024 * 1024;
 
@@ -35,16 +33,9 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn read_body(body: Body) -> Result<axum::body::Bytes, Response> {
-    to_bytes(body, MAX_BODY).await.map_err(|_| {
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Json(json!({ "error": {
-                "code": "payload_too_large",
-                "message": format!("Payloads are limited to {} KiB.", MAX_BODY / 1024),
-            }})),
-        )
-            .into_response()
-    })
+    to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024).into_response())
 }
 
 /// Alertmanager and Grafana webhooks (and PagerDuty events with a bearer token).
@@ -60,7 +51,7 @@ async fn alerts(
     };
     let source = match authenticate(&state.db, bearer(&headers).as_deref(), Some(ip)).await {
         Ok(s) => s,
-        Err(e) => return json_error(e),
+        Err(e) => return e.into_response(),
     };
     match ingest(&state.db, &source, &body).await {
         Ok(outcomes) => (
@@ -68,7 +59,7 @@ async fn alerts(
             Json(json!({ "status": "ok", "alerts": outcomes })),
         )
             .into_response(),
-        Err(e) => json_error(e),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -90,13 +81,14 @@ async fn pagerduty(
     let token = bearer(&headers).or(routing_key);
     let source = match authenticate(&state.db, token.as_deref(), Some(ip)).await {
         Ok(s) => s,
-        Err(e) => return json_error(e),
+        Err(e) => return e.into_response(),
     };
     if SourceKind::parse(&source.kind) != Some(SourceKind::PagerDuty) {
-        return json_error(AppError::invalid(
+        return (AppError::invalid(
             "routing_key",
             "This token belongs to an Alertmanager or Grafana source; send those to /hooks/alerts.",
-        ));
+        ))
+        .into_response();
     }
     match ingest(&state.db, &source, &body).await {
         Ok(outcomes) => {
@@ -115,6 +107,6 @@ async fn pagerduty(
             )
                 .into_response()
         }
-        Err(e) => json_error(e),
+        Err(e) => e.into_response(),
     }
 }

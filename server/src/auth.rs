@@ -56,7 +56,7 @@ pub async fn load_user(
             let ip = request.extensions().get::<ClientIp>().map(|c| c.0.clone());
             match api_tokens::authenticate_request(&state.db, &token, ip).await {
                 Ok(user) => user,
-                Err(err) => return crate::json_error(err),
+                Err(err) => return err.into_response(),
             }
         }
         (user, _) => user,
@@ -127,7 +127,7 @@ fn allowed_before_password_change(path: &str) -> bool {
 /// not the banner.
 fn password_change_required() -> Response {
     let err = app::error::AppError::Forbidden;
-    let mut response = crate::json_error(err);
+    let mut response = err.into_response();
     if let Ok(body) = serde_json::to_string(&serde_json::json!({ "error": {
         "code": "password_change_required",
         "message": "You signed in with a temporary password. Choose your own on your account page first.",

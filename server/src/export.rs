@@ -11,8 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
-use crate::json_error;
-
 pub fn routes() -> Router<AppState> {
     Router::new().route(
         "/incidents/{reference}/postmortem.md",
@@ -26,11 +24,11 @@ async fn postmortem_markdown(
     user: Option<Extension<CurrentUser>>,
 ) -> Response {
     let Some(Extension(user)) = user else {
-        return json_error(AppError::Unauthorized);
+        return AppError::Unauthorized.into_response();
     };
     let reference = match IncidentRef::parse_or_not_found(&reference) {
         Ok(reference) => reference,
-        Err(err) => return json_error(err),
+        Err(err) => return err.into_response(),
     };
     match export_markdown(&state.db, reference, user.role).await {
         Ok((file_name, text)) => (
@@ -48,6 +46,6 @@ async fn postmortem_markdown(
             text,
         )
             .into_response(),
-        Err(err) => json_error(err),
+        Err(err) => err.into_response(),
     }
 }

@@ -269,30 +269,3 @@ pub async fn build(config: &Config) -> anyhow::Result<(Router, AppState)> {
     let state = app_state(config, db);
     Ok((router(state.clone(), config), state))
 }
-
-/// The JSON error body every non-page endpoint answers with:
-/// `{"error": {"code", "message", "field"}}` (`field` names the bad input, else null)
-/// and the error's status.
-pub(crate) fn json_error(err: app::error::AppError) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let field = match &err {
-        app::error::AppError::Invalid(errors) => errors.first().map(|e| e.field.clone()),
-        _ => None,
-    };
-    let mut response = (
-        err.status(),
-        axum::Json(serde_json::json!({ "error": {
-            "code": err.code(),
-            "message": err.to_string(),
-            "field": field,
-        }})),
-    )
-        .into_response();
-    if let Some(secs) = err.retry_after() {
-        response.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from(secs),
-        );
-    }
-    response
-}

@@ -24,8 +24,6 @@ use futures_util::stream;
 use serde::Deserialize;
 use tower_sessions::{Session, SessionStore};
 
-use crate::json_error;
-
 /// Open streams one person may hold (tabs, devices) on this replica.
 pub const MAX_STREAMS_PER_USER: usize = 10;
 /// Open streams this replica holds in all; each costs a query a second.
@@ -116,15 +114,15 @@ async fn incident_events(
     headers: HeaderMap,
 ) -> Response {
     let Some(Extension(user)) = user else {
-        return json_error(AppError::Unauthorized);
+        return AppError::Unauthorized.into_response();
     };
     let session = session.map(|Extension(s)| s);
     let reference = match IncidentRef::parse_or_not_found(&reference) {
         Ok(reference) => reference,
-        Err(err) => return json_error(err),
+        Err(err) => return err.into_response(),
     };
     if let Err(err) = change_marker(&state.db, reference).await {
-        return json_error(err);
+        return err.into_response();
     }
     // A reconnecting EventSource says where it was; a fresh one says what its page showed.
     let last_seen = headers
@@ -135,7 +133,7 @@ async fn incident_events(
 
     let slot = match Slot::take(&user) {
         Ok(slot) => slot,
-        Err(err) => return json_error(err),
+        Err(err) => return err.into_response(),
     };
 
     let events = stream::unfold(

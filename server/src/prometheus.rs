@@ -23,8 +23,6 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement, StreamTrait};
 
-use crate::json_error;
-
 /// Upper bounds (seconds) of the latency histogram buckets.
 const BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -209,7 +207,7 @@ async fn scrape(
     headers: HeaderMap,
 ) -> Response {
     if !allowed(&access, &headers, &ip) {
-        return json_error(AppError::Unauthorized);
+        return AppError::Unauthorized.into_response();
     }
     let mut out = String::new();
     metrics.render(&mut out);
@@ -223,7 +221,7 @@ async fn scrape(
             out,
         )
             .into_response(),
-        Err(e) => json_error(e),
+        Err(e) => e.into_response(),
     }
 }
 

@@ -14,8 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 
-use crate::json_error;
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/reports/services.csv", get(services))
@@ -53,7 +51,7 @@ fn download(name: &str, body: Result<String, AppError>) -> Response {
             text,
         )
             .into_response(),
-        Err(err) => json_error(err),
+        Err(err) => err.into_response(),
     }
 }
 

@@ -15,6 +15,14 @@ impl fmt::Display for UserId {
     }
 }
 
+/// A person named by something (an owner, a commander): enough to link and show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PersonRef {
+    pub id: i64,
+    pub name: String,
+}
+
 /// The signed-in person, as every page and server function sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {

@@ -11,5 +11,5 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use dto::{CurrentUser, UserId, UserSummary};
+pub use dto::{CurrentUser, PersonRef, UserId, UserSummary};
 pub use role::Role;

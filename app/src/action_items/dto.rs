@@ -4,9 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::model::{ItemKind, ItemStatus, Priority};
+use crate::accounts::PersonRef;
 use crate::incidents::IncidentRef;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionItemView {
     pub id: i64,
     pub incident: IncidentRef,
@@ -16,9 +18,9 @@ pub struct ActionItemView {
     pub description_html: String,
     pub kind: ItemKind,
     pub priority: Priority,
-    /// (id, name)
-    pub owner: Option<(i64, String)>,
+    pub owner: Option<PersonRef>,
     /// The owner as the owner field writes them (`Name <email>`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub owner_value: Option<String>,
     pub due_on: Option<NaiveDate>,
     pub status: ItemStatus,
@@ -40,11 +42,15 @@ pub struct ActionItemFilter {
     pub service_id: Option<i64>,
     pub overdue: bool,
     pub incident: Option<IncidentRef>,
+    /// One item by its id (the API's read of an item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     /// 1-based.
     pub page: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionItemPage {
     pub items: Vec<ActionItemView>,
     pub page: u64,

@@ -8,6 +8,7 @@ macro_rules! named_enum {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         pub enum $name { $($variant),+ }
 
         impl $name {

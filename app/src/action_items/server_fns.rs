@@ -187,6 +187,7 @@ pub async fn list_action_items(
         overdue: overdue.is_some_and(|o| !o.is_empty() && o != "false"),
         incident: incident.as_deref().and_then(IncidentRef::parse),
         page: page.unwrap_or(1),
+        id: None,
     };
     // "Overdue" turns over at the viewer's midnight, not UTC's.
     let today = crate::time::ViewerZone::from_request()

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// A service as incidents show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceRef {
     pub id: i64,
     pub slug: String,
@@ -24,6 +25,7 @@ pub struct ServiceRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Runbook {
     pub title: String,
     pub url: String,
@@ -31,6 +33,7 @@ pub struct Runbook {
 
 /// An availability target over a rolling window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Slo {
     /// Parts per million: 99.9% is 999,000.
     pub target_ppm: i64,
@@ -46,6 +49,7 @@ impl Slo {
 
 /// Everything the catalogue knows about a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ServiceDetail {
     pub id: i64,
     pub slug: String,

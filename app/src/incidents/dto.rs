@@ -8,10 +8,47 @@ use serde::{Deserialize, Serialize};
 use super::{Status, Timestamps};
 use crate::catalog::ServiceRef;
 
-/// The human reference of an incident, `INC-42`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+/// The human reference of an incident, `INC-42`. On the wire it is always that text;
+/// what it reads back is as lenient as [`IncidentRef::parse`] (and takes a bare number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(value_type = String, example = "INC-42", pattern = "^(?i:inc-)?[1-9][0-9]*$"))]
 pub struct IncidentRef(pub i64);
+
+impl Serialize for IncidentRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for IncidentRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = IncidentRef;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an incident reference like INC-42")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IncidentRef, E> {
+                IncidentRef::parse(v)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<IncidentRef, E> {
+                (v > 0)
+                    .then_some(IncidentRef(v))
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<IncidentRef, E> {
+                i64::try_from(v)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(IncidentRef)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Unsigned(v), &self))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
 
 impl fmt::Display for IncidentRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -40,6 +77,7 @@ impl IncidentRef {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SeverityView {
     pub id: i64,
     pub name: String,
@@ -52,6 +90,7 @@ pub struct SeverityView {
 /// The roles people take during an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum IncidentRole {
     Commander,
     Communications,
@@ -91,6 +130,7 @@ impl IncidentRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleAssignment {
     pub role: IncidentRole,
     pub user_id: i64,
@@ -99,6 +139,7 @@ pub struct RoleAssignment {
 
 /// An incident with everything its page shows in the header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IncidentView {
     pub reference: IncidentRef,
     pub title: String,
@@ -118,6 +159,7 @@ pub struct IncidentView {
 
 /// A row of the incident list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IncidentSummary {
     pub reference: IncidentRef,
     pub title: String,
@@ -231,6 +273,7 @@ pub struct IncidentFilter {
 /// What happened on the timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum EventKind {
     Declared,
     StatusChanged,
@@ -291,6 +334,7 @@ impl EventKind {
 /// Tags that pull an event into the postmortem's story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Marker {
     Detection,
     Diagnosis,
@@ -330,6 +374,7 @@ impl Marker {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimelineEventView {
     pub id: i64,
     pub kind: EventKind,
@@ -359,6 +404,18 @@ mod tests {
             assert_eq!(IncidentRef::parse(bad), None, "{bad}");
         }
         assert_eq!(IncidentRef(42).to_string(), "INC-42");
+    }
+
+    #[test]
+    fn references_cross_the_wire_as_their_text() {
+        assert_eq!(serde_json::to_value(IncidentRef(12)).unwrap(), "INC-12");
+        for given in [r#""INC-12""#, r#""inc-12""#, r#""12""#, "12"] {
+            let back: IncidentRef = serde_json::from_str(given).unwrap();
+            assert_eq!(back, IncidentRef(12), "{given}");
+        }
+        for bad in [r#""INC-0""#, "0", "-3", r#""x""#, "null", "1.5"] {
+            assert!(serde_json::from_str::<IncidentRef>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

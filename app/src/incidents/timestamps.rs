@@ -11,6 +11,7 @@ use crate::error::FieldError;
 const CLOCK_SKEW_MINUTES: i64 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Timestamps {
     pub impact_started_at: Option<DateTime<Utc>>,
     pub detected_at: Option<DateTime<Utc>>,

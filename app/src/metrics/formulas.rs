@@ -48,6 +48,7 @@ pub struct IncidentTimes {
 /// Mean, median and 90th percentile of a set of durations; all `None` when the set is
 /// empty, so "no data" is never shown as zero.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DurationStats {
     pub count: i64,
     pub mean: Option<f64>,

@@ -9,6 +9,7 @@ use super::status::PostmortemStatus;
 use crate::incidents::{IncidentRef, IncidentView};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SectionView {
     pub id: i64,
     pub title: String,
@@ -21,6 +22,7 @@ pub struct SectionView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReviewerView {
     pub user_id: i64,
     pub name: String,
@@ -28,6 +30,7 @@ pub struct ReviewerView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CommentView {
     pub id: i64,
     pub author: String,
@@ -38,6 +41,7 @@ pub struct CommentView {
 /// A postmortem with the incident facts its header shows (always current: they are
 /// read from the incident, not copied).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostmortemView {
     pub incident: IncidentView,
     pub title: String,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// One flagged phrase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// The text as written.
     pub phrase: String,

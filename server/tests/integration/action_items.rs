@@ -83,7 +83,7 @@ async fn items_are_checked_changed_and_recorded_on_the_timeline(app: TestApp) {
         .items;
     assert_eq!(listed.len(), 1);
     let first = listed[0].clone();
-    assert_eq!(first.owner.as_ref().unwrap().1, owner.display_name);
+    assert_eq!(first.owner.as_ref().unwrap().name, owner.display_name);
     assert_eq!(first.kind, ItemKind::Detect);
     assert!(!first.overdue);
 

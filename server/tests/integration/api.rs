@@ -311,6 +311,23 @@ async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp
     .await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(body["error"]["code"], "conflict");
+    // A merge target that is not a reference, or names no incident, is the field's
+    // error, as on the incident page (not a missing incident).
+    for target in ["not a reference", "INC-99999"] {
+        let (status, body) = api(
+            &app,
+            post.clone(),
+            &status_path,
+            Some(&token),
+            Some(json!({"status": "merged", "version": version + 1, "merged_into": target})),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (422, &json!("merged_into")),
+            "{target}: {body}"
+        );
+    }
 
     // Details, severity and roles: each names the version it read.
     let (_, current) = api(&app, get.clone(), &path, Some(&token), None).await;
@@ -507,6 +524,11 @@ async fn action_items_and_service_reliability_over_the_api(app: TestApp) {
         (&json!("open"), &json!(1), &json!("2031-05-01"))
     );
     assert_eq!(item["incident"], reference.to_string());
+    // One shape for an item wherever it comes from: as added, read alone, in the list.
+    assert_eq!(item, body, "GET answers what POST did");
+    let (_, list) = api(&app, Method::GET, &items_path, Some(&viewer), None).await;
+    assert_eq!(list["items"][0], item);
+    assert_eq!(item["owner"], Value::Null);
 
     // A viewer reads but does not write; a responder's PATCH changes only what it names.
     let (status, _) = api(
@@ -603,11 +625,71 @@ async fn action_items_and_service_reliability_over_the_api(app: TestApp) {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["service"]["slug"], json!(slug));
+    let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
     assert_eq!(
-        body["window"]["end"].as_i64().unwrap() - body["window"]["start"].as_i64().unwrap(),
+        (time(&body["window"]["end"]) - time(&body["window"]["start"])).num_seconds(),
         90 * 86_400
     );
-    assert!(body["reliability"]["restore"].is_object(), "{body}");
+    assert_eq!(body["failures"], 0, "no impact recorded yet: {body}");
+    assert_eq!(
+        body["mttf_seconds"],
+        Value::Null,
+        "no failure, no MTTF: {body}"
+    );
+    assert_eq!(body["availability"], 1.0);
+
+    // Once the incident's times say two hours of impact, every number the service page
+    // shows is in the answer, by the definitions of docs/metrics.md.
+    let (_, current) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/incidents/{reference}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    let now = chrono::Utc::now();
+    let ago = |minutes: i64| (now - chrono::Duration::minutes(minutes)).to_rfc3339();
+    let (status, written) = api(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/incidents/{reference}"),
+        Some(&token),
+        Some(json!({"version": current["version"], "times": {
+            "impact_started_at": ago(180), "detected_at": ago(170), "declared_at": ago(160),
+            "acknowledged_at": ago(150), "mitigated_at": ago(60),
+            "resolved_at": null, "closed_at": null,
+        }})),
+    )
+    .await;
+    assert_eq!(status, 200, "{written}");
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/services/{slug}/reliability?window=90"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let window = 90 * 86_400;
+    assert_eq!(
+        (
+            &body["failures"],
+            &body["unmitigated"],
+            &body["downtime_seconds"]
+        ),
+        (&json!(1), &json!(0), &json!(7_200)),
+        "{body}"
+    );
+    assert_eq!(body["uptime_seconds"], window - 7_200);
+    assert_eq!(body["restore"]["mean"], 7_200.0);
+    assert_eq!(body["detect"]["mean"], 600.0);
+    assert_eq!(body["acknowledge"]["mean"], 1_200.0);
+    let availability = body["availability"].as_f64().unwrap();
+    assert!((availability - (window - 7_200) as f64 / window as f64).abs() < 1e-12);
+    assert_eq!(body["mttf_seconds"], (window - 7_200) as f64);
+    assert_eq!(body["mtbf_seconds"], (window - 7_200 + 7_200) as f64);
     let (status, body) = api(
         &app,
         Method::GET,
@@ -686,6 +768,43 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
         }
     }
     assert_eq!(operations, 18);
+
+    // Every JSON answer is a typed schema (a `$ref` or a type), not "any JSON".
+    let mut untyped = Vec::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for (code, response) in op["responses"].as_object().unwrap() {
+                let schema = &response["content"]["application/json"]["schema"];
+                if code.starts_with('2') && !schema.is_null() {
+                    let typed = schema.get("$ref").is_some() || schema.get("type").is_some();
+                    if !typed {
+                        untyped.push(format!("{method} {path} {code}: {schema}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(untyped.is_empty(), "{untyped:#?}");
+    for (name, field, kind) in [
+        ("Status", "enum", "resolved"),
+        ("ItemKind", "enum", "prevent"),
+        ("IncidentRole", "enum", "scribe"),
+    ] {
+        assert!(
+            schemas[name][field].to_string().contains(kind),
+            "{name}: {}",
+            schemas[name]
+        );
+    }
+    assert_eq!(schemas["IncidentRef"]["type"], "string");
+    assert_eq!(
+        schemas["ServiceReliability"]["properties"]["window"]["$ref"],
+        "#/components/schemas/Window"
+    );
+    assert_eq!(
+        schemas["Window"]["properties"]["start"]["format"],
+        "date-time"
+    );
     let (status, body) = api(
         &app,
         reqwest::Method::GET,

@@ -310,7 +310,7 @@ async fn forms_name_services_and_people_by_text(app: TestApp) {
         .await
         .unwrap();
         let item = items.items.iter().find(|i| i.title == title).unwrap();
-        assert_eq!(item.owner.as_ref().map(|o| o.1.as_str()), expected);
+        assert_eq!(item.owner.as_ref().map(|o| o.name.as_str()), expected);
         assert_eq!(
             item.owner_value.as_deref(),
             expected.map(|_| "Grace Hopper <grace@example.com>")

@@ -136,7 +136,7 @@ fn ItemRow(
                 <p class="item-list__title">
                     <strong>{item.title.clone()}</strong>
                     <span class="muted">{format!(" · {} · {} · due {} · ", item.kind.label(), item.priority.label(), due(&item))}</span>
-                    <span class="muted">{item.owner.clone().map(|o| o.1).unwrap_or_else(|| "unassigned".into())}</span>
+                    <span class="muted">{item.owner.clone().map(|o| o.name).unwrap_or_else(|| "unassigned".into())}</span>
                 </p>
                 <ItemStatusBadge item=item.clone() />
             </div>

@@ -139,7 +139,7 @@ pub fn ActionItemsTable(
                                     <input type="hidden" name="description" value=i.description.clone() />
                                     <input type="hidden" name="kind" value=i.kind.as_str() />
                                     <input type="hidden" name="priority" value=i.priority.as_str() />
-                                    <input type="hidden" name="owner_id" value=i.owner.as_ref().map(|o| o.0.to_string()).unwrap_or_default() />
+                                    <input type="hidden" name="owner_id" value=i.owner.as_ref().map(|o| o.id.to_string()).unwrap_or_default() />
                                     <input type="hidden" name="due_on" value=i.due_on.map(|d| d.to_string()).unwrap_or_default() />
                                     <input type="hidden" name="tracker_url" value=i.tracker_url.clone().unwrap_or_default() />
                                     <input type="hidden" name="status" value="done" />
@@ -158,7 +158,7 @@ pub fn ActionItemsTable(
                                 {show_incident.then(|| view! {
                                     <td><a href=format!("/incidents/{}#action-items", item.incident)>{item.incident.to_string()}</a></td>
                                 })}
-                                <td>{item.owner.clone().map(|o| o.1).unwrap_or_else(|| "Unassigned".into())}</td>
+                                <td>{item.owner.clone().map(|o| o.name).unwrap_or_else(|| "Unassigned".into())}</td>
                                 <td>{due(&item)}</td>
                                 <td><ItemStatusBadge item=item.clone() /></td>
                                 <td>{format!("{} · {}", item.kind.label(), item.priority.label())}</td>

@@ -12,8 +12,8 @@ use sea_orm::{
 use super::entities::action_item::{self, Entity as ActionItem};
 use super::model::{ItemKind, ItemStatus, Priority, is_overdue, valid_tracker_url};
 use super::{ActionItemFilter, ActionItemPage, ActionItemView};
-use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
+use crate::accounts::{CurrentUser, PersonRef};
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_service};
 use crate::incidents::service::timeline::{AutoEvent, record_event};
@@ -265,6 +265,24 @@ pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
+/// One item, as lists show it.
+pub async fn get_action_item(
+    db: &impl ConnectionTrait,
+    id: i64,
+    today: NaiveDate,
+) -> Result<ActionItemView, AppError> {
+    let filter = ActionItemFilter {
+        id: Some(id),
+        page: 1,
+        ..Default::default()
+    };
+    list_action_items(db, &filter, today)
+        .await?
+        .items
+        .pop()
+        .ok_or_else(|| AppError::NotFound("There is no such action item.".into()))
+}
+
 /// Items matching `filter`: pending ones first, then by due date (undated last).
 pub async fn list_action_items(
     db: &impl ConnectionTrait,
@@ -287,6 +305,9 @@ pub async fn list_action_items(
     }
     if let Some(reference) = filter.incident {
         query = query.filter(action_item::Column::IncidentId.eq(reference.0));
+    }
+    if let Some(id) = filter.id {
+        query = query.filter(action_item::Column::Id.eq(id));
     }
     if let Some(service) = filter.service_id {
         query = query.filter(
@@ -384,7 +405,7 @@ pub async fn list_action_items(
                     owner_value: owner
                         .as_ref()
                         .map(|((_, name), email)| crate::choices::person_value(name, email)),
-                    owner: owner.map(|((id, name), _)| (id, name)),
+                    owner: owner.map(|((id, name), _)| PersonRef { id, name }),
                     overdue: is_overdue(status, m.due_on, today),
                     due_on: m.due_on,
                     status,

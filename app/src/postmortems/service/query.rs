@@ -343,7 +343,7 @@ pub async fn export_markdown(
                         &item
                             .owner
                             .as_ref()
-                            .map(|o| o.1.clone())
+                            .map(|o| o.name.clone())
                             .unwrap_or_else(|| "unassigned".into())
                     ),
                     item.due_on

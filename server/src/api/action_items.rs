@@ -1,0 +1,225 @@
+//! Action items: an incident's, and one item by its id. Every answer has the shape of
+//! [`ActionItemView`], as the pages show items.
+
+use app::action_items::service::{
+    ItemFields, create_action_item, get_action_item, list_action_items, update_action_item,
+};
+use app::action_items::{
+    ActionItemFilter, ActionItemPage, ActionItemView, ItemKind, ItemStatus, Priority,
+};
+use app::error::AppError;
+use app::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer};
+use super::{ApiError, Refused, WriteRefused};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct PageParam {
+    /// From 1.
+    #[param(minimum = 1)]
+    page: Option<u64>,
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// An incident's action items, pending first, 25 a page.
+#[utoipa::path(get, path = "/api/v1/incidents/{reference}/action-items", tag = "action items",
+    params(("reference" = String, Path, description = "The incident, like INC-12"), PageParam),
+    responses(
+        (status = 200, description = "A page of items", body = ActionItemPage),
+        (status = 404, description = "No such incident", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn action_items(
+    State(state): State<AppState>,
+    _: Viewer,
+    IncidentPath(reference): IncidentPath,
+    ApiQuery(params): ApiQuery<PageParam>,
+) -> Result<Json<ActionItemPage>, AppError> {
+    let filter = ActionItemFilter {
+        incident: Some(reference),
+        page: params.page.unwrap_or(1).max(1),
+        ..Default::default()
+    };
+    Ok(Json(list_action_items(&state.db, &filter, today()).await?))
+}
+
+/// An enum field's value, or the field's error.
+fn named<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, AppError> {
+    parse(value).ok_or_else(|| AppError::invalid(field, format!("Unknown {field}.")))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub(super) struct NewActionItem {
+    #[schema(min_length = 1)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[schema(value_type = Option<ItemKind>)]
+    kind: Option<String>,
+    #[schema(value_type = Option<Priority>)]
+    priority: Option<String>,
+    owner_id: Option<i64>,
+    due_on: Option<NaiveDate>,
+    #[serde(default)]
+    tracker_url: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents/{reference}/action-items", tag = "action items",
+    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    request_body = NewActionItem,
+    responses(
+        (status = 201, description = "The item as added", body = ActionItemView),
+        (status = 404, description = "No such incident", body = ApiError),
+        Refused, WriteRefused,
+    ))]
+pub(super) async fn add_action_item(
+    State(state): State<AppState>,
+    Responder(user): Responder,
+    IncidentPath(reference): IncidentPath,
+    ApiJson(new): ApiJson<NewActionItem>,
+) -> Result<(StatusCode, Json<ActionItemView>), AppError> {
+    let kind = new
+        .kind
+        .as_deref()
+        .map(|k| named("kind", k, ItemKind::parse))
+        .transpose()?;
+    let priority = new
+        .priority
+        .as_deref()
+        .map(|p| named("priority", p, Priority::parse))
+        .transpose()?;
+    let id = create_action_item(
+        &state.db,
+        &user,
+        reference,
+        ItemFields {
+            title: new.title,
+            description: new.description,
+            kind,
+            priority,
+            owner_id: new.owner_id,
+            due_on: new.due_on,
+            tracker_url: new.tracker_url,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let item = get_action_item(&state.db, id, today()).await?;
+    Ok((StatusCode::CREATED, Json(item)))
+}
+
+/// Lets a PATCH tell "set to null" (`Some(None)`) from "leave alone" (`None`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A PATCH of an action item: only the given fields change; `version` is the one read.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct ActionItemPatch {
+    version: i32,
+    title: Option<String>,
+    description: Option<String>,
+    #[schema(value_type = Option<ItemKind>)]
+    kind: Option<String>,
+    #[schema(value_type = Option<Priority>)]
+    priority: Option<String>,
+    /// `null` clears the owner.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    owner_id: Option<Option<i64>>,
+    /// `null` clears the due date.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    due_on: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<ItemStatus>)]
+    status: Option<String>,
+    /// Why, when the status is `wont_do`.
+    wont_do_reason: Option<String>,
+    tracker_url: Option<String>,
+}
+
+/// An item's id from the path: one that cannot be an id names no item.
+fn item_id(value: &str) -> Result<i64, AppError> {
+    value
+        .parse()
+        .map_err(|_| AppError::NotFound("There is no such action item.".into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/action-items/{id}", tag = "action items",
+    params(("id" = i64, Path, description = "The action item")),
+    responses(
+        (status = 200, description = "The item with its `version`", body = ActionItemView),
+        (status = 404, description = "No such action item", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn action_item(
+    State(state): State<AppState>,
+    _: Viewer,
+    Path(id): Path<String>,
+) -> Result<Json<ActionItemView>, AppError> {
+    Ok(Json(
+        get_action_item(&state.db, item_id(&id)?, today()).await?,
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/action-items/{id}", tag = "action items",
+    params(("id" = i64, Path, description = "The action item")),
+    request_body = ActionItemPatch,
+    responses(
+        (status = 200, description = "The item as saved", body = ActionItemView),
+        (status = 404, description = "No such action item", body = ApiError),
+        Refused, WriteRefused,
+    ))]
+pub(super) async fn update(
+    State(state): State<AppState>,
+    Responder(user): Responder,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<ActionItemPatch>,
+) -> Result<Json<ActionItemView>, AppError> {
+    let current = get_action_item(&state.db, item_id(&id)?, today()).await?;
+    let kind = match patch.kind.as_deref() {
+        Some(k) => named("kind", k, ItemKind::parse)?,
+        None => current.kind,
+    };
+    let priority = match patch.priority.as_deref() {
+        Some(p) => named("priority", p, Priority::parse)?,
+        None => current.priority,
+    };
+    let status = match patch.status.as_deref() {
+        Some(s) => named("status", s, ItemStatus::parse)?,
+        None => current.status,
+    };
+    let fields = ItemFields {
+        title: patch.title.unwrap_or(current.title),
+        description: patch.description.unwrap_or(current.description),
+        kind: Some(kind),
+        priority: Some(priority),
+        owner_id: patch
+            .owner_id
+            .unwrap_or(current.owner.map(|owner| owner.id)),
+        due_on: patch.due_on.unwrap_or(current.due_on),
+        status,
+        wont_do_reason: patch
+            .wont_do_reason
+            .unwrap_or(current.wont_do_reason.unwrap_or_default()),
+        tracker_url: patch
+            .tracker_url
+            .unwrap_or(current.tracker_url.unwrap_or_default()),
+    };
+    update_action_item(&state.db, &user, current.id, fields, patch.version).await?;
+    Ok(Json(get_action_item(&state.db, current.id, today()).await?))
+}

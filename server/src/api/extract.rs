@@ -1,0 +1,102 @@
+//! What every API handler takes from a request before it runs: who calls (and whether
+//! their role lets them), the incident the path names, and the query or body. Each
+//! refuses in the API's error shape, so a handler only sees what it can use.
+//!
+//! Authorisation lives here and in the services: the role a route needs is checked by
+//! its extractor before the body is read (without the role the answer is 401 or 403
+//! whatever the body); rules about the thing itself (a closed incident, a stale version)
+//! are the services'.
+
+use app::accounts::{CurrentUser, Role};
+use app::error::AppError;
+use app::incidents::IncidentRef;
+use axum::body::to_bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::MAX_BODY;
+
+fn caller(parts: &Parts, role: Role) -> Result<CurrentUser, AppError> {
+    let user = parts
+        .extensions
+        .get::<CurrentUser>()
+        .cloned()
+        .ok_or(AppError::Unauthorized)?;
+    if user.role.includes(role) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Any signed-in caller (a token or a session): every read.
+pub struct Viewer(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        caller(parts, Role::Viewer).map(Viewer)
+    }
+}
+
+/// A caller who may write: a responder or an admin.
+pub struct Responder(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for Responder {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        caller(parts, Role::Responder).map(Responder)
+    }
+}
+
+/// The incident a path names (`INC-12`, `inc-12` or `12`); one it cannot name is a 404,
+/// as for an incident that does not exist.
+pub struct IncidentPath(pub IncidentRef);
+
+impl<S: Send + Sync> FromRequestParts<S> for IncidentPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(value) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound("There is no such incident.".into()))?;
+        IncidentRef::parse_or_not_found(&value).map(IncidentPath)
+    }
+}
+
+/// A query string; one that does not parse is a 422 naming `query`.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(q)| ApiQuery(q))
+            .map_err(|e| AppError::invalid("query", format!("Bad query string: {e}")))
+    }
+}
+
+/// A JSON body of at most [`MAX_BODY`] bytes: a larger one is a 413, a malformed one a
+/// 422 naming `body`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: axum::extract::Request, _: &S) -> Result<Self, AppError> {
+        let bytes = to_bytes(request.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024))?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            AppError::invalid(
+                "body",
+                format!("The body is not the JSON this endpoint takes: {e}"),
+            )
+        })
+    }
+}

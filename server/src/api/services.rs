@@ -1,0 +1,236 @@
+//! The service catalogue and a service's reliability.
+
+use app::catalog::service::{get_service, list_catalog};
+use app::catalog::{ServiceDetail, ServiceRef};
+use app::error::AppError;
+use app::incidents::IncidentRef;
+use app::metrics::ReportQuery;
+use app::metrics::formulas::{DurationStats, Secs, Span};
+use app::metrics::service::{now, service_report};
+use app::metrics::{BudgetReport, ServiceReport};
+use app::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{ApiQuery, Viewer};
+use super::{ApiError, Refused};
+
+/// The catalogue, by name.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Services {
+    services: Vec<ServiceDetail>,
+}
+
+#[utoipa::path(get, path = "/api/v1/services", tag = "services",
+    responses(
+        (status = 200, description = "The catalogue", body = Services),
+        Refused,
+    ))]
+pub(super) async fn services(
+    State(state): State<AppState>,
+    _: Viewer,
+) -> Result<Json<Services>, AppError> {
+    let services = list_catalog(&state.db).await?;
+    Ok(Json(Services { services }))
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{slug}", tag = "services",
+    params(("slug" = String, Path, description = "The service, like checkout")),
+    responses(
+        (status = 200, description = "The service: owner, tier, SLO, runbooks", body = ServiceDetail),
+        (status = 404, description = "No such service", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn service(
+    State(state): State<AppState>,
+    _: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Json<ServiceDetail>, AppError> {
+    Ok(Json(get_service(&state.db, &slug).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ReliabilityParams {
+    /// 30 (default), 90, 365 or custom.
+    window: Option<String>,
+    /// With window=custom: the first day, YYYY-MM-DD.
+    #[param(format = Date)]
+    from: Option<String>,
+    /// With window=custom: the last day, YYYY-MM-DD.
+    #[param(format = Date)]
+    to: Option<String>,
+    /// Count only incidents at this severity level or worse (1 = the top).
+    max_severity: Option<String>,
+}
+
+/// A service's reliability numbers and SLO budget, as its page shows them. A bad window
+/// is a 422 naming the parameter (the page instead falls back to the default).
+#[utoipa::path(get, path = "/api/v1/services/{slug}/reliability", tag = "services",
+    params(("slug" = String, Path, description = "The service, like checkout"), ReliabilityParams),
+    responses(
+        (status = 200, description = "Downtime, availability, MTTF, MTBF, MTTR, MTT-resolve, MTTA, MTTD and the SLO budget", body = ServiceReliability),
+        (status = 404, description = "No such service", body = ApiError),
+        (status = 422, description = "A bad window; `field` names it", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn reliability(
+    State(state): State<AppState>,
+    _: Viewer,
+    Path(slug): Path<String>,
+    ApiQuery(params): ApiQuery<ReliabilityParams>,
+) -> Result<Json<ServiceReliability>, AppError> {
+    let query = ReportQuery::parse(
+        params.window.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+        params.max_severity.as_deref(),
+        None,
+    )
+    .map_err(AppError::Invalid)?;
+    let report = service_report(&state.db, &slug, query, now()).await?;
+    Ok(Json(ServiceReliability::from(report)))
+}
+
+fn at(secs: Secs) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+/// A span of time, `[start, end)`.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Window {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl From<Span> for Window {
+    fn from(span: Span) -> Self {
+        Self {
+            start: at(span.start),
+            end: at(span.end),
+        }
+    }
+}
+
+/// A service's reliability over a window, by the definitions of docs/metrics.md (the
+/// service page's numbers). Durations are in seconds; `null` where there is no data
+/// (no failures, nothing mitigated), never a zero that means "unknown".
+#[derive(Serialize, ToSchema)]
+pub(super) struct ServiceReliability {
+    service: ServiceRef,
+    window: Window,
+    /// Only incidents at this severity position or more severe counted (1 = the top).
+    max_severity: Option<i32>,
+    /// Incidents whose impact started in the window.
+    failures: i64,
+    /// Of those, not yet mitigated.
+    unmitigated: i64,
+    downtime_seconds: i64,
+    uptime_seconds: i64,
+    /// Uptime over the window, 0 to 1.
+    availability: Option<f64>,
+    /// Mean time to failure: uptime per failure.
+    mttf_seconds: Option<f64>,
+    /// Mean time between failures: MTTF plus the mean time to restore.
+    mtbf_seconds: Option<f64>,
+    /// Impact start to mitigation (MTTR).
+    restore: DurationStats,
+    /// Detection to resolution.
+    resolve: DurationStats,
+    /// Detection to acknowledgement (MTTA).
+    acknowledge: DurationStats,
+    /// Impact start to detection (MTTD).
+    detect: DurationStats,
+    /// The SLO's error budget over its own rolling window; null without an SLO.
+    budget: Option<Budget>,
+}
+
+/// An availability SLO's error budget over its rolling window ending now.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Budget {
+    /// The target in parts per million: 99.9% is 999000.
+    target_ppm: i64,
+    window: Window,
+    /// window x (1 - target).
+    budget_seconds: f64,
+    /// Downtime inside the window.
+    consumed_seconds: i64,
+    /// Negative once exhausted.
+    remaining_seconds: f64,
+    /// Remaining as a fraction of the budget; negative once exhausted.
+    remaining_fraction: f64,
+    /// The last 24 hours' downtime share over the allowed share: 1 spends the budget
+    /// exactly over the window.
+    burn_rate: f64,
+    /// When the budget runs out at the last 7 days' pace; null when exhausted or
+    /// nothing was spent in those days.
+    exhausted_at: Option<DateTime<Utc>>,
+    /// The incidents that spent it, as the service page lists them.
+    spenders: Vec<Spender>,
+}
+
+/// An incident that spent error budget.
+#[derive(Serialize, ToSchema)]
+pub(super) struct Spender {
+    reference: IncidentRef,
+    title: String,
+    severity: String,
+    /// Impact inside the SLO window.
+    impact_seconds: i64,
+    impact_started_at: DateTime<Utc>,
+}
+
+impl From<ServiceReport> for ServiceReliability {
+    fn from(report: ServiceReport) -> Self {
+        let r = report.reliability;
+        Self {
+            service: report.service.as_ref(),
+            window: report.window.into(),
+            max_severity: report.max_severity,
+            failures: r.failures,
+            unmitigated: r.unmitigated,
+            downtime_seconds: r.downtime,
+            uptime_seconds: r.uptime(),
+            availability: r.availability(),
+            mttf_seconds: r.mttf(),
+            mtbf_seconds: r.mtbf(),
+            restore: r.restore,
+            resolve: r.resolve,
+            acknowledge: r.acknowledge,
+            detect: r.detect,
+            budget: report.budget.map(Budget::from),
+        }
+    }
+}
+
+impl From<BudgetReport> for Budget {
+    fn from(report: BudgetReport) -> Self {
+        let b = report.budget;
+        Self {
+            target_ppm: b.target_ppm,
+            window: b.window.into(),
+            budget_seconds: b.budget,
+            consumed_seconds: b.consumed,
+            remaining_seconds: b.remaining,
+            remaining_fraction: b.remaining_fraction,
+            burn_rate: b.burn_rate,
+            exhausted_at: b.exhausted_at.map(at),
+            spenders: report
+                .spenders
+                .into_iter()
+                .filter_map(|s| {
+                    Some(Spender {
+                        reference: IncidentRef::parse(&s.reference)?,
+                        title: s.title,
+                        severity: s.severity,
+                        impact_seconds: s.impact,
+                        impact_started_at: at(s.impact_started_at),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
