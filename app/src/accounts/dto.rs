@@ -7,6 +7,7 @@ use super::Role;
 /// A user's database id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema), schema(value_type = i64))]
 pub struct UserId(pub i64);
 
 impl fmt::Display for UserId {
@@ -38,6 +39,7 @@ pub struct CurrentUser {
 
 /// A row of the user administration list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: UserId,
     pub email: String,

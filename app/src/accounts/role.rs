@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 /// hides what a role cannot use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Reads everything.
     Viewer,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One audit log line as shown to admins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub occurred_at: chrono::DateTime<chrono::Utc>,

@@ -1,5 +1,8 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use serde_json::Value;
 
 use super::entity::{self, Entity as AuditLog};
@@ -50,6 +53,38 @@ pub async fn record_at(
     Ok(())
 }
 
+/// Up to `limit` entries older than the entry `before` (from the newest without it),
+/// newest first: the API's pages, which stay put while new entries arrive.
+pub async fn list_before(
+    db: &impl ConnectionTrait,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AuditEntry>, AppError> {
+    let mut query = AuditLog::find().order_by_desc(entity::Column::Id);
+    if let Some(before) = before {
+        query = query.filter(entity::Column::Id.lt(before));
+    }
+    Ok(query
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(entry)
+        .collect())
+}
+
+fn entry(r: entity::Model) -> AuditEntry {
+    AuditEntry {
+        id: r.id,
+        occurred_at: r.occurred_at,
+        actor: r.actor_email,
+        action: r.action,
+        subject: r.subject,
+        details: r.details,
+        ip: r.ip,
+    }
+}
+
 /// One page (1-based) of the log, newest first.
 pub async fn list(db: &impl ConnectionTrait, page: u64) -> Result<AuditPage, AppError> {
     let page = page.max(1);
@@ -60,18 +95,7 @@ pub async fn list(db: &impl ConnectionTrait, page: u64) -> Result<AuditPage, App
     let pages = paginator.num_pages().await?.max(1);
     let rows = paginator.fetch_page(page - 1).await?;
     Ok(AuditPage {
-        entries: rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                id: r.id,
-                occurred_at: r.occurred_at,
-                actor: r.actor_email,
-                action: r.action,
-                subject: r.subject,
-                details: r.details,
-                ip: r.ip,
-            })
-            .collect(),
+        entries: rows.into_iter().map(entry).collect(),
         page,
         pages,
     })

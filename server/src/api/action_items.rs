@@ -8,6 +8,7 @@ use app::action_items::{
     ActionItemFilter, ActionItemPage, ActionItemView, ItemKind, ItemStatus, Priority,
 };
 use app::error::AppError;
+use app::incidents::IncidentRef;
 use app::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,7 +17,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer};
+use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer, present};
 use super::{ApiError, Refused, WriteRefused};
 
 #[derive(Deserialize, IntoParams)]
@@ -53,6 +54,62 @@ pub(super) async fn action_items(
     Ok(Json(list_action_items(&state.db, &filter, today()).await?))
 }
 
+/// The filters of the action items page.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct ItemsParams {
+    /// Only this person's items.
+    owner_id: Option<i64>,
+    /// `open`, `in_progress`, `done`, `wont_do`, or `pending` (open or in progress).
+    status: Option<String>,
+    /// Only items of incidents affecting this service.
+    service_id: Option<i64>,
+    /// Only pending items past their due date.
+    overdue: Option<bool>,
+    /// Only this incident's items, like INC-12.
+    #[param(value_type = Option<String>)]
+    incident: Option<String>,
+    /// From 1.
+    #[param(minimum = 1)]
+    page: Option<u64>,
+}
+
+/// Action items across incidents, as the action items page lists them: pending first,
+/// then by due date (undated last), 25 a page.
+#[utoipa::path(get, path = "/api/v1/action-items", tag = "action items",
+    params(ItemsParams),
+    responses(
+        (status = 200, description = "A page of items", body = ActionItemPage),
+        (status = 422, description = "A bad filter; `field` names it", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn all_action_items(
+    State(state): State<AppState>,
+    _: Viewer,
+    ApiQuery(p): ApiQuery<ItemsParams>,
+) -> Result<Json<ActionItemPage>, AppError> {
+    let status = p.status.as_deref().filter(|s| !s.is_empty());
+    let filter = ActionItemFilter {
+        owner_id: p.owner_id,
+        status: match status {
+            None | Some("pending") => None,
+            Some(s) => Some(named("status", s, ItemStatus::parse)?),
+        },
+        pending: status == Some("pending"),
+        service_id: p.service_id,
+        overdue: p.overdue.unwrap_or(false),
+        incident: match p.incident.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(value) => Some(IncidentRef::parse(value).ok_or_else(|| {
+                AppError::invalid("incident", "Write an incident reference like INC-12.")
+            })?),
+        },
+        id: None,
+        page: p.page.unwrap_or(1).max(1),
+    };
+    Ok(Json(list_action_items(&state.db, &filter, today()).await?))
+}
+
 /// An enum field's value, or the field's error.
 fn named<T>(field: &str, value: &str, parse: fn(&str) -> Option<T>) -> Result<T, AppError> {
     parse(value).ok_or_else(|| AppError::invalid(field, format!("Unknown {field}.")))
@@ -64,9 +121,11 @@ pub(super) struct NewActionItem {
     title: String,
     #[serde(default)]
     description: String,
-    #[schema(value_type = Option<ItemKind>)]
+    /// Required (a missing one is the field's error, not a malformed body).
+    #[schema(value_type = ItemKind, required = true)]
     kind: Option<String>,
-    #[schema(value_type = Option<Priority>)]
+    /// Required.
+    #[schema(value_type = Priority, required = true)]
     priority: Option<String>,
     owner_id: Option<i64>,
     due_on: Option<NaiveDate>,
@@ -116,15 +175,6 @@ pub(super) async fn add_action_item(
     .await?;
     let item = get_action_item(&state.db, id, today()).await?;
     Ok((StatusCode::CREATED, Json(item)))
-}
-
-/// Lets a PATCH tell "set to null" (`Some(None)`) from "leave alone" (`None`).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// A PATCH of an action item: only the given fields change; `version` is the one read.

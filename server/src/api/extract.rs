@@ -7,7 +7,9 @@
 //! whatever the body); rules about the thing itself (a closed incident, a stale version)
 //! are the services'.
 
+use app::accounts::service::auth::ClientIp;
 use app::accounts::{CurrentUser, Role};
+use app::audit::service::Actor;
 use app::error::AppError;
 use app::incidents::IncidentRef;
 use axum::body::to_bytes;
@@ -50,6 +52,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Responder {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         caller(parts, Role::Responder).map(Responder)
     }
+}
+
+/// An admin, with what the audit log records of them (their address included).
+pub struct Admin(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let user = caller(parts, Role::Admin)?;
+        Ok(Admin(Actor {
+            id: Some(user.id.0),
+            email: Some(user.email),
+            ip: parts.extensions.get::<ClientIp>().map(|c| c.0.clone()),
+        }))
+    }
+}
+
+/// Lets a PATCH tell "set to null" (`Some(None)`) from "leave alone" (`None`).
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
 
 /// The incident a path names (`INC-12`, `inc-12` or `12`); one it cannot name is a 404,

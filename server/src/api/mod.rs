@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 mod action_items;
 mod extract;
 mod incidents;
+mod people;
 mod postmortems;
 mod services;
 mod timeline;
@@ -76,9 +77,14 @@ pub fn documented() -> OpenApiRouter<AppState> {
             action_items::add_action_item
         ))
         .routes(routes!(action_items::action_item, action_items::update))
-        .routes(routes!(services::services))
-        .routes(routes!(services::service))
+        .routes(routes!(action_items::all_action_items))
+        .routes(routes!(services::services, services::create))
+        .routes(routes!(services::service, services::update))
+        .routes(routes!(services::archive))
         .routes(routes!(services::reliability))
+        .routes(routes!(people::severities))
+        .routes(routes!(people::users))
+        .routes(routes!(people::audit))
 }
 
 #[derive(OpenApi)]

@@ -17,6 +17,8 @@ backend_tests!(
     the_api_declares_lists_reads_moves_and_annotates_incidents,
     action_items_and_service_reliability_over_the_api,
     the_openapi_document_describes_every_route_and_is_browsable,
+    admins_manage_services_and_read_the_audit_log_over_the_api,
+    scripts_find_people_severities_and_everyones_action_items,
 );
 
 /// Signs in a new user with `role` and makes a token through the UI's server function.
@@ -736,6 +738,11 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
         schemas["NewIncident"]["required"],
         json!(["title", "severity_id", "service_ids"])
     );
+    assert_eq!(
+        schemas["NewActionItem"]["required"],
+        json!(["title", "kind", "priority"]),
+        "what the server requires, the document requires"
+    );
 
     // Every documented operation is served (none falls through to the JSON 404), and
     // the routes and the document come from one registration.
@@ -767,7 +774,7 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
             operations += 1;
         }
     }
-    assert_eq!(operations, 18);
+    assert_eq!(operations, 25);
 
     // Every JSON answer is a typed schema (a `$ref` or a type), not "any JSON".
     let mut untyped = Vec::new();
@@ -837,4 +844,339 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
     );
     assert!(html.contains("id=\"schema-ActionItemPatch\""));
     assert!(!html.contains("<script"));
+}
+
+async fn admins_manage_services_and_read_the_audit_log_over_the_api(app: TestApp) {
+    use reqwest::Method;
+    let (_, admin) = token_for(&app, Role::Admin, "").await;
+    let (_, responder) = token_for(&app, Role::Responder, "").await;
+    let new = json!({
+        "name": "Payments API", "owner_team": "Payments", "tier": 1,
+        "slo": {"target_ppm": 999_500, "window_days": 28},
+        "runbooks": [{"title": "Fail over", "url": "https://wiki.example.com/failover"}],
+    });
+
+    // Only admins write the catalogue; the role is checked before the body is read.
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/v1/services",
+        Some(&responder),
+        Some(new.clone()),
+    )
+    .await;
+    assert_eq!((status, &body["error"]["code"]), (403, &json!("forbidden")));
+    let (status, created) = api(
+        &app,
+        Method::POST,
+        "/api/v1/services",
+        Some(&admin),
+        Some(new.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["slug"], "payments-api");
+    assert_eq!(
+        created["slo"],
+        json!({"target_ppm": 999_500, "window_days": 28})
+    );
+    assert_eq!(created["runbooks"][0]["title"], "Fail over");
+
+    // The admin form's rules and messages, on the API's field names.
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/api/v1/services",
+        Some(&admin),
+        Some(new),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("name")),
+        "{body}"
+    );
+    for (bad, field) in [
+        (json!({"name": "X", "tier": 9}), "tier"),
+        (
+            json!({"name": "X", "slo": {"target_ppm": 1_000_000, "window_days": 30}}),
+            "slo",
+        ),
+        (
+            json!({"name": "X", "slo": {"target_ppm": 999_000, "window_days": 7}}),
+            "slo",
+        ),
+        (
+            json!({"name": "X", "runbooks": [{"title": "a", "url": "javascript:alert(1)"}]}),
+            "runbooks",
+        ),
+        (
+            json!({"name": "X", "runbooks": [{"title": "a\nb", "url": "https://x.example"}]}),
+            "runbooks",
+        ),
+        (
+            json!({"name": "X", "failure_severity_position": 0}),
+            "failure_severity_position",
+        ),
+    ] {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            "/api/v1/services",
+            Some(&admin),
+            Some(bad.clone()),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (422, &json!(field)),
+            "{bad}: {body}"
+        );
+    }
+
+    // A PATCH changes what it names, clears with null, and refuses a stale version.
+    let path = "/api/v1/services/payments-api";
+    let (status, saved) = api(
+        &app,
+        Method::PATCH,
+        path,
+        Some(&admin),
+        Some(json!({"version": created["version"], "name": "Payments", "slo": null})),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        (&saved["name"], &saved["slug"], &saved["slo"]),
+        (&json!("Payments"), &json!("payments-api"), &Value::Null)
+    );
+    assert_eq!(
+        saved["owner_team"], "Payments",
+        "fields not given keep their values"
+    );
+    assert_eq!(saved["runbooks"], created["runbooks"]);
+    let (status, body) = api(
+        &app,
+        Method::PATCH,
+        path,
+        Some(&admin),
+        Some(json!({"version": created["version"], "tier": 3})),
+    )
+    .await;
+    assert_eq!((status, &body["error"]["code"]), (409, &json!("conflict")));
+
+    // Archived services stay readable (history, numbers) and come back.
+    let (status, archived) = api(
+        &app,
+        Method::POST,
+        &format!("{path}/archive"),
+        Some(&admin),
+        Some(json!({"archived": true})),
+    )
+    .await;
+    assert_eq!(
+        (status, &archived["archived"]),
+        (200, &json!(true)),
+        "{archived}"
+    );
+    let (_, listed) = api(
+        &app,
+        Method::GET,
+        "/api/v1/services",
+        Some(&responder),
+        None,
+    )
+    .await;
+    assert!(
+        listed["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["slug"] == "payments-api" && s["archived"] == true)
+    );
+    let (_, restored) = api(
+        &app,
+        Method::POST,
+        &format!("{path}/archive"),
+        Some(&admin),
+        Some(json!({"archived": false})),
+    )
+    .await;
+    assert_eq!(restored["archived"], false);
+
+    // Each write is in the audit log, which only admins read, newest first, by cursor.
+    let (status, _) = api(&app, Method::GET, "/api/v1/audit", Some(&responder), None).await;
+    assert_eq!(status, 403);
+    let (status, log) = api(
+        &app,
+        Method::GET,
+        "/api/v1/audit?limit=2",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{log}");
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["service.restored", "service.archived"]);
+    let next = log["next"].as_i64().unwrap();
+    let (_, older) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/audit?limit=200&before={next}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    let older: Vec<&str> = older["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(&older[..2], ["service.updated", "service.created"]);
+    assert!(
+        !older.contains(&"service.archived"),
+        "no entry twice: {older:?}"
+    );
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/audit?limit=201",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["error"]["field"]), (422, &json!("limit")));
+    let entry = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("service.created"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(entry.ip.is_some(), "the admin's address is recorded");
+}
+
+async fn scripts_find_people_severities_and_everyones_action_items(app: TestApp) {
+    use reqwest::Method;
+    let (_, viewer) = token_for(&app, Role::Viewer, "").await;
+    let (_, token) = token_for(&app, Role::Responder, "").await;
+    let owner = crate::incidents::person(&app, Role::Responder).await;
+
+    let (status, body) = api(&app, Method::GET, "/api/v1/severities", Some(&viewer), None).await;
+    assert_eq!(status, 200, "{body}");
+    let positions: Vec<i64> = body["severities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["position"].as_i64().unwrap())
+        .collect();
+    assert!(
+        positions.len() >= 2 && positions.windows(2).all(|w| w[0] < w[1]),
+        "{positions:?}"
+    );
+    let (status, body) = api(&app, Method::GET, "/api/v1/users", Some(&viewer), None).await;
+    assert_eq!(status, 200, "{body}");
+    let listed = body["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == owner.id.0)
+        .unwrap();
+    assert_eq!(
+        (&listed["display_name"], &listed["role"]),
+        (&json!(owner.display_name), &json!("responder"))
+    );
+    assert!(listed.get("password_hash").is_none());
+
+    // Two incidents, items on both: the cross-incident list filters as the page does.
+    let first = crate::incidents::declared_at(&app, &owner, "Search slow", 1).await;
+    let second = crate::incidents::declared_at(&app, &owner, "Queue backlog", 1).await;
+    for (reference, title, owner_id) in [
+        (first, "Index the column", Some(owner.id.0)),
+        (second, "Alert on backlog", None),
+    ] {
+        let (status, body) = api(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{reference}/action-items"),
+            Some(&token),
+            Some(
+                json!({"title": title, "owner_id": owner_id, "kind": "detect", "priority": "low"}),
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let titles = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/action-items",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 2);
+    let (_, body) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/action-items?owner_id={}", owner.id.0),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(titles(&body), ["Index the column"]);
+    assert_eq!(
+        body["items"][0]["owner"],
+        json!({"id": owner.id.0, "name": owner.display_name})
+    );
+    let (_, body) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/action-items?incident={second}&status=pending"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(titles(&body), ["Alert on backlog"]);
+    let (_, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/action-items?status=done",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(body["total"], 0);
+    for (query, field) in [
+        ("status=someday", "status"),
+        ("incident=PRB-1", "incident"),
+        ("overdue=maybe", "query"),
+    ] {
+        let (status, body) = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/action-items?{query}"),
+            Some(&viewer),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (422, &json!(field)),
+            "{query}: {body}"
+        );
+    }
 }
