@@ -93,7 +93,12 @@ pub async fn list(db: &impl ConnectionTrait, page: u64) -> Result<AuditPage, App
         .order_by_desc(entity::Column::Id)
         .paginate(db, PAGE_SIZE);
     let pages = paginator.num_pages().await?.max(1);
-    let rows = paginator.fetch_page(page - 1).await?;
+    // Past the end: empty, without computing an offset that could overflow.
+    let rows = if page > pages {
+        Vec::new()
+    } else {
+        paginator.fetch_page(page - 1).await?
+    };
     Ok(AuditPage {
         entries: rows.into_iter().map(entry).collect(),
         page,

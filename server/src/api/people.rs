@@ -87,6 +87,12 @@ pub(super) async fn audit(
     _: Admin,
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditLog>, AppError> {
+    if p.before.is_some_and(|b| b < 1) {
+        return Err(AppError::invalid(
+            "before",
+            "Pass an answer's `next` as given.",
+        ));
+    }
     let limit = p.limit.unwrap_or(50);
     if !(1..=AUDIT_LIMIT_MAX).contains(&limit) {
         return Err(AppError::invalid("limit", "Ask for 1 to 200 entries."));

@@ -273,6 +273,15 @@ pub(super) async fn reliability(
     Path(slug): Path<String>,
     ApiQuery(params): ApiQuery<ReliabilityParams>,
 ) -> Result<Json<ServiceReliability>, AppError> {
+    // The page ignores a custom range's days unless the window is `custom`; the API
+    // refuses a malformed one whatever the window, as its document says.
+    for (field, value) in [("from", &params.from), ("to", &params.to)] {
+        if let Some(value) = value
+            && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err()
+        {
+            return Err(AppError::invalid(field, "Write a day as YYYY-MM-DD."));
+        }
+    }
     let query = ReportQuery::parse(
         params.window.as_deref(),
         params.from.as_deref(),

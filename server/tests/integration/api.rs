@@ -701,6 +701,15 @@ async fn action_items_and_service_reliability_over_the_api(app: TestApp) {
     )
     .await;
     assert_eq!((status, &body["error"]["field"]), (422, &json!("window")));
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/services/{slug}/reliability?to="),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["error"]["field"]), (422, &json!("to")));
     let (status, _) = api(
         &app,
         Method::GET,
@@ -1051,6 +1060,15 @@ async fn admins_manage_services_and_read_the_audit_log_over_the_api(app: TestApp
     )
     .await;
     assert_eq!((status, &body["error"]["field"]), (422, &json!("limit")));
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/audit?before=0",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["error"]["field"]), (422, &json!("before")));
     let entry = audit_log::Entity::find()
         .filter(audit_log::Column::Action.eq("service.created"))
         .one(&app.db)
@@ -1160,6 +1178,19 @@ async fn scripts_find_people_severities_and_everyones_action_items(app: TestApp)
     )
     .await;
     assert_eq!(body["total"], 0);
+    // A page far past the end (found by schemathesis: its offset overflowed) is empty,
+    // in the API and on the pages that page by number.
+    for page in ["9223372036854775808", "18446744073709551615"] {
+        let path = format!("/api/v1/action-items?page={page}");
+        let (status, body) = api(&app, Method::GET, &path, Some(&viewer), None).await;
+        assert_eq!((status, &body["items"]), (200, &json!([])), "{body}");
+    }
+    let (client, _) = app.signed_in(Role::Admin).await;
+    for page in ["/action-items", "/postmortems", "/admin/audit"] {
+        let url = app.url(&format!("{page}?page=18446744073709551615"));
+        let response = client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{page}");
+    }
     for (query, field) in [
         ("status=someday", "status"),
         ("incident=PRB-1", "incident"),

@@ -384,7 +384,13 @@ pub async fn list_action_items(
             };
             let paginator = query.into_model::<ItemRow>().paginate(db, size);
             let counts = paginator.num_items_and_pages().await?;
-            let rows = paginator.fetch_page(page - 1).await?;
+            // A page past the end is empty; its offset is never computed (it could
+            // overflow: `?page=` comes from the address bar).
+            let rows = if page > counts.number_of_pages {
+                Vec::new()
+            } else {
+                paginator.fetch_page(page - 1).await?
+            };
             (rows, counts.number_of_pages, counts.number_of_items)
         }
     };

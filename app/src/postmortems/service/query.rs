@@ -176,7 +176,12 @@ pub async fn list_postmortems(
         .paginate(db, PAGE_SIZE);
     let counts = paginator.num_items_and_pages().await?;
     let page = Ord::max(page, 1);
-    let rows = paginator.fetch_page(page - 1).await?;
+    // Past the end: empty, without computing an offset that could overflow.
+    let rows = if page > counts.number_of_pages {
+        Vec::new()
+    } else {
+        paginator.fetch_page(page - 1).await?
+    };
     let titles = incident::Entity::find()
         .filter(incident::Column::Id.is_in(rows.iter().map(|r| r.incident_id)))
         .all(db)
