@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SITE_ROOT := target/site
 WASM := $(SITE_ROOT)/pkg/vigil.wasm
 
-.PHONY: help run demo build dev test size tools test-tools check-fmt lint unit-and-integration e2e postgres bench
+.PHONY: help run demo build dev test size tools test-tools check-fmt lint unit-and-integration api-contract e2e postgres bench
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-8s %s\n", $$1, $$2 }'
@@ -43,7 +43,7 @@ dev: tools ## Rebuild and reload on every change (cargo leptos watch)
 size: build ## Print the release wasm bundle size, raw and brotli-compressed
 	@node bench/bundle-size.mjs $(WASM) $(SITE_ROOT)/pkg/vigil.js $(SITE_ROOT)/pkg/vigil.css
 
-test: tools test-tools check-fmt lint unit-and-integration build e2e ## Every check: format, clippy, unit, integration (SQLite + PostgreSQL), browser
+test: tools test-tools check-fmt lint unit-and-integration build api-contract e2e ## Every check: format, clippy, unit, integration (SQLite + PostgreSQL), the API against its document, browser
 	@echo "make test: all checks passed"
 
 check-fmt:
@@ -55,6 +55,11 @@ lint:
 
 unit-and-integration: postgres
 	cargo test --workspace
+
+# Schemathesis (installed into target/schemathesis when missing) against the release
+# binary's OpenAPI document, on SQLite and PostgreSQL: every check, a bounded run.
+api-contract: build postgres
+	bash end2end/api-contract.sh
 
 bench: build postgres ## Load, memory and cold start on 10k and 100k incidents (SQLite, PostgreSQL), as ratios to references
 	@command -v wrk >/dev/null || { \

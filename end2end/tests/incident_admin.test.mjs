@@ -92,8 +92,9 @@ suite(({ flow, user }) => {
     await t.settle();
     await t.page.getByTestId('merged-into').getByRole('link', { name: original }).click();
     await t.page.waitForURL(`${t.baseURL}/incidents/${original}`);
-    await t.settle();
-    assert.match(await t.page.getByTestId('timeline').textContent(), new RegExp(`${duplicate} was merged into this incident`));
+    // With JavaScript the address changes before the new page's data arrives: wait for
+    // the original's timeline rather than read whatever is shown at that moment.
+    await t.page.getByTestId('timeline').getByText(new RegExp(`${duplicate} was merged into this incident`)).waitFor();
   });
 });
 

@@ -20,12 +20,24 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer, present};
 use super::{ApiError, Refused, WriteRefused};
 
+/// The last page number a list answers (25 items a page: 2.5 million items).
+const MAX_PAGE: u64 = 100_000;
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct PageParam {
-    /// From 1.
-    #[param(minimum = 1)]
+    /// From 1 (without it) to 100000.
+    #[param(minimum = 1, maximum = 100_000)]
     page: Option<u64>,
+}
+
+/// A page number, checked against the bounds the document gives.
+fn page_number(page: Option<u64>) -> Result<u64, AppError> {
+    match page {
+        None => Ok(1),
+        Some(n @ 1..=MAX_PAGE) => Ok(n),
+        Some(_) => Err(AppError::invalid("page", "Pages run from 1 to 100000.")),
+    }
 }
 
 fn today() -> NaiveDate {
@@ -38,6 +50,7 @@ fn today() -> NaiveDate {
     responses(
         (status = 200, description = "A page of items", body = ActionItemPage),
         (status = 404, description = "No such incident", body = ApiError),
+        (status = 422, description = "A bad `page`", body = ApiError),
         Refused,
     ))]
 pub(super) async fn action_items(
@@ -48,7 +61,7 @@ pub(super) async fn action_items(
 ) -> Result<Json<ActionItemPage>, AppError> {
     let filter = ActionItemFilter {
         incident: Some(reference),
-        page: params.page.unwrap_or(1).max(1),
+        page: page_number(params.page)?,
         ..Default::default()
     };
     Ok(Json(list_action_items(&state.db, &filter, today()).await?))
@@ -69,8 +82,8 @@ pub(super) struct ItemsParams {
     /// Only this incident's items, like INC-12.
     #[param(value_type = Option<String>)]
     incident: Option<String>,
-    /// From 1.
-    #[param(minimum = 1)]
+    /// From 1 (without it) to 100000.
+    #[param(minimum = 1, maximum = 100_000)]
     page: Option<u64>,
 }
 
@@ -105,7 +118,7 @@ pub(super) async fn all_action_items(
             })?),
         },
         id: None,
-        page: p.page.unwrap_or(1).max(1),
+        page: page_number(p.page)?,
     };
     Ok(Json(list_action_items(&state.db, &filter, today()).await?))
 }

@@ -758,6 +758,7 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
     let (_, token) = token_for(&app, Role::Viewer, "").await;
     let paths = doc["paths"].as_object().unwrap();
     let mut operations = 0;
+    let mut wrong_tokens = 0;
     for (path, item) in paths {
         let concrete = path
             .replace("{reference}", "INC-999")
@@ -770,6 +771,24 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
                 "{method} {path} documents 401"
             );
             let body = (method != reqwest::Method::GET).then(|| json!({}));
+            // Authentication is enforced on every operation: without a token 401; with
+            // a wrong one 401, until this address has sent 20 of them (then 429).
+            let (status, _) = api(&app, method.clone(), &concrete, None, body.clone()).await;
+            assert_eq!(status, 401, "{method} {path} without a token");
+            wrong_tokens += 1;
+            let (status, _) = api(
+                &app,
+                method.clone(),
+                &concrete,
+                Some("vigil_api_0000000000000000000000000000000000000000000000000000000000000000"),
+                body.clone(),
+            )
+            .await;
+            let refused = if wrong_tokens <= 20 { 401 } else { 429 };
+            assert_eq!(
+                status, refused,
+                "{method} {path}: wrong token {wrong_tokens}"
+            );
             let (status, answer) = api(&app, method.clone(), &concrete, Some(&token), body).await;
             assert!(
                 !answer.to_string().contains("No such API endpoint"),
@@ -1180,10 +1199,30 @@ async fn scripts_find_people_severities_and_everyones_action_items(app: TestApp)
     assert_eq!(body["total"], 0);
     // A page far past the end (found by schemathesis: its offset overflowed) is empty,
     // in the API and on the pages that page by number.
-    for page in ["9223372036854775808", "18446744073709551615"] {
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/action-items?page=100000",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["items"]), (200, &json!([])), "{body}");
+    for page in [
+        "0",
+        "100001",
+        "9223372036854775808",
+        "18446744073709551615",
+        "-1",
+    ] {
         let path = format!("/api/v1/action-items?page={page}");
         let (status, body) = api(&app, Method::GET, &path, Some(&viewer), None).await;
-        assert_eq!((status, &body["items"]), (200, &json!([])), "{body}");
+        let field = if page == "-1" { "query" } else { "page" };
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (422, &json!(field)),
+            "{page}: {body}"
+        );
     }
     let (client, _) = app.signed_in(Role::Admin).await;
     for page in ["/action-items", "/postmortems", "/admin/audit"] {
