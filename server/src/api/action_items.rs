@@ -18,7 +18,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer, present};
-use super::{ApiError, Refused, WriteRefused};
+use super::{ApiError, IncidentMissing, Refused, WriteRefused};
 
 /// The last page number a list answers (25 items a page: 2.5 million items).
 const MAX_PAGE: u64 = 100_000;
@@ -46,10 +46,10 @@ fn today() -> NaiveDate {
 
 /// An incident's action items, pending first, 25 a page.
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/action-items", tag = "action items",
-    params(("reference" = String, Path, description = "The incident, like INC-12"), PageParam),
+    params(IncidentPath, PageParam),
     responses(
         (status = 200, description = "A page of items", body = ActionItemPage),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         (status = 422, description = "A bad `page`", body = ApiError),
         Refused,
     ))]
@@ -147,11 +147,11 @@ pub(super) struct NewActionItem {
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/action-items", tag = "action items",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     request_body = NewActionItem,
     responses(
         (status = 201, description = "The item as added", body = ActionItemView),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn add_action_item(

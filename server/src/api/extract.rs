@@ -80,8 +80,34 @@ where
 }
 
 /// The incident a path names (`INC-12`, `inc-12` or `12`); one it cannot name is a 404,
-/// as for an incident that does not exist.
-pub struct IncidentPath(pub IncidentRef);
+/// as for an incident that does not exist. Documents itself as the `reference` parameter.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("reference"), parameter_in = Path)]
+pub struct IncidentPath(
+    /// The incident, like INC-12.
+    #[param(value_type = String, example = "INC-12")]
+    pub IncidentRef,
+);
+
+/// The service a path names by its slug. Documents itself as the `slug` parameter.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("slug"), parameter_in = Path)]
+pub struct ServicePath(
+    /// The service, like checkout.
+    #[param(example = "checkout")]
+    pub String,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for ServicePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(slug) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound("There is no such service.".into()))?;
+        Ok(ServicePath(slug))
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for IncidentPath {
     type Rejection = AppError;

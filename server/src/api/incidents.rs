@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer};
-use super::{ApiError, Refused, WriteRefused};
+use super::{ApiError, IncidentMissing, Refused, WriteRefused};
 
 /// The incident list's filters and position.
 #[derive(Deserialize, IntoParams)]
@@ -110,10 +110,10 @@ pub(super) async fn incidents(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}", tag = "incidents",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     responses(
         (status = 200, description = "The incident with its `version`", body = IncidentView),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused,
     ))]
 pub(super) async fn incident(
@@ -219,11 +219,11 @@ pub(super) struct StatusChange {
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/status", tag = "incidents",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     request_body = StatusChange,
     responses(
         (status = 200, description = "Moved", body = Written),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn status(
@@ -259,11 +259,11 @@ pub(super) struct DetailsChange {
 }
 
 #[utoipa::path(patch, path = "/api/v1/incidents/{reference}", tag = "incidents",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     request_body = DetailsChange,
     responses(
         (status = 200, description = "Saved", body = Written),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn update(
@@ -293,11 +293,11 @@ pub(super) struct SeverityChange {
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/severity", tag = "incidents",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     request_body = SeverityChange,
     responses(
         (status = 200, description = "Saved", body = Written),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn severity(
@@ -326,11 +326,11 @@ pub(super) struct RoleChange {
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/roles", tag = "incidents",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     request_body = RoleChange,
     responses(
         (status = 200, description = "Saved", body = Written),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn role(

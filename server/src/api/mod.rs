@@ -129,6 +129,18 @@ pub(super) enum Refused {
     TooManyRequests(ApiError),
 }
 
+/// A path that names no incident.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+#[response(status = 404, description = "No such incident")]
+pub(super) struct IncidentMissing(ApiError);
+
+/// A path that names no service.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+#[response(status = 404, description = "No such service")]
+pub(super) struct ServiceMissing(ApiError);
+
 /// What a write may answer besides.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

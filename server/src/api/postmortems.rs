@@ -12,7 +12,7 @@ use super::extract::{IncidentPath, Viewer};
 use super::{ApiError, Refused};
 
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/postmortem", tag = "postmortems",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     responses(
         (status = 200, description = "The postmortem, as its reader may see it", body = PostmortemView),
         (status = 404, description = "No such incident or no postmortem (yet)", body = ApiError),
@@ -27,7 +27,7 @@ pub(super) async fn postmortem(
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/postmortem.md", tag = "postmortems",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     responses(
         (status = 200, description = "The postmortem as Markdown", body = String, content_type = "text/markdown"),
         (status = 404, description = "No such incident or no postmortem (yet)", body = ApiError),

@@ -12,14 +12,14 @@ use app::metrics::service::{now, service_report};
 use app::metrics::{BudgetReport, ServiceReport};
 use app::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Admin, ApiJson, ApiQuery, Viewer, present};
-use super::{ApiError, Refused, WriteRefused};
+use super::extract::{Admin, ApiJson, ApiQuery, ServicePath, Viewer, present};
+use super::{ApiError, Refused, ServiceMissing, WriteRefused};
 
 /// The catalogue, by name.
 #[derive(Serialize, ToSchema)]
@@ -41,16 +41,16 @@ pub(super) async fn services(
 }
 
 #[utoipa::path(get, path = "/api/v1/services/{slug}", tag = "services",
-    params(("slug" = String, Path, description = "The service, like checkout")),
+    params(ServicePath),
     responses(
         (status = 200, description = "The service: owner, tier, SLO, runbooks", body = ServiceDetail),
-        (status = 404, description = "No such service", body = ApiError),
+        ServiceMissing,
         Refused,
     ))]
 pub(super) async fn service(
     State(state): State<AppState>,
     _: Viewer,
-    Path(slug): Path<String>,
+    ServicePath(slug): ServicePath,
 ) -> Result<Json<ServiceDetail>, AppError> {
     Ok(Json(get_service(&state.db, &slug).await?))
 }
@@ -185,17 +185,17 @@ pub(super) struct ServiceChange {
 }
 
 #[utoipa::path(patch, path = "/api/v1/services/{slug}", tag = "services",
-    params(("slug" = String, Path, description = "The service, like checkout")),
+    params(ServicePath),
     request_body = ServiceChange,
     responses(
         (status = 200, description = "The service as saved", body = ServiceDetail),
-        (status = 404, description = "No such service", body = ApiError),
+        ServiceMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn update(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(slug): Path<String>,
+    ServicePath(slug): ServicePath,
     ApiJson(change): ApiJson<ServiceChange>,
 ) -> Result<Json<ServiceDetail>, AppError> {
     let current = get_service(&state.db, &slug).await?;
@@ -224,17 +224,17 @@ pub(super) struct Archiving {
 }
 
 #[utoipa::path(post, path = "/api/v1/services/{slug}/archive", tag = "services",
-    params(("slug" = String, Path, description = "The service, like checkout")),
+    params(ServicePath),
     request_body = Archiving,
     responses(
         (status = 200, description = "The service as saved", body = ServiceDetail),
-        (status = 404, description = "No such service", body = ApiError),
+        ServiceMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn archive(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(slug): Path<String>,
+    ServicePath(slug): ServicePath,
     ApiJson(archiving): ApiJson<Archiving>,
 ) -> Result<Json<ServiceDetail>, AppError> {
     let current = get_service(&state.db, &slug).await?;
@@ -260,17 +260,17 @@ pub(super) struct ReliabilityParams {
 /// A service's reliability numbers and SLO budget, as its page shows them. A bad window
 /// is a 422 naming the parameter (the page instead falls back to the default).
 #[utoipa::path(get, path = "/api/v1/services/{slug}/reliability", tag = "services",
-    params(("slug" = String, Path, description = "The service, like checkout"), ReliabilityParams),
+    params(ServicePath, ReliabilityParams),
     responses(
         (status = 200, description = "Downtime, availability, MTTF, MTBF, MTTR, MTT-resolve, MTTA, MTTD and the SLO budget", body = ServiceReliability),
-        (status = 404, description = "No such service", body = ApiError),
+        ServiceMissing,
         (status = 422, description = "A bad window; `field` names it", body = ApiError),
         Refused,
     ))]
 pub(super) async fn reliability(
     State(state): State<AppState>,
     _: Viewer,
-    Path(slug): Path<String>,
+    ServicePath(slug): ServicePath,
     ApiQuery(params): ApiQuery<ReliabilityParams>,
 ) -> Result<Json<ServiceReliability>, AppError> {
     // The page ignores a custom range's days unless the window is `custom`; the API

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{ApiJson, IncidentPath, Responder, Viewer};
-use super::{ApiError, Refused, WriteRefused};
+use super::{IncidentMissing, Refused, WriteRefused};
 
 /// An incident's timeline, oldest first.
 #[derive(Serialize, ToSchema)]
@@ -21,10 +21,10 @@ pub(super) struct Timeline {
 }
 
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/timeline", tag = "timeline",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     responses(
         (status = 200, description = "The events, oldest first", body = Timeline),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused,
     ))]
 pub(super) async fn events(
@@ -46,11 +46,11 @@ pub(super) struct NewNoteBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/timeline", tag = "timeline",
-    params(("reference" = String, Path, description = "The incident, like INC-12")),
+    params(IncidentPath),
     request_body = NewNoteBody,
     responses(
         (status = 201, description = "The note as stored", body = TimelineEventView),
-        (status = 404, description = "No such incident", body = ApiError),
+        IncidentMissing,
         Refused, WriteRefused,
     ))]
 pub(super) async fn note(
