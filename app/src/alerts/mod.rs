@@ -16,6 +16,8 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod alert;
 #[cfg(feature = "ssr")]
+pub mod list;
+#[cfg(feature = "ssr")]
 pub mod payload;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -99,14 +101,22 @@ pub struct AlertSourceView {
 
 /// One received alert, for the recent-alerts list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AlertView {
     pub id: i64,
+    pub source_id: i64,
     pub source_name: String,
+    /// `firing` or `resolved`.
     pub state: String,
     pub title: String,
+    /// The sender's severity word, as sent.
     pub severity: Option<String>,
+    /// The incident it opened or joined.
     pub incident: Option<IncidentRef>,
+    /// What Vigil did: `opened` an incident, `attached` it to the open one, or only
+    /// `recorded` it.
     pub action: String,
+    /// Times the same alert arrived again.
     pub repeats: i32,
     pub received_at: DateTime<Utc>,
     pub last_received_at: DateTime<Utc>,

@@ -362,6 +362,7 @@ pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppErr
         .into_iter()
         .map(|a| AlertView {
             id: a.id,
+            source_id: a.source_id,
             source_name: names.get(&a.source_id).cloned().unwrap_or_default(),
             state: a.state,
             title: a.title,

@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod action_items;
+mod alerts;
 mod extract;
 mod incidents;
 mod people;
@@ -85,6 +86,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(people::severities))
         .routes(routes!(people::users))
         .routes(routes!(people::audit))
+        .routes(routes!(alerts::alerts))
 }
 
 #[derive(OpenApi)]

@@ -24,6 +24,7 @@ backend_tests!(
     pagerduty_events_trigger_acknowledge_and_resolve,
     bad_tokens_and_payloads_are_refused_whole,
     admins_manage_sources_and_others_cannot,
+    admins_read_received_alerts_over_the_api,
 );
 
 /// A source of `kind` for a new "Checkout" service; critical pages at the top
@@ -568,4 +569,115 @@ async fn admins_manage_sources_and_others_cannot(app: TestApp) {
     assert!(html.contains("Prod Alertmanager"));
     assert!(html.contains("Paused"));
     assert!(html.contains("CheckoutErrors") || html.contains("Checkout 5xx above 5%"));
+}
+
+async fn admins_read_received_alerts_over_the_api(app: TestApp) {
+    use crate::api::{api, token_for};
+    let (token, _) = source(&app, "alertmanager", false).await;
+    let (other, _) = source(&app, "grafana", false).await;
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager(
+            "firing",
+            json!([
+                am_alert("firing", "web-1", "fp-1"),
+                am_alert("firing", "web-2", "fp-2")
+            ]),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let reference = body["alerts"][0]["incident"].as_str().unwrap().to_owned();
+    let grafana = json!({
+        "receiver": "vigil", "status": "firing", "orgId": 1, "groupKey": "g", "version": "1",
+        "commonLabels": {"severity": "warning"},
+        "alerts": [{"status": "firing", "labels": {"alertname": "Disk", "severity": "warning"},
+            "annotations": {"summary": "Disk 80%"}, "startsAt": "2026-11-22T10:00:00Z",
+            "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "g-1"}],
+    });
+    let (status, body) = post(&app, "/hooks/alerts", Some(&other), grafana).await;
+    assert_eq!(status, 200, "{body}");
+
+    let get = reqwest::Method::GET;
+    let (_, responder) = token_for(&app, Role::Responder, "").await;
+    let (status, _) = api(&app, get.clone(), "/api/v1/alerts", Some(&responder), None).await;
+    assert_eq!(status, 403, "alerts are the admins' page's");
+    let (_, admin) = token_for(&app, Role::Admin, "").await;
+    let (status, all) = api(&app, get.clone(), "/api/v1/alerts", Some(&admin), None).await;
+    assert_eq!(status, 200, "{all}");
+    let titles: Vec<&str> = all["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 3, "{all}");
+    assert_eq!(all["alerts"][0]["title"], "Disk 80%", "newest first");
+    assert_eq!(all["next"], Value::Null);
+
+    // By incident, by source, and by cursor, each alert once.
+    let path = format!("/api/v1/alerts?incident={reference}");
+    let (_, opened) = api(&app, get.clone(), &path, Some(&admin), None).await;
+    let actions: Vec<&str> = opened["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["attached", "opened"], "{opened}");
+    let source_id = all["alerts"][0]["source_id"].as_i64().unwrap();
+    let path = format!("/api/v1/alerts?source_id={source_id}");
+    let (_, by_source) = api(&app, get.clone(), &path, Some(&admin), None).await;
+    assert_eq!(by_source["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(by_source["alerts"][0]["action"], "recorded");
+    let (_, first) = api(
+        &app,
+        get.clone(),
+        "/api/v1/alerts?limit=2",
+        Some(&admin),
+        None,
+    )
+    .await;
+    let next = first["next"].as_i64().unwrap();
+    let (_, rest) = api(
+        &app,
+        get.clone(),
+        &format!("/api/v1/alerts?limit=2&before={next}"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(rest["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["next"], Value::Null);
+    let mut ids: Vec<i64> = first["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["alerts"].as_array().unwrap())
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("before=0", "before"),
+        ("incident=x", "incident"),
+        ("source_id=x", "query"),
+    ] {
+        let (status, body) = api(
+            &app,
+            get.clone(),
+            &format!("/api/v1/alerts?{query}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (422, &json!(field)),
+            "{query}: {body}"
+        );
+    }
 }
