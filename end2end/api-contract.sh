@@ -55,9 +55,16 @@ run_on() {
   token=$(curl -fs -b "$work/jar" -H 'accept: application/json' -H "origin: $base" \
     -d name=schemathesis -d expires_in_days= "$base/rpc/create_api_token" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
-  VIGIL_TOKEN=$token timeout 900 "$VENV/bin/st" --config-file end2end/schemathesis.toml \
-    run "$base/api/v1/openapi.json" --checks all \
-    --exclude-checks ignored_auth --workers 2 --no-color
+  # The run is deterministic, so a finding repeats. CPython 3.11.7's `ast` can fail
+  # inside hypothesis itself ("AST constructor recursion depth mismatch", a runtime
+  # error, not a finding; seen once in CI): one more run tells the two apart.
+  local st=("$VENV/bin/st" --config-file end2end/schemathesis.toml run
+    "$base/api/v1/openapi.json" --checks all --exclude-checks ignored_auth --workers 1
+    --no-color)
+  if ! VIGIL_TOKEN=$token timeout 900 "${st[@]}"; then
+    echo "schemathesis failed on $backend; running it once more to tell a finding from a tool error"
+    VIGIL_TOKEN=$token timeout 900 "${st[@]}"
+  fi
   kill "$server"
   wait "$server" 2>/dev/null || true
   server=
