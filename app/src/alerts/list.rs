@@ -44,20 +44,23 @@ pub async fn list_alerts(
         .await?
         .into_iter()
         .collect();
-    Ok(rows
-        .into_iter()
-        .map(|a| AlertView {
-            id: a.id,
-            source_id: a.source_id,
-            source_name: names.get(&a.source_id).cloned().unwrap_or_default(),
-            state: a.state,
-            title: a.title,
-            severity: a.severity,
-            incident: a.incident_id.map(IncidentRef),
-            action: a.action,
-            repeats: a.repeats,
-            received_at: a.received_at,
-            last_received_at: a.last_received_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(|a| view(a, &names)).collect())
+}
+
+/// One received alert as the admin page and the API show it; `names` maps source ids
+/// to names (a removed source shows as an empty name).
+pub(super) fn view(a: alert::Model, names: &HashMap<i64, String>) -> AlertView {
+    AlertView {
+        id: a.id,
+        source_id: a.source_id,
+        source_name: names.get(&a.source_id).cloned().unwrap_or_default(),
+        state: a.state,
+        title: a.title,
+        severity: a.severity,
+        incident: a.incident_id.map(IncidentRef),
+        action: a.action,
+        repeats: a.repeats,
+        received_at: a.received_at,
+        last_received_at: a.last_received_at,
+    }
 }

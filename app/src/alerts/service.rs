@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::payload::{self, AlertState, IncomingAlert};
 use super::{
-    AlertSourceView, AlertView, AlertsAdmin, IssuedToken, Rule, Rules, SEVERITY_WORDS, SourceKind,
-    alert, severity_word, source,
+    AlertSourceView, AlertsAdmin, IssuedToken, Rule, Rules, SEVERITY_WORDS, SourceKind, alert,
+    severity_word, source,
 };
 use crate::accounts::entities::user;
 use crate::accounts::service::setup::{random_token, sha256_hex};
@@ -360,19 +360,7 @@ pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppErr
         .all(db)
         .await?
         .into_iter()
-        .map(|a| AlertView {
-            id: a.id,
-            source_id: a.source_id,
-            source_name: names.get(&a.source_id).cloned().unwrap_or_default(),
-            state: a.state,
-            title: a.title,
-            severity: a.severity,
-            incident: a.incident_id.map(IncidentRef),
-            action: a.action,
-            repeats: a.repeats,
-            received_at: a.received_at,
-            last_received_at: a.last_received_at,
-        })
+        .map(|a| super::list::view(a, &names))
         .collect();
     Ok(AlertsAdmin {
         sources,
