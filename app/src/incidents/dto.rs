@@ -67,6 +67,20 @@ impl IncidentRef {
         number.parse::<i64>().ok().filter(|n| *n > 0).map(Self)
     }
 
+    /// An optional reference from a form or query field: blank is none, and one that
+    /// cannot name an incident is that field's error.
+    pub fn parse_field(
+        field: &str,
+        value: Option<&str>,
+    ) -> Result<Option<Self>, crate::error::AppError> {
+        match value.map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(value) => Self::parse(value).map(Some).ok_or_else(|| {
+                crate::error::AppError::invalid(field, "Write an incident reference like INC-12.")
+            }),
+        }
+    }
+
     /// Like `parse`, for a reference from a URL or form: one that cannot name an
     /// incident is a 404.
     pub fn parse_or_not_found(value: &str) -> Result<Self, crate::error::AppError> {

@@ -209,12 +209,7 @@ pub async fn change_incident_status(
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let to = Status::parse(&status)
             .ok_or_else(|| AppError::invalid("status", "Choose a status."))?;
-        let merged_into = match merged_into.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(value) => Some(IncidentRef::parse(value).ok_or_else(|| {
-                AppError::invalid("merged_into", "Write an incident reference like INC-12.")
-            })?),
-        };
+        let merged_into = IncidentRef::parse_field("merged_into", merged_into.as_deref())?;
         lifecycle::change_status(&state.db, &user, reference, to, merged_into, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())

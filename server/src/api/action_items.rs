@@ -111,12 +111,7 @@ pub(super) async fn all_action_items(
         pending: status == Some("pending"),
         service_id: p.service_id,
         overdue: p.overdue.unwrap_or(false),
-        incident: match p.incident.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(value) => Some(IncidentRef::parse(value).ok_or_else(|| {
-                AppError::invalid("incident", "Write an incident reference like INC-12.")
-            })?),
-        },
+        incident: IncidentRef::parse_field("incident", p.incident.as_deref())?,
         id: None,
         page: page_number(p.page)?,
     };

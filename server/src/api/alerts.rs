@@ -10,11 +10,8 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Admin, ApiQuery};
+use super::extract::{Admin, ApiQuery, Cursor};
 use super::{ApiError, Refused};
-
-/// The most alerts one answer holds.
-const LIMIT_MAX: u64 = 200;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -52,32 +49,13 @@ pub(super) async fn alerts(
     _: Admin,
     ApiQuery(p): ApiQuery<AlertsParams>,
 ) -> Result<Json<Alerts>, AppError> {
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=LIMIT_MAX).contains(&limit) {
-        return Err(AppError::invalid("limit", "Ask for 1 to 200 alerts."));
-    }
-    if p.before.is_some_and(|b| b < 1) {
-        return Err(AppError::invalid(
-            "before",
-            "Pass an answer's `next` as given.",
-        ));
-    }
-    let incident = match p.incident.as_deref().filter(|s| !s.is_empty()) {
-        None => None,
-        Some(value) => Some(IncidentRef::parse(value).ok_or_else(|| {
-            AppError::invalid("incident", "Write an incident reference like INC-12.")
-        })?),
-    };
-    // One more than asked says whether older alerts remain.
+    let cursor = Cursor::new(p.before, p.limit, "alerts")?;
     let query = AlertQuery {
         source_id: p.source_id,
-        incident,
-        before: p.before,
-        limit: limit + 1,
+        incident: IncidentRef::parse_field("incident", p.incident.as_deref())?,
+        before: cursor.before,
+        limit: cursor.fetch(),
     };
-    let mut alerts = list_alerts(&state.db, query).await?;
-    let more = alerts.len() as u64 > limit;
-    alerts.truncate(limit as usize);
-    let next = more.then(|| alerts.last().map(|a| a.id)).flatten();
+    let (alerts, next) = cursor.page(list_alerts(&state.db, query).await?, |a| a.id);
     Ok(Json(Alerts { alerts, next }))
 }

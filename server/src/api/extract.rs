@@ -153,3 +153,47 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         })
     }
 }
+
+/// Where a newest-first page of ids starts (`before`, an earlier answer's `next`) and
+/// how many rows it holds: the audit log's and the alerts' paging.
+#[derive(Debug, Clone, Copy)]
+pub struct Cursor {
+    pub before: Option<i64>,
+    pub limit: u64,
+}
+
+impl Cursor {
+    /// The most rows one answer holds.
+    pub const MAX: u64 = 200;
+
+    /// Checks the two parameters; `rows` names what is paged in the error.
+    pub fn new(before: Option<i64>, limit: Option<u64>, rows: &str) -> Result<Self, AppError> {
+        if before.is_some_and(|b| b < 1) {
+            return Err(AppError::invalid(
+                "before",
+                "Pass an answer's `next` as given.",
+            ));
+        }
+        let limit = limit.unwrap_or(50);
+        if !(1..=Self::MAX).contains(&limit) {
+            return Err(AppError::invalid(
+                "limit",
+                format!("Ask for 1 to {} {rows}.", Self::MAX),
+            ));
+        }
+        Ok(Self { before, limit })
+    }
+
+    /// How many rows to read: one more than shown says whether older ones remain.
+    pub fn fetch(&self) -> u64 {
+        self.limit + 1
+    }
+
+    /// The page out of the rows read, and the `next` cursor (none at the oldest).
+    pub fn page<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<i64>) {
+        let more = rows.len() as u64 > self.limit;
+        rows.truncate(self.limit as usize);
+        let next = more.then(|| rows.last().map(id)).flatten();
+        (rows, next)
+    }
+}

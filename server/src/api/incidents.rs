@@ -236,12 +236,7 @@ pub(super) async fn status(
         .ok_or_else(|| AppError::invalid("status", "Unknown status."))?;
     // As the incident page's form: a reference that cannot name an incident is the
     // field's error, not a missing incident.
-    let merged_into = match change.merged_into.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(value) => Some(IncidentRef::parse(value).ok_or_else(|| {
-            AppError::invalid("merged_into", "Write an incident reference like INC-12.")
-        })?),
-    };
+    let merged_into = IncidentRef::parse_field("merged_into", change.merged_into.as_deref())?;
     change_status(&state.db, &user, reference, to, merged_into, change.version).await?;
     written(&state, reference).await
 }

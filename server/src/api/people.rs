@@ -11,7 +11,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Admin, ApiQuery, Viewer};
+use super::extract::{Admin, ApiQuery, Cursor, Viewer};
 use super::{ApiError, Refused};
 
 /// Everyone with an account, by name: the ids that `owner_id`, `commander_id` and
@@ -53,9 +53,6 @@ pub(super) async fn severities(
     Ok(Json(Severities { severities }))
 }
 
-/// The most audit entries one answer holds.
-const AUDIT_LIMIT_MAX: u64 = 200;
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct AuditParams {
@@ -87,20 +84,8 @@ pub(super) async fn audit(
     _: Admin,
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> Result<Json<AuditLog>, AppError> {
-    if p.before.is_some_and(|b| b < 1) {
-        return Err(AppError::invalid(
-            "before",
-            "Pass an answer's `next` as given.",
-        ));
-    }
-    let limit = p.limit.unwrap_or(50);
-    if !(1..=AUDIT_LIMIT_MAX).contains(&limit) {
-        return Err(AppError::invalid("limit", "Ask for 1 to 200 entries."));
-    }
-    // One more than asked says whether older entries remain.
-    let mut entries = app::audit::service::list_before(&state.db, p.before, limit + 1).await?;
-    let more = entries.len() as u64 > limit;
-    entries.truncate(limit as usize);
-    let next = more.then(|| entries.last().map(|e| e.id)).flatten();
+    let cursor = Cursor::new(p.before, p.limit, "entries")?;
+    let rows = app::audit::service::list_before(&state.db, cursor.before, cursor.fetch()).await?;
+    let (entries, next) = cursor.page(rows, |e| e.id);
     Ok(Json(AuditLog { entries, next }))
 }
