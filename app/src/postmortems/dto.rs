@@ -59,6 +59,7 @@ pub struct PostmortemView {
 
 /// A row of the postmortems list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostmortemSummary {
     pub incident: IncidentRef,
     pub incident_title: String,
@@ -69,6 +70,7 @@ pub struct PostmortemSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostmortemList {
     pub postmortems: Vec<PostmortemSummary>,
     pub page: u64,

@@ -53,6 +53,7 @@ impl PostmortemStatus {
 /// What someone asks the workflow to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ReviewStep {
     /// Draft -> in review; needs at least one reviewer.
     SubmitForReview,

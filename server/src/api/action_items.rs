@@ -17,28 +17,10 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer, present};
+use super::extract::{
+    ApiJson, ApiQuery, IncidentPath, PageParam, Responder, Viewer, page_number, present,
+};
 use super::{ApiError, IncidentMissing, Refused, WriteRefused};
-
-/// The last page number a list answers (25 items a page: 2.5 million items).
-const MAX_PAGE: u64 = 100_000;
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(super) struct PageParam {
-    /// From 1 (without it) to 100000.
-    #[param(minimum = 1, maximum = 100_000)]
-    page: Option<u64>,
-}
-
-/// A page number, checked against the bounds the document gives.
-fn page_number(page: Option<u64>) -> Result<u64, AppError> {
-    match page {
-        None => Ok(1),
-        Some(n @ 1..=MAX_PAGE) => Ok(n),
-        Some(_) => Err(AppError::invalid("page", "Pages run from 1 to 100000.")),
-    }
-}
 
 fn today() -> NaiveDate {
     Utc::now().date_naive()

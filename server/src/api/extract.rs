@@ -15,7 +15,9 @@ use app::incidents::IncidentRef;
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query};
 use axum::http::request::Parts;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
 
 use super::MAX_BODY;
 
@@ -134,17 +136,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// A JSON body of at most [`MAX_BODY`] bytes: a larger one is a 413, a malformed one a
-/// 422 naming `body`.
-pub struct ApiJson<T>(pub T);
+/// A JSON body of at most `LIMIT` bytes ([`MAX_BODY`] unless an endpoint takes whole
+/// documents): a larger one is a 413, a malformed one a 422 naming `body`.
+pub struct ApiJson<T, const LIMIT: usize = MAX_BODY>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for ApiJson<T, LIMIT> {
     type Rejection = AppError;
 
     async fn from_request(request: axum::extract::Request, _: &S) -> Result<Self, AppError> {
-        let bytes = to_bytes(request.into_body(), MAX_BODY)
+        let bytes = to_bytes(request.into_body(), LIMIT)
             .await
-            .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024))?;
+            .map_err(|_| AppError::PayloadTooLarge(LIMIT / 1024))?;
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             AppError::invalid(
                 "body",
@@ -195,5 +197,25 @@ impl Cursor {
         rows.truncate(self.limit as usize);
         let next = more.then(|| rows.last().map(id)).flatten();
         (rows, next)
+    }
+}
+
+/// The last page number a list answers (25 items a page: 2.5 million items).
+pub const MAX_PAGE: u64 = 100_000;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParam {
+    /// From 1 (without it) to 100000.
+    #[param(minimum = 1, maximum = 100_000)]
+    pub page: Option<u64>,
+}
+
+/// A page number, checked against the bounds the document gives.
+pub fn page_number(page: Option<u64>) -> Result<u64, AppError> {
+    match page {
+        None => Ok(1),
+        Some(n @ 1..=MAX_PAGE) => Ok(n),
+        Some(_) => Err(AppError::invalid("page", "Pages run from 1 to 100000.")),
     }
 }

@@ -71,7 +71,16 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::role))
         .routes(routes!(incidents::status))
         .routes(routes!(timeline::events, timeline::note))
-        .routes(routes!(postmortems::postmortem))
+        .routes(routes!(postmortems::postmortems))
+        .routes(routes!(
+            postmortems::postmortem,
+            postmortems::start,
+            postmortems::save
+        ))
+        .routes(routes!(postmortems::refresh_timeline))
+        .routes(routes!(postmortems::reviewers))
+        .routes(routes!(postmortems::review_step))
+        .routes(routes!(postmortems::comment))
         .routes(routes!(postmortems::postmortem_markdown))
         .routes(routes!(
             action_items::action_items,

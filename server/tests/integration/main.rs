@@ -8,6 +8,7 @@ mod accounts;
 mod action_items;
 mod alerts;
 mod api;
+mod api_postmortems;
 mod choices;
 mod cli;
 mod concurrency;
