@@ -151,6 +151,7 @@ pub async fn declare_incident(
                 commander_id,
             )
             .await?,
+            detected_at: None,
         };
         declare::declare_incident(&state.db, &user, declaration).await
     }

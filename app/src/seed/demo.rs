@@ -510,6 +510,7 @@ pub async fn seed_demo<C: ConnectionTrait + TransactionTrait>(
                 summary: String::new(),
                 customer_impact: story.severity <= 2,
                 commander_id: Some(commander.id.0),
+                detected_at: None,
             },
         )
         .await?;

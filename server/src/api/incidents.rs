@@ -174,6 +174,7 @@ pub(super) async fn declare(
             summary: new.summary,
             customer_impact: new.customer_impact,
             commander_id: new.commander_id,
+            detected_at: None,
         },
     )
     .await?;

@@ -1,4 +1,4 @@
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
     TransactionSession, TransactionTrait,
@@ -23,6 +23,9 @@ pub struct Declaration {
     pub customer_impact: bool,
     /// Defaults to the person declaring.
     pub commander_id: Option<i64>,
+    /// When the problem was noticed, if before the declaration (an alert's start);
+    /// ignored if in the future.
+    pub detected_at: Option<DateTime<Utc>>,
 }
 
 /// Declares an incident in triage, with its commander, services and first timeline event.
@@ -98,7 +101,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         status: Set(Status::Triage.as_str().to_owned()),
         customer_impact: Set(declaration.customer_impact),
         impact_started_at: Set(None),
-        detected_at: Set(None),
+        detected_at: Set(declaration.detected_at.filter(|t| *t < now)),
         declared_at: Set(now),
         acknowledged_at: Set(None),
         mitigated_at: Set(None),
