@@ -30,6 +30,8 @@ pub mod time;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod secrets;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 pub use app::{App, shell};

@@ -189,10 +189,7 @@ fn allowed(access: &ScrapeAccess, headers: &HeaderMap, ip: &str) -> bool {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|given| {
-                app::accounts::service::setup::sha256_hex(given.trim())
-                    == app::accounts::service::setup::sha256_hex(expected)
-            }),
+            .is_some_and(|given| app::secrets::hash(given.trim()) == app::secrets::hash(expected)),
         None => ip
             .parse::<std::net::IpAddr>()
             .is_ok_and(|a| a.is_loopback()),

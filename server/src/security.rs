@@ -144,7 +144,7 @@ fn without_form_error(path: &str, query: &str) -> String {
 }
 
 fn digest(error: &str) -> String {
-    app::accounts::service::setup::sha256_hex(error)
+    app::secrets::hash(error)
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {

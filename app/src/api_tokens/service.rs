@@ -8,11 +8,11 @@ use serde_json::json;
 use super::entity::{self, Entity as ApiToken};
 use super::{ApiTokenView, NewApiToken};
 use crate::accounts::entities::user;
-use crate::accounts::service::setup::{random_token, sha256_hex};
 use crate::accounts::service::users::to_current;
 use crate::accounts::{CurrentUser, Role};
 use crate::audit::service::{Actor, record as audit};
 use crate::error::{AppError, FieldError};
+use crate::secrets;
 
 /// Tokens carry a recognisable prefix, so a leaked one is easy to grep for.
 pub const TOKEN_PREFIX: &str = "vigil_api_";
@@ -76,12 +76,12 @@ pub async fn create(
             format!("You have {MAX_TOKENS} tokens already; revoke one first."),
         ));
     }
-    let token = format!("{TOKEN_PREFIX}{}", random_token());
+    let issued = secrets::issue(TOKEN_PREFIX);
     let created = entity::ActiveModel {
         user_id: Set(user.id.0),
         name: Set(name.clone()),
-        token_hash: Set(sha256_hex(&token)),
-        token_hint: Set(token[token.len() - 4..].to_owned()),
+        token_hash: Set(issued.hash),
+        token_hint: Set(issued.hint),
         created_at: Set(Utc::now()),
         expires_at: Set(expires_at),
         last_used_at: Set(None),
@@ -98,7 +98,10 @@ pub async fn create(
         json!({ "name": name }),
     )
     .await?;
-    Ok(NewApiToken { name, token })
+    Ok(NewApiToken {
+        name,
+        token: issued.token,
+    })
 }
 
 fn view(m: entity::Model, owner: String) -> ApiTokenView {
@@ -217,7 +220,7 @@ pub async fn authenticate(
         return Ok(None);
     }
     let Some(found) = ApiToken::find()
-        .filter(entity::Column::TokenHash.eq(sha256_hex(token)))
+        .filter(entity::Column::TokenHash.eq(secrets::hash(token)))
         .one(db)
         .await?
     else {

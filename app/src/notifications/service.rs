@@ -13,7 +13,6 @@ use super::{
     ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotificationsAdmin,
     NotifyEvent, channel, delivery,
 };
-use crate::accounts::service::setup::random_token;
 use crate::accounts::{CurrentUser, Role};
 use crate::audit::service::{Actor, record as audit};
 use crate::error::{AppError, FieldError};
@@ -103,7 +102,7 @@ fn url_hint(url: &str) -> String {
 }
 
 fn new_secret() -> String {
-    format!("{SECRET_PREFIX}{}", random_token())
+    crate::secrets::issue(SECRET_PREFIX).token
 }
 
 /// Adds a channel. A JSON webhook gets a signing secret, returned here and shown once.

@@ -801,11 +801,11 @@ async fn seed_alerts(
     .into_iter()
     .map(|(w, r)| (w.to_owned(), r))
     .collect();
-    let unknown = crate::accounts::service::setup::random_token();
+    let unknown = crate::secrets::random();
     let created = source::ActiveModel {
         name: Set("Production Alertmanager".to_owned()),
         kind: Set("alertmanager".to_owned()),
-        token_hash: Set(crate::accounts::service::setup::sha256_hex(&unknown)),
+        token_hash: Set(crate::secrets::hash(&unknown)),
         token_hint: Set(unknown[unknown.len() - 4..].to_owned()),
         service_id: Set(service_id),
         rules: Set(serde_json::to_string(&rules).map_err(AppError::internal)?),

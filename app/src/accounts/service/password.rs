@@ -18,7 +18,7 @@ use crate::error::AppError;
 /// A hash of a random password, verified against when the email is unknown so a failed
 /// sign-in takes as long whether or not the account exists.
 static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| password_auth::generate_hash(crate::accounts::service::setup::random_token()));
+    LazyLock::new(|| password_auth::generate_hash(crate::secrets::random()));
 
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())

@@ -15,12 +15,13 @@ use tower_sessions::Session;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
-use super::{setup::sha256_hex, throttle, users};
+use super::{throttle, users};
 use crate::accounts::entities::session::{self, Entity as SessionRow};
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, UserId, validate};
 use crate::audit::service::{self as audit, Actor};
 use crate::error::AppError;
+use crate::secrets::hash as sha256_hex;
 
 /// Session keys. The user id is also copied into its own column so that all of a user's
 /// sessions can be ended at once.

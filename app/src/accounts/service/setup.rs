@@ -1,25 +1,13 @@
 //! First run: while no user exists, a one-time setup token lets someone with access to
 //! the server's log create the first admin in the browser.
 
-use rand::RngCore;
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::secrets::{hash as sha256_hex, random as random_token};
 use crate::system::settings;
 
 const SETUP_TOKEN_KEY: &str = "setup_token_sha256";
-
-/// 32 random bytes, hex-encoded.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-pub fn sha256_hex(value: &str) -> String {
-    hex::encode(Sha256::digest(value.as_bytes()))
-}
 
 /// When no user exists yet, issues a fresh setup token (replacing any earlier one) and
 /// returns it; only its hash is stored.

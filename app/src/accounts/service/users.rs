@@ -369,7 +369,7 @@ pub async fn invite(
     role: Role,
     actor: &Actor,
 ) -> Result<(CurrentUser, String), AppError> {
-    let temporary = super::setup::random_token()[..16].to_owned();
+    let temporary = crate::secrets::random()[..16].to_owned();
     let mut new = NewUser::parse(email, display_name, &temporary, role)?;
     new.password_change_required = true;
     let user = create(db, new, actor).await?;

@@ -10,7 +10,6 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::accounts::service::setup::{random_token, sha256_hex};
 use crate::accounts::{CurrentUser, Role};
 use crate::alerts::{
     AlertSourceView, AlertsAdmin, IssuedToken, Rule, Rules, SEVERITY_WORDS, SourceKind, alert,
@@ -20,6 +19,7 @@ use crate::audit::service::{Actor, record as audit};
 use crate::catalog::entity as service;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::severity;
+use crate::secrets;
 
 /// Tokens carry a recognisable prefix, so a leaked one is easy to grep for.
 const TOKEN_PREFIX: &str = "vigil_alert_";
@@ -110,12 +110,6 @@ async fn parse_form(
     ))
 }
 
-fn issue_token() -> (String, String, String) {
-    let token = format!("{TOKEN_PREFIX}{}", random_token());
-    let hint = token[token.len() - 4..].to_owned();
-    (sha256_hex(&token), hint, token)
-}
-
 fn audit_actor(admin: &CurrentUser, ip: Option<String>) -> Actor {
     Actor {
         id: Some(admin.id.0),
@@ -142,7 +136,7 @@ pub async fn create_source(
     if taken > 0 {
         return Err(AppError::invalid("name", "Another source has this name."));
     }
-    let (hash, hint, token) = issue_token();
+    let secrets::Issued { token, hash, hint } = secrets::issue(TOKEN_PREFIX);
     let now = Utc::now();
     let created = source::ActiveModel {
         name: Set(name.clone()),
@@ -195,7 +189,7 @@ pub async fn rotate_token(
         return Err(AppError::Forbidden);
     }
     let found = find_source(db, id).await?;
-    let (hash, hint, token) = issue_token();
+    let secrets::Issued { token, hash, hint } = secrets::issue(TOKEN_PREFIX);
     source::ActiveModel {
         id: Set(found.id),
         token_hash: Set(hash),
@@ -373,7 +367,7 @@ pub async fn authenticate(
     let found = match token.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => {
             source::Entity::find()
-                .filter(source::Column::TokenHash.eq(sha256_hex(t)))
+                .filter(source::Column::TokenHash.eq(secrets::hash(t)))
                 .one(db)
                 .await?
         }

@@ -10,7 +10,6 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use crate::accounts::service::setup::sha256_hex;
 use crate::alerts::payload::IncomingAlert;
 use crate::alerts::{alert, source};
 use crate::error::AppError;
@@ -61,7 +60,7 @@ pub(super) async fn lock_keys(
 
 /// A stable 64-bit lock id for `key` of a source: the first bytes of its SHA-256.
 pub(super) fn lock_key(source_id: i64, key: &str) -> i64 {
-    let digest = sha256_hex(&format!("vigil-alert:{source_id}:{key}"));
+    let digest = crate::secrets::hash(&format!("vigil-alert:{source_id}:{key}"));
     i64::from_str_radix(&digest[..15], 16).unwrap_or(0)
 }
 
