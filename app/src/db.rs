@@ -139,6 +139,28 @@ async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbSetupError>
     Ok(SqlxPostgresConnector::from_sqlx_postgres_pool(pool))
 }
 
+/// Writes `changes` to the row whose `id` column is `id`, only while its `version` column
+/// still reads `expected`, and bumps it: the optimistic update behind every editable
+/// record, so two people editing at once never silently overwrite each other. `false`
+/// means another write came first; the caller says so in its domain's words.
+pub async fn update_versioned<A: sea_orm::ActiveModelTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    changes: A,
+    (id_column, id): (<A::Entity as sea_orm::EntityTrait>::Column, i64),
+    (version_column, expected): (<A::Entity as sea_orm::EntityTrait>::Column, i32),
+) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let result = A::Entity::update_many()
+        .set(changes)
+        .col_expr(version_column, Expr::col(version_column).add(1))
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(expected))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}
+
 /// Starts a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a second writer then waits its turn (the busy timeout) instead of
 /// failing with "database is locked" when its read snapshot turns out stale at the first

@@ -189,8 +189,9 @@ pub async fn update_service<C: ConnectionTrait + TransactionTrait>(
     }
     let current = find(db, id).await?;
     let txn = crate::db::begin_write(db).await?;
-    let result = Service::update_many()
-        .set(entity::ActiveModel {
+    let saved = crate::db::update_versioned(
+        &txn,
+        entity::ActiveModel {
             name: Set(spec.name.clone()),
             owner_team: Set(spec.owner_team.clone()),
             description: Set(spec.description.clone()),
@@ -200,23 +201,19 @@ pub async fn update_service<C: ConnectionTrait + TransactionTrait>(
             failure_severity_position: Set(spec.failure_severity_position),
             updated_at: Set(Utc::now()),
             ..Default::default()
-        })
-        .col_expr(
-            entity::Column::Version,
-            Expr::col(entity::Column::Version).add(1),
-        )
-        .filter(entity::Column::Id.eq(id))
-        .filter(entity::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await;
-    let result = match result {
-        Ok(result) => result,
+        },
+        (entity::Column::Id, id),
+        (entity::Column::Version, expected_version),
+    )
+    .await;
+    let saved = match saved {
+        Ok(saved) => saved,
         Err(err) => {
             txn.rollback().await?;
             return Err(err.into());
         }
     };
-    if result.rows_affected == 0 {
+    if !saved {
         txn.rollback().await?;
         return Err(AppError::Conflict {
             message: format!(

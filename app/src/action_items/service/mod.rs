@@ -2,7 +2,7 @@
 //! role; these check the rules (a reason for "won't do", a real owner, a safe link).
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
@@ -202,8 +202,9 @@ pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
         (_, ItemStatus::Done) => current.completed_at,
         _ => None,
     };
-    let result = ActionItem::update_many()
-        .set(action_item::ActiveModel {
+    let saved = crate::db::update_versioned(
+        &txn,
+        action_item::ActiveModel {
             title: Set(checked.title.clone()),
             description: Set(checked.description),
             kind: Set(checked.kind.as_str().to_owned()),
@@ -216,16 +217,12 @@ pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
             updated_at: Set(now),
             completed_at: Set(completed_at),
             ..Default::default()
-        })
-        .col_expr(
-            action_item::Column::Version,
-            Expr::col(action_item::Column::Version).add(1),
-        )
-        .filter(action_item::Column::Id.eq(id))
-        .filter(action_item::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await?;
-    if result.rows_affected == 0 {
+        },
+        (action_item::Column::Id, id),
+        (action_item::Column::Version, expected_version),
+    )
+    .await?;
+    if !saved {
         return Err(AppError::Conflict {
             message: format!(
                 "\u{201c}{}\u{201d} was changed by someone else in the meantime (it is now {}). Review it and try again.",

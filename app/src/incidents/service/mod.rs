@@ -9,8 +9,7 @@ pub mod severities;
 pub mod timeline;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use super::IncidentRef;
 use super::entities::incident::{self, Entity as Incident};
@@ -43,17 +42,14 @@ pub(crate) async fn save_versioned(
         return Err(conflict(current, describe_current));
     }
     changes.updated_at = sea_orm::Set(Utc::now());
-    let result = Incident::update_many()
-        .set(changes)
-        .col_expr(
-            incident::Column::Version,
-            Expr::col(incident::Column::Version).add(1),
-        )
-        .filter(incident::Column::Id.eq(current.id))
-        .filter(incident::Column::Version.eq(expected_version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
+    let saved = crate::db::update_versioned(
+        db,
+        changes,
+        (incident::Column::Id, current.id),
+        (incident::Column::Version, expected_version),
+    )
+    .await?;
+    if !saved {
         let fresh = Incident::find_by_id(current.id)
             .one(db)
             .await?

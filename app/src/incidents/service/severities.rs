@@ -88,22 +88,19 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
             "Another severity already has this name.",
         ));
     }
-    let result = Severity::update_many()
-        .set(severity::ActiveModel {
+    let saved = crate::db::update_versioned(
+        &txn,
+        severity::ActiveModel {
             name: Set(name.clone()),
             description: Set(description),
             requires_postmortem: Set(edit.requires_postmortem),
             ..Default::default()
-        })
-        .col_expr(
-            severity::Column::Version,
-            Expr::col(severity::Column::Version).add(1),
-        )
-        .filter(severity::Column::Id.eq(id))
-        .filter(severity::Column::Version.eq(expected_version))
-        .exec(&txn)
-        .await;
-    let result = match result {
+        },
+        (severity::Column::Id, id),
+        (severity::Column::Version, expected_version),
+    )
+    .await;
+    let saved = match saved {
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             return Err(AppError::invalid(
                 "name",
@@ -112,7 +109,7 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
         }
         other => other?,
     };
-    if result.rows_affected == 0 {
+    if !saved {
         let fresh = get(&txn, id).await?;
         return Err(AppError::Conflict {
             message: format!(

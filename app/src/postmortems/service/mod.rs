@@ -8,7 +8,6 @@ pub mod templates;
 pub mod write;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
@@ -111,17 +110,14 @@ pub(crate) async fn save_versioned(
         return Err(stale());
     }
     changes.updated_at = sea_orm::Set(Utc::now());
-    let result = postmortem::Entity::update_many()
-        .set(changes)
-        .col_expr(
-            postmortem::Column::Version,
-            Expr::col(postmortem::Column::Version).add(1),
-        )
-        .filter(postmortem::Column::Id.eq(current.id))
-        .filter(postmortem::Column::Version.eq(expected_version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
+    let saved = crate::db::update_versioned(
+        db,
+        changes,
+        (postmortem::Column::Id, current.id),
+        (postmortem::Column::Version, expected_version),
+    )
+    .await?;
+    if !saved {
         return Err(stale());
     }
     Ok(())
