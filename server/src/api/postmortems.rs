@@ -14,7 +14,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer, page_number};
 use super::{ApiError, Refused, WriteRefused};
@@ -71,6 +71,16 @@ pub(super) async fn postmortem(
     IncidentPath(reference): IncidentPath,
 ) -> Result<Json<PostmortemView>, AppError> {
     Ok(Json(get_postmortem(&state.db, reference, user.role).await?))
+}
+
+/// What a postmortem write answers besides its refusals.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub(super) enum PostmortemWritten {
+    #[response(status = 200, description = "The postmortem as it now stands")]
+    Written(PostmortemView),
+    #[response(status = 404, description = "No such incident or no postmortem")]
+    Missing(ApiError),
 }
 
 /// The postmortem after a write, as the writer sees it.
@@ -172,8 +182,7 @@ pub(super) struct VersionRead {
     params(IncidentPath),
     request_body = VersionRead,
     responses(
-        (status = 200, description = "The postmortem with the new timeline", body = PostmortemView),
-        (status = 404, description = "No such incident or no postmortem", body = ApiError),
+        PostmortemWritten,
         WriteRefused,
         Refused,
     ))]
@@ -201,8 +210,7 @@ pub(super) struct Reviewers {
     params(IncidentPath),
     request_body = Reviewers,
     responses(
-        (status = 200, description = "The postmortem with its reviewers", body = PostmortemView),
-        (status = 404, description = "No such incident or no postmortem", body = ApiError),
+        PostmortemWritten,
         WriteRefused,
         Refused,
     ))]
@@ -231,8 +239,7 @@ pub(super) struct Step {
     params(IncidentPath),
     request_body = Step,
     responses(
-        (status = 200, description = "The postmortem after the step", body = PostmortemView),
-        (status = 404, description = "No such incident or no postmortem", body = ApiError),
+        PostmortemWritten,
         WriteRefused,
         Refused,
     ))]
