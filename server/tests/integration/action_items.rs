@@ -14,7 +14,6 @@ use app::incidents::service::timeline::timeline;
 use app::incidents::{EventKind, IncidentRef};
 use chrono::{Duration, NaiveDate, Utc};
 
-use crate::incidents::{declared_at, person};
 use crate::support::TestApp;
 
 backend_tests!(
@@ -35,9 +34,9 @@ fn item(title: &str) -> ItemFields {
 }
 
 async fn items_are_checked_changed_and_recorded_on_the_timeline(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let owner = person(&app, Role::Viewer).await;
-    let reference = declared_at(&app, &ic, "Disk full", 2).await;
+    let ic = app.with_user(Role::Responder).await;
+    let owner = app.with_user(Role::Viewer).await;
+    let reference = app.declared_at(&ic, "Disk full", 2).await;
 
     let err = create_action_item(
         &app.db,
@@ -153,8 +152,8 @@ async fn items_are_checked_changed_and_recorded_on_the_timeline(app: TestApp) {
 }
 
 async fn the_list_filters_by_owner_status_service_and_overdue(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let alice = person(&app, Role::Responder).await;
+    let ic = app.with_user(Role::Responder).await;
+    let alice = app.with_user(Role::Responder).await;
     let api = create_service(&app.db, "API", None).await.unwrap();
     let sev = severities(&app.db).await.unwrap()[2].id;
     let on_api = declare_incident(
@@ -169,7 +168,7 @@ async fn the_list_filters_by_owner_status_service_and_overdue(app: TestApp) {
     )
     .await
     .unwrap();
-    let elsewhere = declared_at(&app, &ic, "Elsewhere", 2).await;
+    let elsewhere = app.declared_at(&ic, "Elsewhere", 2).await;
     let add = |reference: IncidentRef, title: &str, owner: Option<i64>, due: Option<i64>| {
         let fields = ItemFields {
             title: title.into(),
@@ -269,8 +268,8 @@ async fn the_list_filters_by_owner_status_service_and_overdue(app: TestApp) {
 }
 
 async fn action_items_over_http_follow_the_roles(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let reference = declared_at(&app, &ic, "Cert expired", 2).await;
+    let ic = app.with_user(Role::Responder).await;
+    let reference = app.declared_at(&ic, "Cert expired", 2).await;
     let reference_text = reference.to_string();
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     let form = [

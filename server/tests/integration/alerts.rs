@@ -16,7 +16,6 @@ use app::incidents::service::query::get_incident;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::incidents::person;
 use crate::support::TestApp;
 
 backend_tests!(
@@ -30,7 +29,7 @@ backend_tests!(
 /// A source of `kind` for a new "Checkout" service; critical pages at the top
 /// severity, warning is recorded only. Returns (token, checkout service id).
 pub async fn source(app: &TestApp, kind: &str, auto_resolve: bool) -> (String, i64) {
-    let admin = person(app, Role::Admin).await;
+    let admin = app.with_user(Role::Admin).await;
     let service = add_service(
         &app.db,
         &app::audit::service::Actor::default(),

@@ -366,7 +366,7 @@ async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["severity"], sev2.name.as_str());
-    let scribe = crate::incidents::person(&app, Role::Responder).await;
+    let scribe = app.with_user(Role::Responder).await;
     let (status, err) = api(
         &app,
         post.clone(),
@@ -451,7 +451,7 @@ async fn the_api_declares_lists_reads_moves_and_annotates_incidents(app: TestApp
     let pm_path = format!("{path}/postmortem");
     let (status, body) = api(&app, get.clone(), &pm_path, Some(&token), None).await;
     assert_eq!(status, 404, "{body}");
-    let author = crate::incidents::person(&app, Role::Responder).await;
+    let author = app.with_user(Role::Responder).await;
     app::postmortems::service::write::create_postmortem(
         &app.db,
         &author,
@@ -505,8 +505,8 @@ async fn action_items_and_service_reliability_over_the_api(app: TestApp) {
     use reqwest::Method;
     let (_, token) = token_for(&app, Role::Responder, "").await;
     let (_, viewer) = token_for(&app, Role::Viewer, "").await;
-    let commander = crate::incidents::person(&app, Role::Responder).await;
-    let reference = crate::incidents::declared_at(&app, &commander, "Search slow", 1).await;
+    let commander = app.with_user(Role::Responder).await;
+    let reference = app.declared_at(&commander, "Search slow", 1).await;
     let items_path = format!("/api/v1/incidents/{reference}/action-items");
     let (status, body) = api(
         &app,
@@ -1101,7 +1101,7 @@ async fn scripts_find_people_severities_and_everyones_action_items(app: TestApp)
     use reqwest::Method;
     let (_, viewer) = token_for(&app, Role::Viewer, "").await;
     let (_, token) = token_for(&app, Role::Responder, "").await;
-    let owner = crate::incidents::person(&app, Role::Responder).await;
+    let owner = app.with_user(Role::Responder).await;
 
     let (status, body) = api(&app, Method::GET, "/api/v1/severities", Some(&viewer), None).await;
     assert_eq!(status, 200, "{body}");
@@ -1130,8 +1130,8 @@ async fn scripts_find_people_severities_and_everyones_action_items(app: TestApp)
     assert!(listed.get("password_hash").is_none());
 
     // Two incidents, items on both: the cross-incident list filters as the page does.
-    let first = crate::incidents::declared_at(&app, &owner, "Search slow", 1).await;
-    let second = crate::incidents::declared_at(&app, &owner, "Queue backlog", 1).await;
+    let first = app.declared_at(&owner, "Search slow", 1).await;
+    let second = app.declared_at(&owner, "Queue backlog", 1).await;
     for (reference, title, owner_id) in [
         (first, "Index the column", Some(owner.id.0)),
         (second, "Alert on backlog", None),

@@ -7,7 +7,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::api::api;
-use crate::incidents::{declared_at, person};
 use crate::support::TestApp;
 
 backend_tests!(
@@ -17,7 +16,7 @@ backend_tests!(
 
 /// A new person with `role` and an API token of theirs.
 async fn member(app: &TestApp, role: Role) -> (CurrentUser, String) {
-    let user = person(app, role).await;
+    let user = app.with_user(role).await;
     let token = app::api_tokens::service::create(&app.db, &user, "script", "", None)
         .await
         .unwrap()
@@ -42,7 +41,8 @@ async fn a_script_writes_reviews_and_publishes_a_postmortem(app: TestApp) {
     let (author, token) = member(&app, Role::Responder).await;
     let (reviewer, reviewer_token) = member(&app, Role::Responder).await;
     let (_, viewer) = member(&app, Role::Viewer).await;
-    let reference = declared_at(&app, &author, "Checkout down", 1)
+    let reference = app
+        .declared_at(&author, "Checkout down", 1)
         .await
         .to_string();
 
@@ -232,9 +232,7 @@ async fn a_script_writes_reviews_and_publishes_a_postmortem(app: TestApp) {
 async fn postmortem_writes_refuse_what_the_page_refuses(app: TestApp) {
     let (author, token) = member(&app, Role::Responder).await;
     let (_, viewer) = member(&app, Role::Viewer).await;
-    let reference = declared_at(&app, &author, "Queue stuck", 1)
-        .await
-        .to_string();
+    let reference = app.declared_at(&author, "Queue stuck", 1).await.to_string();
 
     // No postmortem yet: every write but the start is a 404.
     let (status, _) = send(

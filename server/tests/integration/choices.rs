@@ -13,7 +13,6 @@ use app::postmortems::service::query::get_postmortem;
 use app::postmortems::service::write::create_postmortem;
 use serde_json::Value;
 
-use crate::incidents::declared_at;
 use crate::support::TestApp;
 
 backend_tests!(
@@ -321,7 +320,7 @@ async fn forms_name_services_and_people_by_text(app: TestApp) {
 async fn a_name_that_fits_nobody_or_several_is_a_field_error(app: TestApp) {
     let (client, me) = app.signed_in(Role::Responder).await;
     let me = person_of(&app, &me.email).await;
-    let reference = declared_at(&app, &me, "Search is slow", 1).await;
+    let reference = app.declared_at(&me, "Search is slow", 1).await;
     named(&app, "Sam Lee", "sam.one@example.com", Role::Responder).await;
     named(&app, "sam lee", "sam.two@example.com", Role::Responder).await;
     let sev = severities(&app.db).await.unwrap()[1].id.to_string();
@@ -465,8 +464,8 @@ async fn person_of(app: &TestApp, email: &str) -> app::accounts::CurrentUser {
 async fn filters_take_a_slug_a_name_or_me(app: TestApp) {
     let (client, me) = app.signed_in(Role::Responder).await;
     let me = person_of(&app, &me.email).await;
-    let a = declared_at(&app, &me, "First", 1).await;
-    let b = declared_at(&app, &me, "Second", 1).await;
+    let a = app.declared_at(&me, "First", 1).await;
+    let b = app.declared_at(&me, "Second", 1).await;
     let service_of = |r| {
         let db = app.db.clone();
         async move { get_incident(&db, r).await.unwrap().services[0].clone() }
@@ -579,7 +578,7 @@ async fn the_incident_page_does_not_list_everyone(app: TestApp) {
             .await
             .unwrap();
     }
-    let reference = declared_at(&app, &me, "Queue backs up", 1).await;
+    let reference = app.declared_at(&me, "Queue backs up", 1).await;
     create_postmortem(&app.db, &me, reference).await.unwrap();
     for path in [
         format!("/incidents/{reference}"),
@@ -606,7 +605,7 @@ async fn reviewers_are_named_in_a_search_field(app: TestApp) {
     let ada = named(&app, "Ada Reviewer", "ada@example.com", Role::Responder).await;
     let bob = named(&app, "Bob Reviewer", "bob@example.com", Role::Admin).await;
     named(&app, "Vera Viewer", "vera@example.com", Role::Viewer).await;
-    let reference = declared_at(&app, &me, "Search is stale", 1).await;
+    let reference = app.declared_at(&me, "Search is stale", 1).await;
     create_postmortem(&app.db, &me, reference).await.unwrap();
     let version = || {
         let db = app.db.clone();

@@ -20,7 +20,6 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
-use crate::incidents::{declared_at, person};
 use crate::postmortems::started;
 use crate::support::TestApp;
 
@@ -42,7 +41,9 @@ async fn responder(
     mine: IncidentRef,
 ) -> Result<(), String> {
     for round in 0..ROUNDS {
-        let declared = declared_at(app, me, &format!("{} round {round}", me.display_name), 2).await;
+        let declared = app
+            .declared_at(me, &format!("{} round {round}", me.display_name), 2)
+            .await;
         add_note(
             &app.db,
             me,
@@ -93,7 +94,7 @@ async fn responder(
 }
 
 async fn many_responders_writing_at_once_lose_nothing(app: TestApp) {
-    let admin = person(&app, Role::Admin).await;
+    let admin = app.with_user(Role::Admin).await;
     create_channel(
         &app.db,
         &admin,
@@ -108,10 +109,10 @@ async fn many_responders_writing_at_once_lose_nothing(app: TestApp) {
     )
     .await
     .unwrap();
-    let shared = declared_at(&app, &admin, "Checkout down", 1).await;
+    let shared = app.declared_at(&admin, "Checkout down", 1).await;
     let mut people = Vec::new();
     for _ in 0..WRITERS {
-        let me = person(&app, Role::Responder).await;
+        let me = app.with_user(Role::Responder).await;
         let mine = started(&app, &me, "Own postmortem").await;
         people.push((me, mine));
     }
@@ -279,9 +280,9 @@ async fn an_alert_storm_opens_one_incident_per_group(app: TestApp) {
 async fn a_write_that_cannot_get_through_is_a_503_to_retry(app: TestApp) {
     use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
     let (client, _) = app.signed_in(Role::Responder).await;
-    let responder = person(&app, Role::Responder).await;
-    let first = declared_at(&app, &responder, "First", 2).await;
-    let second = declared_at(&app, &responder, "Second", 2).await;
+    let responder = app.with_user(Role::Responder).await;
+    let first = app.declared_at(&responder, "First", 2).await;
+    let second = app.declared_at(&responder, "Second", 2).await;
     match app.db.get_database_backend() {
         DbBackend::Sqlite => {
             let holder = app::db::begin_write(&app.db).await.unwrap();

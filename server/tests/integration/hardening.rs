@@ -342,7 +342,7 @@ async fn live_streams_are_capped_and_end_with_the_session(app: TestApp) {
         .unwrap()
         .unwrap();
     let actor = app::accounts::service::users::to_current(&me);
-    let reference = crate::incidents::declared_at(&app, &actor, "Live", 1).await;
+    let reference = app.declared_at(&actor, "Live", 1).await;
     let path = format!("/incidents/{reference}/events");
     let mut open = Vec::new();
     for _ in 0..vigil_server::live::MAX_STREAMS_PER_USER {
@@ -369,8 +369,8 @@ async fn live_streams_are_capped_and_end_with_the_session(app: TestApp) {
 /// people who can write (and admins see deleted notes), never for viewers.
 async fn viewers_see_only_the_current_text_of_a_note(app: TestApp) {
     use app::incidents::service::timeline::{NewNote, add_note, edit_note};
-    let scribe = crate::incidents::person(&app, Role::Responder).await;
-    let reference = crate::incidents::declared_at(&app, &scribe, "Leaked key", 2).await;
+    let scribe = app.with_user(Role::Responder).await;
+    let reference = app.declared_at(&scribe, "Leaked key", 2).await;
     let note = add_note(
         &app.db,
         &scribe,

@@ -1,8 +1,7 @@
 //! The incidents service layer on both backends: declaring, the lifecycle with its
 //! automatic timeline, notes, filters and concurrent edits.
 
-use app::accounts::service::users;
-use app::accounts::{CurrentUser, Role};
+use app::accounts::Role;
 use app::catalog::service::create_service;
 use app::error::AppError;
 use app::incidents::service::declare::{Declaration, declare_incident};
@@ -37,51 +36,9 @@ backend_tests!(
     times_are_shown_and_read_in_the_viewers_zone,
 );
 
-pub async fn person(app: &TestApp, role: Role) -> CurrentUser {
-    let user = app.create_user(role).await;
-    let model = users::find_by_email(&app.db, &user.email)
-        .await
-        .unwrap()
-        .unwrap();
-    users::to_current(&model)
-}
-
-pub async fn declared(app: &TestApp, actor: &CurrentUser, title: &str) -> IncidentRef {
-    declared_at(app, actor, title, 1).await
-}
-
-/// Declares at the severity in `position` (0 = SEV1); SEV1 and SEV2 require a postmortem.
-pub async fn declared_at(
-    app: &TestApp,
-    actor: &CurrentUser,
-    title: &str,
-    position: usize,
-) -> IncidentRef {
-    let service = create_service(
-        &app.db,
-        &format!("svc {}", uuid::Uuid::new_v4().simple()),
-        Some("SRE"),
-    )
-    .await
-    .unwrap();
-    let severity_id = severities(&app.db).await.unwrap()[position].id;
-    declare_incident(
-        &app.db,
-        actor,
-        Declaration {
-            title: title.into(),
-            severity_id,
-            service_ids: vec![service.id],
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 async fn declaring_an_incident_records_the_first_timeline_event(app: TestApp) {
-    let commander = person(&app, Role::Responder).await;
-    let reference = declared(&app, &commander, "Checkout returns 502").await;
+    let commander = app.with_user(Role::Responder).await;
+    let reference = app.declared(&commander, "Checkout returns 502").await;
     let incident = get_incident(&app.db, reference).await.unwrap();
     assert_eq!(incident.title, "Checkout returns 502");
     assert_eq!(incident.status, Status::Triage);
@@ -100,12 +57,12 @@ async fn declaring_an_incident_records_the_first_timeline_event(app: TestApp) {
     );
     assert!(events[0].body.contains("SEV2"));
 
-    let next = declared(&app, &commander, "Another").await;
+    let next = app.declared(&commander, "Another").await;
     assert_eq!(next.0, reference.0 + 1, "references are sequential");
 }
 
 async fn a_declaration_is_checked_field_by_field(app: TestApp) {
-    let actor = person(&app, Role::Responder).await;
+    let actor = app.with_user(Role::Responder).await;
     let err = declare_incident(
         &app.db,
         &actor,
@@ -141,9 +98,9 @@ async fn a_declaration_is_checked_field_by_field(app: TestApp) {
 }
 
 async fn moving_through_the_lifecycle_records_each_step_and_its_times(app: TestApp) {
-    let actor = person(&app, Role::Responder).await;
+    let actor = app.with_user(Role::Responder).await;
     // SEV3: no postmortem is required to close.
-    let reference = declared_at(&app, &actor, "Queue backlog", 2).await;
+    let reference = app.declared_at(&actor, "Queue backlog", 2).await;
     let path = [
         Status::Investigating,
         Status::Identified,
@@ -194,8 +151,8 @@ async fn moving_through_the_lifecycle_records_each_step_and_its_times(app: TestA
 }
 
 async fn an_impossible_transition_is_refused_with_the_way_forward(app: TestApp) {
-    let actor = person(&app, Role::Responder).await;
-    let reference = declared(&app, &actor, "Disk full").await;
+    let actor = app.with_user(Role::Responder).await;
+    let reference = app.declared(&actor, "Disk full").await;
     let err = change_status(&app.db, &actor, reference, Status::Closed, None, 1)
         .await
         .unwrap_err();
@@ -217,9 +174,9 @@ async fn an_impossible_transition_is_refused_with_the_way_forward(app: TestApp) 
 }
 
 async fn a_stale_update_is_a_conflict_not_an_overwrite(app: TestApp) {
-    let alice = person(&app, Role::Responder).await;
-    let bob = person(&app, Role::Responder).await;
-    let reference = declared(&app, &alice, "Latency spike").await;
+    let alice = app.with_user(Role::Responder).await;
+    let bob = app.with_user(Role::Responder).await;
+    let reference = app.declared(&alice, "Latency spike").await;
     // Both opened the page at version 1; Alice saves first.
     change_status(&app.db, &alice, reference, Status::Investigating, None, 1)
         .await
@@ -261,8 +218,8 @@ async fn a_stale_update_is_a_conflict_not_an_overwrite(app: TestApp) {
 }
 
 async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
-    let scribe = person(&app, Role::Responder).await;
-    let reference = declared(&app, &scribe, "Cache stampede").await;
+    let scribe = app.with_user(Role::Responder).await;
+    let reference = app.declared(&scribe, "Cache stampede").await;
     let earlier = Utc::now() - Duration::minutes(30);
     let note = add_note(
         &app.db,
@@ -348,9 +305,9 @@ async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
 }
 
 async fn roles_are_assigned_and_handovers_recorded(app: TestApp) {
-    let first = person(&app, Role::Responder).await;
-    let second = person(&app, Role::Responder).await;
-    let reference = declared(&app, &first, "DNS outage").await;
+    let first = app.with_user(Role::Responder).await;
+    let second = app.with_user(Role::Responder).await;
+    let reference = app.declared(&first, "DNS outage").await;
     assign_role(
         &app.db,
         &first,
@@ -396,14 +353,17 @@ async fn roles_are_assigned_and_handovers_recorded(app: TestApp) {
 }
 
 async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: TestApp) {
-    let actor = person(&app, Role::Responder).await;
-    let old = declared(&app, &actor, "Old resolved outage").await;
+    let actor = app.with_user(Role::Responder).await;
+    let old = app.declared(&actor, "Old resolved outage").await;
     change_status(&app.db, &actor, old, Status::Resolved, None, 1)
         .await
         .unwrap();
     let mut open = Vec::new();
     for i in 0..27 {
-        open.push(declared(&app, &actor, &format!("Open incident {i} 100%_match")).await);
+        open.push(
+            app.declared(&actor, &format!("Open incident {i} 100%_match"))
+                .await,
+        );
     }
 
     let first = list_incidents(&app.db, &IncidentFilter::default())
@@ -487,10 +447,8 @@ async fn the_list_puts_open_incidents_first_and_filters_searches_and_pages(app: 
 }
 
 async fn viewers_read_incidents_but_cannot_change_anything(app: TestApp) {
-    let responder = person(&app, Role::Responder).await;
-    let reference = declared(&app, &responder, "Search is slow")
-        .await
-        .to_string();
+    let responder = app.with_user(Role::Responder).await;
+    let reference = app.declared(&responder, "Search is slow").await.to_string();
     let service = create_service(&app.db, "Search", None)
         .await
         .unwrap()
@@ -669,13 +627,10 @@ async fn a_plain_form_post_declares_and_lands_on_the_incident(app: TestApp) {
 }
 
 async fn the_incident_pages_render_and_an_unknown_reference_is_404(app: TestApp) {
-    let responder = person(&app, Role::Responder).await;
-    let reference = declared(
-        &app,
-        &responder,
-        "Payments <script>alert(1)</script> failing",
-    )
-    .await;
+    let responder = app.with_user(Role::Responder).await;
+    let reference = app
+        .declared(&responder, "Payments <script>alert(1)</script> failing")
+        .await;
     add_note(
         &app.db,
         &responder,
@@ -751,8 +706,8 @@ async fn read_until(res: &mut reqwest::Response, needle: &str) -> String {
 }
 
 async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: TestApp) {
-    let responder = person(&app, Role::Responder).await;
-    let reference = declared(&app, &responder, "Streaming").await;
+    let responder = app.with_user(Role::Responder).await;
+    let reference = app.declared(&responder, "Streaming").await;
     let path = format!("/incidents/{reference}/events");
     assert_eq!(
         app.get(&path).await.status(),
@@ -861,8 +816,8 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
 }
 
 async fn correcting_details_and_times_is_checked_and_recorded(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let reference = declared(&app, &ic, "Elevated errors").await;
+    let ic = app.with_user(Role::Responder).await;
+    let reference = app.declared(&ic, "Elevated errors").await;
     let incident = get_incident(&app.db, reference).await.unwrap();
     let extra = create_service(&app.db, "Queue", None).await.unwrap();
     let declared_at = incident.times.declared_at;
@@ -940,10 +895,10 @@ async fn correcting_details_and_times_is_checked_and_recorded(app: TestApp) {
 }
 
 async fn merging_a_duplicate_names_its_target_on_both_timelines(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let original = declared(&app, &ic, "Checkout down").await;
-    let duplicate = declared(&app, &ic, "Cannot pay").await;
-    let third = declared(&app, &ic, "Payments page blank").await;
+    let ic = app.with_user(Role::Responder).await;
+    let original = app.declared(&ic, "Checkout down").await;
+    let duplicate = app.declared(&ic, "Cannot pay").await;
+    let third = app.declared(&ic, "Payments page blank").await;
 
     for (target, expected) in [
         (None, "Name the incident this one duplicates"),
@@ -1017,9 +972,9 @@ async fn merging_a_duplicate_names_its_target_on_both_timelines(app: TestApp) {
 }
 
 async fn the_commander_can_be_someone_else_at_declaration(app: TestApp) {
-    let dispatcher = person(&app, Role::Responder).await;
-    let commander = person(&app, Role::Responder).await;
-    let viewer = person(&app, Role::Viewer).await;
+    let dispatcher = app.with_user(Role::Responder).await;
+    let commander = app.with_user(Role::Responder).await;
+    let viewer = app.with_user(Role::Viewer).await;
     let service = create_service(&app.db, "Search", None).await.unwrap();
     let sev = severities(&app.db).await.unwrap()[0].id;
     let declaration = |commander_id| Declaration {
@@ -1066,8 +1021,8 @@ async fn the_commander_can_be_someone_else_at_declaration(app: TestApp) {
 }
 
 async fn times_are_shown_and_read_in_the_viewers_zone(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let reference = declared(&app, &ic, "Clock check").await;
+    let ic = app.with_user(Role::Responder).await;
+    let reference = app.declared(&ic, "Clock check").await;
     let (client, _) = app.signed_in(Role::Responder).await;
     let path = format!("/incidents/{reference}");
 
@@ -1156,11 +1111,11 @@ async fn times_are_shown_and_read_in_the_viewers_zone(app: TestApp) {
 /// list's order (open first, then newest, then highest number).
 async fn pages_walk_the_whole_list_both_ways_through_ties(app: TestApp) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    let actor = person(&app, Role::Responder).await;
+    let actor = app.with_user(Role::Responder).await;
     let base = Utc::now().with_nanosecond(0).unwrap() - Duration::days(3);
     let mut expected = Vec::new();
     for i in 0..70i64 {
-        let reference = declared(&app, &actor, &format!("Incident {i}")).await;
+        let reference = app.declared(&actor, &format!("Incident {i}")).await;
         // Seven incidents share each instant.
         let declared_at = base + Duration::minutes(i / 7);
         app::incidents::entities::incident::ActiveModel {

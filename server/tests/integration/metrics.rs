@@ -25,7 +25,6 @@ use app::seed::random::{RandomSeed, seed_random};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use sea_orm::EntityTrait;
 
-use crate::incidents::person;
 use crate::support::TestApp;
 
 backend_tests!(
@@ -337,7 +336,7 @@ async fn incident_with(
     position: usize,
     times: Timestamps,
 ) -> IncidentRef {
-    let actor = person(app, Role::Responder).await;
+    let actor = app.with_user(Role::Responder).await;
     let severity_id = severities(&app.db).await.unwrap()[position].id;
     let reference = declare_incident(
         &app.db,
@@ -508,7 +507,7 @@ async fn the_catalogue_refuses_conflicts_and_deleting_history(app: TestApp) {
             .iter()
             .all(|s| s.id != svc.id)
     );
-    let commander = person(&app, Role::Responder).await;
+    let commander = app.with_user(Role::Responder).await;
     let severity_id = severities(&app.db).await.unwrap()[1].id;
     let err = declare_incident(
         &app.db,

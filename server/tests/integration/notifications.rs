@@ -20,7 +20,6 @@ use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
-use crate::incidents::{declared_at, person};
 use crate::postmortems::{publish, started};
 use crate::support::TestApp;
 
@@ -112,9 +111,9 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 async fn changes_queue_signed_webhooks_and_escaped_slack_messages(app: TestApp) {
-    let admin = person(&app, Role::Admin).await;
-    let commander = person(&app, Role::Responder).await;
-    let reviewer = person(&app, Role::Responder).await;
+    let admin = app.with_user(Role::Admin).await;
+    let commander = app.with_user(Role::Responder).await;
+    let reviewer = app.with_user(Role::Responder).await;
     let (url, received, _) = receiver(200).await;
     let secret = channel(&app, &admin, "webhook", &url, &ALL_EVENTS)
         .await
@@ -267,11 +266,11 @@ async fn changes_queue_signed_webhooks_and_escaped_slack_messages(app: TestApp) 
 }
 
 async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) {
-    let admin = person(&app, Role::Admin).await;
-    let commander = person(&app, Role::Responder).await;
+    let admin = app.with_user(Role::Admin).await;
+    let commander = app.with_user(Role::Responder).await;
     let (url, received, answer) = receiver(500).await;
     channel(&app, &admin, "webhook", &url, &ALL_EVENTS).await;
-    declared_at(&app, &commander, "Payments slow", 1).await;
+    app.declared_at(&commander, "Payments slow", 1).await;
     let client = outbox::client(true).unwrap();
 
     // Two workers (two replicas) at once: the claim lets only one of them send.
@@ -341,7 +340,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
 
     // The receiver is fixed; an admin retries; it goes through.
     answer.store(204, Ordering::SeqCst);
-    let responder = person(&app, Role::Responder).await;
+    let responder = app.with_user(Role::Responder).await;
     assert!(retry_delivery(&app.db, &responder, row.id).await.is_err());
     retry_delivery(&app.db, &admin, row.id).await.unwrap();
     assert_eq!(
@@ -368,7 +367,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
         .await
         .unwrap();
     channel(&app, &admin, "slack", &closed, &ALL_EVENTS).await;
-    declared_at(&app, &commander, "Search down", 1).await;
+    app.declared_at(&commander, "Search down", 1).await;
     assert_eq!(
         deliver_due(&app.db, &client, "http://v", Utc::now())
             .await
@@ -386,7 +385,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
         .unwrap()
         .id;
     set_disabled(&app.db, &admin, id, true, None).await.unwrap();
-    declared_at(&app, &commander, "Search down again", 1).await;
+    app.declared_at(&commander, "Search down again", 1).await;
     assert_eq!(
         deliveries(&app).await.len(),
         1,
@@ -551,8 +550,8 @@ async fn admins_manage_channels_and_others_cannot(app: TestApp) {
 }
 
 async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) {
-    let admin = person(&app, Role::Admin).await;
-    let commander = person(&app, Role::Responder).await;
+    let admin = app.with_user(Role::Admin).await;
+    let commander = app.with_user(Role::Responder).await;
     let levels = severities(&app.db).await.unwrap();
     let form = |min: String| ChannelForm {
         name: format!("Executives {min}"),
@@ -570,13 +569,13 @@ async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) 
         .unwrap();
 
     // A SEV2 incident is not sent; escalated to SEV1, its severity change is.
-    let minor = declared_at(&app, &commander, "Slow search", 1).await;
+    let minor = app.declared_at(&commander, "Slow search", 1).await;
     assert!(deliveries(&app).await.is_empty());
     let v = version(&app, minor).await;
     change_severity(&app.db, &commander, minor, levels[0].id, v)
         .await
         .unwrap();
-    declared_at(&app, &commander, "Checkout down", 0).await;
+    app.declared_at(&commander, "Checkout down", 0).await;
     let events: Vec<String> = deliveries(&app)
         .await
         .into_iter()
@@ -597,8 +596,8 @@ async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) 
 /// A webhook pointed at an internal address (here loopback, by name and as a literal) is
 /// not sent to: the refusal is in the delivery log. `--allow-private-webhooks` allows it.
 async fn private_receivers_are_refused_unless_allowed(app: TestApp) {
-    let admin = person(&app, Role::Admin).await;
-    let commander = person(&app, Role::Responder).await;
+    let admin = app.with_user(Role::Admin).await;
+    let commander = app.with_user(Role::Responder).await;
     let (url, received, _) = receiver(200).await;
     let by_name = url.replace("127.0.0.1", "localhost");
     channel(&app, &admin, "webhook", &url, &["incident.declared"]).await;

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use app::accounts::Role;
 use vigil_server::{Config, app_state, router};
 
-use crate::incidents::{declared_at, person};
 use crate::support::TestApp;
 
 backend_tests!(metrics_are_prometheus_text_with_vigils_numbers);
@@ -53,8 +52,8 @@ fn parse(text: &str) -> Vec<(String, f64)> {
 }
 
 async fn metrics_are_prometheus_text_with_vigils_numbers(app: TestApp) {
-    let responder = person(&app, Role::Responder).await;
-    declared_at(&app, &responder, "Metrics outage", 0).await;
+    let responder = app.with_user(Role::Responder).await;
+    app.declared_at(&responder, "Metrics outage", 0).await;
     assert_eq!(app.get("/readyz").await.status(), 200);
 
     let response = app.get("/metrics").await;

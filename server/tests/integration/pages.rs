@@ -6,7 +6,6 @@ use app::incidents::service::edit::{Details, update_details};
 use app::incidents::service::query::get_incident;
 use app::incidents::service::timeline::{NewNote, add_note};
 
-use crate::incidents::{declared, person};
 use crate::support::TestApp;
 
 backend_tests!(
@@ -83,7 +82,7 @@ async fn statements_for(app: &TestApp, client: &reqwest::Client, path: &str) -> 
 async fn grow(app: &TestApp, reference: IncidentRef, n: usize) {
     let mut services = get_incident(&app.db, reference).await.unwrap().services;
     for i in 0..n {
-        let author = person(app, Role::Responder).await;
+        let author = app.with_user(Role::Responder).await;
         add_note(
             &app.db,
             &author,
@@ -113,7 +112,7 @@ async fn grow(app: &TestApp, reference: IncidentRef, n: usize) {
                 .unwrap(),
         );
     }
-    let actor = person(app, Role::Responder).await;
+    let actor = app.with_user(Role::Responder).await;
     let view = get_incident(&app.db, reference).await.unwrap();
     update_details(
         &app.db,
@@ -136,8 +135,8 @@ async fn grow(app: &TestApp, reference: IncidentRef, n: usize) {
 /// list cost the same for an incident with one of each as for one with many.
 async fn pages_run_as_many_queries_for_a_long_incident_as_for_a_short_one(app: TestApp) {
     let (client, _) = app.signed_in(Role::Responder).await;
-    let actor = person(&app, Role::Responder).await;
-    let reference = declared(&app, &actor, "Checkout is slow").await;
+    let actor = app.with_user(Role::Responder).await;
+    let reference = app.declared(&actor, "Checkout is slow").await;
     grow(&app, reference, 1).await;
     let page = format!("/incidents/{reference}");
     let short = statements_for(&app, &client, &page).await;

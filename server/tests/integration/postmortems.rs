@@ -18,7 +18,6 @@ use app::postmortems::service::write::{
 use app::postmortems::template::{SectionTemplate, default_template};
 use app::postmortems::{PostmortemStatus, ReviewStep};
 
-use crate::incidents::{declared_at, person};
 use crate::support::TestApp;
 
 backend_tests!(
@@ -31,7 +30,7 @@ backend_tests!(
 );
 
 pub async fn started(app: &TestApp, actor: &CurrentUser, title: &str) -> IncidentRef {
-    let reference = declared_at(app, actor, title, 1).await;
+    let reference = app.declared_at(actor, title, 1).await;
     create_postmortem(&app.db, actor, reference).await.unwrap();
     reference
 }
@@ -45,8 +44,8 @@ fn edit_section(pm: &app::postmortems::PostmortemView, title: &str, body: &str) 
 }
 
 async fn a_postmortem_starts_from_the_template_and_the_incident_timeline(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let reference = declared_at(&app, &ic, "Search outage", 1).await;
+    let ic = app.with_user(Role::Responder).await;
+    let reference = app.declared_at(&ic, "Search outage", 1).await;
     add_note(
         &app.db,
         &ic,
@@ -124,8 +123,8 @@ async fn a_postmortem_starts_from_the_template_and_the_incident_timeline(app: Te
 }
 
 async fn every_save_is_a_revision_and_a_stale_save_keeps_both_texts(app: TestApp) {
-    let alice = person(&app, Role::Responder).await;
-    let bob = person(&app, Role::Responder).await;
+    let alice = app.with_user(Role::Responder).await;
+    let bob = app.with_user(Role::Responder).await;
     let reference = started(&app, &alice, "Login errors").await;
     let pm = get_postmortem(&app.db, reference, Role::Responder)
         .await
@@ -237,10 +236,10 @@ async fn every_save_is_a_revision_and_a_stale_save_keeps_both_texts(app: TestApp
 }
 
 async fn the_review_goes_from_draft_to_published_with_approvals(app: TestApp) {
-    let author = person(&app, Role::Responder).await;
-    let first = person(&app, Role::Responder).await;
-    let second = person(&app, Role::Admin).await;
-    let viewer = person(&app, Role::Viewer).await;
+    let author = app.with_user(Role::Responder).await;
+    let first = app.with_user(Role::Responder).await;
+    let second = app.with_user(Role::Admin).await;
+    let viewer = app.with_user(Role::Viewer).await;
     let reference = started(&app, &author, "Queue stuck").await;
     let version = |app: &TestApp| {
         let db = app.db.clone();
@@ -395,9 +394,9 @@ pub async fn publish(
 }
 
 async fn closing_needs_a_published_postmortem_where_the_severity_says_so(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
-    let reviewer = person(&app, Role::Responder).await;
-    let sev1 = declared_at(&app, &ic, "Everything down", 0).await;
+    let ic = app.with_user(Role::Responder).await;
+    let reviewer = app.with_user(Role::Responder).await;
+    let sev1 = app.declared_at(&ic, "Everything down", 0).await;
     change_status(&app.db, &ic, sev1, Status::Resolved, None, 1)
         .await
         .unwrap();
@@ -429,7 +428,7 @@ async fn closing_needs_a_published_postmortem_where_the_severity_says_so(app: Te
         Status::Closed
     );
 
-    let sev3 = declared_at(&app, &ic, "Slow report", 2).await;
+    let sev3 = app.declared_at(&ic, "Slow report", 2).await;
     change_status(&app.db, &ic, sev3, Status::Resolved, None, 1)
         .await
         .unwrap();
@@ -439,8 +438,8 @@ async fn closing_needs_a_published_postmortem_where_the_severity_says_so(app: Te
 }
 
 async fn postmortems_are_searched_exported_and_shown_by_role(app: TestApp) {
-    let author = person(&app, Role::Responder).await;
-    let reviewer = person(&app, Role::Responder).await;
+    let author = app.with_user(Role::Responder).await;
+    let reviewer = app.with_user(Role::Responder).await;
     let draft = started(&app, &author, "Draft one").await;
     let done = started(&app, &author, "Cache stampede").await;
     let pm = get_postmortem(&app.db, done, Role::Responder)
@@ -630,7 +629,7 @@ async fn postmortems_are_searched_exported_and_shown_by_role(app: TestApp) {
 }
 
 async fn admins_change_the_template_for_new_postmortems(app: TestApp) {
-    let ic = person(&app, Role::Responder).await;
+    let ic = app.with_user(Role::Responder).await;
     let err = templates::save(&app.db, &Actor::default(), &[])
         .await
         .unwrap_err();

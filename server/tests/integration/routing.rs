@@ -10,8 +10,8 @@ use crate::support::{Backend, TestApp};
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_render_while_other_routers_are_built() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let responder = crate::incidents::person(&app, Role::Responder).await;
-    let reference = crate::incidents::declared_at(&app, &responder, "Routing", 1).await;
+    let responder = app.with_user(Role::Responder).await;
+    let reference = app.declared_at(&responder, "Routing", 1).await;
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     let builder = tokio::spawn(async move {
         for _ in 0..15 {

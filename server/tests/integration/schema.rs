@@ -53,8 +53,8 @@ async fn epoch_seconds_follow_every_change_of_an_incidents_times(app: TestApp) {
     use chrono::{TimeZone, Utc};
     use sea_orm::{ConnectionTrait, Statement};
 
-    let actor = crate::incidents::person(&app, app::accounts::Role::Responder).await;
-    let reference = crate::incidents::declared_at(&app, &actor, "Disk full", 1).await;
+    let actor = app.with_user(app::accounts::Role::Responder).await;
+    let reference = app.declared_at(&actor, "Disk full", 1).await;
     let epochs = || async {
         let row = app
             .db

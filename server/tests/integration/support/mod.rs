@@ -8,9 +8,13 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use app::accounts::Role;
 use app::accounts::service::users::{self, NewUser};
+use app::accounts::{CurrentUser, Role};
 use app::audit::service::Actor;
+use app::catalog::service::create_service;
+use app::incidents::IncidentRef;
+use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::query::severities;
 use sea_orm::DatabaseConnection;
 use vigil_server::{Config, app_state, open_database, router};
 
@@ -60,6 +64,51 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A new person with `role`, as the services take them.
+    pub async fn with_user(&self, role: Role) -> CurrentUser {
+        let user = self.create_user(role).await;
+        let model = users::find_by_email(&self.db, &user.email)
+            .await
+            .unwrap()
+            .unwrap();
+        users::to_current(&model)
+    }
+
+    /// An incident declared by `actor` at SEV2, on a new service.
+    pub async fn declared(&self, actor: &CurrentUser, title: &str) -> IncidentRef {
+        self.declared_at(actor, title, 1).await
+    }
+
+    /// Declares at the severity in `position` (0 = SEV1); SEV1 and SEV2 require a
+    /// postmortem.
+    pub async fn declared_at(
+        &self,
+        actor: &CurrentUser,
+        title: &str,
+        position: usize,
+    ) -> IncidentRef {
+        let service = create_service(
+            &self.db,
+            &format!("svc {}", uuid::Uuid::new_v4().simple()),
+            Some("SRE"),
+        )
+        .await
+        .unwrap();
+        let severity_id = severities(&self.db).await.unwrap()[position].id;
+        declare_incident(
+            &self.db,
+            actor,
+            Declaration {
+                title: title.into(),
+                severity_id,
+                service_ids: vec![service.id],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
     pub async fn spawn(backend: Backend) -> Option<Self> {
         init_tracing();
         let database = TestDatabase::create(backend).await?;
