@@ -461,7 +461,12 @@ async fn send(
             };
         }
     };
-    let kind = ChannelKind::parse(&channel.kind).unwrap_or(ChannelKind::Webhook);
+    let kind = crate::db::stored(
+        "channel kind",
+        &channel.kind,
+        ChannelKind::parse,
+        ChannelKind::Webhook,
+    );
     let body = match kind {
         ChannelKind::Slack => slack_body(&notice, base_url),
         ChannelKind::Webhook => webhook_body(&notice, base_url, row.id),

@@ -406,7 +406,12 @@ pub async fn admin_view(
         views.push(ChannelView {
             id: c.id,
             name: c.name.clone(),
-            kind: ChannelKind::parse(&c.kind).unwrap_or(ChannelKind::Webhook),
+            kind: crate::db::stored(
+                "channel kind",
+                &c.kind,
+                ChannelKind::parse,
+                ChannelKind::Webhook,
+            ),
             url_hint: url_hint(&c.url),
             events: c.events.split(',').filter_map(NotifyEvent::parse).collect(),
             min_severity: c.min_severity_id.and_then(|id| {
@@ -430,7 +435,12 @@ pub async fn admin_view(
         .await?
         .into_iter()
         .map(|d| {
-            let status = DeliveryStatus::parse(&d.status).unwrap_or(DeliveryStatus::Pending);
+            let status = crate::db::stored(
+                "delivery status",
+                &d.status,
+                DeliveryStatus::parse,
+                DeliveryStatus::Pending,
+            );
             DeliveryView {
                 id: d.id,
                 channel_name: channels

@@ -24,6 +24,7 @@ backend_tests!(
     bad_tokens_and_payloads_are_refused_whole,
     admins_manage_sources_and_others_cannot,
     admins_read_received_alerts_over_the_api,
+    unreadable_stored_rules_refuse_alerts_instead_of_recording_them,
 );
 
 /// A source of `kind` for a new "Checkout" service; critical pages at the top
@@ -679,4 +680,34 @@ async fn admins_read_received_alerts_over_the_api(app: TestApp) {
             "{query}: {body}"
         );
     }
+}
+
+/// Rules that cannot be read (a damaged row, a newer Vigil's format) must not quietly
+/// turn a paging source into "record only": the payload is refused with a 500, which
+/// the sender retries, and nothing is stored.
+async fn unreadable_stored_rules_refuse_alerts_instead_of_recording_them(app: TestApp) {
+    use sea_orm::sea_query::Expr;
+    let (token, _) = source(&app, "alertmanager", false).await;
+    app::alerts::source::Entity::update_many()
+        .col_expr(app::alerts::source::Column::Rules, Expr::value("{not json"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager("firing", json!([am_alert("firing", "web-1", "fp-bad")])),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (500, &json!("internal")),
+        "{body}"
+    );
+    let stored = alert::Entity::find().count(&app.db).await.unwrap();
+    assert_eq!(stored, 0, "nothing recorded as if the rules said so");
+    // The admin page still opens (the damage is logged, not a broken page).
+    let view = app::alerts::service::admin_view(&app.db).await.unwrap();
+    assert_eq!(view.sources.len(), 1);
 }

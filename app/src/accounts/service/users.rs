@@ -57,7 +57,7 @@ pub fn to_current(model: &user::Model) -> CurrentUser {
         id: UserId(model.id),
         email: model.email.clone(),
         display_name: model.display_name.clone(),
-        role: Role::parse(&model.role).unwrap_or(Role::Viewer),
+        role: crate::db::stored("role", &model.role, Role::parse, Role::Viewer),
         password_change_required: model.password_change_required,
         time_zone: model.time_zone.clone(),
     }
@@ -66,7 +66,7 @@ pub fn to_current(model: &user::Model) -> CurrentUser {
 fn to_summary(model: user::Model) -> UserSummary {
     UserSummary {
         id: UserId(model.id),
-        role: Role::parse(&model.role).unwrap_or(Role::Viewer),
+        role: crate::db::stored("role", &model.role, Role::parse, Role::Viewer),
         active: model.deactivated_at.is_none(),
         email: model.email,
         display_name: model.display_name,

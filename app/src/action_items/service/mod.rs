@@ -195,7 +195,12 @@ pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound("There is no such action item.".into()))?;
-    let before = ItemStatus::parse(&current.status).unwrap_or(ItemStatus::Open);
+    let before = crate::db::stored(
+        "item status",
+        &current.status,
+        ItemStatus::parse,
+        ItemStatus::Open,
+    );
     let now = Utc::now();
     let completed_at = match (before, fields.status) {
         (_, ItemStatus::Done) if before != ItemStatus::Done => Some(now),
@@ -396,15 +401,25 @@ pub async fn list_action_items(
             .into_iter()
             .map(|row| {
                 let m = row.item;
-                let status = ItemStatus::parse(&m.status).unwrap_or(ItemStatus::Open);
+                let status = crate::db::stored(
+                    "item status",
+                    &m.status,
+                    ItemStatus::parse,
+                    ItemStatus::Open,
+                );
                 let owner = m.owner_id.zip(row.owner_name).zip(row.owner_email);
                 ActionItemView {
                     id: m.id,
                     incident: IncidentRef(m.incident_id),
                     incident_title: row.incident_title,
                     description_html: crate::markdown::render(&m.description),
-                    kind: ItemKind::parse(&m.kind).unwrap_or(ItemKind::Other),
-                    priority: Priority::parse(&m.priority).unwrap_or(Priority::Medium),
+                    kind: crate::db::stored("item kind", &m.kind, ItemKind::parse, ItemKind::Other),
+                    priority: crate::db::stored(
+                        "priority",
+                        &m.priority,
+                        Priority::parse,
+                        Priority::Medium,
+                    ),
                     owner_value: owner
                         .as_ref()
                         .map(|((_, name), email)| crate::choices::person_value(name, email)),

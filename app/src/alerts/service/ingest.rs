@@ -40,7 +40,12 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
     source: &source::Model,
     body: &[u8],
 ) -> Result<Vec<Outcome>, AppError> {
-    let kind = SourceKind::parse(&source.kind).unwrap_or(SourceKind::Alertmanager);
+    let kind = crate::db::stored(
+        "source kind",
+        &source.kind,
+        SourceKind::parse,
+        SourceKind::Alertmanager,
+    );
     let alerts = match kind {
         SourceKind::PagerDuty => payload::parse_pagerduty(body).map(|a| vec![a]),
         SourceKind::Alertmanager | SourceKind::Grafana => payload::parse_alertmanager(body),
@@ -52,7 +57,14 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
         }])
     })?;
     let owner = owner_of(db, source).await?;
-    let rules: Rules = serde_json::from_str(&source.rules).unwrap_or_default();
+    // Rules that cannot be read must not quietly become "record only": alerts would
+    // stop opening incidents without a word. Refused (and logged), the sender retries.
+    let rules: Rules = serde_json::from_str(&source.rules).map_err(|e| {
+        AppError::internal(format!(
+            "alert source {} has unreadable rules: {e}",
+            source.id
+        ))
+    })?;
     let now = Utc::now();
     // A payload is applied whole or not at all, so one that met another writer is
     // simply applied again.
@@ -101,7 +113,7 @@ async fn owner_of(
         id: UserId(owner.id),
         email: owner.email,
         display_name: owner.display_name,
-        role: Role::parse(&owner.role).unwrap_or(Role::Viewer),
+        role: crate::db::stored("role", &owner.role, Role::parse, Role::Viewer),
         password_change_required: false,
         time_zone: None,
     })
@@ -359,7 +371,7 @@ async fn auto_resolve<C: ConnectionTrait + TransactionTrait>(
         .filter(alert::Column::State.eq("firing"))
         .count(db)
         .await?;
-    let status = Status::parse(&incident.status).unwrap_or(Status::Triage);
+    let status = crate::db::stored("status", &incident.status, Status::parse, Status::Triage);
     if firing == 0 && status.can_move_to(Status::Resolved) {
         change_status(
             db,

@@ -210,7 +210,12 @@ pub async fn rotate_token(
     .await?;
     Ok(IssuedToken {
         source_name: found.name,
-        kind: SourceKind::parse(&found.kind).unwrap_or(SourceKind::Alertmanager),
+        kind: crate::db::stored(
+            "source kind",
+            &found.kind,
+            SourceKind::parse,
+            SourceKind::Alertmanager,
+        ),
         token,
     })
 }
@@ -303,7 +308,10 @@ pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppErr
     let sources = rows
         .into_iter()
         .map(|s| {
-            let rules: Rules = serde_json::from_str(&s.rules).unwrap_or_default();
+            let rules: Rules = serde_json::from_str(&s.rules).unwrap_or_else(|e| {
+                tracing::error!(source = s.id, error = %e, "unreadable alert source rules");
+                Rules::default()
+            });
             let rules = SEVERITY_WORDS
                 .iter()
                 .map(|w| {
@@ -327,7 +335,12 @@ pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppErr
             );
             AlertSourceView {
                 id: s.id,
-                kind: SourceKind::parse(&s.kind).unwrap_or(SourceKind::Alertmanager),
+                kind: crate::db::stored(
+                    "source kind",
+                    &s.kind,
+                    SourceKind::parse,
+                    SourceKind::Alertmanager,
+                ),
                 token_hint: s.token_hint,
                 service,
                 rules,

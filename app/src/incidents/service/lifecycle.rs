@@ -31,7 +31,7 @@ async fn finish(
 }
 
 fn status_of(model: &incident::Model) -> Status {
-    Status::parse(&model.status).unwrap_or(Status::Triage)
+    crate::db::stored("status", &model.status, Status::parse, Status::Triage)
 }
 
 pub(crate) fn timestamps_of(m: &incident::Model) -> Timestamps {

@@ -111,7 +111,7 @@ pub async fn get_incident(
         summary: m.summary.clone(),
         summary_html: crate::markdown::render(&m.summary),
         severity,
-        status: Status::parse(&m.status).unwrap_or(Status::Triage),
+        status: crate::db::stored("status", &m.status, Status::parse, Status::Triage),
         customer_impact: m.customer_impact,
         times: timestamps_of(&m),
         services,
@@ -175,7 +175,7 @@ pub async fn list_incidents(
             .map(|m| IncidentSummary {
                 reference: IncidentRef(m.id),
                 severity: name_of(m.severity_id),
-                status: Status::parse(&m.status).unwrap_or(Status::Triage),
+                status: crate::db::stored("status", &m.status, Status::parse, Status::Triage),
                 title: m.title,
                 declared_at: m.declared_at,
                 impact_started_at: m.impact_started_at,

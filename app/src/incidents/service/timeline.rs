@@ -229,7 +229,7 @@ pub async fn timeline_of(
 fn view(e: event::Model, author: Option<String>, revisions: Vec<String>) -> TimelineEventView {
     TimelineEventView {
         id: e.id,
-        kind: EventKind::parse(&e.kind).unwrap_or(EventKind::Note),
+        kind: crate::db::stored("event kind", &e.kind, EventKind::parse, EventKind::Note),
         body_html: crate::markdown::render(&e.body),
         body: e.body,
         occurred_at: e.occurred_at,

@@ -31,7 +31,12 @@ pub struct SnapshotSection {
 }
 
 pub(crate) fn status_of(m: &postmortem::Model) -> PostmortemStatus {
-    PostmortemStatus::parse(&m.status).unwrap_or(PostmortemStatus::Draft)
+    crate::db::stored(
+        "postmortem status",
+        &m.status,
+        PostmortemStatus::parse,
+        PostmortemStatus::Draft,
+    )
 }
 
 /// The postmortem of an incident, or a 404 that says there is none yet.
