@@ -75,7 +75,7 @@ pub(super) async fn postmortem(
 
 /// What a postmortem write answers besides its refusals.
 #[derive(IntoResponses)]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::large_enum_variant)]
 pub(super) enum PostmortemWritten {
     #[response(status = 200, description = "The postmortem as it now stands")]
     Written(PostmortemView),
