@@ -24,6 +24,15 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
@@ -57,10 +66,7 @@ fn first_message(errors: &[FieldError]) -> String {
 impl AppError {
     /// A single-field validation error.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
+        Self::Invalid(vec![FieldError::new(field, message)])
     }
 
     /// The same error with field errors about `from` told about `to`: a form that asks
@@ -233,14 +239,8 @@ mod tests {
     #[test]
     fn field_errors_move_to_the_field_the_form_shows() {
         let err = AppError::Invalid(vec![
-            FieldError {
-                field: "reviewer_ids".into(),
-                message: "Unknown person.".into(),
-            },
-            FieldError {
-                field: "version".into(),
-                message: "Stale.".into(),
-            },
+            FieldError::new("reviewer_ids", "Unknown person."),
+            FieldError::new("version", "Stale."),
         ])
         .for_field("reviewer_ids", "reviewers");
         let AppError::Invalid(errors) = err else {

@@ -21,7 +21,7 @@ pub fn email(field: &str, value: &str) -> Result<String, FieldError> {
     if valid {
         Ok(email)
     } else {
-        Err(field_error(
+        Err(FieldError::new(
             field,
             "Enter an email address like name@example.com.",
         ))
@@ -32,11 +32,11 @@ pub fn email(field: &str, value: &str) -> Result<String, FieldError> {
 pub fn display_name(field: &str, value: &str) -> Result<String, FieldError> {
     let name = value.trim();
     if name.is_empty() {
-        Err(field_error(field, "Enter a name."))
+        Err(FieldError::new(field, "Enter a name."))
     } else if name.chars().count() > 100 {
-        Err(field_error(field, "Use at most 100 characters."))
+        Err(FieldError::new(field, "Use at most 100 characters."))
     } else if crate::text::has_control_characters(name) {
-        Err(field_error(field, crate::text::ONE_LINE))
+        Err(FieldError::new(field, crate::text::ONE_LINE))
     } else {
         Ok(name.to_owned())
     }
@@ -46,12 +46,12 @@ pub fn display_name(field: &str, value: &str) -> Result<String, FieldError> {
 pub fn new_password(field: &str, value: &str) -> Result<String, FieldError> {
     let len = value.chars().count();
     if len < MIN_PASSWORD_LEN {
-        Err(field_error(
+        Err(FieldError::new(
             field,
             &format!("Use at least {MIN_PASSWORD_LEN} characters."),
         ))
     } else if len > MAX_PASSWORD_LEN {
-        Err(field_error(
+        Err(FieldError::new(
             field,
             &format!("Use at most {MAX_PASSWORD_LEN} characters."),
         ))
@@ -110,13 +110,6 @@ pub fn collect(errors: Vec<FieldError>) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::Invalid(errors))
-    }
-}
-
-fn field_error(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
     }
 }
 

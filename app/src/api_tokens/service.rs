@@ -39,25 +39,25 @@ pub async fn create(
     let mut errors = Vec::new();
     let name = name.trim().to_owned();
     if name.is_empty() {
-        errors.push(FieldError {
-            field: "name".into(),
-            message: "Name the token after what uses it, e.g. “deploy script”.".into(),
-        });
+        errors.push(FieldError::new(
+            "name",
+            "Name the token after what uses it, e.g. “deploy script”.",
+        ));
     } else if name.chars().count() > 100 {
-        errors.push(FieldError {
-            field: "name".into(),
-            message: "Keep the name under 100 characters.".into(),
-        });
+        errors.push(FieldError::new(
+            "name",
+            "Keep the name under 100 characters.",
+        ));
     }
     let expires_at = match expires_in_days.trim() {
         "" | "never" => None,
         days => match days.parse::<i64>() {
             Ok(d) if (1..=3650).contains(&d) => Some(Utc::now() + Duration::days(d)),
             _ => {
-                errors.push(FieldError {
-                    field: "expires_in_days".into(),
-                    message: "Give a number of days from 1 to 3650, or leave it empty.".into(),
-                });
+                errors.push(FieldError::new(
+                    "expires_in_days",
+                    "Give a number of days from 1 to 3650, or leave it empty.",
+                ));
                 None
             }
         },

@@ -40,12 +40,7 @@ impl ServiceForm {
     /// Checks every field; all problems are reported at once, each on its field.
     pub fn parse(&self) -> Result<ServiceSpec, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut fail = |field: &str, message: &str| {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                message: message.to_owned(),
-            })
-        };
+        let mut fail = |field: &str, message: &str| errors.push(FieldError::new(field, message));
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 || !name.chars().any(char::is_alphanumeric)
         {

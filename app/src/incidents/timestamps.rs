@@ -86,10 +86,7 @@ impl Timestamps {
         let mut errors: Vec<FieldError> = Vec::new();
         let mut push = |field: &str, message: String| {
             if !errors.iter().any(|e| e.field == field) {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    message,
-                });
+                errors.push(FieldError::new(field, message));
             }
         };
         let latest = now + Duration::minutes(CLOCK_SKEW_MINUTES);

@@ -57,13 +57,6 @@ fn blank(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn bad(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
 impl ReportQuery {
     /// Reads `window` (30, 90, 365 or `custom`), `from`/`to` (dates), `max_severity`
     /// and `bucket` (week or month). Empty values take the defaults.
@@ -100,18 +93,24 @@ impl ReportQuery {
                 {
                     Some(Ok(d)) => Some(d),
                     _ => {
-                        errors.push(bad(field, "Give a date as YYYY-MM-DD."));
+                        errors.push(FieldError::new(field, "Give a date as YYYY-MM-DD."));
                         None
                     }
                 };
                 let (from, to) = (date("from", from), date("to", to));
                 match (from, to) {
                     (Some(from), Some(to)) if from > to => {
-                        errors.push(bad("to", "The end date must not be before the start date."));
+                        errors.push(FieldError::new(
+                            "to",
+                            "The end date must not be before the start date.",
+                        ));
                         Period::Last(30)
                     }
                     (Some(from), Some(to)) if (to - from).num_days() > 3 * 366 => {
-                        errors.push(bad("to", "Choose a range of at most three years."));
+                        errors.push(FieldError::new(
+                            "to",
+                            "Choose a range of at most three years.",
+                        ));
                         Period::Last(30)
                     }
                     (Some(from), Some(to)) => Period::Custom { from, to },
@@ -121,7 +120,7 @@ impl ReportQuery {
             Some(days) => match days.parse::<i64>() {
                 Ok(d) if PRESETS.contains(&d) => Period::Last(d),
                 _ => {
-                    errors.push(bad(
+                    errors.push(FieldError::new(
                         "window",
                         "Choose 30, 90 or 365 days, or a custom range.",
                     ));
@@ -134,7 +133,7 @@ impl ReportQuery {
             Some(v) => match v.parse::<i32>() {
                 Ok(n) if n >= 1 => Some(n),
                 _ => {
-                    errors.push(bad("max_severity", "Choose a severity level."));
+                    errors.push(FieldError::new("max_severity", "Choose a severity level."));
                     None
                 }
             },
@@ -143,7 +142,7 @@ impl ReportQuery {
             None | Some("week") => Bucket::Week,
             Some("month") => Bucket::Month,
             Some(_) => {
-                errors.push(bad("bucket", "Choose weeks or months."));
+                errors.push(FieldError::new("bucket", "Choose weeks or months."));
                 Bucket::Week
             }
         };

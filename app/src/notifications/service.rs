@@ -50,13 +50,6 @@ fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
     }
 }
 
-fn bad(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
 /// Checks a receiver address: http or https with a host, no credentials in it.
 pub fn check_url(url: &str) -> Result<String, String> {
     let url = url.trim();
@@ -116,34 +109,43 @@ pub async fn create_channel(
     let mut errors = Vec::new();
     let name = form.name.trim().to_owned();
     if name.is_empty() {
-        errors.push(bad("name", "Give the channel a name, like “#incidents”."));
+        errors.push(FieldError::new(
+            "name",
+            "Give the channel a name, like “#incidents”.",
+        ));
     } else if name.chars().count() > 100 {
-        errors.push(bad("name", "Keep the name under 100 characters."));
+        errors.push(FieldError::new(
+            "name",
+            "Keep the name under 100 characters.",
+        ));
     } else if channel::Entity::find()
         .filter(channel::Column::Name.eq(name.clone()))
         .count(db)
         .await?
         > 0
     {
-        errors.push(bad("name", "Another channel has this name."));
+        errors.push(FieldError::new("name", "Another channel has this name."));
     }
     let kind = ChannelKind::parse(&form.kind);
     if kind.is_none() {
-        errors.push(bad("kind", "Choose where to send."));
+        errors.push(FieldError::new("kind", "Choose where to send."));
     }
     let url = check_url(&form.url)
-        .map_err(|m| errors.push(bad("url", &m)))
+        .map_err(|m| errors.push(FieldError::new("url", &m)))
         .ok();
     let mut events: Vec<NotifyEvent> = Vec::new();
     for name in &form.events {
         match NotifyEvent::parse(name).filter(|e| NotifyEvent::SUBSCRIBABLE.contains(e)) {
             Some(e) if !events.contains(&e) => events.push(e),
             Some(_) => {}
-            None => errors.push(bad("events", "Choose among the listed events.")),
+            None => errors.push(FieldError::new("events", "Choose among the listed events.")),
         }
     }
     if form.events.is_empty() {
-        errors.push(bad("events", "Choose at least one event to send."));
+        errors.push(FieldError::new(
+            "events",
+            "Choose at least one event to send.",
+        ));
     }
     let min_severity_id = match form.min_severity_id.trim() {
         "" => None,
@@ -153,7 +155,10 @@ pub async fn create_channel(
                 Err(_) => None,
             };
             if known.is_none() {
-                errors.push(bad("min_severity_id", "Choose a severity from the list."));
+                errors.push(FieldError::new(
+                    "min_severity_id",
+                    "Choose a severity from the list.",
+                ));
             }
             known.map(|s| s.id)
         }

@@ -183,10 +183,10 @@ pub async fn update_profile(
         other => match crate::time::parse_zone(other) {
             Some(zone) => Some(zone.name().to_owned()),
             None => {
-                errors.push(crate::error::FieldError {
-                    field: "time_zone".into(),
-                    message: "Choose a time zone from the list.".into(),
-                });
+                errors.push(crate::error::FieldError::new(
+                    "time_zone",
+                    "Choose a time zone from the list.",
+                ));
                 None
             }
         },
@@ -224,18 +224,15 @@ pub async fn change_own_password(
     if let Err(e) = validate::new_password("new_password", new) {
         errors.push(e);
     } else if new != confirmation {
-        errors.push(FieldError {
-            field: "new_password_confirmation".into(),
-            message: "The two new passwords do not match.".into(),
-        });
+        errors.push(FieldError::new(
+            "new_password_confirmation",
+            "The two new passwords do not match.",
+        ));
     }
     if !password::verify(current.to_owned(), Some(model.password_hash.clone())).await? {
         errors.insert(
             0,
-            FieldError {
-                field: "current_password".into(),
-                message: "The current password is not correct.".into(),
-            },
+            FieldError::new("current_password", "The current password is not correct."),
         );
     }
     validate::collect(errors)?;

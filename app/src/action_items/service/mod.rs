@@ -74,12 +74,7 @@ struct Checked {
 
 async fn check(db: &impl ConnectionTrait, f: &ItemFields) -> Result<Checked, AppError> {
     let mut errors = Vec::new();
-    let mut error = |field: &str, message: &str| {
-        errors.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        })
-    };
+    let mut error = |field: &str, message: &str| errors.push(FieldError::new(field, message));
     let title = f.title.trim().to_owned();
     if title.is_empty() {
         error("title", "Say what will be done.");

@@ -50,12 +50,7 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
         SourceKind::PagerDuty => payload::parse_pagerduty(body).map(|a| vec![a]),
         SourceKind::Alertmanager | SourceKind::Grafana => payload::parse_alertmanager(body),
     }
-    .map_err(|e| {
-        AppError::Invalid(vec![FieldError {
-            field: e.field,
-            message: e.message,
-        }])
-    })?;
+    .map_err(|e| AppError::Invalid(vec![FieldError::new(e.field, e.message)]))?;
     let owner = owner_of(db, source).await?;
     // Rules that cannot be read must not quietly become "record only": alerts would
     // stop opening incidents without a word. Refused (and logged), the sender retries.

@@ -35,13 +35,6 @@ pub struct SourceForm {
     pub auto_resolve: bool,
 }
 
-fn bad(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
 async fn parse_form(
     db: &impl ConnectionTrait,
     form: &SourceForm,
@@ -49,16 +42,19 @@ async fn parse_form(
     let mut errors = Vec::new();
     let name = form.name.trim().to_owned();
     if name.is_empty() {
-        errors.push(bad(
+        errors.push(FieldError::new(
             "name",
             "Name the source, e.g. “Production Alertmanager”.",
         ));
     } else if name.chars().count() > 100 {
-        errors.push(bad("name", "Keep the name under 100 characters."));
+        errors.push(FieldError::new(
+            "name",
+            "Keep the name under 100 characters.",
+        ));
     }
     let kind = SourceKind::parse(&form.kind);
     if kind.is_none() {
-        errors.push(bad("kind", "Choose what sends the alerts."));
+        errors.push(FieldError::new("kind", "Choose what sends the alerts."));
     }
     let service_id = form.service_id.trim().parse::<i64>().ok();
     let service_ok = match service_id {
@@ -70,7 +66,7 @@ async fn parse_form(
         None => false,
     };
     if !service_ok {
-        errors.push(bad(
+        errors.push(FieldError::new(
             "service_id",
             "Choose the service incidents from this source affect by default.",
         ));
@@ -89,7 +85,7 @@ async fn parse_form(
             id => match id.parse::<i64>() {
                 Ok(id) if known.contains(&id) => Rule::Open { severity_id: id },
                 _ => {
-                    errors.push(bad(
+                    errors.push(FieldError::new(
                         &format!("rule_{word}"),
                         "Choose a severity or “record only”.",
                     ));

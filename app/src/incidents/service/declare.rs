@@ -37,17 +37,20 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     let mut errors = Vec::new();
     let title = declaration.title.trim().to_owned();
     if title.is_empty() {
-        errors.push(field("title", "Give the incident a short title."));
+        errors.push(FieldError::new("title", "Give the incident a short title."));
     } else if title.chars().count() > 200 {
-        errors.push(field("title", "Keep the title under 200 characters."));
+        errors.push(FieldError::new(
+            "title",
+            "Keep the title under 200 characters.",
+        ));
     } else if crate::text::has_control_characters(&title) {
-        errors.push(field("title", crate::text::ONE_LINE));
+        errors.push(FieldError::new("title", crate::text::ONE_LINE));
     }
     let severity = severity::Entity::find_by_id(declaration.severity_id)
         .one(db)
         .await?;
     if severity.is_none() {
-        errors.push(field("severity_id", "Choose a severity."));
+        errors.push(FieldError::new("severity_id", "Choose a severity."));
     }
     let mut service_ids = declaration.service_ids.clone();
     service_ids.sort_unstable();
@@ -62,12 +65,12 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
             .await?
     };
     if service_ids.is_empty() {
-        errors.push(field(
+        errors.push(FieldError::new(
             "service_ids",
             "Choose at least one affected service.",
         ));
     } else if known != service_ids.len() as u64 {
-        errors.push(field(
+        errors.push(FieldError::new(
             "service_ids",
             "One of the chosen services does not exist or is archived.",
         ));
@@ -81,7 +84,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
                 && crate::accounts::Role::parse(&u.role).is_some_and(|r| r.can_write())
         });
     if commander.is_none() {
-        errors.push(field(
+        errors.push(FieldError::new(
             "commander_id",
             "Choose an active responder or admin as commander.",
         ));
@@ -152,11 +155,4 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     notify_incident(&txn, NotifyEvent::Declared, created.id, None, actor).await?;
     txn.commit().await?;
     Ok(IncidentRef(created.id))
-}
-
-fn field(field: &str, message: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
 }

@@ -47,15 +47,12 @@ pub async fn update_details<C: ConnectionTrait + TransactionTrait>(
     let mut errors: Vec<FieldError> = Vec::new();
     let title = details.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
-        errors.push(FieldError {
-            field: "title".into(),
-            message: "Give the incident a title of 1 to 200 characters.".into(),
-        });
+        errors.push(FieldError::new(
+            "title",
+            "Give the incident a title of 1 to 200 characters.",
+        ));
     } else if crate::text::has_control_characters(&title) {
-        errors.push(FieldError {
-            field: "title".into(),
-            message: crate::text::ONE_LINE.into(),
-        });
+        errors.push(FieldError::new("title", crate::text::ONE_LINE));
     }
     if let Err(mut rule_errors) = details.times.validate(now) {
         errors.append(&mut rule_errors);
@@ -72,10 +69,10 @@ pub async fn update_details<C: ConnectionTrait + TransactionTrait>(
             .await?
     };
     if service_ids.is_empty() || known != service_ids.len() as u64 {
-        errors.push(FieldError {
-            field: "service_ids".into(),
-            message: "Choose at least one existing service.".into(),
-        });
+        errors.push(FieldError::new(
+            "service_ids",
+            "Choose at least one existing service.",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));

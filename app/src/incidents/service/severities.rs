@@ -27,26 +27,25 @@ pub enum Direction {
     Down,
 }
 
-fn field(name: &str, message: &str) -> FieldError {
-    FieldError {
-        field: name.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
 fn validate(edit: &SeverityEdit) -> Result<(String, String), AppError> {
     let mut errors = Vec::new();
     let name = edit.name.trim().to_owned();
     if name.is_empty() {
-        errors.push(field("name", "Give the severity a name, like SEV1."));
+        errors.push(FieldError::new(
+            "name",
+            "Give the severity a name, like SEV1.",
+        ));
     } else if name.chars().count() > 50 {
-        errors.push(field("name", "Keep the name under 50 characters."));
+        errors.push(FieldError::new(
+            "name",
+            "Keep the name under 50 characters.",
+        ));
     } else if crate::text::has_control_characters(&name) {
-        errors.push(field("name", crate::text::ONE_LINE));
+        errors.push(FieldError::new("name", crate::text::ONE_LINE));
     }
     let description = edit.description.trim().to_owned();
     if description.chars().count() > 500 {
-        errors.push(field(
+        errors.push(FieldError::new(
             "description",
             "Keep the description under 500 characters.",
         ));
