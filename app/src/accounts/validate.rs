@@ -48,12 +48,12 @@ pub fn new_password(field: &str, value: &str) -> Result<String, FieldError> {
     if len < MIN_PASSWORD_LEN {
         Err(FieldError::new(
             field,
-            &format!("Use at least {MIN_PASSWORD_LEN} characters."),
+            format!("Use at least {MIN_PASSWORD_LEN} characters."),
         ))
     } else if len > MAX_PASSWORD_LEN {
         Err(FieldError::new(
             field,
-            &format!("Use at most {MAX_PASSWORD_LEN} characters."),
+            format!("Use at most {MAX_PASSWORD_LEN} characters."),
         ))
     } else {
         Ok(value.to_owned())

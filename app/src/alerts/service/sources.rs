@@ -86,7 +86,7 @@ async fn parse_form(
                 Ok(id) if known.contains(&id) => Rule::Open { severity_id: id },
                 _ => {
                     errors.push(FieldError::new(
-                        &format!("rule_{word}"),
+                        format!("rule_{word}"),
                         "Choose a severity or “record only”.",
                     ));
                     Rule::Record
