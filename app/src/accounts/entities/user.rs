@@ -25,3 +25,12 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// An active responder or admin: who may command, hold an incident role or review a
+    /// postmortem.
+    pub fn is_active_responder(&self) -> bool {
+        self.deactivated_at.is_none()
+            && crate::accounts::Role::parse(&self.role).is_some_and(|r| r.can_write())
+    }
+}

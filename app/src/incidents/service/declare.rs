@@ -79,10 +79,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     let commander = crate::accounts::entities::user::Entity::find_by_id(commander_id)
         .one(db)
         .await?
-        .filter(|u| {
-            u.deactivated_at.is_none()
-                && crate::accounts::Role::parse(&u.role).is_some_and(|r| r.can_write())
-        });
+        .filter(|u| u.is_active_responder());
     if commander.is_none() {
         errors.push(FieldError::new(
             "commander_id",

@@ -255,10 +255,7 @@ pub async fn assign_role<C: ConnectionTrait + TransactionTrait>(
     let assignee = user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
-        .filter(|u| {
-            u.deactivated_at.is_none()
-                && crate::accounts::Role::parse(&u.role).is_some_and(|r| r.can_write())
-        })
+        .filter(|u| u.is_active_responder())
         .ok_or_else(|| AppError::invalid("user_id", "Choose an active responder or admin."))?;
     let previous = incident_role::Entity::find_by_id((current.id, role.as_str().to_owned()))
         .one(&txn)

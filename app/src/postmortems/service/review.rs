@@ -8,8 +8,8 @@ use sea_orm::{
 
 use super::write::clear_approvals;
 use super::{load, save_versioned, status_of};
+use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
-use crate::accounts::{CurrentUser, Role};
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::postmortems::entities::{comment, postmortem, reviewer};
@@ -39,11 +39,9 @@ pub async fn set_reviewers<C: ConnectionTrait + TransactionTrait>(
         .all(&txn)
         .await?;
     let eligible = |id: &i64| {
-        people.iter().any(|u| {
-            u.id == *id
-                && u.deactivated_at.is_none()
-                && Role::parse(&u.role).is_some_and(|r| r.can_write())
-        })
+        people
+            .iter()
+            .any(|u| u.id == *id && u.is_active_responder())
     };
     if !user_ids.iter().all(eligible) {
         return Err(AppError::invalid(
