@@ -93,7 +93,7 @@ pub async fn save_postmortem(
             ));
         }
         let edit = write::PostmortemEdit {
-            title,
+            title: Some(title),
             sections: ids.into_iter().zip(bodies).collect(),
         };
         write::save_postmortem(&state.db, &user, reference, edit, version).await?;

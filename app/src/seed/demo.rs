@@ -734,7 +734,7 @@ async fn write_postmortem<C: ConnectionTrait + TransactionTrait>(
         author,
         reference,
         PostmortemEdit {
-            title: "Shakespeare Sonnet++ postmortem".into(),
+            title: Some("Shakespeare Sonnet++ postmortem".into()),
             sections,
         },
         pm.version,

@@ -16,7 +16,7 @@ use axum::http::{StatusCode, header};
 use serde::Deserialize;
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer, page_number};
+use super::extract::{ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer};
 use super::{ApiError, Refused, WriteRefused};
 
 /// The postmortems list's filters.
@@ -28,14 +28,11 @@ pub(super) struct ListParams {
     /// Only postmortems in this status (viewers only ever see published ones).
     #[param(value_type = Option<PostmortemStatus>)]
     status: Option<String>,
-    /// From 1 (without it) to 100000.
-    #[param(minimum = 1, maximum = 100_000)]
-    page: Option<u64>,
 }
 
 /// Postmortems, most recently changed first, 25 a page.
 #[utoipa::path(get, path = "/api/v1/postmortems", tag = "postmortems",
-    params(ListParams),
+    params(ListParams, PageParam),
     responses(
         (status = 200, description = "A page of postmortems", body = PostmortemList),
         (status = 422, description = "A bad filter; `field` names it", body = ApiError),
@@ -45,6 +42,7 @@ pub(super) async fn postmortems(
     State(state): State<AppState>,
     Viewer(user): Viewer,
     ApiQuery(p): ApiQuery<ListParams>,
+    PageNumber(page): PageNumber,
 ) -> Result<Json<PostmortemList>, AppError> {
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -53,7 +51,6 @@ pub(super) async fn postmortems(
                 .ok_or_else(|| AppError::invalid("status", "Unknown status."))?,
         ),
     };
-    let page = page_number(p.page)?;
     let list = list_postmortems(&state.db, p.q.as_deref(), status, page, user.role).await?;
     Ok(Json(list))
 }
@@ -158,12 +155,8 @@ pub(super) async fn save(
     IncidentPath(reference): IncidentPath,
     ApiJson(save): ApiJson<PostmortemSave, DOCUMENT_BODY>,
 ) -> Result<Json<PostmortemView>, AppError> {
-    let title = match save.title {
-        Some(title) => title,
-        None => get_postmortem(&state.db, reference, user.role).await?.title,
-    };
     let edit = write::PostmortemEdit {
-        title,
+        title: save.title,
         sections: save.sections.into_iter().map(|s| (s.id, s.body)).collect(),
     };
     write::save_postmortem(&state.db, &user, reference, edit, save.version).await?;

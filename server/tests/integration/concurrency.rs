@@ -82,7 +82,7 @@ async fn responder(
             me,
             mine,
             PostmortemEdit {
-                title: pm.title.clone(),
+                title: None,
                 sections: vec![(section, format!("Draft {round}"))],
             },
             pm.version,

@@ -38,7 +38,7 @@ pub async fn started(app: &TestApp, actor: &CurrentUser, title: &str) -> Inciden
 fn edit_section(pm: &app::postmortems::PostmortemView, title: &str, body: &str) -> PostmortemEdit {
     let id = pm.sections.iter().find(|s| s.title == title).unwrap().id;
     PostmortemEdit {
-        title: pm.title.clone(),
+        title: Some(pm.title.clone()),
         sections: vec![(id, body.to_owned())],
     }
 }
@@ -131,7 +131,7 @@ async fn every_save_is_a_revision_and_a_stale_save_keeps_both_texts(app: TestApp
         .unwrap();
 
     let mut edit = edit_section(&pm, "Impact", "12% of sign-ins failed for 40 minutes.");
-    edit.title = "Login errors after the auth deploy".into();
+    edit.title = Some("Login errors after the auth deploy".into());
     save_postmortem(&app.db, &alice, reference, edit, 1)
         .await
         .unwrap();
@@ -172,7 +172,7 @@ async fn every_save_is_a_revision_and_a_stale_save_keeps_both_texts(app: TestApp
         &alice,
         reference,
         PostmortemEdit {
-            title: " ".into(),
+            title: Some(" ".into()),
             sections: vec![],
         },
         2,
@@ -185,7 +185,7 @@ async fn every_save_is_a_revision_and_a_stale_save_keeps_both_texts(app: TestApp
         &alice,
         reference,
         PostmortemEdit {
-            title: "x".into(),
+            title: Some("x".into()),
             sections: vec![(424_242, "x".into())],
         },
         2,

@@ -160,10 +160,11 @@ pub fn timeline_markdown(events: &[TimelineEventView]) -> String {
     out
 }
 
-/// A save: the title and the new body of each section, by section id.
+/// A save: the title (`None` keeps the stored one) and the new body of each
+/// section, by section id.
 #[derive(Debug, Clone, Default)]
 pub struct PostmortemEdit {
-    pub title: String,
+    pub title: Option<String>,
     pub sections: Vec<(i64, String)>,
 }
 
@@ -176,19 +177,7 @@ pub async fn save_postmortem<C: ConnectionTrait + TransactionTrait>(
     edit: PostmortemEdit,
     expected_version: i32,
 ) -> Result<(), AppError> {
-    let title = edit.title.trim().to_owned();
-    if title.is_empty() {
-        return Err(AppError::invalid("title", "Give the postmortem a title."));
-    }
-    if crate::text::has_control_characters(&title) {
-        return Err(AppError::invalid("title", crate::text::ONE_LINE));
-    }
-    if title.chars().count() > MAX_TITLE {
-        return Err(AppError::invalid(
-            "title",
-            "Keep the title under 200 characters.",
-        ));
-    }
+    let title = edit.title.as_deref().map(checked_title).transpose()?;
     if edit
         .sections
         .iter()
@@ -225,6 +214,7 @@ pub async fn save_postmortem<C: ConnectionTrait + TransactionTrait>(
     if current.version != expected_version {
         return Err(conflict(&current, &existing, &edit));
     }
+    let title = title.unwrap_or_else(|| current.title.clone());
     let mut changed = title != current.title;
     let mut after = existing.clone();
     for (id, body) in &edit.sections {
@@ -271,6 +261,24 @@ pub async fn save_postmortem<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// A title as it will be stored: trimmed, one line, 1-200 characters.
+fn checked_title(title: &str) -> Result<String, AppError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(AppError::invalid("title", "Give the postmortem a title."));
+    }
+    if crate::text::has_control_characters(title) {
+        return Err(AppError::invalid("title", crate::text::ONE_LINE));
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(AppError::invalid(
+            "title",
+            "Keep the title under 200 characters.",
+        ));
+    }
+    Ok(title.to_owned())
 }
 
 pub(crate) async fn clear_approvals(
@@ -345,7 +353,7 @@ pub async fn refresh_timeline<C: ConnectionTrait + TransactionTrait>(
     };
     let story = timeline_markdown(&timeline(db, reference, Role::Responder).await?);
     let edit = PostmortemEdit {
-        title: current.title.clone(),
+        title: None,
         sections: vec![(target.id, story)],
     };
     save_postmortem(db, actor, reference, edit, expected_version).await
