@@ -18,7 +18,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{
-    ApiJson, ApiQuery, IncidentPath, PageParam, Responder, Viewer, page_number, present,
+    ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer, present,
 };
 use super::{ApiError, IncidentMissing, Refused, WriteRefused};
 
@@ -39,11 +39,11 @@ pub(super) async fn action_items(
     State(state): State<AppState>,
     _: Viewer,
     IncidentPath(reference): IncidentPath,
-    ApiQuery(params): ApiQuery<PageParam>,
+    PageNumber(page): PageNumber,
 ) -> Result<Json<ActionItemPage>, AppError> {
     let filter = ActionItemFilter {
         incident: Some(reference),
-        page: page_number(params.page)?,
+        page,
         ..Default::default()
     };
     Ok(Json(list_action_items(&state.db, &filter, today()).await?))
@@ -64,15 +64,12 @@ pub(super) struct ItemsParams {
     /// Only this incident's items, like INC-12.
     #[param(value_type = Option<String>)]
     incident: Option<String>,
-    /// From 1 (without it) to 100000.
-    #[param(minimum = 1, maximum = 100_000)]
-    page: Option<u64>,
 }
 
 /// Action items across incidents, as the action items page lists them: pending first,
 /// then by due date (undated last), 25 a page.
 #[utoipa::path(get, path = "/api/v1/action-items", tag = "action items",
-    params(ItemsParams),
+    params(ItemsParams, PageParam),
     responses(
         (status = 200, description = "A page of items", body = ActionItemPage),
         (status = 422, description = "A bad filter; `field` names it", body = ApiError),
@@ -82,6 +79,7 @@ pub(super) async fn all_action_items(
     State(state): State<AppState>,
     _: Viewer,
     ApiQuery(p): ApiQuery<ItemsParams>,
+    PageNumber(page): PageNumber,
 ) -> Result<Json<ActionItemPage>, AppError> {
     let status = p.status.as_deref().filter(|s| !s.is_empty());
     let filter = ActionItemFilter {
@@ -95,7 +93,7 @@ pub(super) async fn all_action_items(
         overdue: p.overdue.unwrap_or(false),
         incident: IncidentRef::parse_field("incident", p.incident.as_deref())?,
         id: None,
-        page: page_number(p.page)?,
+        page,
     };
     Ok(Json(list_action_items(&state.db, &filter, today()).await?))
 }

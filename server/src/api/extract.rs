@@ -64,11 +64,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         let user = caller(parts, Role::Admin)?;
-        Ok(Admin(Actor {
-            id: Some(user.id.0),
-            email: Some(user.email),
-            ip: parts.extensions.get::<ClientIp>().map(|c| c.0.clone()),
-        }))
+        Ok(Admin(user.actor(
+            parts.extensions.get::<ClientIp>().map(|c| c.0.clone()),
+        )))
     }
 }
 
@@ -211,11 +209,19 @@ pub struct PageParam {
     pub page: Option<u64>,
 }
 
-/// A page number, checked against the bounds the document gives.
-pub fn page_number(page: Option<u64>) -> Result<u64, AppError> {
-    match page {
-        None => Ok(1),
-        Some(n @ 1..=MAX_PAGE) => Ok(n),
-        Some(_) => Err(AppError::invalid("page", "Pages run from 1 to 100000.")),
+/// The `page` query parameter ([`PageParam`] in the document), checked against the
+/// bounds the document gives: 1 without it, 422 on `page` outside 1..=[`MAX_PAGE`].
+pub struct PageNumber(pub u64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageNumber {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let ApiQuery(PageParam { page }) = ApiQuery::from_request_parts(parts, state).await?;
+        match page {
+            None => Ok(PageNumber(1)),
+            Some(n @ 1..=MAX_PAGE) => Ok(PageNumber(n)),
+            Some(_) => Err(AppError::invalid("page", "Pages run from 1 to 100000.")),
+        }
     }
 }
