@@ -20,14 +20,6 @@ pub const TOKEN_PREFIX: &str = "vigil_api_";
 /// How many live tokens one person may hold.
 pub const MAX_TOKENS: u64 = 20;
 
-fn actor(user: &CurrentUser, ip: Option<String>) -> Actor {
-    Actor {
-        id: Some(user.id.0),
-        email: Some(user.email.clone()),
-        ip,
-    }
-}
-
 /// Makes a token for `user`, named, expiring after `expires_in_days` (blank: never).
 pub async fn create(
     db: &impl ConnectionTrait,
@@ -92,7 +84,7 @@ pub async fn create(
     .await?;
     audit(
         db,
-        &actor(user, ip),
+        &user.actor(ip),
         "api_token.created",
         Some(&format!("api token {}", created.id)),
         json!({ "name": name }),
@@ -167,7 +159,7 @@ pub async fn revoke_all_of(
     if revoked > 0 {
         audit(
             db,
-            &actor(user, ip),
+            &user.actor(ip),
             "api_token.revoked_all",
             Some(&user.email),
             json!({ "count": revoked }),
@@ -201,7 +193,7 @@ pub async fn revoke(
     .await?;
     audit(
         db,
-        &actor(user, ip),
+        &user.actor(ip),
         "api_token.revoked",
         Some(&format!("api token {}", token.id)),
         json!({ "name": token.name, "owner_id": token.user_id }),

@@ -13,8 +13,8 @@ use super::{
     ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotificationsAdmin,
     NotifyEvent, channel, delivery,
 };
-use crate::accounts::{CurrentUser, Role};
-use crate::audit::service::{Actor, record as audit};
+use crate::accounts::CurrentUser;
+use crate::audit::service::record as audit;
 use crate::error::{AppError, FieldError};
 use crate::incidents::IncidentRef;
 use crate::incidents::entities::severity;
@@ -32,22 +32,6 @@ pub struct ChannelForm {
     pub events: Vec<String>,
     /// A severity id, or empty for every severity.
     pub min_severity_id: String,
-}
-
-fn actor(admin: &CurrentUser, ip: Option<String>) -> Actor {
-    Actor {
-        id: Some(admin.id.0),
-        email: Some(admin.email.clone()),
-        ip,
-    }
-}
-
-fn require_admin(user: &CurrentUser) -> Result<(), AppError> {
-    if user.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 /// Checks a receiver address: http or https with a host, no credentials in it.
@@ -105,7 +89,7 @@ pub async fn create_channel(
     form: ChannelForm,
     ip: Option<String>,
 ) -> Result<Option<IssuedSecret>, AppError> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let mut errors = Vec::new();
     let name = form.name.trim().to_owned();
     if name.is_empty() {
@@ -189,7 +173,7 @@ pub async fn create_channel(
     .await?;
     audit(
         db,
-        &actor(admin, ip),
+        &admin.actor(ip),
         "notification_channel.created",
         Some(&format!("notification channel {}", created.id)),
         json!({ "name": name, "kind": kind.as_str(), "events": events }),
@@ -215,7 +199,7 @@ pub async fn rotate_secret(
     id: i64,
     ip: Option<String>,
 ) -> Result<IssuedSecret, AppError> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let current = find(db, id).await?;
     if current.kind != ChannelKind::Webhook.as_str() {
         return Err(AppError::invalid(
@@ -230,7 +214,7 @@ pub async fn rotate_secret(
     changes.update(db).await?;
     audit(
         db,
-        &actor(admin, ip),
+        &admin.actor(ip),
         "notification_channel.secret_rotated",
         Some(&format!("notification channel {id}")),
         json!({ "name": name }),
@@ -251,7 +235,7 @@ pub async fn set_disabled(
     disabled: bool,
     ip: Option<String>,
 ) -> Result<(), AppError> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let current = find(db, id).await?;
     if current.disabled_at.is_some() == disabled {
         return Ok(());
@@ -262,7 +246,7 @@ pub async fn set_disabled(
     changes.update(db).await?;
     audit(
         db,
-        &actor(admin, ip),
+        &admin.actor(ip),
         if disabled {
             "notification_channel.paused"
         } else {
@@ -281,7 +265,7 @@ pub async fn delete_channel(
     id: i64,
     ip: Option<String>,
 ) -> Result<(), AppError> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let current = find(db, id).await?;
     delivery::Entity::delete_many()
         .filter(delivery::Column::ChannelId.eq(id))
@@ -290,7 +274,7 @@ pub async fn delete_channel(
     channel::Entity::delete_by_id(id).exec(db).await?;
     audit(
         db,
-        &actor(admin, ip),
+        &admin.actor(ip),
         "notification_channel.deleted",
         Some(&format!("notification channel {id}")),
         json!({ "name": current.name }),
@@ -304,7 +288,7 @@ pub async fn send_test(
     admin: &CurrentUser,
     id: i64,
 ) -> Result<(), AppError> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let current = find(db, id).await?;
     let notice = Notice {
         event: NotifyEvent::Test.as_str().to_owned(),
@@ -323,7 +307,7 @@ pub async fn retry_delivery(
     admin: &CurrentUser,
     id: i64,
 ) -> Result<(), AppError> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let updated = delivery::Entity::update_many()
         .col_expr(
             delivery::Column::Status,
@@ -379,7 +363,7 @@ pub async fn admin_view(
     db: &impl ConnectionTrait,
     admin: &CurrentUser,
 ) -> Result<NotificationsAdmin, AppError> {
-    require_admin(admin)?;
+    admin.require_admin()?;
     let channels = channel::Entity::find()
         .order_by_asc(channel::Column::Name)
         .all(db)

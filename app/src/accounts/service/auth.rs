@@ -37,9 +37,26 @@ pub fn require(role: Role) -> Result<(AppState, CurrentUser), AppError> {
 
 /// The audit actor for `user` on this request.
 pub fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        id: Some(user.id.0),
-        email: Some(user.email.clone()),
-        ip: client_ip(),
+    user.actor(client_ip())
+}
+
+impl CurrentUser {
+    /// This user as the audit log names them, acting from `ip`.
+    pub fn actor(&self, ip: Option<String>) -> Actor {
+        Actor {
+            id: Some(self.id.0),
+            email: Some(self.email.clone()),
+            ip,
+        }
+    }
+
+    /// 403 unless this user is an admin. Admin-only services check it themselves, so a
+    /// caller that forgot the check in front of them still cannot write.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }

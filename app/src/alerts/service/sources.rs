@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::accounts::{CurrentUser, Role};
+use crate::accounts::CurrentUser;
 use crate::alerts::{
     AlertSourceView, AlertsAdmin, IssuedToken, Rule, Rules, SEVERITY_WORDS, SourceKind, alert,
     source,
@@ -106,14 +106,6 @@ async fn parse_form(
     ))
 }
 
-fn audit_actor(admin: &CurrentUser, ip: Option<String>) -> Actor {
-    Actor {
-        id: Some(admin.id.0),
-        email: Some(admin.email.clone()),
-        ip,
-    }
-}
-
 /// Adds a source and returns its token, which is shown once and stored only hashed.
 pub async fn create_source(
     db: &impl ConnectionTrait,
@@ -121,9 +113,7 @@ pub async fn create_source(
     form: SourceForm,
     ip: Option<String>,
 ) -> Result<IssuedToken, AppError> {
-    if admin.role != Role::Admin {
-        return Err(AppError::Forbidden);
-    }
+    admin.require_admin()?;
     let (name, kind, service_id, rules) = parse_form(db, &form).await?;
     let taken = source::Entity::find()
         .filter(source::Column::Name.eq(name.clone()))
@@ -154,7 +144,7 @@ pub async fn create_source(
     .await?;
     audit(
         db,
-        &audit_actor(admin, ip),
+        &admin.actor(ip),
         "alert_source.created",
         Some(&format!("alert source {}", created.id)),
         json!({ "name": name, "kind": kind.as_str() }),
@@ -181,9 +171,7 @@ pub async fn rotate_token(
     id: i64,
     ip: Option<String>,
 ) -> Result<IssuedToken, AppError> {
-    if admin.role != Role::Admin {
-        return Err(AppError::Forbidden);
-    }
+    admin.require_admin()?;
     let found = find_source(db, id).await?;
     let secrets::Issued { token, hash, hint } = secrets::issue(TOKEN_PREFIX);
     source::ActiveModel {
@@ -198,7 +186,7 @@ pub async fn rotate_token(
     .await?;
     audit(
         db,
-        &audit_actor(admin, ip),
+        &admin.actor(ip),
         "alert_source.token_rotated",
         Some(&format!("alert source {}", found.id)),
         json!({ "name": found.name }),
@@ -224,9 +212,7 @@ pub async fn set_disabled(
     disabled: bool,
     ip: Option<String>,
 ) -> Result<(), AppError> {
-    if admin.role != Role::Admin {
-        return Err(AppError::Forbidden);
-    }
+    admin.require_admin()?;
     let found = find_source(db, id).await?;
     let now = Utc::now();
     source::ActiveModel {
@@ -240,7 +226,7 @@ pub async fn set_disabled(
     .await?;
     audit(
         db,
-        &audit_actor(admin, ip),
+        &admin.actor(ip),
         if disabled {
             "alert_source.disabled"
         } else {
