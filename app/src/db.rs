@@ -161,21 +161,6 @@ pub async fn update_versioned<A: sea_orm::ActiveModelTrait>(
     Ok(result.rows_affected > 0)
 }
 
-/// A value read back from a text column through `parse`: one that does not parse
-/// (damaged data, or written by a newer Vigil) is logged as an error and read as
-/// `fallback`, so one bad row neither takes a page down nor passes unnoticed.
-pub fn stored<T>(
-    column: &'static str,
-    value: &str,
-    parse: impl FnOnce(&str) -> Option<T>,
-    fallback: T,
-) -> T {
-    parse(value).unwrap_or_else(|| {
-        tracing::error!(column, value, "unreadable stored value");
-        fallback
-    })
-}
-
 /// Starts a transaction that will write. On SQLite it takes the write lock at once
 /// (`BEGIN IMMEDIATE`): a second writer then waits its turn (the busy timeout) instead of
 /// failing with "database is locked" when its read snapshot turns out stale at the first

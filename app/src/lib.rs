@@ -19,6 +19,7 @@ pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod metrics;
+pub mod named;
 pub mod notifications;
 pub mod postmortems;
 #[cfg(feature = "ssr")]

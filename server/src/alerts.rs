@@ -83,7 +83,7 @@ async fn pagerduty(
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
-    if SourceKind::parse(&source.kind) != Some(SourceKind::PagerDuty) {
+    if source.kind != SourceKind::PagerDuty {
         return (AppError::invalid(
             "routing_key",
             "This token belongs to an Alertmanager or Grafana source; send those to /hooks/alerts.",

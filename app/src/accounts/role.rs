@@ -1,46 +1,22 @@
-use serde::{Deserialize, Serialize};
+use crate::named::named_enum;
 
-/// What a person may do. The server checks this on every read and write; the UI only
-/// hides what a role cannot use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum Role {
-    /// Reads everything.
-    Viewer,
-    /// Reads, and writes incidents, timelines, postmortems and action items.
-    Responder,
-    /// Also manages users, services and settings.
-    Admin,
+named_enum! {
+    /// What a person may do. The server checks this on every read and write; the UI only
+    /// hides what a role cannot use. Declared lowest first: the order is the rank.
+    #[derive(PartialOrd, Ord)]
+    pub enum Role {
+        /// Reads everything.
+        Viewer => "viewer", "Viewer";
+        /// Reads, and writes incidents, timelines, postmortems and action items.
+        Responder => "responder", "Responder";
+        /// Also manages users, services and settings.
+        Admin => "admin", "Admin";
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Responder, Role::Viewer];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Responder => "responder",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "viewer" => Some(Self::Viewer),
-            "responder" => Some(Self::Responder),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Viewer => "Viewer",
-            Self::Responder => "Responder",
-            Self::Admin => "Admin",
-        }
-    }
+    /// The roles as a choice lists them, most powerful first.
+    pub const HIGHEST_FIRST: [Role; 3] = [Role::Admin, Role::Responder, Role::Viewer];
 
     /// Roles are ordered: each includes everything the ones below it may do.
     pub fn includes(self, required: Role) -> bool {

@@ -1,37 +1,11 @@
 //! What an action item is: its kind, priority and status, and when it counts as overdue.
 
+use crate::named::named_enum;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-
-macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal, $label:literal;)+ }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            pub fn parse(value: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == value.trim())
-            }
-
-            pub fn label(self) -> &'static str {
-                match self { $(Self::$variant => $label),+ }
-            }
-        }
-    };
-}
 
 named_enum! {
     /// What the item does about the failure (the SRE book's categories).
-    ItemKind {
+    pub enum ItemKind {
         Mitigate => "mitigate", "Mitigate";
         Prevent => "prevent", "Prevent";
         Detect => "detect", "Detect";
@@ -41,7 +15,7 @@ named_enum! {
 }
 
 named_enum! {
-    Priority {
+    pub enum Priority {
         High => "high", "High";
         Medium => "medium", "Medium";
         Low => "low", "Low";
@@ -49,7 +23,7 @@ named_enum! {
 }
 
 named_enum! {
-    ItemStatus {
+    pub enum ItemStatus {
         Open => "open", "Open";
         InProgress => "in_progress", "In progress";
         Done => "done", "Done";
@@ -120,13 +94,13 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for k in ItemKind::ALL {
-            assert_eq!(ItemKind::parse(k.as_str()), Some(*k));
+            assert_eq!(ItemKind::parse(k.as_str()), Some(k));
         }
         for p in Priority::ALL {
-            assert_eq!(Priority::parse(p.as_str()), Some(*p));
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
         }
         for s in ItemStatus::ALL {
-            assert_eq!(ItemStatus::parse(s.as_str()), Some(*s));
+            assert_eq!(ItemStatus::parse(s.as_str()), Some(s));
         }
     }
 }

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::{AlertAction, AlertState};
+
 /// One alert as received; repeats of the same fingerprint update it in place.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "alerts")]
@@ -9,7 +11,7 @@ pub struct Model {
     pub source_id: i64,
     pub fingerprint: String,
     pub group_key: Option<String>,
-    pub state: String,
+    pub state: AlertState,
     pub title: String,
     pub description: String,
     pub severity: Option<String>,
@@ -23,8 +25,7 @@ pub struct Model {
     /// The alert as the sender wrote it (JSON).
     pub raw: String,
     pub incident_id: Option<i64>,
-    /// What Vigil did: `opened`, `attached` or `recorded`.
-    pub action: String,
+    pub action: AlertAction,
     pub repeats: i32,
     pub received_at: DateTimeUtc,
     pub last_received_at: DateTimeUtc,

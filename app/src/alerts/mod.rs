@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::ServiceRef;
 use crate::incidents::IncidentRef;
+use crate::named::named_enum;
 
 pub mod page;
 pub mod server_fns;
@@ -24,35 +25,33 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod source;
 
-/// Which webhook format a source sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SourceKind {
-    Alertmanager,
-    Grafana,
-    PagerDuty,
+named_enum! {
+    /// Which webhook format a source sends.
+    pub enum SourceKind {
+        Alertmanager => "alertmanager", "Prometheus Alertmanager";
+        Grafana => "grafana", "Grafana alerting";
+        PagerDuty => "pagerduty", "PagerDuty Events API v2";
+    }
 }
 
-impl SourceKind {
-    pub const ALL: [SourceKind; 3] = [Self::Alertmanager, Self::Grafana, Self::PagerDuty];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Alertmanager => "alertmanager",
-            Self::Grafana => "grafana",
-            Self::PagerDuty => "pagerduty",
-        }
+named_enum! {
+    /// What the sender says about the alert.
+    pub enum AlertState {
+        Firing => "firing", "Firing";
+        Acknowledged => "acknowledged", "Acknowledged";
+        Resolved => "resolved", "Resolved";
     }
+}
 
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Alertmanager => "Prometheus Alertmanager",
-            Self::Grafana => "Grafana alerting",
-            Self::PagerDuty => "PagerDuty Events API v2",
-        }
+named_enum! {
+    /// What Vigil did with an alert when it first arrived.
+    pub enum AlertAction {
+        /// Opened an incident.
+        Opened => "opened", "Opened an incident";
+        /// Joined the incident already open for its group or source.
+        Attached => "attached", "Joined an incident";
+        /// Stored it and opened nothing (a ticket or log level alert).
+        Recorded => "recorded", "Recorded";
     }
 }
 
@@ -106,16 +105,14 @@ pub struct AlertView {
     pub id: i64,
     pub source_id: i64,
     pub source_name: String,
-    /// `firing` or `resolved`.
-    pub state: String,
+    pub state: AlertState,
     pub title: String,
     /// The sender's severity word, as sent.
     pub severity: Option<String>,
     /// The incident it opened or joined.
     pub incident: Option<IncidentRef>,
-    /// What Vigil did: `opened` an incident, `attached` it to the open one, or only
-    /// `recorded` it.
-    pub action: String,
+    /// What Vigil did with it.
+    pub action: AlertAction,
     /// Times the same alert arrived again.
     pub repeats: i32,
     pub received_at: DateTime<Utc>,

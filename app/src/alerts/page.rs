@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use super::server_fns::{
     CreateAlertSource, RotateAlertToken, SetAlertSourceDisabled, get_alerts_admin, take_alert_token,
 };
-use super::{AlertSourceView, AlertView, IssuedToken, SEVERITY_WORDS, SourceKind};
+use super::{AlertAction, AlertSourceView, AlertView, IssuedToken, SEVERITY_WORDS, SourceKind};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::PickerField;
 use crate::components::{Field, FormAlert, action_error};
@@ -243,8 +243,8 @@ fn RecentAlerts(alerts: Vec<AlertView>) -> impl IntoView {
                             </thead>
                             <tbody>
                                 {alerts.into_iter().map(|a| {
-                                    let outcome = match (&a.incident, a.action.as_str()) {
-                                        (Some(r), "opened") => view! { "opened " <a href=format!("/incidents/{r}")>{r.to_string()}</a> }.into_any(),
+                                    let outcome = match (&a.incident, a.action) {
+                                        (Some(r), AlertAction::Opened) => view! { "opened " <a href=format!("/incidents/{r}")>{r.to_string()}</a> }.into_any(),
                                         (Some(r), _) => view! { "joined " <a href=format!("/incidents/{r}")>{r.to_string()}</a> }.into_any(),
                                         (None, _) => view! { "recorded" }.into_any(),
                                     };
@@ -254,7 +254,7 @@ fn RecentAlerts(alerts: Vec<AlertView>) -> impl IntoView {
                                             <td>{a.source_name}</td>
                                             <td>{a.title}{(a.repeats > 0).then(|| view! { <span class="muted">{format!(" ×{}", a.repeats + 1)}</span> })}</td>
                                             <td>{a.severity.unwrap_or_else(|| "—".to_owned())}</td>
-                                            <td>{a.state}</td>
+                                            <td>{a.state.label()}</td>
                                             <td>{outcome}</td>
                                         </tr>
                                     }

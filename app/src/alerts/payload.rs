@@ -10,28 +10,12 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+
+use super::AlertState;
 use sha2::{Digest, Sha256};
 
 /// The most alerts one Alertmanager or Grafana payload may carry.
 pub const MAX_ALERTS: usize = 1_000;
-
-/// What the sender says about the alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertState {
-    Firing,
-    Acknowledged,
-    Resolved,
-}
-
-impl AlertState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Firing => "firing",
-            Self::Acknowledged => "acknowledged",
-            Self::Resolved => "resolved",
-        }
-    }
-}
 
 /// One alert, whatever its format.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::SourceKind;
+
 /// A configured sender of alerts: its hashed token, default service and severity rules.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "alert_sources")]
@@ -7,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: SourceKind,
     /// SHA-256 of the token, hex; the token itself is shown once and never stored.
     pub token_hash: String,
     /// The token's last characters, so admins can tell tokens apart.

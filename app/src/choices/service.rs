@@ -23,7 +23,7 @@ fn contains(column: impl sea_orm::sea_query::IntoColumnRef, text: &str) -> Simpl
 fn choosable_people() -> Condition {
     Condition::all()
         .add(user::Column::DeactivatedAt.is_null())
-        .add(user::Column::Role.is_in([Role::Responder, Role::Admin].map(|r| r.as_str())))
+        .add(user::Column::Role.is_in([Role::Responder, Role::Admin]))
 }
 
 /// Up to [`SUGGESTIONS`] matches for `query` in names (and emails or slugs), by name.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Status, Timestamps};
 use crate::catalog::ServiceRef;
+use crate::named::named_enum;
 
 /// The human reference of an incident, `INC-42`. On the wire it is always that text;
 /// what it reads back is as lenient as [`IncidentRef::parse`] (and takes a bare number).
@@ -101,45 +102,13 @@ pub struct SeverityView {
     pub version: i32,
 }
 
-/// The roles people take during an incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum IncidentRole {
-    Commander,
-    Communications,
-    Operations,
-    Scribe,
-}
-
-impl IncidentRole {
-    pub const ALL: [IncidentRole; 4] = [
-        IncidentRole::Commander,
-        IncidentRole::Communications,
-        IncidentRole::Operations,
-        IncidentRole::Scribe,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Commander => "commander",
-            Self::Communications => "communications",
-            Self::Operations => "operations",
-            Self::Scribe => "scribe",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == value.trim())
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Commander => "Incident commander",
-            Self::Communications => "Communications lead",
-            Self::Operations => "Operations lead",
-            Self::Scribe => "Scribe",
-        }
+named_enum! {
+    /// The roles people take during an incident.
+    pub enum IncidentRole {
+        Commander => "commander", "Incident commander";
+        Communications => "communications", "Communications lead";
+        Operations => "operations", "Operations lead";
+        Scribe => "scribe", "Scribe";
     }
 }
 
@@ -284,106 +253,35 @@ pub struct IncidentFilter {
     pub start: PageStart,
 }
 
-/// What happened on the timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum EventKind {
-    Declared,
-    StatusChanged,
-    SeverityChanged,
-    RoleAssigned,
-    ServicesChanged,
-    TimestampChanged,
-    TitleChanged,
-    /// Summary or customer impact corrected.
-    DetailsChanged,
-    /// Another incident was merged into this one as its duplicate.
-    DuplicateMerged,
-    /// An action item was added, completed, dropped or reopened.
-    ActionItem,
-    /// An alert opened the incident, joined it, or resolved.
-    Alert,
-    Note,
-}
-
-impl EventKind {
-    pub const ALL: [EventKind; 12] = [
-        EventKind::Declared,
-        EventKind::StatusChanged,
-        EventKind::SeverityChanged,
-        EventKind::RoleAssigned,
-        EventKind::ServicesChanged,
-        EventKind::TimestampChanged,
-        EventKind::TitleChanged,
-        EventKind::DetailsChanged,
-        EventKind::DuplicateMerged,
-        EventKind::ActionItem,
-        EventKind::Alert,
-        EventKind::Note,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Declared => "declared",
-            Self::StatusChanged => "status_changed",
-            Self::SeverityChanged => "severity_changed",
-            Self::RoleAssigned => "role_assigned",
-            Self::ServicesChanged => "services_changed",
-            Self::TimestampChanged => "timestamp_changed",
-            Self::TitleChanged => "title_changed",
-            Self::DetailsChanged => "details_changed",
-            Self::DuplicateMerged => "duplicate_merged",
-            Self::ActionItem => "action_item",
-            Self::Alert => "alert",
-            Self::Note => "note",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
+named_enum! {
+    /// What happened on the timeline.
+    pub enum EventKind {
+        Declared => "declared", "Declared";
+        StatusChanged => "status_changed", "Status changed";
+        SeverityChanged => "severity_changed", "Severity changed";
+        RoleAssigned => "role_assigned", "Role assigned";
+        ServicesChanged => "services_changed", "Services changed";
+        TimestampChanged => "timestamp_changed", "Time corrected";
+        TitleChanged => "title_changed", "Title changed";
+        /// Summary or customer impact corrected.
+        DetailsChanged => "details_changed", "Details changed";
+        /// Another incident was merged into this one as its duplicate.
+        DuplicateMerged => "duplicate_merged", "Duplicate merged";
+        /// An action item was added, completed, dropped or reopened.
+        ActionItem => "action_item", "Action item";
+        /// An alert opened the incident, joined it, or resolved.
+        Alert => "alert", "Alert";
+        Note => "note", "Note";
     }
 }
 
-/// Tags that pull an event into the postmortem's story.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum Marker {
-    Detection,
-    Diagnosis,
-    Repair,
-    KeyMoment,
-}
-
-impl Marker {
-    pub const ALL: [Marker; 4] = [
-        Marker::Detection,
-        Marker::Diagnosis,
-        Marker::Repair,
-        Marker::KeyMoment,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Detection => "detection",
-            Self::Diagnosis => "diagnosis",
-            Self::Repair => "repair",
-            Self::KeyMoment => "key_moment",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.as_str() == value.trim())
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Detection => "Detection",
-            Self::Diagnosis => "Diagnosis",
-            Self::Repair => "Repair",
-            Self::KeyMoment => "Key moment",
-        }
+named_enum! {
+    /// Tags that pull an event into the postmortem's story.
+    pub enum Marker {
+        Detection => "detection", "Detection";
+        Diagnosis => "diagnosis", "Diagnosis";
+        Repair => "repair", "Repair";
+        KeyMoment => "key_moment", "Key moment";
     }
 }
 

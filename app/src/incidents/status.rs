@@ -1,24 +1,23 @@
 //! The incident lifecycle: which status may follow which, and what each move records.
 //! Every transition is decided here, in one table.
 
-use serde::{Deserialize, Serialize};
-
 use super::timestamps::Timestamps;
+use crate::named::named_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum Status {
-    Triage,
-    Investigating,
-    Identified,
-    Monitoring,
-    Resolved,
-    Closed,
-    /// Not an incident after all.
-    Declined,
-    /// A duplicate of another incident.
-    Merged,
+named_enum! {
+    /// Where an incident is in its lifecycle.
+    pub enum Status {
+        Triage => "triage", "Triage";
+        Investigating => "investigating", "Investigating";
+        Identified => "identified", "Identified";
+        Monitoring => "monitoring", "Monitoring";
+        Resolved => "resolved", "Resolved";
+        Closed => "closed", "Closed";
+        /// Not an incident after all.
+        Declined => "declined", "Declined";
+        /// A duplicate of another incident.
+        Merged => "merged", "Merged";
+    }
 }
 
 /// "This incident is open" in SQL, written exactly as migration 21's index
@@ -28,47 +27,6 @@ pub const OPEN_SQL: &str =
     "(\"status\" IN ('triage', 'investigating', 'identified', 'monitoring'))";
 
 impl Status {
-    pub const ALL: [Status; 8] = [
-        Status::Triage,
-        Status::Investigating,
-        Status::Identified,
-        Status::Monitoring,
-        Status::Resolved,
-        Status::Closed,
-        Status::Declined,
-        Status::Merged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Triage => "triage",
-            Self::Investigating => "investigating",
-            Self::Identified => "identified",
-            Self::Monitoring => "monitoring",
-            Self::Resolved => "resolved",
-            Self::Closed => "closed",
-            Self::Declined => "declined",
-            Self::Merged => "merged",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value.trim())
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Triage => "Triage",
-            Self::Investigating => "Investigating",
-            Self::Identified => "Identified",
-            Self::Monitoring => "Monitoring",
-            Self::Resolved => "Resolved",
-            Self::Closed => "Closed",
-            Self::Declined => "Declined",
-            Self::Merged => "Merged",
-        }
-    }
-
     /// Still needs attention: listed first, counted as open.
     pub fn is_open(self) -> bool {
         matches!(

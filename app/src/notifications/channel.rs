@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use super::ChannelKind;
+
 /// Somewhere notifications go: a Slack-compatible or a signed JSON webhook.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notification_channels")]
@@ -7,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: ChannelKind,
     pub url: String,
     /// The HMAC key of a JSON webhook. Kept as is: signing needs it (the receiver holds
     /// the same key); it is shown to admins once and never sent anywhere.

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::incidents::IncidentRef;
+use crate::named::named_enum;
 
 pub mod page;
 pub mod server_fns;
@@ -22,46 +23,26 @@ pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-/// Where a channel sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ChannelKind {
-    /// Slack incoming webhooks and the chat tools that copy them (Mattermost, Rocket.Chat).
-    Slack,
-    /// Any HTTP endpoint: JSON, signed with HMAC-SHA256.
-    Webhook,
-}
-
-impl ChannelKind {
-    pub const ALL: [ChannelKind; 2] = [Self::Slack, Self::Webhook];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Slack => "slack",
-            Self::Webhook => "webhook",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Slack => "Slack-compatible incoming webhook",
-            Self::Webhook => "JSON webhook, signed (HMAC-SHA256)",
-        }
+named_enum! {
+    /// Where a channel sends.
+    pub enum ChannelKind {
+        /// Slack incoming webhooks and the chat tools that copy them (Mattermost, Rocket.Chat).
+        Slack => "slack", "Slack-compatible incoming webhook";
+        /// Any HTTP endpoint: JSON, signed with HMAC-SHA256.
+        Webhook => "webhook", "JSON webhook, signed (HMAC-SHA256)";
     }
 }
 
-/// What a channel can hear about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NotifyEvent {
-    Declared,
-    SeverityChanged,
-    StatusChanged,
-    PostmortemPublished,
-    /// Sent from the admin page to check a channel; never subscribed to.
-    Test,
+named_enum! {
+    /// What a channel can hear about.
+    pub enum NotifyEvent {
+        Declared => "incident.declared", "Incident declared";
+        SeverityChanged => "incident.severity_changed", "Severity changed";
+        StatusChanged => "incident.status_changed", "Status changed";
+        PostmortemPublished => "postmortem.published", "Postmortem published";
+        /// Sent from the admin page to check a channel; never subscribed to.
+        Test => "test", "Test";
+    }
 }
 
 impl NotifyEvent {
@@ -72,66 +53,16 @@ impl NotifyEvent {
         Self::StatusChanged,
         Self::PostmortemPublished,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Declared => "incident.declared",
-            Self::SeverityChanged => "incident.severity_changed",
-            Self::StatusChanged => "incident.status_changed",
-            Self::PostmortemPublished => "postmortem.published",
-            Self::Test => "test",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::SUBSCRIBABLE
-            .into_iter()
-            .chain([Self::Test])
-            .find(|e| e.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Declared => "Incident declared",
-            Self::SeverityChanged => "Severity changed",
-            Self::StatusChanged => "Status changed",
-            Self::PostmortemPublished => "Postmortem published",
-            Self::Test => "Test",
-        }
-    }
 }
 
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DeliveryStatus {
-    /// Waiting for its first or next attempt.
-    Pending,
-    Delivered,
-    /// Every attempt failed; an admin can retry it.
-    Failed,
-}
-
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Pending, Self::Delivered, Self::Failed]
-            .into_iter()
-            .find(|s| s.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Delivered => "Delivered",
-            Self::Failed => "Failed",
-        }
+named_enum! {
+    /// Where a delivery stands.
+    pub enum DeliveryStatus {
+        /// Waiting for its first or next attempt.
+        Pending => "pending", "Pending";
+        Delivered => "delivered", "Delivered";
+        /// Every attempt failed; an admin can retry it.
+        Failed => "failed", "Failed";
     }
 }
 

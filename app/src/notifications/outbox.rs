@@ -52,7 +52,7 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
 /// The event as captured when it happened; the worker formats it per channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
-    pub event: String,
+    pub event: NotifyEvent,
     pub occurred_at: DateTime<Utc>,
     pub incident: Option<IncidentFacts>,
     pub change: Option<Change>,
@@ -128,11 +128,9 @@ pub async fn notify_incident(
         NotifyEvent::PostmortemPublished => format!("/incidents/{reference}/postmortem"),
         _ => format!("/incidents/{reference}"),
     };
-    let status = crate::incidents::Status::parse(&current.status)
-        .map(|s| s.label().to_owned())
-        .unwrap_or(current.status.clone());
+    let status = current.status.label().to_owned();
     let notice = Notice {
-        event: event.as_str().to_owned(),
+        event,
         occurred_at: Utc::now(),
         incident: Some(IncidentFacts {
             reference: reference.to_string(),
@@ -160,10 +158,10 @@ pub(crate) async fn insert(
     let now = Utc::now();
     Ok(delivery::ActiveModel {
         channel_id: Set(channel_id),
-        event: Set(notice.event.clone()),
+        event: Set(notice.event),
         incident_id: Set(incident_id),
         payload: Set(serde_json::to_string(notice).map_err(AppError::internal)?),
-        status: Set(DeliveryStatus::Pending.as_str().to_owned()),
+        status: Set(DeliveryStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         last_attempt_at: Set(None),
@@ -210,7 +208,7 @@ pub fn slack_body(notice: &Notice, base_url: &str) -> serde_json::Value {
         .as_deref()
         .map(|a| format!(" (by {})", slack_escape(a)))
         .unwrap_or_default();
-    let text = match (&notice.incident, NotifyEvent::parse(&notice.event)) {
+    let text = match (&notice.incident, Some(notice.event)) {
         (Some(i), Some(event)) => {
             let link = slack_link(&format!("{base_url}{}", i.path), &i.reference);
             let title = slack_escape(&i.title);
@@ -395,7 +393,7 @@ pub async fn deliver_due(
         .all(db)
         .await?;
     let due = delivery::Entity::find()
-        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(delivery::Column::Status.eq(DeliveryStatus::Pending))
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .filter(delivery::Column::ChannelId.is_not_in(paused))
         .order_by_asc(delivery::Column::NextAttemptAt)
@@ -407,7 +405,7 @@ pub async fn deliver_due(
         let claimed = delivery::Entity::update_many()
             .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + LEASE))
             .filter(delivery::Column::Id.eq(row.id))
-            .filter(delivery::Column::Status.eq(DeliveryStatus::Pending.as_str()))
+            .filter(delivery::Column::Status.eq(DeliveryStatus::Pending))
             .filter(delivery::Column::NextAttemptAt.lte(now))
             .exec(db)
             .await?
@@ -461,12 +459,7 @@ async fn send(
             };
         }
     };
-    let kind = crate::db::stored(
-        "channel kind",
-        &channel.kind,
-        ChannelKind::parse,
-        ChannelKind::Webhook,
-    );
+    let kind = channel.kind;
     let body = match kind {
         ChannelKind::Slack => slack_body(&notice, base_url),
         ChannelKind::Webhook => webhook_body(&notice, base_url, row.id),
@@ -485,7 +478,7 @@ async fn send(
     if kind == ChannelKind::Webhook {
         let timestamp = Utc::now().timestamp();
         request = request
-            .header("X-Vigil-Event", &notice.event)
+            .header("X-Vigil-Event", notice.event.as_str())
             .header("X-Vigil-Delivery", row.id.to_string())
             .header("X-Vigil-Timestamp", timestamp.to_string());
         if let Some(secret) = &channel.secret {
@@ -543,7 +536,7 @@ async fn record(
     };
     match outcome.error {
         None => {
-            changes.status = Set(DeliveryStatus::Delivered.as_str().to_owned());
+            changes.status = Set(DeliveryStatus::Delivered);
             changes.delivered_at = Set(Some(now));
             changes.last_error = Set(None);
         }
@@ -552,7 +545,7 @@ async fn record(
             tracing::warn!(delivery = row.id, attempts, %error, "notification delivery failed");
             changes.last_error = Set(Some(error.chars().take(500).collect()));
             if attempts >= MAX_ATTEMPTS {
-                changes.status = Set(DeliveryStatus::Failed.as_str().to_owned());
+                changes.status = Set(DeliveryStatus::Failed);
             } else {
                 changes.next_attempt_at = Set(now + backoff(attempts));
             }
@@ -568,7 +561,7 @@ mod tests {
 
     fn notice(event: NotifyEvent, title: &str) -> Notice {
         Notice {
-            event: event.as_str().to_owned(),
+            event,
             occurred_at: DateTime::parse_from_rfc3339("2026-11-22T10:00:00Z")
                 .unwrap()
                 .to_utc(),

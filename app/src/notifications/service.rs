@@ -159,7 +159,7 @@ pub async fn create_channel(
         .collect();
     let created = channel::ActiveModel {
         name: Set(name.clone()),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         url: Set(url),
         secret: Set(secret.clone()),
         events: Set(events.join(",")),
@@ -201,7 +201,7 @@ pub async fn rotate_secret(
 ) -> Result<IssuedSecret, AppError> {
     admin.require_admin()?;
     let current = find(db, id).await?;
-    if current.kind != ChannelKind::Webhook.as_str() {
+    if current.kind != ChannelKind::Webhook {
         return Err(AppError::invalid(
             "id",
             "Only JSON webhooks are signed; a Slack webhook's address is its secret.",
@@ -291,7 +291,7 @@ pub async fn send_test(
     admin.require_admin()?;
     let current = find(db, id).await?;
     let notice = Notice {
-        event: NotifyEvent::Test.as_str().to_owned(),
+        event: NotifyEvent::Test,
         occurred_at: Utc::now(),
         incident: None,
         change: None,
@@ -311,11 +311,11 @@ pub async fn retry_delivery(
     let updated = delivery::Entity::update_many()
         .col_expr(
             delivery::Column::Status,
-            Expr::value(DeliveryStatus::Pending.as_str()),
+            Expr::value(DeliveryStatus::Pending),
         )
         .col_expr(delivery::Column::NextAttemptAt, Expr::value(Utc::now()))
         .filter(delivery::Column::Id.eq(id))
-        .filter(delivery::Column::Status.ne(DeliveryStatus::Delivered.as_str()))
+        .filter(delivery::Column::Status.ne(DeliveryStatus::Delivered))
         .exec(db)
         .await?;
     if updated.rows_affected == 0 {
@@ -328,7 +328,7 @@ pub async fn retry_delivery(
 }
 
 /// Deliveries counted by channel and status, in one grouped query.
-async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(i64, String, i64)>, AppError> {
+async fn counts(db: &impl ConnectionTrait) -> Result<Vec<(i64, DeliveryStatus, i64)>, AppError> {
     Ok(delivery::Entity::find()
         .select_only()
         .column(delivery::Column::ChannelId)
@@ -351,7 +351,7 @@ pub async fn status_totals(
         (DeliveryStatus::Failed, 0),
     ];
     for (_, status, n) in counts(db).await? {
-        if let Some(slot) = totals.iter_mut().find(|(s, _)| s.as_str() == status) {
+        if let Some(slot) = totals.iter_mut().find(|(s, _)| *s == status) {
             slot.1 += n;
         }
     }
@@ -379,7 +379,7 @@ pub async fn admin_view(
     let count = |id: i64, status: DeliveryStatus| {
         counts
             .iter()
-            .filter(|(c, s, _)| *c == id && s == status.as_str())
+            .filter(|(c, s, _)| *c == id && *s == status)
             .map(|(_, _, n)| *n)
             .sum::<i64>()
     };
@@ -395,12 +395,7 @@ pub async fn admin_view(
         views.push(ChannelView {
             id: c.id,
             name: c.name.clone(),
-            kind: crate::db::stored(
-                "channel kind",
-                &c.kind,
-                ChannelKind::parse,
-                ChannelKind::Webhook,
-            ),
+            kind: c.kind,
             url_hint: url_hint(&c.url),
             events: c.events.split(',').filter_map(NotifyEvent::parse).collect(),
             min_severity: c.min_severity_id.and_then(|id| {
@@ -424,12 +419,7 @@ pub async fn admin_view(
         .await?
         .into_iter()
         .map(|d| {
-            let status = crate::db::stored(
-                "delivery status",
-                &d.status,
-                DeliveryStatus::parse,
-                DeliveryStatus::Pending,
-            );
+            let status = d.status;
             DeliveryView {
                 id: d.id,
                 channel_name: channels
@@ -437,9 +427,7 @@ pub async fn admin_view(
                     .find(|c| c.id == d.channel_id)
                     .map(|c| c.name.clone())
                     .unwrap_or_default(),
-                event: NotifyEvent::parse(&d.event)
-                    .map(|e| e.label().to_owned())
-                    .unwrap_or(d.event.clone()),
+                event: d.event.label().to_owned(),
                 incident: d.incident_id.map(IncidentRef),
                 status,
                 attempts: d.attempts,

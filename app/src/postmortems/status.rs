@@ -1,48 +1,19 @@
 //! The review workflow of a postmortem: draft -> in review -> approved -> published,
 //! decided here in one table.
 
-use serde::{Deserialize, Serialize};
+use crate::named::named_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum PostmortemStatus {
-    Draft,
-    InReview,
-    Approved,
-    Published,
+named_enum! {
+    /// Where a postmortem is in its review.
+    pub enum PostmortemStatus {
+        Draft => "draft", "Draft";
+        InReview => "in_review", "In review";
+        Approved => "approved", "Approved";
+        Published => "published", "Published";
+    }
 }
 
 impl PostmortemStatus {
-    pub const ALL: [PostmortemStatus; 4] = [
-        PostmortemStatus::Draft,
-        PostmortemStatus::InReview,
-        PostmortemStatus::Approved,
-        PostmortemStatus::Published,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Draft => "draft",
-            Self::InReview => "in_review",
-            Self::Approved => "approved",
-            Self::Published => "published",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value.trim())
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Draft => "Draft",
-            Self::InReview => "In review",
-            Self::Approved => "Approved",
-            Self::Published => "Published",
-        }
-    }
-
     /// Sections can be written in draft and during review (an edit during review
     /// withdraws the approvals given so far: reviewers approve what they read).
     pub fn is_editable(self) -> bool {
@@ -50,54 +21,19 @@ impl PostmortemStatus {
     }
 }
 
-/// What someone asks the workflow to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum ReviewStep {
-    /// Draft -> in review; needs at least one reviewer.
-    SubmitForReview,
-    /// In review -> draft, with the approvals withdrawn.
-    RequestChanges,
-    /// A reviewer approves; the last approval moves it to approved.
-    Approve,
-    /// Approved -> published: readable by everyone.
-    Publish,
-    /// Approved or published -> draft, to revise.
-    Reopen,
-}
-
-impl ReviewStep {
-    pub const ALL: [ReviewStep; 5] = [
-        ReviewStep::SubmitForReview,
-        ReviewStep::RequestChanges,
-        ReviewStep::Approve,
-        ReviewStep::Publish,
-        ReviewStep::Reopen,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SubmitForReview => "submit_for_review",
-            Self::RequestChanges => "request_changes",
-            Self::Approve => "approve",
-            Self::Publish => "publish",
-            Self::Reopen => "reopen",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value.trim())
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::SubmitForReview => "Submit for review",
-            Self::RequestChanges => "Request changes",
-            Self::Approve => "Approve",
-            Self::Publish => "Publish",
-            Self::Reopen => "Reopen as draft",
-        }
+named_enum! {
+    /// What someone asks the workflow to do.
+    pub enum ReviewStep {
+        /// Draft -> in review; needs at least one reviewer.
+        SubmitForReview => "submit_for_review", "Submit for review";
+        /// In review -> draft, with the approvals withdrawn.
+        RequestChanges => "request_changes", "Request changes";
+        /// A reviewer approves; the last approval moves it to approved.
+        Approve => "approve", "Approve";
+        /// Approved -> published: readable by everyone.
+        Publish => "publish", "Publish";
+        /// Approved or published -> draft, to revise.
+        Reopen => "reopen", "Reopen as draft";
     }
 }
 

@@ -20,7 +20,7 @@ use crate::incidents::service::declare::{Declaration, declare_incident};
 use crate::incidents::service::edit::{Details, update_details};
 use crate::incidents::service::lifecycle::{assign_role, change_status};
 use crate::incidents::service::timeline::{NewNote, add_note};
-use crate::incidents::{IncidentRef, IncidentRole, Marker, Status, Timestamps};
+use crate::incidents::{EventKind, IncidentRef, IncidentRole, Marker, Status, Timestamps};
 use crate::postmortems::ReviewStep;
 use crate::postmortems::service::query::get_postmortem;
 use crate::postmortems::service::review::{set_reviewers, take_review_step};
@@ -671,7 +671,7 @@ async fn backdate_events(
     let declared = i.declared_at;
     let events = timeline_event::Entity::find()
         .filter(timeline_event::Column::IncidentId.eq(i.id))
-        .filter(timeline_event::Column::Kind.ne("note"))
+        .filter(timeline_event::Column::Kind.ne(EventKind::Note))
         .all(db)
         .await?;
     let mut roles = 0;
@@ -780,7 +780,7 @@ async fn seed_alerts(
     mut alerts: Vec<DemoAlert>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    use crate::alerts::{Rule, Rules, alert, source};
+    use crate::alerts::{AlertAction, AlertState, Rule, Rules, SourceKind, alert, source};
     use crate::incidents::EventKind;
     use crate::incidents::service::timeline::{AutoEvent, record_event};
 
@@ -804,7 +804,7 @@ async fn seed_alerts(
     let unknown = crate::secrets::random();
     let created = source::ActiveModel {
         name: Set("Production Alertmanager".to_owned()),
-        kind: Set("alertmanager".to_owned()),
+        kind: Set(SourceKind::Alertmanager),
         token_hash: Set(crate::secrets::hash(&unknown)),
         token_hint: Set(unknown[unknown.len() - 4..].to_owned()),
         service_id: Set(service_id),
@@ -864,11 +864,10 @@ async fn seed_alerts(
             fingerprint: Set(format!("demo{i:04}")),
             group_key: Set(Some(format!("{{}}:{{alertname=\"{name}\"}}"))),
             state: Set(if resolved.is_some() {
-                "resolved"
+                AlertState::Resolved
             } else {
-                "firing"
-            }
-            .to_owned()),
+                AlertState::Firing
+            }),
             title: Set(title.clone()),
             description: Set(String::new()),
             severity: Set(Some(severity.to_owned())),
@@ -882,11 +881,10 @@ async fn seed_alerts(
             raw: Set(raw.to_string()),
             incident_id: Set(incident.map(|r| r.0)),
             action: Set(if incident.is_some() {
-                "opened"
+                AlertAction::Opened
             } else {
-                "recorded"
-            }
-            .to_owned()),
+                AlertAction::Recorded
+            }),
             repeats: Set(repeats),
             received_at: Set(fired),
             last_received_at: Set(resolved.unwrap_or(fired)),

@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::accounts::Role;
 use crate::catalog::entity as service;
 use crate::error::AppError;
+use crate::incidents::Status;
 use crate::incidents::entities::{incident, incident_service, severity};
 
 /// SplitMix64: tiny, fast and good enough for test data; no dependency.
@@ -172,13 +173,12 @@ pub async fn seed_random<C: ConnectionTrait + TransactionTrait>(
             summary: Set(String::new()),
             severity_id: Set(severity.id),
             status: Set(if open {
-                "investigating"
+                Status::Investigating
             } else if resolved.is_some() {
-                "closed"
+                Status::Closed
             } else {
-                "monitoring"
-            }
-            .to_owned()),
+                Status::Monitoring
+            }),
             customer_impact: Set(rng.chance(50)),
             impact_started_at: Set(known_start.then_some(start)),
             detected_at: Set(known_start.then_some(detected)),

@@ -219,7 +219,7 @@ async fn alertmanager_alerts_open_deduplicate_group_and_resolve(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "triage");
+    assert_eq!(row.status, app::incidents::Status::Triage);
 
     // A warning is only recorded; a label naming another service routes there.
     let payments = add_service(

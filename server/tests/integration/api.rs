@@ -824,6 +824,9 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
         ("Status", "enum", "resolved"),
         ("ItemKind", "enum", "prevent"),
         ("IncidentRole", "enum", "scribe"),
+        ("AlertState", "enum", "firing"),
+        ("AlertAction", "enum", "recorded"),
+        ("PostmortemStatus", "enum", "in_review"),
     ] {
         assert!(
             schemas[name][field].to_string().contains(kind),

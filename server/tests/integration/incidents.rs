@@ -34,6 +34,7 @@ backend_tests!(
     merging_a_duplicate_names_its_target_on_both_timelines,
     the_commander_can_be_someone_else_at_declaration,
     times_are_shown_and_read_in_the_viewers_zone,
+    a_damaged_stored_word_is_an_error_not_a_default,
 );
 
 async fn declaring_an_incident_records_the_first_timeline_event(app: TestApp) {
@@ -1200,5 +1201,37 @@ async fn pages_walk_the_whole_list_both_ways_through_ties(app: TestApp) {
             .map(|i| i.reference.0)
             .collect::<Vec<_>>(),
         expected[46..]
+    );
+}
+
+/// A stored status that names no status (a damaged row, a newer Vigil's word) fails the
+/// read with a logged error: it is never read as triage and then written back as if
+/// the incident had been in triage.
+async fn a_damaged_stored_word_is_an_error_not_a_default(app: TestApp) {
+    use app::incidents::entities::incident;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let actor = app.with_user(Role::Responder).await;
+    let reference = app.declared(&actor, "Damaged").await;
+    let damage = |word: &'static str| {
+        incident::Entity::update_many()
+            .col_expr(incident::Column::Status, Expr::value(word))
+            .filter(incident::Column::Id.eq(reference.0))
+            .exec(&app.db)
+    };
+    damage("Investigating").await.unwrap();
+    assert!(matches!(
+        get_incident(&app.db, reference).await,
+        Err(AppError::Internal)
+    ));
+    let moved = change_status(&app.db, &actor, reference, Status::Resolved, None, 1).await;
+    assert!(matches!(moved, Err(AppError::Internal)), "{moved:?}");
+
+    damage("investigating").await.unwrap();
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(
+        incident.status,
+        Status::Investigating,
+        "the stored word is exact"
     );
 }

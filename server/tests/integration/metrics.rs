@@ -694,7 +694,7 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
         alerts
             .recent
             .iter()
-            .filter(|a| a.action == "recorded")
+            .filter(|a| a.action == app::alerts::AlertAction::Recorded)
             .count(),
         2
     );

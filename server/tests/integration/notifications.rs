@@ -128,7 +128,7 @@ async fn changes_queue_signed_webhooks_and_escaped_slack_messages(app: TestApp) 
     assert!(
         queued
             .iter()
-            .all(|d| d.status == "pending" && d.attempts == 0)
+            .all(|d| d.status == DeliveryStatus::Pending && d.attempts == 0)
     );
     assert!(
         received.lock().unwrap().is_empty(),
@@ -203,7 +203,7 @@ async fn changes_queue_signed_webhooks_and_escaped_slack_messages(app: TestApp) 
     let sent = deliveries(&app).await;
     assert!(
         sent.iter()
-            .all(|d| d.status == "delivered" && d.attempts == 1)
+            .all(|d| d.status == DeliveryStatus::Delivered && d.attempts == 1)
     );
     assert!(sent.iter().all(|d| d.last_status_code == Some(200)));
 
@@ -228,7 +228,7 @@ async fn changes_queue_signed_webhooks_and_escaped_slack_messages(app: TestApp) 
     let events: Vec<String> = deliveries(&app)
         .await
         .into_iter()
-        .map(|d| d.event)
+        .map(|d| d.event.as_str().to_owned())
         .collect();
     assert_eq!(
         events[2..],
@@ -282,7 +282,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
     assert_eq!(a.unwrap() + b.unwrap(), 1);
     assert_eq!(received.lock().unwrap().len(), 1);
     let row = deliveries(&app).await.remove(0);
-    assert_eq!(row.status, "pending");
+    assert_eq!(row.status, DeliveryStatus::Pending);
     assert_eq!(row.attempts, 1);
     assert_eq!(row.last_status_code, Some(500));
     assert!(
@@ -317,7 +317,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
         }
     }
     let row = deliveries(&app).await.remove(0);
-    assert_eq!(row.status, DeliveryStatus::Failed.as_str(), "given up");
+    assert_eq!(row.status, DeliveryStatus::Failed, "given up");
     let later = Utc::now() + Duration::days(3);
     assert_eq!(
         deliver_due(&app.db, &client, "http://v", later)
@@ -350,7 +350,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
         1
     );
     let row = deliveries(&app).await.remove(0);
-    assert_eq!(row.status, "delivered");
+    assert_eq!(row.status, DeliveryStatus::Delivered);
     assert!(
         retry_delivery(&app.db, &admin, row.id).await.is_err(),
         "already delivered"
@@ -465,7 +465,7 @@ async fn admins_manage_channels_and_others_cannot(app: TestApp) {
     );
     assert_eq!(
         view["channels"][1]["events"],
-        serde_json::json!(["Declared", "PostmortemPublished"])
+        serde_json::json!(["incident.declared", "postmortem.published"])
     );
     let id = view["channels"][0]["id"].to_string();
 
@@ -484,7 +484,7 @@ async fn admins_manage_channels_and_others_cannot(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(view["deliveries"][0]["event"], "Test");
-    assert_eq!(view["deliveries"][0]["status"], "Pending");
+    assert_eq!(view["deliveries"][0]["status"], "pending");
     assert_eq!(view["channels"][0]["pending"], 1);
 
     let rotate = [("id", view["channels"][1]["id"].to_string())];
@@ -579,7 +579,7 @@ async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) 
     let events: Vec<String> = deliveries(&app)
         .await
         .into_iter()
-        .map(|d| d.event)
+        .map(|d| d.event.as_str().to_owned())
         .collect();
     assert_eq!(events, ["incident.severity_changed", "incident.declared"]);
 
@@ -616,7 +616,8 @@ async fn private_receivers_are_refused_unless_allowed(app: TestApp) {
     assert_eq!(logged.len(), 2);
     for d in &logged {
         assert_eq!(
-            d.status, "pending",
+            d.status,
+            DeliveryStatus::Pending,
             "refused attempts are retried like failures"
         );
         let error = d.last_error.clone().unwrap_or_default();

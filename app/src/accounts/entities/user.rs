@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::accounts::Role;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -11,8 +13,7 @@ pub struct Model {
     pub display_name: String,
     /// Argon2id PHC string.
     pub password_hash: String,
-    /// A `Role` name.
-    pub role: String,
+    pub role: Role,
     pub password_change_required: bool,
     pub deactivated_at: Option<DateTimeUtc>,
     /// IANA zone name; `None` follows the browser.
@@ -30,7 +31,6 @@ impl Model {
     /// An active responder or admin: who may command, hold an incident role or review a
     /// postmortem.
     pub fn is_active_responder(&self) -> bool {
-        self.deactivated_at.is_none()
-            && crate::accounts::Role::parse(&self.role).is_some_and(|r| r.can_write())
+        self.deactivated_at.is_none() && self.role.can_write()
     }
 }

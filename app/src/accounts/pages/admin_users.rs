@@ -94,7 +94,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                     <div class="field">
                         <label class="field__label" for="invite-role">"Role"</label>
                         <select class="field__input" id="invite-role" name="role">
-                            {Role::ALL.into_iter().map(|r| view! {
+                            {Role::HIGHEST_FIRST.into_iter().map(|r| view! {
                                 <option value=r.as_str() selected=r == Role::Responder>{r.label()}</option>
                             }).collect_view()}
                         </select>
@@ -147,7 +147,7 @@ fn UserRow(
                     <input type="hidden" name="user_id" value=id.to_string() />
                     <label class="visually-hidden" for=select_id.clone()>{format!("Role of {}", user.display_name)}</label>
                     <select id=select_id name="role" class="field__input field__input--compact">
-                        {Role::ALL.into_iter().map(|r| view! {
+                        {Role::HIGHEST_FIRST.into_iter().map(|r| view! {
                             <option value=r.as_str() selected=r == user.role>{r.label()}</option>
                         }).collect_view()}
                     </select>

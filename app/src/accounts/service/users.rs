@@ -57,7 +57,7 @@ pub fn to_current(model: &user::Model) -> CurrentUser {
         id: UserId(model.id),
         email: model.email.clone(),
         display_name: model.display_name.clone(),
-        role: crate::db::stored("role", &model.role, Role::parse, Role::Viewer),
+        role: model.role,
         password_change_required: model.password_change_required,
         time_zone: model.time_zone.clone(),
     }
@@ -66,7 +66,7 @@ pub fn to_current(model: &user::Model) -> CurrentUser {
 fn to_summary(model: user::Model) -> UserSummary {
     UserSummary {
         id: UserId(model.id),
-        role: crate::db::stored("role", &model.role, Role::parse, Role::Viewer),
+        role: model.role,
         active: model.deactivated_at.is_none(),
         email: model.email,
         display_name: model.display_name,
@@ -90,7 +90,7 @@ pub async fn create(
         email: Set(new.email.clone()),
         display_name: Set(new.display_name),
         password_hash: Set(hash),
-        role: Set(new.role.as_str().to_owned()),
+        role: Set(new.role),
         password_change_required: Set(new.password_change_required),
         deactivated_at: Set(None),
         created_at: Set(now),
@@ -283,11 +283,11 @@ async fn ensure_another_admin(
     db: &impl ConnectionTrait,
     leaving: &user::Model,
 ) -> Result<(), AppError> {
-    if leaving.role != Role::Admin.as_str() || leaving.deactivated_at.is_some() {
+    if leaving.role != Role::Admin || leaving.deactivated_at.is_some() {
         return Ok(());
     }
     let admins = User::find()
-        .filter(user::Column::Role.eq(Role::Admin.as_str()))
+        .filter(user::Column::Role.eq(Role::Admin))
         .filter(user::Column::DeactivatedAt.is_null())
         .count(db)
         .await?;
@@ -307,15 +307,15 @@ pub async fn change_role(
     actor: &Actor,
 ) -> Result<(), AppError> {
     let model = get(db, id).await?;
-    if model.role == role.as_str() {
+    if model.role == role {
         return Ok(());
     }
     if role != Role::Admin {
         ensure_another_admin(db, &model).await?;
     }
-    let previous = model.role.clone();
+    let previous = model.role;
     let mut active = model.into_active_model();
-    active.role = Set(role.as_str().to_owned());
+    active.role = Set(role);
     active.updated_at = Set(Utc::now());
     let model = active.update(db).await?;
     audit::record(

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::action_items::model::{ItemKind, ItemStatus, Priority};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "action_items")]
 pub struct Model {
@@ -8,14 +10,11 @@ pub struct Model {
     pub incident_id: i64,
     pub title: String,
     pub description: String,
-    /// An `ItemKind` name.
-    pub kind: String,
-    /// A `Priority` name.
-    pub priority: String,
+    pub kind: ItemKind,
+    pub priority: Priority,
     pub owner_id: Option<i64>,
     pub due_on: Option<Date>,
-    /// An `ItemStatus` name.
-    pub status: String,
+    pub status: ItemStatus,
     pub wont_do_reason: Option<String>,
     pub tracker_url: Option<String>,
     /// Bumped by every change (optimistic concurrency).

@@ -144,11 +144,11 @@ pub async fn create_action_item<C: ConnectionTrait + TransactionTrait>(
         incident_id: Set(incident.id),
         title: Set(checked.title.clone()),
         description: Set(checked.description),
-        kind: Set(checked.kind.as_str().to_owned()),
-        priority: Set(checked.priority.as_str().to_owned()),
+        kind: Set(checked.kind),
+        priority: Set(checked.priority),
         owner_id: Set(fields.owner_id),
         due_on: Set(fields.due_on),
-        status: Set(fields.status.as_str().to_owned()),
+        status: Set(fields.status),
         wont_do_reason: Set(checked.reason),
         tracker_url: Set(checked.tracker_url),
         version: Set(1),
@@ -190,12 +190,7 @@ pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound("There is no such action item.".into()))?;
-    let before = crate::db::stored(
-        "item status",
-        &current.status,
-        ItemStatus::parse,
-        ItemStatus::Open,
-    );
+    let before = current.status;
     let now = Utc::now();
     let completed_at = match (before, fields.status) {
         (_, ItemStatus::Done) if before != ItemStatus::Done => Some(now),
@@ -207,11 +202,11 @@ pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
         action_item::ActiveModel {
             title: Set(checked.title.clone()),
             description: Set(checked.description),
-            kind: Set(checked.kind.as_str().to_owned()),
-            priority: Set(checked.priority.as_str().to_owned()),
+            kind: Set(checked.kind),
+            priority: Set(checked.priority),
             owner_id: Set(fields.owner_id),
             due_on: Set(fields.due_on),
-            status: Set(fields.status.as_str().to_owned()),
+            status: Set(fields.status),
             wont_do_reason: Set(checked.reason.clone()),
             tracker_url: Set(checked.tracker_url),
             updated_at: Set(now),
@@ -290,9 +285,9 @@ pub async fn list_action_items(
     if let Some(owner) = filter.owner_id {
         query = query.filter(action_item::Column::OwnerId.eq(owner));
     }
-    let pending = [ItemStatus::Open.as_str(), ItemStatus::InProgress.as_str()];
+    let pending = [ItemStatus::Open, ItemStatus::InProgress];
     if let Some(status) = filter.status {
-        query = query.filter(action_item::Column::Status.eq(status.as_str()));
+        query = query.filter(action_item::Column::Status.eq(status));
     }
     if filter.pending || filter.overdue {
         query = query.filter(action_item::Column::Status.is_in(pending));
@@ -396,25 +391,15 @@ pub async fn list_action_items(
             .into_iter()
             .map(|row| {
                 let m = row.item;
-                let status = crate::db::stored(
-                    "item status",
-                    &m.status,
-                    ItemStatus::parse,
-                    ItemStatus::Open,
-                );
+                let status = m.status;
                 let owner = m.owner_id.zip(row.owner_name).zip(row.owner_email);
                 ActionItemView {
                     id: m.id,
                     incident: IncidentRef(m.incident_id),
                     incident_title: row.incident_title,
                     description_html: crate::markdown::render(&m.description),
-                    kind: crate::db::stored("item kind", &m.kind, ItemKind::parse, ItemKind::Other),
-                    priority: crate::db::stored(
-                        "priority",
-                        &m.priority,
-                        Priority::parse,
-                        Priority::Medium,
-                    ),
+                    kind: m.kind,
+                    priority: m.priority,
                     owner_value: owner
                         .as_ref()
                         .map(|((_, name), email)| crate::choices::person_value(name, email)),

@@ -13,9 +13,11 @@ use super::store::{
     OpenIncidents, insert, labels_json, latest, latest_of, lock_keys, touch_source,
 };
 use crate::accounts::entities::user;
-use crate::accounts::{CurrentUser, Role, UserId};
-use crate::alerts::payload::{self, AlertState, IncomingAlert};
-use crate::alerts::{Rule, Rules, SourceKind, alert, severity_word, source};
+use crate::accounts::{CurrentUser, UserId};
+use crate::alerts::payload::{self, IncomingAlert};
+use crate::alerts::{
+    AlertAction, AlertState, Rule, Rules, SourceKind, alert, severity_word, source,
+};
 use crate::catalog::entity as service;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::incident;
@@ -40,12 +42,7 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
     source: &source::Model,
     body: &[u8],
 ) -> Result<Vec<Outcome>, AppError> {
-    let kind = crate::db::stored(
-        "source kind",
-        &source.kind,
-        SourceKind::parse,
-        SourceKind::Alertmanager,
-    );
+    let kind = source.kind;
     let alerts = match kind {
         SourceKind::PagerDuty => payload::parse_pagerduty(body).map(|a| vec![a]),
         SourceKind::Alertmanager | SourceKind::Grafana => payload::parse_alertmanager(body),
@@ -108,7 +105,7 @@ async fn owner_of(
         id: UserId(owner.id),
         email: owner.email,
         display_name: owner.display_name,
-        role: crate::db::stored("role", &owner.role, Role::parse, Role::Viewer),
+        role: owner.role,
         password_change_required: false,
         time_zone: None,
     })
@@ -195,14 +192,14 @@ async fn settle<C: ConnectionTrait + TransactionTrait>(
     incidents: &mut OpenIncidents,
 ) -> Result<Outcome, AppError> {
     let Some(prev) = previous else {
-        let stored = insert(db, source, a, None, "recorded", now).await?;
+        let stored = insert(db, source, a, None, AlertAction::Recorded, now).await?;
         return Ok(outcome(a, "recorded", stored.incident_id));
     };
     let resolved = a.state == AlertState::Resolved;
     if resolved {
         alert::ActiveModel {
             id: Set(prev.id),
-            state: Set(a.state.as_str().to_owned()),
+            state: Set(a.state),
             ends_at: Set(a.ends_at.or(Some(now))),
             last_received_at: Set(now),
             raw: Set(a.raw.clone()),
@@ -238,13 +235,13 @@ async fn repeat(
     incidents: &mut OpenIncidents,
 ) -> Result<Option<Outcome>, AppError> {
     let open = incidents.get(db, prev.incident_id).await?;
-    let still_recorded = prev.incident_id.is_none() && prev.state == "firing";
+    let still_recorded = prev.incident_id.is_none() && prev.state == AlertState::Firing;
     if open.is_none() && !still_recorded {
         return Ok(None);
     }
     alert::ActiveModel {
         id: Set(prev.id),
-        state: Set("firing".to_owned()),
+        state: Set(AlertState::Firing),
         labels: Set(labels_json(&a.labels)),
         annotations: Set(labels_json(&a.annotations)),
         raw: Set(a.raw.clone()),
@@ -279,7 +276,7 @@ async fn join_group(
         .await?;
     for sibling in siblings {
         if let Some(incident) = incidents.get(db, sibling.incident_id).await? {
-            insert(db, source, a, Some(incident.id), "attached", now).await?;
+            insert(db, source, a, Some(incident.id), AlertAction::Attached, now).await?;
             let note = format!("Alert joined: {}", describe(source, a));
             timeline(db, incident.id, owner, note, now).await?;
             return Ok(Some(outcome(a, "attached", Some(incident.id))));
@@ -301,7 +298,7 @@ async fn open_or_record<C: ConnectionTrait + TransactionTrait>(
     a: &IncomingAlert,
 ) -> Result<Outcome, AppError> {
     let Some(Rule::Open { severity_id }) = rules.get(severity_word(a.severity.as_deref())) else {
-        insert(db, source, a, None, "recorded", now).await?;
+        insert(db, source, a, None, AlertAction::Recorded, now).await?;
         return Ok(outcome(a, "recorded", None));
     };
     let service_id = labelled_service(db, a).await?.unwrap_or(source.service_id);
@@ -323,7 +320,7 @@ async fn open_or_record<C: ConnectionTrait + TransactionTrait>(
         },
     )
     .await?;
-    insert(db, source, a, Some(reference.0), "opened", now).await?;
+    insert(db, source, a, Some(reference.0), AlertAction::Opened, now).await?;
     let note = format!("Opened by alert: {}", describe(source, a));
     timeline(db, reference.0, owner, note, now).await?;
     Ok(outcome(a, "opened", Some(reference.0)))
@@ -363,10 +360,10 @@ async fn auto_resolve<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<(), AppError> {
     let firing = alert::Entity::find()
         .filter(alert::Column::IncidentId.eq(incident.id))
-        .filter(alert::Column::State.eq("firing"))
+        .filter(alert::Column::State.eq(AlertState::Firing))
         .count(db)
         .await?;
-    let status = crate::db::stored("status", &incident.status, Status::parse, Status::Triage);
+    let status = incident.status;
     if firing == 0 && status.can_move_to(Status::Resolved) {
         change_status(
             db,

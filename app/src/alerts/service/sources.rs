@@ -126,7 +126,7 @@ pub async fn create_source(
     let now = Utc::now();
     let created = source::ActiveModel {
         name: Set(name.clone()),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         token_hash: Set(hash),
         token_hint: Set(hint),
         service_id: Set(service_id),
@@ -194,12 +194,7 @@ pub async fn rotate_token(
     .await?;
     Ok(IssuedToken {
         source_name: found.name,
-        kind: crate::db::stored(
-            "source kind",
-            &found.kind,
-            SourceKind::parse,
-            SourceKind::Alertmanager,
-        ),
+        kind: found.kind,
         token,
     })
 }
@@ -317,12 +312,7 @@ pub async fn admin_view(db: &impl ConnectionTrait) -> Result<AlertsAdmin, AppErr
             );
             AlertSourceView {
                 id: s.id,
-                kind: crate::db::stored(
-                    "source kind",
-                    &s.kind,
-                    SourceKind::parse,
-                    SourceKind::Alertmanager,
-                ),
+                kind: s.kind,
                 token_hint: s.token_hint,
                 service,
                 rules,

@@ -11,9 +11,8 @@ use sea_orm::{
 };
 
 use crate::alerts::payload::IncomingAlert;
-use crate::alerts::{alert, source};
+use crate::alerts::{AlertAction, alert, source};
 use crate::error::AppError;
-use crate::incidents::Status;
 use crate::incidents::entities::incident;
 
 /// Transaction-scoped PostgreSQL advisory locks on each group key and fingerprint of
@@ -135,7 +134,7 @@ impl OpenIncidents {
         let found = incident::Entity::find_by_id(id)
             .one(db)
             .await?
-            .filter(|i| Status::parse(&i.status).is_some_and(Status::is_open));
+            .filter(|i| i.status.is_open());
         self.0.insert(id, found.clone());
         Ok(found)
     }
@@ -169,14 +168,14 @@ pub(super) async fn insert(
     source: &source::Model,
     a: &IncomingAlert,
     incident_id: Option<i64>,
-    action: &str,
+    action: AlertAction,
     now: DateTime<Utc>,
 ) -> Result<alert::Model, AppError> {
     Ok(alert::ActiveModel {
         source_id: Set(source.id),
         fingerprint: Set(a.fingerprint.clone()),
         group_key: Set(a.group_key.clone()),
-        state: Set(a.state.as_str().to_owned()),
+        state: Set(a.state),
         title: Set(a.title.clone()),
         description: Set(a.description.clone()),
         severity: Set(a.severity.clone().map(|s| s.chars().take(50).collect())),
@@ -187,7 +186,7 @@ pub(super) async fn insert(
         generator_url: Set(a.generator_url.clone()),
         raw: Set(a.raw.clone()),
         incident_id: Set(incident_id),
-        action: Set(action.to_owned()),
+        action: Set(action),
         repeats: Set(0),
         received_at: Set(now),
         last_received_at: Set(now),

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::incidents::Status;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "incidents")]
 pub struct Model {
@@ -10,8 +12,7 @@ pub struct Model {
     /// Markdown.
     pub summary: String,
     pub severity_id: i64,
-    /// A `Status` name.
-    pub status: String,
+    pub status: Status,
     pub customer_impact: bool,
     pub impact_started_at: Option<DateTimeUtc>,
     pub detected_at: Option<DateTimeUtc>,

@@ -1,13 +1,14 @@
 use sea_orm::entity::prelude::*;
 
+use crate::incidents::{EventKind, Marker};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "timeline_events")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub incident_id: i64,
-    /// An `EventKind` name.
-    pub kind: String,
+    pub kind: EventKind,
     /// Markdown for notes; a sentence for automatic events.
     pub body: String,
     /// When it happened (may be backdated).
@@ -15,8 +16,7 @@ pub struct Model {
     /// When it was written down.
     pub recorded_at: DateTimeUtc,
     pub author_id: Option<i64>,
-    /// A `Marker` name.
-    pub marker: Option<String>,
+    pub marker: Option<Marker>,
     pub highlighted: bool,
     pub deleted_at: Option<DateTimeUtc>,
     pub deleted_by: Option<i64>,

@@ -98,7 +98,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         title: Set(title.clone()),
         summary: Set(declaration.summary.trim().to_owned()),
         severity_id: Set(severity.id),
-        status: Set(Status::Triage.as_str().to_owned()),
+        status: Set(Status::Triage),
         customer_impact: Set(declaration.customer_impact),
         impact_started_at: Set(None),
         detected_at: Set(declaration.detected_at.filter(|t| *t < now)),
@@ -126,7 +126,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     }
     incident_role::ActiveModel {
         incident_id: Set(created.id),
-        role: Set(IncidentRole::Commander.as_str().to_owned()),
+        role: Set(IncidentRole::Commander),
         user_id: Set(commander.id),
         assigned_at: Set(now),
     }

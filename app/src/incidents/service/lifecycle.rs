@@ -30,10 +30,6 @@ async fn finish(
     Ok(())
 }
 
-fn status_of(model: &incident::Model) -> Status {
-    crate::db::stored("status", &model.status, Status::parse, Status::Triage)
-}
-
 pub(crate) fn timestamps_of(m: &incident::Model) -> Timestamps {
     Timestamps {
         impact_started_at: m.impact_started_at,
@@ -59,7 +55,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
-    let from = status_of(&current);
+    let from = current.status;
     let now = Utc::now();
     let times = transition(from, to, &timestamps_of(&current), now)
         .map_err(|refused| AppError::invalid("status", refused.message))?;
@@ -71,7 +67,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         _ => None,
     };
     let changes = incident::ActiveModel {
-        status: Set(to.as_str().to_owned()),
+        status: Set(to),
         acknowledged_at: Set(times.acknowledged_at),
         mitigated_at: Set(times.mitigated_at),
         resolved_at: Set(times.resolved_at),
@@ -80,7 +76,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         ..Default::default()
     };
     save_versioned(&txn, &current, expected_version, changes, |m| {
-        status_of(m).label().to_lowercase()
+        m.status.label().to_lowercase()
     })
     .await?;
     let body = match &target {
@@ -257,7 +253,7 @@ pub async fn assign_role<C: ConnectionTrait + TransactionTrait>(
         .await?
         .filter(|u| u.is_active_responder())
         .ok_or_else(|| AppError::invalid("user_id", "Choose an active responder or admin."))?;
-    let previous = incident_role::Entity::find_by_id((current.id, role.as_str().to_owned()))
+    let previous = incident_role::Entity::find_by_id((current.id, role))
         .one(&txn)
         .await?;
     if previous.as_ref().is_some_and(|p| p.user_id == user_id) {
@@ -281,7 +277,7 @@ pub async fn assign_role<C: ConnectionTrait + TransactionTrait>(
     let now = Utc::now();
     incident_role::Entity::insert(incident_role::ActiveModel {
         incident_id: Set(current.id),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         user_id: Set(user_id),
         assigned_at: Set(now),
     })

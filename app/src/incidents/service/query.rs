@@ -18,7 +18,7 @@ use crate::incidents::entities::{incident, incident_role, incident_service, seve
 use crate::incidents::status::OPEN_SQL;
 use crate::incidents::{
     IncidentFilter, IncidentPage, IncidentRef, IncidentRole, IncidentSummary, IncidentView,
-    ListCursor, PageStart, RoleAssignment, SeverityView, Status,
+    ListCursor, PageStart, RoleAssignment, SeverityView,
 };
 
 pub const PAGE_SIZE: u64 = 25;
@@ -98,7 +98,7 @@ pub async fn get_incident(
         .into_iter()
         .filter_map(|(r, person)| {
             Some(RoleAssignment {
-                role: IncidentRole::parse(&r.role)?,
+                role: r.role,
                 user_id: r.user_id,
                 user_name: person?.display_name,
             })
@@ -111,7 +111,7 @@ pub async fn get_incident(
         summary: m.summary.clone(),
         summary_html: crate::markdown::render(&m.summary),
         severity,
-        status: crate::db::stored("status", &m.status, Status::parse, Status::Triage),
+        status: m.status,
         customer_impact: m.customer_impact,
         times: timestamps_of(&m),
         services,
@@ -175,7 +175,7 @@ pub async fn list_incidents(
             .map(|m| IncidentSummary {
                 reference: IncidentRef(m.id),
                 severity: name_of(m.severity_id),
-                status: crate::db::stored("status", &m.status, Status::parse, Status::Triage),
+                status: m.status,
                 title: m.title,
                 declared_at: m.declared_at,
                 impact_started_at: m.impact_started_at,
@@ -210,7 +210,7 @@ async fn capped_count(db: &impl ConnectionTrait, filter: &IncidentFilter) -> Res
 }
 
 fn is_open(m: &incident::Model) -> bool {
-    Status::parse(&m.status).is_some_and(Status::is_open)
+    m.status.is_open()
 }
 
 fn cursor_of(m: &incident::Model) -> ListCursor {
@@ -336,7 +336,7 @@ async fn read_run(
 fn filtered(filter: &IncidentFilter) -> Select<incident::Entity> {
     let mut query = incident::Entity::find();
     if let Some(status) = filter.status {
-        query = query.filter(incident::Column::Status.eq(status.as_str()));
+        query = query.filter(incident::Column::Status.eq(status));
     }
     if let Some(severity_id) = filter.severity_id {
         query = query.filter(incident::Column::SeverityId.eq(severity_id));

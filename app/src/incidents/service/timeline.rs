@@ -29,7 +29,7 @@ pub(crate) async fn record_event(
 ) -> Result<(), AppError> {
     event::ActiveModel {
         incident_id: Set(incident_id),
-        kind: Set(auto.kind.as_str().to_owned()),
+        kind: Set(auto.kind),
         body: Set(auto.body),
         occurred_at: Set(auto.at),
         recorded_at: Set(auto.at),
@@ -96,12 +96,12 @@ pub async fn add_note(
     }
     let saved = event::ActiveModel {
         incident_id: Set(incident.id),
-        kind: Set(EventKind::Note.as_str().to_owned()),
+        kind: Set(EventKind::Note),
         body: Set(body),
         occurred_at: Set(occurred_at),
         recorded_at: Set(now),
         author_id: Set(Some(actor.id.0)),
-        marker: Set(note.marker.map(|m| m.as_str().to_owned())),
+        marker: Set(note.marker),
         highlighted: Set(note.highlighted),
         deleted_at: Set(None),
         deleted_by: Set(None),
@@ -117,7 +117,7 @@ async fn load_note(db: &impl ConnectionTrait, event_id: i64) -> Result<event::Mo
         .filter(event::Column::DeletedAt.is_null())
         .one(db)
         .await?
-        .filter(|e| e.kind == EventKind::Note.as_str())
+        .filter(|e| e.kind == EventKind::Note)
         .ok_or_else(|| AppError::NotFound("That note does not exist (or was deleted).".into()))
 }
 
@@ -229,13 +229,13 @@ pub async fn timeline_of(
 fn view(e: event::Model, author: Option<String>, revisions: Vec<String>) -> TimelineEventView {
     TimelineEventView {
         id: e.id,
-        kind: crate::db::stored("event kind", &e.kind, EventKind::parse, EventKind::Note),
+        kind: e.kind,
         body_html: crate::markdown::render(&e.body),
         body: e.body,
         occurred_at: e.occurred_at,
         recorded_at: e.recorded_at,
         author,
-        marker: e.marker.as_deref().and_then(Marker::parse),
+        marker: e.marker,
         highlighted: e.highlighted,
         deleted: e.deleted_at.is_some(),
         revisions,

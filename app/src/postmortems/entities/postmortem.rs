@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::postmortems::PostmortemStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "postmortems")]
 pub struct Model {
@@ -8,8 +10,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub incident_id: i64,
     pub title: String,
-    /// A `PostmortemStatus` name.
-    pub status: String,
+    pub status: PostmortemStatus,
     /// Bumped by every save and review step (optimistic concurrency).
     pub version: i32,
     pub created_by: i64,

@@ -11,7 +11,6 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 
-use super::PostmortemStatus;
 use super::entities::{postmortem, section};
 use crate::accounts::entities::user;
 use crate::error::AppError;
@@ -28,15 +27,6 @@ pub struct Snapshot {
 pub struct SnapshotSection {
     pub title: String,
     pub body: String,
-}
-
-pub(crate) fn status_of(m: &postmortem::Model) -> PostmortemStatus {
-    crate::db::stored(
-        "postmortem status",
-        &m.status,
-        PostmortemStatus::parse,
-        PostmortemStatus::Draft,
-    )
 }
 
 /// The postmortem of an incident, or a 404 that says there is none yet.

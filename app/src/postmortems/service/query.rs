@@ -4,7 +4,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use super::{Snapshot, load, name_of, names, sections, status_of};
+use super::{Snapshot, load, name_of, names, sections};
 use crate::accounts::Role;
 use crate::accounts::entities::user;
 use crate::error::AppError;
@@ -32,7 +32,7 @@ async fn readable(
     role: Role,
 ) -> Result<postmortem::Model, AppError> {
     let pm = load(db, reference).await?;
-    if !can_read(status_of(&pm), role) {
+    if !can_read(pm.status, role) {
         return Err(AppError::Forbidden);
     }
     Ok(pm)
@@ -57,7 +57,7 @@ pub async fn postmortem_status(
         .filter(postmortem::Column::IncidentId.eq(reference.0))
         .one(db)
         .await?
-        .map(|pm| status_of(&pm)))
+        .map(|pm| pm.status))
 }
 
 pub async fn get_postmortem(
@@ -100,7 +100,7 @@ pub async fn get_postmortem(
     }
     Ok(PostmortemView {
         incident,
-        status: status_of(&pm),
+        status: pm.status,
         title: pm.title,
         version: pm.version,
         sections: rows
@@ -148,10 +148,10 @@ pub async fn list_postmortems(
 ) -> Result<PostmortemList, AppError> {
     let mut query = postmortem::Entity::find();
     if !role.can_write() {
-        query = query.filter(postmortem::Column::Status.eq(PostmortemStatus::Published.as_str()));
+        query = query.filter(postmortem::Column::Status.eq(PostmortemStatus::Published));
     }
     if let Some(status) = status {
-        query = query.filter(postmortem::Column::Status.eq(status.as_str()));
+        query = query.filter(postmortem::Column::Status.eq(status));
     }
     for word in text.unwrap_or("").split_whitespace().take(8) {
         let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
@@ -196,7 +196,7 @@ pub async fn list_postmortems(
                     .find(|i| i.id == pm.incident_id)
                     .map(|i| i.title.clone())
                     .unwrap_or_default(),
-                status: status_of(&pm),
+                status: pm.status,
                 title: pm.title,
                 updated_at: pm.updated_at,
                 published_at: pm.published_at,

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use super::write::clear_approvals;
-use super::{load, save_versioned, status_of};
+use super::{load, save_versioned};
 use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
 use crate::error::AppError;
@@ -28,7 +28,7 @@ pub async fn set_reviewers<C: ConnectionTrait + TransactionTrait>(
     user_ids.dedup();
     let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
-    if !status_of(&current).is_editable() {
+    if !current.status.is_editable() {
         return Err(AppError::invalid(
             "reviewer_ids",
             "Reviewers can change while the postmortem is a draft or in review.",
@@ -93,7 +93,7 @@ pub async fn take_review_step<C: ConnectionTrait + TransactionTrait>(
         .await?;
     let mine = reviewers.iter().find(|r| r.user_id == actor.id.0);
     let state = ReviewState {
-        status: status_of(&current),
+        status: current.status,
         reviewers: reviewers.len(),
         approvals: reviewers.iter().filter(|r| r.approved_at.is_some()).count(),
     };
@@ -105,7 +105,7 @@ pub async fn take_review_step<C: ConnectionTrait + TransactionTrait>(
     let next = review_step(state, step, asker).map_err(|m| AppError::invalid("step", m))?;
     let now = Utc::now();
     let mut changes = postmortem::ActiveModel {
-        status: Set(next.as_str().to_owned()),
+        status: Set(next),
         ..Default::default()
     };
     match step {

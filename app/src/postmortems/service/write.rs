@@ -7,7 +7,7 @@ use sea_orm::{
     TransactionSession, TransactionTrait,
 };
 
-use super::{Snapshot, load, save_versioned, sections, snapshot, status_of};
+use super::{Snapshot, load, save_versioned, sections, snapshot};
 use crate::accounts::{CurrentUser, Role};
 use crate::error::AppError;
 use crate::incidents::service::timeline::timeline;
@@ -46,7 +46,7 @@ pub async fn create_postmortem<C: ConnectionTrait + TransactionTrait>(
     let inserted = postmortem::ActiveModel {
         incident_id: Set(incident.id),
         title: Set(title.clone()),
-        status: Set(PostmortemStatus::Draft.as_str().to_owned()),
+        status: Set(PostmortemStatus::Draft),
         version: Set(1),
         created_by: Set(actor.id.0),
         created_at: Set(now),
@@ -190,7 +190,7 @@ pub async fn save_postmortem<C: ConnectionTrait + TransactionTrait>(
     }
     let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
-    let status = status_of(&current);
+    let status = current.status;
     if !status.is_editable() {
         return Err(AppError::invalid(
             "sections",
