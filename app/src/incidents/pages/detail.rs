@@ -3,11 +3,13 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use super::{StatusBadge, Time};
+use super::StatusBadge;
+use super::edit::EditDetails;
+use super::timeline::{NoteForm, TimelineItem};
 use crate::action_items::pages::{IncidentActionItems, IncidentItems};
 use crate::choices::ChoiceKind;
-use crate::choices::picker::{Picker, PickerField};
-use crate::components::{FormAlert, TextArea, action_error};
+use crate::choices::picker::Picker;
+use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{
@@ -15,8 +17,7 @@ use crate::incidents::server_fns::{
     DeleteIncidentNote, EditIncidentNote, IncidentDetail, IncidentOptions, UpdateIncidentDetails,
     get_incident_detail, get_incident_options,
 };
-use crate::incidents::timestamps::FIELDS;
-use crate::incidents::{EventKind, IncidentRole, Marker, Status, TimelineEventView};
+use crate::incidents::{EventKind, IncidentRole, Status};
 use crate::layout::ErrorTemplate;
 use crate::time::ZoneNote;
 
@@ -161,17 +162,18 @@ fn follow_changes(
 ) {
 }
 
+/// The server actions of the incident page, shared by its parts.
 #[derive(Clone, Copy)]
-struct Actions {
-    status: ServerAction<ChangeIncidentStatus>,
+pub(super) struct Actions {
+    pub(super) status: ServerAction<ChangeIncidentStatus>,
     /// Marks the incident a duplicate: the status change to `merged`, with its target.
-    merge: ServerAction<ChangeIncidentStatus>,
-    severity: ServerAction<ChangeIncidentSeverity>,
-    role: ServerAction<AssignIncidentRole>,
-    note: ServerAction<AddIncidentNote>,
-    edit: ServerAction<UpdateIncidentDetails>,
-    edit_note: ServerAction<EditIncidentNote>,
-    delete_note: ServerAction<DeleteIncidentNote>,
+    pub(super) merge: ServerAction<ChangeIncidentStatus>,
+    pub(super) severity: ServerAction<ChangeIncidentSeverity>,
+    pub(super) role: ServerAction<AssignIncidentRole>,
+    pub(super) note: ServerAction<AddIncidentNote>,
+    pub(super) edit: ServerAction<UpdateIncidentDetails>,
+    pub(super) edit_note: ServerAction<EditIncidentNote>,
+    pub(super) delete_note: ServerAction<DeleteIncidentNote>,
 }
 
 #[component]
@@ -373,179 +375,6 @@ fn IncidentView(
                 </aside>
             </div>
         </article>
-    }
-}
-
-#[component]
-fn NoteForm(
-    action: ServerAction<AddIncidentNote>,
-    reference: String,
-    draft: RwSignal<String>,
-) -> impl IntoView {
-    let error = Signal::derive(move || action_error(action.value().get()));
-    let field = move |name: &'static str| {
-        Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
-    };
-    view! {
-        <ActionForm action=action attr:class="form card note-form" attr:novalidate=true>
-            <input type="hidden" name="reference" value=reference />
-            <FormAlert error fields=&["body", "occurred_at"] />
-            <div class="field" class:field--invalid=move || field("body").get().is_some()>
-                <label class="field__label" for="note-body">"Add a note (Markdown)"</label>
-                <TextArea
-                    id="note-body"
-                    name="body"
-                    required=true
-                    prop:value=move || draft.get()
-                    on:input=move |ev| draft.set(event_target_value(&ev))
-                />
-                {move || field("body").get().map(|m| view! { <p class="field__error">{m}</p> })}
-            </div>
-            <div class="note-form__row">
-                <div class="field">
-                    <label class="field__label" for="note-when">"Happened at (optional)"</label>
-                    <input class="field__input" id="note-when" name="occurred_at" type="datetime-local" />
-                    {move || field("occurred_at").get().map(|m| view! { <p class="field__error">{m}</p> })}
-                </div>
-                <div class="field">
-                    <label class="field__label" for="note-marker">"Marker"</label>
-                    <select class="field__input" id="note-marker" name="marker">
-                        <option value="">"None"</option>
-                        {Marker::ALL.into_iter().map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
-                    </select>
-                </div>
-                <label class="checkbox" for="note-highlight">
-                    <input type="checkbox" id="note-highlight" name="highlighted" value="on" />
-                    "Highlight"
-                </label>
-            </div>
-            <button class="button button--primary" type="submit">"Add note"</button>
-        </ActionForm>
-    }
-}
-
-#[component]
-fn TimelineItem(
-    event: TimelineEventView,
-    editable: bool,
-    reference: String,
-    actions: Actions,
-) -> impl IntoView {
-    let backdated = (event.recorded_at - event.occurred_at).num_minutes() >= 1;
-    let recorded_at = event.recorded_at;
-    let tools = editable.then(|| {
-        let (id, body) = (event.id.to_string(), event.body.clone());
-        let field_id = format!("note-edit-{}", event.id);
-        let (edit_ref, delete_ref, delete_id, label_for) = (reference.clone(), reference, id.clone(), field_id.clone());
-        view! {
-            <div class="timeline__tools">
-                <details class="timeline__edit">
-                    <summary>"Edit"</summary>
-                    <ActionForm action=actions.edit_note attr:class="form">
-                        <input type="hidden" name="reference" value=edit_ref />
-                        <input type="hidden" name="event_id" value=id />
-                        <label class="visually-hidden" for=label_for>"Note text"</label>
-                        <TextArea id=field_id name="body" value=body />
-                        <button class="button button--small" type="submit">"Save note"</button>
-                    </ActionForm>
-                </details>
-                <ActionForm action=actions.delete_note attr:class="inline-form">
-                    <input type="hidden" name="reference" value=delete_ref />
-                    <input type="hidden" name="event_id" value=delete_id />
-                    <button class="button button--small button--quiet" type="submit">"Delete note"</button>
-                </ActionForm>
-            </div>
-        }
-    });
-    view! {
-        <li
-            class="timeline__item"
-            class:timeline__item--note=event.kind == EventKind::Note
-            class:timeline__item--highlighted=event.highlighted
-            class:timeline__item--deleted=event.deleted
-            data-event-id=event.id.to_string()
-        >
-            <div class="timeline__meta">
-                <Time at=event.occurred_at />
-                {event.author.map(|a| view! { <span class="timeline__author">{a}</span> })}
-                {event.marker.map(|m| view! { <span class="badge">{m.label()}</span> })}
-                {backdated.then(|| view! { <span class="muted">"(recorded " <Time at=recorded_at /> ")"</span> })}
-                {event.deleted.then(|| view! { <span class="badge">"deleted"</span> })}
-                {(!event.revisions.is_empty()).then(|| view! { <span class="muted">"edited"</span> })}
-            </div>
-            <div class="timeline__body prose" inner_html=event.body_html></div>
-            {tools}
-        </li>
-    }
-}
-
-#[component]
-fn EditDetails(
-    action: ServerAction<UpdateIncidentDetails>,
-    incident: crate::incidents::IncidentView,
-) -> impl IntoView {
-    let error = Signal::derive(move || action_error(action.value().get()));
-    let field = move |name: &'static str| {
-        Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
-    };
-    let open = move || error.get().is_some();
-    let chosen: Vec<&str> = incident.services.iter().map(|s| s.slug.as_str()).collect();
-    let chosen = chosen.join(", ");
-    let times = incident.times.clone();
-    let zone = crate::time::ViewerZone::current();
-    let mut error_fields = vec!["title", "service_ids"];
-    error_fields.extend(FIELDS.iter().map(|(f, _)| *f));
-    let error_fields: &'static [&'static str] = error_fields.leak();
-    view! {
-        <details class="card edit-details" open=open>
-            <summary class="edit-details__summary">"Edit details and times"</summary>
-            <ActionForm action=action attr:class="form" attr:novalidate=true>
-                <input type="hidden" name="reference" value=incident.reference.to_string() />
-                <input type="hidden" name="version" value=incident.version.to_string() />
-                <FormAlert error fields=error_fields />
-                <div class="field">
-                    <label class="field__label" for="edit-title">"Title"</label>
-                    <input class="field__input" id="edit-title" name="title" value=incident.title.clone() />
-                    {move || field("title").get().map(|m| view! { <p class="field__error">{m}</p> })}
-                </div>
-                <div class="field">
-                    <label class="field__label" for="edit-summary">"Summary (Markdown)"</label>
-                    <TextArea id="edit-summary" name="summary" rows=4 value=incident.summary.clone() />
-                </div>
-                <label class="checkbox" for="edit-impact">
-                    <input type="checkbox" id="edit-impact" name="customer_impact" value="on" checked=incident.customer_impact />
-                    "Customers are affected"
-                </label>
-                <PickerField
-                    kind=ChoiceKind::Services
-                    id="edit-services"
-                    name="services"
-                    label="Affected services"
-                    hint="Separate several with commas; type to search."
-                    multiple=true
-                    value=chosen
-                    error=field("service_ids")
-                />
-                <fieldset class="fieldset">
-                    <legend class="field__label">{format!("Times ({})", zone.name())}</legend>
-                    <div class="times-grid">
-                        {FIELDS.into_iter().map(|(name, label)| {
-                            let id = format!("edit-{name}");
-                            let label_for = id.clone();
-                            let value = times.get(name).map(|t| zone.input_value(t)).unwrap_or_default();
-                            view! {
-                                <div class="field">
-                                    <label class="field__label" for=label_for>{label}</label>
-                                    <input class="field__input" id=id type="datetime-local" name=name value=value />
-                                    {move || field(name).get().map(|m| view! { <p class="field__error">{m}</p> })}
-                                </div>
-                            }
-                        }).collect_view()}
-                    </div>
-                </fieldset>
-                <button class="button button--primary" type="submit">"Save details"</button>
-            </ActionForm>
-        </details>
     }
 }
 

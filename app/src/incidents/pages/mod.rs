@@ -2,8 +2,10 @@
 
 mod declare;
 mod detail;
+mod edit;
 mod list;
 mod severities;
+mod timeline;
 
 pub use declare::DeclarePage;
 pub use detail::IncidentPage;
