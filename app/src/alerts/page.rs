@@ -7,7 +7,7 @@ use super::server_fns::{
 use super::{AlertAction, AlertSourceView, AlertView, IssuedToken, SEVERITY_WORDS, SourceKind};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::PickerField;
-use crate::components::{Field, FormAlert, action_error};
+use crate::components::{Column, Field, FormAlert, TableCard, action_error};
 use crate::layout::ErrorTemplate;
 use crate::time::Time;
 
@@ -221,49 +221,41 @@ fn SourceCard(
 
 #[component]
 fn RecentAlerts(alerts: Vec<AlertView>) -> impl IntoView {
+    let empty = alerts.is_empty();
     view! {
-        <section class="card stack" aria-labelledby="recent-alerts-title">
-            <h2 id="recent-alerts-title">"Recent alerts"</h2>
-            {if alerts.is_empty() {
-                view! { <p class="empty-note">"No alert received yet."</p> }.into_any()
-            } else {
+        <TableCard
+            id="recent-alerts-title"
+            title="Recent alerts"
+            empty_note="No alert received yet."
+            empty
+            caption="The latest alerts received"
+            columns=vec![
+                Column::text("Last received"),
+                Column::text("Source"),
+                Column::text("Alert"),
+                Column::text("Severity"),
+                Column::text("State"),
+                Column::text("Outcome"),
+            ]
+            testid="recent-alerts"
+        >
+            {alerts.into_iter().map(|a| {
+                let outcome = match (&a.incident, a.action) {
+                    (Some(r), AlertAction::Opened) => view! { "opened " <a href=format!("/incidents/{r}")>{r.to_string()}</a> }.into_any(),
+                    (Some(r), _) => view! { "joined " <a href=format!("/incidents/{r}")>{r.to_string()}</a> }.into_any(),
+                    (None, _) => view! { "recorded" }.into_any(),
+                };
                 view! {
-                    <div class="table-wrap">
-                        <table class="table" data-testid="recent-alerts">
-                            <caption class="visually-hidden">"The latest alerts received"</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Last received"</th>
-                                    <th scope="col">"Source"</th>
-                                    <th scope="col">"Alert"</th>
-                                    <th scope="col">"Severity"</th>
-                                    <th scope="col">"State"</th>
-                                    <th scope="col">"Outcome"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {alerts.into_iter().map(|a| {
-                                    let outcome = match (&a.incident, a.action) {
-                                        (Some(r), AlertAction::Opened) => view! { "opened " <a href=format!("/incidents/{r}")>{r.to_string()}</a> }.into_any(),
-                                        (Some(r), _) => view! { "joined " <a href=format!("/incidents/{r}")>{r.to_string()}</a> }.into_any(),
-                                        (None, _) => view! { "recorded" }.into_any(),
-                                    };
-                                    view! {
-                                        <tr>
-                                            <td><Time at=a.last_received_at /></td>
-                                            <td>{a.source_name}</td>
-                                            <td>{a.title}{(a.repeats > 0).then(|| view! { <span class="muted">{format!(" ×{}", a.repeats + 1)}</span> })}</td>
-                                            <td>{a.severity.unwrap_or_else(|| "—".to_owned())}</td>
-                                            <td>{a.state.label()}</td>
-                                            <td>{outcome}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any()
-            }}
-        </section>
+                    <tr>
+                        <td><Time at=a.last_received_at /></td>
+                        <td>{a.source_name}</td>
+                        <td>{a.title}{(a.repeats > 0).then(|| view! { <span class="muted">{format!(" ×{}", a.repeats + 1)}</span> })}</td>
+                        <td>{a.severity.unwrap_or_else(|| "—".to_owned())}</td>
+                        <td>{a.state.label()}</td>
+                        <td>{outcome}</td>
+                    </tr>
+                }
+            }).collect_view()}
+        </TableCard>
     }
 }

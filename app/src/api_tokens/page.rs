@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use super::server_fns::{CreateApiToken, RevokeApiToken, list_api_tokens, take_api_token};
 use super::{ApiTokenView, NewApiToken};
-use crate::components::{Field, FormAlert, action_error};
+use crate::components::{Column, DataTable, Field, FormAlert, action_error};
 use crate::layout::ErrorTemplate;
 use crate::time::Time;
 
@@ -67,55 +67,44 @@ fn TokenNotice(token: NewApiToken) -> impl IntoView {
 #[component]
 fn TokenTable(tokens: Vec<ApiTokenView>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="table" data-testid="api-tokens">
-                <caption class="visually-hidden">"API tokens"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Owner"</th>
-                        <th scope="col">"Token"</th>
-                        <th scope="col">"Last used"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+        <DataTable
+            caption="API tokens"
+            columns=vec![Column::text("Name"), Column::text("Owner"), Column::text("Token"), Column::text("Last used"), Column::text("Expires"), Column::actions()]
+            testid="api-tokens"
+        >
+            {tokens.into_iter().map(|t| {
+                let label = format!("Revoke {}", t.name);
+                let live = !t.revoked && !t.expired;
+                view! {
+                    <tr class:table__row--muted=!live>
+                        <td>{t.name.clone()}</td>
+                        <td>{t.owner.clone()}</td>
+                        <td><code>{format!("…{}", t.hint)}</code></td>
+                        <td>{match t.last_used_at {
+                            Some(at) => view! { <Time at /> }.into_any(),
+                            None => view! { <span class="muted">"never"</span> }.into_any(),
+                        }}</td>
+                        <td>{if t.revoked {
+                            view! { <span class="status status--off">"Revoked"</span> }.into_any()
+                        } else if t.expired {
+                            view! { <span class="status status--off">"Expired"</span> }.into_any()
+                        } else {
+                            match t.expires_at {
+                                Some(at) => view! { <Time at /> }.into_any(),
+                                None => view! { <span>"never"</span> }.into_any(),
+                            }
+                        }}</td>
+                        <td class="table__actions">
+                            {live.then(|| view! {
+                                <ActionForm action=revoke attr:class="inline-form">
+                                    <input type="hidden" name="id" value=t.id.to_string() />
+                                    <button class="button button--small" type="submit" aria-label=label>"Revoke"</button>
+                                </ActionForm>
+                            })}
+                        </td>
                     </tr>
-                </thead>
-                <tbody>
-                    {tokens.into_iter().map(|t| {
-                        let label = format!("Revoke {}", t.name);
-                        let live = !t.revoked && !t.expired;
-                        view! {
-                            <tr class:table__row--muted=!live>
-                                <td>{t.name.clone()}</td>
-                                <td>{t.owner.clone()}</td>
-                                <td><code>{format!("…{}", t.hint)}</code></td>
-                                <td>{match t.last_used_at {
-                                    Some(at) => view! { <Time at /> }.into_any(),
-                                    None => view! { <span class="muted">"never"</span> }.into_any(),
-                                }}</td>
-                                <td>{if t.revoked {
-                                    view! { <span class="status status--off">"Revoked"</span> }.into_any()
-                                } else if t.expired {
-                                    view! { <span class="status status--off">"Expired"</span> }.into_any()
-                                } else {
-                                    match t.expires_at {
-                                        Some(at) => view! { <Time at /> }.into_any(),
-                                        None => view! { <span>"never"</span> }.into_any(),
-                                    }
-                                }}</td>
-                                <td class="table__actions">
-                                    {live.then(|| view! {
-                                        <ActionForm action=revoke attr:class="inline-form">
-                                            <input type="hidden" name="id" value=t.id.to_string() />
-                                            <button class="button button--small" type="submit" aria-label=label>"Revoke"</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </DataTable>
     }
 }

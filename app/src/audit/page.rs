@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::server_fns::get_audit_log;
+use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::time::{ViewerZone, ZoneNote};
 
@@ -35,33 +36,21 @@ pub fn AuditLogPage() -> impl IntoView {
                         log.await.map(|log| {
                             let (current, pages) = (log.page, log.pages);
                             view! {
-                                <div class="table-wrap">
-                                    <table class="table">
-                                        <caption class="visually-hidden">"Audit log"</caption>
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"When"</th>
-                                                <th scope="col">"Who"</th>
-                                                <th scope="col">"Action"</th>
-                                                <th scope="col">"About"</th>
-                                                <th scope="col">"From"</th>
-                                                <th scope="col">"Details"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {log.entries.into_iter().map(|e| view! {
-                                                <tr>
-                                                    <td><time datetime=e.occurred_at.to_rfc3339()>{zone.local(e.occurred_at).format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
-                                                    <td>{e.actor.unwrap_or_else(|| "anonymous".into())}</td>
-                                                    <td><code>{e.action}</code></td>
-                                                    <td>{e.subject.unwrap_or_default()}</td>
-                                                    <td>{e.ip.unwrap_or_default()}</td>
-                                                    <td class="table__details">{if e.details == "{}" { String::new() } else { e.details }}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                <DataTable
+                                    caption="Audit log"
+                                    columns=vec![Column::text("When"), Column::text("Who"), Column::text("Action"), Column::text("About"), Column::text("From"), Column::text("Details")]
+                                >
+                                    {log.entries.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td><time datetime=e.occurred_at.to_rfc3339()>{zone.local(e.occurred_at).format("%Y-%m-%d %H:%M:%S").to_string()}</time></td>
+                                            <td>{e.actor.unwrap_or_else(|| "anonymous".into())}</td>
+                                            <td><code>{e.action}</code></td>
+                                            <td>{e.subject.unwrap_or_default()}</td>
+                                            <td>{e.ip.unwrap_or_default()}</td>
+                                            <td class="table__details">{if e.details == "{}" { String::new() } else { e.details }}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </DataTable>
                                 <nav class="pagination" aria-label="Audit log pages">
                                     {(current > 1).then(|| view! { <a class="button button--small" href=format!("/admin/audit?page={}", current - 1)>"Newer"</a> })}
                                     <span class="muted">{format!("Page {current} of {pages}")}</span>

@@ -2,9 +2,11 @@
 
 mod form;
 mod raw_text;
+mod table;
 
 pub use form::{Field, FormAlert, action_error};
 pub use raw_text::{TextArea, raw_text};
+pub use table::{Column, DataTable, TableCard};
 
 /// Percent-encodes a query value (everything but unreserved characters).
 pub fn urlencode(value: &str) -> String {

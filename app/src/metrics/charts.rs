@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::{Column, DataTable};
+
 const W: f64 = 720.0;
 const H: f64 = 240.0;
 const LEFT: f64 = 56.0;
@@ -344,17 +346,15 @@ pub fn BurnDown(
             </svg>
             <details class="chart__data">
                 <summary>"Show the numbers"</summary>
-                <div class="table-wrap">
-                    <table class="table table--compact">
-                        <caption class="visually-hidden">{title}</caption>
-                        <thead><tr><th scope="col">"End of day (UTC)"</th><th scope="col" class="num">"Budget left"</th></tr></thead>
-                        <tbody>
-                            {points.into_iter().map(|(d, v)| view! {
-                                <tr><th scope="row">{d}</th><td class="num">{format(v)}</td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <DataTable
+                    caption={title}
+                    columns=vec![Column::text("End of day (UTC)"), Column::num("Budget left")]
+                    class="table--compact"
+                >
+                    {points.into_iter().map(|(d, v)| view! {
+                        <tr><th scope="row">{d}</th><td class="num">{format(v)}</td></tr>
+                    }).collect_view()}
+                </DataTable>
             </details>
         </figure>
     }

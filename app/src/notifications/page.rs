@@ -7,7 +7,7 @@ use super::server_fns::{
     get_notifications_admin, take_notification_secret,
 };
 use super::{ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotifyEvent};
-use crate::components::{Field, FormAlert, action_error};
+use crate::components::{Column, Field, FormAlert, TableCard, action_error};
 use crate::layout::ErrorTemplate;
 use crate::time::Time;
 
@@ -218,67 +218,59 @@ fn DeliveryLog(
     deliveries: Vec<DeliveryView>,
     retry: ServerAction<RetryNotification>,
 ) -> impl IntoView {
+    let empty = deliveries.is_empty();
     view! {
-        <section class="card stack" aria-labelledby="deliveries-title">
-            <h2 id="deliveries-title">"Recent deliveries"</h2>
-            {if deliveries.is_empty() {
-                view! { <p class="empty-note">"Nothing sent yet."</p> }.into_any()
-            } else {
+        <TableCard
+            id="deliveries-title"
+            title="Recent deliveries"
+            empty_note="Nothing sent yet."
+            empty
+            caption="The latest 50 deliveries, newest first"
+            columns=vec![
+                Column::text("Queued"),
+                Column::text("Channel"),
+                Column::text("Event"),
+                Column::text("Status"),
+                Column::text("Attempts"),
+                Column::text("Last answer"),
+                Column::actions(),
+            ]
+            testid="notification-deliveries"
+        >
+            {deliveries.into_iter().map(|d| {
+                let status_class = match d.status {
+                    DeliveryStatus::Delivered => "status status--ok",
+                    DeliveryStatus::Pending => "status",
+                    DeliveryStatus::Failed => "status status--danger",
+                };
+                let answer = match (&d.last_error, d.last_status_code) {
+                    (Some(e), _) => e.clone(),
+                    (None, Some(code)) => format!("HTTP {code}"),
+                    (None, None) => "—".to_owned(),
+                };
+                let id = d.id.to_string();
                 view! {
-                    <div class="table-wrap">
-                        <table class="table" data-testid="notification-deliveries">
-                            <caption class="visually-hidden">"The latest 50 deliveries, newest first"</caption>
-                            <thead>
-                                <tr>
-                                    <th scope="col">"Queued"</th>
-                                    <th scope="col">"Channel"</th>
-                                    <th scope="col">"Event"</th>
-                                    <th scope="col">"Status"</th>
-                                    <th scope="col">"Attempts"</th>
-                                    <th scope="col">"Last answer"</th>
-                                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {deliveries.into_iter().map(|d| {
-                                    let status_class = match d.status {
-                                        DeliveryStatus::Delivered => "status status--ok",
-                                        DeliveryStatus::Pending => "status",
-                                        DeliveryStatus::Failed => "status status--danger",
-                                    };
-                                    let answer = match (&d.last_error, d.last_status_code) {
-                                        (Some(e), _) => e.clone(),
-                                        (None, Some(code)) => format!("HTTP {code}"),
-                                        (None, None) => "—".to_owned(),
-                                    };
-                                    let id = d.id.to_string();
-                                    view! {
-                                        <tr>
-                                            <td><Time at=d.created_at /></td>
-                                            <td>{d.channel_name}</td>
-                                            <td>{d.event}{d.incident.map(|r| view! { " " <a href=format!("/incidents/{r}")>{r.to_string()}</a> })}</td>
-                                            <td>
-                                                <span class=status_class>{d.status.label()}</span>
-                                                {d.next_attempt_at.filter(|_| d.attempts > 0).map(|at| view! { <span class="muted">" next try "<Time at /></span> })}
-                                            </td>
-                                            <td>{d.attempts}</td>
-                                            <td>{answer}</td>
-                                            <td>
-                                                {(d.status != DeliveryStatus::Delivered).then(|| view! {
-                                                    <ActionForm action=retry attr:class="inline-form">
-                                                        <input type="hidden" name="id" value=id />
-                                                        <button class="button button--small" type="submit">"Retry now"</button>
-                                                    </ActionForm>
-                                                })}
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                }.into_any()
-            }}
-        </section>
+                    <tr>
+                        <td><Time at=d.created_at /></td>
+                        <td>{d.channel_name}</td>
+                        <td>{d.event}{d.incident.map(|r| view! { " " <a href=format!("/incidents/{r}")>{r.to_string()}</a> })}</td>
+                        <td>
+                            <span class=status_class>{d.status.label()}</span>
+                            {d.next_attempt_at.filter(|_| d.attempts > 0).map(|at| view! { <span class="muted">" next try "<Time at /></span> })}
+                        </td>
+                        <td>{d.attempts}</td>
+                        <td>{answer}</td>
+                        <td>
+                            {(d.status != DeliveryStatus::Delivered).then(|| view! {
+                                <ActionForm action=retry attr:class="inline-form">
+                                    <input type="hidden" name="id" value=id />
+                                    <button class="button button--small" type="submit">"Retry now"</button>
+                                </ActionForm>
+                            })}
+                        </td>
+                    </tr>
+                }
+            }).collect_view()}
+        </TableCard>
     }
 }

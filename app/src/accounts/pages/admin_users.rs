@@ -7,7 +7,7 @@ use crate::accounts::server_fns::{
 };
 use crate::accounts::{Role, UserSummary};
 use crate::app::use_current_user;
-use crate::components::{Field, FormAlert, action_error};
+use crate::components::{Column, DataTable, Field, FormAlert, action_error};
 use crate::layout::ErrorTemplate;
 
 /// Admins list, invite, re-role, deactivate and sign out users.
@@ -60,26 +60,15 @@ pub fn AdminUsersPage() -> impl IntoView {
                                     .map(|inv| view! { <InvitationNotice invitation=inv /> })
                             }}
                             <FormAlert error=row_error fields=&[] />
-                            <div class="table-wrap">
-                                <table class="table">
-                                    <caption class="visually-hidden">"Users"</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Email"</th>
-                                            <th scope="col">"Role"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|u| {
-                                            let is_me = me == Some(u.id);
-                                            view! { <UserRow user=u is_me change_role set_active sign_out /> }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <DataTable
+                                caption="Users"
+                                columns=vec![Column::text("Name"), Column::text("Email"), Column::text("Role"), Column::text("Status"), Column::actions()]
+                            >
+                                {list.into_iter().map(|u| {
+                                    let is_me = me == Some(u.id);
+                                    view! { <UserRow user=u is_me change_role set_active sign_out /> }
+                                }).collect_view()}
+                            </DataTable>
                         })
                     })}
                 </ErrorBoundary>

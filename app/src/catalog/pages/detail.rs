@@ -4,6 +4,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::use_current_user;
+use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::metrics::pages::{
     BudgetNumbers, ReliabilityNumbers, ReportFilters, RestoreTrend, duration, url_params,
@@ -104,21 +105,19 @@ pub fn ServicePage() -> impl IntoView {
                                                     view! { <p class="empty-note">"No incident touched this window."</p> }.into_any()
                                                 } else {
                                                     view! {
-                                                        <div class="table-wrap">
-                                                            <table class="table" data-testid="spenders">
-                                                                <caption class="visually-hidden">"Incidents that consumed the error budget"</caption>
-                                                                <thead><tr><th scope="col">"Incident"</th><th scope="col">"Severity"</th><th scope="col" class="num">"Impact in window"</th></tr></thead>
-                                                                <tbody>
-                                                                    {spenders.into_iter().map(|sp| view! {
-                                                                        <tr>
-                                                                            <th scope="row"><A href=format!("/incidents/{}", sp.reference)>{format!("{} {}", sp.reference, sp.title)}</A></th>
-                                                                            <td>{sp.severity}</td>
-                                                                            <td class="num">{duration(sp.impact as f64)}</td>
-                                                                        </tr>
-                                                                    }).collect_view()}
-                                                                </tbody>
-                                                            </table>
-                                                        </div>
+                                                        <DataTable
+                                                            caption="Incidents that consumed the error budget"
+                                                            columns=vec![Column::text("Incident"), Column::text("Severity"), Column::num("Impact in window")]
+                                                            testid="spenders"
+                                                        >
+                                                            {spenders.into_iter().map(|sp| view! {
+                                                                <tr>
+                                                                    <th scope="row"><A href=format!("/incidents/{}", sp.reference)>{format!("{} {}", sp.reference, sp.title)}</A></th>
+                                                                    <td>{sp.severity}</td>
+                                                                    <td class="num">{duration(sp.impact as f64)}</td>
+                                                                </tr>
+                                                            }).collect_view()}
+                                                        </DataTable>
                                                     }.into_any()
                                                 }}
                                             }.into_any()

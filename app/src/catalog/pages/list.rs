@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::app::use_current_user;
+use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::metrics::pages::{duration, percent, url_params};
 use crate::metrics::server_fns::get_services_table;
@@ -49,41 +50,30 @@ pub fn ServicesPage() -> impl IntoView {
                                 view! { <p class="empty-note">"No services yet. An admin adds them here; incidents then say which ones they affect."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-wrap">
-                                        <table class="table" data-testid="services">
-                                            <caption class="visually-hidden">"Services"</caption>
-                                            <thead><tr>
-                                                <th scope="col">"Service"</th>
-                                                <th scope="col">"Owner team"</th>
-                                                <th scope="col">"Tier"</th>
-                                                <th scope="col" class="num">"Availability"</th>
-                                                <th scope="col" class="num">"Incidents"</th>
-                                                <th scope="col" class="num">"MTTR (median)"</th>
-                                                <th scope="col">"SLO"</th>
-                                                <th scope="col" class="num">"Budget left"</th>
-                                            </tr></thead>
-                                            <tbody>
-                                                {list.into_iter().map(|r| {
-                                                    let rel = r.reliability;
-                                                    view! {
-                                                        <tr class:row--muted=r.archived>
-                                                            <th scope="row">
-                                                                <A href=format!("/services/{}", r.service.slug)>{r.service.name}</A>
-                                                                {r.archived.then(|| view! { " " <span class="badge">"Archived"</span> })}
-                                                            </th>
-                                                            <td>{r.service.owner_team.unwrap_or_default()}</td>
-                                                            <td>{format!("Tier {}", r.tier)}</td>
-                                                            <td class="num">{rel.availability().map(percent).unwrap_or_default()}</td>
-                                                            <td class="num">{rel.failures}</td>
-                                                            <td class="num">{rel.restore.median.map(duration).unwrap_or_else(|| "—".into())}</td>
-                                                            <td>{r.slo.map(|s| s.target_label()).unwrap_or_else(|| "none".into())}</td>
-                                                            <td class="num">{r.budget_remaining.map(|f| if f < 0.0 { "exhausted".to_owned() } else { percent(f) }).unwrap_or_default()}</td>
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                    <DataTable
+                                        caption="Services"
+                                        columns=vec![Column::text("Service"), Column::text("Owner team"), Column::text("Tier"), Column::num("Availability"), Column::num("Incidents"), Column::num("MTTR (median)"), Column::text("SLO"), Column::num("Budget left")]
+                                        testid="services"
+                                    >
+                                        {list.into_iter().map(|r| {
+                                            let rel = r.reliability;
+                                            view! {
+                                                <tr class:row--muted=r.archived>
+                                                    <th scope="row">
+                                                        <A href=format!("/services/{}", r.service.slug)>{r.service.name}</A>
+                                                        {r.archived.then(|| view! { " " <span class="badge">"Archived"</span> })}
+                                                    </th>
+                                                    <td>{r.service.owner_team.unwrap_or_default()}</td>
+                                                    <td>{format!("Tier {}", r.tier)}</td>
+                                                    <td class="num">{rel.availability().map(percent).unwrap_or_default()}</td>
+                                                    <td class="num">{rel.failures}</td>
+                                                    <td class="num">{rel.restore.median.map(duration).unwrap_or_else(|| "—".into())}</td>
+                                                    <td>{r.slo.map(|s| s.target_label()).unwrap_or_else(|| "none".into())}</td>
+                                                    <td class="num">{r.budget_remaining.map(|f| if f < 0.0 { "exhausted".to_owned() } else { percent(f) }).unwrap_or_default()}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </DataTable>
                                 }.into_any()
                             }
                         })

@@ -7,6 +7,7 @@ use super::{StatusBadge, Time};
 use crate::app::use_current_user;
 use crate::choices::ChoiceKind;
 use crate::choices::picker::Picker;
+use crate::components::{Column, DataTable};
 use crate::incidents::durations;
 use crate::incidents::server_fns::list_incidents;
 use crate::incidents::{ListCursor, Status};
@@ -113,43 +114,32 @@ pub fn IncidentsPage() -> impl IntoView {
                                 view! { <p class="empty-note">"No incidents match."</p> }.into_any()
                             } else {
                                 view! {
-                                    <div class="table-wrap">
-                                        <table class="table">
-                                            <caption class="visually-hidden">{format!("Incidents: {total}")}</caption>
-                                            <thead>
+                                    <DataTable
+                                        caption={format!("Incidents: {total}")}
+                                        columns=vec![Column::text("Incident"), Column::text("Severity"), Column::text("Status"), Column::text("Declared"), Column::text("Duration")]
+                                    >
+                                        {list.incidents.into_iter().map(move |i| {
+                                            let start = i.impact_started_at.unwrap_or(i.declared_at);
+                                            let end = i.resolved_at.unwrap_or(now);
+                                            view! {
                                                 <tr>
-                                                    <th scope="col">"Incident"</th>
-                                                    <th scope="col">"Severity"</th>
-                                                    <th scope="col">"Status"</th>
-                                                    <th scope="col">"Declared"</th>
-                                                    <th scope="col">"Duration"</th>
+                                                    <td>
+                                                        // A plain link: the router still takes its clicks, and a
+                                                        // page of rows does not build a router component each.
+                                                        <a href=format!("/incidents/{}", i.reference) class="incident-link">
+                                                            <span class="incident-link__ref">{i.reference.to_string()}</span>
+                                                            " "
+                                                            {i.title}
+                                                        </a>
+                                                    </td>
+                                                    <td>{i.severity}</td>
+                                                    <td><StatusBadge status=i.status /></td>
+                                                    <td><Time at=i.declared_at /></td>
+                                                    <td>{durations::format(end - start)}{i.status.is_open().then_some(" so far")}</td>
                                                 </tr>
-                                            </thead>
-                                            <tbody>
-                                                {list.incidents.into_iter().map(move |i| {
-                                                    let start = i.impact_started_at.unwrap_or(i.declared_at);
-                                                    let end = i.resolved_at.unwrap_or(now);
-                                                    view! {
-                                                        <tr>
-                                                            <td>
-                                                                // A plain link: the router still takes its clicks, and a
-                                                                // page of rows does not build a router component each.
-                                                                <a href=format!("/incidents/{}", i.reference) class="incident-link">
-                                                                    <span class="incident-link__ref">{i.reference.to_string()}</span>
-                                                                    " "
-                                                                    {i.title}
-                                                                </a>
-                                                            </td>
-                                                            <td>{i.severity}</td>
-                                                            <td><StatusBadge status=i.status /></td>
-                                                            <td><Time at=i.declared_at /></td>
-                                                            <td>{durations::format(end - start)}{i.status.is_open().then_some(" so far")}</td>
-                                                        </tr>
-                                                    }
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
+                                            }
+                                        }).collect_view()}
+                                    </DataTable>
                                 }.into_any()
                             }}
                             <nav class="pagination" aria-label="Incident pages">

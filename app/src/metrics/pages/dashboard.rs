@@ -5,6 +5,7 @@ use leptos_router::components::A;
 use super::{
     BudgetNumbers, ReliabilityNumbers, ReportFilters, RestoreTrend, duration, percent, url_params,
 };
+use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::metrics::charts::{Series, StackedBars};
 use crate::metrics::report::Bucket;
@@ -96,34 +97,25 @@ pub fn DashboardPage() -> impl IntoView {
                                         view! { <p class="empty-note">{format!("None of the {} services had an incident in this window.", d.service_count)}</p> }.into_any()
                                     } else {
                                         view! {
-                                            <div class="table-wrap">
-                                                <table class="table" data-testid="ranking">
-                                                    <caption class="visually-hidden">"Services ranked by downtime"</caption>
-                                                    <thead><tr>
-                                                        <th scope="col">"Service"</th>
-                                                        <th scope="col" class="num">"Downtime"</th>
-                                                        <th scope="col" class="num">"Availability"</th>
-                                                        <th scope="col" class="num">"Failures"</th>
-                                                        <th scope="col" class="num">"MTTR (median)"</th>
-                                                        <th scope="col" class="num">"Budget left"</th>
-                                                    </tr></thead>
-                                                    <tbody>
-                                                        {d.ranking.into_iter().map(|r| {
-                                                            let rel = r.reliability;
-                                                            view! {
-                                                                <tr>
-                                                                    <th scope="row"><A href=format!("/services/{}", r.service.slug)>{r.service.name}</A></th>
-                                                                    <td class="num">{duration(rel.downtime as f64)}</td>
-                                                                    <td class="num">{rel.availability().map(percent).unwrap_or_default()}</td>
-                                                                    <td class="num">{rel.failures}</td>
-                                                                    <td class="num">{rel.restore.median.map(duration).unwrap_or_else(|| "none mitigated".into())}</td>
-                                                                    <td class="num">{r.budget_remaining.map(|f| if f < 0.0 { "exhausted".to_owned() } else { percent(f) }).unwrap_or_else(|| "no SLO".into())}</td>
-                                                                </tr>
-                                                            }
-                                                        }).collect_view()}
-                                                    </tbody>
-                                                </table>
-                                            </div>
+                                            <DataTable
+                                                caption="Services ranked by downtime"
+                                                columns=vec![Column::text("Service"), Column::num("Downtime"), Column::num("Availability"), Column::num("Failures"), Column::num("MTTR (median)"), Column::num("Budget left")]
+                                                testid="ranking"
+                                            >
+                                                {d.ranking.into_iter().map(|r| {
+                                                    let rel = r.reliability;
+                                                    view! {
+                                                        <tr>
+                                                            <th scope="row"><A href=format!("/services/{}", r.service.slug)>{r.service.name}</A></th>
+                                                            <td class="num">{duration(rel.downtime as f64)}</td>
+                                                            <td class="num">{rel.availability().map(percent).unwrap_or_default()}</td>
+                                                            <td class="num">{rel.failures}</td>
+                                                            <td class="num">{rel.restore.median.map(duration).unwrap_or_else(|| "none mitigated".into())}</td>
+                                                            <td class="num">{r.budget_remaining.map(|f| if f < 0.0 { "exhausted".to_owned() } else { percent(f) }).unwrap_or_else(|| "no SLO".into())}</td>
+                                                        </tr>
+                                                    }
+                                                }).collect_view()}
+                                            </DataTable>
                                         }.into_any()
                                     }}
                                 </section>

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::postmortems::diff::Change;
 use crate::postmortems::server_fns::get_postmortem_history;
@@ -79,17 +80,14 @@ pub fn PostmortemHistoryPage() -> impl IntoView {
                                         </section>
                                     }
                                 })}
-                                <div class="table-wrap">
-                                    <table class="table">
-                                        <caption class="visually-hidden">"Revisions"</caption>
-                                        <thead><tr><th scope="col">"Revision"</th><th scope="col">"Saved by"</th><th scope="col">"When"</th></tr></thead>
-                                        <tbody>
-                                            {h.revisions.iter().map(|r| view! {
-                                                <tr><td>{r.version}</td><td>{r.author.clone()}</td><td><Time at=r.created_at /></td></tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                <DataTable
+                                    caption="Revisions"
+                                    columns=vec![Column::text("Revision"), Column::text("Saved by"), Column::text("When")]
+                                >
+                                    {h.revisions.iter().map(|r| view! {
+                                        <tr><td>{r.version}</td><td>{r.author.clone()}</td><td><Time at=r.created_at /></td></tr>
+                                    }).collect_view()}
+                                </DataTable>
                             </section>
                         }
                     })

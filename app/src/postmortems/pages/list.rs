@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::PostmortemBadge;
+use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::postmortems::PostmortemStatus;
 use crate::postmortems::server_fns::list_postmortems;
@@ -65,27 +66,19 @@ pub fn PostmortemsPage() -> impl IntoView {
                             }
                             let (page, pages) = (list.page, list.pages);
                             view! {
-                                <div class="table-wrap">
-                                    <table class="table">
-                                        <caption class="visually-hidden">"Postmortems"</caption>
-                                        <thead><tr>
-                                            <th scope="col">"Postmortem"</th>
-                                            <th scope="col">"Incident"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Last change"</th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {list.postmortems.into_iter().map(|p| view! {
-                                                <tr>
-                                                    <td><a href=format!("/incidents/{}/postmortem", p.incident)>{p.title}</a></td>
-                                                    <td><a href=format!("/incidents/{}", p.incident)>{p.incident.to_string()}</a>" " <span class="muted">{p.incident_title}</span></td>
-                                                    <td><PostmortemBadge status=p.status /></td>
-                                                    <td><Time at=p.updated_at /></td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                <DataTable
+                                    caption="Postmortems"
+                                    columns=vec![Column::text("Postmortem"), Column::text("Incident"), Column::text("Status"), Column::text("Last change")]
+                                >
+                                    {list.postmortems.into_iter().map(|p| view! {
+                                        <tr>
+                                            <td><a href=format!("/incidents/{}/postmortem", p.incident)>{p.title}</a></td>
+                                            <td><a href=format!("/incidents/{}", p.incident)>{p.incident.to_string()}</a>" " <span class="muted">{p.incident_title}</span></td>
+                                            <td><PostmortemBadge status=p.status /></td>
+                                            <td><Time at=p.updated_at /></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </DataTable>
                                 <nav class="pagination" aria-label="Pages">
                                     {(page > 1).then(|| view! { <a class="button button--small" href=link(page - 1)>"Previous"</a> })}
                                     <span class="muted">{format!("Page {page} of {pages} · {} in all", list.total)}</span>
