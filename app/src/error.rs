@@ -214,24 +214,6 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
-/// Sets the HTTP status of the current server-function response from the error, so that
-/// a 4xx is a 4xx on the wire too (server functions answer 500 for every error otherwise).
-/// A plain form post (JavaScript off) keeps its redirect back to the form, which carries
-/// the error in the URL for the page to show.
-#[cfg(feature = "ssr")]
-pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result
-        && !crate::accounts::server_fns::is_form_post()
-        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-    {
-        response.set_status(err.status());
-        if let Some(secs) = err.retry_after() {
-            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
-        }
-    }
-    result
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,8 @@ pub mod db;
 pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 pub use app::{App, shell};
 

@@ -2,11 +2,11 @@
 //! (`Authorization: Bearer`, or PagerDuty's `routing_key`); the payload is applied whole
 //! or refused with a JSON reason.
 
-use app::accounts::service::auth::ClientIp;
 use app::alerts::SourceKind;
 use app::alerts::service::{authenticate, ingest};
 use app::error::AppError;
 use app::state::AppState;
+use app::web::ClientIp;
 use axum::body::{Body, to_bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};

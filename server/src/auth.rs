@@ -3,9 +3,10 @@
 
 use std::net::SocketAddr;
 
-use app::accounts::service::{auth::ClientIp, sessions};
+use app::accounts::service::sessions;
 use app::api_tokens::service as api_tokens;
 use app::state::AppState;
+use app::web::ClientIp;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;

@@ -10,12 +10,12 @@ use std::fmt::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use app::accounts::service::auth::ClientIp;
 use app::error::AppError;
 use app::metrics::formulas::Span;
 use app::metrics::scan::{History, Thresholds};
 use app::metrics::service::severity_levels;
 use app::state::AppState;
+use app::web::ClientIp;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;

@@ -7,78 +7,17 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::service::{auth, sessions, setup, users},
+    super::service::{sessions, setup, users},
     super::{Role, UserId},
-    crate::error::with_status,
     crate::state::AppState,
-    tower_sessions::Session,
+    crate::web::{self, is_form_post, redirect_form_post, session, with_status},
 };
-
-#[cfg(feature = "ssr")]
-async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map_err(AppError::internal)
-}
-
-/// A secret just issued by a plain form post (JavaScript off) is kept in the session
-/// for the page the post redirects to, which [`take_flash`]es it: shown once.
-#[cfg(feature = "ssr")]
-pub async fn flash<T: serde::Serialize + Send + Sync>(
-    key: &str,
-    value: &T,
-) -> Result<(), AppError> {
-    session()
-        .await?
-        .insert(key, value)
-        .await
-        .map_err(AppError::internal)
-}
-
-/// Takes (and forgets) what [`flash`] kept under `key`.
-#[cfg(feature = "ssr")]
-pub async fn take_flash<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, AppError> {
-    session()
-        .await?
-        .remove::<T>(key)
-        .await
-        .map_err(AppError::internal)
-}
-
-/// True for a plain HTML form post (JavaScript off), which expects a redirect back.
-#[cfg(feature = "ssr")]
-pub fn is_form_post() -> bool {
-    use_context::<http::request::Parts>()
-        .and_then(|p| {
-            p.headers
-                .get(http::header::ACCEPT)?
-                .to_str()
-                .ok()
-                .map(|a| a.contains("text/html"))
-        })
-        .unwrap_or(false)
-}
-
-/// Sends a plain (JavaScript-off) form post on to `path`; the hydrated client navigates
-/// by itself.
-#[cfg(feature = "ssr")]
-pub fn redirect_form_post(path: &str) {
-    if is_form_post()
-        && let (Some(response), Ok(location)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            http::HeaderValue::from_str(path),
-        )
-    {
-        response.insert_header(http::header::LOCATION, location);
-        response.set_status(http::StatusCode::SEE_OTHER);
-    }
-}
 
 /// The signed-in user, or `None`: used by the header and by pages to hide what a role
 /// cannot do.
 #[server(prefix = "/rpc", endpoint = "current_user")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    Ok(auth::current_user())
+    Ok(web::current_user())
 }
 
 /// Returns where to go next (a same-origin path).
@@ -90,7 +29,7 @@ pub async fn sign_in(
 ) -> Result<String, AppError> {
     let state = AppState::from_context()?;
     let session = session().await?;
-    let result = sessions::sign_in(&state.db, &session, &email, &password, auth::client_ip()).await;
+    let result = sessions::sign_in(&state.db, &session, &email, &password, web::client_ip()).await;
     let next = super::validate::return_path(next.as_deref(), &state.public_url);
     with_status(result.map(|user| {
         // A temporary password opens nothing but the page to replace it.
@@ -108,8 +47,8 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), AppError> {
     let state = AppState::from_context()?;
     let session = session().await?;
-    let actor = auth::current_user()
-        .map(|u| auth::actor(&u))
+    let actor = web::current_user()
+        .map(|u| web::actor(&u))
         .unwrap_or_default();
     with_status(sessions::sign_out(&state.db, &session, &actor).await)?;
     redirect_form_post("/login");
@@ -138,7 +77,7 @@ pub async fn complete_setup(
         let txn = crate::db::begin_write(&state.db).await?;
         setup::claim_token(&txn, &token).await?;
         let actor = crate::audit::service::Actor {
-            ip: auth::client_ip(),
+            ip: web::client_ip(),
             ..Default::default()
         };
         let user = users::create(&txn, new, &actor).await?;
@@ -156,23 +95,17 @@ pub async fn update_profile(
     display_name: String,
     time_zone: Option<String>,
 ) -> Result<CurrentUser, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let zone = time_zone.unwrap_or_default();
-    let result = users::update_profile(
-        &state.db,
-        user.id,
-        &display_name,
-        &zone,
-        &auth::actor(&user),
-    )
-    .await;
+    let result =
+        users::update_profile(&state.db, user.id, &display_name, &zone, &web::actor(&user)).await;
     with_status(result).inspect(|_| redirect_form_post("/account?saved=profile"))
 }
 
 /// The time zones a person can choose from (IANA names).
 #[server(prefix = "/rpc", endpoint = "time_zones")]
 pub async fn list_time_zones() -> Result<Vec<String>, AppError> {
-    with_status(auth::require(Role::Viewer))?;
+    web::require(Role::Viewer)?;
     Ok(crate::time::all_zones())
 }
 
@@ -186,7 +119,7 @@ pub async fn change_password(
     new_password_confirmation: String,
     revoke_tokens: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         users::change_own_password(
             &state.db,
@@ -194,13 +127,13 @@ pub async fn change_password(
             &current_password,
             &new_password,
             &new_password_confirmation,
-            &auth::actor(&user),
+            &web::actor(&user),
         )
         .await?;
         sessions::delete_for_user(&state.db, user.id).await?;
         sessions::start(&session().await?, &user).await?;
         if revoke_tokens.is_some() {
-            crate::api_tokens::service::revoke_all_of(&state.db, &user, auth::client_ip()).await?;
+            crate::api_tokens::service::revoke_all_of(&state.db, &user, web::client_ip()).await?;
         }
         Ok(())
     }
@@ -210,7 +143,7 @@ pub async fn change_password(
 
 #[server(prefix = "/rpc", endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    let (state, _) = with_status(auth::require(Role::Admin))?;
+    let (state, _) = web::require(Role::Admin)?;
     with_status(users::list(&state.db).await)
 }
 
@@ -227,11 +160,11 @@ pub async fn invite_user(
     display_name: String,
     role: String,
 ) -> Result<Invitation, AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = async {
         let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
         let (user, temporary_password) =
-            users::invite(&state.db, &email, &display_name, role, &auth::actor(&admin)).await?;
+            users::invite(&state.db, &email, &display_name, role, &web::actor(&admin)).await?;
         let invitation = Invitation {
             email: user.email,
             temporary_password,
@@ -257,7 +190,7 @@ const INVITATION_FLASH_KEY: &str = "flash.invitation";
 /// The invitation made by the last plain form post, shown once.
 #[server(prefix = "/rpc", endpoint = "take_invitation")]
 pub async fn take_invitation() -> Result<Option<Invitation>, AppError> {
-    with_status(auth::require(Role::Admin))?;
+    web::require(Role::Admin)?;
     session()
         .await?
         .remove::<Invitation>(INVITATION_FLASH_KEY)
@@ -267,10 +200,10 @@ pub async fn take_invitation() -> Result<Option<Invitation>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "change_user_role")]
 pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = async {
         let role = Role::parse(&role).ok_or_else(|| AppError::invalid("role", "Choose a role."))?;
-        users::change_role(&state.db, UserId(user_id), role, &auth::actor(&admin)).await
+        users::change_role(&state.db, UserId(user_id), role, &web::actor(&admin)).await
     }
     .await;
     with_status(result).inspect(|_| redirect_form_post("/admin/users"))
@@ -278,14 +211,14 @@ pub async fn change_user_role(user_id: i64, role: String) -> Result<(), AppError
 
 #[server(prefix = "/rpc", endpoint = "set_user_active")]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
-    let result = users::set_active(&state.db, UserId(user_id), active, &auth::actor(&admin)).await;
+    let (state, admin) = web::require(Role::Admin)?;
+    let result = users::set_active(&state.db, UserId(user_id), active, &web::actor(&admin)).await;
     with_status(result).inspect(|_| redirect_form_post("/admin/users"))
 }
 
 #[server(prefix = "/rpc", endpoint = "sign_out_user_everywhere")]
 pub async fn sign_out_user_everywhere(user_id: i64) -> Result<u64, AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = async {
         let target = users::find(&state.db, UserId(user_id))
             .await?
@@ -293,7 +226,7 @@ pub async fn sign_out_user_everywhere(user_id: i64) -> Result<u64, AppError> {
         let ended = sessions::delete_for_user(&state.db, UserId(user_id)).await?;
         crate::audit::service::record(
             &state.db,
-            &auth::actor(&admin),
+            &web::actor(&admin),
             "user.signed_out_everywhere",
             Some(&target.email),
             serde_json::json!({ "sessions_ended": ended }),

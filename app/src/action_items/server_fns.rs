@@ -10,11 +10,10 @@ use crate::error::AppError;
 use {
     super::service::{self, ItemFields},
     super::{ActionItemFilter, ItemKind, ItemStatus, Priority},
-    crate::accounts::server_fns::redirect_form_post,
-    crate::accounts::{Role, service::auth},
+    crate::accounts::Role,
     crate::choices::service::{resolve_person, resolve_service},
-    crate::error::with_status,
     crate::incidents::IncidentRef,
+    crate::web::{self, redirect_form_post, with_status},
 };
 
 #[cfg(feature = "ssr")]
@@ -97,7 +96,7 @@ pub async fn add_action_item(
     due_on: Option<String>,
     tracker_url: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let owner_id = owner_of(&state.db, &user, owner_id, owner).await?;
@@ -136,7 +135,7 @@ pub async fn update_action_item(
     tracker_url: Option<String>,
     return_to: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let owner_id = owner_of(&state.db, &user, owner_id, owner).await?;
         let fields = fields(
@@ -170,7 +169,7 @@ pub async fn list_action_items(
     incident: Option<String>,
     page: Option<u64>,
 ) -> Result<ActionItemPage, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let owner_id = match owner.as_deref() {
         Some(text) => with_status(resolve_person(&state.db, &user, "owner", text).await)?,
         None => None,

@@ -10,9 +10,7 @@ use crate::error::AppError;
 use {
     super::service,
     crate::accounts::Role,
-    crate::accounts::server_fns::{flash, is_form_post, redirect_form_post, take_flash},
-    crate::accounts::service::auth,
-    crate::error::with_status,
+    crate::web::{self, flash, is_form_post, redirect_form_post, take_flash, with_status},
 };
 
 #[cfg(feature = "ssr")]
@@ -31,13 +29,13 @@ async fn flash_token(token: &IssuedToken) -> Result<(), AppError> {
 /// The token issued by the last plain form post, shown once.
 #[server(prefix = "/rpc", endpoint = "take_alert_token")]
 pub async fn take_alert_token() -> Result<Option<IssuedToken>, AppError> {
-    with_status(auth::require(Role::Admin))?;
+    web::require(Role::Admin)?;
     take_flash(TOKEN_FLASH_KEY).await
 }
 
 #[server(prefix = "/rpc", endpoint = "alerts_admin")]
 pub async fn get_alerts_admin() -> Result<AlertsAdmin, AppError> {
-    let (state, _) = with_status(auth::require(Role::Admin))?;
+    let (state, _) = web::require(Role::Admin)?;
     with_status(service::admin_view(&state.db).await)
 }
 
@@ -54,7 +52,7 @@ pub async fn create_alert_source(
     rule_other: Option<String>,
     auto_resolve: Option<String>,
 ) -> Result<IssuedToken, AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let rules = [
         ("critical", rule_critical),
         ("error", rule_error),
@@ -84,7 +82,7 @@ pub async fn create_alert_source(
             rules,
             auto_resolve: auto_resolve.is_some(),
         };
-        let token = service::create_source(&state.db, &admin, form, auth::actor(&admin).ip)
+        let token = service::create_source(&state.db, &admin, form, web::actor(&admin).ip)
             .await
             .map_err(|err| {
                 if from_field {
@@ -102,9 +100,9 @@ pub async fn create_alert_source(
 
 #[server(prefix = "/rpc", endpoint = "rotate_alert_token")]
 pub async fn rotate_alert_token(id: i64) -> Result<IssuedToken, AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = async {
-        let token = service::rotate_token(&state.db, &admin, id, auth::actor(&admin).ip).await?;
+        let token = service::rotate_token(&state.db, &admin, id, web::actor(&admin).ip).await?;
         flash_token(&token).await?;
         Ok(token)
     }
@@ -114,8 +112,8 @@ pub async fn rotate_alert_token(id: i64) -> Result<IssuedToken, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "set_alert_source_disabled")]
 pub async fn set_alert_source_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result =
-        service::set_disabled(&state.db, &admin, id, disabled, auth::actor(&admin).ip).await;
+        service::set_disabled(&state.db, &admin, id, disabled, web::actor(&admin).ip).await;
     with_status(result).inspect(|_| redirect_form_post("/admin/alerts"))
 }

@@ -7,9 +7,7 @@ use crate::error::AppError;
 use {
     super::service,
     crate::accounts::Role,
-    crate::accounts::server_fns::{flash, is_form_post, redirect_form_post, take_flash},
-    crate::accounts::service::auth,
-    crate::error::with_status,
+    crate::web::{self, flash, is_form_post, redirect_form_post, take_flash, with_status},
 };
 
 #[cfg(feature = "ssr")]
@@ -18,7 +16,7 @@ const TOKEN_FLASH_KEY: &str = "flash.api_token";
 /// The caller's tokens (everyone's for admins).
 #[server(prefix = "/rpc", endpoint = "list_api_tokens")]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenView>, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     with_status(service::list(&state.db, &user).await)
 }
 
@@ -27,14 +25,14 @@ pub async fn create_api_token(
     name: String,
     expires_in_days: String,
 ) -> Result<NewApiToken, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         let token = service::create(
             &state.db,
             &user,
             &name,
             &expires_in_days,
-            auth::actor(&user).ip,
+            web::actor(&user).ip,
         )
         .await?;
         if is_form_post() {
@@ -50,13 +48,13 @@ pub async fn create_api_token(
 /// The token made by the last plain form post, shown once.
 #[server(prefix = "/rpc", endpoint = "take_api_token")]
 pub async fn take_api_token() -> Result<Option<NewApiToken>, AppError> {
-    with_status(auth::require(Role::Viewer))?;
+    web::require(Role::Viewer)?;
     take_flash(TOKEN_FLASH_KEY).await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
-    let result = service::revoke(&state.db, &user, id, auth::actor(&user).ip).await;
+    let (state, user) = web::require(Role::Viewer)?;
+    let result = service::revoke(&state.db, &user, id, web::actor(&user).ip).await;
     with_status(result).inspect(|_| redirect_form_post("/account"))
 }

@@ -9,9 +9,8 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
     super::form::ServiceForm,
-    crate::accounts::server_fns::redirect_form_post,
-    crate::accounts::{Role, service::auth},
-    crate::error::with_status,
+    crate::accounts::Role,
+    crate::web::{self, redirect_form_post, with_status},
 };
 
 /// The admin form's fields, in `ServiceForm` order (absent fields are empty).
@@ -42,14 +41,14 @@ fn form_of_fields(fields: [Option<String>; 8]) -> ServiceForm {
 /// The services new incidents may affect.
 #[server(prefix = "/rpc", endpoint = "list_services")]
 pub async fn list_services() -> Result<Vec<ServiceRef>, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     with_status(super::service::list_services(&state.db).await)
 }
 
 /// One service, for its edit form.
 #[server(prefix = "/rpc", endpoint = "get_service")]
 pub async fn get_service(slug: String) -> Result<ServiceDetail, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     with_status(super::service::get_service(&state.db, &slug).await)
 }
 
@@ -65,7 +64,7 @@ pub async fn create_service(
     failure_severity_position: Option<String>,
     runbooks: Option<String>,
 ) -> Result<String, AppError> {
-    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let (state, user) = web::require(Role::Admin)?;
     let form = form_of_fields([
         Some(name),
         description,
@@ -77,7 +76,7 @@ pub async fn create_service(
         runbooks,
     ]);
     let created =
-        with_status(super::service::add_service(&state.db, &auth::actor(&user), &form).await)?;
+        with_status(super::service::add_service(&state.db, &web::actor(&user), &form).await)?;
     let path = format!("/services/{}", created.slug);
     redirect_form_post(&path);
     Ok(path)
@@ -97,7 +96,7 @@ pub async fn update_service(
     failure_severity_position: Option<String>,
     runbooks: Option<String>,
 ) -> Result<String, AppError> {
-    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let (state, user) = web::require(Role::Admin)?;
     let form = form_of_fields([
         Some(name),
         description,
@@ -109,7 +108,7 @@ pub async fn update_service(
         runbooks,
     ]);
     let saved = with_status(
-        super::service::update_service(&state.db, &auth::actor(&user), id, &form, version).await,
+        super::service::update_service(&state.db, &web::actor(&user), id, &form, version).await,
     )?;
     let path = format!("/services/{}", saved.slug);
     redirect_form_post(&path);
@@ -119,9 +118,9 @@ pub async fn update_service(
 /// Archives a service or brings it back (admins). `archive` is "true" or "false".
 #[server(prefix = "/rpc", endpoint = "archive_service")]
 pub async fn archive_service(id: i64, slug: String, archive: String) -> Result<String, AppError> {
-    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let (state, user) = web::require(Role::Admin)?;
     with_status(
-        super::service::set_archived(&state.db, &auth::actor(&user), id, archive == "true").await,
+        super::service::set_archived(&state.db, &web::actor(&user), id, archive == "true").await,
     )?;
     let path = format!("/services/{slug}");
     redirect_form_post(&path);
@@ -131,8 +130,8 @@ pub async fn archive_service(id: i64, slug: String, archive: String) -> Result<S
 /// Deletes a service no incident affected (admins); otherwise a 409 saying to archive.
 #[server(prefix = "/rpc", endpoint = "delete_service")]
 pub async fn delete_service(id: i64) -> Result<String, AppError> {
-    let (state, user) = with_status(auth::require(Role::Admin))?;
-    with_status(super::service::delete_service(&state.db, &auth::actor(&user), id).await)?;
+    let (state, user) = web::require(Role::Admin)?;
+    with_status(super::service::delete_service(&state.db, &web::actor(&user), id).await)?;
     redirect_form_post("/services");
     Ok("/services".to_owned())
 }

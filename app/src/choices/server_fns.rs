@@ -8,13 +8,13 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    crate::accounts::{Role, service::auth},
-    crate::error::with_status,
+    crate::accounts::Role,
+    crate::web::{self, with_status},
 };
 
 /// Suggestions for what has been typed into a search field, best first.
 #[server(prefix = "/rpc", endpoint = "choices", input = GetUrl)]
 pub async fn search_choices(kind: ChoiceKind, q: String) -> Result<Vec<Choice>, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     with_status(super::service::search(&state.db, kind, &q).await)
 }

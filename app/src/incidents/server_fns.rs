@@ -14,10 +14,9 @@ use crate::error::AppError;
 use {
     super::service::{declare, edit, lifecycle, query, timeline},
     super::{IncidentFilter, IncidentRef, IncidentRole, ListCursor, Marker, PageStart, Status},
-    crate::accounts::server_fns::redirect_form_post,
-    crate::accounts::{Role, service::auth},
+    crate::accounts::Role,
     crate::choices::service as choices,
-    crate::error::with_status,
+    crate::web::{self, redirect_form_post, with_status},
 };
 
 /// Parses an optional `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` form value, a wall-clock time
@@ -80,7 +79,7 @@ pub struct IncidentOptions {
 
 #[server(prefix = "/rpc", endpoint = "incident_options")]
 pub async fn get_incident_options() -> Result<IncidentOptions, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     with_status(
         query::severities(&state.db)
             .await
@@ -99,7 +98,7 @@ pub async fn list_incidents(
     after: Option<String>,
     before: Option<String>,
 ) -> Result<IncidentPage, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     let result = async {
         let service_id = match service.as_deref() {
             Some(text) => choices::resolve_service(&state.db, "service", text).await?,
@@ -135,7 +134,7 @@ pub async fn declare_incident(
     commander_id: Option<i64>,
     commander: Option<String>,
 ) -> Result<String, AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let declaration = declare::Declaration {
             title,
@@ -179,7 +178,7 @@ pub struct IncidentDetail {
 
 #[server(prefix = "/rpc", endpoint = "incident_detail")]
 pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let incident = query::get_incident(&state.db, reference).await?;
@@ -205,7 +204,7 @@ pub async fn change_incident_status(
     version: i32,
     merged_into: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let to = Status::parse(&status)
@@ -225,7 +224,7 @@ pub async fn change_incident_severity(
     severity_id: i64,
     version: i32,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         lifecycle::change_severity(&state.db, &user, reference, severity_id, version).await?;
@@ -244,7 +243,7 @@ pub async fn assign_incident_role(
     person: Option<String>,
     version: i32,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let role = IncidentRole::parse(&role)
@@ -271,7 +270,7 @@ pub async fn add_incident_note(
     marker: Option<String>,
     highlighted: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let note = timeline::NewNote {
@@ -306,7 +305,7 @@ pub async fn update_incident_details(
     resolved_at: Option<String>,
     closed_at: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let times = super::Timestamps {
@@ -342,7 +341,7 @@ pub async fn edit_incident_note(
     event_id: i64,
     body: String,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         timeline::edit_note(&state.db, &user, event_id, &body).await?;
@@ -356,7 +355,7 @@ pub async fn edit_incident_note(
 /// Hides a note from the timeline (admins still see it, marked deleted).
 #[server(prefix = "/rpc", endpoint = "delete_incident_note")]
 pub async fn delete_incident_note(reference: String, event_id: i64) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         timeline::delete_note(&state.db, &user, event_id).await?;
@@ -370,7 +369,7 @@ pub async fn delete_incident_note(reference: String, event_id: i64) -> Result<()
 /// The severity scale for the admin page (admins only: the page offers edits).
 #[server(prefix = "/rpc", endpoint = "admin_severities")]
 pub async fn admin_severities() -> Result<Vec<SeverityView>, AppError> {
-    let (state, _) = with_status(auth::require(Role::Admin))?;
+    let (state, _) = web::require(Role::Admin)?;
     with_status(query::severities(&state.db).await)
 }
 
@@ -384,13 +383,13 @@ pub async fn update_severity(
     requires_postmortem: Option<String>,
 ) -> Result<(), AppError> {
     use super::service::severities;
-    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let (state, user) = web::require(Role::Admin)?;
     let edit = severities::SeverityEdit {
         name,
         description: description.unwrap_or_default(),
         requires_postmortem: requires_postmortem.is_some(),
     };
-    with_status(severities::update(&state.db, &auth::actor(&user), id, edit, version).await)?;
+    with_status(severities::update(&state.db, &web::actor(&user), id, edit, version).await)?;
     redirect_form_post("/admin/severities");
     Ok(())
 }
@@ -399,13 +398,13 @@ pub async fn update_severity(
 #[server(prefix = "/rpc", endpoint = "move_severity")]
 pub async fn move_severity(id: i64, direction: String) -> Result<(), AppError> {
     use super::service::severities::{self, Direction};
-    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let (state, user) = web::require(Role::Admin)?;
     let direction = match direction.as_str() {
         "up" => Direction::Up,
         "down" => Direction::Down,
         _ => return with_status(Err(AppError::invalid("direction", "Choose up or down."))),
     };
-    with_status(severities::reorder(&state.db, &auth::actor(&user), id, direction).await)?;
+    with_status(severities::reorder(&state.db, &web::actor(&user), id, direction).await)?;
     redirect_form_post("/admin/severities");
     Ok(())
 }

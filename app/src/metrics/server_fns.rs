@@ -6,8 +6,8 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use {
     super::ReportQuery,
-    crate::accounts::{Role, service::auth},
-    crate::error::with_status,
+    crate::accounts::Role,
+    crate::web::{self, with_status},
 };
 
 /// Bad report parameters do not fail the page: the report falls back to the defaults
@@ -38,7 +38,7 @@ pub async fn get_dashboard(
     max_severity: Option<String>,
     bucket: Option<String>,
 ) -> Result<Dashboard, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     let (query, problems) = read_query(window, from, to, max_severity, bucket);
     let mut dashboard =
         with_status(super::service::dashboard(&state.db, query, super::service::now()).await)?;
@@ -55,7 +55,7 @@ pub async fn get_service_report(
     to: Option<String>,
     max_severity: Option<String>,
 ) -> Result<ServiceReport, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     let (query, problems) = read_query(window, from, to, max_severity, None);
     let mut report = with_status(
         super::service::service_report(&state.db, &slug, query, super::service::now()).await,
@@ -67,7 +67,7 @@ pub async fn get_service_report(
 /// Every service with its headline numbers over the window.
 #[server(prefix = "/rpc", endpoint = "get_services_table")]
 pub async fn get_services_table(window: Option<String>) -> Result<Vec<ServiceRow>, AppError> {
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     // The list offers only the presets; anything else shows the default window.
     let (query, _) = read_query(window, None, None, None, None);
     with_status(super::service::services_table(&state.db, query, super::service::now()).await)

@@ -7,9 +7,7 @@ use crate::error::AppError;
 use {
     super::service,
     crate::accounts::Role,
-    crate::accounts::server_fns::{flash, is_form_post, redirect_form_post, take_flash},
-    crate::accounts::service::auth,
-    crate::error::with_status,
+    crate::web::{self, flash, is_form_post, redirect_form_post, take_flash, with_status},
 };
 
 #[cfg(feature = "ssr")]
@@ -33,13 +31,13 @@ async fn flash_secret(secret: Option<&IssuedSecret>) -> Result<(), AppError> {
 /// The secret issued by the last plain form post, shown once.
 #[server(prefix = "/rpc", endpoint = "take_notification_secret")]
 pub async fn take_notification_secret() -> Result<Option<IssuedSecret>, AppError> {
-    with_status(auth::require(Role::Admin))?;
+    web::require(Role::Admin)?;
     take_flash(SECRET_FLASH_KEY).await
 }
 
 #[server(prefix = "/rpc", endpoint = "notifications_admin")]
 pub async fn get_notifications_admin() -> Result<NotificationsAdmin, AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     with_status(service::admin_view(&state.db, &admin).await)
 }
 
@@ -51,7 +49,7 @@ pub async fn create_notification_channel(
     events: Option<Vec<String>>,
     min_severity_id: Option<String>,
 ) -> Result<Option<IssuedSecret>, AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let form = service::ChannelForm {
         name,
         kind,
@@ -61,7 +59,7 @@ pub async fn create_notification_channel(
     };
     let result = async {
         let secret =
-            service::create_channel(&state.db, &admin, form, auth::actor(&admin).ip).await?;
+            service::create_channel(&state.db, &admin, form, web::actor(&admin).ip).await?;
         flash_secret(secret.as_ref()).await?;
         Ok(secret)
     }
@@ -71,9 +69,9 @@ pub async fn create_notification_channel(
 
 #[server(prefix = "/rpc", endpoint = "rotate_notification_secret")]
 pub async fn rotate_notification_secret(id: i64) -> Result<IssuedSecret, AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = async {
-        let secret = service::rotate_secret(&state.db, &admin, id, auth::actor(&admin).ip).await?;
+        let secret = service::rotate_secret(&state.db, &admin, id, web::actor(&admin).ip).await?;
         flash_secret(Some(&secret)).await?;
         Ok(secret)
     }
@@ -83,29 +81,29 @@ pub async fn rotate_notification_secret(id: i64) -> Result<IssuedSecret, AppErro
 
 #[server(prefix = "/rpc", endpoint = "set_notification_channel_disabled")]
 pub async fn set_notification_channel_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result =
-        service::set_disabled(&state.db, &admin, id, disabled, auth::actor(&admin).ip).await;
+        service::set_disabled(&state.db, &admin, id, disabled, web::actor(&admin).ip).await;
     with_status(result).inspect(|_| redirect_form_post(PAGE))
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_notification_channel")]
 pub async fn delete_notification_channel(id: i64) -> Result<(), AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
-    let result = service::delete_channel(&state.db, &admin, id, auth::actor(&admin).ip).await;
+    let (state, admin) = web::require(Role::Admin)?;
+    let result = service::delete_channel(&state.db, &admin, id, web::actor(&admin).ip).await;
     with_status(result).inspect(|_| redirect_form_post(PAGE))
 }
 
 #[server(prefix = "/rpc", endpoint = "test_notification_channel")]
 pub async fn test_notification_channel(id: i64) -> Result<(), AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = service::send_test(&state.db, &admin, id).await;
     with_status(result).inspect(|_| redirect_form_post(PAGE))
 }
 
 #[server(prefix = "/rpc", endpoint = "retry_notification")]
 pub async fn retry_notification(id: i64) -> Result<(), AppError> {
-    let (state, admin) = with_status(auth::require(Role::Admin))?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = service::retry_delivery(&state.db, &admin, id).await;
     with_status(result).inspect(|_| redirect_form_post(PAGE))
 }

@@ -14,10 +14,9 @@ use crate::error::AppError;
 use {
     super::service::{query, review, templates, write},
     super::{PostmortemStatus, ReviewStep},
-    crate::accounts::server_fns::redirect_form_post,
-    crate::accounts::{Role, service::auth},
-    crate::error::with_status,
+    crate::accounts::Role,
     crate::incidents::IncidentRef,
+    crate::web::{self, redirect_form_post, with_status},
 };
 
 #[cfg(feature = "ssr")]
@@ -38,7 +37,7 @@ pub struct PostmortemDetail {
 
 #[server(prefix = "/rpc", endpoint = "postmortem_detail")]
 pub async fn get_postmortem_detail(reference: String) -> Result<PostmortemDetail, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let postmortem = query::get_postmortem(&state.db, reference, user.role).await?;
@@ -61,7 +60,7 @@ pub async fn get_postmortem_detail(reference: String) -> Result<PostmortemDetail
 
 #[server(prefix = "/rpc", endpoint = "start_postmortem")]
 pub async fn start_postmortem(reference: String) -> Result<String, AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         write::create_postmortem(&state.db, &user, reference).await?;
@@ -82,7 +81,7 @@ pub async fn save_postmortem(
     section_ids: Option<Vec<i64>>,
     bodies: Option<Vec<String>>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let (ids, bodies) = (section_ids.unwrap_or_default(), bodies.unwrap_or_default());
@@ -106,7 +105,7 @@ pub async fn save_postmortem(
 
 #[server(prefix = "/rpc", endpoint = "refresh_postmortem_timeline")]
 pub async fn refresh_postmortem_timeline(reference: String, version: i32) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         write::refresh_timeline(&state.db, &user, reference, version).await?;
@@ -124,7 +123,7 @@ pub async fn set_postmortem_reviewers(
     reviewer_ids: Option<Vec<i64>>,
     reviewers: Option<String>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         // The form's search field names people; the API and older forms send ids.
@@ -158,7 +157,7 @@ pub async fn postmortem_review_step(
     version: i32,
     step: String,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let step =
@@ -173,7 +172,7 @@ pub async fn postmortem_review_step(
 
 #[server(prefix = "/rpc", endpoint = "comment_on_postmortem")]
 pub async fn comment_on_postmortem(reference: String, body: String) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Responder))?;
+    let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         review::add_comment(&state.db, &user, reference, &body).await?;
@@ -193,7 +192,7 @@ pub struct Preview {
 
 #[server(prefix = "/rpc", endpoint = "preview_markdown")]
 pub async fn preview_markdown(body: String) -> Result<Preview, AppError> {
-    let (state, _) = with_status(auth::require(Role::Responder))?;
+    let (state, _) = web::require(Role::Responder)?;
     let result = async {
         if body.chars().count() > 100_000 {
             return Err(AppError::invalid(
@@ -221,7 +220,7 @@ pub async fn list_postmortems(
     status: Option<String>,
     page: Option<u64>,
 ) -> Result<PostmortemList, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let status = status.as_deref().and_then(PostmortemStatus::parse);
     with_status(
         query::list_postmortems(
@@ -241,7 +240,7 @@ pub async fn get_postmortem_history(
     from: Option<i32>,
     to: Option<i32>,
 ) -> Result<RevisionHistory, AppError> {
-    let (state, user) = with_status(auth::require(Role::Viewer))?;
+    let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let compare = from.zip(to);
@@ -253,7 +252,7 @@ pub async fn get_postmortem_history(
 
 #[server(prefix = "/rpc", endpoint = "postmortem_template")]
 pub async fn get_postmortem_template() -> Result<Vec<SectionTemplate>, AppError> {
-    let (state, _) = with_status(auth::require(Role::Admin))?;
+    let (state, _) = web::require(Role::Admin)?;
     with_status(templates::current(&state.db).await)
 }
 
@@ -265,7 +264,7 @@ pub async fn save_postmortem_template(
     starters: Option<Vec<String>>,
     positions: Option<Vec<String>>,
 ) -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Admin))?;
+    let (state, user) = web::require(Role::Admin)?;
     let (titles, guidance, starters, positions) = (
         titles.unwrap_or_default(),
         guidance.unwrap_or_default(),
@@ -293,15 +292,15 @@ pub async fn save_postmortem_template(
         .collect();
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
     let sections: Vec<SectionTemplate> = rows.into_iter().map(|(_, s)| s).collect();
-    with_status(templates::save(&state.db, &auth::actor(&user), &sections).await)?;
+    with_status(templates::save(&state.db, &web::actor(&user), &sections).await)?;
     redirect_form_post("/admin/postmortem-template?saved=1");
     Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "reset_postmortem_template")]
 pub async fn reset_postmortem_template() -> Result<(), AppError> {
-    let (state, user) = with_status(auth::require(Role::Admin))?;
-    with_status(templates::reset(&state.db, &auth::actor(&user)).await)?;
+    let (state, user) = web::require(Role::Admin)?;
+    with_status(templates::reset(&state.db, &web::actor(&user)).await)?;
     redirect_form_post("/admin/postmortem-template?saved=1");
     Ok(())
 }

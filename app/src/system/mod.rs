@@ -23,9 +23,9 @@ pub struct SystemStatus {
 
 #[server(prefix = "/rpc", endpoint = "system_status")]
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    use crate::accounts::{Role, service::auth};
-    use crate::error::with_status;
+    use crate::accounts::Role;
+    use crate::web::{self, with_status};
 
-    let (state, _) = with_status(auth::require(Role::Viewer))?;
+    let (state, _) = web::require(Role::Viewer)?;
     with_status(service::system_status(&state.db).await)
 }

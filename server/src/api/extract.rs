@@ -7,11 +7,11 @@
 //! whatever the body); rules about the thing itself (a closed incident, a stale version)
 //! are the services'.
 
-use app::accounts::service::auth::ClientIp;
 use app::accounts::{CurrentUser, Role};
 use app::audit::service::Actor;
 use app::error::AppError;
 use app::incidents::IncidentRef;
+use app::web::ClientIp;
 use axum::body::to_bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query};
 use axum::http::request::Parts;
