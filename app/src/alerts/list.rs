@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{AlertView, alert, source};
+use super::AlertView;
+use super::entities::{alert, source};
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 

@@ -15,15 +15,13 @@ pub mod page;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
-pub mod alert;
+pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod list;
 #[cfg(feature = "ssr")]
 pub mod payload;
 #[cfg(feature = "ssr")]
 pub mod service;
-#[cfg(feature = "ssr")]
-pub mod source;
 
 named_enum! {
     /// Which webhook format a source sends.

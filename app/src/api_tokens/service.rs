@@ -5,7 +5,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::entity::{self, Entity as ApiToken};
+use super::entities::api_token::{self as entity, Entity as ApiToken};
 use super::{ApiTokenView, NewApiToken};
 use crate::accounts::entities::user;
 use crate::accounts::service::users::to_current;

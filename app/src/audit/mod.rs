@@ -4,7 +4,7 @@ pub mod page;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
-pub mod entity;
+pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod service;
 

@@ -5,7 +5,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use super::entity::{self, Entity as AuditLog};
+use super::entities::audit_log::{self as entity, Entity as AuditLog};
 use super::{AuditEntry, AuditPage};
 use crate::error::AppError;
 

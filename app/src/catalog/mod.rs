@@ -6,9 +6,7 @@ pub mod pages;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
-pub mod entity;
-#[cfg(feature = "ssr")]
-pub mod runbook;
+pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod service;
 

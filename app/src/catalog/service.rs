@@ -10,9 +10,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::entity::{self, Entity as Service};
+use super::entities::runbook::{self, Entity as RunbookEntity};
+use super::entities::service::{self as entity, Entity as Service};
 use super::form::{ServiceForm, ServiceSpec};
-use super::runbook::{self, Entity as RunbookEntity};
 use super::{Runbook, ServiceDetail, ServiceRef, ServiceRunbooks, Slo};
 use crate::audit::service::{self as audit, Actor};
 use crate::error::AppError;

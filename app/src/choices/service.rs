@@ -8,7 +8,7 @@ use sea_orm::{
 use super::{Choice, ChoiceKind, MAX_QUERY, PersonTerm, SUGGESTIONS, person_value, split_terms};
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, Role};
-use crate::catalog::entity as service;
+use crate::catalog::entities::service;
 use crate::error::AppError;
 use crate::incidents::service::query::escape_like;
 

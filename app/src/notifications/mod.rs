@@ -15,9 +15,7 @@ pub mod page;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
-pub mod channel;
-#[cfg(feature = "ssr")]
-pub mod delivery;
+pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod outbox;
 #[cfg(feature = "ssr")]

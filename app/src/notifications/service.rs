@@ -8,10 +8,11 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::entities::{channel, delivery};
 use super::outbox::{self, Notice};
 use super::{
     ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotificationsAdmin,
-    NotifyEvent, channel, delivery,
+    NotifyEvent,
 };
 use crate::accounts::CurrentUser;
 use crate::audit::service::record as audit;

@@ -780,7 +780,8 @@ async fn seed_alerts(
     mut alerts: Vec<DemoAlert>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    use crate::alerts::{AlertAction, AlertState, Rule, Rules, SourceKind, alert, source};
+    use crate::alerts::entities::{alert, source};
+    use crate::alerts::{AlertAction, AlertState, Rule, Rules, SourceKind};
     use crate::incidents::EventKind;
     use crate::incidents::service::timeline::{AutoEvent, record_event};
 

@@ -8,7 +8,7 @@ use sea_orm::{
 };
 
 use crate::accounts::Role;
-use crate::catalog::entity as service;
+use crate::catalog::entities::service;
 use crate::error::AppError;
 use crate::incidents::Status;
 use crate::incidents::entities::{incident, incident_service, severity};

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use app::accounts::Role;
-use app::alerts::alert;
+use app::alerts::entities::alert;
 use app::alerts::service::{SourceForm, create_source};
-use app::audit::entity as audit_log;
+use app::audit::entities::audit_log;
 use app::catalog::form::ServiceForm;
 use app::catalog::service::add_service;
 use app::incidents::IncidentRef;
@@ -688,8 +688,11 @@ async fn admins_read_received_alerts_over_the_api(app: TestApp) {
 async fn unreadable_stored_rules_refuse_alerts_instead_of_recording_them(app: TestApp) {
     use sea_orm::sea_query::Expr;
     let (token, _) = source(&app, "alertmanager", false).await;
-    app::alerts::source::Entity::update_many()
-        .col_expr(app::alerts::source::Column::Rules, Expr::value("{not json"))
+    app::alerts::entities::source::Entity::update_many()
+        .col_expr(
+            app::alerts::entities::source::Column::Rules,
+            Expr::value("{not json"),
+        )
         .exec(&app.db)
         .await
         .unwrap();

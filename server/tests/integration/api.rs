@@ -2,7 +2,7 @@
 //! each endpoint's happy path and its errors.
 
 use app::accounts::Role;
-use app::audit::entity as audit_log;
+use app::audit::entities::audit_log;
 use app::catalog::form::ServiceForm;
 use app::catalog::service::add_service;
 use app::incidents::entities::severity;
@@ -148,13 +148,13 @@ async fn tokens_are_shown_once_scoped_to_their_owner_and_revocable(app: TestApp)
     // An expired token (made already past its day) is refused.
     let (_, short) = token_for(&app, Role::Viewer, "1").await;
     use sea_orm::{ActiveModelTrait, Set};
-    let model = app::api_tokens::entity::Entity::find()
-        .order_by_desc(app::api_tokens::entity::Column::Id)
+    let model = app::api_tokens::entities::api_token::Entity::find()
+        .order_by_desc(app::api_tokens::entities::api_token::Column::Id)
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
-    app::api_tokens::entity::ActiveModel {
+    app::api_tokens::entities::api_token::ActiveModel {
         id: Set(model.id),
         expires_at: Set(Some(chrono::Utc::now() - chrono::Duration::minutes(1))),
         ..Default::default()

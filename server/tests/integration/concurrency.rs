@@ -5,13 +5,13 @@
 use app::accounts::{CurrentUser, Role};
 use app::action_items::entities::action_item;
 use app::action_items::service::{ItemFields, create_action_item};
-use app::alerts::alert;
+use app::alerts::entities::alert;
 use app::incidents::entities::{incident, timeline_event};
 use app::incidents::service::lifecycle::change_status;
 use app::incidents::service::query::get_incident;
 use app::incidents::service::timeline::{NewNote, add_note};
 use app::incidents::{IncidentRef, Status};
-use app::notifications::delivery;
+use app::notifications::entities::delivery;
 use app::notifications::outbox::{self, deliver_due};
 use app::notifications::service::{ChannelForm, create_channel};
 use app::postmortems::service::query::get_postmortem;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use app::accounts::Role;
-use app::catalog::entity as service;
+use app::catalog::entities::service;
 use app::catalog::form::ServiceForm;
 use app::catalog::service::{
     add_service, delete_service, list_services, runbooks_for, set_archived, update_service,
@@ -142,7 +142,7 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
     .unwrap();
     let end = now.timestamp();
     // Declared after the fact: inside the last 120 days, its impact entirely before them.
-    let first = app::catalog::entity::Entity::find()
+    let first = app::catalog::entities::service::Entity::find()
         .one(&app.db)
         .await
         .unwrap()

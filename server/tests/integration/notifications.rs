@@ -6,15 +6,16 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 
 use app::accounts::{CurrentUser, Role};
-use app::audit::entity as audit_log;
+use app::audit::entities::audit_log;
 use app::incidents::IncidentRef;
 use app::incidents::Status;
 use app::incidents::entities::incident;
 use app::incidents::service::lifecycle::{change_severity, change_status};
 use app::incidents::service::query::severities;
+use app::notifications::DeliveryStatus;
+use app::notifications::entities::delivery;
 use app::notifications::outbox::{self, MAX_ATTEMPTS, deliver_due};
 use app::notifications::service::{ChannelForm, create_channel, retry_delivery, set_disabled};
-use app::notifications::{DeliveryStatus, delivery};
 use axum::http::HeaderMap;
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -362,7 +363,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
         format!("http://{}/hook", l.local_addr().unwrap())
     };
     delivery::Entity::delete_many().exec(&app.db).await.unwrap();
-    app::notifications::channel::Entity::delete_many()
+    app::notifications::entities::channel::Entity::delete_many()
         .exec(&app.db)
         .await
         .unwrap();
@@ -378,7 +379,7 @@ async fn failing_receivers_are_retried_with_backoff_then_given_up(app: TestApp) 
     assert_eq!(row.last_error.as_deref(), Some("could not connect"));
     assert_eq!(row.last_status_code, None);
 
-    let id = app::notifications::channel::Entity::find()
+    let id = app::notifications::entities::channel::Entity::find()
         .one(&app.db)
         .await
         .unwrap()

@@ -14,11 +14,10 @@ use super::store::{
 };
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, UserId};
+use crate::alerts::entities::{alert, source};
 use crate::alerts::payload::{self, IncomingAlert};
-use crate::alerts::{
-    AlertAction, AlertState, Rule, Rules, SourceKind, alert, severity_word, source,
-};
-use crate::catalog::entity as service;
+use crate::alerts::{AlertAction, AlertState, Rule, Rules, SourceKind, severity_word};
+use crate::catalog::entities::service;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::incident;
 use crate::incidents::service::declare::{Declaration, declare_incident};

@@ -11,12 +11,12 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::accounts::CurrentUser;
+use crate::alerts::entities::{alert, source};
 use crate::alerts::{
-    AlertSourceView, AlertsAdmin, IssuedToken, Rule, Rules, SEVERITY_WORDS, SourceKind, alert,
-    source,
+    AlertSourceView, AlertsAdmin, IssuedToken, Rule, Rules, SEVERITY_WORDS, SourceKind,
 };
 use crate::audit::service::{Actor, record as audit};
-use crate::catalog::entity as service;
+use crate::catalog::entities::service;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::severity;
 use crate::secrets;

@@ -10,8 +10,9 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
+use crate::alerts::AlertAction;
+use crate::alerts::entities::{alert, source};
 use crate::alerts::payload::IncomingAlert;
-use crate::alerts::{AlertAction, alert, source};
 use crate::error::AppError;
 use crate::incidents::entities::incident;
 

@@ -6,7 +6,7 @@ use sea_orm::{
 
 use super::timeline::{AutoEvent, record_event};
 use crate::accounts::CurrentUser;
-use crate::catalog::entity::{self as service, Entity as Service};
+use crate::catalog::entities::service::{self, Entity as Service};
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_role, incident_service, severity};
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status};

@@ -12,7 +12,7 @@ use super::lifecycle::timestamps_of;
 use super::timeline::{AutoEvent, record_event};
 use super::{load, save_versioned};
 use crate::accounts::CurrentUser;
-use crate::catalog::entity as service;
+use crate::catalog::entities::service;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_service};
 use crate::incidents::timestamps::FIELDS;

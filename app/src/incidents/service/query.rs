@@ -11,7 +11,7 @@ use sea_orm::{
 use super::lifecycle::timestamps_of;
 use super::{load, not_found};
 use crate::accounts::entities::user;
-use crate::catalog::entity as service;
+use crate::catalog::entities::service;
 use crate::catalog::service::to_ref;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, incident_service, severity};

@@ -12,7 +12,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{ChannelKind, DeliveryStatus, NotifyEvent, channel, delivery};
+use super::entities::{channel, delivery};
+use super::{ChannelKind, DeliveryStatus, NotifyEvent};
 use crate::accounts::CurrentUser;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;

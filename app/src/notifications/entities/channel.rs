@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::ChannelKind;
+use crate::notifications::ChannelKind;
 
 /// Somewhere notifications go: a Slack-compatible or a signed JSON webhook.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -14,7 +14,7 @@ pub struct Model {
     /// The HMAC key of a JSON webhook. Kept as is: signing needs it (the receiver holds
     /// the same key); it is shown to admins once and never sent anywhere.
     pub secret: Option<String>,
-    /// Comma-separated event names, see [`super::NotifyEvent`].
+    /// Comma-separated event names, see [`crate::notifications::NotifyEvent`].
     pub events: String,
     /// Only incidents at this severity or a more severe one; `None`: every incident.
     pub min_severity_id: Option<i64>,

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::{AlertAction, AlertState};
+use crate::alerts::{AlertAction, AlertState};
 
 /// One alert as received; repeats of the same fingerprint update it in place.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

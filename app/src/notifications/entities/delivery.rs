@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::{DeliveryStatus, NotifyEvent};
+use crate::notifications::{DeliveryStatus, NotifyEvent};
 
 /// One notification to one channel: the outbox row the worker sends and retries.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

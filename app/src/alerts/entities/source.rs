@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use super::SourceKind;
+use crate::alerts::SourceKind;
 
 /// A configured sender of alerts: its hashed token, default service and severity rules.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -15,7 +15,7 @@ pub struct Model {
     /// The token's last characters, so admins can tell tokens apart.
     pub token_hint: String,
     pub service_id: i64,
-    /// JSON rules, see [`super::Rules`].
+    /// JSON rules, see [`crate::alerts::Rules`].
     pub rules: String,
     pub auto_resolve: bool,
     /// Incidents the source opens are declared in this admin's name.

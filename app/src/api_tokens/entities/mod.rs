@@ -1,0 +1,3 @@
+//! The table of API tokens.
+
+pub mod api_token;

@@ -1,0 +1,3 @@
+//! The table of the audit log.
+
+pub mod audit_log;

@@ -1,0 +1,4 @@
+//! The tables of the service catalog.
+
+pub mod runbook;
+pub mod service;

@@ -1,0 +1,4 @@
+//! The tables of notifications: channels and the outbox of deliveries.
+
+pub mod channel;
+pub mod delivery;
