@@ -169,10 +169,21 @@ pub struct IncidentPage {
     /// Every severity, most severe first: the rows' names and the filter's choices, read
     /// once with the page.
     pub severities: Vec<SeverityView>,
+    /// Filters that were refused (an unknown status, a date that is not one), each shown
+    /// beside its field; the list is then empty, as the API answers 422 for them.
+    pub invalid: Vec<crate::error::FieldError>,
 }
 
 impl IncidentPage {
     pub const COUNT_CAP: u64 = 1000;
+
+    /// The message for the filter `field`, if it was refused.
+    pub fn invalid_message(&self, field: &str) -> Option<String> {
+        self.invalid
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    }
 
     /// "37 incidents", or "more than 1000 incidents" past the cap.
     pub fn total_text(&self) -> String {

@@ -87,6 +87,22 @@ pub async fn get_incident_options() -> Result<IncidentOptions, AppError> {
     )
 }
 
+/// A filter's value, or (for a refused one) its default, with the refusal kept in
+/// `invalid` for the page to show beside the field.
+#[cfg(feature = "ssr")]
+fn kept<T: Default>(
+    invalid: &mut Vec<crate::error::FieldError>,
+    result: Result<T, AppError>,
+) -> Result<T, AppError> {
+    match result {
+        Err(AppError::Invalid(errors)) => {
+            invalid.extend(errors);
+            Ok(T::default())
+        }
+        other => other,
+    }
+}
+
 #[server(prefix = "/rpc", endpoint = "list_incidents")]
 pub async fn list_incidents(
     status: Option<String>,
@@ -100,16 +116,53 @@ pub async fn list_incidents(
 ) -> Result<IncidentPage, AppError> {
     let (state, _) = web::require(Role::Viewer)?;
     let result = async {
+        // Every refused filter is kept and shown beside its field, with an empty list.
+        let mut invalid = Vec::new();
+        let status = kept(
+            &mut invalid,
+            match status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(word) => Status::parse(word)
+                    .map(Some)
+                    .ok_or_else(|| AppError::invalid("status", "Choose a status from the list.")),
+            },
+        )?;
+        let severity_id = kept(
+            &mut invalid,
+            match severity.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(id) => id
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| AppError::invalid("severity", "Choose a severity from the list.")),
+            },
+        )?;
         let service_id = match service.as_deref() {
-            Some(text) => choices::resolve_service(&state.db, "service", text).await?,
+            Some(text) => kept(
+                &mut invalid,
+                choices::resolve_service(&state.db, "service", text).await,
+            )?,
             None => None,
         };
+        let from = kept(&mut invalid, parse_time("from", from.as_deref()))?;
+        let to = kept(&mut invalid, parse_time("to", to.as_deref()))?;
+        if !invalid.is_empty() {
+            return Ok(IncidentPage {
+                incidents: Vec::new(),
+                total: 0,
+                newer: None,
+                older: None,
+                now: chrono::Utc::now(),
+                severities: query::severities(&state.db).await?,
+                invalid,
+            });
+        }
         let filter = IncidentFilter {
-            status: status.as_deref().and_then(Status::parse),
-            severity_id: severity.and_then(|s| s.parse().ok()),
+            status,
+            severity_id,
             service_id,
-            from: parse_time("from", from.as_deref())?,
-            to: parse_time("to", to.as_deref())?.map(|t| t + chrono::Duration::days(1)),
+            from,
+            to: to.map(|t| t + chrono::Duration::days(1)),
             text: q.filter(|q| !q.trim().is_empty()),
             // A position that is not one of ours (an edited link) starts from the top.
             start: PageStart::from_positions(

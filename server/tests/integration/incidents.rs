@@ -35,6 +35,7 @@ backend_tests!(
     the_commander_can_be_someone_else_at_declaration,
     times_are_shown_and_read_in_the_viewers_zone,
     a_damaged_stored_word_is_an_error_not_a_default,
+    the_list_page_refuses_a_bad_filter_beside_its_field,
 );
 
 async fn declaring_an_incident_records_the_first_timeline_event(app: TestApp) {
@@ -1234,4 +1235,66 @@ async fn a_damaged_stored_word_is_an_error_not_a_default(app: TestApp) {
         Status::Investigating,
         "the stored word is exact"
     );
+}
+
+/// The list page gives a bad filter the API's verdict (refused, naming the field) as a
+/// message beside the field, with nothing listed, instead of ignoring it.
+async fn the_list_page_refuses_a_bad_filter_beside_its_field(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let actor = app.with_user(Role::Responder).await;
+    app.declared(&actor, "Listed only when the filters hold")
+        .await;
+    let page = |query: &'static str| {
+        let client = client.clone();
+        let app = &app;
+        async move {
+            let res = app.get_with(&client, &format!("/incidents?{query}")).await;
+            assert_eq!(res.status(), 200, "{query}");
+            res.text().await.unwrap()
+        }
+    };
+    let good = page("status=triage").await;
+    assert!(good.contains("Listed only when the filters hold"));
+    assert!(!good.contains("field__error"));
+    for (query, field, message) in [
+        (
+            "status=bogus",
+            "filter-status",
+            "Choose a status from the list.",
+        ),
+        (
+            "severity=high",
+            "filter-severity",
+            "Choose a severity from the list.",
+        ),
+        ("from=yesterday", "filter-from", "Use a date like"),
+        (
+            "status=triage&to=2026-13-45",
+            "filter-to",
+            "Use a date like",
+        ),
+    ] {
+        let html = page(query).await;
+        assert!(html.contains(message), "{query}: {html}");
+        assert!(
+            html.contains(&format!("id=\"{field}-error\"")),
+            "{query}: the message is named by its field"
+        );
+        assert!(
+            html.contains(&format!("aria-describedby=\"{field}-error\"")),
+            "{query}: the field points at its message"
+        );
+        assert!(
+            !html.contains("Listed only when the filters hold"),
+            "{query}: nothing is listed under a refused filter"
+        );
+    }
+    // The server function the hydrated page calls answers the same.
+    let res = app
+        .call_with(&client, "/rpc/list_incidents", &[("status", "bogus")])
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["incidents"], serde_json::json!([]));
+    assert_eq!(body["invalid"][0]["field"], "status");
 }

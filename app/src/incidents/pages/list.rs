@@ -69,6 +69,9 @@ pub fn IncidentsPage() -> impl IntoView {
                         let list = incidents.await?;
                         let selected = move |key: &str, value: String| param(key).as_deref() == Some(value.as_str());
                         let (total, newer, older, now) = (list.total_text(), list.newer, list.older, list.now);
+                        let [status_error, severity_error, service_error, from_error, to_error] =
+                            ["status", "severity", "service", "from", "to"].map(|f| list.invalid_message(f));
+                        let refused = !list.invalid.is_empty();
                         Ok::<_, crate::error::AppError>(view! {
                             <form class="filters card" method="get" action="/incidents" role="search">
                                 <div class="field">
@@ -77,33 +80,45 @@ pub fn IncidentsPage() -> impl IntoView {
                                 </div>
                                 <div class="field">
                                     <label class="field__label" for="filter-status">"Status"</label>
-                                    <select class="field__input" id="filter-status" name="status">
+                                    <select class="field__input" id="filter-status" name="status" aria-invalid=status_error.is_some().then_some("true") aria-describedby=status_error.is_some().then_some("filter-status-error")>
                                         <option value="">"Any"</option>
                                         {Status::ALL.into_iter().map(|s| view! {
                                             <option value=s.as_str() selected=selected("status", s.as_str().to_owned())>{s.label()}</option>
                                         }).collect_view()}
                                     </select>
+                                    {filter_error("filter-status", status_error)}
                                 </div>
                                 <div class="field">
                                     <label class="field__label" for="filter-severity">"Severity"</label>
-                                    <select class="field__input" id="filter-severity" name="severity">
+                                    <select class="field__input" id="filter-severity" name="severity" aria-invalid=severity_error.is_some().then_some("true") aria-describedby=severity_error.is_some().then_some("filter-severity-error")>
                                         <option value="">"Any"</option>
                                         {list.severities.iter().map(|s| view! {
                                             <option value=s.id.to_string() selected=selected("severity", s.id.to_string())>{s.name.clone()}</option>
                                         }).collect_view()}
                                     </select>
+                                    {filter_error("filter-severity", severity_error)}
                                 </div>
                                 <div class="field">
                                     <label class="field__label" for="filter-service">"Service"</label>
-                                    <Picker kind=ChoiceKind::Services id="filter-service" name="service" value=param("service").unwrap_or_default() placeholder="Any" />
+                                    {match service_error {
+                                        Some(message) => view! {
+                                            <Picker kind=ChoiceKind::Services id="filter-service" name="service" value=param("service").unwrap_or_default() placeholder="Any" describedby="filter-service-error" invalid=Signal::stored(true) />
+                                            {filter_error("filter-service", Some(message))}
+                                        }.into_any(),
+                                        None => view! {
+                                            <Picker kind=ChoiceKind::Services id="filter-service" name="service" value=param("service").unwrap_or_default() placeholder="Any" />
+                                        }.into_any(),
+                                    }}
                                 </div>
                                 <div class="field">
                                     <label class="field__label" for="filter-from">"Declared from"</label>
-                                    <input class="field__input" id="filter-from" name="from" type="date" value=param("from").unwrap_or_default() />
+                                    <input class="field__input" id="filter-from" name="from" type="date" value=param("from").unwrap_or_default() aria-invalid=from_error.is_some().then_some("true") aria-describedby=from_error.is_some().then_some("filter-from-error") />
+                                    {filter_error("filter-from", from_error)}
                                 </div>
                                 <div class="field">
                                     <label class="field__label" for="filter-to">"to"</label>
-                                    <input class="field__input" id="filter-to" name="to" type="date" value=param("to").unwrap_or_default() />
+                                    <input class="field__input" id="filter-to" name="to" type="date" value=param("to").unwrap_or_default() aria-invalid=to_error.is_some().then_some("true") aria-describedby=to_error.is_some().then_some("filter-to-error") />
+                                    {filter_error("filter-to", to_error)}
                                 </div>
                                 <div class="filters__actions">
                                     <button class="button" type="submit">"Filter"</button>
@@ -111,7 +126,7 @@ pub fn IncidentsPage() -> impl IntoView {
                                 </div>
                             </form>
                             {if list.incidents.is_empty() {
-                                view! { <p class="empty-note">"No incidents match."</p> }.into_any()
+                                view! { <p class="empty-note">{if refused { "Correct the filters marked above to list incidents." } else { "No incidents match." }}</p> }.into_any()
                             } else {
                                 view! {
                                     <DataTable
@@ -156,4 +171,9 @@ pub fn IncidentsPage() -> impl IntoView {
             </Suspense>
         </section>
     }
+}
+
+/// A refused filter's message below its field, named by the field's `aria-describedby`.
+fn filter_error(id: &'static str, message: Option<String>) -> impl IntoView {
+    message.map(|message| view! { <p class="field__error" id=format!("{id}-error")>{message}</p> })
 }

@@ -187,6 +187,7 @@ pub async fn list_incidents(
         older,
         now: chrono::Utc::now(),
         severities,
+        invalid: Vec::new(),
     })
 }
 
