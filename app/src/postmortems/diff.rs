@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What happened to a line between two revisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Change {
     Same,
     Added,
@@ -11,6 +13,7 @@ pub enum Change {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DiffLine {
     pub change: Change,
     pub text: String,

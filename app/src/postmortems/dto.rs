@@ -78,7 +78,9 @@ pub struct PostmortemList {
     pub total: u64,
 }
 
+/// One saved revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RevisionSummary {
     pub version: i32,
     pub author: String,
@@ -87,19 +89,23 @@ pub struct RevisionSummary {
 
 /// The changes of one section between two revisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SectionDiff {
     pub title: String,
     pub lines: Vec<DiffLine>,
     pub changed: bool,
 }
 
+/// A postmortem's revisions, and the changes between two of them when asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RevisionHistory {
     pub incident: IncidentRef,
     pub title: String,
     /// Newest first.
     pub revisions: Vec<RevisionSummary>,
-    /// The versions compared, when two were chosen.
+    /// The versions compared (`[from, to]`), when two were chosen.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<i32>>, min_items = 2, max_items = 2))]
     pub compared: Option<(i32, i32)>,
     pub diff: Vec<SectionDiff>,
 }

@@ -6,12 +6,16 @@ use serde::{Deserialize, Serialize};
 
 /// One section of the template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SectionTemplate {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 100))]
     pub title: String,
     /// What to write here, shown beside the editor.
+    #[cfg_attr(feature = "ssr", schema(max_length = 1000))]
     pub guidance: String,
     /// Text a new postmortem starts with (Markdown).
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 100000))]
     pub starter: String,
 }
 
@@ -104,6 +108,18 @@ pub fn validate(sections: &[SectionTemplate]) -> Result<Vec<SectionTemplate>, St
         if section.title.chars().count() > 100 {
             return Err(format!(
                 "Keep the title of section {} under 100 characters.",
+                i + 1
+            ));
+        }
+        if crate::text::has_control_characters(&section.title) {
+            return Err(format!(
+                "Write the title of section {} on one line, without control characters.",
+                i + 1
+            ));
+        }
+        if section.starter.chars().count() > 100_000 {
+            return Err(format!(
+                "Keep the starting text of section {} under 100,000 characters.",
                 i + 1
             ));
         }

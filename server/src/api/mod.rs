@@ -82,6 +82,12 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(postmortems::review_step))
         .routes(routes!(postmortems::comment))
         .routes(routes!(postmortems::postmortem_markdown))
+        .routes(routes!(postmortems::history))
+        .routes(routes!(
+            postmortems::template,
+            postmortems::save_template,
+            postmortems::reset_template
+        ))
         .routes(routes!(
             action_items::action_items,
             action_items::add_action_item

@@ -6,17 +6,24 @@
 use app::accounts::CurrentUser;
 use app::error::AppError;
 use app::incidents::IncidentRef;
-use app::postmortems::service::query::{export_markdown, get_postmortem, list_postmortems};
-use app::postmortems::service::{review, write};
-use app::postmortems::{PostmortemList, PostmortemStatus, PostmortemView, ReviewStep};
+use app::postmortems::service::query::{
+    export_markdown, get_postmortem, list_postmortems, revision_history,
+};
+use app::postmortems::service::{review, templates, write};
+use app::postmortems::template::SectionTemplate;
+use app::postmortems::{
+    PostmortemList, PostmortemStatus, PostmortemView, ReviewStep, RevisionHistory,
+};
 use app::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer};
+use super::extract::{
+    Admin, ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer,
+};
 use super::{ApiError, Refused, WriteRefused};
 
 /// The postmortems list's filters.
@@ -294,4 +301,117 @@ pub(super) async fn postmortem_markdown(
         [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
         text,
     ))
+}
+
+/// Which two revisions to compare.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct Compare {
+    /// The older revision's `version`; with `to`.
+    #[param(minimum = 1)]
+    from: Option<i32>,
+    /// The newer revision's `version`; with `from`.
+    #[param(minimum = 1)]
+    to: Option<i32>,
+}
+
+/// The postmortem's revisions, newest first, and with `from` and `to` the changes
+/// between those two, line by line and section by section.
+#[utoipa::path(get, path = "/api/v1/incidents/{reference}/postmortem/history", tag = "postmortems",
+    params(IncidentPath, Compare),
+    responses(
+        (status = 200, description = "The revisions (and the changes asked for)", body = RevisionHistory),
+        (status = 404, description = "No such incident or no postmortem", body = ApiError),
+        (status = 422, description = "Only one of `from` and `to`, or no such revision", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn history(
+    State(state): State<AppState>,
+    Responder(user): Responder,
+    IncidentPath(reference): IncidentPath,
+    ApiQuery(compare): ApiQuery<Compare>,
+) -> Result<Json<RevisionHistory>, AppError> {
+    let compare = match (compare.from, compare.to) {
+        (None, None) => None,
+        (Some(from), Some(to)) if from >= 1 && to >= 1 => Some((from, to)),
+        (Some(_), Some(_)) => {
+            return Err(AppError::invalid("from", "Revisions count from 1."));
+        }
+        (Some(_), None) => return Err(AppError::invalid("to", "Name both revisions.")),
+        (None, Some(_)) => return Err(AppError::invalid("from", "Name both revisions.")),
+    };
+    Ok(Json(
+        revision_history(&state.db, reference, compare, user.role).await?,
+    ))
+}
+
+/// The sections new postmortems start with.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub(super) struct PostmortemTemplate {
+    #[schema(min_items = 1, max_items = 30)]
+    sections: Vec<SectionTemplate>,
+}
+
+/// The template new postmortems start from (existing ones keep their sections).
+#[utoipa::path(get, path = "/api/v1/postmortem-template", tag = "postmortems",
+    responses(
+        (status = 200, description = "The template", body = PostmortemTemplate),
+        Refused,
+    ))]
+pub(super) async fn template(
+    State(state): State<AppState>,
+    _: Admin,
+) -> Result<Json<PostmortemTemplate>, AppError> {
+    let sections = templates::current(&state.db).await?;
+    Ok(Json(PostmortemTemplate { sections }))
+}
+
+/// Replaces the template: 1 to 30 sections with distinct titles.
+#[utoipa::path(put, path = "/api/v1/postmortem-template", tag = "postmortems",
+    request_body = PostmortemTemplate,
+    responses(
+        (status = 200, description = "The template as saved", body = PostmortemTemplate),
+        (status = 422, description = "Bad sections; `field` is `sections`", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn save_template(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    ApiJson(template): ApiJson<PostmortemTemplate, DOCUMENT_BODY>,
+) -> Result<Json<PostmortemTemplate>, AppError> {
+    // The page drops rows left empty; a script's rows are all meant.
+    if template.sections.len() > 30 {
+        return Err(AppError::invalid(
+            "sections",
+            "Keep the template under 30 sections.",
+        ));
+    }
+    if let Some(n) = template
+        .sections
+        .iter()
+        .position(|s| s.title.trim().is_empty())
+    {
+        return Err(AppError::invalid(
+            "sections",
+            format!("Section {} needs a title.", n + 1),
+        ));
+    }
+    templates::save(&state.db, &actor, &template.sections).await?;
+    let sections = templates::current(&state.db).await?;
+    Ok(Json(PostmortemTemplate { sections }))
+}
+
+/// Back to the built-in template (the SRE book's sections).
+#[utoipa::path(delete, path = "/api/v1/postmortem-template", tag = "postmortems",
+    responses(
+        (status = 200, description = "The built-in template", body = PostmortemTemplate),
+        Refused,
+    ))]
+pub(super) async fn reset_template(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+) -> Result<Json<PostmortemTemplate>, AppError> {
+    templates::reset(&state.db, &actor).await?;
+    let sections = templates::current(&state.db).await?;
+    Ok(Json(PostmortemTemplate { sections }))
 }

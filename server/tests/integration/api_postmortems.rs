@@ -12,6 +12,7 @@ use crate::support::TestApp;
 backend_tests!(
     a_script_writes_reviews_and_publishes_a_postmortem,
     postmortem_writes_refuse_what_the_page_refuses,
+    a_script_reads_the_history_and_keeps_the_template,
 );
 
 /// A new person with `role` and an API token of theirs.
@@ -399,4 +400,147 @@ async fn postmortem_writes_refuse_what_the_page_refuses(app: TestApp) {
     .await;
     assert_eq!(status, 200);
     assert!(page["postmortems"].as_array().unwrap().is_empty());
+}
+
+/// The revision history and its changes, and the template admins keep, as the history
+/// page and the template page show them.
+async fn a_script_reads_the_history_and_keeps_the_template(app: TestApp) {
+    let (author, token) = member(&app, Role::Responder).await;
+    let (_, viewer) = member(&app, Role::Viewer).await;
+    let (_, admin) = member(&app, Role::Admin).await;
+    let reference = app.declared(&author, "History").await.to_string();
+    let (_, pm) = send(&app, Method::POST, &reference, "", &token, None).await;
+    let first = pm["sections"][0]["id"].clone();
+    let (status, saved) = send(
+        &app,
+        Method::PATCH,
+        &reference,
+        "",
+        &token,
+        Some(json!({"version": pm["version"], "sections": [{"id": first, "body": "old line\nkept"}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    let (_, saved) = send(
+        &app,
+        Method::PATCH,
+        &reference,
+        "",
+        &token,
+        Some(json!({"version": saved["version"], "sections": [{"id": first, "body": "new line\nkept"}]})),
+    )
+    .await;
+    let newest = saved["version"].as_i64().unwrap();
+
+    let (status, history) = send(&app, Method::GET, &reference, "/history", &token, None).await;
+    assert_eq!(status, 200, "{history}");
+    let versions: Vec<i64> = history["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions.first(), Some(&newest), "newest first");
+    assert_eq!(
+        history["revisions"][0]["author"],
+        json!(author.display_name)
+    );
+    assert_eq!(history["compared"], Value::Null);
+
+    let tail = format!("/history?from={}&to={newest}", newest - 1);
+    let (status, diff) = send(&app, Method::GET, &reference, &tail, &token, None).await;
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(diff["compared"], json!([newest - 1, newest]));
+    let changed: Vec<&Value> = diff["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["changed"] == json!(true))
+        .collect();
+    assert_eq!(changed.len(), 1, "{diff}");
+    let lines = changed[0]["lines"].as_array().unwrap();
+    assert!(
+        lines.contains(&json!({"change": "removed", "text": "old line"})),
+        "{diff}"
+    );
+    assert!(
+        lines.contains(&json!({"change": "added", "text": "new line"})),
+        "{diff}"
+    );
+    assert!(
+        lines.contains(&json!({"change": "same", "text": "kept"})),
+        "{diff}"
+    );
+
+    for (tail, field) in [
+        ("/history?from=1".to_owned(), "to"),
+        ("/history?to=2".to_owned(), "from"),
+        ("/history?from=0&to=1".to_owned(), "from"),
+        (format!("/history?from=1&to={}", newest + 5), "from"),
+    ] {
+        let (status, body) = send(&app, Method::GET, &reference, &tail, &token, None).await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (422, &json!(field)),
+            "{tail}: {body}"
+        );
+    }
+    let (status, _) = send(&app, Method::GET, &reference, "/history", &viewer, None).await;
+    assert_eq!(status, 403, "viewers do not read drafts' history");
+
+    // The template: admins only, checked as the template page checks it.
+    let path = "/api/v1/postmortem-template";
+    let (status, _) = api(&app, Method::GET, path, Some(&token), None).await;
+    assert_eq!(status, 403);
+    let (status, template) = api(&app, Method::GET, path, Some(&admin), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        template["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["title"] == "Root causes"),
+        "the SRE book's sections by default"
+    );
+    let mine = json!({"sections": [
+        {"title": "What happened", "guidance": "In plain words.", "starter": "- "},
+        {"title": "Timeline", "guidance": ""},
+    ]});
+    let (status, saved) = api(&app, Method::PUT, path, Some(&admin), Some(mine)).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["sections"][0]["title"], "What happened");
+    assert_eq!(saved["sections"][1]["starter"], "");
+    let other = app.declared(&author, "After the change").await.to_string();
+    let (_, started) = send(&app, Method::POST, &other, "", &token, None).await;
+    assert_eq!(
+        started["sections"][0]["title"], "What happened",
+        "{started}"
+    );
+
+    let long = "x".repeat(101);
+    let many: Vec<Value> = (0..31)
+        .map(|n| json!({"title": format!("S{n}"), "guidance": ""}))
+        .collect();
+    for body in [
+        json!({"sections": []}),
+        json!({"sections": [{"title": " ", "guidance": "no title"}]}),
+        json!({"sections": [{"title": "", "guidance": ""}, {"title": "A", "guidance": ""}]}),
+        json!({"sections": [{"title": long, "guidance": ""}]}),
+        json!({"sections": [{"title": "a\u{7}b", "guidance": ""}]}),
+        json!({"sections": [{"title": "Same", "guidance": ""}, {"title": "same", "guidance": ""}]}),
+        json!({"sections": many}),
+    ] {
+        let (status, refused) =
+            api(&app, Method::PUT, path, Some(&admin), Some(body.clone())).await;
+        assert_eq!(
+            (status, &refused["error"]["field"]),
+            (422, &json!("sections")),
+            "{body}: {refused}"
+        );
+    }
+    let (_, still) = api(&app, Method::GET, path, Some(&admin), None).await;
+    assert_eq!(still, saved, "a refused template changes nothing");
+    let (status, reset) = api(&app, Method::DELETE, path, Some(&admin), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(reset, template, "back to the built-in template");
 }

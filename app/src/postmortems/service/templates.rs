@@ -10,9 +10,14 @@ use crate::system::settings;
 
 /// The template new postmortems start from.
 pub async fn current(db: &impl ConnectionTrait) -> Result<Vec<SectionTemplate>, AppError> {
-    Ok(settings::get(db, SETTING_KEY)
-        .await?
-        .and_then(|json| serde_json::from_str::<Vec<SectionTemplate>>(&json).ok())
+    let stored = settings::get(db, SETTING_KEY).await?.and_then(|json| {
+        serde_json::from_str::<Vec<SectionTemplate>>(&json)
+            .inspect_err(|err| tracing::error!(%err, "unreadable postmortem template"))
+            .ok()
+    });
+    // A damaged template is logged and new postmortems start from the built-in one: a
+    // postmortem must be startable in the middle of an incident review.
+    Ok(stored
         .filter(|sections| !sections.is_empty())
         .unwrap_or_else(default_template))
 }
