@@ -50,6 +50,7 @@ check-fmt:
 	cargo fmt --all -- --check
 
 lint:
+	python3 style/check.py
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 

@@ -186,7 +186,7 @@ fn SourceCard(
                     view! { <span class="status status--ok">"Receiving"</span> }.into_any()
                 }}
             </div>
-            <dl class="facts">
+            <dl class="facts facts--compact">
                 <div><dt>"Sender"</dt><dd>{source.kind.label()}</dd></div>
                 <div><dt>"Default service"</dt><dd>{source.service.name.clone()}</dd></div>
                 <div><dt>"Token"</dt><dd><code>{format!("…{}", source.token_hint)}</code></dd></div>

@@ -170,7 +170,7 @@ fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
                     view! { <span class="status status--ok">"Sending"</span> }.into_any()
                 }}
             </div>
-            <dl class="facts">
+            <dl class="facts facts--compact">
                 <div><dt>"Kind"</dt><dd>{channel.kind.label()}</dd></div>
                 <div><dt>"Address"</dt><dd><code>{channel.url_hint}</code></dd></div>
                 <div><dt>"Incidents"</dt><dd>{match channel.min_severity.clone() {
