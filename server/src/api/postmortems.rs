@@ -352,6 +352,12 @@ pub(super) struct PostmortemTemplate {
     sections: Vec<SectionTemplate>,
 }
 
+/// The template as it now stands.
+async fn current_template(state: &AppState) -> Result<Json<PostmortemTemplate>, AppError> {
+    let sections = templates::current(&state.db).await?;
+    Ok(Json(PostmortemTemplate { sections }))
+}
+
 /// The template new postmortems start from (existing ones keep their sections).
 #[utoipa::path(get, path = "/api/v1/postmortem-template", tag = "postmortems",
     responses(
@@ -362,8 +368,7 @@ pub(super) async fn template(
     State(state): State<AppState>,
     _: Admin,
 ) -> Result<Json<PostmortemTemplate>, AppError> {
-    let sections = templates::current(&state.db).await?;
-    Ok(Json(PostmortemTemplate { sections }))
+    current_template(&state).await
 }
 
 /// Replaces the template: 1 to 30 sections with distinct titles.
@@ -397,8 +402,7 @@ pub(super) async fn save_template(
         ));
     }
     templates::save(&state.db, &actor, &template.sections).await?;
-    let sections = templates::current(&state.db).await?;
-    Ok(Json(PostmortemTemplate { sections }))
+    current_template(&state).await
 }
 
 /// Back to the built-in template (the SRE book's sections).
@@ -412,6 +416,5 @@ pub(super) async fn reset_template(
     Admin(actor): Admin,
 ) -> Result<Json<PostmortemTemplate>, AppError> {
     templates::reset(&state.db, &actor).await?;
-    let sections = templates::current(&state.db).await?;
-    Ok(Json(PostmortemTemplate { sections }))
+    current_template(&state).await
 }

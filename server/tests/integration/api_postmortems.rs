@@ -13,6 +13,7 @@ backend_tests!(
     a_script_writes_reviews_and_publishes_a_postmortem,
     postmortem_writes_refuse_what_the_page_refuses,
     a_script_reads_the_history_and_keeps_the_template,
+    concurrent_saves_of_one_version_keep_exactly_one,
 );
 
 /// A new person with `role` and an API token of theirs.
@@ -543,4 +544,44 @@ async fn a_script_reads_the_history_and_keeps_the_template(app: TestApp) {
     let (status, reset) = api(&app, Method::DELETE, path, Some(&admin), None).await;
     assert_eq!(status, 200);
     assert_eq!(reset, template, "back to the built-in template");
+}
+
+/// Eight scripts save the same section against the same version at once: exactly one
+/// save lands, every other is told 409 with nothing overwritten, and the history holds
+/// one new revision.
+async fn concurrent_saves_of_one_version_keep_exactly_one(app: TestApp) {
+    let (author, token) = member(&app, Role::Responder).await;
+    let reference = app.declared(&author, "Raced").await.to_string();
+    let (_, pm) = send(&app, Method::POST, &reference, "", &token, None).await;
+    let (version, section) = (pm["version"].clone(), pm["sections"][0]["id"].clone());
+    let saves = (0..8).map(|n| {
+        let body = json!({"version": version, "sections": [{"id": section, "body": format!("writer {n}")}]});
+        let (app, reference, token) = (&app, &reference, &token);
+        async move { send(app, Method::PATCH, reference, "", token, Some(body)).await }
+    });
+    let answers = futures_util::future::join_all(saves).await;
+    let landed: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .map(|(_, body)| body)
+        .collect();
+    assert_eq!(landed.len(), 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, body)| *status == 200
+            || (*status == 409 && body["error"]["code"] == "conflict")),
+        "{answers:?}"
+    );
+    let winner = landed[0]["sections"][0]["body"].clone();
+    let (_, now) = send(&app, Method::GET, &reference, "", &token, None).await;
+    assert_eq!(
+        now["sections"][0]["body"], winner,
+        "the saved text is the winner's"
+    );
+    assert_eq!(now["version"], json!(version.as_i64().unwrap() + 1));
+    let (_, history) = send(&app, Method::GET, &reference, "/history", &token, None).await;
+    assert_eq!(
+        history["revisions"].as_array().unwrap().len(),
+        2,
+        "{history}"
+    );
 }
