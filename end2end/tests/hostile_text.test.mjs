@@ -98,10 +98,10 @@ async function plant(server, browser, admin) {
 
   // Service: name, description, runbooks (a title per runbook).
   await rpc(request, 'create_service', [
-    ['name', `Checkout ${names[0]}`.slice(0, 100)],
-    ['description', ALL],
-    ['owner_team', names[1] ?? 'team'],
-    ['runbooks', PAYLOADS.slice(0, 20).map((p) => `${p.slice(0, 90)} | https://example.com/runbook`).join('\n')],
+    ['form[name]', `Checkout ${names[0]}`.slice(0, 100)],
+    ['form[description]', ALL],
+    ['form[owner_team]', names[1] ?? 'team'],
+    ['form[runbooks]', PAYLOADS.slice(0, 20).map((p) => `${p.slice(0, 90)} | https://example.com/runbook`).join('\n')],
   ]);
   const services = await rpc(request, 'list_services', []);
   const service = services[0];
@@ -132,10 +132,10 @@ async function plant(server, browser, admin) {
   // An incident declared through the form's endpoint, with a note edited afterwards.
   const severity = severities[severities.length - 1];
   const declared = await rpc(request, 'declare_incident', [
-    ['title', titles[1]],
-    ['severity_id', String(severity.id)],
-    ['service_ids[]', String(service.id)],
-    ['summary', ALL],
+    ['form[title]', titles[1]],
+    ['form[severity_id]', String(severity.id)],
+    ['form[service_ids][]', String(service.id)],
+    ['form[summary]', ALL],
   ]);
   const first = declared.split('/').pop();
   await rpc(request, 'add_incident_note', [['reference', first], ['body', ALL]]);
@@ -155,7 +155,7 @@ async function plant(server, browser, admin) {
     await api(request, token, 'POST', `/api/v1/incidents/${second}/action-items`, { title, description: ALL, kind: 'prevent', priority: 'high' });
     if (i >= 2) break;
   }
-  await rpc(request, 'add_action_item', [['reference', first], ['title', titles[3] ?? titles[0]], ['description', ALL], ['kind', 'detect'], ['priority', 'low']]);
+  await rpc(request, 'add_action_item', [['reference', first], ['form[title]', titles[3] ?? titles[0]], ['form[description]', ALL], ['form[kind]', 'detect'], ['form[priority]', 'low']]);
   const incident = await api(request, token, 'GET', `/api/v1/incidents/${first}`);
   await api(request, token, 'PATCH', `/api/v1/incidents/${first}`, {
     version: incident.version,
@@ -176,10 +176,10 @@ async function plant(server, browser, admin) {
 
   // An alert whose labels and annotations carry the payloads, through /hooks.
   const issued = await rpc(request, 'create_alert_source', [
-    ['name', names[3] ?? 'source'],
-    ['kind', 'alertmanager'],
-    ['service_id', String(service.id)],
-    ['rule_critical', String(severity.id)],
+    ['form[name]', names[3] ?? 'source'],
+    ['form[kind]', 'alertmanager'],
+    ['form[service_id]', String(service.id)],
+    ['form[rule_critical]', String(severity.id)],
   ]);
   const annotations = Object.fromEntries(PAYLOADS.map((p, i) => [`a${i}`, p]));
   const hook = await request.post('/hooks/alerts', {

@@ -49,6 +49,52 @@ pub struct ActionItemFilter {
     pub page: u64,
 }
 
+/// The add and change forms of an action item (inputs named `form[title]` and so on).
+/// Words are checked by the server, which answers a refused one beside its field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemForm {
+    pub title: String,
+    pub description: Option<String>,
+    pub kind: Option<String>,
+    pub priority: Option<String>,
+    /// The owner by id, as scripts and older forms send them.
+    pub owner_id: Option<String>,
+    /// The owner as the search field names them; empty for nobody.
+    pub owner: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub due_on: Option<String>,
+    /// Only the change form has it; an added item is open.
+    pub status: Option<String>,
+    pub wont_do_reason: Option<String>,
+    pub tracker_url: Option<String>,
+}
+
+/// The action items list as a page or link asks for it: `owner` is `me` or a person as a
+/// search field names them (an id from older links too); `service` a service's slug,
+/// name or id; `status` a status or `pending`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ItemQuery {
+    pub owner: Option<String>,
+    pub status: Option<String>,
+    pub service: Option<String>,
+    pub overdue: Option<String>,
+    pub incident: Option<String>,
+    pub page: Option<u64>,
+}
+
+impl ItemQuery {
+    /// The first page of one incident's items.
+    pub fn of_incident(reference: String) -> Self {
+        Self {
+            incident: Some(reference),
+            page: Some(1),
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionItemPage {

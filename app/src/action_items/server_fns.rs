@@ -1,9 +1,8 @@
-//! Thin server functions over `service`; arguments mirror the forms' fields.
-#![allow(clippy::too_many_arguments)]
+//! Thin server functions over `service`; a form arrives as one struct (`ItemForm`).
 
 use leptos::prelude::*;
 
-use super::ActionItemPage;
+use super::{ActionItemPage, ItemForm, ItemQuery};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -26,34 +25,52 @@ fn due_date(value: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> 
     }
 }
 
+/// A word from a form's select: absent or empty keeps `None`, an unknown one is refused
+/// beside its field (the API refuses it too).
 #[cfg(feature = "ssr")]
-fn fields(
-    title: String,
-    description: Option<String>,
-    kind: Option<String>,
-    priority: Option<String>,
-    owner_id: Option<i64>,
-    due_on: Option<String>,
-    status: Option<String>,
-    wont_do_reason: Option<String>,
-    tracker_url: Option<String>,
-) -> Result<ItemFields, AppError> {
+fn chosen<T>(
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    message: &str,
+) -> Result<Option<T>, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(word) => parse(word)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(field, message)),
+    }
+}
+
+/// The item's fields from a form, its owner already resolved.
+#[cfg(feature = "ssr")]
+fn fields(form: ItemForm, owner_id: Option<i64>) -> Result<ItemFields, AppError> {
     Ok(ItemFields {
-        title,
-        description: description.unwrap_or_default(),
-        kind: kind.as_deref().and_then(ItemKind::parse),
-        priority: priority.as_deref().and_then(Priority::parse),
+        kind: chosen(
+            "kind",
+            form.kind.as_deref(),
+            ItemKind::parse,
+            "Choose a type.",
+        )?,
+        priority: chosen(
+            "priority",
+            form.priority.as_deref(),
+            Priority::parse,
+            "Choose a priority.",
+        )?,
+        status: chosen(
+            "status",
+            form.status.as_deref(),
+            ItemStatus::parse,
+            "Choose a status.",
+        )?
+        .unwrap_or(ItemStatus::Open),
+        due_on: due_date(form.due_on.as_deref())?,
+        title: form.title,
+        description: form.description.unwrap_or_default(),
         owner_id,
-        due_on: due_date(due_on.as_deref())?,
-        status: status
-            .as_deref()
-            .map(|s| {
-                ItemStatus::parse(s).ok_or_else(|| AppError::invalid("status", "Choose a status."))
-            })
-            .transpose()?
-            .unwrap_or(ItemStatus::Open),
-        wont_do_reason: wont_do_reason.unwrap_or_default(),
-        tracker_url: tracker_url.unwrap_or_default(),
+        wont_do_reason: form.wont_do_reason.unwrap_or_default(),
+        tracker_url: form.tracker_url.unwrap_or_default(),
     })
 }
 
@@ -63,12 +80,11 @@ fn fields(
 async fn owner_of(
     db: &impl sea_orm::ConnectionTrait,
     user: &crate::accounts::CurrentUser,
-    owner_id: Option<String>,
-    owner: Option<String>,
+    form: &ItemForm,
 ) -> Result<Option<i64>, AppError> {
-    match owner {
-        Some(text) => resolve_person(db, user, "owner_id", &text).await,
-        None => Ok(owner_id.and_then(|o| o.trim().parse().ok())),
+    match &form.owner {
+        Some(text) => resolve_person(db, user, "owner_id", text).await,
+        None => Ok(form.owner_id.as_deref().and_then(|o| o.trim().parse().ok())),
     }
 }
 
@@ -87,31 +103,19 @@ fn back(return_to: Option<String>, fallback: String) -> String {
 #[server(prefix = "/rpc", endpoint = "add_action_item")]
 pub async fn add_action_item(
     reference: String,
-    title: String,
-    description: Option<String>,
-    kind: Option<String>,
-    priority: Option<String>,
-    owner_id: Option<String>,
-    owner: Option<String>,
-    due_on: Option<String>,
-    tracker_url: Option<String>,
+    #[server(default)] form: ItemForm,
 ) -> Result<(), AppError> {
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        let owner_id = owner_of(&state.db, &user, owner_id, owner).await?;
-        let fields = fields(
-            title,
-            description,
-            kind,
-            priority,
-            owner_id,
-            due_on,
-            None,
-            None,
-            tracker_url,
-        )?;
-        service::create_action_item(&state.db, &user, reference, fields).await?;
+        let owner_id = owner_of(&state.db, &user, &form).await?;
+        // A new item is open: the add form has no status.
+        let form = ItemForm {
+            status: None,
+            wont_do_reason: None,
+            ..form
+        };
+        service::create_action_item(&state.db, &user, reference, fields(form, owner_id)?).await?;
         redirect_form_post(&format!("/incidents/{reference}#action-items"));
         Ok(())
     }
@@ -123,33 +127,13 @@ pub async fn add_action_item(
 pub async fn update_action_item(
     id: i64,
     version: i32,
-    title: String,
-    description: Option<String>,
-    kind: Option<String>,
-    priority: Option<String>,
-    owner_id: Option<String>,
-    owner: Option<String>,
-    due_on: Option<String>,
-    status: Option<String>,
-    wont_do_reason: Option<String>,
-    tracker_url: Option<String>,
+    #[server(default)] form: ItemForm,
     return_to: Option<String>,
 ) -> Result<(), AppError> {
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
-        let owner_id = owner_of(&state.db, &user, owner_id, owner).await?;
-        let fields = fields(
-            title,
-            description,
-            kind,
-            priority,
-            owner_id,
-            due_on,
-            status,
-            wont_do_reason,
-            tracker_url,
-        )?;
-        service::update_action_item(&state.db, &user, id, fields, version).await?;
+        let owner_id = owner_of(&state.db, &user, &form).await?;
+        service::update_action_item(&state.db, &user, id, fields(form, owner_id)?, version).await?;
         redirect_form_post(&back(return_to, "/action-items".into()));
         Ok(())
     }
@@ -157,19 +141,20 @@ pub async fn update_action_item(
     with_status(result)
 }
 
-/// The action items page: `owner` is `me` or a person as a search field names them (an id
-/// from older links too); `service` a service's slug, name or id; `status` a status or
-/// `pending`.
+/// The action items page, or one incident's items (`ItemQuery`).
 #[server(prefix = "/rpc", endpoint = "list_action_items")]
 pub async fn list_action_items(
-    owner: Option<String>,
-    status: Option<String>,
-    service: Option<String>,
-    overdue: Option<String>,
-    incident: Option<String>,
-    page: Option<u64>,
+    #[server(default)] query: ItemQuery,
 ) -> Result<ActionItemPage, AppError> {
     let (state, user) = web::require(Role::Viewer)?;
+    let ItemQuery {
+        owner,
+        status,
+        service,
+        overdue,
+        incident,
+        page,
+    } = query;
     let owner_id = match owner.as_deref() {
         Some(text) => with_status(resolve_person(&state.db, &user, "owner", text).await)?,
         None => None,

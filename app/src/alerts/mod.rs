@@ -117,6 +117,26 @@ pub struct AlertView {
     pub last_received_at: DateTime<Utc>,
 }
 
+/// The new alert source form (inputs named `form[name]` and so on).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertSourceForm {
+    pub name: String,
+    pub kind: String,
+    /// The default service by id, as scripts and older forms send it.
+    pub service_id: Option<String>,
+    /// The default service as the search field names it.
+    pub service: Option<String>,
+    /// What each alert severity does: `record`, or a severity id to open an incident at.
+    pub rule_critical: Option<String>,
+    pub rule_error: Option<String>,
+    pub rule_warning: Option<String>,
+    pub rule_info: Option<String>,
+    pub rule_other: Option<String>,
+    /// A checkbox: present when ticked.
+    pub auto_resolve: Option<String>,
+}
+
 /// A token just issued, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedToken {

@@ -72,10 +72,10 @@ pub fn AlertSourcesPage() -> impl IntoView {
                                 <h2 id="new-source-title">"Add a source"</h2>
                                 <ActionForm action=create attr:class="form" attr:novalidate=true>
                                     <FormAlert error=create_error fields=&["name", "kind", "service", "rule_critical", "rule_error", "rule_warning", "rule_info", "rule_other"] />
-                                    <Field label="Name" name="name" required=true hint="For example “Production Alertmanager”." error=create_field("name") />
+                                    <Field label="Name" name="form[name]" required=true hint="For example “Production Alertmanager”." error=create_field("name") />
                                     <div class="field" class:field--invalid=move || create_field("kind").get().is_some()>
                                         <label class="field__label" for="source-kind">"Sender"</label>
-                                        <select class="field__input" id="source-kind" name="kind">
+                                        <select class="field__input" id="source-kind" name="form[kind]">
                                             {SourceKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
                                         </select>
                                         {move || create_field("kind").get().map(|m| view! { <p class="field__error">{m}</p> })}
@@ -83,7 +83,7 @@ pub fn AlertSourcesPage() -> impl IntoView {
                                     <PickerField
                                         kind=ChoiceKind::Services
                                         id="source-service"
-                                        name="service"
+                                        name="form[service]"
                                         label="Default service"
                                         hint="An alert with a “service” label naming another service (by name or slug) goes to that one."
                                         error=service_error
@@ -92,7 +92,7 @@ pub fn AlertSourcesPage() -> impl IntoView {
                                         <legend>"What each alert severity does"</legend>
                                         {SEVERITY_WORDS.into_iter().enumerate().map(|(i, word)| {
                                             let id = format!("rule-{word}");
-                                            let name = format!("rule_{word}");
+                                            let name = format!("form[rule_{word}]");
                                             let label = if word == "other" { "Any other or no severity".to_owned() } else { format!("“{word}”") };
                                             let field_name: &'static str = match word {
                                                 "critical" => "rule_critical",
@@ -122,7 +122,7 @@ pub fn AlertSourcesPage() -> impl IntoView {
                                         }).collect_view()}
                                     </fieldset>
                                     <label class="checkbox" for="source-auto-resolve">
-                                        <input type="checkbox" id="source-auto-resolve" name="auto_resolve" value="on" />
+                                        <input type="checkbox" id="source-auto-resolve" name="form[auto_resolve]" value="on" />
                                         "Resolve the incident when all its alerts have resolved (otherwise a person decides)"
                                     </label>
                                     <button class="button button--primary" type="submit">"Add source"</button>

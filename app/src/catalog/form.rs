@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use super::{Runbook, Slo};
 use crate::error::FieldError;
 
-/// The raw form fields, as the browser sends them.
+/// The raw form fields, as the browser sends them (inputs named `form[name]` and so on;
+/// an absent field is empty).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ServiceForm {
     pub name: String,
     pub description: String,

@@ -1,42 +1,16 @@
-// Form posts name every field, so the admin form's server functions take many arguments.
-#![allow(clippy::too_many_arguments)]
+//! Thin server functions over `service`; the admin form arrives as one `ServiceForm`.
 
 use leptos::prelude::*;
 
+use super::form::ServiceForm;
 use super::{ServiceDetail, ServiceRef};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::form::ServiceForm,
     crate::accounts::Role,
     crate::web::{self, redirect_form_post, with_status},
 };
-
-/// The admin form's fields, in `ServiceForm` order (absent fields are empty).
-#[cfg(feature = "ssr")]
-fn form_of_fields(fields: [Option<String>; 8]) -> ServiceForm {
-    let [
-        name,
-        description,
-        owner_team,
-        tier,
-        slo_target,
-        slo_window_days,
-        failure_severity_position,
-        runbooks,
-    ] = fields.map(Option::unwrap_or_default);
-    ServiceForm {
-        name,
-        description,
-        owner_team,
-        tier,
-        slo_target,
-        slo_window_days,
-        failure_severity_position,
-        runbooks,
-    }
-}
 
 /// The services new incidents may affect.
 #[server(prefix = "/rpc", endpoint = "list_services")]
@@ -54,27 +28,8 @@ pub async fn get_service(slug: String) -> Result<ServiceDetail, AppError> {
 
 /// Adds a service (admins); answers with the new service's page.
 #[server(prefix = "/rpc", endpoint = "create_service")]
-pub async fn create_service(
-    name: String,
-    description: Option<String>,
-    owner_team: Option<String>,
-    tier: Option<String>,
-    slo_target: Option<String>,
-    slo_window_days: Option<String>,
-    failure_severity_position: Option<String>,
-    runbooks: Option<String>,
-) -> Result<String, AppError> {
+pub async fn create_service(#[server(default)] form: ServiceForm) -> Result<String, AppError> {
     let (state, user) = web::require(Role::Admin)?;
-    let form = form_of_fields([
-        Some(name),
-        description,
-        owner_team,
-        tier,
-        slo_target,
-        slo_window_days,
-        failure_severity_position,
-        runbooks,
-    ]);
     let created =
         with_status(super::service::add_service(&state.db, &web::actor(&user), &form).await)?;
     let path = format!("/services/{}", created.slug);
@@ -87,26 +42,9 @@ pub async fn create_service(
 pub async fn update_service(
     id: i64,
     version: i32,
-    name: String,
-    description: Option<String>,
-    owner_team: Option<String>,
-    tier: Option<String>,
-    slo_target: Option<String>,
-    slo_window_days: Option<String>,
-    failure_severity_position: Option<String>,
-    runbooks: Option<String>,
+    #[server(default)] form: ServiceForm,
 ) -> Result<String, AppError> {
     let (state, user) = web::require(Role::Admin)?;
-    let form = form_of_fields([
-        Some(name),
-        description,
-        owner_team,
-        tier,
-        slo_target,
-        slo_window_days,
-        failure_severity_position,
-        runbooks,
-    ]);
     let saved = with_status(
         super::service::update_service(&state.db, &web::actor(&user), id, &form, version).await,
     )?;

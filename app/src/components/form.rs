@@ -7,6 +7,16 @@ pub fn action_error<T>(value: Option<Result<T, AppError>>) -> Option<AppError> {
     value.and_then(Result::err)
 }
 
+/// The field a form input names: `title` for `title` and for `form[title]` (a server
+/// function taking one struct), so ids and error keys stay the plain field name.
+pub fn field_key(name: &str) -> &str {
+    name.strip_suffix(']')
+        .and_then(|n| n.rsplit_once('['))
+        .map(|(_, key)| key)
+        .filter(|key| !key.is_empty())
+        .unwrap_or(name)
+}
+
 /// A labelled input with its error message right below it, announced to screen readers.
 #[component]
 pub fn Field(
@@ -22,7 +32,7 @@ pub fn Field(
     #[prop(into)]
     error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = format!("field-{}", field_key(name));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let described_by = {
@@ -78,5 +88,17 @@ pub fn FormAlert(
     };
     view! {
         {move || message().map(|m| view! { <div class="alert alert--error" role="alert">{m}</div> })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_key;
+
+    #[test]
+    fn a_struct_field_is_keyed_by_its_own_name() {
+        assert_eq!(field_key("title"), "title");
+        assert_eq!(field_key("form[title]"), "title");
+        assert_eq!(field_key("form[service_ids][]"), "form[service_ids][]");
     }
 }

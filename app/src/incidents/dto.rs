@@ -264,6 +264,62 @@ pub struct IncidentFilter {
     pub start: PageStart,
 }
 
+/// The list page's filters as the URL carries them: words not yet checked, so a refused
+/// one can be shown beside its field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    /// A severity id.
+    pub severity: Option<String>,
+    /// A service's slug or name.
+    pub service: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub q: Option<String>,
+    /// A position in the list (`ListCursor::encode`).
+    pub after: Option<String>,
+    pub before: Option<String>,
+}
+
+/// The declare form, field by field (inputs named `form[title]` and so on).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeclareForm {
+    pub title: String,
+    pub severity_id: Option<i64>,
+    /// Services by id, as older forms and scripts send them.
+    pub service_ids: Option<Vec<i64>>,
+    /// Services by slug or name, comma-separated (the search field).
+    pub services: Option<String>,
+    pub summary: Option<String>,
+    /// A checkbox: present when ticked.
+    pub customer_impact: Option<String>,
+    pub commander_id: Option<i64>,
+    /// A person as the search field names them (`Name <email>`, an email or a name).
+    pub commander: Option<String>,
+}
+
+/// The incident page's "Edit details and times" form; times are `YYYY-MM-DDTHH:MM` in
+/// the viewer's zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    pub title: String,
+    pub summary: Option<String>,
+    /// A checkbox: present when ticked.
+    pub customer_impact: Option<String>,
+    pub service_ids: Option<Vec<i64>>,
+    pub services: Option<String>,
+    pub impact_started_at: Option<String>,
+    pub detected_at: Option<String>,
+    pub declared_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub mitigated_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+}
+
 named_enum! {
     /// What happened on the timeline.
     pub enum EventKind {

@@ -13,8 +13,9 @@ pub mod entities;
 pub mod service;
 
 pub use dto::{
-    EventKind, IncidentFilter, IncidentPage, IncidentRef, IncidentRole, IncidentSummary,
-    IncidentView, ListCursor, Marker, PageStart, RoleAssignment, SeverityView, TimelineEventView,
+    DeclareForm, DetailsForm, EventKind, IncidentFilter, IncidentPage, IncidentRef, IncidentRole,
+    IncidentSummary, IncidentView, ListCursor, ListQuery, Marker, PageStart, RoleAssignment,
+    SeverityView, TimelineEventView,
 };
 pub use status::Status;
 pub use timestamps::Timestamps;

@@ -1,13 +1,15 @@
 //! Thin server functions over `service`: who is asking, then one call.
 //!
-//! Their arguments mirror the forms' fields one by one (so forms work without
-//! JavaScript), hence more arguments than clippy likes.
-#![allow(clippy::too_many_arguments)]
+//! A form with many fields arrives as one struct (`DeclareForm`, inputs named
+//! `form[title]`), so two fields cannot be swapped by position.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{IncidentPage, IncidentView, SeverityView, TimelineEventView};
+use super::{
+    DeclareForm, DetailsForm, IncidentPage, IncidentView, ListQuery, SeverityView,
+    TimelineEventView,
+};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -104,17 +106,18 @@ fn kept<T: Default>(
 }
 
 #[server(prefix = "/rpc", endpoint = "list_incidents")]
-pub async fn list_incidents(
-    status: Option<String>,
-    severity: Option<String>,
-    service: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    q: Option<String>,
-    after: Option<String>,
-    before: Option<String>,
-) -> Result<IncidentPage, AppError> {
+pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<IncidentPage, AppError> {
     let (state, _) = web::require(Role::Viewer)?;
+    let ListQuery {
+        status,
+        severity,
+        service,
+        from,
+        to,
+        q,
+        after,
+        before,
+    } = query;
     let result = async {
         // Every refused filter is kept and shown beside its field, with an empty list.
         let mut invalid = Vec::new();
@@ -177,30 +180,21 @@ pub async fn list_incidents(
 }
 
 #[server(prefix = "/rpc", endpoint = "declare_incident")]
-pub async fn declare_incident(
-    title: String,
-    severity_id: Option<i64>,
-    service_ids: Option<Vec<i64>>,
-    services: Option<String>,
-    summary: Option<String>,
-    customer_impact: Option<String>,
-    commander_id: Option<i64>,
-    commander: Option<String>,
-) -> Result<String, AppError> {
+pub async fn declare_incident(#[server(default)] form: DeclareForm) -> Result<String, AppError> {
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let declaration = declare::Declaration {
-            title,
-            severity_id: severity_id.unwrap_or_default(),
-            service_ids: with_named_services(&state.db, service_ids, services).await?,
-            summary: summary.unwrap_or_default(),
-            customer_impact: customer_impact.is_some(),
+            title: form.title,
+            severity_id: form.severity_id.unwrap_or_default(),
+            service_ids: with_named_services(&state.db, form.service_ids, form.services).await?,
+            summary: form.summary.unwrap_or_default(),
+            customer_impact: form.customer_impact.is_some(),
             commander_id: choices::person_or_id(
                 &state.db,
                 &user,
                 "commander_id",
-                commander.as_deref(),
-                commander_id,
+                form.commander.as_deref(),
+                form.commander_id,
             )
             .await?,
             detected_at: None,
@@ -345,38 +339,28 @@ pub async fn add_incident_note(
 pub async fn update_incident_details(
     reference: String,
     version: i32,
-    title: String,
-    summary: Option<String>,
-    customer_impact: Option<String>,
-    service_ids: Option<Vec<i64>>,
-    services: Option<String>,
-    impact_started_at: Option<String>,
-    detected_at: Option<String>,
-    declared_at: Option<String>,
-    acknowledged_at: Option<String>,
-    mitigated_at: Option<String>,
-    resolved_at: Option<String>,
-    closed_at: Option<String>,
+    #[server(default)] form: DetailsForm,
 ) -> Result<(), AppError> {
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
+        let time = |field: &str, value: &Option<String>| parse_time(field, value.as_deref());
         let times = super::Timestamps {
-            impact_started_at: parse_time("impact_started_at", impact_started_at.as_deref())?,
-            detected_at: parse_time("detected_at", detected_at.as_deref())?,
-            declared_at: parse_time("declared_at", declared_at.as_deref())?.ok_or_else(|| {
+            impact_started_at: time("impact_started_at", &form.impact_started_at)?,
+            detected_at: time("detected_at", &form.detected_at)?,
+            declared_at: time("declared_at", &form.declared_at)?.ok_or_else(|| {
                 AppError::invalid("declared_at", "An incident always has a declaration time.")
             })?,
-            acknowledged_at: parse_time("acknowledged_at", acknowledged_at.as_deref())?,
-            mitigated_at: parse_time("mitigated_at", mitigated_at.as_deref())?,
-            resolved_at: parse_time("resolved_at", resolved_at.as_deref())?,
-            closed_at: parse_time("closed_at", closed_at.as_deref())?,
+            acknowledged_at: time("acknowledged_at", &form.acknowledged_at)?,
+            mitigated_at: time("mitigated_at", &form.mitigated_at)?,
+            resolved_at: time("resolved_at", &form.resolved_at)?,
+            closed_at: time("closed_at", &form.closed_at)?,
         };
         let details = edit::Details {
-            title,
-            summary: summary.unwrap_or_default(),
-            customer_impact: customer_impact.is_some(),
-            service_ids: with_named_services(&state.db, service_ids, services).await?,
+            title: form.title,
+            summary: form.summary.unwrap_or_default(),
+            customer_impact: form.customer_impact.is_some(),
+            service_ids: with_named_services(&state.db, form.service_ids, form.services).await?,
             times,
         };
         edit::update_details(&state.db, &user, reference, details, version).await?;

@@ -896,8 +896,8 @@ async fn a_role_change_applies_to_the_next_request_of_a_signed_in_person(app: Te
             &responder,
             "/rpc/declare_incident",
             &[
-                ("title", "Demoted people cannot declare"),
-                ("severity_id", "1"),
+                ("form[title]", "Demoted people cannot declare"),
+                ("form[severity_id]", "1"),
             ],
         )
         .await;

@@ -274,10 +274,10 @@ async fn action_items_over_http_follow_the_roles(app: TestApp) {
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     let form = [
         ("reference", reference_text.as_str()),
-        ("title", "Renew certificates automatically"),
-        ("kind", "prevent"),
-        ("priority", "high"),
-        ("due_on", "2026-13-45"),
+        ("form[title]", "Renew certificates automatically"),
+        ("form[kind]", "prevent"),
+        ("form[priority]", "high"),
+        ("form[due_on]", "2026-13-45"),
     ];
     assert_eq!(
         app.call_with(&viewer, "/rpc/add_action_item", &form)
@@ -294,7 +294,7 @@ async fn action_items_over_http_follow_the_roles(app: TestApp) {
 
     // Without JavaScript the form posts and lands back on the incident's items.
     let mut good = form.to_vec();
-    good[4] = ("due_on", "2020-01-01");
+    good[4] = ("form[due_on]", "2020-01-01");
     let res = responder
         .post(app.url("/rpc/add_action_item"))
         .header("accept", "text/html")

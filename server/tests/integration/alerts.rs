@@ -463,11 +463,11 @@ async fn admins_manage_sources_and_others_cannot(app: TestApp) {
     .unwrap();
     let service_id = service.id.to_string();
     let form = [
-        ("name", "Prod Alertmanager"),
-        ("kind", "alertmanager"),
-        ("service_id", service_id.as_str()),
-        ("rule_critical", "record"),
-        ("rule_error", "not-a-severity"),
+        ("form[name]", "Prod Alertmanager"),
+        ("form[kind]", "alertmanager"),
+        ("form[service_id]", service_id.as_str()),
+        ("form[rule_critical]", "record"),
+        ("form[rule_error]", "not-a-severity"),
     ];
     let response = app
         .call_with(&admin, "/rpc/create_alert_source", &form)
@@ -478,13 +478,13 @@ async fn admins_manage_sources_and_others_cannot(app: TestApp) {
     // The page's search field names the service; a name that fits none, or no name, is
     // an error beside that field, while a form that sends an id hears of `service_id`.
     for (sent, field) in [
-        (("service", "No such service"), "service"),
-        (("service", ""), "service"),
-        (("service_id", "not-an-id"), "service_id"),
+        (("form[service]", "No such service"), "service"),
+        (("form[service]", ""), "service"),
+        (("form[service_id]", "not-an-id"), "service_id"),
     ] {
         let form = [
-            ("name", "Prod Alertmanager"),
-            ("kind", "alertmanager"),
+            ("form[name]", "Prod Alertmanager"),
+            ("form[kind]", "alertmanager"),
             sent,
         ];
         let response = app
@@ -501,9 +501,9 @@ async fn admins_manage_sources_and_others_cannot(app: TestApp) {
         assert_eq!(fields, [field], "{sent:?}: {body}");
     }
     let form = [
-        ("name", "Staging Alertmanager"),
-        ("kind", "alertmanager"),
-        ("service", "search"),
+        ("form[name]", "Staging Alertmanager"),
+        ("form[kind]", "alertmanager"),
+        ("form[service]", "search"),
     ];
     let response = app
         .call_with(&admin, "/rpc/create_alert_source", &form)
@@ -511,9 +511,9 @@ async fn admins_manage_sources_and_others_cannot(app: TestApp) {
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 
     let form = [
-        ("name", "Prod Alertmanager"),
-        ("kind", "alertmanager"),
-        ("service_id", service_id.as_str()),
+        ("form[name]", "Prod Alertmanager"),
+        ("form[kind]", "alertmanager"),
+        ("form[service_id]", service_id.as_str()),
     ];
     let response = app
         .call_with(&admin, "/rpc/create_alert_source", &form)

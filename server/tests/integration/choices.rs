@@ -138,7 +138,7 @@ async fn suggestions_find_people_and_services_by_any_part_of_their_names(app: Te
         .call_with(
             &viewer,
             "/rpc/list_incidents",
-            &[("after", "x"), ("after", "y")],
+            &[("query[after]", "x"), ("query[after]", "y")],
         )
         .await;
     assert!(res.status().is_client_error(), "{}", res.status());
@@ -167,10 +167,10 @@ async fn forms_name_services_and_people_by_text(app: TestApp) {
         .header("accept", "text/html")
         .header("referer", app.url("/incidents/new"))
         .form(&[
-            ("title", "Card payments fail"),
-            ("severity_id", sev.as_str()),
-            ("services", "checkout-api, payments ,"),
-            ("commander", "Grace Hopper <grace@example.com>"),
+            ("form[title]", "Card payments fail"),
+            ("form[severity_id]", sev.as_str()),
+            ("form[services]", "checkout-api, payments ,"),
+            ("form[commander]", "Grace Hopper <grace@example.com>"),
         ])
         .send()
         .await
@@ -196,10 +196,10 @@ async fn forms_name_services_and_people_by_text(app: TestApp) {
             &client,
             "/rpc/declare_incident",
             &[
-                ("title", "Second"),
-                ("severity_id", sev.as_str()),
-                ("services", "Payments"),
-                ("commander", ""),
+                ("form[title]", "Second"),
+                ("form[severity_id]", sev.as_str()),
+                ("form[services]", "Payments"),
+                ("form[commander]", ""),
             ],
         )
         .await;
@@ -267,9 +267,9 @@ async fn forms_name_services_and_people_by_text(app: TestApp) {
             &[
                 ("reference", &reference.to_string()),
                 ("version", &incident.version.to_string()),
-                ("title", "Card payments fail"),
-                ("services", "payments"),
-                ("declared_at", &declared),
+                ("form[title]", "Card payments fail"),
+                ("form[services]", "payments"),
+                ("form[declared_at]", &declared),
             ],
         )
         .await;
@@ -289,10 +289,10 @@ async fn forms_name_services_and_people_by_text(app: TestApp) {
                 "/rpc/add_action_item",
                 &[
                     ("reference", &reference.to_string()),
-                    ("title", title),
-                    ("kind", "prevent"),
-                    ("priority", "high"),
-                    ("owner", owner),
+                    ("form[title]", title),
+                    ("form[kind]", "prevent"),
+                    ("form[priority]", "high"),
+                    ("form[owner]", owner),
                 ],
             )
             .await;
@@ -392,10 +392,10 @@ async fn a_name_that_fits_nobody_or_several_is_a_field_error(app: TestApp) {
     let message = refused(
         "service_ids",
         vec![
-            ("title", "x".into()),
-            ("severity_id", sev.clone()),
+            ("form[title]", "x".into()),
+            ("form[severity_id]", sev.clone()),
             (
-                "services",
+                "form[services]",
                 "no-such-service, <script>alert(1)</script>".into(),
             ),
         ],
@@ -407,8 +407,8 @@ async fn a_name_that_fits_nobody_or_several_is_a_field_error(app: TestApp) {
         "owner_id",
         vec![
             ("reference", r.clone()),
-            ("title", "x".into()),
-            ("owner", "sam".into()),
+            ("form[title]", "x".into()),
+            ("form[owner]", "sam".into()),
         ],
         "/rpc/add_action_item",
     )
@@ -420,9 +420,9 @@ async fn a_name_that_fits_nobody_or_several_is_a_field_error(app: TestApp) {
     refused(
         "service_ids",
         vec![
-            ("title", "x".into()),
-            ("severity_id", sev.clone()),
-            ("services", too_many),
+            ("form[title]", "x".into()),
+            ("form[severity_id]", sev.clone()),
+            ("form[services]", too_many),
         ],
         "/rpc/declare_incident",
     )
@@ -435,9 +435,9 @@ async fn a_name_that_fits_nobody_or_several_is_a_field_error(app: TestApp) {
         .header("accept", "text/html")
         .header("referer", app.url("/incidents/new"))
         .form(&[
-            ("title", "x"),
-            ("severity_id", sev.as_str()),
-            ("services", "<b>nope</b>"),
+            ("form[title]", "x"),
+            ("form[severity_id]", sev.as_str()),
+            ("form[services]", "<b>nope</b>"),
         ])
         .send()
         .await
@@ -477,7 +477,7 @@ async fn filters_take_a_slug_a_name_or_me(app: TestApp) {
             .call_with(
                 &client,
                 "/rpc/list_incidents",
-                &[("service", term.as_str())],
+                &[("query[service]", term.as_str())],
             )
             .await;
         assert_eq!(res.status(), 200, "{term}");
@@ -496,7 +496,7 @@ async fn filters_take_a_slug_a_name_or_me(app: TestApp) {
         .call_with(
             &client,
             "/rpc/list_incidents",
-            &[("service", "nothing-like-it")],
+            &[("query[service]", "nothing-like-it")],
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -536,10 +536,10 @@ async fn filters_take_a_slug_a_name_or_me(app: TestApp) {
             .collect()
     };
     for (key, value, expected) in [
-        ("owner", "me".to_owned(), vec!["Mine"]),
-        ("owner", me.email.to_uppercase(), vec!["Mine"]),
-        ("owner", me.id.0.to_string(), vec!["Mine"]),
-        ("service", sa.slug.clone(), vec!["Mine"]),
+        ("query[owner]", "me".to_owned(), vec!["Mine"]),
+        ("query[owner]", me.email.to_uppercase(), vec!["Mine"]),
+        ("query[owner]", me.id.0.to_string(), vec!["Mine"]),
+        ("query[service]", sa.slug.clone(), vec!["Mine"]),
     ] {
         let res = app
             .call_with(&client, "/rpc/list_action_items", &[(key, value.as_str())])
@@ -551,7 +551,7 @@ async fn filters_take_a_slug_a_name_or_me(app: TestApp) {
         .call_with(
             &client,
             "/rpc/list_action_items",
-            &[("owner", "nobody at all")],
+            &[("query[owner]", "nobody at all")],
         )
         .await;
     assert_eq!(res.status(), 422);

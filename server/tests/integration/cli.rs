@@ -331,7 +331,7 @@ fn shutdown_does_not_wait_for_open_event_streams() {
         )
         .await
         .unwrap();
-        let created = call("/rpc/create_service", vec![("name", "Edge".into())])
+        let created = call("/rpc/create_service", vec![("form[name]", "Edge".into())])
             .await
             .unwrap();
         assert_eq!(created.status(), 200);
@@ -345,9 +345,9 @@ fn shutdown_does_not_wait_for_open_event_streams() {
         let declared = call(
             "/rpc/declare_incident",
             vec![
-                ("title", "Edge down".into()),
-                ("severity_id", "1".into()),
-                ("service_ids[]", service["id"].to_string()),
+                ("form[title]", "Edge down".into()),
+                ("form[severity_id]", "1".into()),
+                ("form[service_ids][]", service["id"].to_string()),
             ],
         )
         .await

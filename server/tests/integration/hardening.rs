@@ -311,7 +311,7 @@ async fn titles_and_names_are_one_line(app: TestApp) {
         .call_with(
             &client,
             "/rpc/declare_incident",
-            &[("title", "Checkout down\n<!channel> all clear")],
+            &[("form[title]", "Checkout down\n<!channel> all clear")],
         )
         .await;
     assert_eq!(res.status(), 422);

@@ -461,9 +461,9 @@ async fn viewers_read_incidents_but_cannot_change_anything(app: TestApp) {
         (
             "/rpc/declare_incident",
             vec![
-                ("title", "New"),
-                ("severity_id", &sev),
-                ("service_ids[]", &service),
+                ("form[title]", "New"),
+                ("form[severity_id]", &sev),
+                ("form[service_ids][]", &service),
             ],
         ),
         (
@@ -535,7 +535,7 @@ async fn viewers_read_incidents_but_cannot_change_anything(app: TestApp) {
             "viewer {path}"
         );
     }
-    let admin_only = [("name", "Billing")];
+    let admin_only = [("form[name]", "Billing")];
     assert_eq!(
         app.call_with(&writer, "/rpc/create_service", &admin_only)
             .await
@@ -562,12 +562,12 @@ async fn a_plain_form_post_declares_and_lands_on_the_incident(app: TestApp) {
         .header("accept", "text/html")
         .header("referer", app.url("/incidents/new"))
         .form(&[
-            ("title", "Login broken"),
-            ("severity_id", sev.as_str()),
-            ("service_ids[]", api.as_str()),
-            ("service_ids[]", web.as_str()),
-            ("summary", "Users *cannot* sign in"),
-            ("customer_impact", "on"),
+            ("form[title]", "Login broken"),
+            ("form[severity_id]", sev.as_str()),
+            ("form[service_ids][]", api.as_str()),
+            ("form[service_ids][]", web.as_str()),
+            ("form[summary]", "Users *cannot* sign in"),
+            ("form[customer_impact]", "on"),
         ])
         .send()
         .await
@@ -589,7 +589,7 @@ async fn a_plain_form_post_declares_and_lands_on_the_incident(app: TestApp) {
         .post(app.url("/rpc/declare_incident"))
         .header("accept", "text/html")
         .header("referer", app.url("/incidents/new"))
-        .form(&[("title", ""), ("severity_id", sev.as_str())])
+        .form(&[("form[title]", ""), ("form[severity_id]", sev.as_str())])
         .send()
         .await
         .unwrap();
@@ -1291,7 +1291,11 @@ async fn the_list_page_refuses_a_bad_filter_beside_its_field(app: TestApp) {
     }
     // The server function the hydrated page calls answers the same.
     let res = app
-        .call_with(&client, "/rpc/list_incidents", &[("status", "bogus")])
+        .call_with(
+            &client,
+            "/rpc/list_incidents",
+            &[("query[status]", "bogus")],
+        )
         .await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();

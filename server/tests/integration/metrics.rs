@@ -530,7 +530,11 @@ async fn the_catalogue_refuses_conflicts_and_deleting_history(app: TestApp) {
     // Over HTTP: only admins add services; a bad field is a 422 naming it.
     let (responder, _) = app.signed_in(Role::Responder).await;
     let resp = app
-        .call_with(&responder, "/rpc/create_service", &[("name", "Queue")])
+        .call_with(
+            &responder,
+            "/rpc/create_service",
+            &[("form[name]", "Queue")],
+        )
         .await;
     assert_eq!(resp.status(), 403);
     let (admin, _) = app.signed_in(Role::Admin).await;
@@ -538,7 +542,7 @@ async fn the_catalogue_refuses_conflicts_and_deleting_history(app: TestApp) {
         .call_with(
             &admin,
             "/rpc/create_service",
-            &[("name", "Queue"), ("tier", "9")],
+            &[("form[name]", "Queue"), ("form[tier]", "9")],
         )
         .await;
     assert_eq!(resp.status(), 422);
@@ -548,10 +552,10 @@ async fn the_catalogue_refuses_conflicts_and_deleting_history(app: TestApp) {
             &admin,
             "/rpc/create_service",
             &[
-                ("name", "Queue"),
-                ("tier", "1"),
-                ("slo_target", "99.9"),
-                ("runbooks", "https://wiki.example.com/queue"),
+                ("form[name]", "Queue"),
+                ("form[tier]", "1"),
+                ("form[slo_target]", "99.9"),
+                ("form[runbooks]", "https://wiki.example.com/queue"),
             ],
         )
         .await;

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use super::list::ActionItemsTable;
 use super::{ItemStatusBadge, due};
 use crate::action_items::server_fns::{AddActionItem, UpdateActionItem, list_action_items};
-use crate::action_items::{ActionItemPage, ActionItemView, ItemKind, ItemStatus, Priority};
+use crate::action_items::{
+    ActionItemPage, ActionItemView, ItemKind, ItemQuery, ItemStatus, Priority,
+};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::PickerField;
 use crate::components::{FormAlert, TextArea, action_error};
@@ -25,7 +27,7 @@ impl IncidentItems {
         let update = ServerAction::<UpdateActionItem>::new();
         let items = Resource::new(
             move || (reference(), add.version().get(), update.version().get()),
-            |(reference, ..)| list_action_items(None, None, None, None, Some(reference), Some(1)),
+            |(reference, ..)| list_action_items(ItemQuery::of_incident(reference)),
         );
         Self { items, add, update }
     }
@@ -152,7 +154,7 @@ fn ItemRow(
                     <ItemFields prefix item=Some(item.clone()) error />
                     <div class="field">
                         <label class="field__label" for=format!("{prefix}-status")>"Status"</label>
-                        <select class="field__input" id=format!("{prefix}-status") name="status">
+                        <select class="field__input" id=format!("{prefix}-status") name="form[status]">
                             {ItemStatus::ALL.iter().map(|s| view! {
                                 <option value=s.as_str() selected=*s == item.status>{s.label()}</option>
                             }).collect_view()}
@@ -180,7 +182,7 @@ fn FieldWithError(
     view! {
         <div class="field" class:field--invalid=move || message.get().is_some()>
             <label class="field__label" for=id.clone()>{label}</label>
-            <input class="field__input" id=id type=kind.unwrap_or("text") name=name value=value
+            <input class="field__input" id=id type=kind.unwrap_or("text") name=format!("form[{name}]") value=value
                 aria-invalid=move || message.get().is_some().then_some("true") />
             {move || message.get().map(|m| view! { <p class="field__error">{m}</p> })}
         </div>
@@ -214,25 +216,25 @@ fn ItemFields(
         <FieldWithError prefix name="title" label="What will be done" value=title error />
         <div class="field">
             <label class="field__label" for=format!("{prefix}-description")>"Details (optional, Markdown)"</label>
-            <TextArea id=format!("{prefix}-description") name="description" rows=2 value=description />
+            <TextArea id=format!("{prefix}-description") name="form[description]" rows=2 value=description />
         </div>
         <div class="item-grid">
             <div class="field">
                 <label class="field__label" for=format!("{prefix}-kind")>"Type"</label>
-                <select class="field__input" id=format!("{prefix}-kind") name="kind">
+                <select class="field__input" id=format!("{prefix}-kind") name="form[kind]">
                     {ItemKind::ALL.iter().map(|k| view! { <option value=k.as_str() selected=*k == kind>{k.label()}</option> }).collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label class="field__label" for=format!("{prefix}-priority")>"Priority"</label>
-                <select class="field__input" id=format!("{prefix}-priority") name="priority">
+                <select class="field__input" id=format!("{prefix}-priority") name="form[priority]">
                     {Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == priority>{p.label()}</option> }).collect_view()}
                 </select>
             </div>
             <PickerField
                 kind=ChoiceKind::People
                 id=format!("{prefix}-owner")
-                name="owner"
+                name="form[owner]"
                 label="Owner"
                 value=owner
                 placeholder="Unassigned"

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{ItemStatusBadge, due};
 use crate::action_items::server_fns::{UpdateActionItem, list_action_items};
-use crate::action_items::{ActionItemView, ItemStatus};
+use crate::action_items::{ActionItemView, ItemQuery, ItemStatus};
 use crate::app::use_current_user;
 use crate::choices::ChoiceKind;
 use crate::choices::picker::Picker;
@@ -20,18 +20,17 @@ pub fn ActionItemsPage() -> impl IntoView {
     let done = ServerAction::<UpdateActionItem>::new();
     let items = Resource::new(
         move || {
-            (
-                param("owner"),
-                param("status"),
-                param("service"),
-                param("overdue"),
-                param("page").and_then(|p| p.parse::<u64>().ok()),
-                done.version().get(),
-            )
+            let query = ItemQuery {
+                owner: param("owner"),
+                status: param("status"),
+                service: param("service"),
+                overdue: param("overdue"),
+                incident: None,
+                page: param("page").and_then(|p| p.parse::<u64>().ok()),
+            };
+            (query, done.version().get())
         },
-        |(owner, status, service, overdue, page, _)| {
-            list_action_items(owner, status, service, overdue, None, page)
-        },
+        |(query, _)| list_action_items(query),
     );
     let user = use_current_user();
     let link = move |page: u64| {
@@ -135,14 +134,14 @@ pub fn ActionItemsTable(
                                 <ActionForm action attr:class="inline-form">
                                     <input type="hidden" name="id" value=i.id.to_string() />
                                     <input type="hidden" name="version" value=i.version.to_string() />
-                                    <input type="hidden" name="title" value=i.title.clone() />
-                                    <input type="hidden" name="description" value=i.description.clone() />
-                                    <input type="hidden" name="kind" value=i.kind.as_str() />
-                                    <input type="hidden" name="priority" value=i.priority.as_str() />
-                                    <input type="hidden" name="owner_id" value=i.owner.as_ref().map(|o| o.id.to_string()).unwrap_or_default() />
-                                    <input type="hidden" name="due_on" value=i.due_on.map(|d| d.to_string()).unwrap_or_default() />
-                                    <input type="hidden" name="tracker_url" value=i.tracker_url.clone().unwrap_or_default() />
-                                    <input type="hidden" name="status" value="done" />
+                                    <input type="hidden" name="form[title]" value=i.title.clone() />
+                                    <input type="hidden" name="form[description]" value=i.description.clone() />
+                                    <input type="hidden" name="form[kind]" value=i.kind.as_str() />
+                                    <input type="hidden" name="form[priority]" value=i.priority.as_str() />
+                                    <input type="hidden" name="form[owner_id]" value=i.owner.as_ref().map(|o| o.id.to_string()).unwrap_or_default() />
+                                    <input type="hidden" name="form[due_on]" value=i.due_on.map(|d| d.to_string()).unwrap_or_default() />
+                                    <input type="hidden" name="form[tracker_url]" value=i.tracker_url.clone().unwrap_or_default() />
+                                    <input type="hidden" name="form[status]" value="done" />
                                     <input type="hidden" name="return_to" value=back />
                                     <button class="button button--small" type="submit" aria-label=format!("Mark done: {}", i.title)>"Mark done"</button>
                                 </ActionForm>
@@ -179,14 +178,11 @@ pub fn MyActionItems() -> impl IntoView {
     let items = Resource::new(
         || (),
         |_| {
-            list_action_items(
-                Some("me".into()),
-                Some("pending".into()),
-                None,
-                None,
-                None,
-                None,
-            )
+            list_action_items(ItemQuery {
+                owner: Some("me".into()),
+                status: Some("pending".into()),
+                ..ItemQuery::default()
+            })
         },
     );
     view! {

@@ -46,11 +46,11 @@ fn ServiceFields(
     let rule = initial.failure_severity_position.clone();
     view! {
         <FormAlert error fields=FIELDS />
-        <Field label="Name" name="name" required=true value=initial.name.clone() error=field("name") />
-        <Field label="Owner team" name="owner_team" value=initial.owner_team.clone() error=field("owner_team") />
+        <Field label="Name" name="form[name]" required=true value=initial.name.clone() error=field("name") />
+        <Field label="Owner team" name="form[owner_team]" value=initial.owner_team.clone() error=field("owner_team") />
         <div class="field" class:field--invalid=move || field("tier").get().is_some()>
             <label class="field__label" for="field-tier">"Tier"</label>
-            <select class="field__input" id="field-tier" name="tier">
+            <select class="field__input" id="field-tier" name="form[tier]">
                 {[(1, "Tier 1: critical, customer-facing"), (2, "Tier 2: important"), (3, "Tier 3: internal or best effort")].into_iter().map(|(t, label)| view! {
                     <option value=t.to_string() selected=tier == t.to_string() || (tier.is_empty() && t == 2)>{label}</option>
                 }).collect_view()}
@@ -59,21 +59,21 @@ fn ServiceFields(
         </div>
         <div class="field" class:field--invalid=move || field("description").get().is_some()>
             <label class="field__label" for="field-description">"Description (Markdown)"</label>
-            <TextArea id="field-description" name="description" rows=4 value=initial.description.clone() />
+            <TextArea id="field-description" name="form[description]" rows=4 value=initial.description.clone() />
             {area_error("description")}
         </div>
         <div class="field" class:field--invalid=move || field("runbooks").get().is_some()>
             <label class="field__label" for="field-runbooks">"Runbooks"</label>
             <p class="field__hint" id="field-runbooks-hint">"One a line: Title | https://… (or just the link). Shown on every incident that affects this service."</p>
-            <TextArea class="field__input field__input--mono" id="field-runbooks" name="runbooks" rows=4 describedby="field-runbooks-hint" value=initial.runbooks.clone() />
+            <TextArea class="field__input field__input--mono" id="field-runbooks" name="form[runbooks]" rows=4 describedby="field-runbooks-hint" value=initial.runbooks.clone() />
             {area_error("runbooks")}
         </div>
         <fieldset class="fieldset">
             <legend class="field__label">"Reliability target"</legend>
-            <Field label="Availability SLO (%)" name="slo_target" value=initial.slo_target.clone() hint="For example 99.9; leave empty for no SLO." error=field("slo_target") />
+            <Field label="Availability SLO (%)" name="form[slo_target]" value=initial.slo_target.clone() hint="For example 99.9; leave empty for no SLO." error=field("slo_target") />
             <div class="field" class:field--invalid=move || field("slo_window_days").get().is_some()>
                 <label class="field__label" for="field-slo_window_days">"SLO window"</label>
-                <select class="field__input" id="field-slo_window_days" name="slo_window_days">
+                <select class="field__input" id="field-slo_window_days" name="form[slo_window_days]">
                     <option value="30" selected=window != "28">"Rolling 30 days"</option>
                     <option value="28" selected=window == "28">"Rolling 28 days"</option>
                 </select>
@@ -81,7 +81,7 @@ fn ServiceFields(
             </div>
             <div class="field" class:field--invalid=move || field("failure_severity_position").get().is_some()>
                 <label class="field__label" for="field-failure_severity_position">"Failures are"</label>
-                <select class="field__input" id="field-failure_severity_position" name="failure_severity_position">
+                <select class="field__input" id="field-failure_severity_position" name="form[failure_severity_position]">
                     <option value="" selected=rule.is_empty()>"Incidents of every severity"</option>
                     {severities.into_iter().map(|s| {
                         let label = if s.position == 1 { format!("Only {}", s.name) } else { format!("{} or worse", s.name) };

@@ -36,7 +36,7 @@ pub fn DeclarePage() -> impl IntoView {
                             view! {
                                 <ActionForm action=action attr:class="form card" attr:novalidate=true>
                                     <FormAlert error fields=&["title", "severity_id", "service_ids", "summary", "commander_id"] />
-                                    <Field label="Title" name="title" required=true autofocus=true hint="What users see, in a few words: \"Checkout returns 502\"." error=field("title") />
+                                    <Field label="Title" name="form[title]" required=true autofocus=true hint="What users see, in a few words: \"Checkout returns 502\"." error=field("title") />
                                     <fieldset class="fieldset" aria-describedby="severity-error">
                                         <legend class="field__label">"Severity"</legend>
                                         {options.severities.into_iter().enumerate().map(|(i, s)| {
@@ -44,7 +44,7 @@ pub fn DeclarePage() -> impl IntoView {
                                             let label_for = id.clone();
                                             view! {
                                                 <label class="choice" for=label_for>
-                                                    <input type="radio" id=id name="severity_id" value=s.id.to_string() checked=i == 1 />
+                                                    <input type="radio" id=id name="form[severity_id]" value=s.id.to_string() checked=i == 1 />
                                                     <span class="choice__title">{s.name}</span>
                                                     <span class="choice__hint">{s.description}</span>
                                                 </label>
@@ -55,7 +55,7 @@ pub fn DeclarePage() -> impl IntoView {
                                     <PickerField
                                         kind=ChoiceKind::Services
                                         id="field-services"
-                                        name="services"
+                                        name="form[services]"
                                         label="Affected services"
                                         hint="Type to search; separate several with commas. A service's name or slug both work."
                                         multiple=true
@@ -65,7 +65,7 @@ pub fn DeclarePage() -> impl IntoView {
                                     <PickerField
                                         kind=ChoiceKind::People
                                         id="field-commander"
-                                        name="commander"
+                                        name="form[commander]"
                                         label="Incident commander"
                                         hint="You, unless you name someone else."
                                         placeholder="Me"
@@ -73,10 +73,10 @@ pub fn DeclarePage() -> impl IntoView {
                                     />
                                     <div class="field">
                                         <label class="field__label" for="field-summary">"Summary (optional, Markdown)"</label>
-                                        <TextArea id="field-summary" name="summary" rows=4 />
+                                        <TextArea id="field-summary" name="form[summary]" rows=4 />
                                     </div>
                                     <label class="checkbox" for="field-customer-impact">
-                                        <input type="checkbox" id="field-customer-impact" name="customer_impact" value="on" />
+                                        <input type="checkbox" id="field-customer-impact" name="form[customer_impact]" value="on" />
                                         "Customers are affected"
                                     </label>
                                     <button class="button button--primary" type="submit">"Declare incident"</button>

@@ -34,21 +34,21 @@ pub(super) fn EditDetails(
                 <FormAlert error fields=error_fields />
                 <div class="field">
                     <label class="field__label" for="edit-title">"Title"</label>
-                    <input class="field__input" id="edit-title" name="title" value=incident.title.clone() />
+                    <input class="field__input" id="edit-title" name="form[title]" value=incident.title.clone() />
                     {move || field("title").get().map(|m| view! { <p class="field__error">{m}</p> })}
                 </div>
                 <div class="field">
                     <label class="field__label" for="edit-summary">"Summary (Markdown)"</label>
-                    <TextArea id="edit-summary" name="summary" rows=4 value=incident.summary.clone() />
+                    <TextArea id="edit-summary" name="form[summary]" rows=4 value=incident.summary.clone() />
                 </div>
                 <label class="checkbox" for="edit-impact">
-                    <input type="checkbox" id="edit-impact" name="customer_impact" value="on" checked=incident.customer_impact />
+                    <input type="checkbox" id="edit-impact" name="form[customer_impact]" value="on" checked=incident.customer_impact />
                     "Customers are affected"
                 </label>
                 <PickerField
                     kind=ChoiceKind::Services
                     id="edit-services"
-                    name="services"
+                    name="form[services]"
                     label="Affected services"
                     hint="Separate several with commas; type to search."
                     multiple=true
@@ -65,7 +65,7 @@ pub(super) fn EditDetails(
                             view! {
                                 <div class="field">
                                     <label class="field__label" for=label_for>{label}</label>
-                                    <input class="field__input" id=id type="datetime-local" name=name value=value />
+                                    <input class="field__input" id=id type="datetime-local" name=format!("form[{name}]") value=value />
                                     {move || field(name).get().map(|m| view! { <p class="field__error">{m}</p> })}
                                 </div>
                             }

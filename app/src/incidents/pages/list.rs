@@ -10,7 +10,7 @@ use crate::choices::picker::Picker;
 use crate::components::{Column, DataTable};
 use crate::incidents::durations;
 use crate::incidents::server_fns::list_incidents;
-use crate::incidents::{ListCursor, Status};
+use crate::incidents::{ListCursor, ListQuery, Status};
 use crate::layout::ErrorTemplate;
 
 /// Every incident, open ones first, with filters that live in the URL (shareable, and
@@ -20,21 +20,17 @@ pub fn IncidentsPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
     let incidents = Resource::new(
-        move || {
-            (
-                param("status"),
-                param("severity"),
-                param("service"),
-                param("from"),
-                param("to"),
-                param("q"),
-                param("after"),
-                param("before"),
-            )
+        move || ListQuery {
+            status: param("status"),
+            severity: param("severity"),
+            service: param("service"),
+            from: param("from"),
+            to: param("to"),
+            q: param("q"),
+            after: param("after"),
+            before: param("before"),
         },
-        |(status, severity, service, from, to, q, after, before)| {
-            list_incidents(status, severity, service, from, to, q, after, before)
-        },
+        list_incidents,
     );
     let user = use_current_user();
     // The same filters, from a position in the list (`after=` or `before=` a cursor).

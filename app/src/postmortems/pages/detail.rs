@@ -210,11 +210,11 @@ fn PostmortemView(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
 #[component]
 fn LinkedActionItems(reference: String) -> impl IntoView {
     use crate::action_items::pages::ActionItemsTable;
-    use crate::action_items::server_fns::list_action_items;
+    use crate::action_items::{ItemQuery, server_fns::list_action_items};
     let link = format!("/incidents/{reference}#action-items");
     let items = Resource::new(
         move || reference.clone(),
-        |reference| list_action_items(None, None, None, None, Some(reference), Some(1)),
+        |reference| list_action_items(ItemQuery::of_incident(reference)),
     );
     view! {
         <div class="stack" data-testid="postmortem-action-items">
