@@ -291,7 +291,8 @@ pub async fn save_postmortem_template(
         })
         .collect();
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let sections: Vec<SectionTemplate> = rows.into_iter().map(|(_, s)| s).collect();
+    let sections =
+        crate::postmortems::template::filled_rows(rows.into_iter().map(|(_, s)| s).collect());
     with_status(templates::save(&state.db, &web::actor(&user), &sections).await)?;
     redirect_form_post("/admin/postmortem-template?saved=1");
     Ok(())

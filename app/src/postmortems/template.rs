@@ -87,8 +87,21 @@ pub fn default_template() -> Vec<SectionTemplate> {
     ]
 }
 
-/// Checks an admin's template; errors name the row (1-based) they belong to.
+/// The form's rows without those left empty (no title, no guidance): the page always
+/// offers a few blank rows to fill in. A script's rows are all meant and are not passed
+/// through this.
+pub fn filled_rows(sections: Vec<SectionTemplate>) -> Vec<SectionTemplate> {
+    sections
+        .into_iter()
+        .filter(|s| !(s.title.trim().is_empty() && s.guidance.trim().is_empty()))
+        .collect()
+}
+
+/// Checks an admin's template, every row as given; errors name the row (1-based).
 pub fn validate(sections: &[SectionTemplate]) -> Result<Vec<SectionTemplate>, String> {
+    if sections.len() > 30 {
+        return Err("Keep the template under 30 sections.".into());
+    }
     let cleaned: Vec<SectionTemplate> = sections
         .iter()
         .map(|s| SectionTemplate {
@@ -96,7 +109,6 @@ pub fn validate(sections: &[SectionTemplate]) -> Result<Vec<SectionTemplate>, St
             guidance: s.guidance.trim().to_owned(),
             starter: s.starter.clone(),
         })
-        .filter(|s| !(s.title.is_empty() && s.guidance.is_empty()))
         .collect();
     if cleaned.is_empty() {
         return Err("A template needs at least one section.".into());
@@ -138,9 +150,6 @@ pub fn validate(sections: &[SectionTemplate]) -> Result<Vec<SectionTemplate>, St
                 section.title
             ));
         }
-    }
-    if cleaned.len() > 30 {
-        return Err("Keep the template under 30 sections.".into());
     }
     Ok(cleaned)
 }
@@ -192,9 +201,18 @@ mod tests {
             starter: String::new(),
         };
         assert_eq!(
-            validate(&[row("A"), blank]).unwrap().len(),
-            1,
-            "empty rows are dropped"
+            validate(&[row("A"), blank.clone()]).unwrap_err(),
+            "Section 2 needs a title.",
+            "every row given is checked"
+        );
+        assert_eq!(
+            filled_rows(vec![row("A"), blank.clone(), row("B")]).len(),
+            2,
+            "the page's empty rows are dropped before"
+        );
+        assert_eq!(
+            validate(&vec![row("A"); 31]).unwrap_err(),
+            "Keep the template under 30 sections."
         );
     }
 }

@@ -384,23 +384,6 @@ pub(super) async fn save_template(
     Admin(actor): Admin,
     ApiJson(template): ApiJson<PostmortemTemplate, DOCUMENT_BODY>,
 ) -> Result<Json<PostmortemTemplate>, AppError> {
-    // The page drops rows left empty; a script's rows are all meant.
-    if template.sections.len() > 30 {
-        return Err(AppError::invalid(
-            "sections",
-            "Keep the template under 30 sections.",
-        ));
-    }
-    if let Some(n) = template
-        .sections
-        .iter()
-        .position(|s| s.title.trim().is_empty())
-    {
-        return Err(AppError::invalid(
-            "sections",
-            format!("Section {} needs a title.", n + 1),
-        ));
-    }
     templates::save(&state.db, &actor, &template.sections).await?;
     current_template(&state).await
 }
