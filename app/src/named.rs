@@ -24,7 +24,7 @@ impl std::error::Error for UnknownWord {}
 /// reaches derive macros wrapped in an invisible group, which utoipa's reading of
 /// `#[serde(rename)]` does not look into, and the schema would name the variants):
 ///
-/// ```ignore
+/// ```text
 /// named_enum! {
 ///     /// Docs and extra derives go here.
 ///     pub enum Priority {
