@@ -36,13 +36,12 @@ pub fn client_ip() -> Option<String> {
 /// The state and user for a server function that needs at least `role`: 401 when
 /// nobody is signed in, 403 when the role is too low (as the response's status too).
 pub fn require(role: Role) -> Result<(AppState, CurrentUser), AppError> {
-    with_status((|| {
-        let user = current_user().ok_or(AppError::Unauthorized)?;
-        if !user.role.includes(role) {
-            return Err(AppError::Forbidden);
-        }
-        Ok((AppState::from_context()?, user))
-    })())
+    let checked = match current_user() {
+        None => Err(AppError::Unauthorized),
+        Some(user) if !user.role.includes(role) => Err(AppError::Forbidden),
+        Some(user) => AppState::from_context().map(|state| (state, user)),
+    };
+    with_status(checked)
 }
 
 /// The audit actor for `user` on this request.
