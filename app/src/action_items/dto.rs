@@ -47,6 +47,47 @@ pub struct ActionItemFilter {
     pub id: Option<i64>,
     /// 1-based.
     pub page: u64,
+    /// Read the items after this one instead of a numbered page (keyset paging).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<ItemCursor>,
+}
+
+/// A position in the action items' order (pending first, then by due date with undated
+/// last, then by id): the API's `next`, read with `after`. Written `p.2026-12-01.42`
+/// (`d.` for an item no longer pending, `_` for no due date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemCursor {
+    pub pending: bool,
+    pub due_on: Option<NaiveDate>,
+    pub id: i64,
+}
+
+impl ItemCursor {
+    pub fn encode(&self) -> String {
+        let due = self
+            .due_on
+            .map_or_else(|| "_".to_owned(), |d| d.to_string());
+        format!("{}.{due}.{}", if self.pending { 'p' } else { 'd' }, self.id)
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let mut parts = value.splitn(3, '.');
+        let pending = match parts.next()? {
+            "p" => true,
+            "d" => false,
+            _ => return None,
+        };
+        let due_on = match parts.next()? {
+            "_" => None,
+            date => Some(NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?),
+        };
+        let id = parts.next()?.parse().ok()?;
+        Some(Self {
+            pending,
+            due_on,
+            id,
+        })
+    }
 }
 
 /// The add and change forms of an action item (inputs named `form[title]` and so on).
@@ -99,7 +140,36 @@ impl ItemQuery {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActionItemPage {
     pub items: Vec<ActionItemView>,
+    /// The page number asked for; 0 when read by position (`after`).
     pub page: u64,
     pub pages: u64,
     pub total: u64,
+    /// The position after the last item here (pass it as `after`); null at the end.
+    pub next: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ItemCursor;
+
+    #[test]
+    fn an_item_position_reads_back_as_written() {
+        for cursor in [
+            ItemCursor {
+                pending: true,
+                due_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+                id: 42,
+            },
+            ItemCursor {
+                pending: false,
+                due_on: None,
+                id: 7,
+            },
+        ] {
+            assert_eq!(ItemCursor::parse(&cursor.encode()), Some(cursor));
+        }
+        for bad in ["", "p", "x._.1", "p.2026-13-01.1", "p._.one", "p._"] {
+            assert_eq!(ItemCursor::parse(bad), None, "{bad}");
+        }
+    }
 }

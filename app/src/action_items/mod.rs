@@ -11,5 +11,5 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-pub use dto::{ActionItemFilter, ActionItemPage, ActionItemView, ItemForm, ItemQuery};
+pub use dto::{ActionItemFilter, ActionItemPage, ActionItemView, ItemCursor, ItemForm, ItemQuery};
 pub use model::{ItemKind, ItemStatus, Priority};

@@ -172,6 +172,7 @@ pub async fn list_action_items(
         incident: incident.as_deref().and_then(IncidentRef::parse),
         page: page.unwrap_or(1),
         id: None,
+        after: None,
     };
     // "Overdue" turns over at the viewer's midnight, not UTC's.
     let today = crate::time::ViewerZone::from_request()

@@ -73,9 +73,43 @@ pub struct PostmortemSummary {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostmortemList {
     pub postmortems: Vec<PostmortemSummary>,
+    /// The page number asked for; 0 when read by position (`after`).
     pub page: u64,
     pub pages: u64,
     pub total: u64,
+    /// The position after the last postmortem here (pass it as `after`); null at the end.
+    pub next: Option<String>,
+}
+
+/// Which part of the postmortems list: a numbered page (the page's links) or the
+/// postmortems after a position (the API's `after`, keyset paging).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListAt {
+    Page(u64),
+    After(PostmortemCursor),
+}
+
+/// A position in the postmortems list's order (most recently changed first, then the
+/// highest id), written `<nanoseconds>.<id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostmortemCursor {
+    pub updated_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl PostmortemCursor {
+    pub fn encode(&self) -> String {
+        let nanos = self.updated_at.timestamp_nanos_opt().unwrap_or_default();
+        format!("{nanos}.{}", self.id)
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        let (nanos, id) = value.split_once('.')?;
+        Some(Self {
+            updated_at: DateTime::from_timestamp_nanos(nanos.parse().ok()?),
+            id: id.parse().ok()?,
+        })
+    }
 }
 
 /// One saved revision.
@@ -108,4 +142,21 @@ pub struct RevisionHistory {
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<i32>>, min_items = 2, max_items = 2))]
     pub compared: Option<(i32, i32)>,
     pub diff: Vec<SectionDiff>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PostmortemCursor;
+
+    #[test]
+    fn a_postmortem_position_reads_back_as_written() {
+        let at = PostmortemCursor {
+            updated_at: chrono::DateTime::from_timestamp_nanos(1_764_000_000_123_456_789),
+            id: 12,
+        };
+        assert_eq!(PostmortemCursor::parse(&at.encode()), Some(at));
+        for bad in ["", "12", "x.1", "1.y", "1.2.3"] {
+            assert_eq!(PostmortemCursor::parse(bad), None, "{bad}");
+        }
+    }
 }

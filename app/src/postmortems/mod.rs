@@ -15,7 +15,7 @@ pub mod entities;
 pub mod service;
 
 pub use dto::{
-    CommentView, PostmortemList, PostmortemSummary, PostmortemView, ReviewerView, RevisionHistory,
-    RevisionSummary, SectionDiff, SectionView,
+    CommentView, ListAt, PostmortemCursor, PostmortemList, PostmortemSummary, PostmortemView,
+    ReviewerView, RevisionHistory, RevisionSummary, SectionDiff, SectionView,
 };
 pub use status::{PostmortemStatus, ReviewStep};

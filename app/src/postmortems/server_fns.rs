@@ -227,7 +227,7 @@ pub async fn list_postmortems(
             &state.db,
             q.as_deref(),
             status,
-            page.unwrap_or(1),
+            crate::postmortems::ListAt::Page(page.unwrap_or(1)),
             user.role,
         )
         .await,

@@ -5,7 +5,7 @@ use app::action_items::service::{
     ItemFields, create_action_item, get_action_item, list_action_items, update_action_item,
 };
 use app::action_items::{
-    ActionItemFilter, ActionItemPage, ActionItemView, ItemKind, ItemStatus, Priority,
+    ActionItemFilter, ActionItemPage, ActionItemView, ItemCursor, ItemKind, ItemStatus, Priority,
 };
 use app::error::AppError;
 use app::incidents::IncidentRef;
@@ -18,7 +18,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{
-    ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer, present,
+    AfterParam, ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer,
+    position, present,
 };
 use super::{ApiError, IncidentMissing, Refused, WriteRefused};
 
@@ -26,13 +27,14 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// An incident's action items, pending first, 25 a page.
+/// An incident's action items, pending first, 500 a page (by number, or after an
+/// answer's `next`).
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/action-items", tag = "action items",
-    params(IncidentPath, PageParam),
+    params(IncidentPath, PageParam, AfterParam),
     responses(
         (status = 200, description = "A page of items", body = ActionItemPage),
         IncidentMissing,
-        (status = 422, description = "A bad `page`", body = ApiError),
+        (status = 422, description = "A bad `page` or `after`", body = ApiError),
         Refused,
     ))]
 pub(super) async fn action_items(
@@ -40,10 +42,12 @@ pub(super) async fn action_items(
     _: Viewer,
     IncidentPath(reference): IncidentPath,
     PageNumber(page): PageNumber,
+    ApiQuery(at): ApiQuery<AfterParam>,
 ) -> Result<Json<ActionItemPage>, AppError> {
     let filter = ActionItemFilter {
         incident: Some(reference),
         page,
+        after: position("after", at.after.as_deref(), ItemCursor::parse)?,
         ..Default::default()
     };
     Ok(Json(list_action_items(&state.db, &filter, today()).await?))
@@ -67,9 +71,10 @@ pub(super) struct ItemsParams {
 }
 
 /// Action items across incidents, as the action items page lists them: pending first,
-/// then by due date (undated last), 25 a page.
+/// then by due date (undated last), 25 a page: by number (`page`), or after a position
+/// (`after`, an answer's `next`; steady while items are added).
 #[utoipa::path(get, path = "/api/v1/action-items", tag = "action items",
-    params(ItemsParams, PageParam),
+    params(ItemsParams, PageParam, AfterParam),
     responses(
         (status = 200, description = "A page of items", body = ActionItemPage),
         (status = 422, description = "A bad filter; `field` names it", body = ApiError),
@@ -80,6 +85,7 @@ pub(super) async fn all_action_items(
     _: Viewer,
     ApiQuery(p): ApiQuery<ItemsParams>,
     PageNumber(page): PageNumber,
+    ApiQuery(at): ApiQuery<AfterParam>,
 ) -> Result<Json<ActionItemPage>, AppError> {
     let status = p.status.as_deref().filter(|s| !s.is_empty());
     let filter = ActionItemFilter {
@@ -94,6 +100,7 @@ pub(super) async fn all_action_items(
         incident: IncidentRef::parse_field("incident", p.incident.as_deref())?,
         id: None,
         page,
+        after: position("after", at.after.as_deref(), ItemCursor::parse)?,
     };
     Ok(Json(list_action_items(&state.db, &filter, today()).await?))
 }

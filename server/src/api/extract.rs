@@ -198,6 +198,34 @@ impl Cursor {
     }
 }
 
+/// The `after` query parameter of the lists that page by position.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AfterParam {
+    /// The items after this position (an answer's `next`), instead of a numbered page.
+    pub after: Option<String>,
+}
+
+/// A list position from an answer's `next` (or `previous`), read with the list's own
+/// `parse`; anything else is 422 on `field`.
+pub fn position<T>(
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, AppError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            parse(v).ok_or_else(|| {
+                AppError::invalid(
+                    field,
+                    "Not a position from this list: pass `next` or `previous` as given.",
+                )
+            })
+        })
+        .transpose()
+}
+
 /// The last page number a list answers (25 items a page: 2.5 million items).
 pub const MAX_PAGE: u64 = 100_000;
 

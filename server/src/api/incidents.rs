@@ -16,7 +16,7 @@ use axum::http::{StatusCode, header};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer};
+use super::extract::{ApiJson, ApiQuery, IncidentPath, Responder, Viewer, position};
 use super::{ApiError, IncidentMissing, Refused, WriteRefused};
 
 /// The incident list's filters and position.
@@ -53,21 +53,6 @@ pub(super) struct IncidentList {
     previous: Option<String>,
 }
 
-/// A list position from a previous answer's `next` or `previous`.
-fn list_cursor(field: &str, value: Option<&str>) -> Result<Option<ListCursor>, AppError> {
-    value
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            ListCursor::parse(v).ok_or_else(|| {
-                AppError::invalid(
-                    field,
-                    "Not a position from this list: pass `next` or `previous` as given.",
-                )
-            })
-        })
-        .transpose()
-}
-
 /// Incidents, open first then newest, 25 a page, paged by position: pass an answer's
 /// `next` as `after` for the page after it, `previous` as `before` for the one before.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents",
@@ -94,8 +79,8 @@ pub(super) async fn incidents(
         service_id: p.service_id,
         text: p.q.filter(|q| !q.trim().is_empty()),
         start: PageStart::from_positions(
-            list_cursor("after", p.after.as_deref())?,
-            list_cursor("before", p.before.as_deref())?,
+            position("after", p.after.as_deref(), ListCursor::parse)?,
+            position("before", p.before.as_deref(), ListCursor::parse)?,
         ),
         ..Default::default()
     };

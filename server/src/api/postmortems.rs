@@ -12,7 +12,8 @@ use app::postmortems::service::query::{
 use app::postmortems::service::{review, templates, write};
 use app::postmortems::template::SectionTemplate;
 use app::postmortems::{
-    PostmortemList, PostmortemStatus, PostmortemView, ReviewStep, RevisionHistory,
+    ListAt, PostmortemCursor, PostmortemList, PostmortemStatus, PostmortemView, ReviewStep,
+    RevisionHistory,
 };
 use app::state::AppState;
 use axum::Json;
@@ -22,7 +23,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use super::extract::{
-    Admin, ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer,
+    Admin, AfterParam, ApiJson, ApiQuery, IncidentPath, PageNumber, PageParam, Responder, Viewer,
+    position,
 };
 use super::{ApiError, Refused, WriteRefused};
 
@@ -37,9 +39,10 @@ pub(super) struct ListParams {
     status: Option<String>,
 }
 
-/// Postmortems, most recently changed first, 25 a page.
+/// Postmortems, most recently changed first, 20 a page: by number (`page`), or after a
+/// position (`after`, an answer's `next`).
 #[utoipa::path(get, path = "/api/v1/postmortems", tag = "postmortems",
-    params(ListParams, PageParam),
+    params(ListParams, PageParam, AfterParam),
     responses(
         (status = 200, description = "A page of postmortems", body = PostmortemList),
         (status = 422, description = "A bad filter; `field` names it", body = ApiError),
@@ -50,6 +53,7 @@ pub(super) async fn postmortems(
     Viewer(user): Viewer,
     ApiQuery(p): ApiQuery<ListParams>,
     PageNumber(page): PageNumber,
+    ApiQuery(at): ApiQuery<AfterParam>,
 ) -> Result<Json<PostmortemList>, AppError> {
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
@@ -58,7 +62,11 @@ pub(super) async fn postmortems(
                 .ok_or_else(|| AppError::invalid("status", "Unknown status."))?,
         ),
     };
-    let list = list_postmortems(&state.db, p.q.as_deref(), status, page, user.role).await?;
+    let at = match position("after", at.after.as_deref(), PostmortemCursor::parse)? {
+        Some(cursor) => ListAt::After(cursor),
+        None => ListAt::Page(page),
+    };
+    let list = list_postmortems(&state.db, p.q.as_deref(), status, at, user.role).await?;
     Ok(Json(list))
 }
 

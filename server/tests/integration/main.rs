@@ -19,6 +19,7 @@ mod metrics;
 mod notifications;
 mod operations;
 mod pages;
+mod paging;
 mod postmortems;
 mod routing;
 mod schema;

@@ -16,7 +16,7 @@ use app::postmortems::service::write::{
     PostmortemEdit, create_postmortem, refresh_timeline, save_postmortem,
 };
 use app::postmortems::template::{SectionTemplate, default_template};
-use app::postmortems::{PostmortemStatus, ReviewStep};
+use app::postmortems::{ListAt, PostmortemStatus, ReviewStep};
 
 use crate::support::TestApp;
 
@@ -460,28 +460,40 @@ async fn postmortems_are_searched_exported_and_shown_by_role(app: TestApp) {
     .unwrap();
     publish(&app, &author, &reviewer, done).await;
 
-    let everyone = list_postmortems(&app.db, None, None, 1, Role::Responder)
+    let everyone = list_postmortems(&app.db, None, None, ListAt::Page(1), Role::Responder)
         .await
         .unwrap();
     assert_eq!(everyone.total, 2);
-    let viewers = list_postmortems(&app.db, None, None, 1, Role::Viewer)
+    let viewers = list_postmortems(&app.db, None, None, ListAt::Page(1), Role::Viewer)
         .await
         .unwrap();
     assert_eq!(viewers.total, 1, "viewers see published ones");
     assert_eq!(viewers.postmortems[0].incident, done);
-    let found = list_postmortems(&app.db, Some("THUNDERING_HERD"), None, 1, Role::Responder)
-        .await
-        .unwrap();
+    let found = list_postmortems(
+        &app.db,
+        Some("THUNDERING_HERD"),
+        None,
+        ListAt::Page(1),
+        Role::Responder,
+    )
+    .await
+    .unwrap();
     assert_eq!(found.total, 1, "section text is searched, `_` literally");
-    let none = list_postmortems(&app.db, Some("thundering%"), None, 1, Role::Responder)
-        .await
-        .unwrap();
+    let none = list_postmortems(
+        &app.db,
+        Some("thundering%"),
+        None,
+        ListAt::Page(1),
+        Role::Responder,
+    )
+    .await
+    .unwrap();
     assert_eq!(none.total, 0);
     let drafts = list_postmortems(
         &app.db,
         None,
         Some(PostmortemStatus::Draft),
-        1,
+        ListAt::Page(1),
         Role::Responder,
     )
     .await

@@ -4,14 +4,14 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
     TransactionTrait,
 };
 
 use super::entities::action_item::{self, Entity as ActionItem};
 use super::model::{ItemKind, ItemStatus, Priority, is_overdue, valid_tracker_url};
-use super::{ActionItemFilter, ActionItemPage, ActionItemView};
+use super::{ActionItemFilter, ActionItemPage, ActionItemView, ItemCursor};
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, PersonRef};
 use crate::error::{AppError, FieldError};
@@ -350,9 +350,14 @@ pub async fn list_action_items(
         .order_by_asc(action_item::Column::DueOn)
         .order_by_asc(action_item::Column::Id);
     let page = Ord::max(filter.page, 1);
+    let size = if filter.incident.is_some() {
+        INCIDENT_ITEMS
+    } else {
+        PAGE_SIZE
+    };
     // One incident's items are shown whole (they are few) and need no count: one
     // statement on every incident page. Lists across incidents page.
-    let whole = if filter.incident.is_some() && page == 1 {
+    let whole = if filter.incident.is_some() && page == 1 && filter.after.is_none() {
         let rows = query
             .clone()
             .limit(INCIDENT_ITEMS + 1)
@@ -363,17 +368,35 @@ pub async fn list_action_items(
     } else {
         None
     };
-    let (rows, pages, total) = match whole {
-        Some(rows) => {
+    let (rows, page, pages, total, more) = match (whole, filter.after) {
+        (Some(rows), _) => {
             let n = rows.len() as u64;
-            (rows, 1, n)
+            (rows, 1, 1, n, false)
         }
-        None => {
-            let size = if filter.incident.is_some() {
-                INCIDENT_ITEMS
-            } else {
-                PAGE_SIZE
-            };
+        (None, Some(after)) => {
+            let counts = query
+                .clone()
+                .into_model::<ItemRow>()
+                .paginate(db, size)
+                .num_items_and_pages()
+                .await?;
+            let mut rows = query
+                .filter(after_item(after))
+                .limit(size + 1)
+                .into_model::<ItemRow>()
+                .all(db)
+                .await?;
+            let more = rows.len() as u64 > size;
+            rows.truncate(size as usize);
+            (
+                rows,
+                0,
+                counts.number_of_pages,
+                counts.number_of_items,
+                more,
+            )
+        }
+        (None, None) => {
             let paginator = query.into_model::<ItemRow>().paginate(db, size);
             let counts = paginator.num_items_and_pages().await?;
             // A page past the end is empty; its offset is never computed (it could
@@ -383,9 +406,25 @@ pub async fn list_action_items(
             } else {
                 paginator.fetch_page(page - 1).await?
             };
-            (rows, counts.number_of_pages, counts.number_of_items)
+            let more = page < counts.number_of_pages;
+            (
+                rows,
+                page,
+                counts.number_of_pages,
+                counts.number_of_items,
+                more,
+            )
         }
     };
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|row| ItemCursor {
+            pending: row.item.status.is_pending(),
+            due_on: row.item.due_on,
+            id: row.item.id,
+        })
+        .map(|c| c.encode());
     Ok(ActionItemPage {
         items: rows
             .into_iter()
@@ -419,5 +458,32 @@ pub async fn list_action_items(
         page,
         pages: Ord::max(pages, 1),
         total,
+        next,
     })
+}
+
+/// The items that come after `at` in the list's order (pending first, undated last, then
+/// due date and id): the keyset of the API's `after`.
+fn after_item(at: ItemCursor) -> Condition {
+    use action_item::Column::{DueOn, Id, Status};
+    let pending = [ItemStatus::Open, ItemStatus::InProgress];
+    let same_rank = if at.pending {
+        Status.is_in(pending)
+    } else {
+        Status.is_not_in(pending)
+    };
+    // Within the rank: dated items by date then id, then the undated by id.
+    let within = match at.due_on {
+        Some(due) => Condition::any()
+            .add(DueOn.gt(due))
+            .add(Condition::all().add(DueOn.eq(due)).add(Id.gt(at.id)))
+            .add(DueOn.is_null()),
+        None => Condition::all().add(DueOn.is_null()).add(Id.gt(at.id)),
+    };
+    let later = Condition::all().add(same_rank).add(within);
+    if at.pending {
+        Condition::any().add(later).add(Status.is_not_in(pending))
+    } else {
+        later
+    }
 }

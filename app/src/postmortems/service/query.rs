@@ -2,7 +2,10 @@
 //! revision history with a diff, and the Markdown export.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use super::{Snapshot, load, name_of, names, sections};
 use crate::accounts::Role;
@@ -14,8 +17,8 @@ use crate::incidents::service::query::{escape_like, get_incident};
 use crate::postmortems::diff::{diff_lines, has_changes};
 use crate::postmortems::entities::{comment, postmortem, reviewer, revision, section};
 use crate::postmortems::{
-    CommentView, PostmortemList, PostmortemStatus, PostmortemSummary, PostmortemView, ReviewerView,
-    RevisionHistory, RevisionSummary, SectionDiff, SectionView,
+    CommentView, ListAt, PostmortemCursor, PostmortemList, PostmortemStatus, PostmortemSummary,
+    PostmortemView, ReviewerView, RevisionHistory, RevisionSummary, SectionDiff, SectionView,
 };
 
 const PAGE_SIZE: u64 = 20;
@@ -143,7 +146,7 @@ pub async fn list_postmortems(
     db: &impl ConnectionTrait,
     text: Option<&str>,
     status: Option<PostmortemStatus>,
-    page: u64,
+    at: ListAt,
     role: Role,
 ) -> Result<PostmortemList, AppError> {
     let mut query = postmortem::Entity::find();
@@ -171,17 +174,49 @@ pub async fn list_postmortems(
         );
     }
     let paginator = query
+        .clone()
         .order_by_desc(postmortem::Column::UpdatedAt)
         .order_by_desc(postmortem::Column::Id)
         .paginate(db, PAGE_SIZE);
     let counts = paginator.num_items_and_pages().await?;
-    let page = Ord::max(page, 1);
-    // Past the end: empty, without computing an offset that could overflow.
-    let rows = if page > counts.number_of_pages {
-        Vec::new()
-    } else {
-        paginator.fetch_page(page - 1).await?
+    let (rows, page, more) = match at {
+        ListAt::Page(page) => {
+            let page = Ord::max(page, 1);
+            // Past the end: empty, without computing an offset that could overflow.
+            let rows = if page > counts.number_of_pages {
+                Vec::new()
+            } else {
+                paginator.fetch_page(page - 1).await?
+            };
+            (rows, page, page < counts.number_of_pages)
+        }
+        ListAt::After(at) => {
+            use postmortem::Column::{Id, UpdatedAt};
+            let mut rows = query
+                .filter(
+                    Condition::any().add(UpdatedAt.lt(at.updated_at)).add(
+                        Condition::all()
+                            .add(UpdatedAt.eq(at.updated_at))
+                            .add(Id.lt(at.id)),
+                    ),
+                )
+                .order_by_desc(UpdatedAt)
+                .order_by_desc(Id)
+                .limit(PAGE_SIZE + 1)
+                .all(db)
+                .await?;
+            let more = rows.len() as u64 > PAGE_SIZE;
+            rows.truncate(PAGE_SIZE as usize);
+            (rows, 0, more)
+        }
     };
+    let next = rows.last().filter(|_| more).map(|pm| {
+        PostmortemCursor {
+            updated_at: pm.updated_at,
+            id: pm.id,
+        }
+        .encode()
+    });
     let titles = incident::Entity::find()
         .filter(incident::Column::Id.is_in(rows.iter().map(|r| r.incident_id)))
         .all(db)
@@ -205,6 +240,7 @@ pub async fn list_postmortems(
         page,
         pages: Ord::max(counts.number_of_pages, 1),
         total: counts.number_of_items,
+        next,
     })
 }
 
