@@ -5,10 +5,9 @@ use leptos_router::hooks::use_params_map;
 
 use super::StatusBadge;
 use super::edit::EditDetails;
+use super::quick_actions::QuickActions;
 use super::timeline::{NoteForm, TimelineItem};
 use crate::action_items::pages::{IncidentActionItems, IncidentItems};
-use crate::choices::ChoiceKind;
-use crate::choices::picker::Picker;
 use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
 use crate::incidents::durations;
@@ -17,7 +16,7 @@ use crate::incidents::server_fns::{
     DeleteIncidentNote, EditIncidentNote, IncidentDetail, IncidentOptions, UpdateIncidentDetails,
     get_incident_detail, get_incident_options,
 };
-use crate::incidents::{EventKind, IncidentRole, Status};
+use crate::incidents::{EventKind, IncidentRole};
 use crate::layout::ErrorTemplate;
 use crate::time::ZoneNote;
 
@@ -186,13 +185,6 @@ fn IncidentView(
     let incident = detail.incident;
     let reference = incident.reference.to_string();
     let version = incident.version.to_string();
-    let spans = durations::spans(&incident.times, detail.now);
-    let commander = incident
-        .roles
-        .iter()
-        .find(|r| r.role == IncidentRole::Commander)
-        .map(|r| r.user_name.clone())
-        .unwrap_or_else(|| "nobody".into());
     let change_error = Signal::derive(move || {
         action_error(actions.status.value().get())
             .or_else(|| action_error(actions.severity.value().get()))
@@ -203,109 +195,11 @@ fn IncidentView(
     view! {
         <Title text=format!("{reference} {}", incident.title) />
         <article class="page incident">
-            <header class="incident__header">
-                <p class="incident__ref">{reference.clone()}</p>
-                <h1>{incident.title.clone()}</h1>
-                <div class="incident__facts">
-                    <StatusBadge status=incident.status />
-                    <span class="badge badge--severity">{incident.severity.name.clone()}</span>
-                    {incident.customer_impact.then(|| view! { <span class="badge badge--impact">"Customer impact"</span> })}
-                    <span class="muted">"Commander: " <strong data-testid="commander">{commander}</strong></span>
-                    {incident.merged_into.map(|target| view! {
-                        <span data-testid="merged-into">"Duplicate of " <a href=format!("/incidents/{target}")>{target.to_string()}</a></span>
-                    })}
-                </div>
-                <dl class="facts facts--spans">
-                    {spans.into_iter().map(|s| view! {
-                        <div class="facts__item">
-                            <dt>{s.label}</dt>
-                            <dd>{durations::format(s.duration)}{s.running.then_some(" so far")}</dd>
-                        </div>
-                    }).collect_view()}
-                </dl>
-            </header>
+            <IncidentHeader incident=incident.clone() now=detail.now />
 
             <FormAlert error=change_error fields=&["merged_into", "user_id"] />
-            {detail.can_write.then(|| {
-                let next: Vec<_> = incident.status.next().iter().copied().filter(|s| *s != Status::Merged).collect();
-                let mergeable = incident.status.can_move_to(Status::Merged);
-                let hidden = |reference: &String, version: &String| {
-                    let (reference, version) = (reference.clone(), version.clone());
-                    view! {
-                        <input type="hidden" name="reference" value=reference />
-                        <input type="hidden" name="version" value=version />
-                    }
-                };
-                let (status_hidden, severity_hidden, role_hidden, merge_hidden) = (
-                    hidden(&reference, &version),
-                    hidden(&reference, &version),
-                    hidden(&reference, &version),
-                    hidden(&reference, &version),
-                );
-                let merge_error = Signal::derive(move || action_error(actions.merge.value().get()));
-                let role_field = Signal::derive(move || action_error(actions.role.value().get()).and_then(|e| e.field_message("user_id")));
-                let merge_field = Signal::derive(move || merge_error.get().and_then(|e| e.field_message("merged_into")));
-                view! {
-                    <section class="card quick-actions" aria-label="Quick actions">
-                        {(!next.is_empty()).then(|| view! {
-                            <ActionForm action=actions.status attr:class="inline-form">
-                                {status_hidden}
-                                <label class="field__label" for="next-status">"Status"</label>
-                                <select class="field__input field__input--compact" id="next-status" name="status">
-                                    {next.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
-                                </select>
-                                <button class="button button--small button--primary" type="submit">"Change status"</button>
-                            </ActionForm>
-                        })}
-                        <ActionForm action=actions.severity attr:class="inline-form">
-                            {severity_hidden}
-                            <label class="field__label" for="new-severity">"Severity"</label>
-                            <select class="field__input field__input--compact" id="new-severity" name="severity_id">
-                                {options.severities.iter().map(|s| view! {
-                                    <option value=s.id.to_string() selected=s.id == incident.severity.id>{s.name.clone()}</option>
-                                }).collect_view()}
-                            </select>
-                            <button class="button button--small" type="submit">"Set severity"</button>
-                        </ActionForm>
-                        <ActionForm action=actions.role attr:class="inline-form">
-                            {role_hidden}
-                            <label class="visually-hidden" for="role-name">"Role"</label>
-                            <select class="field__input field__input--compact" id="role-name" name="role">
-                                {IncidentRole::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
-                            </select>
-                            <label class="visually-hidden" for="role-person">"Person"</label>
-                            <Picker
-                                kind=ChoiceKind::People
-                                id="role-person"
-                                name="person"
-                                compact=true
-                                placeholder="Name or email"
-                                describedby="role-person-error"
-                                invalid=Signal::derive(move || role_field.get().is_some())
-                            />
-                            <button class="button button--small" type="submit">"Assign"</button>
-                            {move || role_field.get().map(|m| view! { <p class="field__error" id="role-person-error">{m}</p> })}
-                        </ActionForm>
-                        {mergeable.then(|| view! {
-                            <ActionForm action=actions.merge attr:class="inline-form" attr:novalidate=true>
-                                {merge_hidden}
-                                <input type="hidden" name="status" value="merged" />
-                                <label class="field__label" for="merged-into">"Duplicate of"</label>
-                                <input
-                                    class="field__input field__input--compact"
-                                    id="merged-into"
-                                    name="merged_into"
-                                    placeholder="INC-12"
-                                    size="8"
-                                    aria-invalid=move || merge_field.get().is_some().then_some("true")
-                                    aria-describedby="merged-into-error"
-                                />
-                                <button class="button button--small" type="submit">"Merge"</button>
-                                {move || merge_field.get().map(|m| view! { <p class="field__error" id="merged-into-error">{m}</p> })}
-                            </ActionForm>
-                        })}
-                    </section>
-                }
+            {detail.can_write.then(|| view! {
+                <QuickActions actions reference=reference.clone() version status=incident.status severity_id=incident.severity.id severities=options.severities />
             })}
 
             {detail.can_write.then(|| {
@@ -328,21 +222,7 @@ fn IncidentView(
                     </ol>
                 </section>
                 <aside class="incident__aside">
-                    {(!detail.runbooks.is_empty()).then(|| view! {
-                        <section class="card stack card--runbooks" aria-labelledby="runbooks-title" data-testid="runbooks">
-                            <h2 class="card__title" id="runbooks-title">"Runbooks"</h2>
-                            {detail.runbooks.into_iter().map(|group| view! {
-                                <div class="runbook-group">
-                                    <h3 class="runbook-group__service">{group.service.name}</h3>
-                                    <ul class="runbook-list">
-                                        {group.runbooks.into_iter().map(|rb| view! {
-                                            <li><a href=rb.url rel="noopener noreferrer" target="_blank">{rb.title}</a></li>
-                                        }).collect_view()}
-                                    </ul>
-                                </div>
-                            }).collect_view()}
-                        </section>
-                    })}
+                    <RunbooksCard runbooks=detail.runbooks />
                     <PostmortemCard
                         reference=reference.clone()
                         status=detail.postmortem
@@ -376,6 +256,65 @@ fn IncidentView(
             </div>
         </article>
     }
+}
+
+/// The incident's title, badges, commander and how long each phase took (or has taken
+/// so far).
+#[component]
+fn IncidentHeader(
+    incident: crate::incidents::IncidentView,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl IntoView {
+    let spans = durations::spans(&incident.times, now);
+    let commander = incident
+        .roles
+        .iter()
+        .find(|r| r.role == IncidentRole::Commander)
+        .map(|r| r.user_name.clone())
+        .unwrap_or_else(|| "nobody".into());
+    view! {
+        <header class="incident__header">
+            <p class="incident__ref">{incident.reference.to_string()}</p>
+            <h1>{incident.title.clone()}</h1>
+            <div class="incident__facts">
+                <StatusBadge status=incident.status />
+                <span class="badge badge--severity">{incident.severity.name.clone()}</span>
+                {incident.customer_impact.then(|| view! { <span class="badge badge--impact">"Customer impact"</span> })}
+                <span class="muted">"Commander: " <strong data-testid="commander">{commander}</strong></span>
+                {incident.merged_into.map(|target| view! {
+                    <span data-testid="merged-into">"Duplicate of " <a href=format!("/incidents/{target}")>{target.to_string()}</a></span>
+                })}
+            </div>
+            <dl class="facts facts--spans">
+                {spans.into_iter().map(|s| view! {
+                    <div class="facts__item">
+                        <dt>{s.label}</dt>
+                        <dd>{durations::format(s.duration)}{s.running.then_some(" so far")}</dd>
+                    </div>
+                }).collect_view()}
+            </dl>
+        </header>
+    }
+}
+
+/// The affected services' runbooks, first in the aside while responding.
+#[component]
+fn RunbooksCard(runbooks: Vec<crate::catalog::ServiceRunbooks>) -> impl IntoView {
+    (!runbooks.is_empty()).then(|| view! {
+        <section class="card stack card--runbooks" aria-labelledby="runbooks-title" data-testid="runbooks">
+            <h2 class="card__title" id="runbooks-title">"Runbooks"</h2>
+            {runbooks.into_iter().map(|group| view! {
+                <div class="runbook-group">
+                    <h3 class="runbook-group__service">{group.service.name}</h3>
+                    <ul class="runbook-list">
+                        {group.runbooks.into_iter().map(|rb| view! {
+                            <li><a href=rb.url rel="noopener noreferrer" target="_blank">{rb.title}</a></li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            }).collect_view()}
+        </section>
+    })
 }
 
 /// Where the incident's postmortem stands, or the button that starts it.

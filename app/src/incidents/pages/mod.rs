@@ -4,6 +4,7 @@ mod declare;
 mod detail;
 mod edit;
 mod list;
+mod quick_actions;
 mod severities;
 mod timeline;
 
