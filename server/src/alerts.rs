@@ -32,10 +32,10 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-async fn read_body(body: Body) -> Result<axum::body::Bytes, Response> {
+async fn read_body(body: Body) -> Result<axum::body::Bytes, AppError> {
     to_bytes(body, MAX_BODY)
         .await
-        .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024).into_response())
+        .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024))
 }
 
 /// Alertmanager and Grafana webhooks (and PagerDuty events with a bearer token).
@@ -44,23 +44,15 @@ async fn alerts(
     Extension(ClientIp(ip)): Extension<ClientIp>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(response) => return response,
-    };
-    let source = match authenticate(&state.db, bearer(&headers).as_deref(), Some(ip)).await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    match ingest(&state.db, &source, &body).await {
-        Ok(outcomes) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ok", "alerts": outcomes })),
-        )
-            .into_response(),
-        Err(e) => e.into_response(),
-    }
+) -> Result<Response, AppError> {
+    let body = read_body(body).await?;
+    let source = authenticate(&state.db, bearer(&headers).as_deref(), Some(ip)).await?;
+    let outcomes = ingest(&state.db, &source, &body).await?;
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "status": "ok", "alerts": outcomes })),
+    )
+        .into_response())
 }
 
 /// PagerDuty Events API v2: the token may be the event's `routing_key`; answers 202
@@ -70,43 +62,29 @@ async fn pagerduty(
     Extension(ClientIp(ip)): Extension<ClientIp>,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let body = match read_body(body).await {
-        Ok(b) => b,
-        Err(response) => return response,
-    };
+) -> Result<Response, AppError> {
+    let body = read_body(body).await?;
     let routing_key = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v.get("routing_key")?.as_str().map(str::to_owned));
     let token = bearer(&headers).or(routing_key);
-    let source = match authenticate(&state.db, token.as_deref(), Some(ip)).await {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
+    let source = authenticate(&state.db, token.as_deref(), Some(ip)).await?;
     if source.kind != SourceKind::PagerDuty {
-        return (AppError::invalid(
+        return Err(AppError::invalid(
             "routing_key",
             "This token belongs to an Alertmanager or Grafana source; send those to /hooks/alerts.",
-        ))
-        .into_response();
+        ));
     }
-    match ingest(&state.db, &source, &body).await {
-        Ok(outcomes) => {
-            let dedup_key = outcomes
-                .first()
-                .map(|o| o.fingerprint.clone())
-                .unwrap_or_default();
-            (
-                StatusCode::ACCEPTED,
-                Json(json!({
-                    "status": "success",
-                    "message": "Event processed",
-                    "dedup_key": dedup_key,
-                    "incident": outcomes.first().and_then(|o| o.incident.clone()),
-                })),
-            )
-                .into_response()
-        }
-        Err(e) => e.into_response(),
-    }
+    let outcomes = ingest(&state.db, &source, &body).await?;
+    let first = outcomes.first();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "status": "success",
+            "message": "Event processed",
+            "dedup_key": first.map(|o| o.fingerprint.clone()).unwrap_or_default(),
+            "incident": first.and_then(|o| o.incident.clone()),
+        })),
+    )
+        .into_response())
 }

@@ -237,71 +237,91 @@ async fn counts(db: &impl ConnectionTrait, sql: &str) -> Result<Vec<Count>, AppE
     .await?)
 }
 
-async fn database_metrics(
-    db: &(impl ConnectionTrait + StreamTrait),
+/// A metric family's `# HELP` and `# TYPE` lines.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// One sample of `name` per labelled value.
+fn samples<L: AsRef<str>, V: std::fmt::Display>(
     out: &mut String,
-) -> Result<(), AppError> {
-    out.push_str("# HELP vigil_open_incidents Incidents not yet resolved, by severity.\n");
-    out.push_str("# TYPE vigil_open_incidents gauge\n");
-    for c in counts(
-        db,
+    name: &str,
+    label: &str,
+    rows: impl IntoIterator<Item = (L, V)>,
+) {
+    for (value, n) in rows {
+        let _ = writeln!(out, "{name}{{{label}=\"{}\"}} {n}", escape(value.as_ref()));
+    }
+}
+
+/// Families counted in SQL: name, type, help, label, and the query (`label`, `n`).
+const COUNTED: [(&str, &str, &str, &str, &str); 2] = [
+    (
+        "vigil_open_incidents",
+        "gauge",
+        "Incidents not yet resolved, by severity.",
+        "severity",
         "SELECT v.name AS label, CAST(COUNT(i.id) AS BIGINT) AS n FROM severities v \
          LEFT JOIN incidents i ON i.severity_id = v.id \
          AND i.status IN ('triage', 'investigating', 'identified', 'monitoring') \
          GROUP BY v.name, v.position ORDER BY v.position",
-    )
-    .await?
-    {
-        let _ = writeln!(
-            out,
-            "vigil_open_incidents{{severity=\"{}\"}} {}",
-            escape(&c.label),
-            c.n
-        );
-    }
-    out.push_str(
-        "# HELP vigil_alerts_received_total Alerts received (repeats included), by source.\n",
-    );
-    out.push_str("# TYPE vigil_alerts_received_total counter\n");
-    for c in counts(
-        db,
+    ),
+    (
+        "vigil_alerts_received_total",
+        "counter",
+        "Alerts received (repeats included), by source.",
+        "source",
         "SELECT s.name AS label, CAST(COALESCE(SUM(a.repeats + 1), 0) AS BIGINT) AS n \
          FROM alert_sources s LEFT JOIN alerts a ON a.source_id = s.id \
          GROUP BY s.name ORDER BY s.name",
-    )
-    .await?
-    {
-        let _ = writeln!(
-            out,
-            "vigil_alerts_received_total{{source=\"{}\"}} {}",
-            escape(&c.label),
-            c.n
-        );
+    ),
+];
+
+async fn database_metrics(
+    db: &(impl ConnectionTrait + StreamTrait),
+    out: &mut String,
+) -> Result<(), AppError> {
+    for (name, kind, help, label, sql) in COUNTED {
+        family(out, name, kind, help);
+        let rows = counts(db, sql).await?;
+        samples(out, name, label, rows.into_iter().map(|c| (c.label, c.n)));
     }
-    out.push_str(
-        "# HELP vigil_notification_deliveries Outgoing notifications by delivery status (pending: waiting or retrying; failed: gave up).\n",
+
+    let name = "vigil_notification_deliveries";
+    family(
+        out,
+        name,
+        "gauge",
+        "Outgoing notifications by delivery status (pending: waiting or retrying; failed: gave up).",
     );
-    out.push_str("# TYPE vigil_notification_deliveries gauge\n");
-    for (status, n) in app::notifications::service::status_totals(db).await? {
-        let _ = writeln!(
-            out,
-            "vigil_notification_deliveries{{status=\"{}\"}} {n}",
-            status.as_str()
-        );
-    }
-    out.push_str(
-        "# HELP vigil_notification_failed_attempts_total Notification attempts that failed, since this process started.\n",
+    let totals = app::notifications::service::status_totals(db).await?;
+    samples(
+        out,
+        name,
+        "status",
+        totals.into_iter().map(|(s, n)| (s.as_str(), n)),
     );
-    out.push_str("# TYPE vigil_notification_failed_attempts_total counter\n");
+
+    let name = "vigil_notification_failed_attempts_total";
+    family(
+        out,
+        name,
+        "counter",
+        "Notification attempts that failed, since this process started.",
+    );
     let _ = writeln!(
         out,
-        "vigil_notification_failed_attempts_total {}",
+        "{name} {}",
         app::notifications::outbox::failed_attempts()
     );
-    out.push_str(
-        "# HELP vigil_service_mttr_seconds Mean time to restore over the last 30 days, by service (absent: no mitigated failure).\n",
+
+    let name = "vigil_service_mttr_seconds";
+    family(
+        out,
+        name,
+        "gauge",
+        "Mean time to restore over the last 30 days, by service (absent: no mitigated failure).",
     );
-    out.push_str("# TYPE vigil_service_mttr_seconds gauge\n");
     let now = chrono::Utc::now().timestamp();
     let window = Span {
         start: now - 30 * 86_400,
@@ -318,15 +338,10 @@ async fn database_metrics(
         .into_iter()
         .collect();
     let slugs: HashMap<i64, &str> = services.iter().map(|s| (s.id, s.slug.as_str())).collect();
-    for (id, r) in numbers {
-        if let (Some(mean), Some(slug)) = (r.restore.mean, slugs.get(&id)) {
-            let _ = writeln!(
-                out,
-                "vigil_service_mttr_seconds{{service=\"{}\"}} {mean}",
-                escape(slug)
-            );
-        }
-    }
+    let means = numbers
+        .into_iter()
+        .filter_map(|(id, r)| Some((*slugs.get(&id)?, r.restore.mean?)));
+    samples(out, name, "service", means);
     Ok(())
 }
 

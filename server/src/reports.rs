@@ -8,11 +8,12 @@ use app::error::AppError;
 use app::metrics::service::{dashboard, full_ranking, now, service_report};
 use app::metrics::{ReportQuery, csv};
 use app::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -23,106 +24,110 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{slug}/restore.csv", get(service_restore))
 }
 
-type Params = Query<HashMap<String, String>>;
+/// A report's query string, read for a signed-in user (401 otherwise, 422 on a bad
+/// window or bucket).
+struct Report(ReportQuery);
 
-fn report_query(params: &HashMap<String, String>) -> Result<ReportQuery, AppError> {
-    let get = |k: &str| params.get(k).map(String::as_str);
-    ReportQuery::parse(
-        get("window"),
-        get("from"),
-        get("to"),
-        get("max_severity"),
-        get("bucket"),
-    )
-    .map_err(AppError::Invalid)
+impl<S: Send + Sync> FromRequestParts<S> for Report {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if parts.extensions.get::<CurrentUser>().is_none() {
+            return Err(AppError::Unauthorized);
+        }
+        let Query(params) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| AppError::invalid("query", format!("Bad query string: {e}")))?;
+        let get = |k: &str| params.get(k).map(String::as_str);
+        ReportQuery::parse(
+            get("window"),
+            get("from"),
+            get("to"),
+            get("max_severity"),
+            get("bucket"),
+        )
+        .map(Report)
+        .map_err(AppError::Invalid)
+    }
 }
 
-fn download(name: &str, body: Result<String, AppError>) -> Response {
-    match body {
-        Ok(text) => (
+/// A CSV file to download, named.
+struct Csv {
+    name: String,
+    text: String,
+}
+
+impl Csv {
+    fn new(name: impl Into<String>, text: String) -> Self {
+        Self {
+            name: name.into(),
+            text,
+        }
+    }
+}
+
+impl IntoResponse for Csv {
+    fn into_response(self) -> Response {
+        (
             StatusCode::OK,
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
+                    format!("attachment; filename=\"{}\"", self.name),
                 ),
             ],
-            text,
+            self.text,
         )
-            .into_response(),
-        Err(err) => err.into_response(),
+            .into_response()
     }
 }
 
-fn signed_in(user: Option<Extension<CurrentUser>>) -> Result<CurrentUser, AppError> {
-    user.map(|Extension(u)| u).ok_or(AppError::Unauthorized)
-}
-
-async fn services(
-    State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
-    Query(params): Params,
-) -> Response {
-    let body = async {
-        signed_in(user)?;
-        let rows = full_ranking(&state.db, report_query(&params)?, now()).await?;
-        Ok(csv::services(&rows))
-    };
-    download("vigil-services.csv", body.await)
+async fn services(State(state): State<AppState>, Report(q): Report) -> Result<Csv, AppError> {
+    let rows = full_ranking(&state.db, q, now()).await?;
+    Ok(Csv::new("vigil-services.csv", csv::services(&rows)))
 }
 
 async fn incident_counts(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
-    Query(params): Params,
-) -> Response {
-    let body = async {
-        signed_in(user)?;
-        let d = dashboard(&state.db, report_query(&params)?, now()).await?;
-        Ok(csv::counts(&d.severities, &d.counts))
-    };
-    download("vigil-incidents-by-severity.csv", body.await)
+    Report(q): Report,
+) -> Result<Csv, AppError> {
+    let d = dashboard(&state.db, q, now()).await?;
+    Ok(Csv::new(
+        "vigil-incidents-by-severity.csv",
+        csv::counts(&d.severities, &d.counts),
+    ))
 }
 
-async fn restore(
-    State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
-    Query(params): Params,
-) -> Response {
-    let body = async {
-        signed_in(user)?;
-        let d = dashboard(&state.db, report_query(&params)?, now()).await?;
-        Ok(csv::restore(&d.monthly_restore))
-    };
-    download("vigil-time-to-restore.csv", body.await)
+async fn restore(State(state): State<AppState>, Report(q): Report) -> Result<Csv, AppError> {
+    let d = dashboard(&state.db, q, now()).await?;
+    Ok(Csv::new(
+        "vigil-time-to-restore.csv",
+        csv::restore(&d.monthly_restore),
+    ))
 }
 
 async fn budget(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
     Path(slug): Path<String>,
-    Query(params): Params,
-) -> Response {
-    let body = async {
-        signed_in(user)?;
-        let r = service_report(&state.db, &slug, report_query(&params)?, now()).await?;
-        let spenders = r.budget.map(|b| b.spenders).unwrap_or_default();
-        Ok(csv::spenders(&spenders))
-    };
-    download(&format!("{slug}-error-budget.csv"), body.await)
+    Report(q): Report,
+) -> Result<Csv, AppError> {
+    let r = service_report(&state.db, &slug, q, now()).await?;
+    let spenders = r.budget.map(|b| b.spenders).unwrap_or_default();
+    Ok(Csv::new(
+        format!("{slug}-error-budget.csv"),
+        csv::spenders(&spenders),
+    ))
 }
 
 async fn service_restore(
     State(state): State<AppState>,
-    user: Option<Extension<CurrentUser>>,
     Path(slug): Path<String>,
-    Query(params): Params,
-) -> Response {
-    let body = async {
-        signed_in(user)?;
-        let r = service_report(&state.db, &slug, report_query(&params)?, now()).await?;
-        Ok(csv::restore(&r.monthly_restore))
-    };
-    download(&format!("{slug}-time-to-restore.csv"), body.await)
+    Report(q): Report,
+) -> Result<Csv, AppError> {
+    let r = service_report(&state.db, &slug, q, now()).await?;
+    Ok(Csv::new(
+        format!("{slug}-time-to-restore.csv"),
+        csv::restore(&r.monthly_restore),
+    ))
 }
