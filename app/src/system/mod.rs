@@ -1,14 +1,16 @@
 //! The running instance itself: version, database and schema state, readiness.
 
 #[cfg(feature = "ssr")]
+pub mod entities;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod settings;
 
-use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
+pub use server_fns::get_system_status;
 
-use crate::error::AppError;
+use serde::{Deserialize, Serialize};
 
 /// What an operator wants to know about the running instance at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,13 +21,4 @@ pub struct SystemStatus {
     /// Name of the newest applied migration.
     pub schema_version: Option<String>,
     pub pending_migrations: u32,
-}
-
-#[server(prefix = "/rpc", endpoint = "system_status")]
-pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    use crate::accounts::Role;
-    use crate::web::{self, with_status};
-
-    let (state, _) = web::require(Role::Viewer)?;
-    with_status(service::system_status(&state.db).await)
 }

@@ -1,29 +1,12 @@
 //! Instance-wide key/value settings.
 
 use chrono::Utc;
-use sea_orm::entity::prelude::*;
+use sea_orm::EntityTrait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, Set};
 
+use super::entities::setting as entity;
 use crate::error::AppError;
-
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "settings")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub key: String,
-        pub value: String,
-        pub updated_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
 
 pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, AppError> {
     Ok(entity::Entity::find_by_id(key.to_owned())
