@@ -381,7 +381,7 @@ pub async fn edit_incident_note(
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        timeline::edit_note(&state.db, &user, event_id, &body).await?;
+        timeline::edit_note(&state.db, &user, reference, event_id, &body).await?;
         redirect_form_post(&format!("/incidents/{reference}#timeline"));
         Ok(())
     }
@@ -395,7 +395,7 @@ pub async fn delete_incident_note(reference: String, event_id: i64) -> Result<()
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        timeline::delete_note(&state.db, &user, event_id).await?;
+        timeline::delete_note(&state.db, &user, reference, event_id).await?;
         redirect_form_post(&format!("/incidents/{reference}#timeline"));
         Ok(())
     }

@@ -120,6 +120,32 @@ impl<S: Send + Sync> FromRequestParts<S> for IncidentPath {
     }
 }
 
+/// A note on an incident's timeline (`.../incidents/{reference}/timeline/{event_id}`);
+/// a path naming no incident or no number is a 404.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("reference", "event_id"), parameter_in = Path)]
+pub struct NotePath(
+    /// The incident, like INC-12.
+    #[param(value_type = String, example = "INC-12")]
+    pub IncidentRef,
+    /// The note's `id`, as the timeline lists it.
+    pub i64,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for NotePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let missing = || AppError::NotFound("That note does not exist (or was deleted).".into());
+        let Path((reference, id)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| missing())?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
+        let id = id.parse().map_err(|_| missing())?;
+        Ok(NotePath(reference, id))
+    }
+}
+
 /// A query string; one that does not parse is a 422 naming `query`.
 pub struct ApiQuery<T>(pub T);
 

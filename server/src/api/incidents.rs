@@ -67,7 +67,7 @@ pub(super) async fn incidents(
     _: Viewer,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<IncidentList>, AppError> {
-    let status = match p.status.as_deref().filter(|s| !s.is_empty()) {
+    let status = match p.status.as_deref() {
         None => None,
         Some(s) => {
             Some(Status::parse(s).ok_or_else(|| AppError::invalid("status", "Unknown status."))?)

@@ -71,6 +71,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::role))
         .routes(routes!(incidents::status))
         .routes(routes!(timeline::events, timeline::note))
+        .routes(routes!(timeline::edit, timeline::delete))
         .routes(routes!(postmortems::postmortems))
         .routes(routes!(
             postmortems::postmortem,

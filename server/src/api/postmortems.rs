@@ -55,7 +55,7 @@ pub(super) async fn postmortems(
     PageNumber(page): PageNumber,
     ApiQuery(at): ApiQuery<AfterParam>,
 ) -> Result<Json<PostmortemList>, AppError> {
-    let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let status = match p.status.as_deref() {
         None => None,
         Some(s) => Some(
             PostmortemStatus::parse(s)

@@ -1,8 +1,10 @@
-//! An incident's timeline: reading it and adding notes.
+//! An incident's timeline: reading it, adding notes, correcting and deleting them.
 
 use app::error::AppError;
-use app::incidents::TimelineEventView;
-use app::incidents::service::timeline::{NewNote, add_note, timeline};
+use app::incidents::service::timeline::{
+    NewNote, add_note, delete_note, edit_note, timeline, timeline_of,
+};
+use app::incidents::{Marker, TimelineEventView};
 use app::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -11,8 +13,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::{ApiJson, IncidentPath, Responder, Viewer};
-use super::{IncidentMissing, Refused, WriteRefused};
+use super::extract::{ApiJson, IncidentPath, NotePath, Responder, Viewer};
+use super::{ApiError, IncidentMissing, Refused, WriteRefused};
 
 /// An incident's timeline, oldest first.
 #[derive(Serialize, ToSchema)]
@@ -43,6 +45,11 @@ pub(super) struct NewNoteBody {
     body: String,
     /// When it happened, if not now.
     occurred_at: Option<DateTime<Utc>>,
+    /// Pulls the note into the postmortem's story.
+    marker: Option<Marker>,
+    /// Shown emphasised on the timeline.
+    #[serde(default)]
+    highlighted: bool,
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{reference}/timeline", tag = "timeline",
@@ -66,10 +73,59 @@ pub(super) async fn note(
         NewNote {
             body: new.body,
             occurred_at: new.occurred_at,
-            marker: None,
-            highlighted: false,
+            marker: new.marker,
+            highlighted: new.highlighted,
         },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(event)))
+}
+
+/// A note's corrected text.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct NoteEdit {
+    /// Markdown; the earlier text is kept as a revision (shown to responders and admins).
+    #[schema(min_length = 1, max_length = 20_000)]
+    body: String,
+}
+
+/// Corrects a note's text (any responder's note, as on the page).
+#[utoipa::path(patch, path = "/api/v1/incidents/{reference}/timeline/{event_id}", tag = "timeline",
+    params(NotePath),
+    request_body = NoteEdit,
+    responses(
+        (status = 200, description = "The note as now stored", body = TimelineEventView),
+        (status = 404, description = "No such incident, or no such note on it (or deleted)", body = ApiError),
+        Refused, WriteRefused,
+    ))]
+pub(super) async fn edit(
+    State(state): State<AppState>,
+    Responder(user): Responder,
+    NotePath(reference, id): NotePath,
+    ApiJson(change): ApiJson<NoteEdit>,
+) -> Result<Json<TimelineEventView>, AppError> {
+    edit_note(&state.db, &user, reference, id, &change.body).await?;
+    timeline_of(&state.db, reference, user.role)
+        .await?
+        .into_iter()
+        .find(|e| e.id == id)
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound("That note does not exist (or was deleted).".into()))
+}
+
+/// Deletes a note: hidden from the timeline (admins still see it, marked deleted).
+#[utoipa::path(delete, path = "/api/v1/incidents/{reference}/timeline/{event_id}", tag = "timeline",
+    params(NotePath),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such incident, or no such note on it (or deleted already)", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    Responder(user): Responder,
+    NotePath(reference, id): NotePath,
+) -> Result<StatusCode, AppError> {
+    delete_note(&state.db, &user, reference, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -19,6 +19,7 @@ backend_tests!(
     the_openapi_document_describes_every_route_and_is_browsable,
     admins_manage_services_and_read_the_audit_log_over_the_api,
     scripts_find_people_severities_and_everyones_action_items,
+    a_script_marks_corrects_and_deletes_notes,
 );
 
 /// Signs in a new user with `role` and makes a token through the UI's server function.
@@ -802,7 +803,7 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
             operations += 1;
         }
     }
-    assert_eq!(operations, 37);
+    assert_eq!(operations, 39);
 
     // Every JSON answer is a typed schema (a `$ref` or a type), not "any JSON".
     let mut untyped = Vec::new();
@@ -1252,4 +1253,81 @@ async fn scripts_find_people_severities_and_everyones_action_items(app: TestApp)
             "{query}: {body}"
         );
     }
+}
+
+/// A script corrects and deletes notes as the page does: only the incident's own notes,
+/// the earlier text kept as a revision, the same limits as adding one.
+async fn a_script_marks_corrects_and_deletes_notes(app: TestApp) {
+    let (_, token) = token_for(&app, Role::Responder, "").await;
+    let (_, viewer) = token_for(&app, Role::Viewer, "").await;
+    let ic = app.with_user(Role::Responder).await;
+    let first = app.declared_at(&ic, "Checkout down", 1).await;
+    let other = app.declared_at(&ic, "Search slow", 1).await;
+    let timeline = format!("/api/v1/incidents/{first}/timeline");
+
+    let (status, note) = api(
+        &app,
+        reqwest::Method::POST,
+        &timeline,
+        Some(&token),
+        Some(json!({"body": "Rolled back 1.4.2", "marker": "repair", "highlighted": true})),
+    )
+    .await;
+    assert_eq!(status, 201, "{note}");
+    assert_eq!(
+        (&note["marker"], &note["highlighted"]),
+        (&json!("repair"), &json!(true))
+    );
+    let path = format!("{timeline}/{}", note["id"]);
+
+    let (status, edited) = api(
+        &app,
+        reqwest::Method::PATCH,
+        &path,
+        Some(&token),
+        Some(json!({"body": "Rolled back 1.4.2 to 1.4.1"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["body"], "Rolled back 1.4.2 to 1.4.1");
+    assert_eq!(
+        edited["revisions"],
+        json!(["Rolled back 1.4.2"]),
+        "{edited}"
+    );
+
+    // Refusals: a viewer, another incident's path, empty and overlong text, no number.
+    let body = json!({"body": "x"});
+    for (who, path, body, expected) in [
+        (&viewer, path.clone(), body.clone(), 403),
+        (
+            &token,
+            format!("/api/v1/incidents/{other}/timeline/{}", note["id"]),
+            body.clone(),
+            404,
+        ),
+        (&token, format!("{timeline}/abc"), body.clone(), 404),
+        (&token, path.clone(), json!({"body": "   "}), 422),
+        (
+            &token,
+            path.clone(),
+            json!({"body": "a".repeat(20_001)}),
+            422,
+        ),
+    ] {
+        let (status, answer) =
+            api(&app, reqwest::Method::PATCH, &path, Some(who), Some(body)).await;
+        assert_eq!(status, expected, "{path}: {answer}");
+    }
+    let (status, _) = api(&app, reqwest::Method::DELETE, &path, Some(&viewer), None).await;
+    assert_eq!(status, 403);
+    let (status, _) = api(&app, reqwest::Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!(status, 204);
+    let (status, _) = api(&app, reqwest::Method::DELETE, &path, Some(&token), None).await;
+    assert_eq!(status, 404, "deleted already");
+    let (_, events) = api(&app, reqwest::Method::GET, &timeline, Some(&viewer), None).await;
+    assert!(
+        !events.to_string().contains("Rolled back"),
+        "viewers no longer see it: {events}"
+    );
 }

@@ -382,9 +382,15 @@ async fn viewers_see_only_the_current_text_of_a_note(app: TestApp) {
     )
     .await
     .unwrap();
-    edit_note(&app.db, &scribe, note.id, "Rotated the key (redacted)")
-        .await
-        .unwrap();
+    edit_note(
+        &app.db,
+        &scribe,
+        reference,
+        note.id,
+        "Rotated the key (redacted)",
+    )
+    .await
+    .unwrap();
 
     let (viewer, _) = app.signed_in(Role::Viewer).await;
     let (responder, _) = app.signed_in(Role::Responder).await;

@@ -249,9 +249,15 @@ async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
     assert_eq!(events[0].marker, Some(Marker::Detection));
     assert!(events[0].highlighted);
 
-    edit_note(&app.db, &scribe, note.id, "Alert fired: p99 > 3s")
-        .await
-        .unwrap();
+    edit_note(
+        &app.db,
+        &scribe,
+        reference,
+        note.id,
+        "Alert fired: p99 > 3s",
+    )
+    .await
+    .unwrap();
     let edited = timeline(&app.db, reference, Role::Responder)
         .await
         .unwrap()
@@ -259,7 +265,9 @@ async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
     assert_eq!(edited.body, "Alert fired: p99 > 3s");
     assert_eq!(edited.revisions, ["Alert fired: **p99 > 2s**"]);
 
-    delete_note(&app.db, &scribe, note.id).await.unwrap();
+    delete_note(&app.db, &scribe, reference, note.id)
+        .await
+        .unwrap();
     assert!(
         timeline(&app.db, reference, Role::Responder)
             .await
@@ -803,14 +811,16 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
     let before_edit = app::incidents::service::query::change_marker(&app.db, reference)
         .await
         .unwrap();
-    edit_note(&app.db, &responder, note.id, "fixed")
+    edit_note(&app.db, &responder, reference, note.id, "fixed")
         .await
         .unwrap();
     let after_edit = app::incidents::service::query::change_marker(&app.db, reference)
         .await
         .unwrap();
     assert_ne!(before_edit, after_edit, "an edit moves the marker");
-    delete_note(&app.db, &responder, note.id).await.unwrap();
+    delete_note(&app.db, &responder, reference, note.id)
+        .await
+        .unwrap();
     let after_delete = app::incidents::service::query::change_marker(&app.db, reference)
         .await
         .unwrap();

@@ -66,19 +66,7 @@ pub async fn add_note(
     note: NewNote,
 ) -> Result<TimelineEventView, AppError> {
     let incident = load(db, reference).await?;
-    let body = note.body.trim().to_owned();
-    if body.is_empty() {
-        return Err(AppError::invalid(
-            "body",
-            "Write something before adding the note.",
-        ));
-    }
-    if body.chars().count() > MAX_NOTE_CHARS {
-        return Err(AppError::invalid(
-            "body",
-            "Notes are limited to 20,000 characters.",
-        ));
-    }
+    let body = note_body(&note.body, "Write something before adding the note.")?;
     let now = Utc::now();
     let occurred_at = note.occurred_at.unwrap_or(now);
     if occurred_at > now + Duration::minutes(5) {
@@ -112,9 +100,31 @@ pub async fn add_note(
     Ok(view(saved, Some(actor.display_name.clone()), Vec::new()))
 }
 
-async fn load_note(db: &impl ConnectionTrait, event_id: i64) -> Result<event::Model, AppError> {
+/// A note's text, trimmed: not empty (`empty` says what to do instead) and within
+/// [`MAX_NOTE_CHARS`], whether added or edited.
+fn note_body(body: &str, empty: &str) -> Result<String, AppError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::invalid("body", empty));
+    }
+    if body.chars().count() > MAX_NOTE_CHARS {
+        return Err(AppError::invalid(
+            "body",
+            "Notes are limited to 20,000 characters.",
+        ));
+    }
+    Ok(body.to_owned())
+}
+
+/// A note of `reference` that is still there; another incident's note is not found.
+async fn load_note(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+    event_id: i64,
+) -> Result<event::Model, AppError> {
     event::Entity::find_by_id(event_id)
         .filter(event::Column::DeletedAt.is_null())
+        .filter(event::Column::IncidentId.eq(reference.0))
         .one(db)
         .await?
         .filter(|e| e.kind == EventKind::Note)
@@ -125,17 +135,12 @@ async fn load_note(db: &impl ConnectionTrait, event_id: i64) -> Result<event::Mo
 pub async fn edit_note(
     db: &impl ConnectionTrait,
     actor: &CurrentUser,
+    reference: IncidentRef,
     event_id: i64,
     body: &str,
 ) -> Result<(), AppError> {
-    let note = load_note(db, event_id).await?;
-    let body = body.trim();
-    if body.is_empty() {
-        return Err(AppError::invalid(
-            "body",
-            "A note cannot be empty; delete it instead.",
-        ));
-    }
+    let note = load_note(db, reference, event_id).await?;
+    let body = note_body(body, "A note cannot be empty; delete it instead.")?;
     if body == note.body {
         return Ok(());
     }
@@ -149,7 +154,7 @@ pub async fn edit_note(
     .insert(db)
     .await?;
     let mut note = note.into_active_model();
-    note.body = Set(body.to_owned());
+    note.body = Set(body);
     note.update(db).await?;
     Ok(())
 }
@@ -158,9 +163,12 @@ pub async fn edit_note(
 pub async fn delete_note(
     db: &impl ConnectionTrait,
     actor: &CurrentUser,
+    reference: IncidentRef,
     event_id: i64,
 ) -> Result<(), AppError> {
-    let mut note = load_note(db, event_id).await?.into_active_model();
+    let mut note = load_note(db, reference, event_id)
+        .await?
+        .into_active_model();
     note.deleted_at = Set(Some(Utc::now()));
     note.deleted_by = Set(Some(actor.id.0));
     note.update(db).await?;
