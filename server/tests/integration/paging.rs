@@ -225,6 +225,10 @@ async fn postmortems_are_walked_by_position_each_once(app: TestApp) {
     // A status filter names a status from the document's list; an empty one is none.
     for path in ["/api/v1/postmortems?status=", "/api/v1/incidents?status="] {
         let (status, body) = api(&app, Method::GET, path, Some(&token), None).await;
-        assert_eq!((status, &body["error"]["field"]), (422, &"status".into()), "{path}");
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (422, &"status".into()),
+            "{path}"
+        );
     }
 }
