@@ -136,7 +136,7 @@ impl<S: Send + Sync> FromRequestParts<S> for NotePath {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let missing = || AppError::NotFound("That note does not exist (or was deleted).".into());
+        let missing = app::incidents::service::timeline::note_missing;
         let Path((reference, id)) = Path::<(String, String)>::from_request_parts(parts, state)
             .await
             .map_err(|_| missing())?;

@@ -2,7 +2,7 @@
 
 use app::error::AppError;
 use app::incidents::service::timeline::{
-    NewNote, add_note, delete_note, edit_note, timeline, timeline_of,
+    NewNote, add_note, delete_note, edit_note, note_missing, timeline, timeline_of,
 };
 use app::incidents::{Marker, TimelineEventView};
 use app::state::AppState;
@@ -110,7 +110,7 @@ pub(super) async fn edit(
         .into_iter()
         .find(|e| e.id == id)
         .map(Json)
-        .ok_or_else(|| AppError::NotFound("That note does not exist (or was deleted).".into()))
+        .ok_or_else(note_missing)
 }
 
 /// Deletes a note: hidden from the timeline (admins still see it, marked deleted).

@@ -17,6 +17,16 @@ backend_tests!(
     postmortems_are_walked_by_position_each_once,
 );
 
+/// The `id` of every row in the answer's `key` list.
+fn ids(body: &Value, key: &str, id: &str) -> Vec<String> {
+    body[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[id].to_string())
+        .collect()
+}
+
 /// Follows `next` from the first answer of `path` to the last; the ids of `key` met.
 async fn walk(app: &TestApp, token: &str, path: &str, key: &str, id: &str) -> Vec<String> {
     let mut seen = Vec::new();
@@ -29,13 +39,7 @@ async fn walk(app: &TestApp, token: &str, path: &str, key: &str, id: &str) -> Ve
         };
         let (status, body) = api(app, Method::GET, &url, Some(token), None).await;
         assert_eq!(status, 200, "{url}: {body}");
-        seen.extend(
-            body[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|row| row[id].to_string()),
-        );
+        seen.extend(ids(&body, key, id));
         match body["next"].as_str() {
             Some(at) => next = Some(at.to_owned()),
             None => return seen,
@@ -57,13 +61,7 @@ async fn numbered(app: &TestApp, token: &str, path: &str, key: &str, id: &str) -
         )
         .await;
         assert_eq!(status, 200, "{body}");
-        seen.extend(
-            body[key]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|row| row[id].to_string()),
-        );
+        seen.extend(ids(&body, key, id));
         if page >= body["pages"].as_u64().unwrap() {
             return seen;
         }

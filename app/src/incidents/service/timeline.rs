@@ -116,6 +116,11 @@ fn note_body(body: &str, empty: &str) -> Result<String, AppError> {
     Ok(body.to_owned())
 }
 
+/// The answer for a note that is not on the incident named (or was deleted).
+pub fn note_missing() -> AppError {
+    AppError::NotFound("That note does not exist (or was deleted).".into())
+}
+
 /// A note of `reference` that is still there; another incident's note is not found.
 async fn load_note(
     db: &impl ConnectionTrait,
@@ -128,7 +133,7 @@ async fn load_note(
         .one(db)
         .await?
         .filter(|e| e.kind == EventKind::Note)
-        .ok_or_else(|| AppError::NotFound("That note does not exist (or was deleted).".into()))
+        .ok_or_else(note_missing)
 }
 
 /// Changes a note's text, keeping the previous text as a revision.
