@@ -9,12 +9,11 @@ use leptos_router::{
 };
 
 use crate::accounts::pages::{AccountPage, AdminUsersPage, LoginPage, LogoutPage, SetupPage};
-use crate::accounts::{CurrentUser, server_fns::get_current_user};
+use crate::accounts::{CurrentUserResource, server_fns::get_current_user};
 use crate::action_items::pages::ActionItemsPage;
 use crate::alerts::page::AlertSourcesPage;
 use crate::audit::page::AuditLogPage;
 use crate::catalog::pages::{EditServicePage, NewServicePage, ServicePage, ServicesPage};
-use crate::error::AppError;
 use crate::home::HomePage;
 use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
@@ -68,13 +67,6 @@ fn set_content_security_policy() {
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
-}
-
-/// The signed-in user, loaded once per page load.
-pub type CurrentUserResource = Resource<Result<Option<CurrentUser>, AppError>>;
-
-pub fn use_current_user() -> CurrentUserResource {
-    expect_context::<CurrentUserResource>()
 }
 
 /// The application: layout around the routed page.

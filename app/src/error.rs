@@ -157,16 +157,48 @@ impl FromServerFnError for AppError {
     }
 }
 
-/// Another writer in the way is a 503 to try again (and [`crate::db::retrying`] tries
+/// Another writer in the way is a 503 to try again (and `db::retrying` tries
 /// itself first), never a 500; anything else from the database is internal.
 #[cfg(feature = "ssr")]
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        if crate::db::is_contention(&err) {
+        if is_contention(&err) {
             tracing::warn!(error = %err, "a write met another writer");
-            return Self::Busy(crate::db::CONTENTION.to_owned());
+            return Self::Busy(CONTENTION.to_owned());
         }
         Self::internal(err)
+    }
+}
+
+/// What a write answers when other writers were still in the way after waiting and
+/// trying again: the client may simply send it again.
+pub const CONTENTION: &str = "Vigil is busy writing other changes; please try again in a moment.";
+
+/// Whether `err` says another writer was in the way, so the same write can succeed when
+/// tried again: SQLite still busy or locked after the busy timeout, a PostgreSQL
+/// serialisation failure or deadlock, or no free connection in time.
+#[cfg(feature = "ssr")]
+pub fn is_contention(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))
+    | DbErr::Conn(RuntimeErr::SqlxError(e))) = err
+    else {
+        return matches!(
+            err,
+            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+        );
+    };
+    match &**e {
+        sea_orm::sqlx::Error::Database(db) => matches!(
+            db.code().as_deref(),
+            // PostgreSQL: serialization_failure, deadlock_detected. SQLite: BUSY, LOCKED
+            // and their extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT,
+            // LOCKED_SHAREDCACHE).
+            Some("40001" | "40P01" | "5" | "6" | "261" | "517" | "773" | "262")
+        ),
+        sea_orm::sqlx::Error::PoolTimedOut => true,
+        _ => false,
     }
 }
 
@@ -217,6 +249,16 @@ pub struct ErrorDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_pool_timeout_is_contention_and_a_missing_row_is_not() {
+        use sea_orm::DbErr;
+        assert!(is_contention(&DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout
+        )));
+        assert!(!is_contention(&DbErr::RecordNotFound("x".into())));
+    }
 
     #[test]
     fn field_errors_move_to_the_field_the_form_shows() {

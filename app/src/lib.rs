@@ -15,6 +15,8 @@ pub mod components;
 pub mod error;
 pub mod home;
 pub mod incidents;
+#[cfg(test)]
+mod layers;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod markdown;
@@ -36,6 +38,8 @@ pub mod secrets;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod web;
+#[cfg(feature = "ssr")]
+pub mod workflow;
 
 pub use app::{App, shell};
 

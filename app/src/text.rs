@@ -30,9 +30,36 @@ pub fn one_line(text: &str) -> String {
     out
 }
 
+/// An absolute http(s) URL (never `javascript:`): what a link a person typed (a tracker
+/// issue, a runbook) must be before a page renders it as `href`.
+pub fn is_web_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && url.trim().len() > "https://".len()
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn web_links_are_http_only() {
+        assert!(is_web_link("https://tracker.example/ISSUE-1"));
+        assert!(is_web_link("http://jira.local/browse/OPS-2"));
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "ftp://x",
+            "https://a b",
+            "tracker/1",
+            "https://x\"onclick=1",
+        ] {
+            assert!(!is_web_link(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn control_characters_are_found_and_folded() {

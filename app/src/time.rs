@@ -199,7 +199,7 @@ pub fn remember_browser_zone() {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{all_zones, from_local, parse_zone};
+pub use server::{AccountZone, all_zones, from_local, parse_zone};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -207,7 +207,11 @@ mod server {
     use leptos::prelude::*;
 
     use super::{COOKIE, ViewerZone};
-    use crate::accounts::CurrentUser;
+
+    /// The zone the signed-in account chose, which the server's middleware puts into the
+    /// request beside the user (this module stays below the accounts domain).
+    #[derive(Debug, Clone)]
+    pub struct AccountZone(pub String);
 
     /// A known IANA zone name, normalised; `None` for anything else.
     pub fn parse_zone(name: &str) -> Option<ViewerZone> {
@@ -232,9 +236,8 @@ mod server {
         };
         let preferred = parts
             .extensions
-            .get::<CurrentUser>()
-            .and_then(|u| u.time_zone.as_deref())
-            .and_then(parse_zone);
+            .get::<AccountZone>()
+            .and_then(|zone| parse_zone(&zone.0));
         preferred
             .or_else(|| {
                 parts

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use app::accounts::service::sessions;
 use app::api_tokens::service as api_tokens;
 use app::state::AppState;
+use app::time::AccountZone;
 use app::web::ClientIp;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
@@ -65,6 +66,9 @@ pub async fn load_user(
     let signed_in = user.is_some();
     let must_change_password = user.as_ref().is_some_and(|u| u.password_change_required);
     if let Some(user) = user {
+        if let Some(zone) = user.time_zone.clone() {
+            request.extensions_mut().insert(AccountZone(zone));
+        }
         request.extensions_mut().insert(user);
     }
 

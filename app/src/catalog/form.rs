@@ -119,7 +119,7 @@ impl ServiceForm {
                 Some((title, url)) => (title.trim().to_owned(), url.trim()),
                 None => (String::new(), line),
             };
-            if !crate::action_items::model::valid_tracker_url(url) {
+            if !crate::text::is_web_link(url) {
                 fail(
                     "runbooks",
                     &format!(

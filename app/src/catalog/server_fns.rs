@@ -69,7 +69,7 @@ pub async fn archive_service(id: i64, slug: String, archive: String) -> Result<S
 #[server(prefix = "/rpc", endpoint = "delete_service")]
 pub async fn delete_service(id: i64) -> Result<String, AppError> {
     let (state, user) = web::require(Role::Admin)?;
-    with_status(super::service::delete_service(&state.db, &web::actor(&user), id).await)?;
+    with_status(crate::workflow::delete_service(&state.db, &web::actor(&user), id).await)?;
     redirect_form_post("/services");
     Ok("/services".to_owned())
 }

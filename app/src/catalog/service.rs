@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, SqlErr, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr, TransactionSession, TransactionTrait,
 };
 use serde_json::json;
 
@@ -236,7 +236,7 @@ pub async fn update_service<C: ConnectionTrait + TransactionTrait>(
     Ok(to_detail(saved, spec.runbooks))
 }
 
-async fn find(db: &impl ConnectionTrait, id: i64) -> Result<entity::Model, AppError> {
+pub(crate) async fn find(db: &impl ConnectionTrait, id: i64) -> Result<entity::Model, AppError> {
     Service::find_by_id(id)
         .one(db)
         .await?
@@ -279,43 +279,28 @@ pub async fn set_archived(
     .await
 }
 
-/// Deletes a service no incident ever affected; one with incidents must be archived,
-/// so its history and numbers stay intact.
-pub async fn delete_service<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+/// Deletes a service and its runbooks inside the caller's write transaction.
+/// `crate::workflow::delete_service` first makes sure no incident ever affected it, so
+/// history and the reliability numbers stay intact (such a service is archived instead).
+pub async fn remove(
+    txn: &impl ConnectionTrait,
     actor: &Actor,
-    id: i64,
+    current: entity::Model,
 ) -> Result<(), AppError> {
-    use crate::incidents::entities::incident_service;
-    let txn = crate::db::begin_write(db).await?;
-    let current = find(&txn, id).await?;
-    let incidents = incident_service::Entity::find()
-        .filter(incident_service::Column::ServiceId.eq(id))
-        .count(&txn)
-        .await?;
-    if incidents > 0 {
-        txn.rollback().await?;
-        return Err(AppError::Conflict {
-            message: format!(
-                "{} cannot be deleted: {incidents} incident(s) affected it, and deleting it would rewrite their history and the reliability numbers. Archive it instead.",
-                current.name
-            ),
-        });
-    }
+    let id = current.id;
     RunbookEntity::delete_many()
         .filter(runbook::Column::ServiceId.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    Service::delete_by_id(id).exec(&txn).await?;
+    Service::delete_by_id(id).exec(txn).await?;
     audit::record(
-        &txn,
+        txn,
         actor,
         "service.deleted",
         Some(&current.name),
         json!({ "service_id": id }),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

@@ -199,7 +199,7 @@ pub async fn declare_incident(#[server(default)] form: DeclareForm) -> Result<St
             .await?,
             detected_at: None,
         };
-        declare::declare_incident(&state.db, &user, declaration).await
+        crate::workflow::declare_incident(&state.db, &user, declaration).await
     }
     .await;
     let reference = with_status(result)?;
@@ -257,7 +257,8 @@ pub async fn change_incident_status(
         let to = Status::parse(&status)
             .ok_or_else(|| AppError::invalid("status", "Choose a status."))?;
         let merged_into = IncidentRef::parse_field("merged_into", merged_into.as_deref())?;
-        lifecycle::change_status(&state.db, &user, reference, to, merged_into, version).await?;
+        crate::workflow::change_status(&state.db, &user, reference, to, merged_into, version)
+            .await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
     }
@@ -274,7 +275,7 @@ pub async fn change_incident_severity(
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        lifecycle::change_severity(&state.db, &user, reference, severity_id, version).await?;
+        crate::workflow::change_severity(&state.db, &user, reference, severity_id, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
     }

@@ -5,7 +5,7 @@ use super::theme::ThemeToggle;
 use crate::accounts::CurrentUser;
 use crate::accounts::pages::reload_to;
 use crate::accounts::server_fns::SignOut;
-use crate::app::use_current_user;
+use crate::accounts::use_current_user;
 
 /// The site header: brand, primary navigation and the signed-in user.
 #[component]

@@ -10,8 +10,6 @@ pub mod report;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
-pub mod pack;
-#[cfg(feature = "ssr")]
 pub mod scan;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -16,15 +16,16 @@ use crate::catalog::form::ServiceForm;
 use crate::catalog::service::add_service;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, severity, timeline_event};
-use crate::incidents::service::declare::{Declaration, declare_incident};
+use crate::incidents::service::declare::Declaration;
 use crate::incidents::service::edit::{Details, update_details};
-use crate::incidents::service::lifecycle::{assign_role, change_status};
+use crate::incidents::service::lifecycle::assign_role;
 use crate::incidents::service::timeline::{NewNote, add_note};
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Marker, Status, Timestamps};
 use crate::postmortems::ReviewStep;
 use crate::postmortems::service::query::get_postmortem;
 use crate::postmortems::service::review::{set_reviewers, take_review_step};
 use crate::postmortems::service::write::{PostmortemEdit, create_postmortem, save_postmortem};
+use crate::workflow::{change_status, declare_incident};
 
 /// What the demo added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

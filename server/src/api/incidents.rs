@@ -1,15 +1,16 @@
 //! Incidents: the list, one incident, declaring, and the writes that move one along.
 
 use app::error::AppError;
-use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::declare::Declaration;
 use app::incidents::service::edit::{Details, update_details};
-use app::incidents::service::lifecycle::{assign_role, change_severity, change_status};
+use app::incidents::service::lifecycle::assign_role;
 use app::incidents::service::query::{PAGE_SIZE, get_incident, list_incidents};
 use app::incidents::{
     IncidentFilter, IncidentRef, IncidentRole, IncidentSummary, IncidentView, ListCursor,
     PageStart, Status, Timestamps,
 };
 use app::state::AppState;
+use app::workflow::{change_severity, change_status, declare_incident};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};

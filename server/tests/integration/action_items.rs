@@ -8,10 +8,11 @@ use app::action_items::service::{
 use app::action_items::{ActionItemFilter, ItemKind, ItemStatus, Priority};
 use app::catalog::service::create_service;
 use app::error::AppError;
-use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::declare::Declaration;
 use app::incidents::service::query::severities;
 use app::incidents::service::timeline::timeline;
 use app::incidents::{EventKind, IncidentRef};
+use app::workflow::declare_incident;
 use chrono::{Duration, NaiveDate, Utc};
 
 use crate::support::TestApp;

@@ -7,7 +7,6 @@ use app::action_items::entities::action_item;
 use app::action_items::service::{ItemFields, create_action_item};
 use app::alerts::entities::alert;
 use app::incidents::entities::{incident, timeline_event};
-use app::incidents::service::lifecycle::change_status;
 use app::incidents::service::query::get_incident;
 use app::incidents::service::timeline::{NewNote, add_note};
 use app::incidents::{IncidentRef, Status};
@@ -16,6 +15,7 @@ use app::notifications::outbox::{self, deliver_due};
 use app::notifications::service::{ChannelForm, create_channel};
 use app::postmortems::service::query::get_postmortem;
 use app::postmortems::service::write::{PostmortemEdit, save_postmortem};
+use app::workflow::change_status;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
@@ -325,10 +325,10 @@ async fn a_write_that_cannot_get_through_is_a_503_to_retry(app: TestApp) {
             );
             let failed = [ra.err(), rb.err()].into_iter().flatten().next();
             let err = failed.expect("PostgreSQL detects the deadlock");
-            assert!(app::db::is_contention(&err), "{err}");
+            assert!(app::error::is_contention(&err), "{err}");
             assert_eq!(
                 app::error::AppError::from(err),
-                app::error::AppError::Busy(app::db::CONTENTION.into())
+                app::error::AppError::Busy(app::error::CONTENTION.into())
             );
             let _ = a.rollback().await;
             let _ = b.rollback().await;

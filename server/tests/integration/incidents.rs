@@ -4,14 +4,15 @@
 use app::accounts::Role;
 use app::catalog::service::create_service;
 use app::error::AppError;
-use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::declare::Declaration;
 use app::incidents::service::edit::{Details, update_details};
-use app::incidents::service::lifecycle::{assign_role, change_severity, change_status};
+use app::incidents::service::lifecycle::assign_role;
 use app::incidents::service::query::{get_incident, list_incidents, severities};
 use app::incidents::service::timeline::{NewNote, add_note, delete_note, edit_note, timeline};
 use app::incidents::{
     EventKind, IncidentFilter, IncidentRef, IncidentRole, Marker, PageStart, Status,
 };
+use app::workflow::{change_severity, change_status, declare_incident};
 use chrono::{Duration, Timelike, Utc};
 
 use crate::support::TestApp;

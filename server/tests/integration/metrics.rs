@@ -8,11 +8,11 @@ use app::accounts::Role;
 use app::catalog::entities::service;
 use app::catalog::form::ServiceForm;
 use app::catalog::service::{
-    add_service, delete_service, list_services, runbooks_for, set_archived, update_service,
+    add_service, list_services, runbooks_for, set_archived, update_service,
 };
 use app::error::AppError;
 use app::incidents::entities::{incident, incident_service, severity};
-use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::declare::Declaration;
 use app::incidents::service::edit::{Details, update_details};
 use app::incidents::service::query::{get_incident, severities};
 use app::incidents::{IncidentRef, Timestamps};
@@ -22,6 +22,7 @@ use app::metrics::scan::{History, Thresholds};
 use app::metrics::service::{dashboard, service_report, severity_levels};
 use app::metrics::{Period, ReportQuery};
 use app::seed::random::{RandomSeed, seed_random};
+use app::workflow::{declare_incident, delete_service};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use sea_orm::EntityTrait;
 

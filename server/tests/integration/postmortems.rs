@@ -5,7 +5,6 @@
 use app::accounts::{CurrentUser, Role};
 use app::audit::service::Actor;
 use app::error::AppError;
-use app::incidents::service::lifecycle::change_status;
 use app::incidents::service::query::get_incident;
 use app::incidents::service::timeline::{NewNote, add_note};
 use app::incidents::{IncidentRef, Marker, Status};
@@ -17,6 +16,7 @@ use app::postmortems::service::write::{
 };
 use app::postmortems::template::{SectionTemplate, default_template};
 use app::postmortems::{ListAt, PostmortemStatus, ReviewStep};
+use app::workflow::change_status;
 
 use crate::support::TestApp;
 

@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::server_fns::{ChangePassword, UpdateProfile, list_time_zones};
+use crate::accounts::use_current_user;
 use crate::api_tokens::page::ApiTokensSection;
-use crate::app::use_current_user;
 use crate::components::{Field, FormAlert, action_error};
 
 /// "My account": display name, time zone and password.

@@ -5,8 +5,8 @@ use crate::accounts::server_fns::{
     ChangeUserRole, Invitation, InviteUser, SetUserActive, SignOutUserEverywhere, list_users,
     take_invitation,
 };
+use crate::accounts::use_current_user;
 use crate::accounts::{Role, UserSummary};
-use crate::app::use_current_user;
 use crate::components::{Column, DataTable, Field, FormAlert, action_error};
 use crate::layout::ErrorTemplate;
 

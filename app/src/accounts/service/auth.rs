@@ -1,5 +1,5 @@
 //! What a signed-in user is to the rest of Vigil: their audit name and the admin check
-//! of admin-only services. The request-side helpers live in [`crate::web`].
+//! of admin-only services. The request-side helpers live in the `web` module, above this one.
 
 use crate::accounts::{CurrentUser, Role};
 use crate::audit::service::Actor;

@@ -3,9 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{ItemStatusBadge, due};
+use crate::accounts::use_current_user;
 use crate::action_items::server_fns::{UpdateActionItem, list_action_items};
 use crate::action_items::{ActionItemView, ItemQuery, ItemStatus};
-use crate::app::use_current_user;
 use crate::choices::ChoiceKind;
 use crate::choices::picker::Picker;
 use crate::components::{FormAlert, action_error, urlencode};

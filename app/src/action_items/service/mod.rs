@@ -10,7 +10,7 @@ use sea_orm::{
 };
 
 use super::entities::action_item::{self, Entity as ActionItem};
-use super::model::{ItemKind, ItemStatus, Priority, is_overdue, valid_tracker_url};
+use super::model::{ItemKind, ItemStatus, Priority, is_overdue};
 use super::{ActionItemFilter, ActionItemPage, ActionItemView, ItemCursor};
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, PersonRef};
@@ -18,6 +18,7 @@ use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_service};
 use crate::incidents::service::timeline::{AutoEvent, record_event};
 use crate::incidents::{EventKind, IncidentRef};
+use crate::text::is_web_link;
 
 const PAGE_SIZE: u64 = 25;
 /// One incident's items fit on one page.
@@ -111,7 +112,7 @@ async fn check(db: &impl ConnectionTrait, f: &ItemFields) -> Result<Checked, App
     let tracker = Some(f.tracker_url.trim().to_owned()).filter(|u| !u.is_empty());
     if tracker
         .as_deref()
-        .is_some_and(|u| !valid_tracker_url(u) || u.len() > 500)
+        .is_some_and(|u| !is_web_link(u) || u.len() > 500)
     {
         error("tracker_url", "Use a full link starting with https://.");
     }

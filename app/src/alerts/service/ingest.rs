@@ -20,10 +20,10 @@ use crate::alerts::{AlertAction, AlertState, Rule, Rules, SourceKind, severity_w
 use crate::catalog::entities::service;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::incident;
-use crate::incidents::service::declare::{Declaration, declare_incident};
-use crate::incidents::service::lifecycle::change_status;
+use crate::incidents::service::declare::Declaration;
 use crate::incidents::service::timeline::{AutoEvent, record_event};
 use crate::incidents::{EventKind, IncidentRef, Status};
+use crate::workflow::{change_status, declare_incident};
 
 /// What ingestion did with one alert.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

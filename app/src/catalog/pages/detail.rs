@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::app::use_current_user;
+use crate::accounts::use_current_user;
 use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::metrics::pages::{

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::app::use_current_user;
+use crate::accounts::use_current_user;
 use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::metrics::pages::{duration, percent, url_params};

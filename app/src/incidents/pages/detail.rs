@@ -55,7 +55,7 @@ pub fn IncidentPage() -> impl IntoView {
     );
     let options = Resource::new(|| (), |_| get_incident_options());
     let items = IncidentItems::new(reference);
-    let user = crate::app::use_current_user();
+    let user = crate::accounts::use_current_user();
     let actions = Actions {
         status,
         merge,

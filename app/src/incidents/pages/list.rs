@@ -4,7 +4,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::{StatusBadge, Time};
-use crate::app::use_current_user;
+use crate::accounts::use_current_user;
 use crate::choices::ChoiceKind;
 use crate::choices::picker::Picker;
 use crate::components::{Column, DataTable};

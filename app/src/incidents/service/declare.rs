@@ -1,17 +1,15 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
 };
 
 use super::timeline::{AutoEvent, record_event};
 use crate::accounts::CurrentUser;
+use crate::accounts::entities::user;
 use crate::catalog::entities::service::{self, Entity as Service};
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_role, incident_service, severity};
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status};
-use crate::notifications::NotifyEvent;
-use crate::notifications::outbox::notify_incident;
 
 /// The short form a commander fills in during an outage; everything else comes later.
 #[derive(Debug, Clone, Default)]
@@ -28,12 +26,25 @@ pub struct Declaration {
     pub detected_at: Option<DateTime<Utc>>,
 }
 
-/// Declares an incident in triage, with its commander, services and first timeline event.
-pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+/// A declaration that passed [`check`]: what [`insert`] writes.
+#[derive(Debug)]
+pub struct Checked {
+    title: String,
+    summary: String,
+    severity: severity::Model,
+    service_ids: Vec<i64>,
+    commander: user::Model,
+    customer_impact: bool,
+    detected_at: Option<DateTime<Utc>>,
+}
+
+/// Checks a declaration before any write begins (every field at once), so the writer's
+/// lock is held only for the inserts. `crate::workflow::declare_incident` runs both steps.
+pub async fn check(
+    db: &impl ConnectionTrait,
     actor: &CurrentUser,
     declaration: Declaration,
-) -> Result<IncidentRef, AppError> {
+) -> Result<Checked, AppError> {
     let mut errors = Vec::new();
     let title = declaration.title.trim().to_owned();
     if title.is_empty() {
@@ -76,7 +87,7 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         ));
     }
     let commander_id = declaration.commander_id.unwrap_or(actor.id.0);
-    let commander = crate::accounts::entities::user::Entity::find_by_id(commander_id)
+    let commander = user::Entity::find_by_id(commander_id)
         .one(db)
         .await?
         .filter(|u| u.is_active_responder());
@@ -89,19 +100,42 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let severity = severity.expect("checked above");
-    let commander = commander.expect("checked above");
+    Ok(Checked {
+        title,
+        summary: declaration.summary.trim().to_owned(),
+        severity: severity.expect("checked above"),
+        service_ids,
+        commander: commander.expect("checked above"),
+        customer_impact: declaration.customer_impact,
+        detected_at: declaration.detected_at,
+    })
+}
 
+/// Writes a checked declaration inside the caller's write transaction: the incident in
+/// triage, its services, its commander and the first timeline event.
+pub async fn insert(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    checked: Checked,
+) -> Result<IncidentRef, AppError> {
+    let Checked {
+        title,
+        summary,
+        severity,
+        service_ids,
+        commander,
+        customer_impact,
+        detected_at,
+    } = checked;
     let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
     let created = incident::ActiveModel {
         title: Set(title.clone()),
-        summary: Set(declaration.summary.trim().to_owned()),
+        summary: Set(summary),
         severity_id: Set(severity.id),
         status: Set(Status::Triage),
-        customer_impact: Set(declaration.customer_impact),
+        customer_impact: Set(customer_impact),
         impact_started_at: Set(None),
-        detected_at: Set(declaration.detected_at.filter(|t| *t < now)),
+        detected_at: Set(detected_at.filter(|t| *t < now)),
         declared_at: Set(now),
         acknowledged_at: Set(None),
         mitigated_at: Set(None),
@@ -114,14 +148,14 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     for service_id in &service_ids {
         incident_service::ActiveModel {
             incident_id: Set(created.id),
             service_id: Set(*service_id),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     incident_role::ActiveModel {
@@ -130,10 +164,10 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         user_id: Set(commander.id),
         assigned_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     record_event(
-        &txn,
+        txn,
         created.id,
         actor,
         AutoEvent {
@@ -149,7 +183,5 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
         },
     )
     .await?;
-    notify_incident(&txn, NotifyEvent::Declared, created.id, None, actor).await?;
-    txn.commit().await?;
     Ok(IncidentRef(created.id))
 }

@@ -13,8 +13,6 @@ use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, severity};
 use crate::incidents::status::transition;
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status, Timestamps};
-use crate::notifications::NotifyEvent;
-use crate::notifications::outbox::{Change, notify_incident};
 
 /// Records what changed on the timeline and commits: every change ends this way.
 async fn finish(
@@ -42,28 +40,34 @@ pub(crate) fn timestamps_of(m: &incident::Model) -> Timestamps {
     }
 }
 
-/// Moves the incident to `to`, filling the timestamps the move implies. Moving to
-/// `merged` names the incident this one duplicates (`merged_into`); that incident's
-/// timeline records the merge too.
-pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+/// What a change of status or severity was, for whoever reacts to it (notices).
+#[derive(Debug, Clone)]
+pub struct Changed {
+    /// The incident as it was before the change.
+    pub incident: incident::Model,
+    pub from: String,
+    pub to: String,
+}
+
+/// Moves the incident to `to` inside the caller's write transaction, filling the
+/// timestamps the move implies. Moving to `merged` names the incident this one
+/// duplicates (`merged_into`); that incident's timeline records the merge too.
+/// `crate::workflow::change_status` adds the close rule and the notices, and commits.
+pub async fn set_status(
+    txn: &impl ConnectionTrait,
     actor: &CurrentUser,
     reference: IncidentRef,
     to: Status,
     merged_into: Option<IncidentRef>,
     expected_version: i32,
-) -> Result<(), AppError> {
-    let txn = crate::db::begin_write(db).await?;
-    let current = load(&txn, reference).await?;
+) -> Result<Changed, AppError> {
+    let current = load(txn, reference).await?;
     let from = current.status;
     let now = Utc::now();
     let times = transition(from, to, &timestamps_of(&current), now)
         .map_err(|refused| AppError::invalid("status", refused.message))?;
-    if to == Status::Closed {
-        require_published_postmortem(&txn, &current).await?;
-    }
     let target = match to {
-        Status::Merged => Some(merge_target(&txn, reference, merged_into).await?),
+        Status::Merged => Some(merge_target(txn, reference, merged_into).await?),
         _ => None,
     };
     let changes = incident::ActiveModel {
@@ -75,7 +79,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         merged_into_id: Set(target.as_ref().map(|t| t.id)),
         ..Default::default()
     };
-    save_versioned(&txn, &current, expected_version, changes, |m| {
+    save_versioned(txn, &current, expected_version, changes, |m| {
         m.status.label().to_lowercase()
     })
     .await?;
@@ -86,7 +90,7 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
                 current.title
             );
             record_event(
-                &txn,
+                txn,
                 target.id,
                 actor,
                 AutoEvent {
@@ -105,52 +109,23 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
         }
         None => format!("Status changed from {} to {}", from.label(), to.label()),
     };
-    let change = Change {
-        from: from.label().to_owned(),
-        to: to.label().to_owned(),
-    };
-    notify_incident(
-        &txn,
-        NotifyEvent::StatusChanged,
+    let kind = EventKind::StatusChanged;
+    record_event(
+        txn,
         current.id,
-        Some(change),
         actor,
+        AutoEvent {
+            kind,
+            body,
+            at: now,
+        },
     )
     .await?;
-    finish(txn, current.id, actor, EventKind::StatusChanged, body, now).await
-}
-
-/// Severities marked so need a published postmortem before their incidents close.
-async fn require_published_postmortem(
-    db: &impl ConnectionTrait,
-    current: &incident::Model,
-) -> Result<(), AppError> {
-    use crate::postmortems::PostmortemStatus;
-    let Some(level) = severity::Entity::find_by_id(current.severity_id)
-        .one(db)
-        .await?
-    else {
-        return Ok(());
-    };
-    if !level.requires_postmortem {
-        return Ok(());
-    }
-    let reference = IncidentRef(current.id);
-    let status = crate::postmortems::service::query::postmortem_status(db, reference).await?;
-    if status == Some(PostmortemStatus::Published) {
-        return Ok(());
-    }
-    let state = match status {
-        None => "it has none yet".to_owned(),
-        Some(s) => format!("its postmortem is {}", s.label().to_lowercase()),
-    };
-    Err(AppError::invalid(
-        "status",
-        format!(
-            "{} incidents need a published postmortem before they can be closed, and {state}. Finish it at /incidents/{reference}/postmortem.",
-            level.name
-        ),
-    ))
+    Ok(Changed {
+        incident: current,
+        from: from.label().to_owned(),
+        to: to.label().to_owned(),
+    })
 }
 
 /// The incident a duplicate is merged into: it must exist, be another incident and not
@@ -184,25 +159,25 @@ async fn merge_target(
     Ok(target)
 }
 
-/// Changes the severity.
-pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+/// Changes the severity inside the caller's write transaction; `None` when it already
+/// was that severity. `crate::workflow::change_severity` adds the notices and commits.
+pub async fn set_severity(
+    txn: &impl ConnectionTrait,
     actor: &CurrentUser,
     reference: IncidentRef,
     severity_id: i64,
     expected_version: i32,
-) -> Result<(), AppError> {
-    let txn = crate::db::begin_write(db).await?;
-    let current = load(&txn, reference).await?;
+) -> Result<Option<Changed>, AppError> {
+    let current = load(txn, reference).await?;
     let to = severity::Entity::find_by_id(severity_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::invalid("severity_id", "Choose a severity."))?;
     if to.id == current.severity_id {
-        return Ok(());
+        return Ok(None);
     }
     let from = severity::Entity::find_by_id(current.severity_id)
-        .one(&txn)
+        .one(txn)
         .await?;
     let from_name = from.map(|s| s.name).unwrap_or_default();
     let changes = incident::ActiveModel {
@@ -210,31 +185,21 @@ pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
         ..Default::default()
     };
     let name = from_name.clone();
-    save_versioned(&txn, &current, expected_version, changes, move |_| {
+    save_versioned(txn, &current, expected_version, changes, move |_| {
         format!("at severity {name}")
     })
     .await?;
-    let change = Change {
-        from: from_name.clone(),
-        to: to.name.clone(),
+    let auto = AutoEvent {
+        kind: EventKind::SeverityChanged,
+        body: format!("Severity changed from {from_name} to {}", to.name),
+        at: Utc::now(),
     };
-    notify_incident(
-        &txn,
-        NotifyEvent::SeverityChanged,
-        current.id,
-        Some(change),
-        actor,
-    )
-    .await?;
-    finish(
-        txn,
-        current.id,
-        actor,
-        EventKind::SeverityChanged,
-        format!("Severity changed from {from_name} to {}", to.name),
-        Utc::now(),
-    )
-    .await
+    record_event(txn, current.id, actor, auto).await?;
+    Ok(Some(Changed {
+        incident: current,
+        from: from_name,
+        to: to.name,
+    }))
 }
 
 /// Gives `role` to a user; a change of hands is recorded as a handover.

@@ -386,6 +386,15 @@ pub(crate) fn escape_like(value: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// How many incidents affected a service: what keeps it from being deleted.
+pub async fn count_affecting(db: &impl ConnectionTrait, service_id: i64) -> Result<u64, AppError> {
+    use sea_orm::PaginatorTrait;
+    Ok(incident_service::Entity::find()
+        .filter(incident_service::Column::ServiceId.eq(service_id))
+        .count(db)
+        .await?)
+}
+
 /// A token that changes whenever anything on the incident changes (a new timeline event,
 /// a note edited or deleted, a new version): what the live view watches.
 pub async fn change_marker(

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use super::Scanned;
 use super::sql::FIELDS;
+use crate::db::pack;
 use crate::error::AppError;
 use crate::metrics::formulas::IncidentTimes;
-use crate::metrics::pack;
 
 /// (service id, index into the incidents) for every affected service of every incident.
 pub(super) type Links = Vec<(i64, u32)>;

@@ -2,9 +2,9 @@
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, Value};
 
+use crate::db::pack;
 use crate::error::AppError;
 use crate::metrics::formulas::{Secs, Span};
-use crate::metrics::pack;
 
 #[derive(FromQueryResult)]
 pub(super) struct Packed {

@@ -1,7 +1,7 @@
 use super::rows::*;
 use super::sql::*;
 use super::*;
-use crate::metrics::pack;
+use crate::db::pack;
 
 /// `text`'s rows (`;` between rows, `,` between fields, empty for NULL) packed as
 /// the database packs them.

@@ -15,6 +15,8 @@ use super::entities::{postmortem, section};
 use crate::accounts::entities::user;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
+use crate::incidents::entities::{incident, severity};
+use crate::postmortems::PostmortemStatus;
 
 /// What a revision keeps: enough to show and compare any two saves.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +29,39 @@ pub struct Snapshot {
 pub struct SnapshotSection {
     pub title: String,
     pub body: String,
+}
+
+/// The close rule: severities marked so need a published postmortem before their
+/// incidents close. `crate::workflow::change_status` applies it to every move to closed.
+pub async fn require_published_postmortem(
+    db: &impl ConnectionTrait,
+    current: &incident::Model,
+) -> Result<(), AppError> {
+    let Some(level) = severity::Entity::find_by_id(current.severity_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if !level.requires_postmortem {
+        return Ok(());
+    }
+    let reference = IncidentRef(current.id);
+    let status = query::postmortem_status(db, reference).await?;
+    if status == Some(PostmortemStatus::Published) {
+        return Ok(());
+    }
+    let state = match status {
+        None => "it has none yet".to_owned(),
+        Some(s) => format!("its postmortem is {}", s.label().to_lowercase()),
+    };
+    Err(AppError::invalid(
+        "status",
+        format!(
+            "{} incidents need a published postmortem before they can be closed, and {state}. Finish it at /incidents/{reference}/postmortem.",
+            level.name
+        ),
+    ))
 }
 
 /// The postmortem of an incident, or a 404 that says there is none yet.

@@ -13,8 +13,9 @@ use app::accounts::{CurrentUser, Role};
 use app::audit::service::Actor;
 use app::catalog::service::create_service;
 use app::incidents::IncidentRef;
-use app::incidents::service::declare::{Declaration, declare_incident};
+use app::incidents::service::declare::Declaration;
 use app::incidents::service::query::severities;
+use app::workflow::declare_incident;
 use sea_orm::DatabaseConnection;
 use vigil_server::{Config, app_state, open_database, router};
 

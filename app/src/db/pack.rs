@@ -1,12 +1,13 @@
 //! Rows of integers packed into one binary value, the form in which the reports read the
-//! incident history (`scan`).
+//! incident history (`metrics::scan`).
 //!
 //! Drivers hand rows over one at a time (sqlx's SQLite worker sends each through a
 //! channel), which at 100,000 incidents cost more than a whole report; formatting every
 //! integer as text in SQL and parsing it back cost most of the rest (0.22 s of a 0.3 s
 //! 365-day report on SQLite). Each value is 8 bytes, big-endian, `i64::MIN` for NULL:
 //! PostgreSQL writes that with `int8send` and `string_agg(bytea)`, SQLite with
-//! [`FUNCTION`], an aggregate this module registers on every connection.
+//! [`FUNCTION`], an aggregate registered on every pooled connection (it lives with the
+//! connections because the database runs it).
 
 use crate::error::AppError;
 

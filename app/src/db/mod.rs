@@ -1,6 +1,8 @@
 //! Opening the database: an embedded SQLite file by default, PostgreSQL for teams that
 //! run several stateless replicas on one database.
 
+pub mod pack;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,11 +12,11 @@ use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sea_orm::{
-    DatabaseConnection, DbErr, RuntimeErr, SqliteTransactionMode, SqlxPostgresConnector,
-    SqlxSqliteConnector, TransactionOptions, TransactionTrait,
+    DatabaseConnection, DbErr, SqliteTransactionMode, SqlxPostgresConnector, SqlxSqliteConnector,
+    TransactionOptions, TransactionTrait,
 };
 
-use crate::error::AppError;
+use crate::error::{AppError, CONTENTION};
 
 /// The default database: a SQLite file under `./data`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/vigil.db";
@@ -85,7 +87,7 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<DatabaseConnectio
         .after_connect(|conn, _| {
             Box::pin(async move {
                 stable_plans(conn).await?;
-                crate::metrics::pack::register(conn).await
+                pack::register(conn).await
             })
         })
         .connect_with(options)
@@ -171,36 +173,6 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
         ..Default::default()
     })
     .await
-}
-
-/// What a write answers when other writers were still in the way after waiting and
-/// trying again: the client may simply send it again.
-pub const CONTENTION: &str = "Vigil is busy writing other changes; please try again in a moment.";
-
-/// Whether `err` says another writer was in the way, so the same write can succeed when
-/// tried again: SQLite still busy or locked after the busy timeout, a PostgreSQL
-/// serialisation failure or deadlock, or no free connection in time.
-pub fn is_contention(err: &DbErr) -> bool {
-    let (DbErr::Exec(RuntimeErr::SqlxError(e))
-    | DbErr::Query(RuntimeErr::SqlxError(e))
-    | DbErr::Conn(RuntimeErr::SqlxError(e))) = err
-    else {
-        return matches!(
-            err,
-            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
-        );
-    };
-    match &**e {
-        sea_orm::sqlx::Error::Database(db) => matches!(
-            db.code().as_deref(),
-            // PostgreSQL: serialization_failure, deadlock_detected. SQLite: BUSY, LOCKED
-            // and their extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT,
-            // LOCKED_SHAREDCACHE).
-            Some("40001" | "40P01" | "5" | "6" | "261" | "517" | "773" | "262")
-        ),
-        sea_orm::sqlx::Error::PoolTimedOut => true,
-        _ => false,
-    }
 }
 
 /// How often a write is tried when other writers are in the way.
@@ -311,10 +283,6 @@ mod tests {
         .await;
         assert!(result.is_err());
         assert_eq!(calls.get(), 1, "a stale version is not a conflict to retry");
-        assert!(is_contention(&DbErr::ConnectionAcquire(
-            sea_orm::ConnAcquireErr::Timeout
-        )));
-        assert!(!is_contention(&DbErr::RecordNotFound("x".into())));
     }
 
     #[test]

@@ -1,0 +1,113 @@
+//! Changes that cross domains, each in one write transaction the domains' steps share,
+//! so a change and what follows from it commit together or not at all.
+//!
+//! The domains import each other in one direction only: postmortems, notifications,
+//! alerts and metrics are about incidents and import them; incidents import the
+//! catalog's services; nothing imports back. A change whose rule or consequence lives in
+//! a domain above the one it changes is composed here: a declaration and a change of
+//! status or severity queue their notices; closing needs a published postmortem where
+//! the severity says so; a service is deleted only if no incident affected it. Server
+//! functions, API handlers, alert ingestion and the seed call these, never the steps.
+//!
+//! Like the domains' services, these trust their caller's role (see `crate::web`).
+
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+
+use crate::accounts::CurrentUser;
+use crate::audit::service::Actor;
+use crate::error::AppError;
+use crate::incidents::service::declare::{self, Declaration};
+use crate::incidents::service::lifecycle::{self, Changed};
+use crate::incidents::{IncidentRef, Status};
+use crate::notifications::NotifyEvent;
+use crate::notifications::outbox::{Change, notify_incident};
+
+/// Declares an incident in triage with its commander, services and first timeline
+/// event, and queues the notices of subscribed channels.
+pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    declaration: Declaration,
+) -> Result<IncidentRef, AppError> {
+    let checked = declare::check(db, actor, declaration).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let reference = declare::insert(&txn, actor, checked).await?;
+    notify_incident(&txn, NotifyEvent::Declared, reference.0, None, actor).await?;
+    txn.commit().await?;
+    Ok(reference)
+}
+
+/// Moves an incident to `to` (see [`lifecycle::set_status`]); closing needs a published
+/// postmortem where the incident's severity asks for one.
+pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    to: Status,
+    merged_into: Option<IncidentRef>,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let changed =
+        lifecycle::set_status(&txn, actor, reference, to, merged_into, expected_version).await?;
+    if to == Status::Closed {
+        crate::postmortems::service::require_published_postmortem(&txn, &changed.incident).await?;
+    }
+    notify(&txn, NotifyEvent::StatusChanged, changed, actor).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Changes an incident's severity; nothing happens if it already had that one.
+pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    severity_id: i64,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let changed =
+        lifecycle::set_severity(&txn, actor, reference, severity_id, expected_version).await?;
+    if let Some(changed) = changed {
+        notify(&txn, NotifyEvent::SeverityChanged, changed, actor).await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
+async fn notify(
+    txn: &impl ConnectionTrait,
+    event: NotifyEvent,
+    changed: Changed,
+    actor: &CurrentUser,
+) -> Result<(), AppError> {
+    let change = Change {
+        from: changed.from,
+        to: changed.to,
+    };
+    notify_incident(txn, event, changed.incident.id, Some(change), actor).await
+}
+
+/// Deletes a service no incident ever affected; one with incidents must be archived,
+/// so its history and numbers stay intact.
+pub async fn delete_service<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i64,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let current = crate::catalog::service::find(&txn, id).await?;
+    let incidents = crate::incidents::service::query::count_affecting(&txn, id).await?;
+    if incidents > 0 {
+        return Err(AppError::Conflict {
+            message: format!(
+                "{} cannot be deleted: {incidents} incident(s) affected it, and deleting it would rewrite their history and the reliability numbers. Archive it instead.",
+                current.name
+            ),
+        });
+    }
+    crate::catalog::service::remove(&txn, actor, current).await?;
+    txn.commit().await?;
+    Ok(())
+}
