@@ -25,6 +25,7 @@ backend_tests!(
     admins_manage_sources_and_others_cannot,
     admins_read_received_alerts_over_the_api,
     unreadable_stored_rules_refuse_alerts_instead_of_recording_them,
+    a_payload_of_repeats_keeps_each_alerts_own_labels,
 );
 
 /// A source of `kind` for a new "Checkout" service; critical pages at the top
@@ -713,4 +714,67 @@ async fn unreadable_stored_rules_refuse_alerts_instead_of_recording_them(app: Te
     // The admin page still opens (the damage is logged, not a broken page).
     let view = app::alerts::service::admin_view(&app.db).await.unwrap();
     assert_eq!(view.sources.len(), 1);
+}
+
+/// A payload's repeats are written together: each stored alert keeps its own newest
+/// labels, annotations and body and counts its own repeats, also when the same
+/// fingerprint comes twice in one payload.
+async fn a_payload_of_repeats_keeps_each_alerts_own_labels(app: TestApp) {
+    let (token, _) = source(&app, "alertmanager", false).await;
+    let first = json!([
+        am_alert("firing", "web-1", "fp-a"),
+        am_alert("firing", "web-2", "fp-b"),
+        am_alert("firing", "web-3", "fp-c"),
+    ]);
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager("firing", first),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let again = json!([
+        am_alert("firing", "web-1-x", "fp-a"),
+        am_alert("firing", "web-2-x", "fp-b"),
+        am_alert("firing", "web-3-x", "fp-c"),
+        am_alert("firing", "web-1-y", "fp-a"),
+    ]);
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager("firing", again),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let actions: Vec<&str> = body["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["repeated"; 4]);
+    let stored = alert::Entity::find()
+        .order_by_asc(alert::Column::Fingerprint)
+        .all(&app.db)
+        .await
+        .unwrap();
+    let seen: Vec<(&str, i32)> = stored
+        .iter()
+        .map(|a| (a.fingerprint.as_str(), a.repeats))
+        .collect();
+    assert_eq!(seen, [("fp-a", 2), ("fp-b", 1), ("fp-c", 1)]);
+    for (row, instance) in stored.iter().zip(["web-1-y", "web-2-x", "web-3-x"]) {
+        assert!(
+            row.labels.contains(&format!("\"{instance}\"")),
+            "{}",
+            row.labels
+        );
+        assert!(row.annotations.contains(&format!("{instance} is failing")));
+        assert!(row.raw.contains(instance), "{}", row.raw);
+        assert_eq!(row.state, app::alerts::AlertState::Firing);
+    }
+    let incidents: std::collections::BTreeSet<_> = stored.iter().map(|a| a.incident_id).collect();
+    assert_eq!(incidents.len(), 1, "one incident for the group");
 }

@@ -10,7 +10,8 @@ use sea_orm::{
 };
 
 use super::store::{
-    OpenIncidents, insert, labels_json, latest, latest_of, lock_keys, touch_source,
+    OpenIncidents, Repeat, insert, labels_json, latest, latest_of, lock_keys, touch_source,
+    write_repeats,
 };
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, UserId};
@@ -74,15 +75,21 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
             rules: &rules,
             now,
         };
+        let mut repeats = Vec::new();
         let mut outcomes = Vec::with_capacity(alerts.len());
         for incoming in &alerts {
             let previous = match known.remove(&incoming.fingerprint) {
                 Some(previous) => previous,
                 // The same fingerprint again in this payload: read what the first wrote.
-                None => latest(&txn, source.id, &incoming.fingerprint).await?,
+                None => {
+                    write_repeats(&txn, &mut repeats, now).await?;
+                    latest(&txn, source.id, &incoming.fingerprint).await?
+                }
             };
-            outcomes.push(apply(&txn, payload, incoming.clone(), previous, &mut incidents).await?);
+            let state = (&mut incidents, &mut repeats);
+            outcomes.push(apply(&txn, payload, incoming.clone(), previous, state).await?);
         }
+        write_repeats(&txn, &mut repeats, now).await?;
         txn.commit().await?;
         Ok(outcomes)
     })
@@ -156,19 +163,20 @@ fn outcome(a: &IncomingAlert, action: &'static str, incident: Option<i64>) -> Ou
 }
 
 /// Applies one alert, given the latest stored alert with its fingerprint: the first
-/// step that takes it decides.
+/// step that takes it decides. Repeats are gathered and written with the payload's
+/// others (`write_repeats`).
 async fn apply<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     payload: Payload<'_>,
     a: IncomingAlert,
     previous: Option<alert::Model>,
-    incidents: &mut OpenIncidents,
+    (incidents, repeats): (&mut OpenIncidents, &mut Vec<Repeat>),
 ) -> Result<Outcome, AppError> {
     if a.state != AlertState::Firing {
         return settle(db, payload, &a, previous, incidents).await;
     }
     if let Some(prev) = previous
-        && let Some(done) = repeat(db, payload, &a, &prev, incidents).await?
+        && let Some(done) = repeat(db, &a, &prev, incidents, repeats).await?
     {
         return Ok(done);
     }
@@ -228,28 +236,22 @@ async fn settle<C: ConnectionTrait + TransactionTrait>(
 /// is a record still firing) is updated in place and counted.
 async fn repeat(
     db: &impl ConnectionTrait,
-    Payload { now, .. }: Payload<'_>,
     a: &IncomingAlert,
     prev: &alert::Model,
     incidents: &mut OpenIncidents,
+    repeats: &mut Vec<Repeat>,
 ) -> Result<Option<Outcome>, AppError> {
     let open = incidents.get(db, prev.incident_id).await?;
     let still_recorded = prev.incident_id.is_none() && prev.state == AlertState::Firing;
     if open.is_none() && !still_recorded {
         return Ok(None);
     }
-    alert::ActiveModel {
-        id: Set(prev.id),
-        state: Set(AlertState::Firing),
-        labels: Set(labels_json(&a.labels)),
-        annotations: Set(labels_json(&a.annotations)),
-        raw: Set(a.raw.clone()),
-        repeats: Set(prev.repeats + 1),
-        last_received_at: Set(now),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
+    repeats.push(Repeat {
+        id: prev.id,
+        labels: labels_json(&a.labels),
+        annotations: labels_json(&a.annotations),
+        raw: a.raw.clone(),
+    });
     Ok(Some(outcome(a, "repeated", prev.incident_id)))
 }
 

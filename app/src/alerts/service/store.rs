@@ -10,9 +10,9 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use crate::alerts::AlertAction;
 use crate::alerts::entities::{alert, source};
 use crate::alerts::payload::IncomingAlert;
+use crate::alerts::{AlertAction, AlertState};
 use crate::error::AppError;
 use crate::incidents::entities::incident;
 
@@ -144,6 +144,54 @@ impl OpenIncidents {
     pub(super) fn forget(&mut self, id: i64) {
         self.0.remove(&id);
     }
+}
+
+/// A firing alert seen again while its incident is open (or it is a record still
+/// firing): it keeps the newest labels, annotations and body, and counts one more repeat.
+pub(super) struct Repeat {
+    pub id: i64,
+    pub labels: String,
+    pub annotations: String,
+    pub raw: String,
+}
+
+/// Writes a payload's repeats in one statement (a storm's payloads are mostly repeats,
+/// seven alerts a post: one round trip instead of seven), and empties `repeats`.
+pub(super) async fn write_repeats(
+    db: &impl ConnectionTrait,
+    repeats: &mut Vec<Repeat>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(first) = repeats.first() else {
+        return Ok(());
+    };
+    let id = || Expr::col(alert::Column::Id);
+    // Each text column takes the value of the row's own repeat: CASE id WHEN .. THEN ...
+    let per_row = |value: fn(&Repeat) -> &String, column: alert::Column| {
+        let mut case = Expr::case(id().eq(first.id), value(first).clone());
+        for r in &repeats[1..] {
+            case = case.case(id().eq(r.id), value(r).clone());
+        }
+        case.finally(Expr::col(column))
+    };
+    let labels = per_row(|r| &r.labels, alert::Column::Labels);
+    let annotations = per_row(|r| &r.annotations, alert::Column::Annotations);
+    let raw = per_row(|r| &r.raw, alert::Column::Raw);
+    alert::Entity::update_many()
+        .col_expr(alert::Column::State, Expr::value(AlertState::Firing))
+        .col_expr(alert::Column::Labels, labels.into())
+        .col_expr(alert::Column::Annotations, annotations.into())
+        .col_expr(alert::Column::Raw, raw.into())
+        .col_expr(
+            alert::Column::Repeats,
+            Expr::col(alert::Column::Repeats).add(1),
+        )
+        .col_expr(alert::Column::LastReceivedAt, Expr::value(now))
+        .filter(alert::Column::Id.is_in(repeats.iter().map(|r| r.id)))
+        .exec(db)
+        .await?;
+    repeats.clear();
+    Ok(())
 }
 
 pub(super) fn labels_json(map: &BTreeMap<String, String>) -> String {
