@@ -20,7 +20,7 @@ use crate::incidents::service::declare::{self, Declaration};
 use crate::incidents::service::lifecycle::{self, Changed};
 use crate::incidents::{IncidentRef, Status};
 use crate::notifications::NotifyEvent;
-use crate::notifications::outbox::{Change, notify_incident};
+use crate::notifications::outbox::{Change, Subscribers, queue, subscribers};
 
 /// Declares an incident in triage with its commander, services and first timeline
 /// event, and queues the notices of subscribed channels.
@@ -30,9 +30,10 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
     declaration: Declaration,
 ) -> Result<IncidentRef, AppError> {
     let checked = declare::check(db, actor, declaration).await?;
+    let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
     let reference = declare::insert(&txn, actor, checked).await?;
-    notify_incident(&txn, NotifyEvent::Declared, reference.0, None, actor).await?;
+    queue(&txn, subscribers, reference.0, None, actor).await?;
     txn.commit().await?;
     Ok(reference)
 }
@@ -47,13 +48,14 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
     merged_into: Option<IncidentRef>,
     expected_version: i32,
 ) -> Result<(), AppError> {
+    let subscribers = subscribers(db, NotifyEvent::StatusChanged).await?;
     let txn = crate::db::begin_write(db).await?;
     let changed =
         lifecycle::set_status(&txn, actor, reference, to, merged_into, expected_version).await?;
     if to == Status::Closed {
         crate::postmortems::service::require_published_postmortem(&txn, &changed.incident).await?;
     }
-    notify(&txn, NotifyEvent::StatusChanged, changed, actor).await?;
+    notify(&txn, subscribers, changed, actor).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -66,11 +68,12 @@ pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
     severity_id: i64,
     expected_version: i32,
 ) -> Result<(), AppError> {
+    let subscribers = subscribers(db, NotifyEvent::SeverityChanged).await?;
     let txn = crate::db::begin_write(db).await?;
     let changed =
         lifecycle::set_severity(&txn, actor, reference, severity_id, expected_version).await?;
     if let Some(changed) = changed {
-        notify(&txn, NotifyEvent::SeverityChanged, changed, actor).await?;
+        notify(&txn, subscribers, changed, actor).await?;
         txn.commit().await?;
     }
     Ok(())
@@ -78,7 +81,7 @@ pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
 
 async fn notify(
     txn: &impl ConnectionTrait,
-    event: NotifyEvent,
+    subscribers: Subscribers,
     changed: Changed,
     actor: &CurrentUser,
 ) -> Result<(), AppError> {
@@ -86,7 +89,7 @@ async fn notify(
         from: changed.from,
         to: changed.to,
     };
-    notify_incident(txn, event, changed.incident.id, Some(change), actor).await
+    queue(txn, subscribers, changed.incident.id, Some(change), actor).await
 }
 
 /// Deletes a service no incident ever affected; one with incidents must be archived,

@@ -96,13 +96,43 @@ pub async fn notify_incident(
     change: Option<Change>,
     actor: &CurrentUser,
 ) -> Result<(), AppError> {
-    let channels: Vec<channel::Model> = channel::Entity::find()
+    let channels = subscribers(db, event).await?;
+    queue(db, channels, incident_id, change, actor).await
+}
+
+/// The enabled channels subscribed to `event`. A change on SQLite reads them before its
+/// write begins, so the one writer's lock is not held for a read that most changes find
+/// empty; a channel added meanwhile counts from the next change.
+pub async fn subscribers(
+    db: &impl ConnectionTrait,
+    event: NotifyEvent,
+) -> Result<Subscribers, AppError> {
+    let channels = channel::Entity::find()
         .filter(channel::Column::DisabledAt.is_null())
         .all(db)
         .await?
         .into_iter()
         .filter(|c| subscribed(c, event))
         .collect();
+    Ok(Subscribers { event, channels })
+}
+
+/// What [`subscribers`] found, for [`queue`].
+#[derive(Debug)]
+pub struct Subscribers {
+    event: NotifyEvent,
+    channels: Vec<channel::Model>,
+}
+
+/// [`notify_incident`] with its subscribers read already: queues the event about an
+/// incident inside the change's transaction.
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    Subscribers { event, channels }: Subscribers,
+    incident_id: i64,
+    change: Option<Change>,
+    actor: &CurrentUser,
+) -> Result<(), AppError> {
     if channels.is_empty() {
         return Ok(());
     }
