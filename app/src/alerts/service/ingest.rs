@@ -3,6 +3,8 @@
 //! [`settle`] (resolved or acknowledged), [`repeat`] (still being handled),
 //! [`join_group`] (its group has an open incident), [`open_or_record`] (by the rules).
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -48,7 +50,7 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
         SourceKind::Alertmanager | SourceKind::Grafana => payload::parse_alertmanager(body),
     }
     .map_err(|e| AppError::Invalid(vec![FieldError::new(e.field, e.message)]))?;
-    let owner = owner_of(db, source).await?;
+    let owner = OnceLock::new();
     // Rules that cannot be read must not quietly become "record only": alerts would
     // stop opening incidents without a word. Refused (and logged), the sender retries.
     let rules: Rules = serde_json::from_str(&source.rules).map_err(|e| {
@@ -71,7 +73,10 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
         let mut incidents = OpenIncidents::default();
         let payload = Payload {
             source,
-            owner: &owner,
+            owner: Owner {
+                source,
+                cell: &owner,
+            },
             rules: &rules,
             now,
         };
@@ -98,7 +103,24 @@ pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
     Ok(outcomes)
 }
 
-/// The admin incidents are declared in the name of (the source's owner).
+/// The admin incidents are declared and notes written in the name of (the source's
+/// owner), read once a payload and only by one that writes such (repeats do not).
+#[derive(Clone, Copy)]
+struct Owner<'a> {
+    source: &'a source::Model,
+    cell: &'a OnceLock<CurrentUser>,
+}
+
+impl<'a> Owner<'a> {
+    async fn get(self, db: &impl ConnectionTrait) -> Result<&'a CurrentUser, AppError> {
+        if let Some(owner) = self.cell.get() {
+            return Ok(owner);
+        }
+        let owner = owner_of(db, self.source).await?;
+        Ok(self.cell.get_or_init(|| owner))
+    }
+}
+
 async fn owner_of(
     db: &impl ConnectionTrait,
     source: &source::Model,
@@ -149,7 +171,7 @@ fn describe(source: &source::Model, a: &IncomingAlert) -> String {
 #[derive(Clone, Copy)]
 struct Payload<'a> {
     source: &'a source::Model,
-    owner: &'a CurrentUser,
+    owner: Owner<'a>,
     rules: &'a Rules,
     now: DateTime<Utc>,
 }
@@ -222,6 +244,7 @@ async fn settle<C: ConnectionTrait + TransactionTrait>(
             "acknowledged by the sender"
         };
         let note = format!("Alert {what}: “{}” from {}", prev.title, source.name);
+        let owner = owner.get(db).await?;
         timeline(db, incident.id, owner, note, now).await?;
         if resolved && source.auto_resolve {
             auto_resolve(db, owner, &incident).await?;
@@ -279,7 +302,7 @@ async fn join_group(
         if let Some(incident) = incidents.get(db, sibling.incident_id).await? {
             insert(db, source, a, Some(incident.id), AlertAction::Attached, now).await?;
             let note = format!("Alert joined: {}", describe(source, a));
-            timeline(db, incident.id, owner, note, now).await?;
+            timeline(db, incident.id, owner.get(db).await?, note, now).await?;
             return Ok(Some(outcome(a, "attached", Some(incident.id))));
         }
     }
@@ -307,6 +330,7 @@ async fn open_or_record<C: ConnectionTrait + TransactionTrait>(
     if let Some(url) = &a.generator_url {
         summary.push_str(&format!("\n\nSource: {url}"));
     }
+    let owner = owner.get(db).await?;
     let reference = declare_incident(
         db,
         owner,
