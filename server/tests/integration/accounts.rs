@@ -176,6 +176,24 @@ async fn deactivating_a_user_ends_their_sessions_and_sign_ins(app: TestApp) {
     let (admin, _) = app.signed_in(Role::Admin).await;
     let (responder, user) = app.signed_in(Role::Responder).await;
     assert_eq!(app.get_with(&responder, "/").await.status(), 200);
+    let made = app
+        .call_with(
+            &responder,
+            "/rpc/create_api_token",
+            &[("name", "deploy script"), ("expires_in_days", "30")],
+        )
+        .await;
+    let token = made.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_token = || {
+        reqwest::Client::new()
+            .get(app.url("/api/v1/incidents"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(by_token().await.unwrap().status(), 200);
 
     let id = user_id(&app, &admin, &user.email).await;
     let res = app
@@ -195,6 +213,11 @@ async fn deactivating_a_user_ends_their_sessions_and_sign_ins(app: TestApp) {
         .sign_in_with(&new_client(), &user.email, &user.password)
         .await;
     assert_eq!(again.status(), 422, "a deactivated user cannot sign in");
+    assert_eq!(
+        by_token().await.unwrap().status(),
+        401,
+        "nor use their tokens"
+    );
 
     let res = app
         .call_with(
