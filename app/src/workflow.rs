@@ -11,10 +11,11 @@
 //!
 //! Like the domains' services, these trust their caller's role (see `crate::web`).
 
-use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 use crate::accounts::CurrentUser;
 use crate::audit::service::Actor;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::service::declare::{self, Declaration};
 use crate::incidents::service::lifecycle::{self, Changed};
@@ -24,8 +25,8 @@ use crate::notifications::outbox::{Change, Subscribers, queue, subscribers};
 
 /// Declares an incident in triage with its commander, services and first timeline
 /// event, and queues the notices of subscribed channels.
-pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn declare_incident(
+    db: &impl Writer,
     actor: &CurrentUser,
     declaration: Declaration,
 ) -> Result<IncidentRef, AppError> {
@@ -40,8 +41,8 @@ pub async fn declare_incident<C: ConnectionTrait + TransactionTrait>(
 
 /// Moves an incident to `to` (see [`lifecycle::set_status`]); closing needs a published
 /// postmortem where the incident's severity asks for one.
-pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn change_status(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     to: Status,
@@ -61,8 +62,8 @@ pub async fn change_status<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Changes an incident's severity; nothing happens if it already had that one.
-pub async fn change_severity<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn change_severity(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     severity_id: i64,
@@ -94,11 +95,7 @@ async fn notify(
 
 /// Deletes a service no incident ever affected; one with incidents must be archived,
 /// so its history and numbers stay intact.
-pub async fn delete_service<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    actor: &Actor,
-    id: i64,
-) -> Result<(), AppError> {
+pub async fn delete_service(db: &impl Writer, actor: &Actor, id: i64) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
     let current = crate::catalog::service::find(&txn, id).await?;
     let incidents = crate::incidents::service::query::count_affecting(&txn, id).await?;

@@ -6,7 +6,7 @@ use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr, TransactionSession, TransactionTrait,
+    SqlErr,
 };
 use serde_json::json;
 
@@ -15,6 +15,7 @@ use super::entities::service::{self as entity, Entity as Service};
 use super::form::{ServiceForm, ServiceSpec};
 use super::{Runbook, ServiceDetail, ServiceRef, ServiceRunbooks, Slo};
 use crate::audit::service::{self as audit, Actor};
+use crate::db::Writer;
 use crate::error::AppError;
 
 pub fn to_ref(model: entity::Model) -> ServiceRef {
@@ -98,8 +99,8 @@ async fn replace_runbooks(
 }
 
 /// Adds a service from the admin's form.
-pub async fn add_service<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn add_service(
+    db: &impl Writer,
     actor: &Actor,
     form: &ServiceForm,
 ) -> Result<ServiceDetail, AppError> {
@@ -153,8 +154,8 @@ pub async fn add_service<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Adds a service with just a name and owner (tests and the seed).
-pub async fn create_service<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn create_service(
+    db: &impl Writer,
     name: &str,
     owner_team: Option<&str>,
 ) -> Result<ServiceRef, AppError> {
@@ -168,8 +169,8 @@ pub async fn create_service<C: ConnectionTrait + TransactionTrait>(
 
 /// Saves an edit if nobody changed the service since `expected_version`. Renaming keeps
 /// the slug, so links to the service keep working.
-pub async fn update_service<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn update_service(
+    db: &impl Writer,
     actor: &Actor,
     id: i64,
     form: &ServiceForm,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use crate::accounts::{CurrentUser, Role};
@@ -14,6 +14,7 @@ use crate::action_items::{ItemKind, Priority};
 use crate::audit::service::Actor;
 use crate::catalog::form::ServiceForm;
 use crate::catalog::service::add_service;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, severity, timeline_event};
 use crate::incidents::service::declare::Declaration;
@@ -437,10 +438,7 @@ async fn version(db: &impl ConnectionTrait, reference: IncidentRef) -> Result<i3
 
 /// Loads the demo into a database without incidents; refuses otherwise, so it never
 /// mixes with real data.
-pub async fn seed_demo<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    now: DateTime<Utc>,
-) -> Result<Demo, AppError> {
+pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, AppError> {
     if incident::Entity::find().count(db).await? > 0 {
         return Err(AppError::Conflict {
             message:
@@ -712,8 +710,8 @@ async fn backdate_events(
     Ok(())
 }
 
-async fn write_postmortem<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+async fn write_postmortem(
+    db: &impl Writer,
     reference: IncidentRef,
     author: &CurrentUser,
     first: &CurrentUser,

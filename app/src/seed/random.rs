@@ -2,13 +2,11 @@
 //! so benchmark numbers compare across runs. Rows are bulk-inserted with explicit ids.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QuerySelect, Set,
-    TransactionSession, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QuerySelect, Set};
 
 use crate::accounts::Role;
 use crate::catalog::entities::service;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::Status;
 use crate::incidents::entities::{incident, incident_service, severity};
@@ -79,10 +77,7 @@ async fn next_id<E: EntityTrait>(
 /// Adds `services` services (named `svc-0001`…) and `incidents` incidents over the last
 /// `days` days: mostly short, some long, a few still open, about one in five with two
 /// services. Deterministic for a given `seed` and `now`.
-pub async fn seed_random<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    spec: RandomSeed,
-) -> Result<Generated, AppError> {
+pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated, AppError> {
     let creator = super::seed_user(db, "seed@vigil.invalid", "Seed data", Role::Viewer).await?;
     let severities: Vec<severity::Model> = severity::Entity::find().all(db).await?;
     if severities.is_empty() {

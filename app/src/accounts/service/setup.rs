@@ -1,7 +1,7 @@
 //! First run: while no user exists, a one-time setup token lets someone with access to
 //! the server's log create the first admin in the browser.
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 use crate::error::AppError;
 use crate::secrets::{hash as sha256_hex, random as random_token};
@@ -33,10 +33,7 @@ pub async fn token_is_valid(db: &impl ConnectionTrait, token: &str) -> Result<bo
 }
 
 /// Uses the token up, in the caller's transaction: exactly one caller can claim it.
-pub async fn claim_token<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
-    token: &str,
-) -> Result<(), AppError> {
+pub async fn claim_token(db: &impl ConnectionTrait, token: &str) -> Result<(), AppError> {
     if !token_is_valid(db, token).await? {
         return Err(AppError::invalid(
             "token",

@@ -5,8 +5,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession,
-    TransactionTrait,
+    JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::entities::action_item::{self, Entity as ActionItem};
@@ -14,6 +13,7 @@ use super::model::{ItemKind, ItemStatus, Priority, is_overdue};
 use super::{ActionItemFilter, ActionItemPage, ActionItemView, ItemCursor};
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, PersonRef};
+use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_service};
 use crate::incidents::service::timeline::{AutoEvent, record_event};
@@ -130,8 +130,8 @@ async fn check(db: &impl ConnectionTrait, f: &ItemFields) -> Result<Checked, App
 }
 
 /// Adds an item to the incident (and its timeline).
-pub async fn create_action_item<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn create_action_item(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     fields: ItemFields,
@@ -178,8 +178,8 @@ pub async fn create_action_item<C: ConnectionTrait + TransactionTrait>(
 
 /// Saves an edit made from `expected_version`; finishing or dropping the item (and
 /// reopening it) is recorded on the incident's timeline.
-pub async fn update_action_item<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn update_action_item(
+    db: &impl Writer,
     actor: &CurrentUser,
     id: i64,
     fields: ItemFields,

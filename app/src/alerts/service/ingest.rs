@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::store::{
@@ -21,6 +21,7 @@ use crate::alerts::entities::{alert, source};
 use crate::alerts::payload::{self, IncomingAlert};
 use crate::alerts::{AlertAction, AlertState, Rule, Rules, SourceKind, severity_word};
 use crate::catalog::entities::service;
+use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::incident;
 use crate::incidents::service::declare::Declaration;
@@ -39,8 +40,8 @@ pub struct Outcome {
 }
 
 /// Reads `body` in the source's format and applies every alert of it, or none.
-pub async fn ingest<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn ingest(
+    db: &impl Writer,
     source: &source::Model,
     body: &[u8],
 ) -> Result<Vec<Outcome>, AppError> {
@@ -187,8 +188,8 @@ fn outcome(a: &IncomingAlert, action: &'static str, incident: Option<i64>) -> Ou
 /// Applies one alert, given the latest stored alert with its fingerprint: the first
 /// step that takes it decides. Repeats are gathered and written with the payload's
 /// others (`write_repeats`).
-async fn apply<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+async fn apply(
+    db: &impl Writer,
     payload: Payload<'_>,
     a: IncomingAlert,
     previous: Option<alert::Model>,
@@ -211,8 +212,8 @@ async fn apply<C: ConnectionTrait + TransactionTrait>(
 /// A resolved or acknowledged alert: marks the one it ends (a resolution) and notes
 /// it on its incident, which resolves with its last alert when the source says so.
 /// One that ends nothing is kept as a record.
-async fn settle<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+async fn settle(
+    db: &impl Writer,
     Payload {
         source, owner, now, ..
     }: Payload<'_>,
@@ -311,8 +312,8 @@ async fn join_group(
 
 /// A new alert the source's rules say opens an incident declares one (in the name of
 /// the source's owner, detected when the alert started); any other is recorded.
-async fn open_or_record<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+async fn open_or_record(
+    db: &impl Writer,
     Payload {
         source,
         owner,
@@ -378,8 +379,8 @@ async fn labelled_service(
 
 /// With auto-resolve on, an incident whose alerts have all resolved moves to resolved,
 /// if its lifecycle allows that move now.
-async fn auto_resolve<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+async fn auto_resolve(
+    db: &impl Writer,
     owner: &CurrentUser,
     incident: &incident::Model,
 ) -> Result<(), AppError> {

@@ -3,16 +3,14 @@
 //! on the timeline, and is refused if someone else changed the incident meanwhile.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use super::lifecycle::timestamps_of;
 use super::timeline::{AutoEvent, record_event};
 use super::{load, save_versioned};
 use crate::accounts::CurrentUser;
 use crate::catalog::entities::service;
+use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_service};
 use crate::incidents::timestamps::FIELDS;
@@ -36,8 +34,8 @@ fn time_text(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// Applies `details` if the incident is still at `expected_version`.
-pub async fn update_details<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn update_details(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     details: Details,

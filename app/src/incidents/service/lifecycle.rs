@@ -3,12 +3,13 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::timeline::{AutoEvent, record_event};
 use super::{load, save_versioned};
 use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, severity};
 use crate::incidents::status::transition;
@@ -16,7 +17,7 @@ use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status, Timestamps}
 
 /// Records what changed on the timeline and commits: every change ends this way.
 async fn finish(
-    txn: impl TransactionSession + ConnectionTrait,
+    txn: crate::db::Write,
     incident_id: i64,
     actor: &CurrentUser,
     kind: EventKind,
@@ -203,8 +204,8 @@ pub async fn set_severity(
 }
 
 /// Gives `role` to a user; a change of hands is recorded as a handover.
-pub async fn assign_role<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn assign_role(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     role: IncidentRole,

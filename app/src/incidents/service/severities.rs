@@ -2,13 +2,11 @@
 //! incident at that level requires a postmortem.
 
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
-    TransactionSession, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
 use serde_json::json;
 
 use crate::audit::service::{self as audit, Actor};
+use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::severity::{self, Entity as Severity};
 
@@ -65,8 +63,8 @@ async fn get(db: &impl ConnectionTrait, id: i64) -> Result<severity::Model, AppE
 }
 
 /// Saves an admin's edit if nobody changed the level since `expected_version`.
-pub async fn update<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn update(
+    db: &impl Writer,
     actor: &Actor,
     id: i64,
     edit: SeverityEdit,
@@ -140,8 +138,8 @@ pub async fn update<C: ConnectionTrait + TransactionTrait>(
 }
 
 /// Swaps the level with its neighbour above or below; at either end nothing moves.
-pub async fn reorder<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn reorder(
+    db: &impl Writer,
     actor: &Actor,
     id: i64,
     direction: Direction,

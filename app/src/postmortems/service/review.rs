@@ -1,15 +1,13 @@
 //! The review: reviewers, the workflow steps and the conversation around them.
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 use super::write::clear_approvals;
 use super::{load, save_versioned};
 use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::postmortems::entities::{comment, postmortem, reviewer};
@@ -17,8 +15,8 @@ use crate::postmortems::status::{Asker, ReviewState, review_step};
 use crate::postmortems::{PostmortemStatus, ReviewStep};
 
 /// Sets who reviews (responders and admins); approvals of those who stay are kept.
-pub async fn set_reviewers<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn set_reviewers(
+    db: &impl Writer,
     reference: IncidentRef,
     user_ids: Vec<i64>,
     expected_version: i32,
@@ -78,8 +76,8 @@ pub async fn set_reviewers<C: ConnectionTrait + TransactionTrait>(
 
 /// Takes one workflow step (see `status::review_step`) and notes it in the
 /// conversation, so the review reads as a record of who did what.
-pub async fn take_review_step<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn take_review_step(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     step: ReviewStep,

@@ -4,11 +4,11 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-    TransactionSession, TransactionTrait,
 };
 
 use super::{Snapshot, load, save_versioned, sections, snapshot};
 use crate::accounts::{CurrentUser, Role};
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::service::timeline::timeline;
 use crate::incidents::{IncidentRef, Marker, TimelineEventView};
@@ -21,8 +21,8 @@ const MAX_BODY: usize = 100_000;
 
 /// Starts the incident's postmortem from the current template, with the timeline
 /// section filled from the incident.
-pub async fn create_postmortem<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn create_postmortem(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
 ) -> Result<(), AppError> {
@@ -170,8 +170,8 @@ pub struct PostmortemEdit {
 
 /// Saves a new revision if anything changed. Refused outside draft and review; an
 /// edit during review withdraws the approvals given so far.
-pub async fn save_postmortem<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn save_postmortem(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     edit: PostmortemEdit,
@@ -337,8 +337,8 @@ fn conflict(
 }
 
 /// Rewrites the timeline section from the incident's current timeline (a new revision).
-pub async fn refresh_timeline<C: ConnectionTrait + TransactionTrait>(
-    db: &C,
+pub async fn refresh_timeline(
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     expected_version: i32,
