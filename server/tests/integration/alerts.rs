@@ -736,7 +736,8 @@ async fn a_payload_of_repeats_keeps_each_alerts_own_labels(app: TestApp) {
     assert_eq!(status, 200, "{body}");
     let again = json!([
         am_alert("firing", "web-1-x", "fp-a"),
-        am_alert("firing", "web-2-x", "fp-b"),
+        // Sent again unchanged: counted, its texts left as they are.
+        am_alert("firing", "web-2", "fp-b"),
         am_alert("firing", "web-3-x", "fp-c"),
         am_alert("firing", "web-1-y", "fp-a"),
     ]);
@@ -755,6 +756,16 @@ async fn a_payload_of_repeats_keeps_each_alerts_own_labels(app: TestApp) {
         .map(|a| a["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["repeated"; 4]);
+    // A payload of nothing but unchanged repeats only counts them.
+    let unchanged = json!([am_alert("firing", "web-2", "fp-b")]);
+    let (status, body) = post(
+        &app,
+        "/hooks/alerts",
+        Some(&token),
+        alertmanager("firing", unchanged),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
     let stored = alert::Entity::find()
         .order_by_asc(alert::Column::Fingerprint)
         .all(&app.db)
@@ -764,8 +775,8 @@ async fn a_payload_of_repeats_keeps_each_alerts_own_labels(app: TestApp) {
         .iter()
         .map(|a| (a.fingerprint.as_str(), a.repeats))
         .collect();
-    assert_eq!(seen, [("fp-a", 2), ("fp-b", 1), ("fp-c", 1)]);
-    for (row, instance) in stored.iter().zip(["web-1-y", "web-2-x", "web-3-x"]) {
+    assert_eq!(seen, [("fp-a", 2), ("fp-b", 2), ("fp-c", 1)]);
+    for (row, instance) in stored.iter().zip(["web-1-y", "web-2", "web-3-x"]) {
         assert!(
             row.labels.contains(&format!("\"{instance}\"")),
             "{}",

@@ -12,8 +12,8 @@ use sea_orm::{
 };
 
 use super::store::{
-    OpenIncidents, Repeat, insert, labels_json, latest, latest_of, lock_keys, touch_source,
-    write_repeats,
+    OpenIncidents, Repeat, RepeatTexts, insert, labels_json, latest, latest_of, lock_keys,
+    touch_source, write_repeats,
 };
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, UserId};
@@ -270,11 +270,15 @@ async fn repeat(
     if open.is_none() && !still_recorded {
         return Ok(None);
     }
+    let texts = (labels_json(&a.labels), labels_json(&a.annotations));
+    let unchanged = texts.0 == prev.labels && texts.1 == prev.annotations && a.raw == prev.raw;
     repeats.push(Repeat {
         id: prev.id,
-        labels: labels_json(&a.labels),
-        annotations: labels_json(&a.annotations),
-        raw: a.raw.clone(),
+        texts: (!unchanged).then(|| RepeatTexts {
+            labels: texts.0,
+            annotations: texts.1,
+            raw: a.raw.clone(),
+        }),
     });
     Ok(Some(outcome(a, "repeated", prev.incident_id)))
 }

@@ -147,49 +147,69 @@ impl OpenIncidents {
 }
 
 /// A firing alert seen again while its incident is open (or it is a record still
-/// firing): it keeps the newest labels, annotations and body, and counts one more repeat.
+/// firing): it counts one more repeat and keeps the newest labels, annotations and body
+/// when they changed (`texts`; a sender resending a group mostly sends the same ones).
 pub(super) struct Repeat {
     pub id: i64,
+    pub texts: Option<RepeatTexts>,
+}
+
+pub(super) struct RepeatTexts {
     pub labels: String,
     pub annotations: String,
     pub raw: String,
 }
 
 /// Writes a payload's repeats in one statement (a storm's payloads are mostly repeats,
-/// seven alerts a post: one round trip instead of seven), and empties `repeats`.
+/// seven alerts a post: one round trip instead of seven), and empties `repeats`. Texts
+/// are written only for the repeats whose texts changed: on PostgreSQL every row version
+/// is written whole either way, but the statement stays small and the row's values stay
+/// where they are (a body over 2 KB is not stored out of line again).
 pub(super) async fn write_repeats(
     db: &impl ConnectionTrait,
     repeats: &mut Vec<Repeat>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let Some(first) = repeats.first() else {
+    if repeats.is_empty() {
         return Ok(());
-    };
-    let id = || Expr::col(alert::Column::Id);
-    // Each text column takes the value of the row's own repeat: CASE id WHEN .. THEN ...
-    let per_row = |value: fn(&Repeat) -> &String, column: alert::Column| {
-        let mut case = Expr::case(id().eq(first.id), value(first).clone());
-        for r in &repeats[1..] {
-            case = case.case(id().eq(r.id), value(r).clone());
-        }
-        case.finally(Expr::col(column))
-    };
-    let labels = per_row(|r| &r.labels, alert::Column::Labels);
-    let annotations = per_row(|r| &r.annotations, alert::Column::Annotations);
-    let raw = per_row(|r| &r.raw, alert::Column::Raw);
-    alert::Entity::update_many()
+    }
+    let mut update = alert::Entity::update_many()
         .col_expr(alert::Column::State, Expr::value(AlertState::Firing))
-        .col_expr(alert::Column::Labels, labels.into())
-        .col_expr(alert::Column::Annotations, annotations.into())
-        .col_expr(alert::Column::Raw, raw.into())
         .col_expr(
             alert::Column::Repeats,
             Expr::col(alert::Column::Repeats).add(1),
         )
         .col_expr(alert::Column::LastReceivedAt, Expr::value(now))
-        .filter(alert::Column::Id.is_in(repeats.iter().map(|r| r.id)))
-        .exec(db)
-        .await?;
+        .filter(alert::Column::Id.is_in(repeats.iter().map(|r| r.id)));
+    let changed: Vec<(i64, &RepeatTexts)> = repeats
+        .iter()
+        .filter_map(|r| Some((r.id, r.texts.as_ref()?)))
+        .collect();
+    if let Some(((first_id, first), rest)) = changed.split_first() {
+        let id = || Expr::col(alert::Column::Id);
+        // Each text column takes the value of the row's own repeat: CASE id WHEN .. THEN ..
+        let per_row = |value: fn(&RepeatTexts) -> &String, column: alert::Column| {
+            let mut case = Expr::case(id().eq(*first_id), value(first).clone());
+            for (id_of, texts) in rest {
+                case = case.case(id().eq(*id_of), value(texts).clone());
+            }
+            case.finally(Expr::col(column))
+        };
+        update = update
+            .col_expr(
+                alert::Column::Labels,
+                per_row(|t| &t.labels, alert::Column::Labels).into(),
+            )
+            .col_expr(
+                alert::Column::Annotations,
+                per_row(|t| &t.annotations, alert::Column::Annotations).into(),
+            )
+            .col_expr(
+                alert::Column::Raw,
+                per_row(|t| &t.raw, alert::Column::Raw).into(),
+            );
+    }
+    update.exec(db).await?;
     repeats.clear();
     Ok(())
 }
