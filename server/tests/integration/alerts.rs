@@ -13,7 +13,10 @@ use app::catalog::service::add_service;
 use app::incidents::IncidentRef;
 use app::incidents::entities::{incident, severity, timeline_event};
 use app::incidents::service::query::get_incident;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Statement,
+};
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
@@ -788,4 +791,17 @@ async fn a_payload_of_repeats_keeps_each_alerts_own_labels(app: TestApp) {
     }
     let incidents: std::collections::BTreeSet<_> = stored.iter().map(|a| a.incident_id).collect();
     assert_eq!(incidents.len(), 1, "one incident for the group");
+    // PostgreSQL keeps room on the alerts' pages for the versions repeats write.
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        let options = app
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT array_to_string(reloptions, ',') AS o FROM pg_class WHERE oid = 'alerts'::regclass",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(options.try_get::<String>("", "o").unwrap(), "fillfactor=65");
+    }
 }
