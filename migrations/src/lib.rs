@@ -29,6 +29,7 @@ mod m20261202_000019_incident_epoch_seconds;
 mod m20261202_000020_incident_declare_seconds;
 mod m20261202_000021_index_open_incidents;
 mod m20261204_000022_alerts_room_for_updates;
+mod m20261204_000023_note_versions;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000020_incident_declare_seconds::Migration),
             Box::new(m20261202_000021_index_open_incidents::Migration),
             Box::new(m20261204_000022_alerts_room_for_updates::Migration),
+            Box::new(m20261204_000023_note_versions::Migration),
         ]
     }
 }

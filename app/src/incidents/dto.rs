@@ -368,6 +368,8 @@ pub struct TimelineEventView {
     pub deleted: bool,
     /// Earlier texts, oldest first.
     pub revisions: Vec<String>,
+    /// The version an edit of the note must name (optimistic concurrency).
+    pub version: i32,
 }
 
 #[cfg(test)]

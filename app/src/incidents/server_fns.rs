@@ -378,11 +378,12 @@ pub async fn edit_incident_note(
     reference: String,
     event_id: i64,
     body: String,
+    version: i32,
 ) -> Result<(), AppError> {
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        timeline::edit_note(&state.db, &user, reference, event_id, &body).await?;
+        timeline::edit_note(&state.db, &user, reference, event_id, &body, version).await?;
         redirect_form_post(&format!("/incidents/{reference}#timeline"));
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use app::error::AppError;
 use app::incidents::service::timeline::{
-    NewNote, add_note, delete_note, edit_note, note_missing, timeline, timeline_of,
+    NewNote, add_note, delete_note, edit_note, event_of, timeline,
 };
 use app::incidents::{Marker, TimelineEventView};
 use app::state::AppState;
@@ -87,6 +87,9 @@ pub(super) struct NoteEdit {
     /// Markdown; the earlier text is kept as a revision (shown to responders and admins).
     #[schema(min_length = 1, max_length = 20_000)]
     body: String,
+    /// The note's `version` the edit started from: if someone else edited it since, the
+    /// edit is refused (409) and nothing is saved.
+    version: i32,
 }
 
 /// Corrects a note's text (any responder's note, as on the page).
@@ -104,13 +107,16 @@ pub(super) async fn edit(
     NotePath(reference, id): NotePath,
     ApiJson(change): ApiJson<NoteEdit>,
 ) -> Result<Json<TimelineEventView>, AppError> {
-    edit_note(&state.db, &user, reference, id, &change.body).await?;
-    timeline_of(&state.db, reference, user.role)
-        .await?
-        .into_iter()
-        .find(|e| e.id == id)
-        .map(Json)
-        .ok_or_else(note_missing)
+    edit_note(
+        &state.db,
+        &user,
+        reference,
+        id,
+        &change.body,
+        change.version,
+    )
+    .await?;
+    Ok(Json(event_of(&state.db, reference, id, user.role).await?))
 }
 
 /// Deletes a note: hidden from the timeline (admins still see it, marked deleted).

@@ -1285,7 +1285,7 @@ async fn a_script_marks_corrects_and_deletes_notes(app: TestApp) {
         reqwest::Method::PATCH,
         &path,
         Some(&token),
-        Some(json!({"body": "Rolled back 1.4.2 to 1.4.1"})),
+        Some(json!({"body": "Rolled back 1.4.2 to 1.4.1", "version": note["version"]})),
     )
     .await;
     assert_eq!(status, 200, "{edited}");
@@ -1295,9 +1295,48 @@ async fn a_script_marks_corrects_and_deletes_notes(app: TestApp) {
         json!(["Rolled back 1.4.2"]),
         "{edited}"
     );
+    assert_eq!(edited["version"], 2);
 
-    // Refusals: a viewer, another incident's path, empty and overlong text, no number.
-    let body = json!({"body": "x"});
+    // Two people correcting the note from the same version at once: one edit is saved,
+    // every other one is refused with 409 and saves nothing.
+    let attempts = (0..6).map(|n| {
+        api(
+            &app,
+            reqwest::Method::PATCH,
+            &path,
+            Some(&token),
+            Some(json!({"body": format!("Correction {n}"), "version": 2})),
+        )
+    });
+    let answers = futures_util::future::join_all(attempts).await;
+    let saved: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(saved.len(), 1, "{answers:?}");
+    for (status, answer) in answers.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!(*status, 409, "{answer}");
+        assert_eq!(answer["error"]["code"], "conflict", "{answer}");
+    }
+    let (_, events) = api(&app, reqwest::Method::GET, &timeline, Some(&token), None).await;
+    let stored = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == note["id"])
+        .unwrap();
+    assert_eq!(stored["body"], saved[0]["body"]);
+    assert_eq!(stored["version"], 3);
+    assert_eq!(
+        stored["revisions"],
+        json!(["Rolled back 1.4.2", "Rolled back 1.4.2 to 1.4.1"]),
+        "one revision per saved edit, none for the refused ones"
+    );
+
+    // Refusals: a viewer, another incident's path, empty and overlong text, no number,
+    // a stale or missing version.
+    let body = json!({"body": "x", "version": 3});
     for (who, path, body, expected) in [
         (&viewer, path.clone(), body.clone(), 403),
         (
@@ -1307,13 +1346,25 @@ async fn a_script_marks_corrects_and_deletes_notes(app: TestApp) {
             404,
         ),
         (&token, format!("{timeline}/abc"), body.clone(), 404),
-        (&token, path.clone(), json!({"body": "   "}), 422),
         (
             &token,
             path.clone(),
-            json!({"body": "a".repeat(20_001)}),
+            json!({"body": "   ", "version": 3}),
             422,
         ),
+        (
+            &token,
+            path.clone(),
+            json!({"body": "a".repeat(20_001), "version": 3}),
+            422,
+        ),
+        (
+            &token,
+            path.clone(),
+            json!({"body": "x", "version": 2}),
+            409,
+        ),
+        (&token, path.clone(), json!({"body": "x"}), 422),
     ] {
         let (status, answer) =
             api(&app, reqwest::Method::PATCH, &path, Some(who), Some(body)).await;

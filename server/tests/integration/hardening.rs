@@ -388,6 +388,7 @@ async fn viewers_see_only_the_current_text_of_a_note(app: TestApp) {
         reference,
         note.id,
         "Rotated the key (redacted)",
+        note.version,
     )
     .await
     .unwrap();

@@ -256,6 +256,7 @@ async fn notes_can_be_backdated_tagged_edited_and_soft_deleted(app: TestApp) {
         reference,
         note.id,
         "Alert fired: p99 > 3s",
+        note.version,
     )
     .await
     .unwrap();
@@ -532,6 +533,7 @@ async fn viewers_read_incidents_but_cannot_change_anything(app: TestApp) {
             ("reference", reference.as_str()),
             ("event_id", "1"),
             ("body", "changed"),
+            ("version", "1"),
         ];
         assert_eq!(
             app.call(path, &form).await.status(),
@@ -812,9 +814,16 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
     let before_edit = app::incidents::service::query::change_marker(&app.db, reference)
         .await
         .unwrap();
-    edit_note(&app.db, &responder, reference, note.id, "fixed")
-        .await
-        .unwrap();
+    edit_note(
+        &app.db,
+        &responder,
+        reference,
+        note.id,
+        "fixed",
+        note.version,
+    )
+    .await
+    .unwrap();
     let after_edit = app::incidents::service::query::change_marker(&app.db, reference)
         .await
         .unwrap();

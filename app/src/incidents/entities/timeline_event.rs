@@ -20,6 +20,8 @@ pub struct Model {
     pub highlighted: bool,
     pub deleted_at: Option<DateTimeUtc>,
     pub deleted_by: Option<i64>,
+    /// Bumped by every edit of a note (optimistic concurrency).
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -191,6 +191,10 @@ fn IncidentView(
             .or_else(|| action_error(actions.role.value().get()))
             .or_else(|| action_error(actions.merge.value().get()))
     });
+    let note_change_error = Signal::derive(move || {
+        action_error(actions.edit_note.value().get())
+            .or_else(|| action_error(actions.delete_note.value().get()))
+    });
 
     view! {
         <Title text=format!("{reference} {}", incident.title) />
@@ -213,6 +217,9 @@ fn IncidentView(
                         <ZoneNote />
                     </div>
                     {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
+                    // A refused correction or deletion of a note (someone else's edit came
+                    // first, or an empty text), above the notes it concerns.
+                    <FormAlert error=note_change_error fields=&[] />
                     <ol class="timeline" data-testid="timeline">
                         {detail.timeline.into_iter().map(|e| {
                             let editable = detail.can_write && e.kind == EventKind::Note && !e.deleted;

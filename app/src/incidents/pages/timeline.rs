@@ -66,7 +66,7 @@ pub(super) fn TimelineItem(
     let backdated = (event.recorded_at - event.occurred_at).num_minutes() >= 1;
     let recorded_at = event.recorded_at;
     let tools = editable.then(|| {
-        let (id, body) = (event.id.to_string(), event.body.clone());
+        let (id, body, version) = (event.id.to_string(), event.body.clone(), event.version.to_string());
         let field_id = format!("note-edit-{}", event.id);
         let (edit_ref, delete_ref, delete_id, label_for) = (reference.clone(), reference, id.clone(), field_id.clone());
         view! {
@@ -76,6 +76,7 @@ pub(super) fn TimelineItem(
                     <ActionForm action=actions.edit_note attr:class="form">
                         <input type="hidden" name="reference" value=edit_ref />
                         <input type="hidden" name="event_id" value=id />
+                        <input type="hidden" name="version" value=version />
                         <label class="visually-hidden" for=label_for>"Note text"</label>
                         <TextArea id=field_id name="body" value=body />
                         <button class="button button--small" type="submit">"Save note"</button>

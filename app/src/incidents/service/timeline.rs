@@ -10,6 +10,7 @@ use sea_orm::{
 use super::load;
 use crate::accounts::entities::user;
 use crate::accounts::{CurrentUser, Role};
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::entities::{timeline_event as event, timeline_event_revision as revision};
 use crate::incidents::{EventKind, IncidentRef, Marker, TimelineEventView};
@@ -136,16 +137,23 @@ async fn load_note(
         .ok_or_else(note_missing)
 }
 
-/// Changes a note's text, keeping the previous text as a revision.
+/// Changes a note's text, keeping the previous text as a revision. `expected_version`
+/// is the version the editor started from: when someone else's edit came first, this one
+/// is refused (409) and saves nothing, so neither text is lost without anyone knowing.
 pub async fn edit_note(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     event_id: i64,
     body: &str,
+    expected_version: i32,
 ) -> Result<(), AppError> {
-    let note = load_note(db, reference, event_id).await?;
     let body = note_body(body, "A note cannot be empty; delete it instead.")?;
+    let txn = crate::db::begin_write(db).await?;
+    let note = load_note(&txn, reference, event_id).await?;
+    if note.version != expected_version {
+        return Err(note_edited_meanwhile());
+    }
     if body == note.body {
         return Ok(());
     }
@@ -156,12 +164,25 @@ pub async fn edit_note(
         editor_id: Set(actor.id.0),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
-    let mut note = note.into_active_model();
-    note.body = Set(body);
-    note.update(db).await?;
+    let changes = event::ActiveModel {
+        body: Set(body),
+        ..Default::default()
+    };
+    let id = (event::Column::Id, note.id);
+    let version = (event::Column::Version, expected_version);
+    if !crate::db::update_versioned(&txn, changes, id, version).await? {
+        return Err(note_edited_meanwhile());
+    }
+    txn.commit().await?;
     Ok(())
+}
+
+fn note_edited_meanwhile() -> AppError {
+    AppError::Conflict {
+        message: "Someone else edited this note a moment ago, so your text was not saved. Reload to see theirs, then edit again.".into(),
+    }
 }
 
 /// Hides a note from the timeline; admins still see it, marked as deleted.
@@ -198,7 +219,32 @@ pub async fn timeline_of(
     incident: IncidentRef,
     reader: Role,
 ) -> Result<Vec<TimelineEventView>, AppError> {
+    events_of(db, incident, reader, None).await
+}
+
+/// One event of the incident's timeline as `reader` may see it (after an edit).
+pub async fn event_of(
+    db: &impl ConnectionTrait,
+    incident: IncidentRef,
+    event_id: i64,
+    reader: Role,
+) -> Result<TimelineEventView, AppError> {
+    events_of(db, incident, reader, Some(event_id))
+        .await?
+        .pop()
+        .ok_or_else(note_missing)
+}
+
+async fn events_of(
+    db: &impl ConnectionTrait,
+    incident: IncidentRef,
+    reader: Role,
+    only: Option<i64>,
+) -> Result<Vec<TimelineEventView>, AppError> {
     let mut query = event::Entity::find().filter(event::Column::IncidentId.eq(incident.0));
+    if let Some(id) = only {
+        query = query.filter(event::Column::Id.eq(id));
+    }
     if !reader.is_admin() {
         query = query.filter(event::Column::DeletedAt.is_null());
     }
@@ -252,5 +298,6 @@ fn view(e: event::Model, author: Option<String>, revisions: Vec<String>) -> Time
         highlighted: e.highlighted,
         deleted: e.deleted_at.is_some(),
         revisions,
+        version: e.version,
     }
 }
