@@ -27,6 +27,7 @@ backend_tests!(
     many_responders_writing_at_once_lose_nothing,
     an_alert_storm_opens_one_incident_per_group,
     a_write_that_cannot_get_through_is_a_503_to_retry,
+    a_transaction_cancelled_as_it_begins_loses_no_later_write,
 );
 
 const WRITERS: usize = 16;
@@ -334,4 +335,67 @@ async fn a_write_that_cannot_get_through_is_a_503_to_retry(app: TestApp) {
             let _ = b.rollback().await;
         }
     }
+}
+
+/// A request whose client hangs up while its transaction is beginning must not leave the
+/// pooled connection inside that transaction: the next borrower's writes would run in it
+/// and never be committed (sqlx 0.9.0 did this on PostgreSQL, sqlx#4393). One connection
+/// in the pool, so the next borrower is the same connection; each `begin` is polled once
+/// and dropped, and after each a write must be visible to another pool.
+async fn a_transaction_cancelled_as_it_begins_loses_no_later_write(app: TestApp) {
+    use sea_orm::sqlx::postgres::PgPoolOptions;
+    use sea_orm::sqlx::sqlite::SqlitePoolOptions;
+    use sea_orm::{
+        ConnectionTrait, DatabaseConnection, DbBackend, SqlxPostgresConnector, SqlxSqliteConnector,
+        TransactionTrait,
+    };
+    let backend = app.db.get_database_backend();
+    let one: DatabaseConnection = match backend {
+        DbBackend::Postgres => SqlxPostgresConnector::from_sqlx_postgres_pool(
+            PgPoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect(app.database_url())
+                .await
+                .unwrap(),
+        ),
+        _ => SqlxSqliteConnector::from_sqlx_sqlite_pool(
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect(app.database_url())
+                .await
+                .unwrap(),
+        ),
+    };
+    app.db
+        .execute_unprepared("CREATE TABLE cancel_probe (n INTEGER NOT NULL)")
+        .await
+        .unwrap();
+    let insert = |n: u64| format!("INSERT INTO cancel_probe (n) VALUES ({n})");
+    let mut cancelled = 0;
+    for n in 0..40 {
+        // Polled once: the BEGIN is sent, its answer not yet read, and the request is gone.
+        match futures_util::FutureExt::now_or_never(one.begin()) {
+            None => cancelled += 1,
+            Some(txn) => txn.unwrap().rollback().await.unwrap(),
+        }
+        one.execute_unprepared(&insert(n)).await.unwrap();
+        let seen = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM cancel_probe WHERE n = {n}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(seen, 1, "the write after cancelled begin {n} was lost");
+    }
+    assert!(
+        cancelled > 0,
+        "no begin was cancelled: the test tried nothing"
+    );
 }
