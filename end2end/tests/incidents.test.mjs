@@ -59,6 +59,16 @@ suite(({ flow, user }) => {
     await timeline.locator('strong', { hasText: 'deploy 4413' }).waitFor();
     await t.settle();
     assert.match(await timeline.locator('li', { hasText: 'deploy 4413' }).textContent(), /edited/);
+    // A correction started before someone else's was saved is refused, and says so.
+    const edited = timeline.locator('li', { hasText: 'deploy 4413' });
+    await edited.getByText('Edit', { exact: true }).click();
+    await edited.locator('input[name="version"]').evaluate((input) => { input.value = '1'; });
+    await edited.getByLabel('Note text').fill('Rolled back **deploy 9999**');
+    await edited.getByRole('button', { name: 'Save note' }).click();
+    await t.page.getByRole('alert').filter({ hasText: 'Someone else edited this note' }).waitFor();
+    await t.settle();
+    assert.equal(await timeline.locator('strong', { hasText: 'deploy 9999' }).count(), 0, 'nothing saved');
+    assert.equal(await timeline.locator('strong', { hasText: 'deploy 4413' }).count(), 1);
     await t.page.getByLabel('Add a note (Markdown)').fill('A mistaken note');
     await t.page.getByRole('button', { name: 'Add note' }).click();
     const mistaken = timeline.locator('li', { hasText: 'A mistaken note' });
