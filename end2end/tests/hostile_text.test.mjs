@@ -150,7 +150,7 @@ async function plant(server, browser, admin) {
   });
   const second = created.reference;
   const note = await api(request, token, 'POST', `/api/v1/incidents/${second}/timeline`, { body: ALL });
-  await rpc(request, 'edit_incident_note', [['reference', second], ['event_id', String(note.id)], ['body', `edited ${ALL}`]]);
+  await rpc(request, 'edit_incident_note', [['reference', second], ['event_id', String(note.id)], ['body', `edited ${ALL}`], ['version', String(note.version)]]);
   for (const [i, title] of titles.entries()) {
     await api(request, token, 'POST', `/api/v1/incidents/${second}/action-items`, { title, description: ALL, kind: 'prevent', priority: 'high' });
     if (i >= 2) break;

@@ -61,7 +61,9 @@ suite(({ flow, user }) => {
     assert.match(await timeline.locator('li', { hasText: 'deploy 4413' }).textContent(), /edited/);
     // A correction started before someone else's was saved is refused, and says so.
     const edited = timeline.locator('li', { hasText: 'deploy 4413' });
-    await edited.getByText('Edit', { exact: true }).click();
+    // Still open after the save with JavaScript on (the same element), closed after the
+    // reload without.
+    await edited.locator('details.timeline__edit').evaluate((details) => { details.open = true; });
     await edited.locator('input[name="version"]').evaluate((input) => { input.value = '1'; });
     await edited.getByLabel('Note text').fill('Rolled back **deploy 9999**');
     await edited.getByRole('button', { name: 'Save note' }).click();
