@@ -427,17 +427,18 @@ mod tests {
         long.execute_unprepared("INSERT INTO t VALUES (0)")
             .await
             .unwrap();
-        let writers: Vec<_> = (1..=12)
-            .map(|n| {
-                let db = db.clone();
-                tokio::spawn(async move {
-                    let txn = begin_write(&db).await?;
-                    txn.execute_unprepared(&format!("INSERT INTO t VALUES ({n})"))
-                        .await?;
-                    txn.commit().await
-                })
-            })
-            .collect();
+        let mut writers = Vec::new();
+        for n in 1..=12 {
+            let db = db.clone();
+            writers.push(tokio::spawn(async move {
+                let txn = begin_write(&db).await?;
+                txn.execute_unprepared(&format!("INSERT INTO t VALUES ({n})"))
+                    .await?;
+                txn.commit().await
+            }));
+            // Each writer is waiting before the next one arrives.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
         let read = tokio::time::timeout(
             Duration::from_secs(2),
@@ -468,6 +469,21 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(count.try_get::<i64>("", "n").unwrap(), 13);
+        let order: Vec<i64> = db
+            .query_all_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT n FROM t ORDER BY rowid",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<i64>("", "n").unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            (0..=12).collect::<Vec<i64>>(),
+            "turns in arrival order"
+        );
         // A savepoint inside a write needs no second turn.
         let outer = begin_write(&db).await.unwrap();
         let inner = begin_write(&outer).await.unwrap();
