@@ -128,16 +128,21 @@ async fn epoch_seconds_follow_every_change_of_an_incidents_times(app: TestApp) {
     assert_eq!(epochs().await[0], Some(at(3).timestamp()));
 }
 
-/// The list's open mark is written as the index writes it: both backends read a part of
-/// the list (open or closed, newest first) as a range of `idx_incidents_open_declared`.
-/// SQLite would otherwise sort the table on every page without a word.
+/// The list's statements, as the code builds them, read an index in the list's order
+/// and stop: the first page reads `idx_incidents_open_declared` from its end, a page from
+/// a position seeks the index to it (both parts, both directions), and a status filter
+/// reads its own index. Neither backend sorts, and neither scans from the part's start to
+/// the position (SQLite would otherwise sort the table on every page without a word).
 async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp) {
-    use app::incidents::service::query::open_mark;
-    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    use app::incidents::service::query::list_read;
+    use app::incidents::{IncidentFilter, ListCursor, Status};
+    use chrono::Utc;
+    use sea_orm::{ConnectionTrait, QueryTrait, Statement, TransactionTrait};
 
     let backend = app.db.get_database_backend();
+    let postgres = backend == sea_orm::DatabaseBackend::Postgres;
     let txn = app.db.begin().await.unwrap();
-    let explain = if backend == sea_orm::DatabaseBackend::Postgres {
+    let explain = if postgres {
         // An empty table is scanned (or sorted) whatever the indexes; ask whether an
         // index can give the rows in order, as it must once the table is large.
         for setting in ["enable_seqscan", "enable_sort", "enable_incremental_sort"] {
@@ -149,34 +154,74 @@ async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp)
     } else {
         "EXPLAIN QUERY PLAN"
     };
+    let at = |open| ListCursor {
+        open,
+        declared_at: Utc::now(),
+        id: 5,
+    };
+    let every = IncidentFilter::default();
+    let resolved = IncidentFilter {
+        status: Some(Status::Resolved),
+        ..Default::default()
+    };
+    let mut reads = vec![("the first page", &every, None, None, true)];
     for open in [true, false] {
-        let mark = open_mark(backend, open);
-        let sql = format!(
-            "{explain} SELECT * FROM \"incidents\" WHERE {mark} \
-             AND \"incidents\".\"declared_at\" < '2030-01-01' \
-             ORDER BY \"incidents\".\"declared_at\" DESC, \"incidents\".\"id\" DESC LIMIT 26"
+        for forward in [true, false] {
+            reads.push((
+                "a page from a position",
+                &every,
+                Some(open),
+                Some(at(open)),
+                forward,
+            ));
+        }
+    }
+    reads.push(("a status filter's first page", &resolved, None, None, true));
+    reads.push((
+        "a status filter's page",
+        &resolved,
+        Some(false),
+        Some(at(false)),
+        true,
+    ));
+    for (name, filter, part, bound, forward) in reads {
+        let statement = list_read(backend, filter, part, bound, forward, 26)
+            .unwrap()
+            .build(backend);
+        let explained = Statement::from_sql_and_values(
+            backend,
+            format!("{explain} {}", statement.sql),
+            statement.values.map(|v| v.0).unwrap_or_default(),
         );
         let plan: Vec<String> = txn
-            .query_all_raw(Statement::from_string(backend, sql))
+            .query_all_raw(explained)
             .await
             .unwrap()
             .iter()
             .map(|row| {
-                let column = if backend == sea_orm::DatabaseBackend::Postgres {
-                    "QUERY PLAN"
-                } else {
-                    "detail"
-                };
+                let column = if postgres { "QUERY PLAN" } else { "detail" };
                 row.try_get::<String>("", column).unwrap()
             })
             .collect();
         let plan = plan.join("\n");
-        assert!(
-            plan.contains("idx_incidents_open_declared"),
-            "{mark}:\n{plan}"
+        let case = format!(
+            "{name} (part {part:?}, forward {forward}):\n{}\n{plan}",
+            statement.sql
         );
-        assert!(!plan.contains("TEMP B-TREE"), "no sort: {mark}:\n{plan}");
-        assert!(!plan.contains("Sort"), "no sort: {mark}:\n{plan}");
+        if filter.status.is_none() {
+            assert!(plan.contains("idx_incidents_open_declared"), "{case}");
+        }
+        assert!(plan.contains("INDEX") || plan.contains("Index"), "{case}");
+        assert!(!plan.contains("TEMP B-TREE"), "no sort: {case}");
+        assert!(!plan.contains("Sort"), "no sort: {case}");
+        if bound.is_some() {
+            let seeks = if postgres {
+                plan.contains("Index Cond") && plan.contains("ROW(declared_at, id)")
+            } else {
+                plan.contains("declared_at<") || plan.contains("declared_at>")
+            };
+            assert!(seeks, "seeks the position: {case}");
+        }
     }
     txn.rollback().await.unwrap();
 }

@@ -1,11 +1,9 @@
 //! Reading incidents: one with all its facts, or a filtered, paged list.
 
-use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, SelectStatement, UnionType,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 use super::lifecycle::timestamps_of;
@@ -138,8 +136,8 @@ pub async fn list_incidents(
             let mut rows = read_run(db, filter, from, true, limit).await?;
             let more = rows.len() as u64 > PAGE_SIZE;
             rows.truncate(PAGE_SIZE as usize);
-            let older = more.then(|| rows.last().map(cursor_of)).flatten();
-            let newer = from.and(rows.first().map(cursor_of));
+            let older = more.then(|| rows.last().map(ListRow::cursor)).flatten();
+            let newer = from.and(rows.first().map(ListRow::cursor));
             (rows, newer, older)
         }
         PageStart::Before(until) => {
@@ -155,8 +153,8 @@ pub async fn list_incidents(
                 };
                 return Box::pin(list_incidents(db, &first)).await;
             }
-            let newer = more.then(|| rows.first().map(cursor_of)).flatten();
-            let older = rows.last().map(cursor_of);
+            let newer = more.then(|| rows.first().map(ListRow::cursor)).flatten();
+            let older = rows.last().map(ListRow::cursor);
             (rows, newer, older)
         }
     };
@@ -210,18 +208,6 @@ async fn capped_count(db: &impl ConnectionTrait, filter: &IncidentFilter) -> Res
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-fn is_open(m: &incident::Model) -> bool {
-    m.status.is_open()
-}
-
-fn cursor_of(m: &incident::Model) -> ListCursor {
-    ListCursor {
-        open: is_open(m),
-        declared_at: m.declared_at,
-        id: m.id,
-    }
-}
-
 /// "Open" (or "not open") as a condition the index `idx_incidents_open_declared` serves
 /// on `backend`: SQLite matches it for `= TRUE`/`= FALSE`, while PostgreSQL rewrites
 /// `= FALSE` into `status <> ALL (..)`, which no index serves, and keeps `IS FALSE`.
@@ -250,87 +236,129 @@ fn part(
     }
 }
 
-/// Up to `limit` incidents in list order (open first, then newest) from `bound`, in one
-/// statement: after it going forward, nearest first; before it going back, nearest first.
+/// What the list shows of an incident, and its place in the list's order: seven
+/// columns, not the incident's twenty (no summary, no timestamps converted for nothing).
+#[derive(Debug, FromQueryResult)]
+struct ListRow {
+    id: i64,
+    title: String,
+    severity_id: i64,
+    status: crate::incidents::Status,
+    declared_at: chrono::DateTime<chrono::Utc>,
+    impact_started_at: Option<chrono::DateTime<chrono::Utc>>,
+    resolved_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ListRow {
+    fn cursor(&self) -> ListCursor {
+        ListCursor {
+            open: self.status.is_open(),
+            declared_at: self.declared_at,
+            id: self.id,
+        }
+    }
+}
+
+/// `query`, reading only the list's columns.
+fn list_columns(query: Select<incident::Entity>) -> Select<incident::Entity> {
+    use incident::Column as C;
+    query.select_only().columns([
+        C::Id,
+        C::Title,
+        C::SeverityId,
+        C::Status,
+        C::DeclaredAt,
+        C::ImpactStartedAt,
+        C::ResolvedAt,
+    ])
+}
+
+/// Up to `limit` incidents in list order (open first, then newest) from `bound`: after
+/// it going forward, nearest first; before it going back, nearest first.
 ///
-/// Each part (open, closed) is an ordered read of at most `limit` rows through one
-/// index; `UNION ALL` merges them under one `ORDER BY/LIMIT`, so only the page's rows
-/// come back, and a page that spans open and closed incidents is still one round trip.
-/// Going forward from a closed position skips the open part (it all comes before it);
-/// going back from an open one skips the closed part.
+/// Every statement is an ordered read of one index that stops after `limit` rows, with
+/// no sorting in the database ([`list_read`]): the first page is one statement; a page
+/// from a position reads the position's part (open or not) from the position on, then
+/// the next part if the page is not full. (One statement merging both parts made SQLite
+/// build and sort two temporary b-trees per page, which cost more than the second
+/// statement a page spanning both parts needs.)
 async fn read_run(
     db: &impl ConnectionTrait,
     filter: &IncidentFilter,
     bound: Option<ListCursor>,
     forward: bool,
     limit: u64,
-) -> Result<Vec<incident::Model>, AppError> {
-    let order = if forward { Order::Desc } else { Order::Asc };
-    let mut merged: Option<SelectStatement> = None;
-    let mut parts = 0;
-    for open in [true, false] {
-        let skipped = match bound {
-            Some(c) if forward => open && !c.open,
-            Some(c) => !open && c.open,
-            None => false,
+) -> Result<Vec<ListRow>, AppError> {
+    let backend = db.get_database_backend();
+    if bound.is_none() && forward {
+        return match list_read(backend, filter, None, None, true, limit) {
+            Some(read) => Ok(read.into_model::<ListRow>().all(db).await?),
+            None => Ok(Vec::new()),
         };
-        if skipped {
+    }
+    // The parts in reading order; the ones before the position's part are skipped.
+    let parts = if forward {
+        [true, false]
+    } else {
+        [false, true]
+    };
+    let mut reached = bound.is_none();
+    let mut rows: Vec<ListRow> = Vec::new();
+    for open in parts {
+        let bound = bound.filter(|c| c.open == open);
+        reached |= bound.is_some();
+        let wanted = limit.saturating_sub(rows.len() as u64);
+        if !reached || wanted == 0 {
             continue;
         }
-        let bound = bound.filter(|c| c.open == open);
-        if let Some(mut query) = part(db.get_database_backend(), filter, open) {
-            if let Some(c) = bound {
-                let (beyond, tie) = if forward {
-                    (
-                        incident::Column::DeclaredAt.lt(c.declared_at),
-                        incident::Column::Id.lt(c.id),
-                    )
-                } else {
-                    (
-                        incident::Column::DeclaredAt.gt(c.declared_at),
-                        incident::Column::Id.gt(c.id),
-                    )
-                };
-                query = query.filter(
-                    Condition::any().add(beyond).add(
-                        Condition::all()
-                            .add(incident::Column::DeclaredAt.eq(c.declared_at))
-                            .add(tie),
-                    ),
-                );
-            }
-            let read = query
-                .order_by(incident::Column::DeclaredAt, order.clone())
-                .order_by(incident::Column::Id, order.clone())
-                .limit(limit)
-                .into_query();
-            parts += 1;
-            let each = Query::select()
-                .column(Asterisk)
-                .expr_as(Expr::val(i32::from(open)), Alias::new("list_open"))
-                .from_subquery(read, Alias::new(format!("part{parts}")))
-                .to_owned();
-            match merged.as_mut() {
-                None => merged = Some(each),
-                Some(m) => {
-                    m.union(UnionType::All, each);
-                }
-            }
+        if let Some(read) = list_read(backend, filter, Some(open), bound, forward, wanted) {
+            rows.extend(read.into_model::<ListRow>().all(db).await?);
         }
     }
-    let Some(mut merged) = merged else {
-        return Ok(Vec::new());
+    Ok(rows)
+}
+
+/// The read of up to `limit` rows of the list under `filter`: with `part` `None`, the
+/// list from its start (open first, then newest) in one ordered read of
+/// `idx_incidents_open_declared` (open mark, declared_at, id) from its end; with
+/// `Some(open)`, that part only, from `bound` on (`forward`: older), through the same
+/// index, or through (status, declared_at, id) under a status filter. `None` when the
+/// status filter leaves nothing of the part.
+pub fn list_read(
+    backend: DbBackend,
+    filter: &IncidentFilter,
+    part: Option<bool>,
+    bound: Option<ListCursor>,
+    forward: bool,
+    limit: u64,
+) -> Option<Select<incident::Entity>> {
+    let order = if forward { Order::Desc } else { Order::Asc };
+    let mut query = match (part, filter.status) {
+        (Some(open), _) => self::part(backend, filter, open)?,
+        (None, Some(_)) => filtered(filter),
+        (None, None) => filtered(filter).order_by(Expr::cust(OPEN_SQL), order.clone()),
     };
-    let merged = merged
-        .order_by(Alias::new("list_open"), order.clone())
-        .order_by(Alias::new("declared_at"), order.clone())
-        .order_by(Alias::new("id"), order)
-        .limit(limit)
-        .to_owned();
-    let statement = db.get_database_backend().build(&merged);
-    Ok(incident::Model::find_by_statement(statement)
-        .all(db)
-        .await?)
+    if let Some(c) = bound {
+        // A row-value comparison: both databases seek the index to the position with it
+        // (an `a < x OR (a = x AND b < y)` only filters a scan from the part's start on
+        // PostgreSQL).
+        let at = Expr::tuple([
+            Expr::col(incident::Column::DeclaredAt),
+            Expr::col(incident::Column::Id),
+        ]);
+        let position = Expr::tuple([Expr::val(c.declared_at), Expr::val(c.id)]);
+        query = query.filter(if forward {
+            at.lt(position)
+        } else {
+            at.gt(position)
+        });
+    }
+    Some(
+        list_columns(query)
+            .order_by(incident::Column::DeclaredAt, order.clone())
+            .order_by(incident::Column::Id, order)
+            .limit(limit),
+    )
 }
 
 /// Every filter of the list but its position.
