@@ -19,8 +19,10 @@ pub struct ActionItemView {
     pub kind: ItemKind,
     pub priority: Priority,
     pub owner: Option<PersonRef>,
-    /// The owner as the owner field writes them (`Name <email>`).
+    /// The owner as the page's owner field writes them (`Name <email>`): for the form,
+    /// so neither documented nor answered by the API.
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    #[cfg_attr(feature = "ssr", schema(ignore))]
     pub owner_value: Option<String>,
     pub due_on: Option<NaiveDate>,
     pub status: ItemStatus,

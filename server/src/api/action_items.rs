@@ -1,5 +1,5 @@
 //! Action items: an incident's, and one item by its id. Every answer has the shape of
-//! [`ActionItemView`], as the pages show items.
+//! [`ActionItemView`], as the pages show items, less the owner field's form text.
 
 use app::action_items::service::{
     ItemFields, create_action_item, get_action_item, list_action_items, update_action_item,
@@ -27,6 +27,22 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// An item as the API answers it: the owner is `owner` (id and name); `owner_value` is
+/// the text the page's owner field is filled with, not part of the API's shape.
+fn answer(item: ActionItemView) -> ActionItemView {
+    ActionItemView {
+        owner_value: None,
+        ..item
+    }
+}
+
+fn page_answer(page: ActionItemPage) -> ActionItemPage {
+    ActionItemPage {
+        items: page.items.into_iter().map(answer).collect(),
+        ..page
+    }
+}
+
 /// An incident's action items, pending first, 500 a page (by number, or after an
 /// answer's `next`).
 #[utoipa::path(get, path = "/api/v1/incidents/{reference}/action-items", tag = "action items",
@@ -50,7 +66,9 @@ pub(super) async fn action_items(
         after: position("after", at.after.as_deref(), ItemCursor::parse)?,
         ..Default::default()
     };
-    Ok(Json(list_action_items(&state.db, &filter, today()).await?))
+    Ok(Json(page_answer(
+        list_action_items(&state.db, &filter, today()).await?,
+    )))
 }
 
 /// The filters of the action items page.
@@ -102,7 +120,9 @@ pub(super) async fn all_action_items(
         page,
         after: position("after", at.after.as_deref(), ItemCursor::parse)?,
     };
-    Ok(Json(list_action_items(&state.db, &filter, today()).await?))
+    Ok(Json(page_answer(
+        list_action_items(&state.db, &filter, today()).await?,
+    )))
 }
 
 /// An enum field's value, or the field's error.
@@ -169,7 +189,7 @@ pub(super) async fn add_action_item(
     )
     .await?;
     let item = get_action_item(&state.db, id, today()).await?;
-    Ok((StatusCode::CREATED, Json(item)))
+    Ok((StatusCode::CREATED, Json(answer(item))))
 }
 
 /// A PATCH of an action item: only the given fields change; `version` is the one read.
@@ -216,9 +236,9 @@ pub(super) async fn action_item(
     _: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<ActionItemView>, AppError> {
-    Ok(Json(
+    Ok(Json(answer(
         get_action_item(&state.db, item_id(&id)?, today()).await?,
-    ))
+    )))
 }
 
 #[utoipa::path(patch, path = "/api/v1/action-items/{id}", tag = "action items",
@@ -266,5 +286,7 @@ pub(super) async fn update(
             .unwrap_or(current.tracker_url.unwrap_or_default()),
     };
     update_action_item(&state.db, &user, current.id, fields, patch.version).await?;
-    Ok(Json(get_action_item(&state.db, current.id, today()).await?))
+    Ok(Json(answer(
+        get_action_item(&state.db, current.id, today()).await?,
+    )))
 }

@@ -753,6 +753,12 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
         json!(["title", "kind", "priority"]),
         "what the server requires, the document requires"
     );
+    let item = &schemas["ActionItemView"]["properties"];
+    assert!(item["owner"].is_object(), "{item}");
+    assert!(
+        item.get("owner_value").is_none(),
+        "the form's text is not documented"
+    );
 
     // Every documented operation is served (none falls through to the JSON 404), and
     // the routes and the document come from one registration.
@@ -1183,6 +1189,20 @@ async fn scripts_find_people_severities_and_everyones_action_items(app: TestApp)
         body["items"][0]["owner"],
         json!({"id": owner.id.0, "name": owner.display_name})
     );
+    // One shape for an owner: the page's form text is not part of the API's answer.
+    assert!(body["items"][0].get("owner_value").is_none(), "{body}");
+    let id = body["items"][0]["id"].as_i64().unwrap();
+    let (status, one) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/action-items/{id}"),
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["owner"], body["items"][0]["owner"]);
+    assert!(one.get("owner_value").is_none(), "{one}");
     let (_, body) = api(
         &app,
         Method::GET,
