@@ -243,7 +243,8 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
-    fn tempfile_dir() -> PathBuf {
+    /// A fresh directory for a test's database files (also `write`'s tests).
+    pub(super) fn tempfile_dir() -> PathBuf {
         let dir = std::env::temp_dir().join(format!("vigil-db-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         dir

@@ -172,6 +172,7 @@ where
 mod tests {
     use super::*;
     use crate::db::connect;
+    use crate::db::tests::tempfile_dir;
 
     #[tokio::test]
     async fn contention_is_tried_again_and_other_errors_are_not() {
@@ -293,11 +294,5 @@ mod tests {
         inner.commit().await.unwrap();
         outer.commit().await.unwrap();
         std::fs::remove_dir_all(dir).ok();
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("vigil-db-test-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
     }
 }
