@@ -23,6 +23,7 @@ use crate::postmortems::pages::{
     PostmortemHistoryPage, PostmortemPage, PostmortemPrintPage, PostmortemTemplatePage,
     PostmortemsPage,
 };
+use crate::system::page::AboutPage;
 use crate::time::ViewerZone;
 
 /// The document around every server-rendered page.
@@ -93,6 +94,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />
+            <crate::layout::shortcuts::Shortcuts />
             <main id="main" class="main" tabindex="-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
@@ -102,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/about") view=AboutPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/notifications") view=NotificationsPage ssr=SsrMode::Async />

@@ -217,6 +217,7 @@ async function plant(server, browser, admin) {
     '/admin/postmortem-template',
     '/admin/alerts',
     '/admin/audit',
+    '/admin/about',
     '/account',
     '/dashboard',
   ];

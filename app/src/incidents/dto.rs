@@ -153,6 +153,22 @@ pub struct IncidentSummary {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
+/// An open incident as the home page shows it: what is on fire, who leads, my part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveIncident {
+    pub reference: IncidentRef,
+    pub title: String,
+    pub severity: String,
+    /// 1 is the most severe: the badge's colour.
+    pub severity_position: i32,
+    pub status: Status,
+    pub declared_at: DateTime<Utc>,
+    pub impact_started_at: Option<DateTime<Utc>>,
+    pub commander: Option<String>,
+    /// The roles the reader holds in it, if any.
+    pub my_roles: Vec<IncidentRole>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentPage {
     pub incidents: Vec<IncidentSummary>,

@@ -13,9 +13,9 @@ pub mod entities;
 pub mod service;
 
 pub use dto::{
-    DeclareForm, DetailsForm, EventKind, IncidentFilter, IncidentPage, IncidentRef, IncidentRole,
-    IncidentSummary, IncidentView, ListCursor, ListQuery, Marker, PageStart, RoleAssignment,
-    SeverityView, TimelineEventView,
+    ActiveIncident, DeclareForm, DetailsForm, EventKind, IncidentFilter, IncidentPage, IncidentRef,
+    IncidentRole, IncidentSummary, IncidentView, ListCursor, ListQuery, Marker, PageStart,
+    RoleAssignment, SeverityView, TimelineEventView,
 };
 pub use status::Status;
 pub use timestamps::Timestamps;

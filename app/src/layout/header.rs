@@ -56,7 +56,7 @@ fn is_current(href: &str, path: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/'))
 }
 
-/// Everyone's sections, then an admin's.
+/// Everyone's sections.
 const SECTIONS: [(&str, &str); 6] = [
     ("/", "Overview"),
     ("/incidents", "Incidents"),
@@ -65,29 +65,65 @@ const SECTIONS: [(&str, &str); 6] = [
     ("/services", "Services"),
     ("/dashboard", "Reliability"),
 ];
-const ADMIN_SECTIONS: [(&str, &str); 6] = [
+/// An admin's pages, under one "Admin" menu.
+const ADMIN_SECTIONS: [(&str, &str); 7] = [
     ("/admin/users", "Users"),
     ("/admin/severities", "Severities"),
     ("/admin/alerts", "Alerts"),
     ("/admin/notifications", "Notifications"),
-    ("/admin/postmortem-template", "Template"),
+    ("/admin/postmortem-template", "Postmortem template"),
     ("/admin/audit", "Audit log"),
+    ("/admin/about", "About"),
 ];
 
+/// The navigation twice, one shown at a time by the stylesheet: a row of links with an
+/// Admin disclosure on wide screens, one "Menu" disclosure on narrow ones. Disclosures
+/// are `<details>`, so both work without JavaScript; once hydrated, they close when the
+/// page changes (the router keeps them open otherwise).
 #[component]
 fn SignedInNav(user: CurrentUser) -> impl IntoView {
     let path = use_location().pathname;
-    let admin: &[(&str, &str)] = if user.role.is_admin() {
-        &ADMIN_SECTIONS
-    } else {
-        &[]
+    let admin = user.role.is_admin();
+    let links = move |sections: &'static [(&'static str, &'static str)]| {
+        sections
+            .iter()
+            .map(|&(href, label)| view! {
+                <a href=href aria-current=move || path.with(|p| is_current(href, p)).then_some("page")>{label}</a>
+            })
+            .collect_view()
     };
+    let admin_menu = NodeRef::<leptos::html::Details>::new();
+    let site_menu = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        path.track();
+        for menu in [admin_menu, site_menu] {
+            if let Some(details) = menu.get_untracked() {
+                let _ = details.remove_attribute("open");
+            }
+        }
+    });
+    let in_admin = move || path.with(|p| p.starts_with("/admin/"));
     view! {
         <nav class="site-nav" aria-label="Primary">
-            {SECTIONS.iter().chain(admin).map(|&(href, label)| view! {
-                <a href=href aria-current=move || path.with(|p| is_current(href, p)).then_some("page")>{label}</a>
-            }).collect_view()}
+            {links(&SECTIONS)}
+            {admin.then(|| view! {
+                <details class="nav-menu" node_ref=admin_menu>
+                    <summary class="nav-menu__summary" class:nav-menu__summary--current=in_admin>"Admin"</summary>
+                    <div class="nav-menu__panel">{links(&ADMIN_SECTIONS)}</div>
+                </details>
+            })}
         </nav>
+        <details class="site-menu" node_ref=site_menu>
+            <summary class="button button--small site-menu__summary">"Menu"</summary>
+            <nav class="site-menu__panel" aria-label="Primary">
+                {links(&SECTIONS)}
+                {admin.then(|| view! {
+                    <p class="site-menu__group">"Admin"</p>
+                    {links(&ADMIN_SECTIONS)}
+                })}
+                <a href="/account" aria-current=move || path.with(|p| is_current("/account", p)).then_some("page")>"Your account"</a>
+            </nav>
+        </details>
     }
 }
 

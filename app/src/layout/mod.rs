@@ -4,6 +4,7 @@ mod error_template;
 mod header;
 pub mod hydration;
 mod not_found;
+pub mod shortcuts;
 pub mod theme;
 
 pub use error_template::ErrorTemplate;

@@ -200,6 +200,9 @@ pub const PPM: i64 = 1_000_000;
 
 /// How long before "now" the current burn rate looks.
 pub const BURN_RATE_LOOKBACK: Secs = 24 * 3600;
+/// A burn rate worth a look: at 3x, the last day spent a tenth of a 30-day budget (the
+/// SRE workbook's slow-burn ticket threshold over a day).
+pub const FAST_BURN: f64 = 3.0;
 /// How long before "now" the pace for the exhaustion forecast is taken from.
 pub const FORECAST_LOOKBACK: Secs = 7 * 24 * 3600;
 
@@ -229,6 +232,11 @@ pub struct ErrorBudget {
 impl ErrorBudget {
     pub fn is_exhausted(&self) -> bool {
         self.remaining < 0.0 || (self.remaining == 0.0 && self.consumed > 0)
+    }
+
+    /// Exhausted, or burning at [`FAST_BURN`] or faster: what the home page raises.
+    pub fn needs_attention(&self) -> bool {
+        self.is_exhausted() || self.burn_rate >= FAST_BURN
     }
 }
 
@@ -475,5 +483,21 @@ mod tests {
         assert!(b.is_exhausted());
         assert!(b.remaining_fraction < 0.0);
         assert_eq!(b.exhausted_at, None);
+    }
+
+    #[test]
+    fn a_budget_needs_attention_when_exhausted_or_burning_at_three_times() {
+        let now = 30 * DAY;
+        let month = w(0, now);
+        // 99% allows 864 s a day: 3x is 2,592 s of the last day.
+        let burning = |secs| error_budget(990_000, month, &[w(now - secs, now)]);
+        assert!(!burning(2_591).needs_attention(), "just under 3x");
+        assert!(burning(2_592).needs_attention(), "3x");
+        assert!(!burning(2_592).is_exhausted());
+        // An old outage that spent it all, nothing lately: still raised.
+        let spent = error_budget(990_000, month, &[w(DAY, DAY + 8 * H)]);
+        assert_eq!(spent.burn_rate, 0.0);
+        assert!(spent.needs_attention());
+        assert!(!error_budget(990_000, month, &[]).needs_attention());
     }
 }

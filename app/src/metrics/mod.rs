@@ -50,6 +50,18 @@ pub struct BudgetReport {
     pub spenders: Vec<BudgetSpender>,
 }
 
+/// A service whose error budget is exhausted or burning fast, for the home page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetAlert {
+    pub service: ServiceRef,
+    pub slo: Slo,
+    pub remaining_fraction: f64,
+    pub burn_rate: f64,
+    pub exhausted: bool,
+    /// When it runs out at the last week's pace.
+    pub exhausted_at: Option<Secs>,
+}
+
 /// Everything the service page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceReport {

@@ -11,8 +11,8 @@ use super::formulas::{self, Reliability, Secs, Span, error_budget};
 use super::report::Bucket;
 use super::scan::{History, Thresholds};
 use super::{
-    BucketCounts, BudgetReport, BudgetSpender, Dashboard, ReportQuery, ServiceReport, ServiceRow,
-    SeverityLevel,
+    BucketCounts, BudgetAlert, BudgetReport, BudgetSpender, Dashboard, ReportQuery, ServiceReport,
+    ServiceRow, SeverityLevel,
 };
 use crate::catalog::{Slo, service as catalog};
 use crate::error::AppError;
@@ -222,6 +222,59 @@ pub async fn services_table(
     Ok(service_rows(db, &severities, span, query.max_severity, now)
         .await?
         .0)
+}
+
+/// The services (not archived) whose error budget needs attention now: exhausted
+/// first, then the fastest burning. One read of the history over the longest SLO window.
+pub async fn budget_alerts(
+    db: &(impl ConnectionTrait + StreamTrait),
+    now: Secs,
+) -> Result<Vec<BudgetAlert>, AppError> {
+    let services: Vec<_> = catalog::list_catalog(db)
+        .await?
+        .into_iter()
+        .filter(|s| !s.archived && s.slo.is_some())
+        .collect();
+    let Some(longest) = services
+        .iter()
+        .filter_map(|s| s.slo)
+        .max_by_key(|slo| slo.window_days)
+    else {
+        return Ok(Vec::new());
+    };
+    let severities = severity_levels(db).await?;
+    let thresholds = Thresholds::new(
+        &severities,
+        services.iter().map(|s| (s.id, s.failure_severity_position)),
+    );
+    let history = History::load(db, slo_window(&longest, now), None, thresholds).await?;
+    let mut alerts: Vec<BudgetAlert> = services
+        .into_iter()
+        .filter_map(|s| {
+            let slo = s.slo?;
+            let window = slo_window(&slo, now);
+            let budget = error_budget(
+                slo.target_ppm,
+                window,
+                &history.downtime_spans(s.id, window),
+            );
+            budget.needs_attention().then(|| BudgetAlert {
+                exhausted: budget.is_exhausted(),
+                remaining_fraction: budget.remaining_fraction,
+                burn_rate: budget.burn_rate,
+                exhausted_at: budget.exhausted_at,
+                slo,
+                service: s.as_ref(),
+            })
+        })
+        .collect();
+    alerts.sort_by(|a, b| {
+        b.exhausted
+            .cmp(&a.exhausted)
+            .then(b.burn_rate.total_cmp(&a.burn_rate))
+            .then(a.remaining_fraction.total_cmp(&b.remaining_fraction))
+    });
+    Ok(alerts)
 }
 
 /// The first day (UTC) of each week or month that overlaps `window`.

@@ -7,6 +7,7 @@ use super::diff::DiffLine;
 use super::language::Finding;
 use super::status::PostmortemStatus;
 use crate::incidents::{IncidentRef, IncidentView};
+use crate::named::named_enum;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -67,6 +68,32 @@ pub struct PostmortemSummary {
     pub status: PostmortemStatus,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
+}
+
+named_enum! {
+    /// What a postmortem waits for from the person reading the home page.
+    pub enum Duty {
+        /// I am a reviewer and have not approved this round.
+        Review => "review", "Waiting for your review";
+        /// A draft I wrote, or of an incident I commanded.
+        Finish => "finish", "Draft to finish";
+        /// Approved by every reviewer: mine to publish.
+        Publish => "publish", "Approved, ready to publish";
+        /// A resolved incident I commanded whose severity needs a postmortem, and none
+        /// is started.
+        Start => "start", "Needs a postmortem";
+    }
+}
+
+/// A postmortem (or a missing one) that waits for the reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostmortemDuty {
+    pub incident: IncidentRef,
+    /// The postmortem's title, or the incident's when none is started.
+    pub title: String,
+    pub duty: Duty,
+    /// Since when it waits: the last change, or the incident's resolution.
+    pub since: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ pub mod entities;
 pub mod service;
 
 pub use dto::{
-    CommentView, ListAt, PostmortemCursor, PostmortemList, PostmortemSummary, PostmortemView,
-    ReviewerView, RevisionHistory, RevisionSummary, SectionDiff, SectionView,
+    CommentView, Duty, ListAt, PostmortemCursor, PostmortemDuty, PostmortemList, PostmortemSummary,
+    PostmortemView, ReviewerView, RevisionHistory, RevisionSummary, SectionDiff, SectionView,
 };
 pub use status::{PostmortemStatus, ReviewStep};

@@ -1,7 +1,9 @@
-//! The running instance itself: version, database and schema state, readiness.
+//! The running instance itself: version, database and schema state (the admin's
+//! About page), readiness.
 
 #[cfg(feature = "ssr")]
 pub mod entities;
+pub mod page;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -1,4 +1,4 @@
-//! The status of the running instance, for the home page.
+//! The status of the running instance, for the admin's About page.
 
 use leptos::prelude::*;
 
@@ -9,6 +9,6 @@ use crate::error::AppError;
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
     use crate::accounts::Role;
     use crate::web::{self, with_status};
-    let (state, _) = web::require(Role::Viewer)?;
+    let (state, _) = web::require(Role::Admin)?;
     with_status(super::service::system_status(&state.db).await)
 }

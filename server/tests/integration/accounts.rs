@@ -320,6 +320,7 @@ async fn every_role_gets_exactly_its_pages(app: TestApp) {
         "/admin/users",
         "/admin/audit",
         "/admin/severities",
+        "/admin/about",
     ];
     let anonymous = new_client();
     for page in pages {
@@ -383,7 +384,8 @@ async fn every_role_gets_exactly_its_server_functions(app: TestApp) {
         let invite_email = fresh_email(label);
         type Form<'a> = Vec<(&'a str, &'a str)>;
         let calls: Vec<(&str, Form, Role)> = vec![
-            ("/rpc/system_status", vec![], Role::Viewer),
+            ("/rpc/system_status", vec![], Role::Admin),
+            ("/rpc/on_call", vec![], Role::Viewer),
             (
                 "/rpc/update_profile",
                 vec![("display_name", "Renamed")],

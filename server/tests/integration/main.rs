@@ -14,6 +14,7 @@ mod cli;
 mod concurrency;
 mod hardening;
 mod health;
+mod home;
 mod incidents;
 mod metrics;
 mod notifications;

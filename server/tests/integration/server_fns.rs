@@ -16,7 +16,7 @@ async fn system_status_reports_the_backend_and_an_up_to_date_schema(app: TestApp
         401,
         "anonymous callers are refused"
     );
-    let (client, _) = app.signed_in(Role::Viewer).await;
+    let (client, _) = app.signed_in(Role::Admin).await;
     let res = app.call_with(&client, "/rpc/system_status", &[]).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();

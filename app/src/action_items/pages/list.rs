@@ -171,31 +171,3 @@ pub fn ActionItemsTable(
     }
     .into_any()
 }
-
-/// The signed-in person's items still to do, for the home page.
-#[component]
-pub fn MyActionItems() -> impl IntoView {
-    let items = Resource::new(
-        || (),
-        |_| {
-            list_action_items(ItemQuery {
-                owner: Some("me".into()),
-                status: Some("pending".into()),
-                ..ItemQuery::default()
-            })
-        },
-    );
-    view! {
-        <section class="card stack" aria-labelledby="my-items-title">
-            <div class="section-header">
-                <h2 class="card__title" id="my-items-title">"My action items"</h2>
-                <a href="/action-items?owner=me&status=pending">"All of mine"</a>
-            </div>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    items.await.ok().map(|list| view! { <ActionItemsTable items=list.items show_incident=true /> })
-                })}
-            </Suspense>
-        </section>
-    }
-}

@@ -1,11 +1,11 @@
 //! The action items page, and the pieces other pages show: an incident's items with
-//! their forms, a read-only list (in postmortems) and "my action items" (home).
+//! their forms, and a read-only table (in postmortems and on the home page).
 
 mod form;
 mod list;
 
 pub use form::{IncidentActionItems, IncidentItems};
-pub use list::{ActionItemsPage, ActionItemsTable, MyActionItems};
+pub use list::{ActionItemsPage, ActionItemsTable};
 
 use leptos::prelude::*;
 

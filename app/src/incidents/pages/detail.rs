@@ -210,7 +210,10 @@ fn IncidentView(
                 view! { <EditDetails action=actions.edit incident=incident.clone() /> }
             })}
 
+            // Runbooks come first in the page's order: on a phone they are read before
+            // the timeline; on a wide screen the grid puts them atop the side column.
             <div class="incident__body">
+                <RunbooksCard runbooks=detail.runbooks />
                 <section class="incident__timeline" id="timeline" aria-labelledby="timeline-title">
                     <div class="section-header">
                         <h2 id="timeline-title">"Timeline"</h2>
@@ -229,7 +232,6 @@ fn IncidentView(
                     </ol>
                 </section>
                 <aside class="incident__aside">
-                    <RunbooksCard runbooks=detail.runbooks />
                     <PostmortemCard
                         reference=reference.clone()
                         status=detail.postmortem
@@ -304,7 +306,7 @@ fn IncidentHeader(
     }
 }
 
-/// The affected services' runbooks, first in the aside while responding.
+/// The affected services' runbooks, first while responding.
 #[component]
 fn RunbooksCard(runbooks: Vec<crate::catalog::ServiceRunbooks>) -> impl IntoView {
     (!runbooks.is_empty()).then(|| view! {

@@ -239,14 +239,14 @@ fn part(
 /// What the list shows of an incident, and its place in the list's order: seven
 /// columns, not the incident's twenty (no summary, no timestamps converted for nothing).
 #[derive(Debug, FromQueryResult)]
-struct ListRow {
-    id: i64,
-    title: String,
-    severity_id: i64,
-    status: crate::incidents::Status,
-    declared_at: chrono::DateTime<chrono::Utc>,
-    impact_started_at: Option<chrono::DateTime<chrono::Utc>>,
-    resolved_at: Option<chrono::DateTime<chrono::Utc>>,
+pub(super) struct ListRow {
+    pub(super) id: i64,
+    pub(super) title: String,
+    pub(super) severity_id: i64,
+    pub(super) status: crate::incidents::Status,
+    pub(super) declared_at: chrono::DateTime<chrono::Utc>,
+    pub(super) impact_started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub(super) resolved_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ListRow {
@@ -260,7 +260,7 @@ impl ListRow {
 }
 
 /// `query`, reading only the list's columns.
-fn list_columns(query: Select<incident::Entity>) -> Select<incident::Entity> {
+pub(super) fn list_columns(query: Select<incident::Entity>) -> Select<incident::Entity> {
     use incident::Column as C;
     query.select_only().columns([
         C::Id,

@@ -2,6 +2,7 @@
 //! functions, the export route and the tests. Callers check the role; these check the
 //! rules (who may review, what may change in which status).
 
+pub mod duties;
 pub mod query;
 pub mod review;
 pub mod templates;

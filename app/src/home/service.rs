@@ -1,0 +1,57 @@
+//! The home page composed from each domain's own read: a few indexed statements and one
+//! read of the history over the longest SLO window.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, StreamTrait};
+
+use super::OnCall;
+use crate::accounts::CurrentUser;
+use crate::action_items::ActionItemFilter;
+use crate::action_items::service as action_items;
+use crate::error::AppError;
+use crate::incidents::service::on_call as incidents;
+use crate::metrics::service as metrics;
+use crate::postmortems::service::duties;
+
+/// What waits for `user` at `now` (`today` in their zone decides what is overdue).
+pub async fn on_call(
+    db: &(impl ConnectionTrait + StreamTrait),
+    user: &CurrentUser,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<OnCall, AppError> {
+    let me = user.id.0;
+    let (active, active_total) = incidents::active(db, me, OnCall::ACTIVE_SHOWN).await?;
+    let items = action_items::list_action_items(
+        db,
+        &ActionItemFilter {
+            owner_id: Some(me),
+            pending: true,
+            ..ActionItemFilter::default()
+        },
+        today,
+    )
+    .await?;
+    let can_write = user.role.can_write();
+    let postmortems = if can_write {
+        duties::duties(db, me, OnCall::DUTIES_SHOWN).await?
+    } else {
+        Vec::new()
+    };
+    let budgets = metrics::budget_alerts(db, now.timestamp()).await?;
+    let since = now - Duration::days(OnCall::RECENT_DAYS);
+    let resolved = incidents::recently_resolved(db, since, OnCall::RECENT_SHOWN).await?;
+    let mut my_items = items.items;
+    my_items.truncate(OnCall::ITEMS_SHOWN);
+    Ok(OnCall {
+        active,
+        active_total,
+        my_items,
+        my_items_total: items.total,
+        postmortems,
+        budgets,
+        resolved,
+        now,
+        can_write,
+    })
+}

@@ -1,0 +1,207 @@
+//! Keyboard shortcuts once hydrated: `n` declares, `/` searches, `g` then a letter goes
+//! to a section, `?` lists them. Never while typing in a field and never with Ctrl, Alt
+//! or Meta held, so they cannot eat a character or a browser shortcut. After every
+//! change of page, focus moves to the new page (its autofocus field, else `<main>`), so
+//! a keyboard or screen reader user starts there and not on a link of the old page.
+
+use leptos::prelude::*;
+
+/// The keys and what they do, as the `?` dialog lists them.
+pub const SHORTCUTS: [(&str, &str); 8] = [
+    ("n", "Declare an incident"),
+    (
+        "/",
+        "Search: this page's search field, else the incident list's",
+    ),
+    ("g o", "Go to the overview"),
+    ("g i", "Go to incidents"),
+    ("g p", "Go to postmortems"),
+    ("g a", "Go to action items"),
+    ("g d", "Go to the reliability dashboard"),
+    ("?", "Show these shortcuts"),
+];
+
+/// What a key press asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortcut {
+    Declare,
+    Search,
+    /// `g`: the next key names a section.
+    Prefix,
+    Go(&'static str),
+    Help,
+}
+
+/// The shortcut `key` (a `KeyboardEvent.key`) means, `after_g` when the key before it
+/// was a `g`. A `g` followed by anything else is dropped, as is any other key.
+pub fn decide(key: &str, after_g: bool) -> Option<Shortcut> {
+    if after_g {
+        return match key {
+            "o" => Some(Shortcut::Go("/")),
+            "i" => Some(Shortcut::Go("/incidents")),
+            "p" => Some(Shortcut::Go("/postmortems")),
+            "a" => Some(Shortcut::Go("/action-items")),
+            "d" => Some(Shortcut::Go("/dashboard")),
+            _ => None,
+        };
+    }
+    match key {
+        "n" => Some(Shortcut::Declare),
+        "/" => Some(Shortcut::Search),
+        "g" => Some(Shortcut::Prefix),
+        "?" => Some(Shortcut::Help),
+        _ => None,
+    }
+}
+
+/// The listener and the `?` dialog; inside the router (it navigates). Renders nothing
+/// on the server: without JavaScript there are no shortcuts to list.
+#[component]
+pub fn Shortcuts() -> impl IntoView {
+    let hydrated = super::hydration::use_hydrated();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    #[cfg(feature = "hydrate")]
+    client::listen(dialog);
+    view! {
+        <Show when=move || hydrated.get()>
+            <dialog class="shortcuts" node_ref=dialog aria-labelledby="shortcuts-title">
+                <h2 id="shortcuts-title" class="card__title">"Keyboard shortcuts"</h2>
+                <dl class="shortcuts__list">
+                    {SHORTCUTS.iter().map(|&(keys, what)| view! {
+                        <div>
+                            <dt>{keys.split(' ').map(|k| view! { <kbd>{k}</kbd> " " }).collect_view()}</dt>
+                            <dd>{what}</dd>
+                        </div>
+                    }).collect_view()}
+                </dl>
+                <p class="muted">"Not while typing in a field."</p>
+                <form method="dialog">
+                    <button class="button" type="submit" autofocus>"Close"</button>
+                </form>
+            </dialog>
+        </Show>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use std::time::Duration;
+
+    use leptos::prelude::*;
+    use leptos_router::hooks::{use_location, use_navigate};
+    use wasm_bindgen::JsCast;
+
+    use super::{Shortcut, decide};
+
+    /// Whether the key went to something that takes typing.
+    fn typing(ev: &web_sys::KeyboardEvent) -> bool {
+        let Some(el) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return false;
+        };
+        matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+            || el.closest("[contenteditable]").ok().flatten().is_some()
+    }
+
+    fn focus(selector: &str) -> bool {
+        let found = document()
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(el) = &found {
+            let _ = el.focus();
+        }
+        found.is_some()
+    }
+
+    /// Focuses `selector` once it appears (a page the router is still rendering), unless
+    /// the reader has moved the focus elsewhere than `<main>` meanwhile.
+    fn focus_when_ready(selector: &'static str, tries: u32) {
+        let moved = document()
+            .active_element()
+            .is_some_and(|el| el.id() != "main" && el.tag_name() != "BODY");
+        if moved || focus(selector) || tries == 0 {
+            return;
+        }
+        set_timeout(
+            move || focus_when_ready(selector, tries - 1),
+            Duration::from_millis(100),
+        );
+    }
+
+    pub fn listen(dialog: NodeRef<leptos::html::Dialog>) {
+        let navigate = use_navigate();
+        let after_g = StoredValue::new(false);
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.default_prevented()
+                || ev.ctrl_key()
+                || ev.alt_key()
+                || ev.meta_key()
+                || typing(&ev)
+                || dialog.get_untracked().is_some_and(|d| d.open())
+            {
+                after_g.set_value(false);
+                return;
+            }
+            let shortcut = decide(&ev.key(), after_g.get_value());
+            after_g.set_value(shortcut == Some(Shortcut::Prefix));
+            let Some(shortcut) = shortcut else { return };
+            ev.prevent_default();
+            match shortcut {
+                Shortcut::Prefix => {}
+                Shortcut::Declare => navigate("/incidents/new", Default::default()),
+                Shortcut::Go(path) => navigate(path, Default::default()),
+                Shortcut::Search => {
+                    if !focus("main input[type=search]") {
+                        navigate("/incidents", Default::default());
+                        focus("#main");
+                        focus_when_ready("#filter-q", 30);
+                    }
+                }
+                Shortcut::Help => {
+                    if let Some(d) = dialog.get_untracked() {
+                        let _ = d.show_modal();
+                    }
+                }
+            }
+        });
+        on_cleanup(move || handle.remove());
+
+        // A new page takes the focus: its autofocus field, else its main region.
+        let path = use_location().pathname;
+        Effect::new(move |previous: Option<String>| {
+            let now = path.get();
+            if previous.is_some_and(|p| p != now) {
+                focus("#main");
+                focus_when_ready("main [autofocus]", 10);
+            }
+            now
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Shortcut, decide};
+
+    #[test]
+    fn keys_map_to_shortcuts_and_g_names_a_section() {
+        assert_eq!(decide("n", false), Some(Shortcut::Declare));
+        assert_eq!(decide("/", false), Some(Shortcut::Search));
+        assert_eq!(decide("?", false), Some(Shortcut::Help));
+        assert_eq!(decide("g", false), Some(Shortcut::Prefix));
+        assert_eq!(decide("i", true), Some(Shortcut::Go("/incidents")));
+        assert_eq!(decide("p", true), Some(Shortcut::Go("/postmortems")));
+        assert_eq!(decide("a", true), Some(Shortcut::Go("/action-items")));
+        assert_eq!(decide("d", true), Some(Shortcut::Go("/dashboard")));
+        assert_eq!(decide("o", true), Some(Shortcut::Go("/")));
+        // A section letter alone, or `g` then something else, does nothing.
+        assert_eq!(decide("i", false), None);
+        assert_eq!(decide("n", true), None);
+        assert_eq!(decide("N", false), None);
+        assert_eq!(decide("Enter", false), None);
+    }
+}
