@@ -17,6 +17,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SITE_ROOT := target/site
 WASM := $(SITE_ROOT)/pkg/vigil.wasm
+# What the release build reads, and the mark of its last success.
+BUILD_INPUTS := Cargo.toml Cargo.lock app/Cargo.toml server/Cargo.toml migrations/Cargo.toml \
+  $(shell find app/src server/src migrations/src style public -type f 2>/dev/null)
+BUILD_STAMP := target/release/.vigil-build-stamp
+# A stamp without the binary and the site it vouches for (a cleaned site) counts for nothing.
+$(shell [ -f target/release/vigil ] && [ -f $(WASM) ] || rm -f $(BUILD_STAMP))
 
 .PHONY: help run demo build dev test size tools test-tools check-fmt lint unit-and-integration api-contract e2e postgres bench
 
@@ -34,8 +40,14 @@ demo: build ## Load the demo data into ./data/vigil.db (a database without incid
 	./target/release/vigil seed --demo
 	$(MAKE) run
 
-build: tools ## Release build of the server and the wasm front end (target/release/vigil, target/site)
+build: $(BUILD_STAMP) ## Release build of the server and the wasm front end (target/release/vigil, target/site)
+
+# cargo-leptos re-runs wasm-bindgen and wasm-opt on every call (about 100 s) even when
+# nothing changed, so the build runs only when a file it reads is newer than its last
+# success: a second `make run` or `make demo` on an unchanged tree serves at once.
+$(BUILD_STAMP): $(BUILD_INPUTS) | tools
 	cargo leptos build --release
+	@touch $@
 
 dev: tools ## Rebuild and reload on every change (cargo leptos watch)
 	cargo leptos watch
