@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SITE_ROOT := target/site
 WASM := $(SITE_ROOT)/pkg/vigil.wasm
 # What the release build reads, and the mark of its last success.
-BUILD_INPUTS := Cargo.toml Cargo.lock app/Cargo.toml server/Cargo.toml migrations/Cargo.toml \
+BUILD_INPUTS := Cargo.toml Cargo.lock app/Cargo.toml server/Cargo.toml server/build.rs migrations/Cargo.toml \
   $(shell find app/src server/src migrations/src style public -type f 2>/dev/null)
 BUILD_STAMP := target/release/.vigil-build-stamp
 # A stamp without the binary and the site it vouches for (a cleaned site) counts for nothing.
@@ -34,7 +34,7 @@ run: build ## Build in release mode and serve on http://127.0.0.1:3000 (SQLite i
 	@echo "First run: open the one-time setup link the server logs below to create the first admin,"
 	@echo "or create one from the shell:"
 	@echo "  VIGIL_ADMIN_PASSWORD='...' ./target/release/vigil user create --admin --email you@example.com --name 'Your Name'"
-	VIGIL_SITE_ROOT=$(SITE_ROOT) ./target/release/vigil serve
+	./target/release/vigil serve
 
 demo: build ## Load the demo data into ./data/vigil.db (a database without incidents), then serve it
 	./target/release/vigil seed --demo
@@ -45,15 +45,20 @@ build: $(BUILD_STAMP) ## Release build of the server and the wasm front end (tar
 # cargo-leptos re-runs wasm-bindgen and wasm-opt on every call (about 100 s) even when
 # nothing changed, so the build runs only when a file it reads is newer than its last
 # success: a second `make run` or `make demo` on an unchanged tree serves at once.
+#
+# --precompress writes brotli and gzip twins of every site file and builds the front end
+# before the server, which embeds the site (server/build.rs, VIGIL_EMBED_SITE=1): the
+# binary alone is the whole deployment.
 $(BUILD_STAMP): $(BUILD_INPUTS) | tools
-	cargo leptos build --release
+	VIGIL_EMBED_SITE=1 cargo leptos build --release --precompress
 	@touch $@
 
 dev: tools ## Rebuild and reload on every change (cargo leptos watch)
 	cargo leptos watch
 
-size: build ## Print the release wasm bundle size, raw and brotli-compressed
+size: build test-tools ## Bundle sizes, and what a first visit to each page downloads, measured in Chromium
 	@node bench/bundle-size.mjs $(WASM) $(SITE_ROOT)/pkg/vigil.js $(SITE_ROOT)/pkg/vigil.css
+	@node bench/first-visit.mjs
 
 test: tools test-tools check-fmt lint unit-and-integration build api-contract e2e ## Every check: format, clippy, unit, integration (SQLite + PostgreSQL), the API against its document, browser
 	@echo "make test: all checks passed"

@@ -1,7 +1,7 @@
 //! The HTML shell and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -40,6 +40,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // The bundles' fingerprinted name (see the server's `site`): cached for a year.
+                <link id="vigil" rel="stylesheet" href=format!("/pkg/{}.css", options.output_name) />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -85,7 +87,6 @@ pub fn App() -> impl IntoView {
     provide_context(user);
 
     view! {
-        <Stylesheet id="vigil" href="/pkg/vigil.css" />
         // leptos_meta writes the title into the server-rendered `<head>` unescaped, and titles
         // carry user input (incident titles).
         <Title formatter=|page: String| {

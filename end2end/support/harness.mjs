@@ -31,6 +31,13 @@ const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+/** The environment the server runs in: ours, quieter, and never another site root. */
+function serverEnv() {
+  const env = { ...process.env, VIGIL_LOG: 'warn' };
+  delete env.VIGIL_SITE_ROOT;
+  return env;
+}
+
 function freePort() {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
@@ -43,8 +50,12 @@ function freePort() {
   });
 }
 
-/** Starts Vigil on a fresh database; resolves once /readyz answers 200. */
-export async function startServer() {
+/**
+ * Starts Vigil on a fresh database; resolves once /readyz answers 200. `embedded`: with
+ * no `--site-root` and run from an empty directory, so only the site built into the
+ * binary can be served.
+ */
+export async function startServer({ embedded = false } = {}) {
   assert.ok(existsSync(BINARY), `no release binary at ${BINARY}: run \`make build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
   const port = await freePort();
@@ -53,8 +64,8 @@ export async function startServer() {
   const child = spawn(
     BINARY,
     // Webhook receivers in these tests listen on loopback, which Vigil refuses by default.
-    ['serve', '--listen', `127.0.0.1:${port}`, '--site-root', SITE_ROOT, '--database-url', `sqlite://${dir}/vigil.db`, '--allow-private-webhooks'],
-    { cwd: root, env: { ...process.env, VIGIL_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    ['serve', '--listen', `127.0.0.1:${port}`, ...(embedded ? [] : ['--site-root', SITE_ROOT]), '--database-url', `sqlite://${dir}/vigil.db`, '--allow-private-webhooks'],
+    { cwd: embedded ? dir : root, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.on('data', (d) => logs.push(String(d)));
   child.stderr.on('data', (d) => logs.push(String(d)));
@@ -78,6 +89,11 @@ export async function startServer() {
   return {
     baseURL,
     logs,
+    /** Loads the demo data (`vigil seed --demo`) into the server's database. */
+    seedDemo() {
+      const result = spawnSync(BINARY, ['seed', '--demo', '--database-url', `sqlite://${dir}/vigil.db`], { cwd: root, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+    },
     /** Creates a user with `vigil user create`, as an operator would. */
     createUser(role = 'responder') {
       users += 1;

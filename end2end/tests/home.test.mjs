@@ -138,14 +138,22 @@ suite(({ flow, user }) => {
   });
 });
 
-/** Presses Tab until `locator` has the focus (the way a keyboard user gets there). */
+/**
+ * Presses Tab (or Shift+Tab, when the focus is already past it) until `locator` has the
+ * focus: the way a keyboard user gets there.
+ */
 async function tabTo(page, locator, max = 200) {
   const target = await locator.elementHandle();
+  const back = await target.evaluate((el) => {
+    const active = document.activeElement;
+    return !!active && active !== document.body
+      && Boolean(el.compareDocumentPosition(active) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
   for (let i = 0; i < max; i += 1) {
     if (await target.evaluate((el) => el === document.activeElement)) return;
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
   }
-  assert.fail(`Tab never reached ${locator}`);
+  assert.fail(`the keyboard never reached ${locator}`);
 }
 
 async function waitForFocus(page, selector) {

@@ -58,8 +58,7 @@ async fn bench_backend(
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let mut config = Config::new(url.to_owned(), addr);
-    config.site_root = std::env::temp_dir();
+    let config = Config::new(url.to_owned(), addr);
     let app = router(app_state(&config, db.clone()), &config);
     tokio::spawn(async move {
         let _ = axum::serve(

@@ -11,6 +11,7 @@ pub mod live;
 mod prometheus;
 mod reports;
 pub mod security;
+pub mod site;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +26,8 @@ use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -40,8 +43,9 @@ pub struct Config {
     pub database_url: String,
     /// Address the HTTP server binds to.
     pub listen: SocketAddr,
-    /// Directory holding the built site (`pkg/` with the JS, wasm and CSS bundles).
-    pub site_root: PathBuf,
+    /// Directory holding the built site (`pkg/` with the JS, wasm and CSS bundles);
+    /// `None`: the site embedded in the binary, else `target/site`.
+    pub site_root: Option<PathBuf>,
     /// The address people use to reach Vigil; `https://` makes session cookies `Secure`.
     pub public_url: String,
     /// A session ends after this long without a request.
@@ -63,7 +67,7 @@ impl Config {
         Self {
             database_url: database_url.into(),
             listen,
-            site_root: PathBuf::from("target/site"),
+            site_root: None,
             public_url: format!("http://{listen}"),
             session_idle_timeout: std::time::Duration::from_secs(12 * 3600),
             session_max_age: std::time::Duration::from_secs(7 * 24 * 3600),
@@ -96,15 +100,19 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<usize> {
     Ok(pending)
 }
 
-/// The Leptos options for a site built by cargo-leptos into `config.site_root`.
+/// The Leptos options for `config`'s site: its bundles under their fingerprinted names.
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     let env = match std::env::var("LEPTOS_ENV").as_deref() {
         Ok("DEV") | Ok("dev") => Env::DEV,
         _ => Env::PROD,
     };
+    let root = config
+        .site_root
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("target/site"));
     LeptosOptions::builder()
-        .output_name("vigil")
-        .site_root(config.site_root.to_string_lossy().into_owned())
+        .output_name(site::Site::load(config.site_root.as_deref()).output_name())
+        .site_root(root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .env(env)
@@ -202,6 +210,12 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid));
 
+    // The front end's files: no session, user or trace span either.
+    let files = site::routes(site::Site::load(config.site_root.as_deref()))
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid));
+
     let router = Router::new()
         .merge(export::routes())
         .merge(reports::routes())
@@ -251,9 +265,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
                 .unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
+        // Pages and JSON compressed (brotli quality 4: most of the gain for little CPU);
+        // event streams and the precompressed files are left alone.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .merge(probes)
+        .merge(files)
         .with_state(state);
     if config.secure_cookies() {
         // Served over https: browsers keep to https for a year (behind the proxy too).

@@ -108,14 +108,10 @@ struct ServeArgs {
     )]
     listen: SocketAddr,
 
-    /// Directory with the built site (the `pkg/` JS, wasm and CSS bundles).
-    #[arg(
-        long,
-        env = "VIGIL_SITE_ROOT",
-        default_value = "target/site",
-        global = true
-    )]
-    site_root: PathBuf,
+    /// Directory with a built site (the `pkg/` JS, wasm and CSS bundles) to serve
+    /// instead of the one embedded in the binary (development).
+    #[arg(long, env = "VIGIL_SITE_ROOT", global = true)]
+    site_root: Option<PathBuf>,
 
     /// The URL people open Vigil at (links in logs; https:// makes cookies Secure).
     #[arg(long, env = "VIGIL_PUBLIC_URL", global = true)]
@@ -256,10 +252,10 @@ async fn seed(database_url: &str, args: SeedArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    if !config.site_root.join("pkg").is_dir() {
+    if !vigil_server::site::Site::load(config.site_root.as_deref()).has_bundles() {
         tracing::warn!(
-            site_root = %config.site_root.display(),
-            "no built site found: pages will render but scripts and styles are missing (run `make build`)"
+            site_root = ?config.site_root,
+            "no built site embedded or found: pages will render but scripts and styles are missing (run `make build`)"
         );
     }
     let (app, state) = build(&config).await?;

@@ -735,6 +735,16 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
             .status(),
         404
     );
+    // Never compressed: a compressor would hold events back to fill its blocks.
+    let compressible = client
+        .get(app.url(&path))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressible.status(), 200);
+    assert!(compressible.headers().get("content-encoding").is_none());
+    drop(compressible);
     let mut res = app.get_with(&client, &path).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/event-stream");

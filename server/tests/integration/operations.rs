@@ -90,7 +90,6 @@ async fn metrics_are_prometheus_text_with_vigils_numbers(app: TestApp) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = Config::new("unused", addr);
-    config.site_root = std::env::temp_dir();
     config.metrics_token = Some("scrape-secret".to_owned());
     let guarded = router(app_state(&config, app.db.clone()), &config);
     tokio::spawn(async move {

@@ -17,6 +17,25 @@ backend_tests!(
 
 async fn the_home_page_renders_the_shell_and_hydration_scripts(app: TestApp) {
     let (client, user) = app.signed_in(Role::Viewer).await;
+    // Pages are compressed for a browser that accepts it, brotli first.
+    for (accepts, sent) in [
+        ("gzip, deflate, br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
+        let res = client
+            .get(app.url("/"))
+            .header("accept-encoding", accepts)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let encoding = res
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap());
+        assert_eq!(encoding, sent, "{accepts}");
+    }
     let res = app.get_with(&client, "/").await;
     assert_eq!(res.status(), 200);
     assert!(

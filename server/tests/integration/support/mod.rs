@@ -118,8 +118,7 @@ impl TestApp {
             .expect("migrations apply to a fresh database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let mut config = Config::new(database.url.clone(), addr);
-        config.site_root = std::env::temp_dir();
+        let config = Config::new(database.url.clone(), addr);
         let queries = Arc::new(QueryLog::default());
         // The server's handle records; the test's own `db` does not.
         let mut served = db.clone();
