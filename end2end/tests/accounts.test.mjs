@@ -39,7 +39,9 @@ suite(({ flow, user }) => {
 
   flow('an admin invites someone, who signs in with the temporary password', async (t) => {
     await t.signIn(user('admin'));
-    await t.page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Users' }).click();
+    const nav = t.page.getByRole('navigation', { name: 'Primary' });
+    await nav.getByText('Admin', { exact: true }).click();
+    await nav.getByRole('link', { name: 'Users' }).click();
     await t.page.waitForURL(`${t.baseURL}/admin/users`);
     await t.settle();
     const email = `invitee-${t.js ? 'js' : 'nojs'}@example.com`;

@@ -14,7 +14,9 @@ after(async () => { await server?.stop(); });
 /** A GET without any decoding: the bytes on the wire and the headers. */
 function fetchRaw(path, headers = {}) {
   return new Promise((resolve, reject) => {
-    get(`${server.baseURL}${path}`, { headers }, (res) => {
+    // Host, port and path given apart: a URL would resolve `..` before sending.
+    const { hostname, port } = new URL(server.baseURL);
+    get({ hostname, port, path, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));

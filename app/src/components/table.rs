@@ -56,8 +56,10 @@ pub fn DataTable(
         Some(extra) => format!("table {extra}"),
         None => "table".to_owned(),
     };
+    // Focusable and named: a keyboard can scroll a table wider than the screen.
+    let region = caption.clone();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=region>
             <table class=class data-testid=testid>
                 <caption class="visually-hidden">{caption}</caption>
                 <thead>

@@ -143,6 +143,7 @@ pub fn StackedBars(
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
     let labelled = format!("{title_id} {desc_id}");
+    let numbers_label = format!("{title}: the numbers");
     view! {
         <figure class="chart" id=id>
             <svg class="chart__svg" viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby=labelled preserveAspectRatio="xMidYMid meet">
@@ -155,7 +156,7 @@ pub fn StackedBars(
             <figcaption>{legend(names.clone())}</figcaption>
             <details class="chart__data">
                 <summary>"Show the numbers"</summary>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label=numbers_label.clone()>
                     <table class="table table--compact">
                         <caption class="visually-hidden">{title}</caption>
                         <thead><tr>
@@ -245,6 +246,7 @@ pub fn LineChart(
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
     let labelled = format!("{title_id} {desc_id}");
+    let numbers_label = format!("{title}: the numbers");
     view! {
         <figure class="chart" id=id>
             <svg class="chart__svg" viewBox=format!("0 0 {W} {H}") role="img" aria-labelledby=labelled preserveAspectRatio="xMidYMid meet">
@@ -257,7 +259,7 @@ pub fn LineChart(
             <figcaption>{legend(names.clone())}</figcaption>
             <details class="chart__data">
                 <summary>"Show the numbers"</summary>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label=numbers_label.clone()>
                     <table class="table table--compact">
                         <caption class="visually-hidden">{title}</caption>
                         <thead><tr>

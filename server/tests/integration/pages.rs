@@ -13,7 +13,20 @@ backend_tests!(
     the_home_page_renders_the_shell_and_hydration_scripts,
     an_unknown_path_renders_the_not_found_page_with_404,
     the_theme_cookie_is_rendered_on_the_first_paint,
+    a_page_that_fails_is_titled_by_its_error,
 );
+
+async fn a_page_that_fails_is_titled_by_its_error(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let responder = app.with_user(Role::Responder).await;
+    let reference = app.declared(&responder, "No postmortem yet").await;
+    let res = app
+        .get_with(&client, &format!("/incidents/{reference}/postmortem"))
+        .await;
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<title>Not found · Vigil</title>"), "{html}");
+}
 
 async fn the_home_page_renders_the_shell_and_hydration_scripts(app: TestApp) {
     let (client, user) = app.signed_in(Role::Viewer).await;

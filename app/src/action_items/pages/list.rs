@@ -114,7 +114,7 @@ pub fn ActionItemsTable(
         return view! { <p class="empty-note">"No action items."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Action items">
             <table class="table action-items" data-testid="action-items">
                 <caption class="visually-hidden">"Action items"</caption>
                 <thead><tr>
