@@ -45,6 +45,26 @@ try {
     if (wire > largest.wire) largest = { route, wire };
   }
   console.log(`largest first visit: ${largest.route} ${kib(largest.wire).trim()} (goal: at most 200 KiB)`);
+
+  // The incident page on a slow phone: 4x CPU throttling and DevTools' "Slow 3G"
+  // (2 s round trips, 50 kB/s each way), from an empty cache.
+  const context = await browser.newContext({ baseURL: server.baseURL, storageState });
+  const tab = await context.newPage();
+  const cdp = await context.newCDPSession(tab);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 2000, downloadThroughput: 50_000, uploadThroughput: 50_000 });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  await tab.goto('/incidents/INC-1', { waitUntil: 'load', timeout: 180_000 });
+  await tab.waitForSelector('html[data-hydrated]', { timeout: 180_000 });
+  const times = await tab.evaluate(() => ({
+    paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+    load: performance.getEntriesByType('navigation')[0]?.loadEventEnd ?? NaN,
+    hydrated: performance.getEntriesByName('vigil-hydrated')[0]?.startTime ?? NaN,
+  }));
+  await context.close();
+  const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(`incident page, 4x CPU + Slow 3G: first contentful paint ${s(times.paint)} (usable: forms work without the script), load ${s(times.load)}, interactive (hydrated) ${s(times.hydrated)} (goal: under 2 s)`);
 } finally {
   await browser.close();
   await server.stop();

@@ -3,12 +3,16 @@
 use leptos::prelude::*;
 
 /// Marks `<html data-hydrated>` once the client has hydrated, so that browser tests (and
-/// CSS) can tell a hydrated page from a server-rendered one.
+/// CSS) can tell a hydrated page from a server-rendered one, and the moment as the
+/// performance mark `vigil-hydrated` (time to interactive, `make size`).
 pub fn mark_hydrated() {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
+        }
+        if let Some(performance) = window().performance() {
+            let _ = performance.mark("vigil-hydrated");
         }
     });
 }
