@@ -27,7 +27,10 @@ pub struct OnCall {
     pub my_items_total: u64,
     /// Empty for viewers, who neither review nor write postmortems.
     pub postmortems: Vec<PostmortemDuty>,
+    /// Exhausted first, then the fastest burning (up to [`OnCall::BUDGETS_SHOWN`]).
     pub budgets: Vec<BudgetAlert>,
+    /// Every budget that needs attention, counted.
+    pub budgets_total: u64,
     /// Resolved in the last [`OnCall::RECENT_DAYS`] days, the latest first.
     pub resolved: Vec<IncidentSummary>,
     /// The server's clock, so "so far" durations render the same after hydration.
@@ -42,4 +45,5 @@ impl OnCall {
     pub const DUTIES_SHOWN: u64 = 10;
     pub const RECENT_DAYS: i64 = 7;
     pub const RECENT_SHOWN: u64 = 5;
+    pub const BUDGETS_SHOWN: usize = 10;
 }

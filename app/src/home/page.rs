@@ -38,6 +38,7 @@ fn Home(home: OnCall) -> impl IntoView {
         my_items_total,
         postmortems,
         budgets,
+        budgets_total,
         resolved,
         now,
         can_write,
@@ -72,7 +73,7 @@ fn Home(home: OnCall) -> impl IntoView {
                     <ActionItemsTable items=my_items show_incident=true />
                 </Section>
                 {can_write.then(|| view! { <Postmortems duties=postmortems /> })}
-                <Budgets budgets />
+                <Budgets budgets budgets_total />
                 <Resolved resolved />
             </div>
         </div>
@@ -190,7 +191,15 @@ fn Postmortems(duties: Vec<PostmortemDuty>) -> impl IntoView {
 }
 
 #[component]
-fn Budgets(budgets: Vec<BudgetAlert>) -> impl IntoView {
+fn Budgets(budgets: Vec<BudgetAlert>, budgets_total: u64) -> impl IntoView {
+    let shown = budgets.len() as u64;
+    let more = (budgets_total > shown).then(|| {
+        view! {
+            <p class="muted" data-testid="home-budgets-more">
+                {format!("The worst {shown} of {budgets_total}; the services page has every budget.")}
+            </p>
+        }
+    });
     let empty = budgets.is_empty().then(|| {
         "No error budget is exhausted or burning fast. SLOs are set on each service's page."
             .to_owned()
@@ -221,6 +230,7 @@ fn Budgets(budgets: Vec<BudgetAlert>) -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            {more}
         </Section>
     }
 }

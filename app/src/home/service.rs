@@ -10,6 +10,8 @@ use crate::action_items::ActionItemFilter;
 use crate::action_items::service as action_items;
 use crate::error::AppError;
 use crate::incidents::service::on_call as incidents;
+use crate::incidents::service::query::severities;
+use crate::metrics::SeverityLevel;
 use crate::metrics::service as metrics;
 use crate::postmortems::service::duties;
 
@@ -21,7 +23,9 @@ pub async fn on_call(
     today: NaiveDate,
 ) -> Result<OnCall, AppError> {
     let me = user.id.0;
-    let (active, active_total) = incidents::active(db, me, OnCall::ACTIVE_SHOWN).await?;
+    // Read once: incidents name their severity, budgets count downtime by it.
+    let levels = severities(db).await?;
+    let (active, active_total) = incidents::active(db, me, OnCall::ACTIVE_SHOWN, &levels).await?;
     let items = action_items::list_action_items(
         db,
         &ActionItemFilter {
@@ -38,9 +42,12 @@ pub async fn on_call(
     } else {
         Vec::new()
     };
-    let budgets = metrics::budget_alerts(db, now.timestamp()).await?;
+    let thresholds: Vec<SeverityLevel> = levels.iter().map(SeverityLevel::from).collect();
+    let mut budgets = metrics::budget_alerts(db, now.timestamp(), &thresholds).await?;
+    let budgets_total = budgets.len() as u64;
+    budgets.truncate(OnCall::BUDGETS_SHOWN);
     let since = now - Duration::days(OnCall::RECENT_DAYS);
-    let resolved = incidents::recently_resolved(db, since, OnCall::RECENT_SHOWN).await?;
+    let resolved = incidents::recently_resolved(db, since, OnCall::RECENT_SHOWN, &levels).await?;
     let mut my_items = items.items;
     my_items.truncate(OnCall::ITEMS_SHOWN);
     Ok(OnCall {
@@ -50,6 +57,7 @@ pub async fn on_call(
         my_items_total: items.total,
         postmortems,
         budgets,
+        budgets_total,
         resolved,
         now,
         can_write,

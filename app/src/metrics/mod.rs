@@ -31,6 +31,16 @@ pub struct SeverityLevel {
     pub position: i32,
 }
 
+impl From<&crate::incidents::SeverityView> for SeverityLevel {
+    fn from(s: &crate::incidents::SeverityView) -> Self {
+        Self {
+            id: s.id,
+            name: s.name.clone(),
+            position: s.position,
+        }
+    }
+}
+
 /// An incident that spent some of a service's error budget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BudgetSpender {

@@ -229,6 +229,7 @@ pub async fn services_table(
 pub async fn budget_alerts(
     db: &(impl ConnectionTrait + StreamTrait),
     now: Secs,
+    severities: &[SeverityLevel],
 ) -> Result<Vec<BudgetAlert>, AppError> {
     let services: Vec<_> = catalog::list_catalog(db)
         .await?
@@ -242,9 +243,8 @@ pub async fn budget_alerts(
     else {
         return Ok(Vec::new());
     };
-    let severities = severity_levels(db).await?;
     let thresholds = Thresholds::new(
-        &severities,
+        severities,
         services.iter().map(|s| (s.id, s.failure_severity_position)),
     );
     let history = History::load(db, slo_window(&longest, now), None, thresholds).await?;

@@ -26,6 +26,7 @@ backend_tests!(
     the_home_page_shows_what_is_on_fire_and_what_waits_for_me,
     a_viewer_sees_what_is_on_fire_and_no_writing_duties,
     the_home_page_reads_as_many_statements_for_thirty_incidents_as_for_sixty,
+    the_home_page_shows_the_worst_budgets_and_counts_the_rest,
     the_instance_facts_are_on_the_admins_about_page,
 );
 
@@ -320,6 +321,72 @@ async fn the_home_page_reads_as_many_statements_for_thirty_incidents_as_for_sixt
         "no statement per incident: {counts:?}"
     );
     assert!(counts[2] <= 16, "{counts:?} statements for the home page");
+}
+
+async fn the_home_page_shows_the_worst_budgets_and_counts_the_rest(app: TestApp) {
+    let (client, me) = app.signed_in(Role::Responder).await;
+    let me = current(&app, &me).await;
+    let admin = app::audit::service::Actor::default();
+    let shown = app::home::OnCall::BUDGETS_SHOWN;
+    let mut services = Vec::new();
+    for n in 0..shown + 2 {
+        // Looser targets further down: the same outage leaves them more budget.
+        let service = add_service(
+            &app.db,
+            &admin,
+            &ServiceForm {
+                name: format!("Service {n:02}"),
+                slo_target: format!("99.{}", 99 - n),
+                slo_window_days: "30".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        services.push(service.id);
+    }
+    // One outage across them all, down for two hours so far: every budget exhausted.
+    let severity_id = severities(&app.db).await.unwrap()[1].id;
+    let reference = declare_incident(
+        &app.db,
+        &me,
+        Declaration {
+            title: "Region down".into(),
+            severity_id,
+            service_ids: services.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let view = get_incident(&app.db, reference).await.unwrap();
+    update_details(
+        &app.db,
+        &me,
+        reference,
+        Details {
+            title: view.title.clone(),
+            summary: String::new(),
+            customer_impact: true,
+            service_ids: services,
+            times: Timestamps {
+                impact_started_at: Some(Utc::now() - Duration::hours(2)),
+                ..view.times.clone()
+            },
+        },
+        view.version,
+    )
+    .await
+    .unwrap();
+
+    let home = on_call(&app, &client).await;
+    let budgets = home["budgets"].as_array().unwrap();
+    assert_eq!(budgets.len(), shown, "only the worst are sent");
+    assert_eq!(home["budgets_total"], shown as u64 + 2);
+    assert!(budgets.iter().all(|b| b["exhausted"] == true));
+    let html = app.get_with(&client, "/").await.text().await.unwrap();
+    assert!(html.contains(&format!("The worst {shown} of {}", shown + 2)));
+    assert_eq!(html.matches("href=\"/services/service-").count(), shown);
 }
 
 async fn the_instance_facts_are_on_the_admins_about_page(app: TestApp) {

@@ -8,12 +8,12 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::query::{ListRow, list_columns, open_mark, severities};
+use super::query::{ListRow, list_columns, open_mark};
 use crate::accounts::entities::user;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role};
 use crate::incidents::status::Status;
-use crate::incidents::{ActiveIncident, IncidentRef, IncidentRole, IncidentSummary};
+use crate::incidents::{ActiveIncident, IncidentRef, IncidentRole, IncidentSummary, SeverityView};
 
 /// The list's seven columns.
 fn rows() -> sea_orm::Select<incident::Entity> {
@@ -21,11 +21,13 @@ fn rows() -> sea_orm::Select<incident::Entity> {
 }
 
 /// Up to `limit` open incidents, newest declared first (read through the list's open
-/// index), with every open incident counted; `me`'s roles and each commander filled in.
+/// index), with every open incident counted; `me`'s roles and each commander filled in,
+/// severities named from `levels`.
 pub async fn active(
     db: &impl ConnectionTrait,
     me: i64,
     limit: u64,
+    levels: &[SeverityView],
 ) -> Result<(Vec<ActiveIncident>, u64), AppError> {
     let open = Expr::cust(open_mark(db.get_database_backend(), true));
     let found: Vec<ListRow> = rows()
@@ -56,7 +58,6 @@ pub async fn active(
         .filter(incident_role::Column::IncidentId.is_in(ids))
         .all(db)
         .await?;
-    let levels = severities(db).await?;
     let incidents = found
         .into_iter()
         .map(|r| {
@@ -97,6 +98,7 @@ pub async fn recently_resolved(
     db: &impl ConnectionTrait,
     since: DateTime<Utc>,
     limit: u64,
+    levels: &[SeverityView],
 ) -> Result<Vec<IncidentSummary>, AppError> {
     let secs = || Expr::col(sea_orm::sea_query::Alias::new("resolve_secs"));
     let found: Vec<ListRow> = rows()
@@ -108,7 +110,6 @@ pub async fn recently_resolved(
         .into_model()
         .all(db)
         .await?;
-    let levels = severities(db).await?;
     Ok(found
         .into_iter()
         .map(|r| IncidentSummary {
