@@ -106,22 +106,27 @@ impl Site {
                 compressed.insert(name, bytes);
             }
         }
-        let mut bundle_hash = Sha256::new();
+        // One digest a file: its ETag, and (for the bundles) part of the fingerprint.
+        let digests: HashMap<String, String> = all
+            .iter()
+            .map(|(name, raw)| (name.clone(), hex::encode(Sha256::digest(raw))))
+            .collect();
         let mut names: Vec<&String> = all.keys().filter(|k| k.starts_with("pkg/")).collect();
         names.sort();
-        for name in &names {
-            bundle_hash.update(name.as_bytes());
-            bundle_hash.update(&all[*name]);
-        }
         let fingerprint = if names.is_empty() {
             String::new()
         } else {
+            let mut bundle_hash = Sha256::new();
+            for name in &names {
+                bundle_hash.update(name.as_bytes());
+                bundle_hash.update(digests[*name].as_bytes());
+            }
             hex::encode(bundle_hash.finalize())[..10].to_owned()
         };
         let files = all
             .into_iter()
             .map(|(name, raw)| {
-                let digest = hex::encode(Sha256::digest(&raw));
+                let digest = &digests[&name];
                 let asset = Asset {
                     br: compressed.remove(&format!("{name}.br")),
                     gz: compressed.remove(&format!("{name}.gz")),
