@@ -13,16 +13,7 @@ const server = await startServer({ embedded: true });
 const browser = await launchBrowser();
 try {
   server.seedDemo();
-  const admin = server.createUser('admin');
-  const signIn = await browser.newContext({ baseURL: server.baseURL });
-  const page = await signIn.newPage();
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password').fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(`${server.baseURL}/`);
-  const storageState = await signIn.storageState();
-  await signIn.close();
+  const storageState = await server.signedInState(browser, server.createUser('admin'));
 
   const kib = (n) => `${(n / 1024).toFixed(1).padStart(8)} KiB`;
   console.log(`${'route'.padEnd(20)} ${'requests'.padStart(8)} ${'on the wire'.padStart(12)} ${'decoded'.padStart(12)}`);

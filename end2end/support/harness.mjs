@@ -106,6 +106,22 @@ export async function startServer({ embedded = false } = {}) {
       assert.equal(result.status, 0, result.stderr);
       return user;
     },
+    /**
+     * Signs `user` in through the form in a context of its own and returns its storage
+     * state, so many fresh contexts (empty caches, other viewports) start signed in.
+     */
+    async signedInState(browser, user) {
+      const context = await browser.newContext({ baseURL });
+      const page = await context.newPage();
+      await page.goto('/login');
+      await page.getByLabel('Email').fill(user.email);
+      await page.getByLabel('Password').fill(user.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${baseURL}/`);
+      const state = await context.storageState();
+      await context.close();
+      return state;
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

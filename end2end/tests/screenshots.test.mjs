@@ -43,20 +43,14 @@ after(async () => {
 });
 
 test('every page in light and dark, wide and narrow: axe-clean, photographed', async () => {
-  const admin = server.createUser('admin');
-  const first = await browser.newContext({ baseURL: server.baseURL });
-  const login = await first.newPage();
-  await login.goto('/login');
-  await login.getByLabel('Email').fill(admin.email);
-  await login.getByLabel('Password').fill(admin.password);
-  await login.getByRole('button', { name: 'Sign in' }).click();
-  await login.waitForURL(`${server.baseURL}/`);
+  const storageState = await server.signedInState(browser, server.createUser('admin'));
   // The demo's published postmortem, wherever it is.
-  await login.goto('/postmortems');
-  const postmortem = await login.locator('a[href$="/postmortem"]').first().getAttribute('href');
-  const pages = [...PAGES, ['postmortem', postmortem]];
-  const storageState = await first.storageState();
+  const first = await browser.newContext({ baseURL: server.baseURL, storageState });
+  const list = await first.newPage();
+  await list.goto('/postmortems');
+  const postmortem = await list.locator('a[href$="/postmortem"]').first().getAttribute('href');
   await first.close();
+  const pages = [...PAGES, ['postmortem', postmortem]];
 
   for (const colorScheme of ['light', 'dark']) {
     for (const [width, height, size] of [[1280, 800, 'wide'], [390, 844, 'phone']]) {
