@@ -43,7 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The bundles' fingerprinted name (see the server's `site`): cached for a year.
                 <link id="vigil" rel="stylesheet" href=format!("/pkg/{}.css", options.output_name) />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=cfg!(feature = "islands") />
                 <MetaTags />
             </head>
             <body>

@@ -29,6 +29,36 @@ pub fn Picker(
     #[prop(optional)]
     compact: bool,
 ) -> impl IntoView {
+    view! {
+        <PickerInput
+            kind
+            id
+            name=name.to_owned()
+            value
+            multiple
+            placeholder
+            describedby
+            invalid=invalid.unwrap_or_else(|| Signal::stored(false))
+            compact
+        />
+    }
+}
+
+/// The field itself; an island in islands mode, so every prop is owned data that
+/// crosses to the browser (and none is optional: islands' props have no defaults).
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
+fn PickerInput(
+    kind: ChoiceKind,
+    id: String,
+    name: String,
+    value: String,
+    multiple: bool,
+    placeholder: String,
+    describedby: Option<String>,
+    invalid: Signal<bool>,
+    compact: bool,
+) -> impl IntoView {
     let input = NodeRef::<leptos::html::Input>::new();
     let suggestions = RwSignal::new(Vec::<Choice>::new());
     let active = RwSignal::new(None::<usize>);
@@ -138,7 +168,7 @@ pub fn Picker(
                 aria-controls=list_id.clone()
                 aria-activedescendant=active_descendant
                 aria-describedby=describedby
-                aria-invalid=move || invalid.is_some_and(|i| i.get()).then_some("true")
+                aria-invalid=move || invalid.get().then_some("true")
                 on:input=on_input
                 on:keydown=on_keydown
                 on:blur=move |_| close()

@@ -244,6 +244,33 @@ pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, Ap
     with_status(result)
 }
 
+/// The timeline with its change marker: what the live timeline re-reads in islands
+/// mode (the rest of the page is rendered once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentTimeline {
+    pub marker: String,
+    pub timeline: Vec<TimelineEventView>,
+    pub can_write: bool,
+}
+
+#[server(prefix = "/rpc", endpoint = "incident_timeline")]
+pub async fn get_incident_timeline(reference: String) -> Result<IncidentTimeline, AppError> {
+    let (state, user) = web::require(Role::Viewer)?;
+    let result = async {
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
+        // The marker first: a change landing between the two reads leaves it older than
+        // the events, and the next report re-reads (idempotently).
+        let marker = query::change_marker(&state.db, reference).await?;
+        Ok(IncidentTimeline {
+            marker,
+            timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
+            can_write: user.role.can_write(),
+        })
+    }
+    .await;
+    with_status(result)
+}
+
 #[server(prefix = "/rpc", endpoint = "change_incident_status")]
 pub async fn change_incident_status(
     reference: String,

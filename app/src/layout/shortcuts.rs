@@ -54,10 +54,17 @@ pub fn decide(key: &str, after_g: bool) -> Option<Shortcut> {
     }
 }
 
-/// The listener and the `?` dialog; inside the router (it navigates). Renders nothing
-/// on the server: without JavaScript there are no shortcuts to list.
-#[component]
+/// The listener and the `?` dialog. Renders nothing on the server: without JavaScript
+/// there are no shortcuts to list. In islands mode it is the island on every page, so it
+/// also marks the page hydrated and tells the server the browser's zone.
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 pub fn Shortcuts() -> impl IntoView {
+    #[cfg(feature = "islands")]
+    {
+        super::hydration::mark_hydrated();
+        crate::time::remember_browser_zone();
+    }
     let hydrated = super::hydration::use_hydrated();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     #[cfg(feature = "hydrate")]
@@ -88,6 +95,7 @@ mod client {
     use std::time::Duration;
 
     use leptos::prelude::*;
+    #[cfg(not(feature = "islands"))]
     use leptos_router::hooks::{use_location, use_navigate};
     use wasm_bindgen::JsCast;
 
@@ -132,8 +140,24 @@ mod client {
         );
     }
 
+    /// What goes to a path: the client router when the whole page is hydrated, a page
+    /// load in islands mode (there is no client router).
+    fn navigator() -> impl Fn(&str) + 'static {
+        #[cfg(feature = "islands")]
+        {
+            |path: &str| {
+                let _ = window().location().set_href(path);
+            }
+        }
+        #[cfg(not(feature = "islands"))]
+        {
+            let navigate = use_navigate();
+            move |path: &str| navigate(path, Default::default())
+        }
+    }
+
     pub fn listen(dialog: NodeRef<leptos::html::Dialog>) {
-        let navigate = use_navigate();
+        let go = navigator();
         let after_g = StoredValue::new(false);
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
             if ev.default_prevented()
@@ -152,11 +176,11 @@ mod client {
             ev.prevent_default();
             match shortcut {
                 Shortcut::Prefix => {}
-                Shortcut::Declare => navigate("/incidents/new", Default::default()),
-                Shortcut::Go(path) => navigate(path, Default::default()),
+                Shortcut::Declare => go("/incidents/new"),
+                Shortcut::Go(path) => go(path),
                 Shortcut::Search => {
                     if !focus("main input[type=search]") {
-                        navigate("/incidents", Default::default());
+                        go("/incidents");
                         focus("#main");
                         focus_when_ready("#filter-q", 30);
                     }
@@ -170,7 +194,14 @@ mod client {
         });
         on_cleanup(move || handle.remove());
 
-        // A new page takes the focus: its autofocus field, else its main region.
+        // A new page takes the focus: its autofocus field, else its main region (a page
+        // load in islands mode does that itself).
+        #[cfg(not(feature = "islands"))]
+        follow_navigation();
+    }
+
+    #[cfg(not(feature = "islands"))]
+    fn follow_navigation() {
         let path = use_location().pathname;
         Effect::new(move |previous: Option<String>| {
             let now = path.get();

@@ -89,7 +89,8 @@ impl Theme {
 
 /// Cycles system → light → dark. Rendered only once hydrated: without JavaScript the
 /// page follows the operating system's preference.
-#[component]
+#[cfg_attr(feature = "islands", island)]
+#[cfg_attr(not(feature = "islands"), component)]
 pub fn ThemeToggle() -> impl IntoView {
     let hydrated = use_hydrated();
     let theme = RwSignal::new(Theme::System);

@@ -517,6 +517,7 @@ async fn viewers_read_incidents_but_cannot_change_anything(app: TestApp) {
     let reads: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("/rpc/list_incidents", vec![]),
         ("/rpc/incident_detail", vec![("reference", &reference)]),
+        ("/rpc/incident_timeline", vec![("reference", &reference)]),
         ("/rpc/incident_options", vec![]),
         ("/rpc/list_services", vec![]),
     ];
@@ -845,6 +846,40 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
         .await
         .unwrap();
     assert_ne!(after_edit, after_delete, "a deletion moves the marker");
+
+    // What the live timeline re-reads: the events as this reader may see them, with the
+    // marker the stream reports (a viewer sees no deleted note and may not edit).
+    let res = app
+        .call_with(
+            &client,
+            "/rpc/incident_timeline",
+            &[("reference", reference.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let read: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(read["marker"], after_delete.as_str());
+    assert_eq!(read["can_write"], false);
+    let bodies: Vec<&str> = read["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["body"].as_str())
+        .collect();
+    assert!(
+        !bodies.contains(&"fixed"),
+        "the deleted note is hidden: {bodies:?}"
+    );
+    assert_eq!(
+        app.call_with(
+            &client,
+            "/rpc/incident_timeline",
+            &[("reference", "INC-999999")]
+        )
+        .await
+        .status(),
+        404
+    );
 }
 
 async fn correcting_details_and_times_is_checked_and_recorded(app: TestApp) {

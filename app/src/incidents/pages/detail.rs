@@ -6,17 +6,19 @@ use leptos_router::hooks::use_params_map;
 use super::StatusBadge;
 use super::edit::EditDetails;
 use super::quick_actions::QuickActions;
-use super::timeline::{NoteForm, TimelineItem};
+use super::timeline::NoteForm;
+#[cfg(not(feature = "islands"))]
+use super::timeline::TimelineItem;
 use crate::action_items::pages::{IncidentActionItems, IncidentItems};
 use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
+use crate::incidents::IncidentRole;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{
     AddIncidentNote, AssignIncidentRole, ChangeIncidentSeverity, ChangeIncidentStatus,
     DeleteIncidentNote, EditIncidentNote, IncidentDetail, IncidentOptions, UpdateIncidentDetails,
     get_incident_detail, get_incident_options,
 };
-use crate::incidents::{EventKind, IncidentRole};
 use crate::layout::ErrorTemplate;
 use crate::time::ZoneNote;
 
@@ -66,7 +68,19 @@ pub fn IncidentPage() -> impl IntoView {
         edit_note,
         delete_note,
     };
-    follow_changes(reference, detail, live);
+    // In islands mode the page is rendered once and the timeline island follows instead.
+    #[cfg(not(feature = "islands"))]
+    super::timeline::follow_changes(
+        reference,
+        move || {
+            detail
+                .get_untracked()
+                .and_then(|d| d.ok())
+                .map(|d| d.marker)
+                .unwrap_or_default()
+        },
+        move || live.update(|n| *n += 1),
+    );
     // The note being typed outlives re-renders caused by other people's changes.
     let draft = RwSignal::new(String::new());
     Effect::new(move |_| {
@@ -97,68 +111,6 @@ pub fn IncidentPage() -> impl IntoView {
             })}
         </Suspense>
     }
-}
-
-/// Listens to the incident's event stream and refetches when it reports a change the
-/// page has not shown yet. The stream resumes from the last marker after a lost
-/// connection; refetching is idempotent, so nothing is duplicated.
-#[cfg(feature = "hydrate")]
-fn follow_changes(
-    reference: impl Fn() -> String + Send + Sync + 'static,
-    detail: Resource<Result<IncidentDetail, AppError>>,
-    live: RwSignal<u64>,
-) {
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-
-    type Listener = Closure<dyn FnMut(web_sys::MessageEvent)>;
-    let source = StoredValue::new_local(None::<(web_sys::EventSource, Listener)>);
-    let shown = move || {
-        detail
-            .get_untracked()
-            .and_then(|d| d.ok())
-            .map(|d| d.marker)
-            .unwrap_or_default()
-    };
-    Effect::new(move |_| {
-        let reference = reference();
-        source.update_value(|s| {
-            if let Some((old, _)) = s.take() {
-                old.close();
-            }
-        });
-        let url = format!("/incidents/{reference}/events?since={}", shown());
-        let Ok(events) = web_sys::EventSource::new(&url) else {
-            return;
-        };
-        let on_change: Listener = Closure::new(move |event: web_sys::MessageEvent| {
-            if event
-                .data()
-                .as_string()
-                .is_some_and(|marker| marker != shown())
-            {
-                live.update(|n| *n += 1);
-            }
-        });
-        let _ =
-            events.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
-        source.set_value(Some((events, on_change)));
-    });
-    on_cleanup(move || {
-        source.update_value(|s| {
-            if let Some((events, _)) = s.take() {
-                events.close();
-            }
-        });
-    });
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn follow_changes(
-    _reference: impl Fn() -> String + Send + Sync + 'static,
-    _detail: Resource<Result<IncidentDetail, AppError>>,
-    _live: RwSignal<u64>,
-) {
 }
 
 /// The server actions of the incident page, shared by its parts.
@@ -223,13 +175,7 @@ fn IncidentView(
                     // A refused correction or deletion of a note (someone else's edit came
                     // first, or an empty text), above the notes it concerns.
                     <FormAlert error=note_change_error fields=&[] />
-                    <ol class="timeline" data-testid="timeline">
-                        {detail.timeline.into_iter().map(|e| {
-                            let editable = detail.can_write && e.kind == EventKind::Note && !e.deleted;
-                            let reference = reference.clone();
-                            view! { <TimelineItem event=e editable reference actions /> }
-                        }).collect_view()}
-                    </ol>
+                    <Timeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline actions />
                 </section>
                 <aside class="incident__aside">
                     <PostmortemCard
@@ -264,6 +210,44 @@ fn IncidentView(
                 </aside>
             </div>
         </article>
+    }
+}
+
+/// The events: rendered with the page when the whole page hydrates (the page follows
+/// changes), an island that follows them in islands mode.
+#[component]
+fn Timeline(
+    reference: String,
+    marker: String,
+    can_write: bool,
+    events: Vec<crate::incidents::TimelineEventView>,
+    actions: Actions,
+) -> impl IntoView {
+    #[cfg(feature = "islands")]
+    {
+        let _ = actions;
+        view! { <super::timeline::LiveTimeline reference marker can_write events /> }
+    }
+    #[cfg(not(feature = "islands"))]
+    {
+        let _ = marker;
+        view! {
+            <ol class="timeline" data-testid="timeline">
+                {events.into_iter().map(|e| {
+                    let editable =
+                        can_write && e.kind == crate::incidents::EventKind::Note && !e.deleted;
+                    view! {
+                        <TimelineItem
+                            event=e
+                            editable
+                            reference=reference.clone()
+                            edit_note=actions.edit_note
+                            delete_note=actions.delete_note
+                        />
+                    }
+                }).collect_view()}
+            </ol>
+        }
     }
 }
 

@@ -3,9 +3,8 @@
 use leptos::prelude::*;
 
 use super::Time;
-use super::detail::Actions;
 use crate::components::{FormAlert, TextArea, action_error};
-use crate::incidents::server_fns::AddIncidentNote;
+use crate::incidents::server_fns::{AddIncidentNote, DeleteIncidentNote, EditIncidentNote};
 use crate::incidents::{EventKind, Marker, TimelineEventView};
 
 #[component]
@@ -61,7 +60,8 @@ pub(super) fn TimelineItem(
     event: TimelineEventView,
     editable: bool,
     reference: String,
-    actions: Actions,
+    edit_note: ServerAction<EditIncidentNote>,
+    delete_note: ServerAction<DeleteIncidentNote>,
 ) -> impl IntoView {
     let backdated = (event.recorded_at - event.occurred_at).num_minutes() >= 1;
     let recorded_at = event.recorded_at;
@@ -73,7 +73,7 @@ pub(super) fn TimelineItem(
             <div class="timeline__tools">
                 <details class="timeline__edit">
                     <summary>"Edit"</summary>
-                    <ActionForm action=actions.edit_note attr:class="form">
+                    <ActionForm action=edit_note attr:class="form">
                         <input type="hidden" name="reference" value=edit_ref />
                         <input type="hidden" name="event_id" value=id />
                         <input type="hidden" name="version" value=version />
@@ -82,7 +82,7 @@ pub(super) fn TimelineItem(
                         <button class="button button--small" type="submit">"Save note"</button>
                     </ActionForm>
                 </details>
-                <ActionForm action=actions.delete_note attr:class="inline-form">
+                <ActionForm action=delete_note attr:class="inline-form">
                     <input type="hidden" name="reference" value=delete_ref />
                     <input type="hidden" name="event_id" value=delete_id />
                     <button class="button button--small button--quiet" type="submit">"Delete note"</button>
@@ -110,4 +110,123 @@ pub(super) fn TimelineItem(
             {tools}
         </li>
     }
+}
+
+/// The timeline in islands mode: the page around it is rendered once, this island
+/// follows the incident's event stream and re-reads the events when they change (its own
+/// note edits and deletions too). A note being typed elsewhere on the page is untouched.
+#[cfg(feature = "islands")]
+#[island]
+pub(super) fn LiveTimeline(
+    reference: String,
+    marker: String,
+    can_write: bool,
+    events: Vec<TimelineEventView>,
+) -> impl IntoView {
+    use crate::incidents::server_fns::get_incident_timeline;
+
+    let shown = RwSignal::new((marker, events, can_write));
+    let edit_note = ServerAction::<EditIncidentNote>::new();
+    let delete_note = ServerAction::<DeleteIncidentNote>::new();
+    let error = Signal::derive(move || {
+        action_error(edit_note.value().get()).or_else(|| action_error(delete_note.value().get()))
+    });
+    let reread = {
+        let reference = reference.clone();
+        move || {
+            let reference = reference.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(now) = get_incident_timeline(reference).await {
+                    shown.try_set((now.marker, now.timeline, now.can_write));
+                }
+            });
+        }
+    };
+    Effect::new({
+        let reread = reread.clone();
+        move |seen: Option<(usize, usize)>| {
+            let now = (edit_note.version().get(), delete_note.version().get());
+            if seen.is_some_and(|s| s != now) {
+                reread();
+            }
+            now
+        }
+    });
+    follow_changes(
+        {
+            let reference = reference.clone();
+            move || reference.clone()
+        },
+        move || shown.with_untracked(|s| s.0.clone()),
+        reread,
+    );
+    view! {
+        <FormAlert error fields=&[] />
+        <ol class="timeline" data-testid="timeline">
+            {move || {
+                let (_, events, can_write) = shown.get();
+                events.into_iter().map(|e| {
+                    let editable = can_write && e.kind == EventKind::Note && !e.deleted;
+                    view! { <TimelineItem event=e editable reference=reference.clone() edit_note delete_note /> }
+                }).collect_view()
+            }}
+        </ol>
+    }
+}
+
+/// Listens to the incident's event stream and calls `changed` when it reports a change
+/// the page has not shown yet (`shown`: the marker of what is on screen). The stream
+/// resumes from the last marker after a lost connection; re-reading is idempotent, so
+/// nothing is duplicated.
+#[cfg(feature = "hydrate")]
+pub(super) fn follow_changes(
+    reference: impl Fn() -> String + Send + Sync + 'static,
+    shown: impl Fn() -> String + Clone + Send + Sync + 'static,
+    changed: impl Fn() + Clone + Send + Sync + 'static,
+) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    type Listener = Closure<dyn FnMut(web_sys::MessageEvent)>;
+    let source = StoredValue::new_local(None::<(web_sys::EventSource, Listener)>);
+    Effect::new(move |_| {
+        let reference = reference();
+        source.update_value(|s| {
+            if let Some((old, _)) = s.take() {
+                old.close();
+            }
+        });
+        let url = format!("/incidents/{reference}/events?since={}", shown());
+        let Ok(events) = web_sys::EventSource::new(&url) else {
+            return;
+        };
+        let (shown, changed) = (shown.clone(), changed.clone());
+        let on_change: Listener = Closure::new(move |event: web_sys::MessageEvent| {
+            if event
+                .data()
+                .as_string()
+                .is_some_and(|marker| marker != shown())
+            {
+                changed();
+            }
+        });
+        let _ =
+            events.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+        source.set_value(Some((events, on_change)));
+    });
+    on_cleanup(move || {
+        source.update_value(|s| {
+            if let Some((events, _)) = s.take() {
+                events.close();
+            }
+        });
+    });
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub(super) fn follow_changes(
+    _reference: impl Fn() -> String + Send + Sync + 'static,
+    _shown: impl Fn() -> String + Clone + Send + Sync + 'static,
+    _changed: impl Fn() + Clone + Send + Sync + 'static,
+) {
 }
