@@ -3,6 +3,10 @@
 //! Everything server-only (database, sessions, services) sits behind the `ssr` feature so
 //! the wasm bundle built with `hydrate` never compiles it.
 
+// Islands wrap a view in one more layer of types; release builds of deep forms (the
+// action item form) need more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod action_items;
 pub mod alerts;
