@@ -71,7 +71,6 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy -p app --features hydrate,islands --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy -p server --features islands -- -D warnings
 
 unit-and-integration: postgres
 	cargo test --workspace

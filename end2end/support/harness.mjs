@@ -130,6 +130,40 @@ export async function startServer({ embedded = false } = {}) {
   };
 }
 
+/** The pages `make size` and the size test open on a first visit (demo data). */
+export const FIRST_VISIT_ROUTES = [
+  '/login', '/', '/incidents', '/incidents/new', '/incidents/INC-1', '/postmortems', '/action-items',
+  '/services', '/dashboard', '/account', '/admin/users', '/admin/about',
+];
+
+/**
+ * Opens `route` in a fresh context (empty cache) and counts what came over the wire
+ * (Chrome DevTools Protocol): in all, as decoded, and the scripts and wasm alone.
+ */
+export async function firstVisit(browser, baseURL, storageState, route) {
+  const context = await browser.newContext({ baseURL, storageState });
+  try {
+    const tab = await context.newPage();
+    const cdp = await context.newCDPSession(tab);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    const kinds = new Map();
+    const counted = { requests: 0, wire: 0, decoded: 0, code: 0 };
+    cdp.on('Network.responseReceived', (e) => kinds.set(e.requestId, e.response.mimeType));
+    cdp.on('Network.dataReceived', (e) => { counted.decoded += e.dataLength; });
+    cdp.on('Network.loadingFinished', (e) => {
+      counted.requests += 1;
+      counted.wire += e.encodedDataLength;
+      if (/javascript|wasm/.test(kinds.get(e.requestId) ?? '')) counted.code += e.encodedDataLength;
+    });
+    await tab.goto(route, { waitUntil: 'networkidle' });
+    await tab.waitForSelector('html[data-hydrated]', { timeout: 15_000 });
+    return counted;
+  } finally {
+    await context.close();
+  }
+}
+
 export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
