@@ -70,7 +70,6 @@ lint:
 	python3 style/check.py
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy -p app --features hydrate,islands --target wasm32-unknown-unknown -- -D warnings
 
 unit-and-integration: postgres
 	cargo test --workspace

@@ -43,7 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The bundles' fingerprinted name (see the server's `site`): cached for a year.
                 <link id="vigil" rel="stylesheet" href=format!("/pkg/{}.css", options.output_name) />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options islands=cfg!(feature = "islands") />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -79,10 +79,7 @@ fn set_content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    crate::layout::hydration::mark_hydrated();
-    crate::layout::hydration::vet_form_error_links();
     ViewerZone::provide();
-    crate::time::remember_browser_zone();
     let user: CurrentUserResource = Resource::new(|| (), |_| get_current_user());
     provide_context(user);
 

@@ -47,13 +47,10 @@ pub mod workflow;
 
 pub use app::{App, shell};
 
-/// The browser entry point: attaches the client to the server-rendered page.
+/// The browser entry point: hydrates the islands of the server-rendered page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    #[cfg(feature = "islands")]
     leptos::mount::hydrate_islands();
-    #[cfg(not(feature = "islands"))]
-    leptos::mount::hydrate_body(App);
 }

@@ -46,8 +46,7 @@ pub fn Picker(
 
 /// The field itself; an island in islands mode, so every prop is owned data that
 /// crosses to the browser (and none is optional: islands' props have no defaults).
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+#[island]
 fn PickerInput(
     kind: ChoiceKind,
     id: String,

@@ -78,8 +78,7 @@ const ADMIN_SECTIONS: [(&str, &str); 7] = [
 
 /// The navigation twice, one shown at a time by the stylesheet: a row of links with an
 /// Admin disclosure on wide screens, one "Menu" disclosure on narrow ones. Disclosures
-/// are `<details>`, so both work without JavaScript; once hydrated, they close when the
-/// page changes (the router keeps them open otherwise).
+/// are `<details>`, so they work without JavaScript and start closed on every page.
 #[component]
 fn SignedInNav(user: CurrentUser) -> impl IntoView {
     let path = use_location().pathname;
@@ -92,28 +91,18 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
             })
             .collect_view()
     };
-    let admin_menu = NodeRef::<leptos::html::Details>::new();
-    let site_menu = NodeRef::<leptos::html::Details>::new();
-    Effect::new(move |_| {
-        path.track();
-        for menu in [admin_menu, site_menu] {
-            if let Some(details) = menu.get_untracked() {
-                let _ = details.remove_attribute("open");
-            }
-        }
-    });
     let in_admin = move || path.with(|p| p.starts_with("/admin/"));
     view! {
         <nav class="site-nav" aria-label="Primary">
             {links(&SECTIONS)}
             {admin.then(|| view! {
-                <details class="nav-menu" node_ref=admin_menu>
+                <details class="nav-menu">
                     <summary class="nav-menu__summary" class:nav-menu__summary--current=in_admin>"Admin"</summary>
                     <div class="nav-menu__panel">{links(&ADMIN_SECTIONS)}</div>
                 </details>
             })}
         </nav>
-        <details class="site-menu" node_ref=site_menu>
+        <details class="site-menu">
             <summary class="button button--small site-menu__summary">"Menu"</summary>
             <nav class="site-menu__panel" aria-label="Primary">
                 {links(&SECTIONS)}

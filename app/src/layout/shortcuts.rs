@@ -1,8 +1,7 @@
 //! Keyboard shortcuts once hydrated: `n` declares, `/` searches, `g` then a letter goes
 //! to a section, `?` lists them. Never while typing in a field and never with Ctrl, Alt
-//! or Meta held, so they cannot eat a character or a browser shortcut. After every
-//! change of page, focus moves to the new page (its autofocus field, else `<main>`), so
-//! a keyboard or screen reader user starts there and not on a link of the old page.
+//! or Meta held, so they cannot eat a character or a browser shortcut. Going somewhere is
+//! a page load, so the new page's autofocus field (a form's first) takes the focus.
 
 use leptos::prelude::*;
 
@@ -11,7 +10,7 @@ pub const SHORTCUTS: [(&str, &str); 8] = [
     ("n", "Declare an incident"),
     (
         "/",
-        "Search: this page's search field, else the incident list's",
+        "Search: this page's search field, else go to the incident list",
     ),
     ("g o", "Go to the overview"),
     ("g i", "Go to incidents"),
@@ -55,16 +54,12 @@ pub fn decide(key: &str, after_g: bool) -> Option<Shortcut> {
 }
 
 /// The listener and the `?` dialog. Renders nothing on the server: without JavaScript
-/// there are no shortcuts to list. In islands mode it is the island on every page, so it
-/// also marks the page hydrated and tells the server the browser's zone.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+/// there are no shortcuts to list. The island on every page, so it also marks the page
+/// hydrated and tells the server the browser's zone.
+#[island]
 pub fn Shortcuts() -> impl IntoView {
-    #[cfg(feature = "islands")]
-    {
-        super::hydration::mark_hydrated();
-        crate::time::remember_browser_zone();
-    }
+    super::hydration::mark_hydrated();
+    crate::time::remember_browser_zone();
     let hydrated = super::hydration::use_hydrated();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     #[cfg(feature = "hydrate")]
@@ -92,11 +87,7 @@ pub fn Shortcuts() -> impl IntoView {
 
 #[cfg(feature = "hydrate")]
 mod client {
-    use std::time::Duration;
-
     use leptos::prelude::*;
-    #[cfg(not(feature = "islands"))]
-    use leptos_router::hooks::{use_location, use_navigate};
     use wasm_bindgen::JsCast;
 
     use super::{Shortcut, decide};
@@ -125,39 +116,12 @@ mod client {
         found.is_some()
     }
 
-    /// Focuses `selector` once it appears (a page the router is still rendering), unless
-    /// the reader has moved the focus elsewhere than `<main>` meanwhile.
-    fn focus_when_ready(selector: &'static str, tries: u32) {
-        let moved = document()
-            .active_element()
-            .is_some_and(|el| el.id() != "main" && el.tag_name() != "BODY");
-        if moved || focus(selector) || tries == 0 {
-            return;
-        }
-        set_timeout(
-            move || focus_when_ready(selector, tries - 1),
-            Duration::from_millis(100),
-        );
-    }
-
-    /// What goes to a path: the client router when the whole page is hydrated, a page
-    /// load in islands mode (there is no client router).
-    fn navigator() -> impl Fn(&str) + 'static {
-        #[cfg(feature = "islands")]
-        {
-            |path: &str| {
-                let _ = window().location().set_href(path);
-            }
-        }
-        #[cfg(not(feature = "islands"))]
-        {
-            let navigate = use_navigate();
-            move |path: &str| navigate(path, Default::default())
-        }
+    /// Goes to `path`: a page load (the pages are rendered on the server).
+    fn go(path: &str) {
+        let _ = window().location().set_href(path);
     }
 
     pub fn listen(dialog: NodeRef<leptos::html::Dialog>) {
-        let go = navigator();
         let after_g = StoredValue::new(false);
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
             if ev.default_prevented()
@@ -179,10 +143,9 @@ mod client {
                 Shortcut::Declare => go("/incidents/new"),
                 Shortcut::Go(path) => go(path),
                 Shortcut::Search => {
+                    // Elsewhere, the incidents and their search; `/` there focuses it.
                     if !focus("main input[type=search]") {
                         go("/incidents");
-                        focus("#main");
-                        focus_when_ready("#filter-q", 30);
                     }
                 }
                 Shortcut::Help => {
@@ -193,24 +156,6 @@ mod client {
             }
         });
         on_cleanup(move || handle.remove());
-
-        // A new page takes the focus: its autofocus field, else its main region (a page
-        // load in islands mode does that itself).
-        #[cfg(not(feature = "islands"))]
-        follow_navigation();
-    }
-
-    #[cfg(not(feature = "islands"))]
-    fn follow_navigation() {
-        let path = use_location().pathname;
-        Effect::new(move |previous: Option<String>| {
-            let now = path.get();
-            if previous.is_some_and(|p| p != now) {
-                focus("#main");
-                focus_when_ready("main [autofocus]", 10);
-            }
-            now
-        });
     }
 }
 

@@ -89,8 +89,7 @@ impl Theme {
 
 /// Cycles system → light → dark. Rendered only once hydrated: without JavaScript the
 /// page follows the operating system's preference.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+#[island]
 pub fn ThemeToggle() -> impl IntoView {
     let hydrated = use_hydrated();
     let theme = RwSignal::new(Theme::System);

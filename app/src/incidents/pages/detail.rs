@@ -6,9 +6,7 @@ use leptos_router::hooks::use_params_map;
 use super::StatusBadge;
 use super::edit::EditDetails;
 use super::quick_actions::QuickActions;
-use super::timeline::NoteForm;
-#[cfg(not(feature = "islands"))]
-use super::timeline::TimelineItem;
+use super::timeline::{LiveTimeline, NoteForm};
 use crate::action_items::pages::{IncidentActionItems, IncidentItems};
 use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
@@ -16,15 +14,15 @@ use crate::incidents::IncidentRole;
 use crate::incidents::durations;
 use crate::incidents::server_fns::{
     AddIncidentNote, AssignIncidentRole, ChangeIncidentSeverity, ChangeIncidentStatus,
-    DeleteIncidentNote, EditIncidentNote, IncidentDetail, IncidentOptions, UpdateIncidentDetails,
-    get_incident_detail, get_incident_options,
+    IncidentDetail, IncidentOptions, UpdateIncidentDetails, get_incident_detail,
+    get_incident_options,
 };
 use crate::layout::ErrorTemplate;
 use crate::time::ZoneNote;
 
-/// One incident: its header, quick actions and the timeline. Live: other responders'
-/// changes appear without a reload (server-sent events); without JavaScript the page
-/// is current as of each load.
+/// One incident: its header, quick actions and the timeline, rendered on the server. The
+/// timeline is live (an island following server-sent events); the rest is current as of
+/// each load, and every form answers with the page.
 #[component]
 pub fn IncidentPage() -> impl IntoView {
     let params = use_params_map();
@@ -35,26 +33,7 @@ pub fn IncidentPage() -> impl IntoView {
     let role = ServerAction::<AssignIncidentRole>::new();
     let note = ServerAction::<AddIncidentNote>::new();
     let edit = ServerAction::<UpdateIncidentDetails>::new();
-    let edit_note = ServerAction::<EditIncidentNote>::new();
-    let delete_note = ServerAction::<DeleteIncidentNote>::new();
-    let live = RwSignal::new(0u64);
-    let detail = Resource::new(
-        move || {
-            (
-                reference(),
-                status.version().get(),
-                merge.version().get(),
-                severity.version().get(),
-                role.version().get(),
-                note.version().get(),
-                edit.version().get(),
-                edit_note.version().get(),
-                delete_note.version().get(),
-                live.get(),
-            )
-        },
-        |(reference, ..)| get_incident_detail(reference),
-    );
+    let detail = Resource::new(reference, get_incident_detail);
     let options = Resource::new(|| (), |_| get_incident_options());
     let items = IncidentItems::new(reference);
     let user = crate::accounts::use_current_user();
@@ -65,29 +44,8 @@ pub fn IncidentPage() -> impl IntoView {
         role,
         note,
         edit,
-        edit_note,
-        delete_note,
     };
-    // In islands mode the page is rendered once and the timeline island follows instead.
-    #[cfg(not(feature = "islands"))]
-    super::timeline::follow_changes(
-        reference,
-        move || {
-            detail
-                .get_untracked()
-                .and_then(|d| d.ok())
-                .map(|d| d.marker)
-                .unwrap_or_default()
-        },
-        move || live.update(|n| *n += 1),
-    );
-    // The note being typed outlives re-renders caused by other people's changes.
     let draft = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if let Some(Ok(())) = note.value().get() {
-            draft.set(String::new());
-        }
-    });
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -123,8 +81,6 @@ pub(super) struct Actions {
     pub(super) role: ServerAction<AssignIncidentRole>,
     pub(super) note: ServerAction<AddIncidentNote>,
     pub(super) edit: ServerAction<UpdateIncidentDetails>,
-    pub(super) edit_note: ServerAction<EditIncidentNote>,
-    pub(super) delete_note: ServerAction<DeleteIncidentNote>,
 }
 
 #[component]
@@ -142,15 +98,6 @@ fn IncidentView(
             .or_else(|| action_error(actions.severity.value().get()))
             .or_else(|| action_error(actions.role.value().get()))
             .or_else(|| action_error(actions.merge.value().get()))
-    });
-    // In islands mode the timeline island shows these: its own actions read the same
-    // refusal of a plain form post.
-    let note_change_error = Signal::derive(move || {
-        if cfg!(feature = "islands") {
-            return None;
-        }
-        action_error(actions.edit_note.value().get())
-            .or_else(|| action_error(actions.delete_note.value().get()))
     });
 
     view! {
@@ -177,10 +124,8 @@ fn IncidentView(
                         <ZoneNote />
                     </div>
                     {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
-                    // A refused correction or deletion of a note (someone else's edit came
-                    // first, or an empty text), above the notes it concerns.
-                    <FormAlert error=note_change_error fields=&[] />
-                    <Timeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline actions />
+                    // The island shows a refused correction or deletion of a note above the notes.
+                    <LiveTimeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline />
                 </section>
                 <aside class="incident__aside">
                     <PostmortemCard
@@ -215,44 +160,6 @@ fn IncidentView(
                 </aside>
             </div>
         </article>
-    }
-}
-
-/// The events: rendered with the page when the whole page hydrates (the page follows
-/// changes), an island that follows them in islands mode.
-#[component]
-fn Timeline(
-    reference: String,
-    marker: String,
-    can_write: bool,
-    events: Vec<crate::incidents::TimelineEventView>,
-    actions: Actions,
-) -> impl IntoView {
-    #[cfg(feature = "islands")]
-    {
-        let _ = actions;
-        view! { <super::timeline::LiveTimeline reference marker can_write events /> }
-    }
-    #[cfg(not(feature = "islands"))]
-    {
-        let _ = marker;
-        view! {
-            <ol class="timeline" data-testid="timeline">
-                {events.into_iter().map(|e| {
-                    let editable =
-                        can_write && e.kind == crate::incidents::EventKind::Note && !e.deleted;
-                    view! {
-                        <TimelineItem
-                            event=e
-                            editable
-                            reference=reference.clone()
-                            edit_note=actions.edit_note
-                            delete_note=actions.delete_note
-                        />
-                    }
-                }).collect_view()}
-            </ol>
-        }
     }
 }
 

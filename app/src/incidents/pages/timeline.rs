@@ -56,7 +56,7 @@ pub(super) fn NoteForm(
 }
 
 #[component]
-pub(super) fn TimelineItem(
+fn TimelineItem(
     event: TimelineEventView,
     editable: bool,
     reference: String,
@@ -112,10 +112,11 @@ pub(super) fn TimelineItem(
     }
 }
 
-/// The timeline in islands mode: the page around it is rendered once, this island
-/// follows the incident's event stream and re-reads the events when they change (its own
-/// note edits and deletions too). A note being typed elsewhere on the page is untouched.
-#[cfg(feature = "islands")]
+/// The timeline, live: the page around it is rendered once, this island follows the
+/// incident's event stream and re-reads the events when they change (its own note edits
+/// and deletions too). A note being typed elsewhere on the page is untouched. It shows a
+/// refused correction or deletion of a note (someone else's edit came first, an empty
+/// text) above the notes, from its own actions or a plain form post's.
 #[island]
 pub(super) fn LiveTimeline(
     reference: String,
@@ -179,7 +180,7 @@ pub(super) fn LiveTimeline(
 /// resumes from the last marker after a lost connection; re-reading is idempotent, so
 /// nothing is duplicated.
 #[cfg(feature = "hydrate")]
-pub(super) fn follow_changes(
+fn follow_changes(
     reference: impl Fn() -> String + Send + Sync + 'static,
     shown: impl Fn() -> String + Clone + Send + Sync + 'static,
     changed: impl Fn() + Clone + Send + Sync + 'static,
@@ -224,7 +225,7 @@ pub(super) fn follow_changes(
 }
 
 #[cfg(not(feature = "hydrate"))]
-pub(super) fn follow_changes(
+fn follow_changes(
     _reference: impl Fn() -> String + Send + Sync + 'static,
     _shown: impl Fn() -> String + Clone + Send + Sync + 'static,
     _changed: impl Fn() + Clone + Send + Sync + 'static,

@@ -291,8 +291,7 @@ fn Editor(pm: PostmortemView, actions: Actions) -> impl IntoView {
 /// One section: guidance, the Markdown, a live preview (with JavaScript; otherwise
 /// the saved text rendered) and the blameless language advice. An island in islands
 /// mode.
-#[cfg_attr(feature = "islands", island)]
-#[cfg_attr(not(feature = "islands"), component)]
+#[island]
 fn SectionEditor(section: SectionView) -> impl IntoView {
     let id = format!("section-{}", section.id);
     let hint_id = format!("{id}-hint");
