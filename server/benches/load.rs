@@ -576,6 +576,13 @@ async fn bench_on(size: u64, hello: &Load, scratch: &Scratch) -> anyhow::Result<
                 ratio >= 0.25 && list.p99_ms < 50.0 && list.failed == 0,
             ),
     );
+    // Where everyone lands: open incidents, my items and duties, budgets, recently
+    // resolved; measured, no goal of its own yet.
+    let home = wrk(&format!("{base}/"), CONNECTIONS, &signed, None)?;
+    rows.push(
+        Row::new("home page (on call)", rate(&home))
+            .against("sign-in page", home.per_second / sign_in_page.per_second),
+    );
     let incident = wrk(
         &format!("{base}/incidents/INC-{}", (size / 2).max(1)),
         CONNECTIONS,
