@@ -21,8 +21,10 @@ WASM := $(SITE_ROOT)/pkg/vigil.wasm
 BUILD_INPUTS := Cargo.toml Cargo.lock app/Cargo.toml server/Cargo.toml server/build.rs migrations/Cargo.toml \
   $(shell find app/src server/src migrations/src style public -type f 2>/dev/null)
 BUILD_STAMP := target/release/.vigil-build-stamp
-# A stamp without the binary and the site it vouches for (a cleaned site) counts for nothing.
-$(shell [ -f target/release/vigil ] && [ -f $(WASM) ] || rm -f $(BUILD_STAMP))
+# A stamp without the binary and the site it vouches for (a cleaned site) counts for
+# nothing, nor one older than the binary: another cargo build replaced it (`cargo bench`
+# builds the server's binary without the embedded site).
+$(shell [ -f target/release/vigil ] && [ -f $(WASM) ] && [ ! target/release/vigil -nt $(BUILD_STAMP) ] || rm -f $(BUILD_STAMP))
 
 .PHONY: help run demo build dev test size tools test-tools check-fmt lint unit-and-integration api-contract e2e postgres bench
 
