@@ -61,6 +61,34 @@ async fn declare(
     .unwrap()
 }
 
+/// Marks `reference` (on `services`) as having had customer impact for two hours so far.
+async fn down_for_two_hours(
+    app: &TestApp,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    services: Vec<i64>,
+) {
+    let view = get_incident(&app.db, reference).await.unwrap();
+    update_details(
+        &app.db,
+        actor,
+        reference,
+        Details {
+            title: view.title.clone(),
+            summary: String::new(),
+            customer_impact: true,
+            service_ids: services,
+            times: Timestamps {
+                impact_started_at: Some(Utc::now() - Duration::hours(2)),
+                ..view.times.clone()
+            },
+        },
+        view.version,
+    )
+    .await
+    .unwrap();
+}
+
 async fn on_call(app: &TestApp, client: &reqwest::Client) -> Value {
     let res = app.call_with(client, "/rpc/on_call", &[]).await;
     assert_eq!(res.status(), 200);
@@ -100,26 +128,7 @@ async fn the_home_page_shows_what_is_on_fire_and_what_waits_for_me(app: TestApp)
     // Mine (I declared it, so I command it): two hours down on Payments so far, far
     // past a 99.9% budget of 43 minutes.
     let burning = declare(&app, &me, "Payments <b>down</b>", 1, payments.id).await;
-    let view = get_incident(&app.db, burning).await.unwrap();
-    let start = Utc::now() - Duration::hours(2);
-    update_details(
-        &app.db,
-        &me,
-        burning,
-        Details {
-            title: view.title.clone(),
-            summary: String::new(),
-            customer_impact: true,
-            service_ids: vec![payments.id],
-            times: Timestamps {
-                impact_started_at: Some(start),
-                ..view.times.clone()
-            },
-        },
-        view.version,
-    )
-    .await
-    .unwrap();
+    down_for_two_hours(&app, &me, burning, vec![payments.id]).await;
     // Someone else's, where I am the scribe.
     let scribing = declare(&app, &other, "Search slow", 2, quiet.id).await;
     let version = get_incident(&app.db, scribing).await.unwrap().version;
@@ -359,25 +368,7 @@ async fn the_home_page_shows_the_worst_budgets_and_counts_the_rest(app: TestApp)
     )
     .await
     .unwrap();
-    let view = get_incident(&app.db, reference).await.unwrap();
-    update_details(
-        &app.db,
-        &me,
-        reference,
-        Details {
-            title: view.title.clone(),
-            summary: String::new(),
-            customer_impact: true,
-            service_ids: services,
-            times: Timestamps {
-                impact_started_at: Some(Utc::now() - Duration::hours(2)),
-                ..view.times.clone()
-            },
-        },
-        view.version,
-    )
-    .await
-    .unwrap();
+    down_for_two_hours(&app, &me, reference, services).await;
 
     let home = on_call(&app, &client).await;
     let budgets = home["budgets"].as_array().unwrap();
