@@ -286,6 +286,8 @@ function makeDriver(page, js, server, browser) {
         await field.fill(before ? `${before.replace(/,\s*$/, '')}, ${name}` : name);
         return;
       }
+      // Keys typed before the picker island hydrates reach no suggestions.
+      await page.waitForSelector('html[data-hydrated]', { timeout: 15_000 });
       await field.focus();
       await field.press('End');
       await field.pressSequentially(name.slice(0, Math.max(3, name.length - 2)));

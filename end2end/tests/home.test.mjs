@@ -105,6 +105,8 @@ suite(({ flow, user }) => {
       await page.keyboard.press('i');
       await page.waitForURL(`${t.baseURL}/incidents`);
       await page.locator('h1', { hasText: 'Incidents' }).waitFor();
+      // A key pressed before the shortcuts island hydrates goes nowhere: wait, as a user would see.
+      await page.waitForSelector('html[data-hydrated]', { timeout: 15_000 });
       await page.keyboard.press('/');
       await waitForFocus(page, '#filter-q');
       await page.keyboard.type('n');
@@ -119,6 +121,7 @@ suite(({ flow, user }) => {
       await page.keyboard.press('Enter');
     }
     await page.waitForURL(`${t.baseURL}/incidents/new`);
+    if (t.js) await page.waitForSelector('html[data-hydrated]', { timeout: 15_000 });
     await waitForFocus(page, '[name="form[title]"]');
     await page.keyboard.type(`Keyboard outage (${mode})`);
     await tabTo(page, page.getByLabel('Affected services'));
