@@ -1,10 +1,14 @@
 //! The state every request handler and server function shares.
 
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use sea_orm::DatabaseConnection;
 
+use crate::db::Shared;
 use crate::error::AppError;
+use crate::metrics::BudgetAlert;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -17,7 +21,13 @@ pub struct AppState {
     /// The address people reach Vigil at (`--public-url`), without a trailing slash:
     /// the origin that return paths are checked against.
     pub public_url: String,
+    /// The error budgets that need attention, shared by every home page view
+    /// (`home::service::on_call`): one history read per change or ten seconds, not per view.
+    pub budgets: Arc<Shared<Vec<BudgetAlert>>>,
 }
+
+/// How long the home page's budgets are kept when nothing is written (seconds).
+pub const BUDGETS_FRESH: i64 = 10;
 
 impl AppState {
     /// The state as provided to server functions by the router.

@@ -131,6 +131,7 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
                 .unwrap_or(chrono::Duration::days(7)),
         },
         public_url: config.public_url.clone(),
+        budgets: std::sync::Arc::new(app::db::Shared::new(app::state::BUDGETS_FRESH)),
     }
 }
 

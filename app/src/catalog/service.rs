@@ -266,6 +266,8 @@ pub async fn set_archived(
         .filter(entity::Column::Id.eq(id))
         .exec(db)
         .await?;
+    // Not a write transaction: counted here, so the budgets kept for the home page drop it.
+    crate::db::wrote();
     audit::record(
         db,
         actor,

@@ -2,8 +2,10 @@
 //! run several stateless replicas on one database.
 
 pub mod pack;
+mod shared;
 mod write;
 
+pub use shared::{Shared, writes, wrote};
 pub use write::{Write, Writer, begin_write, retrying};
 
 use std::path::{Path, PathBuf};

@@ -102,9 +102,12 @@ pub struct Write {
 }
 
 impl Write {
-    /// Commits, then passes the turn to the next writer.
+    /// Commits, then passes the turn to the next writer; counts the write for the reads
+    /// kept in [`super::Shared`].
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        self.txn.commit().await?;
+        super::wrote();
+        Ok(())
     }
 
     /// Rolls back, then passes the turn to the next writer.

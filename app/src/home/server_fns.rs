@@ -13,5 +13,5 @@ pub async fn get_on_call() -> Result<OnCall, AppError> {
     // "Overdue" turns over at the reader's midnight, not UTC's.
     let now = chrono::Utc::now();
     let today = crate::time::ViewerZone::from_request().local(now).date();
-    with_status(super::service::on_call(&state.db, &user, now, today).await)
+    with_status(super::service::on_call(&state.db, &state.budgets, &user, now, today).await)
 }

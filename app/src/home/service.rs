@@ -1,5 +1,5 @@
 //! The home page composed from each domain's own read: a few indexed statements and one
-//! read of the history over the longest SLO window.
+//! read of the history over the longest SLO window, shared by every view (`db::Shared`).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, StreamTrait};
@@ -8,16 +8,19 @@ use super::OnCall;
 use crate::accounts::CurrentUser;
 use crate::action_items::ActionItemFilter;
 use crate::action_items::service as action_items;
+use crate::db::Shared;
 use crate::error::AppError;
 use crate::incidents::service::on_call as incidents;
 use crate::incidents::service::query::severities;
-use crate::metrics::SeverityLevel;
 use crate::metrics::service as metrics;
+use crate::metrics::{BudgetAlert, SeverityLevel};
 use crate::postmortems::service::duties;
 
-/// What waits for `user` at `now` (`today` in their zone decides what is overdue).
+/// What waits for `user` at `now` (`today` in their zone decides what is overdue). The
+/// budgets are the same for everyone: `budgets` keeps them between views.
 pub async fn on_call(
     db: &(impl ConnectionTrait + StreamTrait),
+    budgets: &Shared<Vec<BudgetAlert>>,
     user: &CurrentUser,
     now: DateTime<Utc>,
     today: NaiveDate,
@@ -43,9 +46,14 @@ pub async fn on_call(
         Vec::new()
     };
     let thresholds: Vec<SeverityLevel> = levels.iter().map(SeverityLevel::from).collect();
-    let mut budgets = metrics::budget_alerts(db, now.timestamp(), &thresholds).await?;
-    let budgets_total = budgets.len() as u64;
-    budgets.truncate(OnCall::BUDGETS_SHOWN);
+    let at = now.timestamp();
+    let all = budgets
+        .get(at, crate::db::writes, || {
+            metrics::budget_alerts(db, at, &thresholds)
+        })
+        .await?;
+    let budgets_total = all.len() as u64;
+    let budgets = all.iter().take(OnCall::BUDGETS_SHOWN).cloned().collect();
     let since = now - Duration::days(OnCall::RECENT_DAYS);
     let resolved = incidents::recently_resolved(db, since, OnCall::RECENT_SHOWN, &levels).await?;
     let mut my_items = items.items;

@@ -27,6 +27,7 @@ backend_tests!(
     a_viewer_sees_what_is_on_fire_and_no_writing_duties,
     the_home_page_reads_as_many_statements_for_thirty_incidents_as_for_sixty,
     the_home_page_shows_the_worst_budgets_and_counts_the_rest,
+    the_budgets_kept_between_views_follow_every_change_at_once,
     the_instance_facts_are_on_the_admins_about_page,
 );
 
@@ -378,6 +379,48 @@ async fn the_home_page_shows_the_worst_budgets_and_counts_the_rest(app: TestApp)
     let html = app.get_with(&client, "/").await.text().await.unwrap();
     assert!(html.contains(&format!("The worst {shown} of {}", shown + 2)));
     assert_eq!(html.matches("href=\"/services/service-").count(), shown);
+}
+
+/// The budgets are kept between views (`db::Shared`), never past a change: the view after
+/// a write shows it, whoever wrote and however soon.
+async fn the_budgets_kept_between_views_follow_every_change_at_once(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    let admin = app::audit::service::Actor::default();
+    let responder = app.with_user(Role::Responder).await;
+    let payments = add_service(
+        &app.db,
+        &admin,
+        &ServiceForm {
+            name: "Payments".into(),
+            slo_target: "99.9".into(),
+            slo_window_days: "30".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        on_call(&app, &client).await["budgets"],
+        serde_json::json!([])
+    );
+    // Read twice: the second view is the kept one.
+    assert_eq!(on_call(&app, &client).await["budgets_total"], 0);
+
+    let reference = declare(&app, &responder, "Payments down", 1, payments.id).await;
+    down_for_two_hours(&app, &responder, reference, vec![payments.id]).await;
+    let home = on_call(&app, &client).await;
+    assert_eq!(home["budgets_total"], 1, "{home}");
+    assert_eq!(home["budgets"][0]["service"]["name"], "Payments");
+    assert_eq!(home["budgets"][0]["exhausted"], true);
+
+    // Archiving is written outside a write transaction; it counts all the same.
+    app::catalog::service::set_archived(&app.db, &admin, payments.id, true)
+        .await
+        .unwrap();
+    let home = on_call(&app, &client).await;
+    assert_eq!(home["budgets_total"], 0, "{home}");
+    let html = app.get_with(&client, "/").await.text().await.unwrap();
+    assert!(html.contains("No error budget is exhausted or burning fast."));
 }
 
 async fn the_instance_facts_are_on_the_admins_about_page(app: TestApp) {
