@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::AppError;
-use crate::metrics::formulas::Secs;
 
 /// Write transactions committed in this process (and other writes that count, see
 /// [`wrote`]): what a kept read compares to know whether it may be stale.
@@ -27,19 +26,19 @@ pub fn writes() -> u64 {
 /// One shared read, kept.
 pub struct Shared<T> {
     /// How long a kept value is used, in seconds of the callers' `now`.
-    fresh: Secs,
+    fresh: i64,
     kept: tokio::sync::Mutex<Option<Kept<T>>>,
 }
 
 struct Kept<T> {
     /// [`writes`] when its computation began: every write counted up to there is in it.
     writes: u64,
-    at: Secs,
+    at: i64,
     value: Arc<T>,
 }
 
 impl<T> Shared<T> {
-    pub const fn new(fresh: Secs) -> Self {
+    pub const fn new(fresh: i64) -> Self {
         Self {
             fresh,
             kept: tokio::sync::Mutex::const_new(None),
@@ -53,7 +52,7 @@ impl<T> Shared<T> {
     /// batched, not each computed.
     pub async fn get<F, Fut>(
         &self,
-        now: Secs,
+        now: i64,
         writes: impl Fn() -> u64,
         compute: F,
     ) -> Result<Arc<T>, AppError>
