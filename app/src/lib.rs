@@ -14,6 +14,7 @@ pub mod api_tokens;
 pub mod app;
 pub mod audit;
 pub mod catalog;
+pub mod changes;
 pub mod choices;
 pub mod components;
 pub mod error;

@@ -19,6 +19,20 @@ pub fn render(markdown: &str) -> String {
     with_alt_text(&SANITIZER.clean(&unsafe_html).to_string())
 }
 
+/// `text` as Markdown that renders as exactly that text: every ASCII punctuation mark
+/// escaped, so a title from another system (a change, an alert) never becomes a link,
+/// emphasis or markup inside a timeline event.
+pub fn literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Gives every image without alternative text an empty one (marked decorative), so that
 /// an `<img>` someone typed does not leave the page inaccessible. `html` is the sanitiser's
 /// output, whose attribute values are always double-quoted.
@@ -75,7 +89,28 @@ fn sanitizer() -> ammonia::Builder<'static> {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{literal, render};
+
+    #[test]
+    fn literal_text_renders_as_itself() {
+        for text in [
+            "Deploy <img src=x onerror=alert(1)>",
+            "**bold** [link](javascript:alert(1)) `code` # heading",
+            "a\\b_c_ ~~d~~ &amp; 1. item",
+        ] {
+            let html = render(&literal(text));
+            let shown = html
+                .trim()
+                .trim_start_matches("<p>")
+                .trim_end_matches("</p>");
+            let unescaped = shown
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&");
+            assert_eq!(unescaped, text, "{html}");
+        }
+    }
 
     #[test]
     fn every_image_has_alternative_text() {

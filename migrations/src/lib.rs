@@ -31,6 +31,7 @@ mod m20261202_000021_index_open_incidents;
 mod m20261204_000022_alerts_room_for_updates;
 mod m20261204_000023_note_versions;
 mod m20261204_000024_index_home_reads;
+mod m20261204_000025_create_changes;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000022_alerts_room_for_updates::Migration),
             Box::new(m20261204_000023_note_versions::Migration),
             Box::new(m20261204_000024_index_home_reads::Migration),
+            Box::new(m20261204_000025_create_changes::Migration),
         ]
     }
 }

@@ -354,6 +354,8 @@ named_enum! {
         ActionItem => "action_item", "Action item";
         /// An alert opened the incident, joined it, or resolved.
         Alert => "alert", "Alert";
+        /// A change was marked as a cause, or unmarked.
+        Change => "change", "Change";
         Note => "note", "Note";
     }
 }

@@ -221,15 +221,23 @@ pub struct IncidentDetail {
     pub postmortem: Option<crate::postmortems::PostmortemStatus>,
     /// Runbooks of the affected services, shown prominently while responding.
     pub runbooks: Vec<crate::catalog::ServiceRunbooks>,
+    /// The changes to its services before it began, and those marked as its cause.
+    pub changes: crate::changes::ChangesBefore,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_detail")]
-pub async fn get_incident_detail(reference: String) -> Result<IncidentDetail, AppError> {
+pub async fn get_incident_detail(
+    reference: String,
+    changes_window: Option<u32>,
+) -> Result<IncidentDetail, AppError> {
+    use crate::changes::service::{DEFAULT_WINDOW_HOURS, changes_before_incident};
     let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let incident = query::get_incident(&state.db, reference).await?;
+        let window = changes_window.unwrap_or(DEFAULT_WINDOW_HOURS);
         Ok(IncidentDetail {
+            changes: changes_before_incident(&state.db, &incident, window).await?,
             runbooks: crate::catalog::service::runbooks_for(&state.db, &incident.services).await?,
             timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
             can_write: user.role.can_write(),

@@ -146,6 +146,54 @@ impl<S: Send + Sync> FromRequestParts<S> for NotePath {
     }
 }
 
+/// A change (`.../changes/{id}`); a path naming no number is a 404.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct ChangePath(
+    /// The change's `id`.
+    pub i64,
+);
+
+fn change_missing() -> AppError {
+    AppError::NotFound("There is no such change.".into())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ChangePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| change_missing())?;
+        id.parse().map(ChangePath).map_err(|_| change_missing())
+    }
+}
+
+/// A change as a cause of an incident (`.../incidents/{reference}/changes/{id}`); a path
+/// naming no incident or no number is a 404.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("reference", "id"), parameter_in = Path)]
+pub struct IncidentChangePath(
+    /// The incident, like INC-12.
+    #[param(value_type = String, example = "INC-12")]
+    pub IncidentRef,
+    /// The change's `id`.
+    pub i64,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for IncidentChangePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path((reference, id)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| change_missing())?;
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
+        let id = id.parse().map_err(|_| change_missing())?;
+        Ok(IncidentChangePath(reference, id))
+    }
+}
+
 /// A query string; one that does not parse is a 422 naming `query`.
 pub struct ApiQuery<T>(pub T);
 

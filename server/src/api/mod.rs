@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 
 mod action_items;
 mod alerts;
+mod changes;
 mod extract;
 mod incidents;
 mod people;
@@ -103,6 +104,10 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(people::users))
         .routes(routes!(people::audit))
         .routes(routes!(alerts::alerts))
+        .routes(routes!(changes::changes, changes::create))
+        .routes(routes!(changes::change))
+        .routes(routes!(changes::before_incident))
+        .routes(routes!(changes::link, changes::unlink))
 }
 
 #[derive(OpenApi)]

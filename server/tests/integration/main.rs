@@ -9,6 +9,7 @@ mod action_items;
 mod alerts;
 mod api;
 mod api_postmortems;
+mod changes;
 mod choices;
 mod cli;
 mod concurrency;

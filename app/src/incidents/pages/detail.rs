@@ -8,6 +8,7 @@ use super::edit::EditDetails;
 use super::quick_actions::QuickActions;
 use super::timeline::{LiveTimeline, NoteForm};
 use crate::action_items::pages::{IncidentActionItems, IncidentItems};
+use crate::changes::pages::ChangesCard;
 use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
 use crate::incidents::IncidentRole;
@@ -26,14 +27,25 @@ use crate::time::ZoneNote;
 #[component]
 pub fn IncidentPage() -> impl IntoView {
     let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
     let reference = move || params.read().get("reference").unwrap_or_default();
+    // `?changes_window=72`: how far the changes card looks back, in hours.
+    let window = move || {
+        query
+            .read()
+            .get("changes_window")
+            .and_then(|h| h.parse::<u32>().ok())
+    };
     let status = ServerAction::<ChangeIncidentStatus>::new();
     let merge = ServerAction::<ChangeIncidentStatus>::new();
     let severity = ServerAction::<ChangeIncidentSeverity>::new();
     let role = ServerAction::<AssignIncidentRole>::new();
     let note = ServerAction::<AddIncidentNote>::new();
     let edit = ServerAction::<UpdateIncidentDetails>::new();
-    let detail = Resource::new(reference, get_incident_detail);
+    let detail = Resource::new(
+        move || (reference(), window()),
+        |(reference, window)| get_incident_detail(reference, window),
+    );
     let options = Resource::new(|| (), |_| get_incident_options());
     let items = IncidentItems::new(reference);
     let user = crate::accounts::use_current_user();
@@ -128,6 +140,7 @@ fn IncidentView(
                     <LiveTimeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline />
                 </section>
                 <aside class="incident__aside">
+                    <ChangesCard reference=incident.reference changes=detail.changes can_write=detail.can_write />
                     <PostmortemCard
                         reference=reference.clone()
                         status=detail.postmortem

@@ -1,0 +1,3 @@
+pub mod change;
+pub mod change_service;
+pub mod incident_change;

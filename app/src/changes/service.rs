@@ -1,0 +1,658 @@
+//! Recording changes (deduplicated by the sender's id), reading them back, and linking
+//! them to incidents as causes. Callers check the role; these check the rules.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr,
+};
+
+use super::entities::{change, change_service, incident_change};
+use super::{Cause, CausedIncident, ChangeKind, ChangeOutcome, ChangeView, ChangesBefore};
+use crate::accounts::CurrentUser;
+use crate::catalog::ServiceRef;
+use crate::catalog::entities::service;
+use crate::error::{AppError, FieldError};
+use crate::incidents::service::timeline::{AutoEvent, record_event};
+use crate::incidents::{EventKind, IncidentRef};
+use crate::text::{ONE_LINE, has_control_characters, is_web_link};
+
+/// How many changes one read answers at most.
+pub const MAX_PAGE: u64 = 200;
+/// The incident page's window before the impact started, unless asked otherwise.
+pub const DEFAULT_WINDOW_HOURS: u32 = 24;
+/// The longest window the incident page looks back over (a week).
+pub const MAX_WINDOW_HOURS: u32 = 168;
+/// How many changes the incident page lists.
+pub const BEFORE_SHOWN: u64 = 50;
+/// Services one change may name.
+pub const MAX_SERVICES: usize = 50;
+
+/// A change as a sender reports it.
+#[derive(Debug, Clone, Default)]
+pub struct NewChange {
+    pub kind: Option<ChangeKind>,
+    pub title: String,
+    pub version: Option<String>,
+    pub author: Option<String>,
+    pub link: Option<String>,
+    /// Now when not given.
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub committed_at: Option<DateTime<Utc>>,
+    /// Succeeded when it has finished, in progress otherwise, when not given.
+    pub outcome: Option<ChangeOutcome>,
+    /// `api` when not given.
+    pub source: Option<String>,
+    pub external_id: Option<String>,
+    pub reverts: Option<i64>,
+    /// Service slugs.
+    pub services: Vec<String>,
+}
+
+/// What [`record`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub change: ChangeView,
+    /// False when a re-sent event updated the change it had recorded before.
+    pub created: bool,
+}
+
+/// The filters of a list of changes, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeFilter {
+    pub service_id: Option<i64>,
+    pub kind: Option<ChangeKind>,
+    pub outcome: Option<ChangeOutcome>,
+    /// Only changes linked (true) or not linked (false) to an incident.
+    pub caused_incident: Option<bool>,
+    /// Started at or after, epoch seconds.
+    pub since: Option<i64>,
+    /// Started before, epoch seconds.
+    pub until: Option<i64>,
+    /// After this position of an earlier page (see [`Position`]).
+    pub after: Option<Position>,
+    pub limit: u64,
+}
+
+/// A place in the newest-first order: a change's start and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub started_secs: i64,
+    pub id: i64,
+}
+
+impl Position {
+    /// `"<started seconds>.<id>"`, as [`Position::to_string`] writes it.
+    pub fn parse(value: &str) -> Option<Self> {
+        let (secs, id) = value.trim().split_once('.')?;
+        Some(Self {
+            started_secs: secs.parse().ok()?,
+            id: id.parse().ok().filter(|id| *id > 0)?,
+        })
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.started_secs, self.id)
+    }
+}
+
+fn secs(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
+}
+
+fn time(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+/// A one-line optional text: trimmed, `None` when empty; an error when too long or with
+/// control characters.
+fn short_text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+    if has_control_characters(value) {
+        errors.push(FieldError::new(field, ONE_LINE));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("Use at most {max} characters."),
+        ));
+    }
+    Some(value.to_owned())
+}
+
+/// The checked row of `new`, and the services it names; every problem at once.
+async fn checked(
+    db: &impl ConnectionTrait,
+    new: &NewChange,
+    now: DateTime<Utc>,
+) -> Result<(change::ActiveModel, Vec<service::Model>), AppError> {
+    let mut errors = Vec::new();
+    let title = short_text(&mut errors, "title", Some(&new.title), 200);
+    if title.is_none() {
+        errors.push(FieldError::new("title", "Say what changed."));
+    }
+    let version = short_text(&mut errors, "version", new.version.as_deref(), 100);
+    let author = short_text(&mut errors, "author", new.author.as_deref(), 100);
+    let link = short_text(&mut errors, "link", new.link.as_deref(), 2000);
+    if let Some(link) = &link
+        && !is_web_link(link)
+    {
+        errors.push(FieldError::new(
+            "link",
+            "Use an http:// or https:// address.",
+        ));
+    }
+    let source = new
+        .source
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("api")
+        .to_owned();
+    if source.len() > 50
+        || !source
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        errors.push(FieldError::new(
+            "source",
+            "Use up to 50 letters, digits, dots, dashes or underscores.",
+        ));
+    }
+    let external_id = short_text(&mut errors, "external_id", new.external_id.as_deref(), 200);
+
+    let started = new.started_at.unwrap_or(now);
+    let soon = now + Duration::days(1);
+    for (field, at) in [
+        ("started_at", Some(started)),
+        ("finished_at", new.finished_at),
+        ("committed_at", new.committed_at),
+    ] {
+        if at.is_some_and(|at| at > soon) {
+            errors.push(FieldError::new(field, "This time is in the future."));
+        }
+    }
+    // Compared as stored: in whole seconds.
+    if new.finished_at.is_some_and(|f| secs(f) < secs(started)) {
+        errors.push(FieldError::new(
+            "finished_at",
+            "A change cannot finish before it started.",
+        ));
+    }
+    if new.committed_at.is_some_and(|c| secs(c) > secs(started)) {
+        errors.push(FieldError::new(
+            "committed_at",
+            "The commit must come before the change started.",
+        ));
+    }
+    let outcome = match (new.outcome, new.finished_at) {
+        (Some(ChangeOutcome::InProgress), Some(_)) => {
+            errors.push(FieldError::new(
+                "outcome",
+                "A finished change succeeded, failed or was rolled back.",
+            ));
+            ChangeOutcome::InProgress
+        }
+        (Some(outcome), _) => outcome,
+        (None, Some(_)) => ChangeOutcome::Succeeded,
+        (None, None) => ChangeOutcome::InProgress,
+    };
+
+    let mut slugs: Vec<String> = Vec::new();
+    for slug in &new.services {
+        let slug = slug.trim().to_owned();
+        if !slug.is_empty() && !slugs.contains(&slug) {
+            slugs.push(slug);
+        }
+    }
+    let mut services = Vec::new();
+    if slugs.is_empty() {
+        errors.push(FieldError::new(
+            "services",
+            "Name at least one service the change was made to.",
+        ));
+    } else if slugs.len() > MAX_SERVICES {
+        errors.push(FieldError::new(
+            "services",
+            format!("Name at most {MAX_SERVICES} services."),
+        ));
+    } else {
+        services = service::Entity::find()
+            .filter(service::Column::Slug.is_in(slugs.iter().cloned()))
+            .all(db)
+            .await?;
+        let known: HashSet<&str> = services.iter().map(|s| s.slug.as_str()).collect();
+        if let Some(missing) = slugs.iter().find(|s| !known.contains(s.as_str())) {
+            errors.push(FieldError::new(
+                "services",
+                format!("There is no service {missing:?}."),
+            ));
+        }
+    }
+    if let Some(reverts) = new.reverts
+        && change::Entity::find_by_id(reverts).one(db).await?.is_none()
+    {
+        errors.push(FieldError::new(
+            "reverts",
+            format!("There is no change {reverts} to roll back."),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let row = change::ActiveModel {
+        kind: Set(new.kind.unwrap_or(ChangeKind::Deploy)),
+        title: Set(title.unwrap_or_default()),
+        version: Set(version),
+        author: Set(author),
+        link: Set(link),
+        started_secs: Set(secs(started)),
+        finished_secs: Set(new.finished_at.map(secs)),
+        committed_secs: Set(new.committed_at.map(secs)),
+        outcome: Set(outcome),
+        source: Set(source),
+        external_id: Set(external_id),
+        reverts_id: Set(new.reverts),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    Ok((row, services))
+}
+
+/// Records `new`, or updates the change recorded before under the same source and
+/// external id (a deploy reported as started, then as finished). A change that reverts
+/// another marks that one rolled back. Validates every field first; nothing is stored
+/// from a refused report.
+pub async fn record(
+    db: &impl crate::db::Writer,
+    actor: Option<&CurrentUser>,
+    new: &NewChange,
+) -> Result<Recorded, AppError> {
+    // Two first reports of one event at once on PostgreSQL: the second insert meets the
+    // unique index and is tried again as the update it is.
+    match record_once(db, actor, new).await {
+        Err(AppError::Conflict { message }) if message == DUPLICATE => {
+            record_once(db, actor, new).await
+        }
+        other => other,
+    }
+}
+
+const DUPLICATE: &str = "change already recorded";
+
+async fn record_once(
+    db: &impl crate::db::Writer,
+    actor: Option<&CurrentUser>,
+    new: &NewChange,
+) -> Result<Recorded, AppError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let (mut row, services) = checked(&*txn, new, now).await?;
+    let existing = match row.external_id.clone().unwrap() {
+        Some(external_id) => {
+            change::Entity::find()
+                .filter(change::Column::Source.eq(row.source.clone().unwrap()))
+                .filter(change::Column::ExternalId.eq(external_id))
+                .one(&*txn)
+                .await?
+        }
+        None => None,
+    };
+    let created = existing.is_none();
+    let saved = match existing {
+        Some(found) => {
+            row.id = Set(found.id);
+            row.update(&*txn).await?
+        }
+        None => {
+            row.created_by = Set(actor.map(|a| a.id.0));
+            row.created_at = Set(now);
+            match row.insert(&*txn).await {
+                Ok(saved) => saved,
+                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                    return Err(AppError::Conflict {
+                        message: DUPLICATE.into(),
+                    });
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+    };
+    change_service::Entity::delete_many()
+        .filter(change_service::Column::ChangeId.eq(saved.id))
+        .exec(&*txn)
+        .await?;
+    change_service::Entity::insert_many(services.iter().map(|s| change_service::ActiveModel {
+        change_id: Set(saved.id),
+        service_id: Set(s.id),
+        started_secs: Set(saved.started_secs),
+    }))
+    .exec(&*txn)
+    .await?;
+    if let Some(reverted) = saved.reverts_id {
+        change::Entity::update_many()
+            .col_expr(
+                change::Column::Outcome,
+                sea_orm::sea_query::Expr::value(ChangeOutcome::RolledBack.as_str()),
+            )
+            .filter(change::Column::Id.eq(reverted))
+            .exec(&*txn)
+            .await?;
+    }
+    let change = views(&*txn, vec![saved]).await?.remove(0);
+    txn.commit().await?;
+    Ok(Recorded { change, created })
+}
+
+/// The views of `rows`, in their order: two statements for their services and links.
+async fn views(
+    db: &impl ConnectionTrait,
+    rows: Vec<change::Model>,
+) -> Result<Vec<ChangeView>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut services: HashMap<i64, Vec<ServiceRef>> = HashMap::new();
+    let mut incidents: HashMap<i64, Vec<CausedIncident>> = HashMap::new();
+    if !ids.is_empty() {
+        let links = change_service::Entity::find()
+            .filter(change_service::Column::ChangeId.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        let named: HashMap<i64, service::Model> = service::Entity::find()
+            .filter(service::Column::Id.is_in(links.iter().map(|l| l.service_id)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        for link in links {
+            if let Some(s) = named.get(&link.service_id) {
+                services
+                    .entry(link.change_id)
+                    .or_default()
+                    .push(ServiceRef {
+                        id: s.id,
+                        slug: s.slug.clone(),
+                        name: s.name.clone(),
+                        owner_team: s.owner_team.clone(),
+                    });
+            }
+        }
+        for link in incident_change::Entity::find()
+            .filter(incident_change::Column::ChangeId.is_in(ids.iter().copied()))
+            .order_by_asc(incident_change::Column::IncidentId)
+            .all(db)
+            .await?
+        {
+            incidents
+                .entry(link.change_id)
+                .or_default()
+                .push(CausedIncident {
+                    incident: IncidentRef(link.incident_id),
+                    cause: link.cause,
+                });
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut services = services.remove(&r.id).unwrap_or_default();
+            services.sort_by(|a, b| a.name.cmp(&b.name));
+            ChangeView {
+                id: r.id,
+                kind: r.kind,
+                title: r.title,
+                version: r.version,
+                author: r.author,
+                link: r.link,
+                started_at: time(r.started_secs),
+                finished_at: r.finished_secs.map(time),
+                committed_at: r.committed_secs.map(time),
+                outcome: r.outcome,
+                source: r.source,
+                external_id: r.external_id,
+                reverts: r.reverts_id,
+                services,
+                incidents: incidents.remove(&r.id).unwrap_or_default(),
+            }
+        })
+        .collect())
+}
+
+fn not_found(id: i64) -> AppError {
+    AppError::NotFound(format!("There is no change {id}."))
+}
+
+/// One change.
+pub async fn get_change(db: &impl ConnectionTrait, id: i64) -> Result<ChangeView, AppError> {
+    let row = change::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok(views(db, vec![row]).await?.remove(0))
+}
+
+/// Changes matching `filter`, newest first, at most `filter.limit` (up to [`MAX_PAGE`]).
+pub async fn list_changes(
+    db: &impl ConnectionTrait,
+    filter: &ChangeFilter,
+) -> Result<Vec<ChangeView>, AppError> {
+    use sea_orm::sea_query::Query;
+    let mut query = change::Entity::find();
+    if let Some(service_id) = filter.service_id {
+        query = query.filter(
+            change::Column::Id.in_subquery(
+                Query::select()
+                    .column(change_service::Column::ChangeId)
+                    .from(change_service::Entity)
+                    .and_where(change_service::Column::ServiceId.eq(service_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(change::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(outcome) = filter.outcome {
+        query = query.filter(change::Column::Outcome.eq(outcome.as_str()));
+    }
+    if let Some(caused) = filter.caused_incident {
+        let linked = Query::select()
+            .column(incident_change::Column::ChangeId)
+            .from(incident_change::Entity)
+            .to_owned();
+        query = query.filter(if caused {
+            change::Column::Id.in_subquery(linked)
+        } else {
+            change::Column::Id.not_in_subquery(linked)
+        });
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(change::Column::StartedSecs.gte(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(change::Column::StartedSecs.lt(until));
+    }
+    if let Some(after) = filter.after {
+        query = query.filter(
+            Condition::any()
+                .add(change::Column::StartedSecs.lt(after.started_secs))
+                .add(
+                    Condition::all()
+                        .add(change::Column::StartedSecs.eq(after.started_secs))
+                        .add(change::Column::Id.lt(after.id)),
+                ),
+        );
+    }
+    let rows = query
+        .order_by_desc(change::Column::StartedSecs)
+        .order_by_desc(change::Column::Id)
+        .limit(filter.limit.clamp(1, MAX_PAGE))
+        .all(db)
+        .await?;
+    views(db, rows).await
+}
+
+/// The changes to `reference`'s services in the `window_hours` before its impact started
+/// (or it was declared), and every change linked to it: newest first.
+pub async fn changes_before(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+    window_hours: u32,
+) -> Result<ChangesBefore, AppError> {
+    let incident = crate::incidents::service::query::get_incident(db, reference).await?;
+    changes_before_incident(db, &incident, window_hours).await
+}
+
+/// [`changes_before`] for an incident already read: one statement for the rows (a
+/// range of the per-service index and the incident's links), three for their services
+/// and links when there are any.
+pub async fn changes_before_incident(
+    db: &impl ConnectionTrait,
+    incident: &crate::incidents::IncidentView,
+    window_hours: u32,
+) -> Result<ChangesBefore, AppError> {
+    use sea_orm::sea_query::{Query, UnionType};
+    let window_hours = window_hours.clamp(1, MAX_WINDOW_HOURS);
+    let until = incident
+        .times
+        .impact_started_at
+        .unwrap_or(incident.times.declared_at);
+    let from = secs(until) - i64::from(window_hours) * 3600;
+    let ids = Query::select()
+        .column(incident_change::Column::ChangeId)
+        .from(incident_change::Entity)
+        .and_where(incident_change::Column::IncidentId.eq(incident.reference.0))
+        .union(
+            UnionType::Distinct,
+            Query::select()
+                .column(change_service::Column::ChangeId)
+                .from(change_service::Entity)
+                .and_where(
+                    change_service::Column::ServiceId.is_in(incident.services.iter().map(|s| s.id)),
+                )
+                .and_where(change_service::Column::StartedSecs.between(from, secs(until)))
+                .to_owned(),
+        )
+        .to_owned();
+    let rows = change::Entity::find()
+        .filter(change::Column::Id.in_subquery(ids))
+        .order_by_desc(change::Column::StartedSecs)
+        .order_by_desc(change::Column::Id)
+        .limit(BEFORE_SHOWN)
+        .all(db)
+        .await?;
+    Ok(ChangesBefore {
+        window_hours,
+        until,
+        changes: views(db, rows).await?,
+    })
+}
+
+/// Marks `change_id` as a `cause` of `reference`, or (`None`) unlinks it; recorded on the
+/// incident's timeline. Marking it again with the same cause changes nothing.
+pub async fn link_cause(
+    db: &impl crate::db::Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    change_id: i64,
+    cause: Option<Cause>,
+) -> Result<ChangeView, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    crate::incidents::service::query::get_incident(&*txn, reference).await?;
+    let change = change::Entity::find_by_id(change_id)
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| not_found(change_id))?;
+    let current = incident_change::Entity::find_by_id((reference.0, change_id))
+        .one(&*txn)
+        .await?;
+    if current.as_ref().map(|c| c.cause) == cause {
+        drop(txn);
+        return get_change(db, change_id).await;
+    }
+    // The title and version come from other systems: shown as text, never as Markdown.
+    let literal = crate::markdown::literal;
+    let named = match &change.version {
+        Some(version) => format!(
+            "{} \u{201c}{}\u{201d} ({})",
+            change.kind.label(),
+            literal(&change.title),
+            literal(version)
+        ),
+        None => format!(
+            "{} \u{201c}{}\u{201d}",
+            change.kind.label(),
+            literal(&change.title)
+        ),
+    };
+    let body = match cause {
+        Some(cause) => {
+            let row = incident_change::ActiveModel {
+                incident_id: Set(reference.0),
+                change_id: Set(change_id),
+                cause: Set(cause),
+                linked_by: Set(actor.id.0),
+                linked_at: Set(Utc::now()),
+            };
+            if current.is_some() {
+                row.update(&*txn).await?;
+            } else {
+                row.insert(&*txn).await?;
+            }
+            format!("{named} marked as the {}", cause.label().to_lowercase())
+        }
+        None => {
+            incident_change::Entity::delete_by_id((reference.0, change_id))
+                .exec(&*txn)
+                .await?;
+            format!("{named} is no longer linked as a cause")
+        }
+    };
+    record_event(
+        &*txn,
+        reference.0,
+        actor,
+        AutoEvent {
+            kind: EventKind::Change,
+            body,
+            at: Utc::now(),
+        },
+    )
+    .await?;
+    let view = views(&*txn, vec![change]).await?.remove(0);
+    txn.commit().await?;
+    Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_read_back_what_they_write() {
+        let p = Position {
+            started_secs: 1_700_000_000,
+            id: 42,
+        };
+        assert_eq!(Position::parse(&p.to_string()), Some(p));
+        assert_eq!(
+            Position::parse("-5.3"),
+            Some(Position {
+                started_secs: -5,
+                id: 3
+            })
+        );
+        for bad in ["", "12", "a.b", "12.0", "12.-1", "1.2.3"] {
+            assert_eq!(Position::parse(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,557 @@
+//! Changes on both backends: recorded over the API by a pipeline (re-sent events update
+//! in place, even sixteen at once), refused field by field with nothing stored, listed
+//! in pages and filtered, shown on the incident page for the window before it, and
+//! marked as its cause (on the timeline, over the API and with a plain form).
+
+use app::accounts::Role;
+use app::catalog::service::create_service;
+use app::incidents::service::query::get_incident;
+use app::incidents::service::timeline::timeline_of;
+use app::incidents::{EventKind, IncidentRef};
+use chrono::{Duration, SecondsFormat, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::api::{api, token_for};
+use crate::support::TestApp;
+
+backend_tests!(
+    a_pipeline_records_a_change_and_a_resent_event_updates_it,
+    sixteen_senders_of_one_event_record_one_change,
+    bad_changes_are_refused_by_field_and_nothing_is_stored,
+    changes_are_paged_newest_first_and_filtered,
+    the_incident_shows_the_changes_before_it_and_the_commander_marks_the_cause,
+);
+
+fn at(hours_ago: i64) -> String {
+    (Utc::now() - Duration::hours(hours_ago)).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A service named `name`; answers its slug.
+async fn service(app: &TestApp, name: &str) -> String {
+    create_service(&app.db, name, None).await.unwrap().slug
+}
+
+async fn post(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
+    api(
+        app,
+        Method::POST,
+        "/api/v1/changes",
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+async fn a_pipeline_records_a_change_and_a_resent_event_updates_it(app: TestApp) {
+    let slug = service(&app, "Checkout").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let started = at(1);
+    let (status, first) = post(
+        &app,
+        &token,
+        json!({
+            "title": "Deploy checkout",
+            "services": [slug],
+            "version": "v1.4.2",
+            "author": "ci-bot",
+            "link": "https://ci.example/runs/77",
+            "started_at": started,
+            "source": "github-actions",
+            "external_id": "run-77",
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["kind"], "deploy");
+    assert_eq!(first["outcome"], "in_progress");
+    assert_eq!(first["services"][0]["slug"], slug.as_str());
+    assert_eq!(first["started_at"], started.as_str());
+    let id = first["id"].as_i64().unwrap();
+
+    // The same run reports that it finished: the change is updated, not repeated.
+    let (status, second) = post(
+        &app,
+        &token,
+        json!({
+            "title": "Deploy checkout",
+            "services": [slug],
+            "version": "v1.4.2",
+            "started_at": started,
+            "finished_at": at(0),
+            "source": "github-actions",
+            "external_id": "run-77",
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["id"], id);
+    assert_eq!(second["outcome"], "succeeded");
+    let (status, read) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(read, second);
+    let (_, listed) = api(&app, Method::GET, "/api/v1/changes", Some(&token), None).await;
+    assert_eq!(listed["changes"].as_array().unwrap().len(), 1);
+
+    // Another source may use the same id for a change of its own.
+    let (status, other) = post(
+        &app,
+        &token,
+        json!({"title": "Flag on", "kind": "feature_flag", "services": [slug],
+               "source": "flags", "external_id": "run-77"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{other}");
+
+    // A rollback names the change it reverts, which is then marked rolled back.
+    let (status, rollback) = post(
+        &app,
+        &token,
+        json!({"title": "Roll back checkout", "services": [slug], "reverts": id,
+               "finished_at": at(0)}),
+    )
+    .await;
+    assert_eq!(status, 201, "{rollback}");
+    assert_eq!(rollback["reverts"], id);
+    assert_eq!(rollback["source"], "api");
+    let (_, reverted) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(reverted["outcome"], "rolled_back");
+
+    // Reading takes a viewer; recording a responder.
+    let (_, viewer) = token_for(&app, Role::Viewer, "30").await;
+    let (status, _) = api(&app, Method::GET, "/api/v1/changes", Some(&viewer), None).await;
+    assert_eq!(status, 200);
+    let (status, _) = post(&app, &viewer, json!({"title": "x", "services": [slug]})).await;
+    assert_eq!(status, 403);
+    let (status, _) = api(&app, Method::GET, "/api/v1/changes", None, None).await;
+    assert_eq!(status, 401);
+    let (status, body) = api(
+        &app,
+        Method::GET,
+        "/api/v1/changes/99999",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["error"]["code"]), (404, &json!("not_found")));
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/v1/changes/nope",
+        Some(&viewer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
+async fn sixteen_senders_of_one_event_record_one_change(app: TestApp) {
+    let slug = service(&app, "Ledger").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let mut senders = Vec::new();
+    for n in 0..16 {
+        let (app_url, token, slug) = (app.url("/api/v1/changes"), token.clone(), slug.clone());
+        senders.push(tokio::spawn(async move {
+            let response = reqwest::Client::new()
+                .post(app_url)
+                .bearer_auth(token)
+                .json(&json!({
+                    "title": format!("Deploy ledger (sender {n})"),
+                    "services": [slug],
+                    "source": "argocd",
+                    "external_id": "ledger-sync-1",
+                }))
+                .send()
+                .await
+                .unwrap();
+            response.status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for sender in senders {
+        statuses.push(sender.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 201),
+        "{statuses:?}"
+    );
+    let (_, listed) = api(&app, Method::GET, "/api/v1/changes", Some(&token), None).await;
+    assert_eq!(listed["changes"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+async fn bad_changes_are_refused_by_field_and_nothing_is_stored(app: TestApp) {
+    let slug = service(&app, "Search").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let good = json!({"title": "Deploy search", "services": [slug]});
+    let with = |field: &str, value: Value| {
+        let mut body = good.clone();
+        body[field] = value;
+        body
+    };
+    let cases = [
+        (with("title", json!("  ")), "title"),
+        (with("title", json!("Deploy\nFAKE LINE")), "title"),
+        (with("title", json!("x".repeat(201))), "title"),
+        (with("services", json!([])), "services"),
+        (with("services", json!(["no-such-service"])), "services"),
+        (with("link", json!("javascript:alert(1)")), "link"),
+        (with("version", json!("v1\u{202e}")), "version"),
+        (with("started_at", json!(at(-48))), "started_at"),
+        (with("source", json!("a b")), "source"),
+        (with("reverts", json!(424242)), "reverts"),
+        (with("kind", json!("earthquake")), "body"),
+        (with("unknown", json!(1)), "body"),
+    ];
+    let mut finished_in_progress = with("outcome", json!("in_progress"));
+    finished_in_progress["finished_at"] = json!(at(0));
+    for (body, field) in cases.into_iter().chain([(finished_in_progress, "outcome")]) {
+        let (status, answer) = post(&app, &token, body.clone()).await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    let mut backwards = good.clone();
+    backwards["started_at"] = json!(at(1));
+    backwards["finished_at"] = json!(at(2));
+    let (status, answer) = post(&app, &token, backwards).await;
+    assert_eq!(
+        (status, &answer["error"]["field"]),
+        (422, &json!("finished_at"))
+    );
+    let mut late_commit = good.clone();
+    late_commit["started_at"] = json!(at(2));
+    late_commit["committed_at"] = json!(at(1));
+    let (status, answer) = post(&app, &token, late_commit).await;
+    assert_eq!(
+        (status, &answer["error"]["field"]),
+        (422, &json!("committed_at"))
+    );
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/changes",
+        Some(&token),
+        Some(json!({"title": "x".repeat(70_000), "services": [slug]})),
+    )
+    .await;
+    assert_eq!(status, 413);
+
+    let (_, listed) = api(&app, Method::GET, "/api/v1/changes", Some(&token), None).await;
+    assert_eq!(listed["changes"], json!([]), "nothing stored");
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("after=abc", "after"),
+        ("kind=earthquake", "query"),
+        ("service=nope", "service"),
+        ("since=yesterday", "query"),
+    ] {
+        let (status, answer) = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/changes?{query}"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (status, &answer["error"]["field"]),
+            (422, &json!(field)),
+            "{query}"
+        );
+    }
+}
+
+async fn changes_are_paged_newest_first_and_filtered(app: TestApp) {
+    let web = service(&app, "Web").await;
+    let db = service(&app, "Database").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let mut ids = Vec::new();
+    for n in 0..5i64 {
+        let (kind, slug, finished) = if n % 2 == 0 {
+            ("deploy", &web, json!(at(n)))
+        } else {
+            ("config", &db, Value::Null)
+        };
+        let mut body = json!({"title": format!("Change {n}"), "kind": kind,
+                              "services": [slug], "started_at": at(n + 1)});
+        if !finished.is_null() {
+            body["finished_at"] = finished;
+        }
+        let (status, change) = post(&app, &token, body).await;
+        assert_eq!(status, 201, "{change}");
+        ids.push(change["id"].as_i64().unwrap());
+    }
+    // Newest first, two a page, each page after the last one's `next`.
+    let (mut seen, mut path) = (Vec::new(), "/api/v1/changes?limit=2".to_owned());
+    loop {
+        let (status, page) = api(&app, Method::GET, &path, Some(&token), None).await;
+        assert_eq!(status, 200, "{page}");
+        seen.extend(
+            page["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap()),
+        );
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/changes?limit=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "every change once, newest first");
+
+    let count = |query: &'static str| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let (status, page) = api(
+                app,
+                Method::GET,
+                &format!("/api/v1/changes?{query}"),
+                Some(&token),
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{query}: {page}");
+            page["changes"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count("kind=config").await, 2);
+    assert_eq!(count("outcome=succeeded").await, 3);
+    assert_eq!(count("outcome=in_progress").await, 2);
+    assert_eq!(count("caused_incident=true").await, 0);
+    let (_, page) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes?service={db}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(page["changes"].as_array().unwrap().len(), 2);
+    let since = at(3).replace('+', "%2B");
+    let (_, page) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes?since={since}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(page["changes"].as_array().unwrap().len(), 3, "{page}");
+}
+
+async fn the_incident_shows_the_changes_before_it_and_the_commander_marks_the_cause(app: TestApp) {
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let commander = app.with_user(Role::Responder).await;
+    let reference = app.declared(&commander, "Checkout errors").await;
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    let mine = incident.services[0].slug.clone();
+    let other = service(&app, "Unrelated").await;
+    let record = |title: &'static str, slug: String, hours: i64| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let (status, change) = post(
+                app,
+                &token,
+                json!({"title": title, "services": [slug], "started_at": at(hours)}),
+            )
+            .await;
+            assert_eq!(status, 201, "{change}");
+            change["id"].as_i64().unwrap()
+        }
+    };
+    let recent = record("Deploy <img src=x onerror=alert(1)>", mine.clone(), 2).await;
+    let older = record("Older config", mine.clone(), 30).await;
+    record("Elsewhere", other, 1).await;
+
+    let path = format!("/api/v1/incidents/{reference}/changes");
+    let (status, before) = api(&app, Method::GET, &path, Some(&token), None).await;
+    assert_eq!(status, 200, "{before}");
+    assert_eq!(before["window_hours"], 24);
+    let ids = |v: &Value| -> Vec<i64> {
+        v["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        ids(&before),
+        vec![recent],
+        "only its services, only the window"
+    );
+    let (_, wider) = api(
+        &app,
+        Method::GET,
+        &format!("{path}?window_hours=72"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(ids(&wider), vec![recent, older]);
+    for bad in ["0", "169", "x"] {
+        let (status, _) = api(
+            &app,
+            Method::GET,
+            &format!("{path}?window_hours={bad}"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 422, "{bad}");
+    }
+    let (status, _) = api(
+        &app,
+        Method::GET,
+        "/api/v1/incidents/INC-99999/changes",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Marked as the confirmed cause over the API: on the change, in the incident's list
+    // whatever the window, and on its timeline.
+    let link = format!("/api/v1/incidents/{reference}/changes/{older}");
+    let (status, linked) = api(
+        &app,
+        Method::PUT,
+        &link,
+        Some(&token),
+        Some(json!({"cause": "confirmed"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(
+        linked["incidents"],
+        json!([{"incident": reference.to_string(), "cause": "confirmed"}])
+    );
+    let (_, before) = api(&app, Method::GET, &path, Some(&token), None).await;
+    assert_eq!(ids(&before), vec![recent, older]);
+    let (_, caused) = api(
+        &app,
+        Method::GET,
+        "/api/v1/changes?caused_incident=true",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(ids(&caused), vec![older]);
+    let events = timeline_of(&app.db, reference, Role::Viewer).await.unwrap();
+    let marked = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Change)
+        .collect::<Vec<_>>();
+    assert_eq!(marked.len(), 1);
+    assert!(marked[0].body.contains("Older config") && marked[0].body.contains("confirmed cause"));
+    let (status, _) = api(
+        &app,
+        Method::PUT,
+        &link,
+        Some(&token),
+        Some(json!({"cause": "likely"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (_, viewer) = token_for(&app, Role::Viewer, "30").await;
+    let (status, _) = api(
+        &app,
+        Method::PUT,
+        &link,
+        Some(&viewer),
+        Some(json!({"cause": "confirmed"})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = api(
+        &app,
+        Method::PUT,
+        &format!("/api/v1/incidents/{reference}/changes/99999"),
+        Some(&token),
+        Some(json!({"cause": "confirmed"})),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // The page lists them, the hostile title as text, with the mark and its buttons.
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let html = app
+        .get_with(&client, &format!("/incidents/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Changes before this incident"));
+    assert!(
+        html.contains("Deploy &lt;img src=x onerror=alert(1)&gt;"),
+        "escaped"
+    );
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("Confirmed cause"));
+    assert!(html.contains("Not the cause"));
+
+    // A plain form (JavaScript off) marks the recent one suspected and comes back.
+    let response = client
+        .post(app.url("/rpc/link_change"))
+        .header("origin", app.url(""))
+        .header("accept", "text/html")
+        .form(&[
+            ("reference", reference.to_string().as_str()),
+            ("change_id", recent.to_string().as_str()),
+            ("cause", "suspected"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/incidents/{reference}#changes").as_str()
+    );
+    let (_, recent_view) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes/{recent}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(recent_view["incidents"][0]["cause"], "suspected");
+
+    // Unlinked: gone from the change, recorded on the timeline.
+    let (status, unlinked) = api(&app, Method::DELETE, &link, Some(&token), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(unlinked["incidents"], json!([]));
+    let events = timeline_of(&app.db, IncidentRef(reference.0), Role::Viewer)
+        .await
+        .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == EventKind::Change)
+            .count(),
+        3
+    );
+}
