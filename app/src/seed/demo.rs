@@ -33,6 +33,8 @@ use crate::workflow::{change_status, declare_incident};
 pub struct Demo {
     pub services: usize,
     pub incidents: usize,
+    /// Changes in the deploy history (not counting the outage's deploy and rollback).
+    pub changes: usize,
 }
 
 struct ServiceSpec {
@@ -469,7 +471,7 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
     )
     .await?;
 
-    let mut service_ids = Vec::new();
+    let (mut service_ids, mut slugs) = (Vec::new(), Vec::new());
     for s in &SERVICES {
         let form = ServiceForm {
             name: s.name.into(),
@@ -481,8 +483,11 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
             failure_severity_position: s.rule.into(),
             runbooks: s.runbooks.into(),
         };
-        service_ids.push(add_service(db, &Actor::default(), &form).await?.id);
+        let added = add_service(db, &Actor::default(), &form).await?;
+        service_ids.push(added.id);
+        slugs.push(added.slug);
     }
+    let changes = super::demo_changes::seed_history(db, &slugs, now).await?;
     let severities = severity::Entity::find().all(db).await?;
     let severity_at = |position: i32| {
         severities
@@ -587,6 +592,11 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
             let v = version(db, reference).await?;
             change_status(db, &commander, reference, Status::Closed, None, v).await?;
         }
+        if story.title.ends_with("after deploy") {
+            let slug = &slugs[story.services[0]];
+            let back = story.mitigate.unwrap_or(story.declare);
+            super::demo_changes::seed_cause(db, &commander, reference, slug, at(0), back).await?;
+        }
         backdate_events(db, reference).await?;
         if story.severity <= 2 {
             paged.push(DemoAlert {
@@ -657,6 +667,7 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
     Ok(Demo {
         services: SERVICES.len(),
         incidents: STORIES.len(),
+        changes,
     })
 }
 
@@ -684,7 +695,12 @@ async fn backdate_events(
             "status_changed" if e.body.ends_with("to Investigating") => {
                 i.acknowledged_at.unwrap_or(declared)
             }
+            // A change marked as the cause: found when the cause was identified.
             "status_changed" if e.body.ends_with("to Identified") => {
+                let ack = i.acknowledged_at.unwrap_or(declared);
+                ack + (i.mitigated_at.unwrap_or(ack) - ack) / 2
+            }
+            "change" => {
                 let ack = i.acknowledged_at.unwrap_or(declared);
                 ack + (i.mitigated_at.unwrap_or(ack) - ack) / 2
             }

@@ -3,6 +3,7 @@
 //! load for benchmarks and the metrics tests).
 
 pub mod demo;
+mod demo_changes;
 pub mod random;
 
 use sea_orm::ConnectionTrait;

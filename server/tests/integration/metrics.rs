@@ -703,6 +703,26 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
             .count(),
         2
     );
+    // A deploy history, and the deploy behind the first outage: confirmed, rolled back.
+    assert!(demo.changes >= 100, "{} changes", demo.changes);
+    let caused = app::changes::service::list_changes(
+        &app.db,
+        &app::changes::service::ChangeFilter {
+            caused_incident: Some(true),
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(caused.len(), 1);
+    assert_eq!(caused[0].outcome, app::changes::ChangeOutcome::RolledBack);
+    assert_eq!(caused[0].incidents[0].cause, app::changes::Cause::Confirmed);
+    let before =
+        app::changes::service::changes_before(&app.db, caused[0].incidents[0].incident, 24)
+            .await
+            .unwrap();
+    assert!(before.changes.iter().any(|c| c.id == caused[0].id));
     let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
 }
