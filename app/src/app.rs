@@ -14,6 +14,7 @@ use crate::action_items::pages::ActionItemsPage;
 use crate::alerts::page::AlertSourcesPage;
 use crate::audit::page::AuditLogPage;
 use crate::catalog::pages::{EditServicePage, NewServicePage, ServicePage, ServicesPage};
+use crate::changes::pages::ChangesPage;
 use crate::home::HomePage;
 use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/incidents/:reference/postmortem") view=PostmortemPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:reference/postmortem/history") view=PostmortemHistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/:reference/postmortem/print") view=PostmortemPrintPage ssr=SsrMode::Async />
+                    <Route path=path!("/changes") view=ChangesPage ssr=SsrMode::Async />
                     <Route path=path!("/postmortems") view=PostmortemsPage ssr=SsrMode::Async />
                     <Route path=path!("/action-items") view=ActionItemsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/postmortem-template") view=PostmortemTemplatePage ssr=SsrMode::Async />

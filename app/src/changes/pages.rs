@@ -138,3 +138,163 @@ fn CauseButton(
         </ActionForm>
     }
 }
+
+/// Every change, newest first, with filters: what changed across the system, and which
+/// changes caused incidents.
+#[component]
+pub fn ChangesPage() -> impl IntoView {
+    use leptos_meta::Title;
+    use leptos_router::hooks::use_query_map;
+
+    use super::ChangeKind;
+    use super::server_fns::get_changes_page;
+    use crate::choices::ChoiceKind;
+    use crate::choices::picker::Picker;
+    use crate::components::{Column, DataTable, urlencode};
+    use crate::layout::ErrorTemplate;
+
+    let query = use_query_map();
+    let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
+    let list = Resource::new(
+        move || {
+            (
+                param("service"),
+                param("kind"),
+                param("outcome"),
+                param("caused"),
+                param("after"),
+            )
+        },
+        |(service, kind, outcome, caused, after)| {
+            get_changes_page(service, kind, outcome, caused, after)
+        },
+    );
+    let older = move |after: String| {
+        let mut pairs: Vec<String> = ["service", "kind", "outcome", "caused"]
+            .into_iter()
+            .filter_map(|k| param(k).map(|v| format!("{k}={}", urlencode(&v))))
+            .collect();
+        pairs.push(format!("after={}", urlencode(&after)));
+        format!("/changes?{}", pairs.join("&"))
+    };
+    let chosen =
+        move |key: &'static str, value: &'static str| move || param(key).as_deref() == Some(value);
+
+    view! {
+        <Title text="Changes" />
+        <section class="page">
+            <header class="page-header">
+                <h1>"Changes"</h1>
+                <p class="page-header__lede">"Deploys, config changes and flag flips, as pipelines report them (POST /api/v1/changes). Most outages follow a change: this is where to look first."</p>
+            </header>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        list.await.map(|list| {
+                            let [service_error, kind_error, outcome_error, caused_error] =
+                                ["service", "kind", "outcome", "caused"].map(|f| list.invalid_message(f));
+                            let error = |id: &'static str, message: Option<String>| {
+                                message.map(|m| view! { <p class="field__error" id=format!("{id}-error")>{m}</p> })
+                            };
+                            let described = |id: &'static str, message: &Option<String>| message.as_ref().map(|_| format!("{id}-error"));
+                            let rows = list.changes.clone();
+                            view! {
+                                <form class="filters card" method="get" action="/changes" role="search">
+                                    <div class="field">
+                                        <label class="field__label" for="changes-service">"Service"</label>
+                                        {match described("changes-service", &service_error) {
+                                            Some(describedby) => view! { <Picker kind=ChoiceKind::Services id="changes-service" name="service" value=param("service").unwrap_or_default() placeholder="Any" describedby invalid=Signal::stored(true) /> }.into_any(),
+                                            None => view! { <Picker kind=ChoiceKind::Services id="changes-service" name="service" value=param("service").unwrap_or_default() placeholder="Any" /> }.into_any(),
+                                        }}
+                                        {error("changes-service", service_error.clone())}
+                                    </div>
+                                    <div class="field">
+                                        <label class="field__label" for="changes-kind">"Kind"</label>
+                                        <select class="field__input" id="changes-kind" name="kind" aria-invalid=kind_error.is_some().then_some("true") aria-describedby=described("changes-kind", &kind_error)>
+                                            <option value="">"Any"</option>
+                                            {ChangeKind::ALL.into_iter().map(|k| view! {
+                                                <option value=k.as_str() selected=chosen("kind", k.as_str())>{k.label()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        {error("changes-kind", kind_error.clone())}
+                                    </div>
+                                    <div class="field">
+                                        <label class="field__label" for="changes-outcome">"Outcome"</label>
+                                        <select class="field__input" id="changes-outcome" name="outcome" aria-invalid=outcome_error.is_some().then_some("true") aria-describedby=described("changes-outcome", &outcome_error)>
+                                            <option value="">"Any"</option>
+                                            {ChangeOutcome::ALL.into_iter().map(|o| view! {
+                                                <option value=o.as_str() selected=chosen("outcome", o.as_str())>{o.label()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        {error("changes-outcome", outcome_error.clone())}
+                                    </div>
+                                    <div class="field">
+                                        <label class="field__label" for="changes-caused">"Caused an incident"</label>
+                                        <select class="field__input" id="changes-caused" name="caused" aria-invalid=caused_error.is_some().then_some("true") aria-describedby=described("changes-caused", &caused_error)>
+                                            <option value="">"Any"</option>
+                                            <option value="yes" selected=chosen("caused", "yes")>"Yes"</option>
+                                            <option value="no" selected=chosen("caused", "no")>"No"</option>
+                                        </select>
+                                        {error("changes-caused", caused_error.clone())}
+                                    </div>
+                                    <button class="button" type="submit">"Filter"</button>
+                                </form>
+                                {if rows.is_empty() {
+                                    view! { <p class="empty-note">"No changes match."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <DataTable
+                                            caption="Changes, newest first"
+                                            columns=vec![Column::text("Started"), Column::text("Change"), Column::text("Services"), Column::text("Outcome"), Column::text("Incidents")]
+                                        >
+                                            {rows.into_iter().map(|c| view! { <ChangeRow change=c /> }).collect_view()}
+                                        </DataTable>
+                                    }.into_any()
+                                }}
+                                {list.next.clone().map(|next| view! {
+                                    <nav class="pagination" aria-label="Pages">
+                                        <a class="button button--small" href=older(next)>"Older changes"</a>
+                                    </nav>
+                                })}
+                            }.into_any()
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ChangeRow(change: ChangeView) -> impl IntoView {
+    let outcome_class = match change.outcome {
+        ChangeOutcome::Succeeded => "badge badge--ok",
+        ChangeOutcome::InProgress => "badge",
+        ChangeOutcome::Failed | ChangeOutcome::RolledBack => "badge badge--failed",
+    };
+    view! {
+        <tr>
+            <td><Time at=change.started_at /></td>
+            <td>
+                <span class="badge">{change.kind.label()}</span>" "
+                {match change.link.clone() {
+                    Some(href) => view! { <a href=href rel="noopener noreferrer" target="_blank">{change.title.clone()}</a> }.into_any(),
+                    None => view! { <span>{change.title.clone()}</span> }.into_any(),
+                }}
+                {change.version.clone().map(|v| view! { " " <code>{v}</code> })}
+                {change.author.clone().map(|a| view! { <span class="muted">{format!(" · by {a}")}</span> })}
+            </td>
+            <td>
+                {change.services.iter().enumerate().map(|(i, s)| view! {
+                    {(i > 0).then_some(", ")}<a href=format!("/services/{}", s.slug)>{s.name.clone()}</a>
+                }).collect_view()}
+            </td>
+            <td><span class=outcome_class>{change.outcome.label()}</span></td>
+            <td>
+                {change.incidents.iter().map(|i| view! {
+                    <span class="change-cause"><a href=format!("/incidents/{}", i.incident)>{i.incident.to_string()}</a>" "<span class="muted">{i.cause.label()}</span></span>
+                }).collect_view()}
+            </td>
+        </tr>
+    }
+}

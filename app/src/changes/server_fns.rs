@@ -29,3 +29,127 @@ pub async fn link_change(reference: String, change_id: i64, cause: String) -> Re
     .await;
     with_status(result)
 }
+
+/// One page of the changes list, or the filters it refused (each shown by its field).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChangesPage {
+    pub changes: Vec<super::ChangeView>,
+    /// The position of the next (older) page.
+    pub next: Option<String>,
+    pub invalid: Vec<crate::error::FieldError>,
+}
+
+impl ChangesPage {
+    pub fn invalid_message(&self, field: &str) -> Option<String> {
+        self.invalid
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.clone())
+    }
+}
+
+/// How many changes the list shows a page.
+pub const LIST_PAGE: u64 = 50;
+
+/// The changes list: newest first, filtered by service (a name, slug or id), kind,
+/// outcome and whether it caused an incident.
+#[server(prefix = "/rpc", endpoint = "changes_page")]
+pub async fn get_changes_page(
+    service: Option<String>,
+    kind: Option<String>,
+    outcome: Option<String>,
+    caused: Option<String>,
+    after: Option<String>,
+) -> Result<ChangesPage, AppError> {
+    use super::service::{ChangeFilter, Position, list_changes};
+    use super::{ChangeKind, ChangeOutcome};
+    use crate::accounts::Role;
+    use crate::error::FieldError;
+    use crate::web::{self, with_status};
+    let (state, _) = web::require(Role::Viewer)?;
+    let result = async {
+        let mut invalid = Vec::new();
+        let word = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let service_id = match word(&service) {
+            None => None,
+            Some(text) => {
+                match crate::choices::service::resolve_service(&state.db, "service", &text).await {
+                    Ok(id) => id,
+                    Err(AppError::Invalid(errors)) => {
+                        invalid.extend(errors);
+                        None
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+        };
+        let kind = word(&kind).and_then(|k| {
+            ChangeKind::parse(&k).or_else(|| {
+                invalid.push(FieldError::new("kind", "Choose a kind from the list."));
+                None
+            })
+        });
+        let outcome = word(&outcome).and_then(|o| {
+            ChangeOutcome::parse(&o).or_else(|| {
+                invalid.push(FieldError::new(
+                    "outcome",
+                    "Choose an outcome from the list.",
+                ));
+                None
+            })
+        });
+        let caused_incident = match word(&caused).as_deref() {
+            None => None,
+            Some("yes") => Some(true),
+            Some("no") => Some(false),
+            Some(_) => {
+                invalid.push(FieldError::new("caused", "Choose yes, no or any."));
+                None
+            }
+        };
+        if !invalid.is_empty() {
+            return Ok(ChangesPage {
+                changes: Vec::new(),
+                next: None,
+                invalid,
+            });
+        }
+        let mut changes = list_changes(
+            &state.db,
+            &ChangeFilter {
+                service_id,
+                kind,
+                outcome,
+                caused_incident,
+                // A position that is not one of ours (an edited link) starts from the top.
+                after: word(&after).as_deref().and_then(Position::parse),
+                limit: LIST_PAGE + 1,
+                ..Default::default()
+            },
+        )
+        .await?;
+        let next = (changes.len() as u64 > LIST_PAGE).then(|| {
+            changes.truncate(LIST_PAGE as usize);
+            changes.last().map(|c| {
+                Position {
+                    started_secs: c.started_at.timestamp(),
+                    id: c.id,
+                }
+                .to_string()
+            })
+        });
+        Ok(ChangesPage {
+            changes,
+            next: next.flatten(),
+            invalid,
+        })
+    }
+    .await;
+    with_status(result)
+}

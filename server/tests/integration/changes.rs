@@ -21,6 +21,7 @@ backend_tests!(
     bad_changes_are_refused_by_field_and_nothing_is_stored,
     changes_are_paged_newest_first_and_filtered,
     the_incident_shows_the_changes_before_it_and_the_commander_marks_the_cause,
+    the_changes_page_filters_and_says_which_filter_it_refused,
 );
 
 fn at(hours_ago: i64) -> String {
@@ -115,7 +116,7 @@ async fn a_pipeline_records_a_change_and_a_resent_event_updates_it(app: TestApp)
         &app,
         &token,
         json!({"title": "Roll back checkout", "services": [slug], "reverts": id,
-               "finished_at": at(0)}),
+               "started_at": at(1), "finished_at": at(0)}),
     )
     .await;
     assert_eq!(status, 201, "{rollback}");
@@ -222,6 +223,7 @@ async fn bad_changes_are_refused_by_field_and_nothing_is_stored(app: TestApp) {
         (with("unknown", json!(1)), "body"),
     ];
     let mut finished_in_progress = with("outcome", json!("in_progress"));
+    finished_in_progress["started_at"] = json!(at(1));
     finished_in_progress["finished_at"] = json!(at(0));
     for (body, field) in cases.into_iter().chain([(finished_in_progress, "outcome")]) {
         let (status, answer) = post(&app, &token, body.clone()).await;
@@ -554,4 +556,51 @@ async fn the_incident_shows_the_changes_before_it_and_the_commander_marks_the_ca
             .count(),
         3
     );
+}
+
+async fn the_changes_page_filters_and_says_which_filter_it_refused(app: TestApp) {
+    let web = service(&app, "Storefront").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    for (title, kind) in [
+        ("Ship <script>alert(1)</script>", "deploy"),
+        ("Tune cache TTL", "config"),
+    ] {
+        let (status, _) = post(
+            &app,
+            &token,
+            json!({"title": title, "kind": kind, "services": [web]}),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let page = |path: &'static str| {
+        let (app, viewer) = (&app, viewer.clone());
+        async move {
+            let response = app.get_with(&viewer, path).await;
+            assert_eq!(response.status(), 200, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    let all = page("/changes").await;
+    assert!(
+        all.contains("Ship &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "escaped"
+    );
+    assert!(!all.contains("<script>alert(1)"));
+    assert!(all.contains("Tune cache TTL"));
+    let configs = page("/changes?kind=config&service=Storefront").await;
+    assert!(configs.contains("Tune cache TTL") && !configs.contains("Ship &lt;script"));
+    assert!(
+        page("/changes?caused=yes")
+            .await
+            .contains("No changes match.")
+    );
+    let refused = page("/changes?kind=earthquake&service=Nowhere&caused=maybe").await;
+    assert!(refused.contains("Choose a kind from the list."));
+    assert!(refused.contains("No service is called “Nowhere”."));
+    assert!(refused.contains("Choose yes, no or any."));
+    assert!(refused.contains("No changes match."));
+    // Signed out: to the sign-in page.
+    assert_eq!(app.get("/changes").await.status(), 303);
 }
