@@ -13,6 +13,7 @@ use tokio::signal;
 use tracing_subscriber::EnvFilter;
 use vigil_server::{Config, DEFAULT_DATABASE_URL, build, migrate, open_database, redact};
 
+mod changes_cli;
 mod memory;
 mod users;
 
@@ -51,6 +52,15 @@ enum Command {
     /// Load data: `--demo` for a first look, or a deterministic random history
     /// (`--incidents N --services M`) for benchmarks. Applies migrations first.
     Seed(SeedArgs),
+    /// Report changes to a running Vigil over its API (for CI scripts).
+    #[command(subcommand)]
+    Change(ChangeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ChangeCommand {
+    /// Record a deploy, config change or flag flip (POST /api/v1/changes).
+    Record(changes_cli::RecordArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -193,6 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(command) => users::run(&cli.database_url, command).await,
         Command::Seed(args) => seed(&cli.database_url, args).await,
+        Command::Change(ChangeCommand::Record(args)) => changes_cli::record(args).await,
         Command::Serve => {
             let mut config = Config::new(cli.database_url, cli.serve.listen);
             config.site_root = cli.serve.site_root;

@@ -22,6 +22,7 @@ backend_tests!(
     changes_are_paged_newest_first_and_filtered,
     the_incident_shows_the_changes_before_it_and_the_commander_marks_the_cause,
     the_changes_page_filters_and_says_which_filter_it_refused,
+    a_ci_script_records_a_change_with_the_vigil_command,
 );
 
 fn at(hours_ago: i64) -> String {
@@ -603,4 +604,83 @@ async fn the_changes_page_filters_and_says_which_filter_it_refused(app: TestApp)
     assert!(refused.contains("No changes match."));
     // Signed out: to the sign-in page.
     assert_eq!(app.get("/changes").await.status(), 303);
+}
+
+/// Runs `vigil` with `args` off the test's runtime (the server answers on it).
+async fn vigil(args: Vec<String>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(&args)
+            .env_remove("VIGIL_TOKEN")
+            .env_remove("VIGIL_URL")
+            .output()
+            .expect("vigil runs")
+    })
+    .await
+    .unwrap()
+}
+
+async fn a_ci_script_records_a_change_with_the_vigil_command(app: TestApp) {
+    let slug = service(&app, "Billing").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let args = |extra: &[&str]| {
+        let mut args: Vec<String> = ["change", "record", "--url", &app.url(""), "--token", &token]
+            .map(str::to_owned)
+            .to_vec();
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args
+    };
+    let output = vigil(args(&[
+        "--service",
+        &slug,
+        "--title",
+        "Deploy billing",
+        "--version",
+        "v9",
+        "--source",
+        "jenkins",
+        "--external-id",
+        "build-12",
+    ]))
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.starts_with("recorded change "), "{stdout}");
+    let output = vigil(args(&[
+        "--service",
+        &slug,
+        "--title",
+        "Deploy billing",
+        "--version",
+        "v9",
+        "--source",
+        "jenkins",
+        "--external-id",
+        "build-12",
+        "--outcome",
+        "failed",
+        "--finished-at",
+        &at(0),
+    ]))
+    .await;
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("updated change "));
+    let (_, listed) = api(&app, Method::GET, "/api/v1/changes", Some(&token), None).await;
+    assert_eq!(listed["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["changes"][0]["outcome"], "failed");
+
+    // Refusals are one line naming the field, and a failing exit code.
+    let output = vigil(args(&["--service", "nowhere", "--title", "Deploy"])).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("services: There is no service"), "{stderr}");
+    let mut wrong = args(&["--service", &slug, "--title", "Deploy"]);
+    wrong[5] = "vigil_api_0000".into();
+    let output = vigil(wrong).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("401"));
 }
