@@ -15,6 +15,7 @@ const PAGES = [
   ['incidents', '/incidents'],
   ['declare', '/incidents/new'],
   ['incident', '/incidents/INC-1'],
+  ['changes', '/changes'],
   ['postmortems', '/postmortems'],
   ['action-items', '/action-items'],
   ['services', '/services'],

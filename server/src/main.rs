@@ -60,7 +60,7 @@ enum Command {
 #[derive(Debug, Subcommand)]
 enum ChangeCommand {
     /// Record a deploy, config change or flag flip (POST /api/v1/changes).
-    Record(changes_cli::RecordArgs),
+    Record(Box<changes_cli::RecordArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -203,7 +203,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(command) => users::run(&cli.database_url, command).await,
         Command::Seed(args) => seed(&cli.database_url, args).await,
-        Command::Change(ChangeCommand::Record(args)) => changes_cli::record(args).await,
+        Command::Change(ChangeCommand::Record(args)) => changes_cli::record(*args).await,
         Command::Serve => {
             let mut config = Config::new(cli.database_url, cli.serve.listen);
             config.site_root = cli.serve.site_root;
