@@ -215,7 +215,13 @@ async fn checked(
         }
     }
     let mut services = Vec::new();
-    if slugs.is_empty() {
+    if let Some(bad) = slugs.iter().find(|s| has_control_characters(s)) {
+        // Never sent to the database: PostgreSQL refuses a NUL in a parameter.
+        errors.push(FieldError::new(
+            "services",
+            format!("There is no service {bad:?}."),
+        ));
+    } else if slugs.is_empty() {
         errors.push(FieldError::new(
             "services",
             "Name at least one service the change was made to.",

@@ -215,6 +215,8 @@ async fn bad_changes_are_refused_by_field_and_nothing_is_stored(app: TestApp) {
         (with("title", json!("x".repeat(201))), "title"),
         (with("services", json!([])), "services"),
         (with("services", json!(["no-such-service"])), "services"),
+        (with("services", json!(["nul\u{0}slug"])), "services"),
+        (with("title", json!("nul\u{0}title")), "title"),
         (with("link", json!("javascript:alert(1)")), "link"),
         (with("version", json!("v1\u{202e}")), "version"),
         (with("started_at", json!(at(-48))), "started_at"),
@@ -265,6 +267,7 @@ async fn bad_changes_are_refused_by_field_and_nothing_is_stored(app: TestApp) {
         ("after=abc", "after"),
         ("kind=earthquake", "query"),
         ("service=nope", "service"),
+        ("service=a%00b", "service"),
         ("since=yesterday", "query"),
     ] {
         let (status, answer) = api(
