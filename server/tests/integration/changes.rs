@@ -354,7 +354,11 @@ async fn changes_are_paged_newest_first_and_filtered(app: TestApp) {
     )
     .await;
     assert_eq!(page["changes"].as_array().unwrap().len(), 2);
-    let since = at(3).replace('+', "%2B");
+    // Half an hour before the third change: a clock that ticks past a second
+    // between the posts and this line must not move the boundary onto it.
+    let since = (Utc::now() - Duration::minutes(3 * 60 + 30))
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+        .replace('+', "%2B");
     let (_, page) = api(
         &app,
         Method::GET,
