@@ -15,6 +15,7 @@ use crate::alerts::page::AlertSourcesPage;
 use crate::audit::page::AuditLogPage;
 use crate::catalog::pages::{EditServicePage, NewServicePage, ServicePage, ServicesPage};
 use crate::changes::pages::ChangesPage;
+use crate::changes::sources_page::ChangeSourcesPage;
 use crate::home::HomePage;
 use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/about") view=AboutPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/change-sources") view=ChangeSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />

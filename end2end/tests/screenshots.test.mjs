@@ -24,6 +24,7 @@ const PAGES = [
   ['users', '/admin/users'],
   ['severities', '/admin/severities'],
   ['alerts', '/admin/alerts'],
+  ['change-sources', '/admin/change-sources'],
   ['notifications', '/admin/notifications'],
   ['template', '/admin/postmortem-template'],
   ['audit', '/admin/audit'],

@@ -32,6 +32,7 @@ mod m20261204_000022_alerts_room_for_updates;
 mod m20261204_000023_note_versions;
 mod m20261204_000024_index_home_reads;
 mod m20261204_000025_create_changes;
+mod m20261205_000026_create_change_sources;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000023_note_versions::Migration),
             Box::new(m20261204_000024_index_home_reads::Migration),
             Box::new(m20261204_000025_create_changes::Migration),
+            Box::new(m20261205_000026_create_change_sources::Migration),
         ]
     }
 }

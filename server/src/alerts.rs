@@ -24,7 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/hooks/pagerduty/v2/enqueue", post(pagerduty))
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -32,7 +32,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
-async fn read_body(body: Body) -> Result<axum::body::Bytes, AppError> {
+pub(crate) async fn read_body(body: Body) -> Result<axum::body::Bytes, AppError> {
     to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024))

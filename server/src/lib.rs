@@ -5,6 +5,7 @@ mod alerts;
 mod api;
 mod api_docs;
 mod auth;
+mod change_hooks;
 mod export;
 mod health;
 pub mod live;
@@ -221,6 +222,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(export::routes())
         .merge(reports::routes())
         .merge(alerts::routes())
+        .merge(change_hooks::routes())
         .merge(api::routes())
         .leptos_routes_with_context(
             &state,

@@ -12,11 +12,16 @@ use crate::named::named_enum;
 
 pub mod pages;
 pub mod server_fns;
+pub mod sources_page;
 
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
+pub mod hooks;
+#[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod sources;
 
 named_enum! {
     /// What kind of change was made.
@@ -38,6 +43,72 @@ named_enum! {
         Failed => "failed", "Failed";
         RolledBack => "rolled_back", "Rolled back";
     }
+}
+
+named_enum! {
+    /// What reports changes over a webhook: each kind has its own address and check of
+    /// who sent it.
+    pub enum ChangeSourceKind {
+        GitHub => "github", "GitHub";
+        GitLab => "gitlab", "GitLab";
+        ArgoCd => "argocd", "Argo CD";
+        Generic => "generic", "Any script (JSON)";
+    }
+}
+
+impl ChangeSourceKind {
+    /// The webhook address path this kind posts to.
+    pub fn hook_path(self) -> &'static str {
+        match self {
+            Self::GitHub => "/hooks/changes/github",
+            Self::GitLab => "/hooks/changes/gitlab",
+            Self::ArgoCd => "/hooks/changes/argocd",
+            Self::Generic => "/hooks/changes",
+        }
+    }
+}
+
+/// A change source as the admin page shows it: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeSourceView {
+    pub id: i64,
+    pub name: String,
+    pub kind: ChangeSourceKind,
+    pub token_hint: String,
+    pub service: ServiceRef,
+    /// Repository or application, and the service slug its changes go to.
+    pub mapping: Vec<(String, String)>,
+    /// Only these environments are recorded; empty: all.
+    pub environments: Vec<String>,
+    /// GitHub workflow runs recorded (by name, case-insensitive, in part).
+    pub workflows: Vec<String>,
+    pub disabled: bool,
+    pub last_received_at: Option<DateTime<Utc>>,
+    pub change_count: i64,
+}
+
+/// The new change source form (inputs named `form[name]` and so on).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ChangeSourceForm {
+    pub name: String,
+    pub kind: String,
+    /// The default service as the search field names it.
+    pub service: String,
+    /// Lines of `repository-or-application = service`.
+    pub mapping: String,
+    /// Comma-separated environment names; empty records every environment.
+    pub environments: String,
+    /// Comma-separated parts of GitHub workflow names that deploy.
+    pub workflows: String,
+}
+
+/// A change source's secret just issued, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedSecret {
+    pub source_name: String,
+    pub kind: ChangeSourceKind,
+    pub secret: String,
 }
 
 named_enum! {

@@ -78,29 +78,16 @@ fn ChangeItem(
         .map(|s| s.name.clone())
         .collect::<Vec<_>>()
         .join(", ");
-    let outcome_class = match change.outcome {
-        ChangeOutcome::Succeeded => "badge badge--ok",
-        ChangeOutcome::InProgress => "badge",
-        ChangeOutcome::Failed | ChangeOutcome::RolledBack => "badge badge--failed",
-    };
-    let title = match change.link.clone() {
-        Some(href) => view! { <a href=href rel="noopener noreferrer" target="_blank">{change.title.clone()}</a> }.into_any(),
-        None => view! { <span>{change.title.clone()}</span> }.into_any(),
-    };
     let id = change.id;
     view! {
         <li class="change" data-change=id.to_string()>
-            <p class="change__title">
-                <span class="badge">{change.kind.label()}</span>" "
-                <strong>{title}</strong>
-                {change.version.clone().map(|v| view! { " " <code>{v}</code> })}
-            </p>
+            <p class="change__title"><ChangeName change=change.clone() strong=true /></p>
             <p class="change__facts muted">
                 <Time at=change.started_at />" · "{when}" · "{services}
                 {change.author.clone().map(|a| view! { " · by " {a} })}
             </p>
             <p class="change__marks">
-                <span class=outcome_class>{change.outcome.label()}</span>
+                <OutcomeBadge outcome=change.outcome />
                 {cause.map(|c| view! { " " <span class="badge badge--cause" data-testid="cause">{c.label()}</span> })}
             </p>
             {can_write.then(|| view! {
@@ -118,6 +105,38 @@ fn ChangeItem(
             })}
         </li>
     }
+}
+
+/// A change's kind, its title (a link to read more when it has one) and version.
+#[component]
+fn ChangeName(change: ChangeView, strong: bool) -> impl IntoView {
+    let title = match change.link {
+        Some(href) => {
+            view! { <a href=href rel="noopener noreferrer" target="_blank">{change.title}</a> }
+                .into_any()
+        }
+        None => view! { <span>{change.title}</span> }.into_any(),
+    };
+    let title = if strong {
+        view! { <strong>{title}</strong> }.into_any()
+    } else {
+        title
+    };
+    view! {
+        <span class="badge">{change.kind.label()}</span>" "
+        {title}
+        {change.version.map(|v| view! { " " <code>{v}</code> })}
+    }
+}
+
+#[component]
+fn OutcomeBadge(outcome: ChangeOutcome) -> impl IntoView {
+    let class = match outcome {
+        ChangeOutcome::Succeeded => "badge badge--ok",
+        ChangeOutcome::InProgress => "badge",
+        ChangeOutcome::Failed | ChangeOutcome::RolledBack => "badge badge--failed",
+    };
+    view! { <span class=class>{outcome.label()}</span> }
 }
 
 /// One of a change's marks, a form of its own: it posts without JavaScript.
@@ -267,21 +286,11 @@ pub fn ChangesPage() -> impl IntoView {
 
 #[component]
 fn ChangeRow(change: ChangeView) -> impl IntoView {
-    let outcome_class = match change.outcome {
-        ChangeOutcome::Succeeded => "badge badge--ok",
-        ChangeOutcome::InProgress => "badge",
-        ChangeOutcome::Failed | ChangeOutcome::RolledBack => "badge badge--failed",
-    };
     view! {
         <tr>
             <td><Time at=change.started_at /></td>
             <td>
-                <span class="badge">{change.kind.label()}</span>" "
-                {match change.link.clone() {
-                    Some(href) => view! { <a href=href rel="noopener noreferrer" target="_blank">{change.title.clone()}</a> }.into_any(),
-                    None => view! { <span>{change.title.clone()}</span> }.into_any(),
-                }}
-                {change.version.clone().map(|v| view! { " " <code>{v}</code> })}
+                <ChangeName change=change.clone() strong=false />
                 {change.author.clone().map(|a| view! { <span class="muted">{format!(" · by {a}")}</span> })}
             </td>
             <td>
@@ -289,7 +298,7 @@ fn ChangeRow(change: ChangeView) -> impl IntoView {
                     {(i > 0).then_some(", ")}<a href=format!("/services/{}", s.slug)>{s.name.clone()}</a>
                 }).collect_view()}
             </td>
-            <td><span class=outcome_class>{change.outcome.label()}</span></td>
+            <td><OutcomeBadge outcome=change.outcome /></td>
             <td>
                 {change.incidents.iter().map(|i| view! {
                     <span class="change-cause"><a href=format!("/incidents/{}", i.incident)>{i.incident.to_string()}</a>" "<span class="muted">{i.cause.label()}</span></span>

@@ -120,7 +120,7 @@ pub async fn get_changes_page(
                 invalid,
             });
         }
-        let mut changes = list_changes(
+        let page = list_changes(
             &state.db,
             &ChangeFilter {
                 service_id,
@@ -129,27 +129,89 @@ pub async fn get_changes_page(
                 caused_incident,
                 // A position that is not one of ours (an edited link) starts from the top.
                 after: word(&after).as_deref().and_then(Position::parse),
-                limit: LIST_PAGE + 1,
+                limit: LIST_PAGE,
                 ..Default::default()
             },
         )
         .await?;
-        let next = (changes.len() as u64 > LIST_PAGE).then(|| {
-            changes.truncate(LIST_PAGE as usize);
-            changes.last().map(|c| {
-                Position {
-                    started_secs: c.started_at.timestamp(),
-                    id: c.id,
-                }
-                .to_string()
-            })
-        });
         Ok(ChangesPage {
-            changes,
-            next: next.flatten(),
+            changes: page.changes,
+            next: page.next.map(|p| p.to_string()),
             invalid,
         })
     }
     .await;
     with_status(result)
+}
+
+#[cfg(feature = "ssr")]
+const SECRET_FLASH_KEY: &str = "flash.change_secret";
+
+/// Without JavaScript a new secret is shown on the page the form post lands on, once.
+#[cfg(feature = "ssr")]
+async fn flash_secret(secret: &super::IssuedSecret) -> Result<(), AppError> {
+    use crate::web::{flash, is_form_post, redirect_form_post};
+    if is_form_post() {
+        flash(SECRET_FLASH_KEY, secret).await?;
+        redirect_form_post("/admin/change-sources");
+    }
+    Ok(())
+}
+
+/// The secret issued by the last plain form post, shown once.
+#[server(prefix = "/rpc", endpoint = "take_change_secret")]
+pub async fn take_change_secret() -> Result<Option<super::IssuedSecret>, AppError> {
+    use crate::accounts::Role;
+    crate::web::require(Role::Admin)?;
+    crate::web::take_flash(SECRET_FLASH_KEY).await
+}
+
+/// The change sources, for the admin page.
+#[server(prefix = "/rpc", endpoint = "change_sources")]
+pub async fn get_change_sources() -> Result<Vec<super::ChangeSourceView>, AppError> {
+    use crate::accounts::Role;
+    let (state, _) = crate::web::require(Role::Admin)?;
+    crate::web::with_status(super::sources::admin_view(&state.db).await)
+}
+
+#[server(prefix = "/rpc", endpoint = "create_change_source")]
+pub async fn create_change_source(
+    #[server(default)] form: super::ChangeSourceForm,
+) -> Result<super::IssuedSecret, AppError> {
+    use crate::accounts::Role;
+    use crate::web;
+    let (state, admin) = web::require(Role::Admin)?;
+    let result = async {
+        let secret =
+            super::sources::create_source(&state.db, &admin, &form, web::actor(&admin).ip).await?;
+        flash_secret(&secret).await?;
+        Ok(secret)
+    }
+    .await;
+    web::with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "rotate_change_secret")]
+pub async fn rotate_change_secret(id: i64) -> Result<super::IssuedSecret, AppError> {
+    use crate::accounts::Role;
+    use crate::web;
+    let (state, admin) = web::require(Role::Admin)?;
+    let result = async {
+        let secret =
+            super::sources::rotate_secret(&state.db, &admin, id, web::actor(&admin).ip).await?;
+        flash_secret(&secret).await?;
+        Ok(secret)
+    }
+    .await;
+    web::with_status(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "set_change_source_disabled")]
+pub async fn set_change_source_disabled(id: i64, disabled: bool) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::web;
+    let (state, admin) = web::require(Role::Admin)?;
+    let result =
+        super::sources::set_disabled(&state.db, &admin, id, disabled, web::actor(&admin).ip).await;
+    web::with_status(result).inspect(|_| web::redirect_form_post("/admin/change-sources"))
 }

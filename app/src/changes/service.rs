@@ -31,14 +31,14 @@ pub const BEFORE_SHOWN: u64 = 50;
 pub const MAX_SERVICES: usize = 50;
 
 /// A change as a sender reports it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewChange {
     pub kind: Option<ChangeKind>,
     pub title: String,
     pub version: Option<String>,
     pub author: Option<String>,
     pub link: Option<String>,
-    /// Now when not given.
+    /// When not given: as first reported, else the finish, else now.
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub committed_at: Option<DateTime<Utc>>,
@@ -170,7 +170,8 @@ async fn checked(
     }
     let external_id = short_text(&mut errors, "external_id", new.external_id.as_deref(), 200);
 
-    let started = new.started_at.unwrap_or(now);
+    // A report of only the end (GitLab's success event) started no later than it ended.
+    let started = new.started_at.or(new.finished_at).unwrap_or(now);
     let soon = now + Duration::days(1);
     for (field, at) in [
         ("started_at", Some(started)),
@@ -285,21 +286,22 @@ pub async fn record(
 ) -> Result<Recorded, AppError> {
     // Two first reports of one event at once on PostgreSQL: the second insert meets the
     // unique index and is tried again as the update it is.
-    match record_once(db, actor, new).await {
-        Err(AppError::Conflict { message }) if message == DUPLICATE => {
-            record_once(db, actor, new).await
-        }
-        other => other,
+    match record_once(db, actor, new).await? {
+        Some(recorded) => Ok(recorded),
+        None => record_once(db, actor, new)
+            .await?
+            .ok_or_else(|| AppError::Conflict {
+                message: "This change is being recorded by another request; send it again.".into(),
+            }),
     }
 }
 
-const DUPLICATE: &str = "change already recorded";
-
+/// [`record`] once; `None` when a report of the same event was inserted meanwhile.
 async fn record_once(
     db: &impl crate::db::Writer,
     actor: Option<&CurrentUser>,
     new: &NewChange,
-) -> Result<Recorded, AppError> {
+) -> Result<Option<Recorded>, AppError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let (mut row, services) = checked(&*txn, new, now).await?;
@@ -317,6 +319,17 @@ async fn record_once(
     let saved = match existing {
         Some(found) => {
             row.id = Set(found.id);
+            // A later report that leaves out the start or the commit keeps the first's.
+            if new.started_at.is_none()
+                && new
+                    .finished_at
+                    .is_none_or(|f| secs(f) >= found.started_secs)
+            {
+                row.started_secs = Set(found.started_secs);
+            }
+            if new.committed_at.is_none() {
+                row.committed_secs = Set(found.committed_secs);
+            }
             row.update(&*txn).await?
         }
         None => {
@@ -325,9 +338,7 @@ async fn record_once(
             match row.insert(&*txn).await {
                 Ok(saved) => saved,
                 Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                    return Err(AppError::Conflict {
-                        message: DUPLICATE.into(),
-                    });
+                    return Ok(None);
                 }
                 Err(err) => return Err(err.into()),
             }
@@ -356,7 +367,7 @@ async fn record_once(
     }
     let change = views(&*txn, vec![saved]).await?.remove(0);
     txn.commit().await?;
-    Ok(Recorded { change, created })
+    Ok(Some(Recorded { change, created }))
 }
 
 /// The views of `rows`, in their order: two statements for their services and links.
@@ -446,11 +457,19 @@ pub async fn get_change(db: &impl ConnectionTrait, id: i64) -> Result<ChangeView
     Ok(views(db, vec![row]).await?.remove(0))
 }
 
-/// Changes matching `filter`, newest first, at most `filter.limit` (up to [`MAX_PAGE`]).
+/// One page of changes, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeList {
+    pub changes: Vec<ChangeView>,
+    /// Where the next (older) page starts; `None` on the last.
+    pub next: Option<Position>,
+}
+
+/// Changes matching `filter`, newest first, at most `filter.limit` (1 to [`MAX_PAGE`]).
 pub async fn list_changes(
     db: &impl ConnectionTrait,
     filter: &ChangeFilter,
-) -> Result<Vec<ChangeView>, AppError> {
+) -> Result<ChangeList, AppError> {
     use sea_orm::sea_query::Query;
     let mut query = change::Entity::find();
     if let Some(service_id) = filter.service_id {
@@ -498,13 +517,27 @@ pub async fn list_changes(
                 ),
         );
     }
-    let rows = query
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    // One more than asked: whether there is a next page.
+    let mut rows = query
         .order_by_desc(change::Column::StartedSecs)
         .order_by_desc(change::Column::Id)
-        .limit(filter.limit.clamp(1, MAX_PAGE))
+        .limit(limit + 1)
         .all(db)
         .await?;
-    views(db, rows).await
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| Position {
+            started_secs: r.started_secs,
+            id: r.id,
+        })
+    } else {
+        None
+    };
+    Ok(ChangeList {
+        changes: views(db, rows).await?,
+        next,
+    })
 }
 
 /// The changes to `reference`'s services in the `window_hours` before its impact started
@@ -573,7 +606,7 @@ pub async fn link_cause(
     cause: Option<Cause>,
 ) -> Result<ChangeView, AppError> {
     let txn = crate::db::begin_write(db).await?;
-    crate::incidents::service::query::get_incident(&*txn, reference).await?;
+    crate::incidents::service::load(&*txn, reference).await?;
     let change = change::Entity::find_by_id(change_id)
         .one(&*txn)
         .await?

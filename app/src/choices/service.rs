@@ -176,13 +176,21 @@ async fn services_named(
     db: &impl ConnectionTrait,
     keys: &[String],
 ) -> Result<Vec<service::Model>, AppError> {
+    // No slug or name holds a control character, and PostgreSQL refuses a NUL in a
+    // parameter: such a key names nothing and is never sent.
+    let keys: Vec<String> = keys
+        .iter()
+        .filter(|k| !crate::text::has_control_characters(k))
+        .cloned()
+        .collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
     Ok(service::Entity::find()
         .filter(
             Condition::any()
-                .add(service::Column::Slug.is_in(keys.to_vec()))
-                .add(
-                    Expr::expr(Func::lower(Expr::col(service::Column::Name))).is_in(keys.to_vec()),
-                ),
+                .add(service::Column::Slug.is_in(keys.clone()))
+                .add(Expr::expr(Func::lower(Expr::col(service::Column::Name))).is_in(keys)),
         )
         .all(db)
         .await?)

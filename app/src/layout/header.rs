@@ -67,10 +67,11 @@ const SECTIONS: [(&str, &str); 7] = [
     ("/dashboard", "Reliability"),
 ];
 /// An admin's pages, under one "Admin" menu.
-const ADMIN_SECTIONS: [(&str, &str); 7] = [
+const ADMIN_SECTIONS: [(&str, &str); 8] = [
     ("/admin/users", "Users"),
     ("/admin/severities", "Severities"),
     ("/admin/alerts", "Alerts"),
+    ("/admin/change-sources", "Change sources"),
     ("/admin/notifications", "Notifications"),
     ("/admin/postmortem-template", "Postmortem template"),
     ("/admin/audit", "Audit log"),

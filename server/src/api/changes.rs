@@ -6,6 +6,7 @@ use app::changes::service::{
     get_change, link_cause, list_changes, record,
 };
 use app::changes::{Cause, ChangeKind, ChangeOutcome, ChangeView, ChangesBefore};
+use app::choices::service::resolve_service;
 use app::error::AppError;
 use app::state::AppState;
 use axum::Json;
@@ -40,7 +41,7 @@ pub(super) struct NewChangeBody {
     /// An http(s) address to read more.
     #[schema(max_length = 2000)]
     link: Option<String>,
-    /// Now when not given.
+    /// When not given: as first reported (same `source` and `external_id`), else `finished_at`, else now.
     started_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
     /// When its code was committed (for lead time); not after `started_at`.
@@ -110,7 +111,7 @@ pub(super) async fn create(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(super) struct ChangesParams {
-    /// Only changes to this service (its slug).
+    /// Only changes to this service (its slug, name or id).
     service: Option<String>,
     kind: Option<ChangeKind>,
     outcome: Option<ChangeOutcome>,
@@ -158,16 +159,9 @@ pub(super) async fn changes(
                 AppError::invalid("after", "Pass the `next` of an earlier answer.")
             })?),
         };
-    let service_id = match p.service.as_deref().filter(|s| !s.is_empty()) {
+    let service_id = match p.service.as_deref() {
         None => None,
-        Some(slug) => Some(
-            app::catalog::service::get_service(&state.db, slug)
-                .await
-                .map_err(|_| {
-                    AppError::invalid("service", format!("There is no service {slug:?}."))
-                })?
-                .id,
-        ),
+        Some(text) => resolve_service(&state.db, "service", text).await?,
     };
     let filter = ChangeFilter {
         service_id,
@@ -177,22 +171,10 @@ pub(super) async fn changes(
         since: p.since.map(|t| t.timestamp()),
         until: p.until.map(|t| t.timestamp()),
         after,
-        // One more than asked: whether there is a next page.
-        limit: limit + 1,
+        limit,
     };
-    let mut changes = list_changes(&state.db, &filter).await?;
-    let next = if changes.len() as u64 > limit {
-        changes.truncate(limit as usize);
-        changes.last().map(|c| {
-            Position {
-                started_secs: c.started_at.timestamp(),
-                id: c.id,
-            }
-            .to_string()
-        })
-    } else {
-        None
-    };
+    let page = list_changes(&state.db, &filter).await?;
+    let (changes, next) = (page.changes, page.next.map(|p| p.to_string()));
     Ok(Json(Changes { changes, next }))
 }
 

@@ -321,6 +321,7 @@ async fn every_role_gets_exactly_its_pages(app: TestApp) {
         "/admin/audit",
         "/admin/severities",
         "/admin/about",
+        "/admin/change-sources",
     ];
     let anonymous = new_client();
     for page in pages {
@@ -386,6 +387,8 @@ async fn every_role_gets_exactly_its_server_functions(app: TestApp) {
         let calls: Vec<(&str, Form, Role)> = vec![
             ("/rpc/system_status", vec![], Role::Admin),
             ("/rpc/on_call", vec![], Role::Viewer),
+            ("/rpc/change_sources", vec![], Role::Admin),
+            ("/rpc/take_change_secret", vec![], Role::Admin),
             (
                 "/rpc/update_profile",
                 vec![("display_name", "Renamed")],

@@ -345,6 +345,8 @@ async fn changes_are_paged_newest_first_and_filtered(app: TestApp) {
     assert_eq!(count("outcome=succeeded").await, 3);
     assert_eq!(count("outcome=in_progress").await, 2);
     assert_eq!(count("caused_incident=true").await, 0);
+    // The service by its name, as the list page reads it, as well as by its slug.
+    assert_eq!(count("service=database").await, 2);
     let (_, page) = api(
         &app,
         Method::GET,

@@ -9,6 +9,7 @@ mod action_items;
 mod alerts;
 mod api;
 mod api_postmortems;
+mod change_sources;
 mod changes;
 mod choices;
 mod cli;

@@ -714,7 +714,8 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
         },
     )
     .await
-    .unwrap();
+    .unwrap()
+    .changes;
     assert_eq!(caused.len(), 1);
     assert_eq!(caused[0].outcome, app::changes::ChangeOutcome::RolledBack);
     assert_eq!(caused[0].incidents[0].cause, app::changes::Cause::Confirmed);
