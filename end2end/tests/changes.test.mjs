@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { suite } from '../support/harness.mjs';
 
 suite(({ flow, user }) => {
@@ -62,6 +63,17 @@ suite(({ flow, user }) => {
     const linked = await api('GET', `/api/v1/changes/${change.body.id}`);
     assert.deepEqual(linked.body.incidents, [{ incident: declared.body.reference, cause: 'confirmed' }]);
 
+    // The service's delivery metrics count the deploy and the failure it caused.
+    await t.visit(`/services/${slug}`);
+    const delivery = page.getByTestId('delivery');
+    assert.match(await delivery.getByTestId('change-failure-rate').textContent(), /100%/);
+    assert.match(await delivery.getByTestId('change-failure-rate').textContent(), /1 of 1 deploys/);
+    assert.match(await delivery.getByTestId('lead-time').textContent(), /No deploy with a commit time/);
+    const metrics = await api('GET', `/api/v1/services/${slug}/delivery`);
+    assert.equal(metrics.body.deploys, 1);
+    assert.equal(metrics.body.failed, 1);
+    await t.visit(`/incidents/${declared.body.reference}`);
+
     // Not the cause after all: the mark goes, the timeline says so.
     await page.getByTestId('changes').locator('li', { hasText: title }).getByRole('button', { name: 'Not the cause' }).click();
     await page.getByTestId('timeline').getByText(/no longer linked as a cause/).waitFor();
@@ -74,5 +86,59 @@ suite(({ flow, user }) => {
     await page.waitForURL(/changes_window=168/);
     assert.equal(await page.getByLabel('Look back').inputValue(), '168');
     await t.settle();
+  });
+  flow('an admin connects GitHub; a signed deployment is recorded on the mapped service', async (t) => {
+    const mode = t.js ? 'js' : 'nojs';
+    const page = t.page;
+    const service = `Storefront ${mode}`;
+    const source = `GitHub acme ${mode}`;
+    await t.signIn(user('admin'));
+    await t.visit('/services/new');
+    await page.getByLabel('Name', { exact: true }).fill(service);
+    await page.getByRole('button', { name: 'Add service' }).click();
+    await page.getByRole('heading', { level: 1, name: service }).waitFor();
+    const slug = new URL(page.url()).pathname.split('/').pop();
+
+    // A mapping line without "=" is refused beside its field.
+    await t.visit('/admin/change-sources');
+    await page.getByLabel('Name', { exact: true }).fill(source);
+    await page.getByLabel('Sender').selectOption('github');
+    await t.choose(page.getByLabel('Default service'), service);
+    await page.getByLabel('Repositories and applications').fill('acme/storefront');
+    await page.getByRole('button', { name: 'Add source' }).click();
+    await page.getByText('Line 1: write “repository = service”.').waitFor();
+    await t.settle();
+
+    await page.getByLabel('Name', { exact: true }).fill(source);
+    await page.getByLabel('Sender').selectOption('github');
+    await t.choose(page.getByLabel('Default service'), service);
+    await page.getByLabel('Repositories and applications').fill(`acme/storefront-${mode} = ${slug}`);
+    await page.getByLabel('Environments').fill('production');
+    await page.getByRole('button', { name: 'Add source' }).click();
+    const secret = (await page.getByTestId('change-secret-value').textContent()).trim();
+    assert.match(secret, /^vigil_change_[0-9a-f]{64}$/);
+    assert.match(await page.getByTestId('change-secret').textContent(), /hooks\/changes\/github/);
+    await t.settle();
+
+    // GitHub posts a deployment status, signed with the secret.
+    const body = JSON.stringify({
+      deployment_status: { state: 'success', created_at: new Date().toISOString(), log_url: 'https://github.example/run/1' },
+      deployment: { id: `${Date.now()}${mode === 'js' ? 1 : 2}`, environment: 'production', ref: 'v9.1.0', created_at: new Date(Date.now() - 60_000).toISOString(), creator: { login: 'octocat' } },
+      repository: { full_name: `acme/storefront-${mode}` },
+    });
+    const post = (signature) => fetch(`${t.baseURL}/hooks/changes/github`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_status', 'x-hub-signature-256': signature },
+      body,
+    });
+    assert.equal((await post('sha256=' + createHmac('sha256', 'wrong').update(body).digest('hex'))).status, 401);
+    const res = await post('sha256=' + createHmac('sha256', secret).update(body).digest('hex'));
+    assert.equal(res.status, 201, await res.clone().text());
+
+    await t.visit('/admin/change-sources');
+    const card = page.getByTestId('change-source').filter({ hasText: source });
+    assert.match(await card.textContent(), /Changes received\s*1/);
+    await t.visit(`/changes?service=${slug}`);
+    await page.getByRole('row', { name: new RegExp(`Deploy acme/storefront-${mode} to production`) }).waitFor();
   });
 });

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use app::accounts::CurrentUser;
 use app::error::AppError;
+use app::metrics::deploys::delivery_report;
 use app::metrics::service::{dashboard, full_ranking, now, service_report};
 use app::metrics::{ReportQuery, csv};
 use app::state::AppState;
@@ -22,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/restore.csv", get(restore))
         .route("/services/{slug}/budget.csv", get(budget))
         .route("/services/{slug}/restore.csv", get(service_restore))
+        .route("/reports/delivery.csv", get(delivery))
+        .route("/services/{slug}/delivery.csv", get(service_delivery))
 }
 
 /// A report's query string, read for a signed-in user (401 otherwise, 422 on a bad
@@ -129,5 +132,23 @@ async fn service_restore(
     Ok(Csv::new(
         format!("{slug}-time-to-restore.csv"),
         csv::restore(&r.monthly_restore),
+    ))
+}
+
+async fn delivery(State(state): State<AppState>, Report(q): Report) -> Result<Csv, AppError> {
+    let d = delivery_report(&state.db, None, q.span(now()), q.bucket).await?;
+    Ok(Csv::new("vigil-deploys.csv", csv::deploys(&d.buckets)))
+}
+
+async fn service_delivery(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Report(q): Report,
+) -> Result<Csv, AppError> {
+    let service = app::catalog::service::get_service(&state.db, &slug).await?;
+    let d = delivery_report(&state.db, Some(service.id), q.span(now()), q.bucket).await?;
+    Ok(Csv::new(
+        format!("{slug}-deploys.csv"),
+        csv::deploys(&d.buckets),
     ))
 }

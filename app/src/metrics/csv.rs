@@ -136,6 +136,19 @@ pub fn spenders(rows: &[BudgetSpender]) -> String {
     out
 }
 
+/// Deploys per period: those that reached production, and those that caused an incident.
+pub fn deploys(rows: &[super::delivery::DeployBucket]) -> String {
+    let mut out = line(&["period_start", "deploys", "caused_an_incident"].map(str::to_owned));
+    for b in rows {
+        out.push_str(&line(&[
+            b.bucket.clone(),
+            (b.fine + b.failed).to_string(),
+            b.failed.to_string(),
+        ]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

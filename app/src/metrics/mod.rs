@@ -4,11 +4,14 @@
 
 pub mod charts;
 pub mod csv;
+pub mod delivery;
 pub mod formulas;
 pub mod pages;
 pub mod report;
 pub mod server_fns;
 
+#[cfg(feature = "ssr")]
+pub mod deploys;
 #[cfg(feature = "ssr")]
 pub mod scan;
 #[cfg(feature = "ssr")]
@@ -84,8 +87,18 @@ pub struct ServiceReport {
     pub reliability: Reliability,
     pub budget: Option<BudgetReport>,
     pub monthly_restore: Vec<(String, DurationStats)>,
+    /// Deploys, lead time, change failures and their restores over the window.
+    pub delivery: DeliveryReport,
     /// Report parameters that were bad and replaced by their defaults.
     pub problems: Vec<FieldError>,
+}
+
+/// Delivery metrics over a window, with deploys per period for the chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryReport {
+    pub window: Span,
+    pub delivery: delivery::Delivery,
+    pub buckets: Vec<delivery::DeployBucket>,
 }
 
 /// One row of the services table.
@@ -124,6 +137,8 @@ pub struct Dashboard {
     pub service_count: usize,
     /// The SLO services whose budgets are most spent, with their burn-down.
     pub burn_downs: Vec<(ServiceRef, BudgetReport)>,
+    /// Delivery metrics over every service's deploys.
+    pub delivery: DeliveryReport,
     /// Report parameters that were bad and replaced by their defaults.
     pub problems: Vec<FieldError>,
 }

@@ -154,7 +154,10 @@ pub async fn service_report(
         None => None,
     };
     let monthly_restore = monthly_restore(&history, Some(service.id), window, query.max_severity);
+    let delivery =
+        super::deploys::delivery_report(db, Some(service.id), window, query.bucket).await?;
     Ok(ServiceReport {
+        delivery,
         problems: Vec::new(),
         severities,
         service,
@@ -374,7 +377,9 @@ pub async fn dashboard(
     }
 
     ranking.truncate(RANKING_ROWS);
+    let delivery = super::deploys::delivery_report(db, None, window, query.bucket).await?;
     Ok(Dashboard {
+        delivery,
         problems: Vec::new(),
         monthly_restore: monthly_restore(&history, None, window, query.max_severity),
         query,

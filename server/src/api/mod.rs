@@ -100,6 +100,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(services::service, services::update))
         .routes(routes!(services::archive))
         .routes(routes!(services::reliability))
+        .routes(routes!(services::delivery))
         .routes(routes!(people::severities))
         .routes(routes!(people::users))
         .routes(routes!(people::audit))

@@ -273,25 +273,35 @@ pub(super) async fn reliability(
     ServicePath(slug): ServicePath,
     ApiQuery(params): ApiQuery<ReliabilityParams>,
 ) -> Result<Json<ServiceReliability>, AppError> {
-    // The page ignores a custom range's days unless the window is `custom`; the API
-    // refuses a malformed one whatever the window, as its document says.
-    for (field, value) in [("from", &params.from), ("to", &params.to)] {
+    let query = report_query(
+        params.window.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+        params.max_severity.as_deref(),
+        None,
+    )?;
+    let report = service_report(&state.db, &slug, query, now()).await?;
+    Ok(Json(ServiceReliability::from(report)))
+}
+
+/// A report's window and filters, refused with 422 naming the parameter. The page
+/// ignores a custom range's days unless the window is `custom`; the API refuses a
+/// malformed one whatever the window, as its document says.
+fn report_query(
+    window: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    max_severity: Option<&str>,
+    bucket: Option<&str>,
+) -> Result<ReportQuery, AppError> {
+    for (field, value) in [("from", from), ("to", to)] {
         if let Some(value) = value
             && chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err()
         {
             return Err(AppError::invalid(field, "Write a day as YYYY-MM-DD."));
         }
     }
-    let query = ReportQuery::parse(
-        params.window.as_deref(),
-        params.from.as_deref(),
-        params.to.as_deref(),
-        params.max_severity.as_deref(),
-        None,
-    )
-    .map_err(AppError::Invalid)?;
-    let report = service_report(&state.db, &slug, query, now()).await?;
-    Ok(Json(ServiceReliability::from(report)))
+    ReportQuery::parse(window, from, to, max_severity, bucket).map_err(AppError::Invalid)
 }
 
 fn at(secs: Secs) -> DateTime<Utc> {
@@ -432,4 +442,70 @@ impl From<BudgetReport> for Budget {
                 .collect(),
         }
     }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct DeliveryParams {
+    /// 30 (default), 90, 365 or custom.
+    window: Option<String>,
+    /// With window=custom: the first day, YYYY-MM-DD.
+    #[param(format = Date)]
+    from: Option<String>,
+    /// With window=custom: the last day, YYYY-MM-DD.
+    #[param(format = Date)]
+    to: Option<String>,
+    /// The periods deploys are counted in: week (default) or month.
+    bucket: Option<String>,
+}
+
+/// A service's delivery metrics, the DORA four keys, over a window: deployment
+/// frequency, lead time for changes, change failure rate and time to restore from the
+/// incidents deploys caused, each with its band of the State of DevOps Report 2023;
+/// `null` where there is no data.
+#[derive(Serialize, ToSchema)]
+pub(super) struct ServiceDelivery {
+    service: ServiceRef,
+    window: Window,
+    #[serde(flatten)]
+    delivery: app::metrics::delivery::Delivery,
+    /// Deploys per week or month of the window.
+    periods: Vec<app::metrics::delivery::DeployBucket>,
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{slug}/delivery", tag = "services",
+    params(ServicePath, DeliveryParams),
+    responses(
+        (status = 200, description = "Deployment frequency, lead time, change failure rate and time to restore", body = ServiceDelivery),
+        ServiceMissing,
+        (status = 422, description = "A bad window or bucket; `field` names it", body = ApiError),
+        Refused,
+    ))]
+pub(super) async fn delivery(
+    State(state): State<AppState>,
+    _: Viewer,
+    ServicePath(slug): ServicePath,
+    ApiQuery(params): ApiQuery<DeliveryParams>,
+) -> Result<Json<ServiceDelivery>, AppError> {
+    let query = report_query(
+        params.window.as_deref(),
+        params.from.as_deref(),
+        params.to.as_deref(),
+        None,
+        params.bucket.as_deref(),
+    )?;
+    let service = get_service(&state.db, &slug).await?;
+    let report = app::metrics::deploys::delivery_report(
+        &state.db,
+        Some(service.id),
+        query.span(now()),
+        query.bucket,
+    )
+    .await?;
+    Ok(Json(ServiceDelivery {
+        service: service.as_ref(),
+        window: report.window.into(),
+        delivery: report.delivery,
+        periods: report.buckets,
+    }))
 }

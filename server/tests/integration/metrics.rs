@@ -34,6 +34,7 @@ backend_tests!(
     the_catalogue_refuses_conflicts_and_deleting_history,
     reports_render_as_pages_and_csv,
     the_demo_loads_into_an_empty_database_only,
+    delivery_metrics_match_a_month_computed_by_hand,
 );
 
 const DAY: i64 = 86_400;
@@ -726,4 +727,170 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
     assert!(before.changes.iter().any(|c| c.id == caused[0].id));
     let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
+}
+
+/// October 2026 for one service, by hand: ten deploys that reached production (each
+/// committed 3 h before it started and finished 30 min after), one of them the confirmed
+/// cause of an outage mitigated in 90 minutes; a failed pipeline, a config change and a
+/// September deploy that do not count.
+async fn delivery_metrics_match_a_month_computed_by_hand(app: TestApp) {
+    use app::changes::service::{NewChange, link_cause, record};
+    use app::changes::{Cause, ChangeKind, ChangeOutcome};
+    let payments = app::catalog::service::create_service(&app.db, "Payments", None)
+        .await
+        .unwrap();
+    let actor = app.with_user(Role::Responder).await;
+    let at = |day: u32, hour: u32| Utc.with_ymd_and_hms(2026, 10, day, hour, 0, 0).unwrap();
+    let deploy = |started: DateTime<Utc>, kind: ChangeKind, outcome: ChangeOutcome| NewChange {
+        kind: Some(kind),
+        title: format!("Deploy at {started}"),
+        started_at: Some(started),
+        finished_at: Some(started + Duration::minutes(30)),
+        committed_at: Some(started - Duration::hours(3)),
+        outcome: Some(outcome),
+        services: vec![payments.slug.clone()],
+        ..Default::default()
+    };
+    let mut ids = Vec::new();
+    for day in 1..=10 {
+        let recorded = record(
+            &app.db,
+            None,
+            &deploy(at(day, 12), ChangeKind::Deploy, ChangeOutcome::Succeeded),
+        )
+        .await
+        .unwrap();
+        ids.push(recorded.change.id);
+    }
+    for extra in [
+        deploy(at(11, 12), ChangeKind::Deploy, ChangeOutcome::Failed),
+        deploy(at(12, 12), ChangeKind::Config, ChangeOutcome::Succeeded),
+        deploy(
+            Utc.with_ymd_and_hms(2026, 9, 20, 12, 0, 0).unwrap(),
+            ChangeKind::Deploy,
+            ChangeOutcome::Succeeded,
+        ),
+    ] {
+        record(&app.db, None, &extra).await.unwrap();
+    }
+    let outage = incident_at(&app, payments.id, 1, at(5, 13), Some(90)).await;
+    link_cause(&app.db, &actor, outage, ids[4], Some(Cause::Confirmed))
+        .await
+        .unwrap();
+
+    let (_, token) = crate::api::token_for(&app, Role::Viewer, "30").await;
+    let path = format!(
+        "/api/v1/services/{}/delivery?window=custom&from=2026-10-01&to=2026-10-30",
+        payments.slug
+    );
+    let (status, d) = crate::api::api(&app, reqwest::Method::GET, &path, Some(&token), None).await;
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["deploys"], 10);
+    assert_eq!(d["failed"], 1);
+    assert!(
+        (d["per_day"].as_f64().unwrap() - 10.0 / 30.0).abs() < 1e-9,
+        "{d}"
+    );
+    assert_eq!(d["frequency_band"], "high");
+    assert_eq!(d["lead_time"]["median"], 3.5 * 3600.0);
+    assert_eq!(d["lead_time"]["count"], 10);
+    assert_eq!(d["lead_time_band"], "elite");
+    assert_eq!(d["change_failure_rate"], 0.1);
+    assert_eq!(d["failure_band"], "high");
+    assert_eq!(d["restore"]["median"], 90.0 * 60.0);
+    assert_eq!(d["restore_band"], "high");
+    // Weeks from Monday 2026-09-28: 4 deploys that week (1-4 Oct), 6 the next, one failed.
+    let periods = d["periods"].as_array().unwrap();
+    assert_eq!(periods[0]["bucket"], "2026-09-28");
+    assert_eq!(
+        (periods[0]["fine"].as_i64(), periods[0]["failed"].as_i64()),
+        (Some(4), Some(0))
+    );
+    assert_eq!(
+        (periods[1]["fine"].as_i64(), periods[1]["failed"].as_i64()),
+        (Some(5), Some(1))
+    );
+    // A month without deploys says so rather than showing zeros.
+    let (_, empty) = crate::api::api(
+        &app,
+        reqwest::Method::GET,
+        &format!(
+            "/api/v1/services/{}/delivery?window=custom&from=2026-08-01&to=2026-08-31",
+            payments.slug
+        ),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(empty["deploys"], 0);
+    assert!(
+        empty["per_day"].is_null()
+            && empty["change_failure_rate"].is_null()
+            && empty["frequency_band"].is_null()
+    );
+    for bad in [
+        "window=7",
+        "window=custom&from=2026-13-01&to=2026-10-01",
+        "bucket=year",
+    ] {
+        let (status, _) = crate::api::api(
+            &app,
+            reqwest::Method::GET,
+            &format!("/api/v1/services/{}/delivery?{bad}", payments.slug),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(status, 422, "{bad}");
+    }
+    let (status, _) = crate::api::api(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/services/nowhere/delivery",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // The service page and the dashboard show the same numbers; the CSV has the weeks.
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let query = "window=custom&from=2026-10-01&to=2026-10-30";
+    let page = app
+        .get_with(&viewer, &format!("/services/{}?{query}", payments.slug))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for text in [
+        "Deployment frequency",
+        "2.3 a week",
+        "High (State of DevOps 2023)",
+        "10%",
+        "1 of 10 deploys",
+    ] {
+        assert!(page.contains(text), "{text}");
+    }
+    let dashboard = app
+        .get_with(&viewer, &format!("/dashboard?{query}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(dashboard.contains("Delivery, every service") && dashboard.contains("2.3 a week"));
+    let csv = app
+        .get_with(
+            &viewer,
+            &format!("/services/{}/delivery.csv?{query}", payments.slug),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with(
+            "period_start,deploys,caused_an_incident\r\n2026-09-28,4,0\r\n2026-10-05,6,1\r\n"
+        ),
+        "{csv}"
+    );
 }

@@ -7,7 +7,8 @@ use crate::accounts::use_current_user;
 use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
 use crate::metrics::pages::{
-    BudgetNumbers, ReliabilityNumbers, ReportFilters, RestoreTrend, duration, url_params,
+    BudgetNumbers, DeliveryNumbers, ReliabilityNumbers, ReportFilters, RestoreTrend, duration,
+    url_params,
 };
 use crate::metrics::server_fns::get_service_report;
 
@@ -130,6 +131,14 @@ pub fn ServicePage() -> impl IntoView {
                                         <a class="button button--small button--quiet" href=format!("/services/{}/restore.csv?{qs}", s.slug) download>"CSV"</a>
                                     </div>
                                     <RestoreTrend id="chart-service-restore" months=r.monthly_restore.clone() />
+                                </section>
+                                <section class="card stack" aria-labelledby="delivery-title">
+                                    <div class="card__header">
+                                        <h2 id="delivery-title">{format!("Delivery, {}", r.query.label())}</h2>
+                                        <a class="button button--small button--quiet" href=format!("/services/{}/delivery.csv?{qs}", s.slug) download>"CSV"</a>
+                                    </div>
+                                    <DeliveryNumbers report=r.delivery.clone() chart_id="chart-service-deploys" />
+                                    <p class="muted"><a href=format!("/changes?service={}", s.slug)>"Every change to this service"</a></p>
                                 </section>
                             </section>
                         }

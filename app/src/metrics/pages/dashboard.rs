@@ -3,7 +3,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{
-    BudgetNumbers, ReliabilityNumbers, ReportFilters, RestoreTrend, duration, percent, url_params,
+    BudgetNumbers, DeliveryNumbers, ReliabilityNumbers, ReportFilters, RestoreTrend, duration,
+    percent, url_params,
 };
 use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
@@ -70,6 +71,13 @@ pub fn DashboardPage() -> impl IntoView {
                                         <a class="button button--small button--quiet" href=format!("/reports/restore.csv?{qs}") download>"CSV"</a>
                                     </div>
                                     <RestoreTrend id="chart-restore" months=d.monthly_restore.clone() />
+                                </section>
+                                <section class="card stack" aria-labelledby="delivery-title">
+                                    <div class="card__header">
+                                        <h2 id="delivery-title">"Delivery, every service"</h2>
+                                        <a class="button button--small button--quiet" href=format!("/reports/delivery.csv?{qs}") download>"CSV"</a>
+                                    </div>
+                                    <DeliveryNumbers report=d.delivery.clone() chart_id="chart-deploys" />
                                 </section>
                                 <section class="card stack" aria-labelledby="budgets-title">
                                     <h2 id="budgets-title">"Error budgets most spent"</h2>

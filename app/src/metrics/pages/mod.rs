@@ -293,3 +293,107 @@ pub fn BudgetNumbers(budget: super::BudgetReport, chart_id: String) -> impl Into
 }
 
 use super::charts::BurnDown;
+
+/// A band of the State of DevOps report, as a badge after a number.
+fn band_text(band: Option<super::delivery::Band>) -> String {
+    band.map(|b| format!("{} (State of DevOps 2023)", b.label()))
+        .unwrap_or_default()
+}
+
+/// The four keys of software delivery, and deploys per period with those that caused an
+/// incident.
+#[component]
+pub fn DeliveryNumbers(report: super::DeliveryReport, chart_id: &'static str) -> impl IntoView {
+    let d = report.delivery;
+    let rate = |per: f64, unit: &str| format!("{per:.1} a {unit}");
+    let frequency_detail = format!(
+        "{} deploy{} · {}",
+        d.deploys,
+        if d.deploys == 1 { "" } else { "s" },
+        band_text(d.frequency_band)
+    );
+    let lead_detail = d
+        .lead_time
+        .median
+        .zip(d.lead_time.p90)
+        .map(|(m, p)| {
+            format!(
+                "median {} · p90 {} · {} with a commit time · {}",
+                duration(m),
+                duration(p),
+                d.lead_time.count,
+                band_text(d.lead_time_band)
+            )
+        })
+        .unwrap_or_default();
+    let failure_detail = format!(
+        "{} of {} deploys · {}",
+        d.failed,
+        d.deploys,
+        band_text(d.failure_band)
+    );
+    let restore_detail = d
+        .restore
+        .median
+        .map(|m| {
+            format!(
+                "median {} · {} incident{} · {}",
+                duration(m),
+                d.restore.count,
+                if d.restore.count == 1 { "" } else { "s" },
+                band_text(d.restore_band)
+            )
+        })
+        .unwrap_or_default();
+    let labels: Vec<String> = report.buckets.iter().map(|b| b.bucket.clone()).collect();
+    let description = if d.deploys == 0 {
+        "No deploys in this window.".to_owned()
+    } else {
+        report
+            .buckets
+            .iter()
+            .filter(|b| b.fine + b.failed > 0)
+            .map(|b| {
+                format!(
+                    "{}: {} deploys, {} caused an incident",
+                    b.bucket,
+                    b.fine + b.failed,
+                    b.failed
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let series = vec![
+        super::charts::Series {
+            name: "Deploys".to_owned(),
+            values: report.buckets.iter().map(|b| b.fine).collect(),
+        },
+        super::charts::Series {
+            name: "Caused an incident".to_owned(),
+            values: report.buckets.iter().map(|b| b.failed).collect(),
+        },
+    ];
+    view! {
+        <dl class="metrics" data-testid="delivery">
+            <Metric label="Deployment frequency" testid="deploy-frequency"
+                value=d.per_week.map(|w| if w >= 7.0 { rate(w / 7.0, "day") } else { rate(w, "week") })
+                detail=frequency_detail
+                undefined="No deploys recorded"
+                definition="Deploys that reached production (succeeded or rolled back, or that caused an incident) per day or week of the window." />
+            <Metric label="Lead time for changes" testid="lead-time" value=d.lead_time.mean.map(duration)
+                detail=lead_detail
+                undefined="No deploy with a commit time"
+                definition="Mean time from the commit to its deploy finishing, over the deploys whose sender reported a commit time." />
+            <Metric label="Change failure rate" testid="change-failure-rate" value=d.change_failure_rate.map(percent)
+                detail=failure_detail
+                undefined="No deploys recorded"
+                definition="Deploys linked to an incident as its suspected or confirmed cause / deploys." />
+            <Metric label="Time to restore (changes)" testid="change-restore" value=d.restore.mean.map(duration)
+                detail=restore_detail
+                undefined="No mitigated incident caused by a deploy"
+                definition="Mean time from impact start to mitigation of the incidents a deploy caused." />
+        </dl>
+        <super::charts::StackedBars id=chart_id title="Deploys per period".to_owned() description labels series />
+    }
+}

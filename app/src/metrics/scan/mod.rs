@@ -80,8 +80,7 @@ pub struct History {
 const ANY: i32 = i32::MAX;
 
 /// Calendar bucket (UTC) of `secs`: the Monday of its week or the first of its month.
-#[cfg(test)]
-fn bucket_of(bucket: Bucket, secs: Secs) -> String {
+pub(crate) fn bucket_of(bucket: Bucket, secs: Secs) -> String {
     day_label(bucket_day(bucket, secs))
 }
 
