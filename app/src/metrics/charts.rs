@@ -375,3 +375,118 @@ mod tests {
         assert_eq!(nice_max(100.0), 100.0);
     }
 }
+
+/// A service's changes (a tick per day, taller for more, in another colour when one
+/// caused an incident) and its incidents (their impact, to mitigation) on one time axis.
+#[component]
+pub fn ChangeStripChart(id: &'static str, strip: super::ChangeStrip) -> impl IntoView {
+    const STRIP_H: f64 = 128.0;
+    const INCIDENTS: (f64, f64) = (14.0, 40.0);
+    const CHANGES: (f64, f64) = (56.0, 96.0);
+    let window = strip.window;
+    let span = window.len().max(1) as f64;
+    let x_of =
+        move |secs: i64| LEFT + plot_w() * ((secs - window.start) as f64 / span).clamp(0.0, 1.0);
+    let day_w = (plot_w() * 86_400.0 / span).max(1.5);
+    let most = strip
+        .days
+        .iter()
+        .map(|d| d.changes)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let date = super::report::date_label;
+    let ticks = strip
+        .days
+        .iter()
+        .map(|d| {
+            let h = 4.0 + (CHANGES.1 - CHANGES.0 - 4.0) * d.changes as f64 / most;
+            let class = if d.caused > 0 { "chart__fill chart__fill--1" } else { "chart__fill chart__fill--2" };
+            let tip = format!(
+                "{}: {} change{}{}",
+                date(d.day),
+                d.changes,
+                if d.changes == 1 { "" } else { "s" },
+                if d.caused > 0 { format!(", {} linked to an incident", d.caused) } else { String::new() }
+            );
+            view! {
+                <rect class=class x=fmt(x_of(d.day)) y=fmt(CHANGES.1 - h) width=fmt(day_w) height=fmt(h)><title>{tip}</title></rect>
+            }
+        })
+        .collect_view();
+    let bars = strip
+        .incidents
+        .iter()
+        .map(|i| {
+            let (x1, x2) = (x_of(i.start), x_of(i.end.unwrap_or(window.end)));
+            let tip = format!(
+                "{} {}: {} to {}",
+                i.reference,
+                i.title,
+                date(i.start),
+                i.end.map_or_else(|| "now".to_owned(), date)
+            );
+            view! {
+                <rect class="chart__fill chart__fill--0" x=fmt(x1) y=fmt(INCIDENTS.0) width=fmt((x2 - x1).max(2.0)) height=fmt(INCIDENTS.1 - INCIDENTS.0)><title>{tip}</title></rect>
+            }
+        })
+        .collect_view();
+    let labels = (0..=4)
+        .map(|k| {
+            let secs = window.start + (window.len() * k) / 4;
+            let anchor = match k {
+                0 => "start",
+                4 => "end",
+                _ => "middle",
+            };
+            view! { <text class="chart__tick" x=fmt(x_of(secs)) y=fmt(STRIP_H - 10.0) text-anchor=anchor>{date(secs)}</text> }
+        })
+        .collect_view();
+    let changes: i64 = strip.days.iter().map(|d| d.changes).sum();
+    let caused: i64 = strip.days.iter().map(|d| d.caused).sum();
+    let description = format!(
+        "{changes} change{} on {} day{}, {caused} linked to an incident; {} incident{}.",
+        if changes == 1 { "" } else { "s" },
+        strip.days.len(),
+        if strip.days.len() == 1 { "" } else { "s" },
+        strip.incidents.len(),
+        if strip.incidents.len() == 1 { "" } else { "s" },
+    );
+    let title_id = format!("{id}-title");
+    let desc_id = format!("{id}-desc");
+    let labelled = format!("{title_id} {desc_id}");
+    let incidents = strip.incidents.clone();
+    let days = strip.days.clone();
+    view! {
+        <figure class="chart chart--strip" id=id>
+            <svg class="chart__svg" viewBox=format!("0 0 {W} {STRIP_H}") role="img" aria-labelledby=labelled preserveAspectRatio="xMidYMid meet">
+                <title id=title_id>"Changes and incidents over time"</title>
+                <desc id=desc_id>{description}</desc>
+                <text class="chart__tick" x=fmt(LEFT - 6.0) y=fmt((INCIDENTS.0 + INCIDENTS.1) / 2.0 + 4.0) text-anchor="end">"Incidents"</text>
+                <text class="chart__tick" x=fmt(LEFT - 6.0) y=fmt((CHANGES.0 + CHANGES.1) / 2.0 + 4.0) text-anchor="end">"Changes"</text>
+                <line class="chart__grid" x1=fmt(LEFT) x2=fmt(W - RIGHT) y1=fmt(CHANGES.1) y2=fmt(CHANGES.1) />
+                {bars}
+                {ticks}
+                {labels}
+            </svg>
+            <figcaption>{legend(vec!["Incident impact".to_owned(), "A change that caused an incident".to_owned(), "Changes on a day".to_owned()]).into_any()}</figcaption>
+            <details class="chart__data">
+                <summary>"Show the numbers"</summary>
+                <DataTable caption="Incidents on the strip" columns=vec![Column::text("Incident"), Column::text("Impact from"), Column::text("Mitigated")]>
+                    {incidents.into_iter().map(|i| view! {
+                        <tr>
+                            <th scope="row"><a href=format!("/incidents/{}", i.reference)>{format!("{} {}", i.reference, i.title)}</a></th>
+                            <td>{date(i.start)}</td>
+                            <td>{i.end.map_or_else(|| "not yet".to_owned(), date)}</td>
+                        </tr>
+                    }).collect_view()}
+                </DataTable>
+                <DataTable caption="Days with changes" columns=vec![Column::text("Day"), Column::num("Changes"), Column::num("Linked to an incident")]>
+                    {days.into_iter().map(|d| view! {
+                        <tr><th scope="row">{date(d.day)}</th><td class="num">{d.changes}</td><td class="num">{d.caused}</td></tr>
+                    }).collect_view()}
+                </DataTable>
+            </details>
+        </figure>
+    }
+}

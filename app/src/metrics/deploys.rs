@@ -5,17 +5,18 @@
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::DeliveryReport;
 use super::delivery::{CausedIncident, DeployBucket, DeployFact, delivery};
 use super::formulas::{Secs, Span};
 use super::report::Bucket;
 use super::scan::bucket_of;
+use super::{ChangeStrip, DeliveryReport, StripDay, StripIncident};
 use crate::changes::entities::{change, change_service, incident_change};
 use crate::changes::{ChangeKind, ChangeOutcome};
 use crate::error::AppError;
-use crate::incidents::entities::incident;
+use crate::incidents::IncidentRef;
+use crate::incidents::entities::{incident, incident_service};
 
 /// A window's deploys: of `service`, or of every service.
 fn deploys_query(service: Option<i64>, window: Span) -> SelectStatement {
@@ -178,4 +179,93 @@ async fn caused_incidents(
             mitigated: mitigated.map(secs),
         })
         .collect())
+}
+
+/// How many incidents the strip draws at most (the newest).
+const STRIP_INCIDENTS: u64 = 200;
+
+/// `service`'s changes per day and its incidents over `window`: two statements.
+pub async fn change_strip(
+    db: &impl ConnectionTrait,
+    service: i64,
+    window: Span,
+) -> Result<ChangeStrip, AppError> {
+    // Every kind of change, not only deploys.
+    let query = Query::select()
+        .column((change_service::Entity, change_service::Column::StartedSecs))
+        .expr_as(
+            Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(incident_change::Entity)
+                    .and_where(
+                        Expr::col((incident_change::Entity, incident_change::Column::ChangeId))
+                            .equals((change_service::Entity, change_service::Column::ChangeId)),
+                    )
+                    .to_owned(),
+            ),
+            Alias::new("caused"),
+        )
+        .from(change_service::Entity)
+        .and_where(
+            Expr::col((change_service::Entity, change_service::Column::ServiceId)).eq(service),
+        )
+        .and_where(
+            Expr::col((change_service::Entity, change_service::Column::StartedSecs))
+                .gte(window.start),
+        )
+        .and_where(
+            Expr::col((change_service::Entity, change_service::Column::StartedSecs)).lt(window.end),
+        )
+        .to_owned();
+    let mut days: BTreeMap<Secs, StripDay> = BTreeMap::new();
+    for row in db.query_all(&query).await? {
+        let started: i64 = row.try_get("", "started_secs")?;
+        let caused = row
+            .try_get::<bool>("", "caused")
+            .or_else(|_| row.try_get::<i64>("", "caused").map(|n| n != 0))?;
+        let day = started.div_euclid(86_400) * 86_400;
+        let entry = days.entry(day).or_insert(StripDay {
+            day,
+            changes: 0,
+            caused: 0,
+        });
+        entry.changes += 1;
+        entry.caused += i64::from(caused);
+    }
+    let at = |secs: Secs| chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    let mut incidents: Vec<StripIncident> = incident::Entity::find()
+        .filter(
+            incident::Column::Id.in_subquery(
+                Query::select()
+                    .column(incident_service::Column::IncidentId)
+                    .from(incident_service::Entity)
+                    .and_where(Expr::col(incident_service::Column::ServiceId).eq(service))
+                    .to_owned(),
+            ),
+        )
+        .filter(incident::Column::DeclaredAt.lt(at(window.end)))
+        .filter(
+            sea_orm::Condition::any()
+                .add(incident::Column::MitigatedAt.is_null())
+                .add(incident::Column::MitigatedAt.gte(at(window.start))),
+        )
+        .order_by_desc(incident::Column::DeclaredAt)
+        .limit(STRIP_INCIDENTS)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| StripIncident {
+            reference: IncidentRef(i.id).to_string(),
+            start: i.impact_started_at.unwrap_or(i.declared_at).timestamp(),
+            end: i.mitigated_at.map(|t| t.timestamp()),
+            title: i.title,
+        })
+        .collect();
+    incidents.reverse();
+    Ok(ChangeStrip {
+        window,
+        days: days.into_values().collect(),
+        incidents,
+    })
 }

@@ -89,6 +89,7 @@ pub struct ServiceReport {
     pub monthly_restore: Vec<(String, DurationStats)>,
     /// Deploys, lead time, change failures and their restores over the window.
     pub delivery: DeliveryReport,
+    pub strip: ChangeStrip,
     /// Report parameters that were bad and replaced by their defaults.
     pub problems: Vec<FieldError>,
 }
@@ -99,6 +100,35 @@ pub struct DeliveryReport {
     pub window: Span,
     pub delivery: delivery::Delivery,
     pub buckets: Vec<delivery::DeployBucket>,
+}
+
+/// A service's changes and incidents on one time axis: the strip on its page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeStrip {
+    pub window: Span,
+    /// Days (UTC) with changes, oldest first.
+    pub days: Vec<StripDay>,
+    /// Incidents whose impact overlaps the window, oldest first.
+    pub incidents: Vec<StripIncident>,
+}
+
+/// One day's changes to a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StripDay {
+    /// Midnight UTC.
+    pub day: Secs,
+    pub changes: i64,
+    /// Of those, linked to an incident as its cause.
+    pub caused: i64,
+}
+
+/// An incident on the strip: its impact, to mitigation (or still open).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StripIncident {
+    pub reference: String,
+    pub title: String,
+    pub start: Secs,
+    pub end: Option<Secs>,
 }
 
 /// One row of the services table.

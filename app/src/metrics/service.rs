@@ -156,8 +156,10 @@ pub async fn service_report(
     let monthly_restore = monthly_restore(&history, Some(service.id), window, query.max_severity);
     let delivery =
         super::deploys::delivery_report(db, Some(service.id), window, query.bucket).await?;
+    let strip = super::deploys::change_strip(db, service.id, window).await?;
     Ok(ServiceReport {
         delivery,
+        strip,
         problems: Vec::new(),
         severities,
         service,

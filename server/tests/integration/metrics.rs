@@ -868,6 +868,9 @@ async fn delivery_metrics_match_a_month_computed_by_hand(app: TestApp) {
         "High (State of DevOps 2023)",
         "10%",
         "1 of 10 deploys",
+        // The strip: every kind of change in the window, and the outage.
+        "12 changes on 12 days, 1 linked to an incident; 1 incident.",
+        "2026-10-05: 1 change, 1 linked to an incident",
     ] {
         assert!(page.contains(text), "{text}");
     }

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 use crate::accounts::use_current_user;
 use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
+use crate::metrics::charts::ChangeStripChart;
 use crate::metrics::pages::{
     BudgetNumbers, DeliveryNumbers, ReliabilityNumbers, ReportFilters, RestoreTrend, duration,
     url_params,
@@ -131,6 +132,10 @@ pub fn ServicePage() -> impl IntoView {
                                         <a class="button button--small button--quiet" href=format!("/services/{}/restore.csv?{qs}", s.slug) download>"CSV"</a>
                                     </div>
                                     <RestoreTrend id="chart-service-restore" months=r.monthly_restore.clone() />
+                                </section>
+                                <section class="card stack" aria-labelledby="strip-title" data-testid="change-strip">
+                                    <h2 id="strip-title">"Changes and incidents"</h2>
+                                    <ChangeStripChart id="chart-service-strip" strip=r.strip.clone() />
                                 </section>
                                 <section class="card stack" aria-labelledby="delivery-title">
                                     <div class="card__header">
