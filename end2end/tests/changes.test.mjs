@@ -80,6 +80,12 @@ suite(({ flow, user }) => {
     assert.equal(await page.getByTestId('changes').getByTestId('cause').count(), 0);
     await t.settle();
 
+    // Rolled back by hand: the change says so, the button goes.
+    await page.getByTestId('changes').locator('li', { hasText: title }).getByRole('button', { name: 'Mark rolled back' }).click();
+    await page.getByTestId('changes').locator('li', { hasText: title }).getByText('Rolled back').waitFor();
+    assert.equal(await page.getByTestId('changes').getByRole('button', { name: 'Mark rolled back' }).count(), 0);
+    await t.settle();
+
     // A wider look back is a plain GET form.
     await page.getByLabel('Look back').selectOption('168');
     await page.getByTestId('changes').getByRole('button', { name: 'Show' }).click();

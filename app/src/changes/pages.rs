@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::server_fns::LinkChange;
+use super::server_fns::{LinkChange, MarkChangeRolledBack};
 use super::{Cause, ChangeOutcome, ChangeView, ChangesBefore};
 use crate::components::{FormAlert, action_error};
 use crate::incidents::IncidentRef;
@@ -20,7 +20,10 @@ pub fn ChangesCard(
     can_write: bool,
 ) -> impl IntoView {
     let link = ServerAction::<LinkChange>::new();
-    let error = Signal::derive(move || action_error(link.value().get()));
+    let rollback = ServerAction::<MarkChangeRolledBack>::new();
+    let error = Signal::derive(move || {
+        action_error(link.value().get()).or_else(|| action_error(rollback.value().get()))
+    });
     let hours = changes.window_hours;
     let until = changes.until;
     let empty = changes.changes.is_empty();
@@ -42,7 +45,7 @@ pub fn ChangesCard(
             })}
             <ol class="changes-list">
                 {changes.changes.into_iter().map(|change| view! {
-                    <ChangeItem change reference until can_write link />
+                    <ChangeItem change reference until can_write link rollback />
                 }).collect_view()}
             </ol>
         </section>
@@ -64,8 +67,10 @@ fn ChangeItem(
     until: chrono::DateTime<chrono::Utc>,
     can_write: bool,
     link: ServerAction<LinkChange>,
+    rollback: ServerAction<MarkChangeRolledBack>,
 ) -> impl IntoView {
     let cause = change.cause_of(reference);
+    let rolled_back = change.outcome == ChangeOutcome::RolledBack;
     let before = until - change.started_at;
     let when = if before.num_seconds() >= 0 {
         format!("{} before", durations::format(before))
@@ -100,6 +105,13 @@ fn ChangeItem(
                     })}
                     {cause.is_some().then(|| view! {
                         <CauseButton link reference id cause="" label="Not the cause" />
+                    })}
+                    {(!rolled_back).then(|| view! {
+                        <ActionForm action=rollback attr:class="inline-form">
+                            <input type="hidden" name="reference" value=reference.to_string() />
+                            <input type="hidden" name="change_id" value=id.to_string() />
+                            <button type="submit" class="button button--small button--quiet">"Mark rolled back"</button>
+                        </ActionForm>
                     })}
                 </div>
             })}

@@ -30,6 +30,23 @@ pub async fn link_change(reference: String, change_id: i64, cause: String) -> Re
     with_status(result)
 }
 
+/// Marks change `change_id` rolled back by hand, from incident `reference`'s page.
+#[server(prefix = "/rpc", endpoint = "mark_change_rolled_back")]
+pub async fn mark_change_rolled_back(reference: String, change_id: i64) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::incidents::IncidentRef;
+    use crate::web::{self, redirect_form_post, with_status};
+    let (state, user) = web::require(Role::Responder)?;
+    let result = async {
+        let reference = IncidentRef::parse_or_not_found(&reference)?;
+        super::service::mark_rolled_back(&state.db, &user, change_id).await?;
+        redirect_form_post(&format!("/incidents/{reference}#changes"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
 /// One page of the changes list, or the filters it refused (each shown by its field).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChangesPage {

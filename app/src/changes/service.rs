@@ -596,6 +596,73 @@ pub async fn changes_before_incident(
     })
 }
 
+/// How a timeline names a change: its kind, title and version. They come from other
+/// systems, so they are shown as text, never as Markdown.
+fn timeline_name(change: &change::Model) -> String {
+    let literal = crate::markdown::literal;
+    match &change.version {
+        Some(version) => format!(
+            "{} \u{201c}{}\u{201d} ({})",
+            change.kind.label(),
+            literal(&change.title),
+            literal(version)
+        ),
+        None => format!(
+            "{} \u{201c}{}\u{201d}",
+            change.kind.label(),
+            literal(&change.title)
+        ),
+    }
+}
+
+/// Marks `change_id` rolled back by hand (when its sender never reports it), on the
+/// timeline of every incident it is linked to. Marking it again changes nothing.
+pub async fn mark_rolled_back(
+    db: &impl crate::db::Writer,
+    actor: &CurrentUser,
+    change_id: i64,
+) -> Result<ChangeView, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let found = change::Entity::find_by_id(change_id)
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| not_found(change_id))?;
+    if found.outcome == ChangeOutcome::RolledBack {
+        drop(txn);
+        return get_change(db, change_id).await;
+    }
+    let now = Utc::now();
+    let saved = change::ActiveModel {
+        id: Set(found.id),
+        outcome: Set(ChangeOutcome::RolledBack),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .update(&*txn)
+    .await?;
+    let body = format!("{} was rolled back", timeline_name(&saved));
+    for link in incident_change::Entity::find()
+        .filter(incident_change::Column::ChangeId.eq(change_id))
+        .all(&*txn)
+        .await?
+    {
+        record_event(
+            &*txn,
+            link.incident_id,
+            actor,
+            AutoEvent {
+                kind: EventKind::Change,
+                body: body.clone(),
+                at: now,
+            },
+        )
+        .await?;
+    }
+    let view = views(&*txn, vec![saved]).await?.remove(0);
+    txn.commit().await?;
+    Ok(view)
+}
+
 /// Marks `change_id` as a `cause` of `reference`, or (`None`) unlinks it; recorded on the
 /// incident's timeline. Marking it again with the same cause changes nothing.
 pub async fn link_cause(
@@ -618,21 +685,7 @@ pub async fn link_cause(
         drop(txn);
         return get_change(db, change_id).await;
     }
-    // The title and version come from other systems: shown as text, never as Markdown.
-    let literal = crate::markdown::literal;
-    let named = match &change.version {
-        Some(version) => format!(
-            "{} \u{201c}{}\u{201d} ({})",
-            change.kind.label(),
-            literal(&change.title),
-            literal(version)
-        ),
-        None => format!(
-            "{} \u{201c}{}\u{201d}",
-            change.kind.label(),
-            literal(&change.title)
-        ),
-    };
+    let named = timeline_name(&change);
     let body = match cause {
         Some(cause) => {
             let row = incident_change::ActiveModel {

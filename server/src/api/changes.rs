@@ -3,7 +3,7 @@
 
 use app::changes::service::{
     ChangeFilter, DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS, NewChange, Position, changes_before,
-    get_change, link_cause, list_changes, record,
+    get_change, link_cause, list_changes, mark_rolled_back, record,
 };
 use app::changes::{Cause, ChangeKind, ChangeOutcome, ChangeView, ChangesBefore};
 use app::choices::service::resolve_service;
@@ -264,4 +264,19 @@ pub(super) async fn unlink(
     Ok(Json(
         link_cause(&state.db, &user, reference, id, None).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/v1/changes/{id}/rollback", tag = "changes",
+    params(ChangePath),
+    responses(
+        (status = 200, description = "Marked rolled back (on the timeline of each incident it is linked to); again, unchanged", body = ChangeView),
+        (status = 404, description = "No such change", body = ApiError),
+        Refused, WriteRefused,
+    ))]
+pub(super) async fn rollback(
+    State(state): State<AppState>,
+    Responder(user): Responder,
+    ChangePath(id): ChangePath,
+) -> Result<Json<ChangeView>, AppError> {
+    Ok(Json(mark_rolled_back(&state.db, &user, id).await?))
 }

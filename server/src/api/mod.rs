@@ -107,6 +107,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(alerts::alerts))
         .routes(routes!(changes::changes, changes::create))
         .routes(routes!(changes::change))
+        .routes(routes!(changes::rollback))
         .routes(routes!(changes::before_incident))
         .routes(routes!(changes::link, changes::unlink))
 }

@@ -566,6 +566,57 @@ async fn the_incident_shows_the_changes_before_it_and_the_commander_marks_the_ca
             .count(),
         3
     );
+
+    // The recent one, still suspected, is rolled back by hand: on the change and on the
+    // timeline of the incident it is linked to; again changes nothing; viewers cannot.
+    let rollback = format!("/api/v1/changes/{recent}/rollback");
+    let (status, rolled) = api(&app, Method::POST, &rollback, Some(&token), None).await;
+    assert_eq!(status, 200, "{rolled}");
+    assert_eq!(rolled["outcome"], "rolled_back");
+    let (status, _) = api(&app, Method::POST, &rollback, Some(&token), None).await;
+    assert_eq!(status, 200);
+    let (status, _) = api(&app, Method::POST, &rollback, Some(&viewer), None).await;
+    assert_eq!(status, 403);
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/api/v1/changes/99999/rollback",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let events = timeline_of(&app.db, IncidentRef(reference.0), Role::Viewer)
+        .await
+        .unwrap();
+    let rolled_back: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Change && e.body.contains("was rolled back"))
+        .collect();
+    assert_eq!(rolled_back.len(), 1, "once, however often it is marked");
+    assert!(rolled_back[0].body.contains("Deploy"));
+    // A plain form from the incident page does the same and comes back to it.
+    let response = client
+        .post(app.url("/rpc/mark_change_rolled_back"))
+        .header("origin", app.url(""))
+        .header("accept", "text/html")
+        .form(&[
+            ("reference", reference.to_string().as_str()),
+            ("change_id", older.to_string().as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let (_, older_view) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes/{older}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(older_view["outcome"], "rolled_back");
 }
 
 async fn the_changes_page_filters_and_says_which_filter_it_refused(app: TestApp) {
