@@ -39,6 +39,37 @@ pub async fn declare_incident(
     Ok(reference)
 }
 
+/// Declares an incident that `change_id` is suspected of causing (the declare form
+/// opened from a change): the incident and the link are written together, or neither.
+/// An unknown change is refused beside its field before anything is written.
+pub async fn declare_incident_after_change(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    declaration: Declaration,
+    change_id: i64,
+) -> Result<IncidentRef, AppError> {
+    if let Err(AppError::NotFound(message)) =
+        crate::changes::service::get_change(db, change_id).await
+    {
+        return Err(AppError::invalid("suspected_change", message));
+    }
+    let checked = declare::check(db, actor, declaration).await?;
+    let subscribers = subscribers(db, NotifyEvent::Declared).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let reference = declare::insert(&txn, actor, checked).await?;
+    crate::changes::service::link_cause(
+        &txn,
+        actor,
+        reference,
+        change_id,
+        Some(crate::changes::Cause::Suspected),
+    )
+    .await?;
+    queue(&txn, subscribers, reference.0, None, actor).await?;
+    txn.commit().await?;
+    Ok(reference)
+}
+
 /// Moves an incident to `to` (see [`lifecycle::set_status`]); closing needs a published
 /// postmortem where the incident's severity asks for one.
 pub async fn change_status(

@@ -145,6 +145,19 @@ suite(({ flow, user }) => {
     const card = page.getByTestId('change-source').filter({ hasText: source });
     assert.match(await card.textContent(), /Changes received\s*1/);
     await t.visit(`/changes?service=${slug}`);
-    await page.getByRole('row', { name: new RegExp(`Deploy acme/storefront-${mode} to production`) }).waitFor();
+    const row = page.getByRole('row', { name: new RegExp(`Deploy acme/storefront-${mode} to production`) });
+    await row.waitFor();
+
+    // Declared from the change: the form names it, its service filled in; the incident
+    // lists it as the suspected cause.
+    await row.getByRole('link', { name: /Declare an incident caused by/ }).click();
+    await page.getByTestId('suspected-change').waitFor();
+    await t.settle();
+    assert.match(await page.getByTestId('suspected-change').textContent(), /Deploy acme\/storefront/);
+    await page.getByLabel('Title').fill(`Storefront errors after deploy (${mode})`);
+    await page.getByRole('button', { name: 'Declare incident' }).click();
+    await page.getByRole('heading', { level: 1, name: `Storefront errors after deploy (${mode})` }).waitFor();
+    await t.settle();
+    await page.getByTestId('changes').getByTestId('cause').filter({ hasText: 'Suspected cause' }).waitFor();
   });
 });

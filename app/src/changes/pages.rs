@@ -185,6 +185,7 @@ pub fn ChangesPage() -> impl IntoView {
     use crate::layout::ErrorTemplate;
 
     let query = use_query_map();
+    let user = crate::accounts::use_current_user();
     let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
     let list = Resource::new(
         move || {
@@ -221,6 +222,7 @@ pub fn ChangesPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {
+                        let can_declare = user.await.ok().flatten().is_some_and(|u| u.role.can_write());
                         list.await.map(|list| {
                             let [service_error, kind_error, outcome_error, caused_error] =
                                 ["service", "kind", "outcome", "caused"].map(|f| list.invalid_message(f));
@@ -278,7 +280,7 @@ pub fn ChangesPage() -> impl IntoView {
                                             caption="Changes, newest first"
                                             columns=vec![Column::text("Started"), Column::text("Change"), Column::text("Services"), Column::text("Outcome"), Column::text("Incidents")]
                                         >
-                                            {rows.into_iter().map(|c| view! { <ChangeRow change=c /> }).collect_view()}
+                                            {rows.into_iter().map(|c| view! { <ChangeRow change=c can_declare /> }).collect_view()}
                                         </DataTable>
                                     }.into_any()
                                 }}
@@ -297,7 +299,9 @@ pub fn ChangesPage() -> impl IntoView {
 }
 
 #[component]
-fn ChangeRow(change: ChangeView) -> impl IntoView {
+fn ChangeRow(change: ChangeView, can_declare: bool) -> impl IntoView {
+    let declare = format!("/incidents/new?change={}", change.id);
+    let declare_label = format!("Declare an incident caused by {}", change.title);
     view! {
         <tr>
             <td><Time at=change.started_at /></td>
@@ -315,6 +319,7 @@ fn ChangeRow(change: ChangeView) -> impl IntoView {
                 {change.incidents.iter().map(|i| view! {
                     <span class="change-cause"><a href=format!("/incidents/{}", i.incident)>{i.incident.to_string()}</a>" "<span class="muted">{i.cause.label()}</span></span>
                 }).collect_view()}
+                {can_declare.then(|| view! { <a class="change-declare" href=declare aria-label=declare_label>"Declare"</a> })}
             </td>
         </tr>
     }

@@ -232,3 +232,11 @@ pub async fn set_change_source_disabled(id: i64, disabled: bool) -> Result<(), A
         super::sources::set_disabled(&state.db, &admin, id, disabled, web::actor(&admin).ip).await;
     web::with_status(result).inspect(|_| web::redirect_form_post("/admin/change-sources"))
 }
+
+/// One change, for the declare form opened from it.
+#[server(prefix = "/rpc", endpoint = "change")]
+pub async fn get_change(id: i64) -> Result<super::ChangeView, AppError> {
+    use crate::accounts::Role;
+    let (state, _) = crate::web::require(Role::Viewer)?;
+    crate::web::with_status(super::service::get_change(&state.db, id).await)
+}

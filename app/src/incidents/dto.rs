@@ -314,6 +314,8 @@ pub struct DeclareForm {
     pub commander_id: Option<i64>,
     /// A person as the search field names them (`Name <email>`, an email or a name).
     pub commander: Option<String>,
+    /// The change suspected of causing it (the form opened from a change).
+    pub suspected_change: Option<i64>,
 }
 
 /// The incident page's "Edit details and times" form; times are `YYYY-MM-DDTHH:MM` in

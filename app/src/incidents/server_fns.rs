@@ -199,7 +199,18 @@ pub async fn declare_incident(#[server(default)] form: DeclareForm) -> Result<St
             .await?,
             detected_at: None,
         };
-        crate::workflow::declare_incident(&state.db, &user, declaration).await
+        match form.suspected_change {
+            Some(change) => {
+                crate::workflow::declare_incident_after_change(
+                    &state.db,
+                    &user,
+                    declaration,
+                    change,
+                )
+                .await
+            }
+            None => crate::workflow::declare_incident(&state.db, &user, declaration).await,
+        }
     }
     .await;
     let reference = with_status(result)?;

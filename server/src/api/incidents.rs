@@ -10,7 +10,9 @@ use app::incidents::{
     PageStart, Status, Timestamps,
 };
 use app::state::AppState;
-use app::workflow::{change_severity, change_status, declare_incident};
+use app::workflow::{
+    change_severity, change_status, declare_incident, declare_incident_after_change,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -122,6 +124,8 @@ pub(super) struct NewIncident {
     #[serde(default)]
     customer_impact: bool,
     commander_id: Option<i64>,
+    /// The id of a change suspected of causing it: linked as its suspected cause.
+    suspected_change: Option<i64>,
 }
 
 /// Where a declared incident lives.
@@ -150,20 +154,21 @@ pub(super) async fn declare(
     ),
     AppError,
 > {
-    let created = declare_incident(
-        &state.db,
-        &user,
-        Declaration {
-            title: new.title,
-            severity_id: new.severity_id,
-            service_ids: new.service_ids,
-            summary: new.summary,
-            customer_impact: new.customer_impact,
-            commander_id: new.commander_id,
-            detected_at: None,
-        },
-    )
-    .await?;
+    let declaration = Declaration {
+        title: new.title,
+        severity_id: new.severity_id,
+        service_ids: new.service_ids,
+        summary: new.summary,
+        customer_impact: new.customer_impact,
+        commander_id: new.commander_id,
+        detected_at: None,
+    };
+    let created = match new.suspected_change {
+        Some(change) => {
+            declare_incident_after_change(&state.db, &user, declaration, change).await?
+        }
+        None => declare_incident(&state.db, &user, declaration).await?,
+    };
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/incidents/{created}"))],

@@ -23,6 +23,7 @@ backend_tests!(
     the_incident_shows_the_changes_before_it_and_the_commander_marks_the_cause,
     the_changes_page_filters_and_says_which_filter_it_refused,
     a_ci_script_records_a_change_with_the_vigil_command,
+    an_incident_declared_from_a_change_names_it_the_suspected_cause,
 );
 
 fn at(hours_ago: i64) -> String {
@@ -743,4 +744,121 @@ async fn a_ci_script_records_a_change_with_the_vigil_command(app: TestApp) {
     let output = vigil(wrong).await;
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("401"));
+}
+
+async fn an_incident_declared_from_a_change_names_it_the_suspected_cause(app: TestApp) {
+    let slug = service(&app, "Search").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let (_, change) = post(
+        &app,
+        &token,
+        json!({"title": "Reindex <em>all</em>", "services": [slug], "version": "r7"}),
+    )
+    .await;
+    let id = change["id"].as_i64().unwrap();
+    let service_id = app::catalog::service::get_service(&app.db, &slug)
+        .await
+        .unwrap()
+        .id;
+    let severity_id = app::incidents::service::query::severities(&app.db)
+        .await
+        .unwrap()[1]
+        .id;
+
+    // Over the API: declared and linked together; an unknown change declares nothing.
+    let body = |change: i64| {
+        json!({"title": "Search returns nothing", "severity_id": severity_id,
+               "service_ids": [service_id], "suspected_change": change})
+    };
+    let (status, refused) = api(
+        &app,
+        Method::POST,
+        "/api/v1/incidents",
+        Some(&token),
+        Some(body(99_999)),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["field"], "suspected_change");
+    let (_, listed) = api(&app, Method::GET, "/api/v1/incidents", Some(&token), None).await;
+    assert_eq!(listed["incidents"].as_array().unwrap().len(), 0);
+    let (status, declared) = api(
+        &app,
+        Method::POST,
+        "/api/v1/incidents",
+        Some(&token),
+        Some(body(id)),
+    )
+    .await;
+    assert_eq!(status, 201, "{declared}");
+    let (_, linked) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        linked["incidents"],
+        json!([{"incident": declared["reference"], "cause": "suspected"}])
+    );
+    let reference = IncidentRef::parse(declared["reference"].as_str().unwrap()).unwrap();
+    let events = timeline_of(&app.db, reference, Role::Viewer).await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == EventKind::Change && e.body.contains("suspected cause"))
+    );
+
+    // The form, opened from the change: it names the change (as text) and its services.
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    let html = app
+        .get_with(&responder, &format!("/incidents/new?change={id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Suspected cause"), "named");
+    assert!(html.contains("Reindex &lt;em&gt;all&lt;/em&gt;"), "escaped");
+    assert!(
+        html.contains(&format!("value=\"{slug}\"")),
+        "its services filled in"
+    );
+    // The changes list offers it to responders, not to viewers.
+    let list = app
+        .get_with(&responder, "/changes")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains(&format!("/incidents/new?change={id}")));
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let list = app
+        .get_with(&viewer, "/changes")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!list.contains("/incidents/new?change="));
+    // A plain form post from it declares and links.
+    let form = [
+        ("form[title]", "Search slow"),
+        ("form[severity_id]", &severity_id.to_string()),
+        ("form[services]", &slug),
+        ("form[suspected_change]", &id.to_string()),
+    ];
+    let response = app
+        .call_with(&responder, "/rpc/declare_incident", &form)
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let (_, linked) = api(
+        &app,
+        Method::GET,
+        &format!("/api/v1/changes/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(linked["incidents"].as_array().unwrap().len(), 2);
 }

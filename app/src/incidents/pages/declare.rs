@@ -12,6 +12,23 @@ use crate::layout::ErrorTemplate;
 pub fn DeclarePage() -> impl IntoView {
     let action = ServerAction::<DeclareIncident>::new();
     let options = Resource::new(|| (), |_| get_incident_options());
+    // Opened from a change (`?change=12`): it is named as the suspected cause, and its
+    // services are the first guess at the affected ones.
+    let query = leptos_router::hooks::use_query_map();
+    let change = Resource::new(
+        move || {
+            query
+                .read()
+                .get("change")
+                .and_then(|c| c.parse::<i64>().ok())
+        },
+        |id| async move {
+            match id {
+                Some(id) => crate::changes::server_fns::get_change(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     let error = Signal::derive(move || action_error(action.value().get()));
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
@@ -32,10 +49,22 @@ pub fn DeclarePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {
+                        let change = change.await;
+                        let services = change
+                            .as_ref()
+                            .map(|c| c.services.iter().map(|s| s.slug.clone()).collect::<Vec<_>>().join(", "))
+                            .unwrap_or_default();
                         options.await.map(|options| {
                             view! {
                                 <ActionForm action=action attr:class="form card" attr:novalidate=true>
-                                    <FormAlert error fields=&["title", "severity_id", "service_ids", "summary", "commander_id"] />
+                                    <FormAlert error fields=&["title", "severity_id", "service_ids", "summary", "commander_id", "suspected_change"] />
+                                    {change.map(|c| view! {
+                                        <div class="alert stack" data-testid="suspected-change">
+                                            <p>"Suspected cause: " <strong>{format!("{} “{}”", c.kind.label(), c.title)}</strong>
+                                                {c.version.map(|v| view! { " " <code>{v}</code> })}</p>
+                                            <input type="hidden" name="form[suspected_change]" value=c.id.to_string() />
+                                        </div>
+                                    })}
                                     <Field label="Title" name="form[title]" required=true autofocus=true hint="What users see, in a few words: \"Checkout returns 502\"." error=field("title") />
                                     <fieldset class="fieldset" aria-describedby="severity-error">
                                         <legend class="field__label">"Severity"</legend>
@@ -59,6 +88,7 @@ pub fn DeclarePage() -> impl IntoView {
                                         label="Affected services"
                                         hint="Type to search; separate several with commas. A service's name or slug both work."
                                         multiple=true
+                                        value=services
                                         placeholder="checkout, payments"
                                         error=field("service_ids")
                                     />
