@@ -540,6 +540,30 @@ pub async fn list_changes(
     })
 }
 
+/// The changes linked to incident `reference` as a cause, newest first (its
+/// postmortem's facts).
+pub async fn causes_of(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+) -> Result<Vec<ChangeView>, AppError> {
+    use sea_orm::sea_query::Query;
+    let rows = change::Entity::find()
+        .filter(
+            change::Column::Id.in_subquery(
+                Query::select()
+                    .column(incident_change::Column::ChangeId)
+                    .from(incident_change::Entity)
+                    .and_where(incident_change::Column::IncidentId.eq(reference.0))
+                    .to_owned(),
+            ),
+        )
+        .order_by_desc(change::Column::StartedSecs)
+        .limit(BEFORE_SHOWN)
+        .all(db)
+        .await?;
+    views(db, rows).await
+}
+
 /// The changes to `reference`'s services in the `window_hours` before its impact started
 /// (or it was declared), and every change linked to it: newest first.
 pub async fn changes_before(

@@ -33,6 +33,8 @@ pub struct PostmortemDetail {
     /// The reviewers as the reviewer field shows them (`Name <email>, …`); empty for
     /// viewers, who cannot choose.
     pub reviewers_value: String,
+    /// The changes linked to the incident as its cause.
+    pub causes: Vec<crate::changes::ChangeView>,
 }
 
 #[server(prefix = "/rpc", endpoint = "postmortem_detail")]
@@ -47,7 +49,9 @@ pub async fn get_postmortem_detail(reference: String) -> Result<PostmortemDetail
         } else {
             String::new()
         };
+        let causes = crate::changes::service::causes_of(&state.db, reference).await?;
         Ok(PostmortemDetail {
+            causes,
             postmortem,
             can_write: user.role.can_write(),
             me: user.id.0,

@@ -861,4 +861,22 @@ async fn an_incident_declared_from_a_change_names_it_the_suspected_cause(app: Te
     )
     .await;
     assert_eq!(linked["incidents"].as_array().unwrap().len(), 2);
+
+    // The postmortem's facts name the change and how sure the responders are.
+    let response = app
+        .call_with(
+            &responder,
+            "/rpc/start_postmortem",
+            &[("reference", &reference.to_string())],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let html = app
+        .get_with(&responder, &format!("/incidents/{reference}/postmortem"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Changes linked as causes"), "facts");
+    assert!(html.contains("Reindex &lt;em&gt;all&lt;/em&gt;") && html.contains("Suspected cause"));
 }

@@ -106,7 +106,7 @@ pub fn PostmortemPrintPage() -> impl IntoView {
                     Ok::<_, AppError>(view! {
                         <Title text=pm.title.clone() />
                         <article class="page postmortem postmortem--print">
-                            <Heading pm=pm.clone() />
+                            <Heading pm=pm.clone() causes=detail.causes.clone() />
                             {pm.sections.into_iter().map(|s| {
                                 let items = (s.title == ACTION_ITEMS).then(|| view! { <LinkedActionItems reference=pm.incident.reference.to_string() /> });
                                 view! {
@@ -127,7 +127,7 @@ pub fn PostmortemPrintPage() -> impl IntoView {
 
 /// Title, status, authors and the incident's facts (read live from the incident).
 #[component]
-fn Heading(pm: PostmortemView) -> impl IntoView {
+fn Heading(pm: PostmortemView, causes: Vec<crate::changes::ChangeView>) -> impl IntoView {
     let incident = pm.incident.clone();
     let reference = incident.reference;
     // Only finished spans are shown, so "now" never matters (and the browser's clock
@@ -164,6 +164,25 @@ fn Heading(pm: PostmortemView) -> impl IntoView {
                 {spans.into_iter().map(|s| view! {
                     <div class="facts__item"><dt>{format!("Time {}", s.label.to_lowercase())}</dt><dd>{durations::format(s.duration)}</dd></div>
                 }).collect_view()}
+                {(!causes.is_empty()).then(|| view! {
+                    <div class="facts__item" data-testid="postmortem-causes">
+                        <dt>"Changes linked as causes"</dt>
+                        {causes.into_iter().map(|c| {
+                            let cause = c.cause_of(reference).map(|k| k.label()).unwrap_or_default();
+                            let name = format!("{} “{}”", c.kind.label(), c.title);
+                            view! {
+                                <dd>
+                                    {match c.link.clone() {
+                                        Some(href) => view! { <a href=href rel="noopener noreferrer" target="_blank">{name}</a> }.into_any(),
+                                        None => view! { <span>{name}</span> }.into_any(),
+                                    }}
+                                    {c.version.map(|v| view! { " " <code>{v}</code> })}
+                                    " · " <Time at=c.started_at /> " · " {cause} " · " {c.outcome.label()}
+                                </dd>
+                            }
+                        }).collect_view()}
+                    </div>
+                })}
             </dl>
         </header>
     }
@@ -182,7 +201,7 @@ fn PostmortemView(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
     view! {
         <Title text=pm.title.clone() />
         <article class="page postmortem">
-            <Heading pm=pm.clone() />
+            <Heading pm=pm.clone() causes=detail.causes.clone() />
             <nav class="postmortem__tools" aria-label="Postmortem tools">
                 <a class="button button--small" href=format!("{base}.md") download="">"Download Markdown"</a>
                 <a class="button button--small" href=format!("{base}/print")>"Print view"</a>
