@@ -513,6 +513,7 @@ async fn bench_on(size: u64, hello: &Load, scratch: &Scratch) -> anyhow::Result<
             seed: 1,
             days: 365,
             now,
+            changes: size * 2,
         },
     )
     .await

@@ -50,6 +50,7 @@ async fn bench_backend(
             seed: 1,
             days: 365,
             now,
+            changes: incidents * 2,
         },
     )
     .await

@@ -81,6 +81,10 @@ struct SeedArgs {
     /// Spread the incidents over this many days before now.
     #[arg(long, default_value_t = 365)]
     days: i64,
+    /// How many changes to add over the same days (two per incident without it); about
+    /// one incident in ten is caused by one of them.
+    #[arg(long)]
+    changes: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,14 +252,16 @@ async fn seed(database_url: &str, args: SeedArgs) -> anyhow::Result<()> {
             seed: args.seed,
             days: args.days.max(1),
             now,
+            changes: args.changes.unwrap_or(args.incidents * 2),
         },
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
-        "added {} services and {} incidents (seed {}) in {:.1} s",
+        "added {} services, {} incidents and {} changes (seed {}) in {:.1} s",
         made.services,
         made.incidents,
+        made.changes,
         args.seed,
         started.elapsed().as_secs_f64()
     );

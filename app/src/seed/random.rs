@@ -6,6 +6,8 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, Que
 
 use crate::accounts::Role;
 use crate::catalog::entities::service;
+use crate::changes::entities::{change, change_service, incident_change};
+use crate::changes::{Cause, ChangeKind, ChangeOutcome};
 use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::Status;
@@ -47,6 +49,9 @@ pub struct RandomSeed {
     /// Incidents are spread over this many days before `now`.
     pub days: i64,
     pub now: DateTime<Utc>,
+    /// Changes to add over the same days (deploys mostly); about one incident in ten
+    /// gets a deploy of its service shortly before it, linked as its confirmed cause.
+    pub changes: u64,
 }
 
 /// What was generated.
@@ -54,6 +59,7 @@ pub struct RandomSeed {
 pub struct Generated {
     pub services: u64,
     pub incidents: u64,
+    pub changes: u64,
 }
 
 const CHUNK: usize = 400;
@@ -127,6 +133,8 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
     let span_secs = (spec.days * 86_400).max(1) as u64;
     let mut incidents = Vec::with_capacity(CHUNK);
     let mut links = Vec::with_capacity(CHUNK * 2);
+    // (incident, service, impact start): the incidents a seeded deploy caused.
+    let mut caused: Vec<(i64, i64, DateTime<Utc>)> = Vec::new();
     for n in 0..spec.incidents {
         let id = first_incident + n as i64;
         let declared = now - Duration::seconds(rng.below(span_secs) as i64);
@@ -189,6 +197,9 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
             updated_at: Set(declared),
         });
         let svc = first_service + rng.below(spec.services.max(1)) as i64;
+        if (caused.len() as u64) < spec.changes / 2 && rng.chance(10) {
+            caused.push((id, svc, start_eff));
+        }
         links.push(incident_service::ActiveModel {
             incident_id: Set(id),
             service_id: Set(svc),
@@ -219,9 +230,10 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
             .exec(&txn)
             .await?;
     }
+    seed_changes(&txn, &mut rng, &spec, first_service, creator, &caused).await?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         // Explicit ids leave the sequences behind; later inserts must not collide.
-        for table in ["services", "incidents"] {
+        for table in ["services", "incidents", "changes"] {
             txn.execute_unprepared(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
             ))
@@ -235,5 +247,102 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
     Ok(Generated {
         services: spec.services,
         incidents: spec.incidents,
+        changes: spec.changes,
     })
+}
+
+/// `spec.changes` changes: first a deploy before each of `caused` (linked as its
+/// confirmed cause, often rolled back), then the rest spread over the days at random.
+async fn seed_changes(
+    txn: &impl ConnectionTrait,
+    rng: &mut Rng,
+    spec: &RandomSeed,
+    first_service: i64,
+    creator: i64,
+    caused: &[(i64, i64, DateTime<Utc>)],
+) -> Result<(), AppError> {
+    let now = spec.now;
+    let first = next_id::<change::Entity>(txn, change::Column::Id).await?;
+    let span_secs = (spec.days * 86_400).max(1) as u64;
+    let (mut rows, mut links, mut causes) = (Vec::new(), Vec::new(), Vec::new());
+    // `caused` holds at most half of `spec.changes`.
+    for n in 0..spec.changes {
+        let id = first + n as i64;
+        let cause = caused.get(n as usize);
+        let (service, started) = match cause {
+            Some((_, svc, start)) => (
+                *svc,
+                *start - Duration::seconds(300 + rng.below(3_300) as i64),
+            ),
+            None => (
+                first_service + rng.below(spec.services.max(1)) as i64,
+                now - Duration::seconds(rng.below(span_secs) as i64),
+            ),
+        };
+        let kind = match (cause, rng.below(10)) {
+            (Some(_), _) | (None, 0..=7) => ChangeKind::Deploy,
+            (None, 8) => ChangeKind::Config,
+            (None, _) => ChangeKind::FeatureFlag,
+        };
+        let outcome = match (cause, rng.below(100)) {
+            (Some(_), 0..=49) => ChangeOutcome::RolledBack,
+            (Some(_), _) | (None, 0..=94) => ChangeOutcome::Succeeded,
+            (None, 95..=97) => ChangeOutcome::Failed,
+            (None, _) => ChangeOutcome::RolledBack,
+        };
+        let finished = (started + Duration::seconds(60 + rng.below(840) as i64)).min(now);
+        let committed = rng
+            .chance(70)
+            .then(|| started - Duration::seconds(600 + rng.below(3 * 86_400) as i64));
+        rows.push(change::ActiveModel {
+            id: Set(id),
+            kind: Set(kind),
+            title: Set(format!("Seeded {} {}", kind.as_str(), n + 1)),
+            version: Set(Some(format!("v{}.{}", n / 100, n % 100))),
+            author: Set(Some(format!("dev-{}", rng.below(60) + 1))),
+            link: Set(None),
+            started_secs: Set(started.timestamp()),
+            finished_secs: Set(Some(finished.timestamp())),
+            committed_secs: Set(committed.map(|c| c.timestamp())),
+            outcome: Set(outcome),
+            source: Set("seed".into()),
+            external_id: Set(None),
+            reverts_id: Set(None),
+            created_by: Set(None),
+            created_at: Set(started),
+            updated_at: Set(started),
+        });
+        links.push(change_service::ActiveModel {
+            change_id: Set(id),
+            service_id: Set(service),
+            started_secs: Set(started.timestamp()),
+        });
+        if let Some((incident, _, _)) = cause {
+            causes.push(incident_change::ActiveModel {
+                incident_id: Set(*incident),
+                change_id: Set(id),
+                cause: Set(Cause::Confirmed),
+                linked_by: Set(creator),
+                linked_at: Set(started),
+            });
+        }
+        if rows.len() == CHUNK {
+            change::Entity::insert_many(std::mem::take(&mut rows))
+                .exec(txn)
+                .await?;
+            change_service::Entity::insert_many(std::mem::take(&mut links))
+                .exec(txn)
+                .await?;
+        }
+    }
+    if !rows.is_empty() {
+        change::Entity::insert_many(rows).exec(txn).await?;
+        change_service::Entity::insert_many(links).exec(txn).await?;
+    }
+    for chunk in causes.chunks(CHUNK) {
+        incident_change::Entity::insert_many(chunk.to_vec())
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }

@@ -138,6 +138,7 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
             seed: 42,
             days: 200,
             now,
+            changes: 1_200,
         },
     )
     .await
@@ -161,6 +162,7 @@ async fn the_scanned_history_equals_the_reference_on_a_random_history(app: TestA
         closed_at: None,
     };
     incident_with(&app, first, 0, retro).await;
+    delivery_equals_the_reference(&app, end).await;
     let data = load(&app).await;
     let levels = severity_levels(&app.db).await.unwrap();
     let thresholds = || Thresholds::new(&levels, data.rules.clone());
@@ -896,4 +898,79 @@ async fn delivery_metrics_match_a_month_computed_by_hand(app: TestApp) {
         ),
         "{csv}"
     );
+}
+
+/// The delivery read (SQL) against the formula run over the seeded entities, for one
+/// service and for all, over two windows.
+async fn delivery_equals_the_reference(app: &TestApp, end: i64) {
+    use app::changes::entities::{change, change_service, incident_change};
+    use app::changes::{ChangeKind, ChangeOutcome};
+    use app::metrics::delivery::{CausedIncident, DeployFact, delivery};
+    use std::collections::HashSet;
+    let changes = change::Entity::find().all(&app.db).await.unwrap();
+    let links = change_service::Entity::find().all(&app.db).await.unwrap();
+    let causes = incident_change::Entity::find().all(&app.db).await.unwrap();
+    let incidents = incident::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(changes.len(), 1_200);
+    assert!(!causes.is_empty(), "some seeded deploys caused incidents");
+    let services: HashMap<i64, i64> = links.iter().map(|l| (l.change_id, l.service_id)).collect();
+    let by_id: HashMap<i64, &change::Model> = changes.iter().map(|c| (c.id, c)).collect();
+    let caused_ids: HashSet<i64> = causes.iter().map(|c| c.change_id).collect();
+    let service = links[0].service_id;
+    for window in [
+        Span {
+            start: end - 30 * DAY,
+            end,
+        },
+        Span {
+            start: end - 200 * DAY,
+            end,
+        },
+    ] {
+        for scope in [Some(service), None] {
+            let in_scope = |c: &change::Model| {
+                c.kind == ChangeKind::Deploy
+                    && scope.is_none_or(|s| services.get(&c.id) == Some(&s))
+            };
+            let deploys: Vec<DeployFact> = changes
+                .iter()
+                .filter(|c| {
+                    in_scope(c) && c.started_secs >= window.start && c.started_secs < window.end
+                })
+                .map(|c| DeployFact {
+                    at: c.started_secs,
+                    finished: c.finished_secs,
+                    committed: c.committed_secs,
+                    reached_production: matches!(
+                        c.outcome,
+                        ChangeOutcome::Succeeded | ChangeOutcome::RolledBack
+                    ),
+                    caused_incident: caused_ids.contains(&c.id),
+                })
+                .collect();
+            let caused_by: HashSet<i64> = causes
+                .iter()
+                .filter(|k| by_id.get(&k.change_id).is_some_and(|c| in_scope(c)))
+                .map(|k| k.incident_id)
+                .collect();
+            let caused: Vec<CausedIncident> = incidents
+                .iter()
+                .filter(|i| caused_by.contains(&i.id))
+                .map(|i| CausedIncident {
+                    start: i.impact_started_at.unwrap_or(i.declared_at).timestamp(),
+                    mitigated: i.mitigated_at.map(|t| t.timestamp()),
+                })
+                .collect();
+            let expected = delivery(window, &deploys, &caused);
+            let got = app::metrics::deploys::delivery_report(&app.db, scope, window, Bucket::Week)
+                .await
+                .unwrap();
+            assert_eq!(got.delivery, expected, "{scope:?} {window:?}");
+            assert_eq!(
+                got.buckets.iter().map(|b| b.fine + b.failed).sum::<i64>(),
+                expected.deploys,
+                "every deploy in a period"
+            );
+        }
+    }
 }
