@@ -138,12 +138,23 @@ pub fn spenders(rows: &[BudgetSpender]) -> String {
 
 /// Deploys per period: those that reached production, and those that caused an incident.
 pub fn deploys(rows: &[super::delivery::DeployBucket]) -> String {
-    let mut out = line(&["period_start", "deploys", "caused_an_incident"].map(str::to_owned));
+    let mut out = line(
+        &[
+            "period_start",
+            "deploys",
+            "caused_an_incident",
+            "lead_time_median_s",
+        ]
+        .map(str::to_owned),
+    );
     for b in rows {
         out.push_str(&line(&[
             b.bucket.clone(),
             (b.fine + b.failed).to_string(),
             b.failed.to_string(),
+            b.lead_time_median
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_default(),
         ]));
     }
     out

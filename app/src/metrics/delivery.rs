@@ -90,12 +90,7 @@ pub fn delivery(window: Span, deploys: &[DeployFact], caused: &[CausedIncident])
     let failed = counted.iter().filter(|d| d.caused_incident).count() as i64;
     let days = window.len() as f64 / DAY;
     let per_day = (n > 0 && days > 0.0).then(|| n as f64 / days);
-    let lead_time = duration_stats(
-        counted
-            .iter()
-            .filter_map(|d| d.committed.map(|c| (d.finished.unwrap_or(d.at) - c).max(0)))
-            .collect(),
-    );
+    let lead_time = duration_stats(counted.iter().filter_map(|d| lead_time(d)).collect());
     let change_failure_rate = (n > 0).then(|| failed as f64 / n as f64);
     let restore = duration_stats(
         caused
@@ -117,6 +112,12 @@ pub fn delivery(window: Span, deploys: &[DeployFact], caused: &[CausedIncident])
         restore_band: restore.median.map(restore_band),
         restore,
     }
+}
+
+/// A deploy's lead time: commit to finish (its start while running), if the commit
+/// time is known.
+pub fn lead_time(d: &DeployFact) -> Option<Secs> {
+    d.committed.map(|c| (d.finished.unwrap_or(d.at) - c).max(0))
 }
 
 /// Elite at a deploy a day or more (on demand), high at one a week, medium at one a
@@ -162,13 +163,15 @@ pub fn restore_band(seconds: f64) -> Band {
 
 /// Deploys per period (weeks or months of the report), split into those that caused an
 /// incident and the rest: the chart's bars.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeployBucket {
     /// First day of the period, `YYYY-MM-DD` (UTC).
     pub bucket: String,
     pub fine: i64,
     pub failed: i64,
+    /// Median lead time of the period's deploys with a commit time, in seconds.
+    pub lead_time_median: Option<f64>,
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::delivery::{CausedIncident, DeployBucket, DeployFact, delivery};
+use super::delivery::{CausedIncident, DeployBucket, DeployFact, delivery, lead_time};
+use super::formulas::duration_stats;
 use super::formulas::{Secs, Span};
 use super::report::Bucket;
 use super::scan::bucket_of;
@@ -108,20 +109,31 @@ pub async fn delivery_report(
                     bucket: b,
                     fine: 0,
                     failed: 0,
+                    lead_time_median: None,
                 },
             )
         })
         .collect();
+    let mut leads: BTreeMap<String, Vec<Secs>> = BTreeMap::new();
     for d in deploys
         .iter()
         .filter(|d| d.reached_production || d.caused_incident)
     {
-        if let Some(b) = buckets.get_mut(&bucket_of(bucket, d.at)) {
+        let key = bucket_of(bucket, d.at);
+        if let Some(b) = buckets.get_mut(&key) {
             if d.caused_incident {
                 b.failed += 1;
             } else {
                 b.fine += 1;
             }
+            if let Some(lead) = lead_time(d) {
+                leads.entry(key).or_default().push(lead);
+            }
+        }
+    }
+    for (key, values) in leads {
+        if let Some(b) = buckets.get_mut(&key) {
+            b.lead_time_median = duration_stats(values).median;
         }
     }
     Ok(DeliveryReport {

@@ -812,6 +812,7 @@ async fn delivery_metrics_match_a_month_computed_by_hand(app: TestApp) {
         (periods[1]["fine"].as_i64(), periods[1]["failed"].as_i64()),
         (Some(5), Some(1))
     );
+    assert_eq!(periods[0]["lead_time_median"], 3.5 * 3600.0);
     // A month without deploys says so rather than showing zeros.
     let (_, empty) = crate::api::api(
         &app,
@@ -894,7 +895,7 @@ async fn delivery_metrics_match_a_month_computed_by_hand(app: TestApp) {
         .unwrap();
     assert!(
         csv.starts_with(
-            "period_start,deploys,caused_an_incident\r\n2026-09-28,4,0\r\n2026-10-05,6,1\r\n"
+            "period_start,deploys,caused_an_incident,lead_time_median_s\r\n2026-09-28,4,0,12600\r\n2026-10-05,6,1,12600\r\n"
         ),
         "{csv}"
     );

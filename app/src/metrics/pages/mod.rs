@@ -303,8 +303,22 @@ fn band_text(band: Option<super::delivery::Band>) -> String {
 /// The four keys of software delivery, and deploys per period with those that caused an
 /// incident.
 #[component]
-pub fn DeliveryNumbers(report: super::DeliveryReport, chart_id: &'static str) -> impl IntoView {
+pub fn DeliveryNumbers(
+    report: super::DeliveryReport,
+    chart_id: &'static str,
+    lead_id: &'static str,
+) -> impl IntoView {
     let d = report.delivery;
+    let lead_description = if d.lead_time.count == 0 {
+        "No deploy with a commit time in this window.".to_owned()
+    } else {
+        report
+            .buckets
+            .iter()
+            .filter_map(|b| Some(format!("{}: {}", b.bucket, duration(b.lead_time_median?))))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     let rate = |per: f64, unit: &str| format!("{per:.1} a {unit}");
     let frequency_detail = format!(
         "{} deploy{} · {}",
@@ -394,6 +408,14 @@ pub fn DeliveryNumbers(report: super::DeliveryReport, chart_id: &'static str) ->
                 undefined="No mitigated incident caused by a deploy"
                 definition="Mean time from impact start to mitigation of the incidents a deploy caused." />
         </dl>
-        <super::charts::StackedBars id=chart_id title="Deploys per period".to_owned() description labels series />
+        <super::charts::StackedBars id=chart_id title="Deploys per period".to_owned() description labels=labels.clone() series />
+        <super::charts::LineChart
+            id=lead_id
+            title="Median lead time per period".to_owned()
+            description=lead_description
+            labels
+            series=vec![super::charts::Series { name: "Median lead time".to_owned(), values: report.buckets.iter().map(|b| b.lead_time_median).collect() }]
+            format=duration
+        />
     }
 }
