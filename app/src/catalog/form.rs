@@ -59,6 +59,12 @@ impl ServiceForm {
                 "description",
                 "Keep the description under 10,000 characters.",
             );
+        } else if description.contains('\0') {
+            // PostgreSQL refuses a NUL in a parameter: said here, not as a 500.
+            fail(
+                "description",
+                "Remove the NUL character from the description.",
+            );
         }
         let owner_team = Some(self.owner_team.trim().to_owned()).filter(|t| !t.is_empty());
         if owner_team.as_ref().is_some_and(|t| t.chars().count() > 100) {

@@ -219,12 +219,51 @@ impl<T: DeserializeOwned, S: Send + Sync, const LIMIT: usize> FromRequest<S> for
         let bytes = to_bytes(request.into_body(), LIMIT)
             .await
             .map_err(|_| AppError::PayloadTooLarge(LIMIT / 1024))?;
+        if let Some(field) = nul_field(&bytes) {
+            return Err(AppError::invalid(
+                field,
+                "Text may not contain NUL characters (\\u0000).",
+            ));
+        }
         serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
             AppError::invalid(
                 "body",
                 format!("The body is not the JSON this endpoint takes: {e}"),
             )
         })
+    }
+}
+
+/// The top-level field of a JSON body whose text (a key or a value, at any depth) holds
+/// a NUL, or `body`: no text in Vigil holds one, and PostgreSQL refuses it in a
+/// parameter. Only a body that spells `\u0000` is parsed twice.
+fn nul_field(bytes: &[u8]) -> Option<String> {
+    let spelled = bytes
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|&b| b == b'0'));
+    if !spelled {
+        return None;
+    }
+    fn holds(value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(holds),
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds(v)),
+            _ => false,
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes).ok()? {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .find(|(k, v)| k.contains('\0') || holds(v))
+            .map(|(k, _)| {
+                if k.contains('\0') {
+                    "body".to_owned()
+                } else {
+                    k.clone()
+                }
+            }),
+        other => holds(&other).then(|| "body".to_owned()),
     }
 }
 

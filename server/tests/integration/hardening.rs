@@ -23,6 +23,7 @@ backend_tests!(
     titles_and_names_are_one_line,
     live_streams_are_capped_and_end_with_the_session,
     viewers_see_only_the_current_text_of_a_note,
+    a_nul_in_any_json_text_is_refused_by_field_not_a_500,
 );
 
 async fn sign_in_never_returns_to_another_site(app: TestApp) {
@@ -417,4 +418,58 @@ async fn viewers_see_only_the_current_text_of_a_note(app: TestApp) {
         kept.to_string().contains("SECRET123"),
         "responders keep the note's history"
     );
+}
+
+/// Found by schemathesis on PostgreSQL: a NUL in a service's description was a 500.
+/// Every JSON body now refuses a NUL anywhere by its top-level field; the service form
+/// refuses it beside the description.
+async fn a_nul_in_any_json_text_is_refused_by_field_not_a_500(app: TestApp) {
+    use serde_json::json;
+    let (_, token) = crate::api::token_for(&app, Role::Admin, "30").await;
+    for (body, field) in [
+        (
+            json!({"name": "Search", "description": "a\u{0}b", "tier": 1}),
+            "description",
+        ),
+        (
+            json!({"name": "Search", "tier": 1, "runbooks": [{"title": "x\u{0}", "url": "https://a.example"}]}),
+            "runbooks",
+        ),
+        (json!({"name": "Search", "tier": 1, "x\u{0}": 1}), "body"),
+    ] {
+        let (status, answer) = crate::api::api(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/services",
+            Some(&token),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{body}");
+    }
+    // A backslash followed by u0000 as text is not a NUL.
+    let (status, answer) = crate::api::api(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/services",
+        Some(&token),
+        Some(json!({"name": "Search", "description": "write \\u0000 to mean NUL", "tier": 1})),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let response = app
+        .call_with(
+            &admin,
+            "/rpc/create_service",
+            &[
+                ("form[name]", "Index"),
+                ("form[description]", "a\u{0}b"),
+                ("form[tier]", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(response.text().await.unwrap().contains("NUL"));
 }
