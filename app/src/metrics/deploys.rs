@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
 
 use super::delivery::{CausedIncident, DeployBucket, DeployFact, delivery, lead_time};
 use super::formulas::duration_stats;
@@ -13,62 +16,51 @@ use super::formulas::{Secs, Span};
 use super::report::Bucket;
 use super::scan::bucket_of;
 use super::{ChangeStrip, DeliveryReport, StripDay, StripIncident};
+use crate::changes::ChangeKind;
 use crate::changes::entities::{change, change_service, incident_change};
-use crate::changes::{ChangeKind, ChangeOutcome};
+use crate::db::pack;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::incidents::entities::{incident, incident_service};
 
-/// A window's deploys: of `service`, or of every service.
-fn deploys_query(service: Option<i64>, window: Span) -> SelectStatement {
-    let caused = Query::select()
-        .expr(Expr::val(1))
-        .from(incident_change::Entity)
-        .and_where(
-            Expr::col((incident_change::Entity, incident_change::Column::ChangeId))
-                .equals((change::Entity, change::Column::Id)),
-        )
-        .to_owned();
-    let mut query = Query::select();
-    query
-        .column((change::Entity, change::Column::StartedSecs))
-        .column((change::Entity, change::Column::FinishedSecs))
-        .column((change::Entity, change::Column::CommittedSecs))
-        .column((change::Entity, change::Column::Outcome))
-        .expr_as(Expr::exists(caused), Alias::new("caused"))
-        .from(change::Entity)
-        .and_where(
-            Expr::col((change::Entity, change::Column::Kind)).eq(ChangeKind::Deploy.as_str()),
-        );
-    match service {
-        Some(id) => {
-            query
-                .inner_join(
-                    change_service::Entity,
-                    Expr::col((change_service::Entity, change_service::Column::ChangeId))
-                        .equals((change::Entity, change::Column::Id)),
-                )
-                .and_where(
-                    Expr::col((change_service::Entity, change_service::Column::ServiceId)).eq(id),
-                )
-                .and_where(
-                    Expr::col((change_service::Entity, change_service::Column::StartedSecs))
-                        .gte(window.start),
-                )
-                .and_where(
-                    Expr::col((change_service::Entity, change_service::Column::StartedSecs))
-                        .lt(window.end),
-                );
-        }
-        None => {
-            query
-                .and_where(
-                    Expr::col((change::Entity, change::Column::StartedSecs)).gte(window.start),
-                )
-                .and_where(Expr::col((change::Entity, change::Column::StartedSecs)).lt(window.end));
-        }
-    }
-    query.to_owned()
+/// The five integers read of each deploy: start, finish, commit, whether it reached
+/// production, whether an incident names it as a cause.
+const DEPLOY_FIELDS: [&str; 5] = [
+    "c.started_secs",
+    "c.finished_secs",
+    "c.committed_secs",
+    "CASE WHEN c.outcome IN ('succeeded', 'rolled_back') THEN 1 ELSE 0 END",
+    "CASE WHEN EXISTS (SELECT 1 FROM incident_changes ic WHERE ic.change_id = c.id) THEN 1 ELSE 0 END",
+];
+
+/// A window's deploys (of `service`, or of every service) packed into one value, as the
+/// incident scan reads its rows: one range of the start index, no row handed over one
+/// at a time. Every value in the text is an integer of ours.
+fn deploys_statement(backend: DatabaseBackend, service: Option<i64>, window: Span) -> Statement {
+    let aggregate = match backend {
+        DatabaseBackend::Postgres => format!(
+            "string_agg({}, ''::bytea)",
+            DEPLOY_FIELDS.map(pack::postgres_field).join(" || ")
+        ),
+        _ => format!("{}({})", pack::FUNCTION, DEPLOY_FIELDS.join(", ")),
+    };
+    let (start, end) = (window.start, window.end);
+    let source = match service {
+        Some(id) => format!(
+            "change_services cs JOIN changes c ON c.id = cs.change_id \
+             WHERE cs.service_id = {id} AND cs.started_secs >= {start} AND cs.started_secs < {end}"
+        ),
+        None => format!("changes c WHERE c.started_secs >= {start} AND c.started_secs < {end}"),
+    };
+    Statement::from_string(
+        backend,
+        format!("SELECT {aggregate} AS packed FROM {source} AND c.kind = 'deploy'"),
+    )
+}
+
+#[derive(FromQueryResult)]
+struct Packed {
+    packed: Option<Vec<u8>>,
 }
 
 /// The delivery metrics of `service` (or of all) over `window`, with deploys per
@@ -79,24 +71,24 @@ pub async fn delivery_report(
     window: Span,
     bucket: Bucket,
 ) -> Result<DeliveryReport, AppError> {
+    let packed = Packed::find_by_statement(deploys_statement(
+        db.get_database_backend(),
+        service,
+        window,
+    ))
+    .one(db)
+    .await?
+    .and_then(|p| p.packed)
+    .unwrap_or_default();
     let mut deploys = Vec::new();
-    for row in db.query_all(&deploys_query(service, window)).await? {
-        let started: i64 = row.try_get("", "started_secs")?;
-        let finished: Option<i64> = row.try_get("", "finished_secs")?;
-        let outcome: String = row.try_get("", "outcome")?;
-        // SQLite answers EXISTS as an integer, PostgreSQL as a boolean.
-        let caused = row
-            .try_get::<bool>("", "caused")
-            .or_else(|_| row.try_get::<i64>("", "caused").map(|n| n != 0))?;
+    for [started, finished, committed, reached, caused] in pack::rows::<5>(&packed)? {
+        let started = started.ok_or_else(|| AppError::internal("a deploy without a start"))?;
         deploys.push(DeployFact {
             at: started,
             finished,
-            committed: row.try_get("", "committed_secs")?,
-            reached_production: matches!(
-                ChangeOutcome::parse(&outcome),
-                Some(ChangeOutcome::Succeeded | ChangeOutcome::RolledBack)
-            ),
-            caused_incident: caused,
+            committed,
+            reached_production: reached == Some(1),
+            caused_incident: caused == Some(1),
         });
     }
     let caused = caused_incidents(db, service).await?;
