@@ -21,7 +21,7 @@ use crate::accounts::CurrentUser;
 use crate::audit::service::{Actor, record as audit};
 use crate::catalog::ServiceRef;
 use crate::catalog::entities::service;
-use crate::choices::service::resolve_service;
+use crate::choices::service::{find_services, resolve_service};
 use crate::error::{AppError, FieldError};
 use crate::secrets;
 use crate::text::has_control_characters;
@@ -118,43 +118,44 @@ async fn check(db: &impl ConnectionTrait, form: &ChangeSourceForm) -> Result<Che
             format!("Map at most {MAX_MAPPING} repositories or applications."),
         ));
     }
+    let (mut pairs, mut bad_lines) = (Vec::new(), Vec::new());
     for (number, line) in lines.into_iter().take(MAX_MAPPING) {
         let Some((from, to)) = line.split_once('=') else {
-            errors.push(FieldError::new(
-                "mapping",
-                format!("Line {number}: write “repository = service”."),
-            ));
+            bad_lines.push((number, "write “repository = service”.".to_owned()));
             continue;
         };
         let from = from.trim().to_lowercase();
         if from.is_empty() || from.chars().count() > 200 || has_control_characters(&from) {
-            errors.push(FieldError::new(
-                "mapping",
-                format!("Line {number}: name a repository or application before “=”."),
+            bad_lines.push((
+                number,
+                "name a repository or application before “=”.".to_owned(),
             ));
             continue;
         }
-        match resolve_service(db, "mapping", to.trim()).await {
-            Ok(Some(id)) => match service::Entity::find_by_id(id).one(db).await? {
-                Some(s) => {
-                    mapping.insert(from, s.slug);
-                }
-                None => errors.push(FieldError::new(
-                    "mapping",
-                    format!("Line {number}: there is no service {id}."),
-                )),
-            },
-            Ok(None) => errors.push(FieldError::new(
-                "mapping",
-                format!("Line {number}: name a service after “=”."),
-            )),
-            Err(AppError::Invalid(e)) => errors.extend(
-                e.into_iter()
-                    .map(|e| FieldError::new("mapping", format!("Line {number}: {}", e.message))),
-            ),
-            Err(other) => return Err(other),
+        let to = to.trim();
+        if to.is_empty() {
+            bad_lines.push((number, "name a service after “=”.".to_owned()));
+            continue;
+        }
+        pairs.push((number, from, to));
+    }
+    let targets: Vec<&str> = pairs.iter().map(|(_, _, to)| *to).collect();
+    let services = find_services(db, &targets).await?;
+    for ((number, from, to), found) in pairs.into_iter().zip(services) {
+        match found {
+            Some(s) => {
+                mapping.insert(from, s.slug);
+            }
+            None => bad_lines.push((number, format!("no service is called “{to}”."))),
         }
     }
+    // The first bad line is the one shown.
+    bad_lines.sort_by_key(|(number, _)| *number);
+    errors.extend(
+        bad_lines.into_iter().map(|(number, message)| {
+            FieldError::new("mapping", format!("Line {number}: {message}"))
+        }),
+    );
     let environments = word_list(&mut errors, "environments", &form.environments);
     let mut workflows = word_list(&mut errors, "workflows", &form.workflows);
     if workflows.is_empty() {

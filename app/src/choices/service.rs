@@ -242,6 +242,32 @@ pub async fn resolve_services(
     }
 }
 
+/// The service each of `terms` names (an id, a slug or a whole name, any case), in one
+/// read however many terms: a source's mapping may name hundreds.
+pub async fn find_services(
+    db: &impl ConnectionTrait,
+    terms: &[&str],
+) -> Result<Vec<Option<service::Model>>, AppError> {
+    let keys: Vec<String> = terms.iter().map(|t| t.trim().to_lowercase()).collect();
+    let ids: Vec<i64> = keys.iter().filter_map(|k| k.parse().ok()).collect();
+    let mut found = services_named(db, &keys).await?;
+    if !ids.is_empty() {
+        found.extend(
+            service::Entity::find()
+                .filter(service::Column::Id.is_in(ids))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(keys
+        .iter()
+        .map(|key| match key.parse::<i64>() {
+            Ok(id) => found.iter().find(|s| s.id == id).cloned(),
+            Err(_) => named(&found, key).cloned(),
+        })
+        .collect())
+}
+
 /// The service a filter names (an id, a slug or a whole name); `None` when empty.
 pub async fn resolve_service(
     db: &impl ConnectionTrait,

@@ -408,6 +408,29 @@ async fn admins_add_sources_on_the_page_and_bad_forms_are_refused_by_field(app: 
         );
     }
     assert!(body.contains("Line 1:"), "{body}");
+    // Every line's service is looked up in one read; a line naming none is the one named.
+    let response = app
+        .call_with(
+            &admin,
+            "/rpc/create_change_source",
+            &[
+                ("form[name]", "GitLab"),
+                ("form[kind]", "gitlab"),
+                ("form[service]", "checkout"),
+                (
+                    "form[mapping]",
+                    "acme/a = CHECKOUT\n\nacme/b = 999999\nacme/c =",
+                ),
+                ("form[environments]", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("Line 3: no service is called “999999”"),
+        "{body}"
+    );
 
     // Added: the secret shown once, then the source listed without it.
     let response = app
