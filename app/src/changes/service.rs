@@ -284,27 +284,34 @@ pub async fn record(
     actor: Option<&CurrentUser>,
     new: &NewChange,
 ) -> Result<Recorded, AppError> {
+    // Checked and read back outside the write: only the writes wait for SQLite's one
+    // writer (16 senders recorded 905 changes/s with both inside, 9 statements a turn).
+    let (row, services) = checked(db, new, Utc::now()).await?;
     // Two first reports of one event at once on PostgreSQL: the second insert meets the
     // unique index and is tried again as the update it is.
-    match record_once(db, actor, new).await? {
-        Some(recorded) => Ok(recorded),
-        None => record_once(db, actor, new)
+    let (saved, created) = match write(db, actor, new, row.clone(), &services).await? {
+        Some(written) => written,
+        None => write(db, actor, new, row, &services)
             .await?
             .ok_or_else(|| AppError::Conflict {
                 message: "This change is being recorded by another request; send it again.".into(),
-            }),
-    }
+            })?,
+    };
+    let change = views(db, vec![saved]).await?.remove(0);
+    Ok(Recorded { change, created })
 }
 
-/// [`record`] once; `None` when a report of the same event was inserted meanwhile.
-async fn record_once(
+/// Writes the checked `row` in one transaction: the row and whether it is new; `None`
+/// when a report of the same event was inserted meanwhile.
+async fn write(
     db: &impl crate::db::Writer,
     actor: Option<&CurrentUser>,
     new: &NewChange,
-) -> Result<Option<Recorded>, AppError> {
+    mut row: change::ActiveModel,
+    services: &[service::Model],
+) -> Result<Option<(change::Model, bool)>, AppError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let (mut row, services) = checked(&*txn, new, now).await?;
     let existing = match row.external_id.clone().unwrap() {
         Some(external_id) => {
             change::Entity::find()
@@ -330,7 +337,12 @@ async fn record_once(
             if new.committed_at.is_none() {
                 row.committed_secs = Set(found.committed_secs);
             }
-            row.update(&*txn).await?
+            let saved = row.update(&*txn).await?;
+            change_service::Entity::delete_many()
+                .filter(change_service::Column::ChangeId.eq(saved.id))
+                .exec(&*txn)
+                .await?;
+            saved
         }
         None => {
             row.created_by = Set(actor.map(|a| a.id.0));
@@ -344,10 +356,6 @@ async fn record_once(
             }
         }
     };
-    change_service::Entity::delete_many()
-        .filter(change_service::Column::ChangeId.eq(saved.id))
-        .exec(&*txn)
-        .await?;
     change_service::Entity::insert_many(services.iter().map(|s| change_service::ActiveModel {
         change_id: Set(saved.id),
         service_id: Set(s.id),
@@ -365,9 +373,8 @@ async fn record_once(
             .exec(&*txn)
             .await?;
     }
-    let change = views(&*txn, vec![saved]).await?.remove(0);
     txn.commit().await?;
-    Ok(Some(Recorded { change, created }))
+    Ok(Some((saved, created)))
 }
 
 /// The views of `rows`, in their order: two statements for their services and links.
