@@ -23,6 +23,40 @@ pub fn postgres_field(column: &str) -> String {
     format!("int8send(coalesce(({column})::int8, {NULL}))")
 }
 
+/// The aggregate packing `fields` of every row into one value, for `backend`.
+pub fn aggregate(backend: sea_orm::DatabaseBackend, fields: &[&str]) -> String {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => format!(
+            "string_agg({}, ''::bytea)",
+            fields
+                .iter()
+                .map(|f| postgres_field(f))
+                .collect::<Vec<_>>()
+                .join(" || ")
+        ),
+        _ => format!("{FUNCTION}({})", fields.join(", ")),
+    }
+}
+
+/// One packed value, as a statement answers it in a column named `packed`.
+#[derive(sea_orm::FromQueryResult)]
+pub struct Packed {
+    pub packed: Option<Vec<u8>>,
+}
+
+/// The packed value `statement` answers: empty when it read no row.
+pub async fn read(
+    db: &impl sea_orm::ConnectionTrait,
+    statement: sea_orm::Statement,
+) -> Result<Vec<u8>, AppError> {
+    use sea_orm::FromQueryResult;
+    Ok(Packed::find_by_statement(statement)
+        .one(db)
+        .await?
+        .and_then(|p| p.packed)
+        .unwrap_or_default())
+}
+
 /// The rows of `N` values each in `bytes`, in order.
 pub fn rows<const N: usize>(
     bytes: &[u8],

@@ -144,6 +144,8 @@ pub fn deploys(rows: &[super::delivery::DeployBucket]) -> String {
             "deploys",
             "caused_an_incident",
             "lead_time_median_s",
+            "change_failure_rate",
+            "restore_median_s",
         ]
         .map(str::to_owned),
     );
@@ -153,6 +155,12 @@ pub fn deploys(rows: &[super::delivery::DeployBucket]) -> String {
             (b.fine + b.failed).to_string(),
             b.failed.to_string(),
             b.lead_time_median
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_default(),
+            b.change_failure_rate
+                .map(|r| format!("{r:.4}"))
+                .unwrap_or_default(),
+            b.restore_median
                 .map(|m| format!("{m:.0}"))
                 .unwrap_or_default(),
         ]));

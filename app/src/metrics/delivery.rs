@@ -172,6 +172,11 @@ pub struct DeployBucket {
     pub failed: i64,
     /// Median lead time of the period's deploys with a commit time, in seconds.
     pub lead_time_median: Option<f64>,
+    /// Failed over deploys in the period, 0 to 1; null without deploys.
+    pub change_failure_rate: Option<f64>,
+    /// Median impact start to mitigation of the deploy-caused incidents that started in
+    /// the period, in seconds.
+    pub restore_median: Option<f64>,
 }
 
 #[cfg(test)]

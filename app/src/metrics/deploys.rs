@@ -2,22 +2,21 @@
 //! the per-service index, each row carrying whether an incident names it as a cause)
 //! and the incidents those deploys caused. Two statements, whatever the window.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 
 use super::delivery::{CausedIncident, DeployBucket, DeployFact, delivery, lead_time};
 use super::formulas::duration_stats;
 use super::formulas::{Secs, Span};
 use super::report::Bucket;
-use super::scan::bucket_of;
+use super::scan::bucket_day;
 use super::{ChangeStrip, DeliveryReport, StripDay, StripIncident};
-use crate::changes::ChangeKind;
-use crate::changes::entities::{change, change_service, incident_change};
+use crate::changes::entities::{change_service, incident_change};
 use crate::db::pack;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
@@ -34,16 +33,9 @@ const DEPLOY_FIELDS: [&str; 5] = [
 ];
 
 /// A window's deploys (of `service`, or of every service) packed into one value, as the
-/// incident scan reads its rows: one range of the start index, no row handed over one
-/// at a time. Every value in the text is an integer of ours.
+/// incident scan reads its rows: one range of an index, no row handed over one at a
+/// time. Every value in the text is an integer of ours.
 fn deploys_statement(backend: DatabaseBackend, service: Option<i64>, window: Span) -> Statement {
-    let aggregate = match backend {
-        DatabaseBackend::Postgres => format!(
-            "string_agg({}, ''::bytea)",
-            DEPLOY_FIELDS.map(pack::postgres_field).join(" || ")
-        ),
-        _ => format!("{}({})", pack::FUNCTION, DEPLOY_FIELDS.join(", ")),
-    };
     let (start, end) = (window.start, window.end);
     let source = match service {
         Some(id) => format!(
@@ -54,32 +46,55 @@ fn deploys_statement(backend: DatabaseBackend, service: Option<i64>, window: Spa
     };
     Statement::from_string(
         backend,
-        format!("SELECT {aggregate} AS packed FROM {source} AND c.kind = 'deploy'"),
+        format!(
+            "SELECT {} AS packed FROM {source} AND c.kind = 'deploy'",
+            pack::aggregate(backend, &DEPLOY_FIELDS)
+        ),
     )
 }
 
-#[derive(FromQueryResult)]
-struct Packed {
-    packed: Option<Vec<u8>>,
+/// The incidents that started in `window` and name a deploy (of `service`, or any) as a
+/// cause: their start and mitigation, packed. Few incidents have a cause, so the links
+/// are read first and each incident looked up by its key.
+fn caused_statement(backend: DatabaseBackend, service: Option<i64>, window: Span) -> Statement {
+    let (start, end) = (window.start, window.end);
+    let of_service = match service {
+        Some(id) => format!(
+            "JOIN change_services cs ON cs.change_id = ic.change_id AND cs.service_id = {id}"
+        ),
+        None => String::new(),
+    };
+    Statement::from_string(
+        backend,
+        format!(
+            "SELECT {} AS packed FROM incidents i \
+             WHERE i.start_secs >= {start} AND i.start_secs < {end} AND i.id IN (\
+             SELECT ic.incident_id FROM incident_changes ic \
+             JOIN changes c ON c.id = ic.change_id {of_service} WHERE c.kind = 'deploy')",
+            pack::aggregate(backend, &["i.start_secs", "i.mitigate_secs"])
+        ),
+    )
+}
+
+/// Days since 1970-01-01 of a bucket's `YYYY-MM-DD` label.
+fn label_day(label: &str) -> Option<i64> {
+    let date = chrono::NaiveDate::parse_from_str(label, "%Y-%m-%d").ok()?;
+    Some(
+        date.signed_duration_since(chrono::NaiveDate::default())
+            .num_days(),
+    )
 }
 
 /// The delivery metrics of `service` (or of all) over `window`, with deploys per
-/// `bucket` for the chart.
+/// `bucket` for the chart. Two statements, whatever the window.
 pub async fn delivery_report(
     db: &impl ConnectionTrait,
     service: Option<i64>,
     window: Span,
     bucket: Bucket,
 ) -> Result<DeliveryReport, AppError> {
-    let packed = Packed::find_by_statement(deploys_statement(
-        db.get_database_backend(),
-        service,
-        window,
-    ))
-    .one(db)
-    .await?
-    .and_then(|p| p.packed)
-    .unwrap_or_default();
+    let backend = db.get_database_backend();
+    let packed = pack::read(db, deploys_statement(backend, service, window)).await?;
     let mut deploys = Vec::new();
     for [started, finished, committed, reached, caused] in pack::rows::<5>(&packed)? {
         let started = started.ok_or_else(|| AppError::internal("a deploy without a start"))?;
@@ -91,98 +106,64 @@ pub async fn delivery_report(
             caused_incident: caused == Some(1),
         });
     }
-    let caused = caused_incidents(db, service).await?;
-    let mut buckets: BTreeMap<String, DeployBucket> = super::service::bucket_starts(bucket, window)
+    let packed = pack::read(db, caused_statement(backend, service, window)).await?;
+    let mut caused = Vec::new();
+    for [start, mitigated] in pack::rows::<2>(&packed)? {
+        let start = start.ok_or_else(|| AppError::internal("an incident without a start"))?;
+        caused.push(CausedIncident { start, mitigated });
+    }
+
+    // Buckets are found by their first day, a number: no label formatted per deploy.
+    let mut buckets: Vec<DeployBucket> = super::service::bucket_starts(bucket, window)
         .into_iter()
-        .map(|b| {
-            (
-                b.clone(),
-                DeployBucket {
-                    bucket: b,
-                    fine: 0,
-                    failed: 0,
-                    lead_time_median: None,
-                },
-            )
+        .map(|b| DeployBucket {
+            bucket: b,
+            fine: 0,
+            failed: 0,
+            lead_time_median: None,
+            change_failure_rate: None,
+            restore_median: None,
         })
         .collect();
-    let mut leads: BTreeMap<String, Vec<Secs>> = BTreeMap::new();
+    let index: HashMap<i64, usize> = buckets
+        .iter()
+        .enumerate()
+        .filter_map(|(n, b)| Some((label_day(&b.bucket)?, n)))
+        .collect();
+    let mut leads: Vec<Vec<Secs>> = vec![Vec::new(); buckets.len()];
     for d in deploys
         .iter()
         .filter(|d| d.reached_production || d.caused_incident)
     {
-        let key = bucket_of(bucket, d.at);
-        if let Some(b) = buckets.get_mut(&key) {
+        if let Some(&n) = index.get(&bucket_day(bucket, d.at)) {
             if d.caused_incident {
-                b.failed += 1;
+                buckets[n].failed += 1;
             } else {
-                b.fine += 1;
+                buckets[n].fine += 1;
             }
             if let Some(lead) = lead_time(d) {
-                leads.entry(key).or_default().push(lead);
+                leads[n].push(lead);
             }
         }
     }
-    for (key, values) in leads {
-        if let Some(b) = buckets.get_mut(&key) {
-            b.lead_time_median = duration_stats(values).median;
+    let mut restores: Vec<Vec<Secs>> = vec![Vec::new(); buckets.len()];
+    for i in &caused {
+        if let (Some(&n), Some(mitigated)) = (index.get(&bucket_day(bucket, i.start)), i.mitigated)
+        {
+            restores[n].push(Ord::max(mitigated - i.start, 0));
         }
+    }
+    for ((b, leads), restores) in buckets.iter_mut().zip(leads).zip(restores) {
+        b.lead_time_median = duration_stats(leads).median;
+        b.restore_median = duration_stats(restores).median;
+        let deploys = b.fine + b.failed;
+        b.change_failure_rate = (deploys > 0).then(|| b.failed as f64 / deploys as f64);
     }
     Ok(DeliveryReport {
         window,
         delivery: delivery(window, &deploys, &caused),
-        buckets: buckets.into_values().collect(),
+        buckets,
     })
-}
-
-/// The incidents deploys (of `service`, or any) are linked to as a cause.
-async fn caused_incidents(
-    db: &impl ConnectionTrait,
-    service: Option<i64>,
-) -> Result<Vec<CausedIncident>, AppError> {
-    let mut linked = Query::select();
-    linked
-        .column((incident_change::Entity, incident_change::Column::IncidentId))
-        .from(incident_change::Entity)
-        .inner_join(
-            change::Entity,
-            Expr::col((change::Entity, change::Column::Id))
-                .equals((incident_change::Entity, incident_change::Column::ChangeId)),
-        )
-        .and_where(
-            Expr::col((change::Entity, change::Column::Kind)).eq(ChangeKind::Deploy.as_str()),
-        );
-    if let Some(id) = service {
-        linked
-            .inner_join(
-                change_service::Entity,
-                Expr::col((change_service::Entity, change_service::Column::ChangeId))
-                    .equals((incident_change::Entity, incident_change::Column::ChangeId)),
-            )
-            .and_where(
-                Expr::col((change_service::Entity, change_service::Column::ServiceId)).eq(id),
-            );
-    }
-    let secs = |t: chrono::DateTime<chrono::Utc>| -> Secs { t.timestamp() };
-    Ok(incident::Entity::find()
-        .select_only()
-        .column(incident::Column::ImpactStartedAt)
-        .column(incident::Column::DeclaredAt)
-        .column(incident::Column::MitigatedAt)
-        .filter(incident::Column::Id.in_subquery(linked.to_owned()))
-        .into_tuple::<(
-            Option<chrono::DateTime<chrono::Utc>>,
-            chrono::DateTime<chrono::Utc>,
-            Option<chrono::DateTime<chrono::Utc>>,
-        )>()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|(impact, declared, mitigated)| CausedIncident {
-            start: secs(impact.unwrap_or(declared)),
-            mitigated: mitigated.map(secs),
-        })
-        .collect())
 }
 
 /// How many incidents the strip draws at most (the newest).
@@ -272,4 +253,23 @@ pub async fn change_strip(
         days: days.into_values().collect(),
         incidents,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_is_found_by_the_first_day_of_its_bucket() {
+        assert_eq!(label_day("1970-01-01"), Some(0));
+        assert_eq!(label_day("not a day"), None);
+        // 2026-12-03 is a Thursday: its week starts on Monday 2026-11-30.
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+            .and_then(|d| d.and_hms_opt(15, 0, 0))
+            .map(|t| t.and_utc().timestamp())
+            .unwrap_or_default();
+        assert_eq!(label_day("2026-11-30"), Some(bucket_day(Bucket::Week, at)));
+        assert_eq!(label_day("2026-12-01"), Some(bucket_day(Bucket::Month, at)));
+        assert_ne!(label_day("2026-12-01"), Some(bucket_day(Bucket::Week, at)));
+    }
 }

@@ -813,6 +813,11 @@ async fn delivery_metrics_match_a_month_computed_by_hand(app: TestApp) {
         (Some(5), Some(1))
     );
     assert_eq!(periods[0]["lead_time_median"], 3.5 * 3600.0);
+    // The failure rate and time to restore per period: the outage started on 5 Oct.
+    assert_eq!(periods[0]["change_failure_rate"], 0.0);
+    assert!(periods[0]["restore_median"].is_null(), "{d}");
+    assert_eq!(periods[1]["change_failure_rate"], 1.0 / 6.0);
+    assert_eq!(periods[1]["restore_median"], 90.0 * 60.0);
     // A month without deploys says so rather than showing zeros.
     let (_, empty) = crate::api::api(
         &app,
@@ -895,7 +900,7 @@ async fn delivery_metrics_match_a_month_computed_by_hand(app: TestApp) {
         .unwrap();
     assert!(
         csv.starts_with(
-            "period_start,deploys,caused_an_incident,lead_time_median_s\r\n2026-09-28,4,0,12600\r\n2026-10-05,6,1,12600\r\n"
+            "period_start,deploys,caused_an_incident,lead_time_median_s,change_failure_rate,restore_median_s\r\n2026-09-28,4,0,12600,0.0000,\r\n2026-10-05,6,1,12600,0.1667,5400\r\n"
         ),
         "{csv}"
     );

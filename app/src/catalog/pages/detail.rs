@@ -142,7 +142,7 @@ pub fn ServicePage() -> impl IntoView {
                                         <h2 id="delivery-title">{format!("Delivery, {}", r.query.label())}</h2>
                                         <a class="button button--small button--quiet" href=format!("/services/{}/delivery.csv?{qs}", s.slug) download>"CSV"</a>
                                     </div>
-                                    <DeliveryNumbers report=r.delivery.clone() chart_id="chart-service-deploys" lead_id="chart-service-lead-time" />
+                                    <DeliveryNumbers report=r.delivery.clone() chart_id="chart-service-deploys" lead_id="chart-service-lead-time" failure_id="chart-service-failure-rate" />
                                     <p class="muted"><a href=format!("/changes?service={}", s.slug)>"Every change to this service"</a></p>
                                 </section>
                             </section>

@@ -77,7 +77,7 @@ pub fn DashboardPage() -> impl IntoView {
                                         <h2 id="delivery-title">"Delivery, every service"</h2>
                                         <a class="button button--small button--quiet" href=format!("/reports/delivery.csv?{qs}") download>"CSV"</a>
                                     </div>
-                                    <DeliveryNumbers report=d.delivery.clone() chart_id="chart-deploys" lead_id="chart-lead-time" />
+                                    <DeliveryNumbers report=d.delivery.clone() chart_id="chart-deploys" lead_id="chart-lead-time" failure_id="chart-failure-rate" />
                                 </section>
                                 <section class="card stack" aria-labelledby="budgets-title">
                                     <h2 id="budgets-title">"Error budgets most spent"</h2>

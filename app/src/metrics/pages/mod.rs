@@ -307,15 +307,39 @@ pub fn DeliveryNumbers(
     report: super::DeliveryReport,
     chart_id: &'static str,
     lead_id: &'static str,
+    failure_id: &'static str,
 ) -> impl IntoView {
     let d = report.delivery;
-    let lead_description = if d.lead_time.count == 0 {
-        "No deploy with a commit time in this window.".to_owned()
+    let lead_description = if d.lead_time.count == 0 && d.restore.count == 0 {
+        "No deploy with a commit time and no mitigated incident caused by a deploy in this window."
+            .to_owned()
     } else {
         report
             .buckets
             .iter()
-            .filter_map(|b| Some(format!("{}: {}", b.bucket, duration(b.lead_time_median?))))
+            .filter(|b| b.lead_time_median.is_some() || b.restore_median.is_some())
+            .map(|b| {
+                let part = |name: &str, v: Option<f64>| {
+                    v.map(|v| format!("{name} {}", duration(v)))
+                        .unwrap_or_else(|| format!("no {name}"))
+                };
+                format!(
+                    "{}: {}, {}",
+                    b.bucket,
+                    part("lead time", b.lead_time_median),
+                    part("time to restore", b.restore_median)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let failure_description = if d.deploys == 0 {
+        "No deploys in this window.".to_owned()
+    } else {
+        report
+            .buckets
+            .iter()
+            .filter_map(|b| Some(format!("{}: {}", b.bucket, percent(b.change_failure_rate?))))
             .collect::<Vec<_>>()
             .join("; ")
     };
@@ -410,11 +434,22 @@ pub fn DeliveryNumbers(
         </dl>
         <super::charts::StackedBars id=chart_id title="Deploys per period".to_owned() description labels=labels.clone() series />
         <super::charts::LineChart
+            id=failure_id
+            title="Change failure rate per period".to_owned()
+            description=failure_description
+            labels=labels.clone()
+            series=vec![super::charts::Series { name: "Change failure rate".to_owned(), values: report.buckets.iter().map(|b| b.change_failure_rate).collect() }]
+            format=percent
+        />
+        <super::charts::LineChart
             id=lead_id
-            title="Median lead time per period".to_owned()
+            title="Median lead time and time to restore per period".to_owned()
             description=lead_description
             labels
-            series=vec![super::charts::Series { name: "Median lead time".to_owned(), values: report.buckets.iter().map(|b| b.lead_time_median).collect() }]
+            series=vec![
+                super::charts::Series { name: "Median lead time".to_owned(), values: report.buckets.iter().map(|b| b.lead_time_median).collect() },
+                super::charts::Series { name: "Median time to restore".to_owned(), values: report.buckets.iter().map(|b| b.restore_median).collect() },
+            ]
             format=duration
         />
     }

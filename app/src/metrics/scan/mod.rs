@@ -80,13 +80,14 @@ pub struct History {
 const ANY: i32 = i32::MAX;
 
 /// Calendar bucket (UTC) of `secs`: the Monday of its week or the first of its month.
+#[cfg(test)]
 pub(crate) fn bucket_of(bucket: Bucket, secs: Secs) -> String {
     day_label(bucket_day(bucket, secs))
 }
 
 /// The first day of `secs`' bucket, in days since 1970-01-01: a number to count by, so a
 /// report formats each bucket's label once rather than once per incident.
-fn bucket_day(bucket: Bucket, secs: Secs) -> i64 {
+pub(crate) fn bucket_day(bucket: Bucket, secs: Secs) -> i64 {
     let day = secs.div_euclid(86_400);
     match bucket {
         // 1970-01-01 was a Thursday, three days after a Monday.

@@ -6,10 +6,7 @@ use crate::db::pack;
 use crate::error::AppError;
 use crate::metrics::formulas::{Secs, Span};
 
-#[derive(FromQueryResult)]
-pub(super) struct Packed {
-    pub(super) packed: Option<Vec<u8>>,
-}
+pub(super) use crate::db::pack::Packed;
 
 /// The nine fields of a packed row, in order.
 pub(super) const FIELDS: [&str; 9] = [
