@@ -1,8 +1,8 @@
-//! The read behind the delivery metrics: a service's deploys in a window (one range of
-//! the per-service index, each row carrying whether an incident names it as a cause)
-//! and the incidents those deploys caused. Two statements, whatever the window.
+//! The read behind the delivery metrics: a service's (or every service's) deploys in a
+//! window, one range of an index; which of them an incident names as a cause; and the
+//! incidents those deploys caused. Three statements, whatever the window.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -22,33 +22,60 @@ use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::incidents::entities::{incident, incident_service};
 
-/// The five integers read of each deploy: start, finish, commit, whether it reached
-/// production, whether an incident names it as a cause.
+/// The integers read of each deploy: its id, start, finish, commit, and whether it
+/// reached production. All are in the deploys' own index (`idx_changes_deploys`).
 const DEPLOY_FIELDS: [&str; 5] = [
+    "c.id",
     "c.started_secs",
     "c.finished_secs",
     "c.committed_secs",
     "CASE WHEN c.outcome IN ('succeeded', 'rolled_back') THEN 1 ELSE 0 END",
-    "CASE WHEN EXISTS (SELECT 1 FROM incident_changes ic WHERE ic.change_id = c.id) THEN 1 ELSE 0 END",
 ];
 
-/// A window's deploys (of `service`, or of every service) packed into one value, as the
-/// incident scan reads its rows: one range of an index, no row handed over one at a
-/// time. Every value in the text is an integer of ours.
-fn deploys_statement(backend: DatabaseBackend, service: Option<i64>, window: Span) -> Statement {
+/// The `FROM … WHERE …` of the deploys (of `service`, or of every service) that started
+/// in `window`: one range of an index. Every value in the text is an integer of ours.
+fn deploys_source(service: Option<i64>, window: Span) -> String {
     let (start, end) = (window.start, window.end);
-    let source = match service {
+    match service {
         Some(id) => format!(
-            "change_services cs JOIN changes c ON c.id = cs.change_id \
-             WHERE cs.service_id = {id} AND cs.started_secs >= {start} AND cs.started_secs < {end}"
+            "FROM change_services cs JOIN changes c ON c.id = cs.change_id \
+             WHERE cs.service_id = {id} AND cs.started_secs >= {start} \
+             AND cs.started_secs < {end} AND c.kind = 'deploy'"
         ),
-        None => format!("changes c WHERE c.started_secs >= {start} AND c.started_secs < {end}"),
-    };
+        None => format!(
+            "FROM changes c WHERE c.started_secs >= {start} AND c.started_secs < {end} \
+             AND c.kind = 'deploy'"
+        ),
+    }
+}
+
+/// A window's deploys packed into one value, as the incident scan reads its rows: no row
+/// handed over one at a time.
+pub fn deploys_statement(
+    backend: DatabaseBackend,
+    service: Option<i64>,
+    window: Span,
+) -> Statement {
     Statement::from_string(
         backend,
         format!(
-            "SELECT {} AS packed FROM {source} AND c.kind = 'deploy'",
-            pack::aggregate(backend, &DEPLOY_FIELDS)
+            "SELECT {} AS packed {}",
+            pack::aggregate(backend, &DEPLOY_FIELDS),
+            deploys_source(service, window)
+        ),
+    )
+}
+
+/// The ids of those deploys that an incident names as a cause. Asked apart: few deploys
+/// have a cause, and the links are read first (3 ms), where asking each deploy about its
+/// links cost 50 ms a year at 160,000 deploys.
+fn causes_statement(backend: DatabaseBackend, service: Option<i64>, window: Span) -> Statement {
+    Statement::from_string(
+        backend,
+        format!(
+            "SELECT {} AS packed {} AND c.id IN (SELECT change_id FROM incident_changes)",
+            pack::aggregate(backend, &["c.id"]),
+            deploys_source(service, window)
         ),
     )
 }
@@ -86,7 +113,7 @@ fn label_day(label: &str) -> Option<i64> {
 }
 
 /// The delivery metrics of `service` (or of all) over `window`, with deploys per
-/// `bucket` for the chart. Two statements, whatever the window.
+/// `bucket` for the chart. Three statements, whatever the window.
 pub async fn delivery_report(
     db: &impl ConnectionTrait,
     service: Option<i64>,
@@ -94,16 +121,18 @@ pub async fn delivery_report(
     bucket: Bucket,
 ) -> Result<DeliveryReport, AppError> {
     let backend = db.get_database_backend();
+    let packed = pack::read(db, causes_statement(backend, service, window)).await?;
+    let causes: HashSet<i64> = pack::rows::<1>(&packed)?.filter_map(|[id]| id).collect();
     let packed = pack::read(db, deploys_statement(backend, service, window)).await?;
     let mut deploys = Vec::new();
-    for [started, finished, committed, reached, caused] in pack::rows::<5>(&packed)? {
+    for [id, started, finished, committed, reached] in pack::rows::<5>(&packed)? {
         let started = started.ok_or_else(|| AppError::internal("a deploy without a start"))?;
         deploys.push(DeployFact {
             at: started,
             finished,
             committed,
             reached_production: reached == Some(1),
-            caused_incident: caused == Some(1),
+            caused_incident: id.is_some_and(|id| causes.contains(&id)),
         });
     }
     let packed = pack::read(db, caused_statement(backend, service, window)).await?;
