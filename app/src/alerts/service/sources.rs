@@ -235,12 +235,7 @@ pub async fn set_disabled(
 }
 
 fn service_ref(m: &service::Model) -> crate::catalog::ServiceRef {
-    crate::catalog::ServiceRef {
-        id: m.id,
-        slug: m.slug.clone(),
-        name: m.name.clone(),
-        owner_team: m.owner_team.clone(),
-    }
+    crate::catalog::service::to_ref(m.clone())
 }
 
 /// How many recent alerts the admin page lists.
