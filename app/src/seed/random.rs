@@ -2,7 +2,9 @@
 //! so benchmark numbers compare across runs. Rows are bulk-inserted with explicit ids.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QuerySelect, Set};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, EntityTrait, PaginatorTrait, QueryOrder, QuerySelect, Set,
+};
 
 use crate::accounts::Role;
 use crate::catalog::entities::service;
@@ -230,7 +232,18 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
             .exec(&txn)
             .await?;
     }
-    seed_changes(&txn, &mut rng, &spec, first_service, creator, &caused).await?;
+    let services: Vec<i64> = (first_service..first_service + spec.services as i64).collect();
+    seed_changes(&txn, &mut rng, &spec, &services, creator, &caused).await?;
+    finish(db, txn).await?;
+    Ok(Generated {
+        services: spec.services,
+        incidents: spec.incidents,
+        changes: spec.changes,
+    })
+}
+
+/// Commits a seeding transaction: sequences past the explicit ids, fresh statistics.
+async fn finish(db: &impl Writer, txn: crate::db::Write) -> Result<(), AppError> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         // Explicit ids leave the sequences behind; later inserts must not collide.
         for table in ["services", "incidents", "changes"] {
@@ -244,23 +257,56 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
     // Fresh statistics, so the planner reads the bulk-loaded history the way it would
     // after autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) caught up.
     db.execute_unprepared("ANALYZE").await?;
-    Ok(Generated {
-        services: spec.services,
-        incidents: spec.incidents,
-        changes: spec.changes,
-    })
+    Ok(())
+}
+
+/// Adds `changes` changes over the last `days` days to the services already there, none
+/// linked to an incident: a history grown to a million changes, for the benchmark.
+/// Deterministic for a given `seed`, `now` and set of services.
+pub async fn seed_more_changes(
+    db: &impl Writer,
+    seed: u64,
+    days: i64,
+    now: DateTime<Utc>,
+    changes: u64,
+) -> Result<(), AppError> {
+    let services: Vec<i64> = service::Entity::find()
+        .select_only()
+        .column(service::Column::Id)
+        .order_by_asc(service::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let creator = super::seed_user(db, "seed@vigil.invalid", "Seed data", Role::Viewer).await?;
+    let spec = RandomSeed {
+        incidents: 0,
+        services: services.len() as u64,
+        seed,
+        days,
+        now,
+        changes,
+    };
+    let txn = crate::db::begin_write(db).await?;
+    seed_changes(&txn, &mut Rng::new(seed), &spec, &services, creator, &[]).await?;
+    finish(db, txn).await
 }
 
 /// `spec.changes` changes: first a deploy before each of `caused` (linked as its
-/// confirmed cause, often rolled back), then the rest spread over the days at random.
+/// confirmed cause, often rolled back), then the rest spread over the days at random
+/// over `services`.
 async fn seed_changes(
     txn: &impl ConnectionTrait,
     rng: &mut Rng,
     spec: &RandomSeed,
-    first_service: i64,
+    services: &[i64],
     creator: i64,
     caused: &[(i64, i64, DateTime<Utc>)],
 ) -> Result<(), AppError> {
+    if services.is_empty() && spec.changes > 0 {
+        return Err(AppError::Conflict {
+            message: "Changes are made to services: add at least one.".into(),
+        });
+    }
     let now = spec.now;
     let first = next_id::<change::Entity>(txn, change::Column::Id).await?;
     let span_secs = (spec.days * 86_400).max(1) as u64;
@@ -275,7 +321,7 @@ async fn seed_changes(
                 *start - Duration::seconds(300 + rng.below(3_300) as i64),
             ),
             None => (
-                first_service + rng.below(spec.services.max(1)) as i64,
+                services[rng.below(services.len() as u64) as usize],
                 now - Duration::seconds(rng.below(span_secs) as i64),
             ),
         };
