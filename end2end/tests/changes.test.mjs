@@ -69,6 +69,10 @@ suite(({ flow, user }) => {
     assert.match(await delivery.getByTestId('change-failure-rate').textContent(), /100%/);
     assert.match(await delivery.getByTestId('change-failure-rate').textContent(), /1 of 1 deploys/);
     assert.match(await delivery.getByTestId('lead-time').textContent(), /No deploy with a commit time/);
+    // Per period: the failure rate is charted, and its numbers are in the table.
+    assert.match(await page.locator('#chart-service-failure-rate-title').textContent(), /Change failure rate per period/);
+    assert.match(await page.locator('#chart-service-failure-rate-desc').textContent(), /: 100%/);
+    assert.equal(await page.locator('#chart-service-failure-rate circle.chart__dot--0').count(), 1);
     const metrics = await api('GET', `/api/v1/services/${slug}/delivery`);
     assert.equal(metrics.body.deploys, 1);
     assert.equal(metrics.body.failed, 1);
