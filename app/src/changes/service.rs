@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, SqlErr,
+    QueryOrder, QuerySelect, Set, SqlErr, TryInsertResult,
 };
 
 use super::entities::{change, change_service, incident_change};
@@ -319,19 +319,39 @@ async fn write(
 ) -> Result<Option<(change::Model, bool)>, AppError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let existing = match row.external_id.clone().unwrap() {
-        Some(external_id) => {
-            change::Entity::find()
+    // A new event is inserted at once; a re-sent one meets the unique index on (source,
+    // external id) and updates the change recorded first. Trying the insert first saves
+    // new events (the common case) a statement inside the write.
+    let mut fresh = row.clone();
+    fresh.created_by = Set(actor.map(|a| a.id.0));
+    fresh.created_at = Set(now);
+    let inserted = match change::Entity::insert(fresh)
+        .on_conflict_do_nothing_on([change::Column::Source, change::Column::ExternalId])
+        .exec_with_returning(&*txn)
+        .await
+    {
+        Ok(TryInsertResult::Inserted(saved)) => Some(saved),
+        Ok(_) => None,
+        // What sea-orm 2.0 answers when the insert returned no row: the conflict.
+        Err(sea_orm::DbErr::RecordNotFound(_)) => None,
+        // SQLite names a conflict on the index it could not infer as a plain violation.
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            return Ok(None);
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let created = inserted.is_some();
+    let saved = match inserted {
+        Some(saved) => saved,
+        None => {
+            let Some(found) = change::Entity::find()
                 .filter(change::Column::Source.eq(row.source.clone().unwrap()))
-                .filter(change::Column::ExternalId.eq(external_id))
+                .filter(change::Column::ExternalId.eq(row.external_id.clone().unwrap()))
                 .one(&*txn)
                 .await?
-        }
-        None => None,
-    };
-    let created = existing.is_none();
-    let saved = match existing {
-        Some(found) => {
+            else {
+                return Ok(None);
+            };
             row.id = Set(found.id);
             // A later report that leaves out the start or the commit keeps the first's.
             if new.started_at.is_none()
@@ -350,17 +370,6 @@ async fn write(
                 .exec(&*txn)
                 .await?;
             saved
-        }
-        None => {
-            row.created_by = Set(actor.map(|a| a.id.0));
-            row.created_at = Set(now);
-            match row.insert(&*txn).await {
-                Ok(saved) => saved,
-                Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                    return Ok(None);
-                }
-                Err(err) => return Err(err.into()),
-            }
         }
     };
     change_service::Entity::insert_many(services.iter().map(|s| change_service::ActiveModel {
