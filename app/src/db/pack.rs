@@ -23,17 +23,21 @@ pub fn postgres_field(column: &str) -> String {
     format!("int8send(coalesce(({column})::int8, {NULL}))")
 }
 
+/// PostgreSQL: one row's `fields` as their packed bytes.
+pub fn postgres_row(fields: &[&str]) -> String {
+    fields
+        .iter()
+        .map(|f| postgres_field(f))
+        .collect::<Vec<_>>()
+        .join(" || ")
+}
+
 /// The aggregate packing `fields` of every row into one value, for `backend`.
 pub fn aggregate(backend: sea_orm::DatabaseBackend, fields: &[&str]) -> String {
     match backend {
-        sea_orm::DatabaseBackend::Postgres => format!(
-            "string_agg({}, ''::bytea)",
-            fields
-                .iter()
-                .map(|f| postgres_field(f))
-                .collect::<Vec<_>>()
-                .join(" || ")
-        ),
+        sea_orm::DatabaseBackend::Postgres => {
+            format!("string_agg({}, ''::bytea)", postgres_row(fields))
+        }
         _ => format!("{FUNCTION}({})", fields.join(", ")),
     }
 }

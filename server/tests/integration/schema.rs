@@ -138,12 +138,12 @@ async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp)
     use app::incidents::service::query::list_read;
     use app::incidents::{IncidentFilter, ListCursor, Status};
     use chrono::Utc;
-    use sea_orm::{ConnectionTrait, QueryTrait, Statement, TransactionTrait};
+    use sea_orm::{ConnectionTrait, QueryTrait, TransactionTrait};
 
     let backend = app.db.get_database_backend();
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
     let txn = app.db.begin().await.unwrap();
-    let explain = if postgres {
+    if postgres {
         // An empty table is scanned (or sorted) whatever the indexes; ask whether an
         // index can give the rows in order, as it must once the table is large.
         for setting in ["enable_seqscan", "enable_sort", "enable_incremental_sort"] {
@@ -151,10 +151,7 @@ async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp)
                 .await
                 .unwrap();
         }
-        "EXPLAIN"
-    } else {
-        "EXPLAIN QUERY PLAN"
-    };
+    }
     let at = |open| ListCursor {
         open,
         declared_at: Utc::now(),
@@ -189,22 +186,7 @@ async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp)
         let statement = list_read(backend, filter, part, bound, forward, 26)
             .unwrap()
             .build(backend);
-        let explained = Statement::from_sql_and_values(
-            backend,
-            format!("{explain} {}", statement.sql),
-            statement.values.map(|v| v.0).unwrap_or_default(),
-        );
-        let plan: Vec<String> = txn
-            .query_all_raw(explained)
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| {
-                let column = if postgres { "QUERY PLAN" } else { "detail" };
-                row.try_get::<String>("", column).unwrap()
-            })
-            .collect();
-        let plan = plan.join("\n");
+        let plan = plan(&txn, &statement).await;
         let case = format!(
             "{name} (part {part:?}, forward {forward}):\n{}\n{plan}",
             statement.sql
@@ -232,7 +214,7 @@ async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp)
 /// table, ten times the time at 160,000 deploys.
 async fn a_year_of_deploys_is_read_from_their_own_index_alone(app: TestApp) {
     use app::metrics::formulas::Span;
-    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
 
     let backend = app.db.get_database_backend();
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
@@ -254,25 +236,7 @@ async fn a_year_of_deploys_is_read_from_their_own_index_alone(app: TestApp) {
             end: 1_700_000_000 + 365 * 86_400,
         },
     );
-    let explain = if postgres {
-        "EXPLAIN"
-    } else {
-        "EXPLAIN QUERY PLAN"
-    };
-    let plan: Vec<String> = txn
-        .query_all_raw(Statement::from_string(
-            backend,
-            format!("{explain} {}", statement.sql),
-        ))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| {
-            let column = if postgres { "QUERY PLAN" } else { "detail" };
-            row.try_get::<String>("", column).unwrap()
-        })
-        .collect();
-    let plan = plan.join("\n");
+    let plan = plan(&txn, &statement).await;
     let only_index = if postgres {
         plan.contains("Index Only Scan using idx_changes_deploys")
     } else {
@@ -280,4 +244,28 @@ async fn a_year_of_deploys_is_read_from_their_own_index_alone(app: TestApp) {
     };
     assert!(only_index, "{}\n{plan}", statement.sql);
     txn.rollback().await.unwrap();
+}
+
+/// The plan the database chooses for `statement`, one line per step.
+async fn plan(txn: &sea_orm::DatabaseTransaction, statement: &sea_orm::Statement) -> String {
+    use sea_orm::{ConnectionTrait, Statement};
+    let postgres = txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let explain = if postgres {
+        "EXPLAIN"
+    } else {
+        "EXPLAIN QUERY PLAN"
+    };
+    let explained = Statement::from_sql_and_values(
+        txn.get_database_backend(),
+        format!("{explain} {}", statement.sql),
+        statement.values.clone().map(|v| v.0).unwrap_or_default(),
+    );
+    let column = if postgres { "QUERY PLAN" } else { "detail" };
+    txn.query_all_raw(explained)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", column).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -81,12 +81,12 @@ pub(super) fn sqlite_pack(with_service: bool) -> String {
             f
         }
     });
-    format!("{}({})", pack::FUNCTION, fields.join(", "))
+    pack::aggregate(DatabaseBackend::Sqlite, &fields)
 }
 
 /// PostgreSQL: one row's packed bytes.
 pub(super) fn postgres_row() -> String {
-    FIELDS.map(pack::postgres_field).join(" || ")
+    pack::postgres_row(&FIELDS)
 }
 
 /// The `FROM … WHERE …` of the incidents of `piece` that touch `span`, optionally only
