@@ -334,7 +334,7 @@ async fn write(
         Ok(_) => None,
         // What sea-orm 2.0 answers when the insert returned no row: the conflict.
         Err(sea_orm::DbErr::RecordNotFound(_)) => None,
-        // SQLite names a conflict on the index it could not infer as a plain violation.
+        // Another unique index met (none today): the caller tries the report once more.
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             return Ok(None);
         }
