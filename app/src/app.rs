@@ -25,6 +25,7 @@ use crate::postmortems::pages::{
     PostmortemHistoryPage, PostmortemPage, PostmortemPrintPage, PostmortemTemplatePage,
     PostmortemsPage,
 };
+use crate::status::admin_page::StatusPageAdmin;
 use crate::system::page::AboutPage;
 use crate::time::ViewerZone;
 
@@ -108,6 +109,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/change-sources") view=ChangeSourcesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/status-page") view=StatusPageAdmin ssr=SsrMode::Async />
                     <Route path=path!("/admin/notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />

@@ -31,6 +31,7 @@ pub mod notifications;
 pub mod postmortems;
 #[cfg(feature = "ssr")]
 pub mod seed;
+pub mod status;
 pub mod system;
 pub mod text;
 pub mod time;

@@ -266,6 +266,14 @@ function makeDriver(page, js, server, browser) {
       await this.settle();
       return res;
     },
+    /** Opens a public page that ships no script (the status page) and checks it with axe. */
+    async visitPublic(path, { status = 200 } = {}) {
+      const res = await page.goto(path);
+      assert.equal(res.status(), status, `status of ${path}`);
+      await page.waitForLoadState('load');
+      await checkAccessibility(page, { js, browser });
+      return res;
+    },
     /** Signs in through the form; lands on `path` (or the overview). */
     async signIn(user, { next } = {}) {
       await this.visit(next ? `/login?next=${encodeURIComponent(next)}` : '/login');

@@ -34,6 +34,7 @@ mod m20261204_000024_index_home_reads;
 mod m20261204_000025_create_changes;
 mod m20261205_000026_create_change_sources;
 mod m20261206_000027_index_deploys;
+mod m20261207_000028_create_status_page;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000025_create_changes::Migration),
             Box::new(m20261205_000026_create_change_sources::Migration),
             Box::new(m20261206_000027_index_deploys::Migration),
+            Box::new(m20261207_000028_create_status_page::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod prometheus;
 mod reports;
 pub mod security;
 pub mod site;
+mod status;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -218,6 +219,20 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid));
 
+    // The public status page: no session or user either (nothing on it is personal), but
+    // compressed, traced and counted like any page.
+    let public = status::routes()
+        .route_layer(middleware::from_fn(prometheus::track))
+        .layer(Extension(http_metrics.clone()))
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid));
+
     let router = Router::new()
         .merge(export::routes())
         .merge(reports::routes())
@@ -275,6 +290,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .merge(probes)
         .merge(files)
+        .merge(public)
         .with_state(state);
     if config.secure_cookies() {
         // Served over https: browsers keep to https for a year (behind the proxy too).

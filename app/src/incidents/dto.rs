@@ -358,6 +358,8 @@ named_enum! {
         Alert => "alert", "Alert";
         /// A change was marked as a cause, or unmarked.
         Change => "change", "Change";
+        /// Published to the status page, or a public update posted there.
+        StatusPage => "status_page", "Status page";
         Note => "note", "Note";
     }
 }

@@ -234,6 +234,8 @@ pub struct IncidentDetail {
     pub runbooks: Vec<crate::catalog::ServiceRunbooks>,
     /// The changes to its services before it began, and those marked as its cause.
     pub changes: crate::changes::ChangesBefore,
+    /// Whether and how it is published to the status page.
+    pub status_page: crate::status::IncidentStatusCard,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_detail")]
@@ -254,6 +256,7 @@ pub async fn get_incident_detail(
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
             marker: query::marker_of(&state.db, reference, incident.version).await?,
+            status_page: crate::status::service::incident_card(&state.db, &incident).await?,
             incident,
             postmortem: crate::postmortems::service::query::postmortem_status(&state.db, reference)
                 .await?,

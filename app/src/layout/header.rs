@@ -67,12 +67,13 @@ const SECTIONS: [(&str, &str); 7] = [
     ("/dashboard", "Reliability"),
 ];
 /// An admin's pages, under one "Admin" menu.
-const ADMIN_SECTIONS: [(&str, &str); 8] = [
+const ADMIN_SECTIONS: [(&str, &str); 9] = [
     ("/admin/users", "Users"),
     ("/admin/severities", "Severities"),
     ("/admin/alerts", "Alerts"),
     ("/admin/change-sources", "Change sources"),
     ("/admin/notifications", "Notifications"),
+    ("/admin/status-page", "Status page"),
     ("/admin/postmortem-template", "Postmortem template"),
     ("/admin/audit", "Audit log"),
     ("/admin/about", "About"),

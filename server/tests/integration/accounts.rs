@@ -322,6 +322,7 @@ async fn every_role_gets_exactly_its_pages(app: TestApp) {
         "/admin/severities",
         "/admin/about",
         "/admin/change-sources",
+        "/admin/status-page",
     ];
     let anonymous = new_client();
     for page in pages {

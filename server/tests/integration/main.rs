@@ -28,3 +28,4 @@ mod routing;
 mod schema;
 mod server_fns;
 mod severities;
+mod status_page;

@@ -19,6 +19,7 @@ use crate::incidents::server_fns::{
     get_incident_options,
 };
 use crate::layout::ErrorTemplate;
+use crate::status::incident_card::StatusPageCard;
 use crate::time::ZoneNote;
 
 /// One incident: its header, quick actions and the timeline, rendered on the server. The
@@ -141,6 +142,7 @@ fn IncidentView(
                 </section>
                 <aside class="incident__aside">
                     <ChangesCard reference=incident.reference changes=detail.changes can_write=detail.can_write />
+                    <StatusPageCard reference=reference.clone() card=detail.status_page can_write=detail.can_write />
                     <PostmortemCard
                         reference=reference.clone()
                         status=detail.postmortem

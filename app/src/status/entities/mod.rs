@@ -1,0 +1,4 @@
+pub mod component;
+pub mod incident_component;
+pub mod status_incident;
+pub mod update;

@@ -1,0 +1,260 @@
+//! The public status page: customers read what is working and what is being fixed,
+//! without signing in. Admins choose the services shown (components); the incident
+//! commander publishes an incident with customer-facing words and updates it. Nothing
+//! internal (notes, people, alert data, services not shown) is read to build the public
+//! side: it is built only from the status tables and the published incidents' times.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::named::named_enum;
+
+pub mod admin_page;
+pub mod incident_card;
+pub mod server_fns;
+
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod public;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+named_enum! {
+    /// How a component is doing, in the words of Atlassian Statuspage's API (widgets and
+    /// monitors read them), least to most severe.
+    pub enum ComponentState {
+        Operational => "operational", "Operational";
+        Degraded => "degraded_performance", "Degraded performance";
+        Partial => "partial_outage", "Partial outage";
+        Major => "major_outage", "Major outage";
+    }
+}
+
+impl ComponentState {
+    /// The worse of two states.
+    pub fn worst(self, other: Self) -> Self {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+
+    fn rank(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    /// The default state for a severity at `position` (1 is the most severe).
+    pub fn for_position(position: i32) -> Self {
+        match position {
+            ..=1 => Self::Major,
+            2 => Self::Partial,
+            _ => Self::Degraded,
+        }
+    }
+}
+
+named_enum! {
+    /// Where a published incident stands, as customers are told.
+    pub enum PublicState {
+        Investigating => "investigating", "Investigating";
+        Identified => "identified", "Identified";
+        Monitoring => "monitoring", "Monitoring";
+        Resolved => "resolved", "Resolved";
+    }
+}
+
+/// How the public page looks, and which state each severity shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusSettings {
+    pub enabled: bool,
+    pub name: String,
+    pub logo_url: Option<String>,
+    /// `#rrggbb`: the header's colour.
+    pub brand_colour: String,
+    /// Links in the header, such as the company's home page or support.
+    pub links: Vec<StatusLink>,
+    /// The state a published incident of each severity gives its components.
+    pub impacts: Vec<SeverityImpact>,
+    /// Bumped by each save: a save over a newer one is refused.
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusLink {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeverityImpact {
+    pub severity_id: i64,
+    pub severity: String,
+    pub state: ComponentState,
+}
+
+/// A service shown on the public page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentView {
+    pub id: i64,
+    pub service_id: i64,
+    /// The service's internal name: admins and responders see it, customers do not.
+    pub service_name: String,
+    pub name: String,
+    pub description: String,
+    pub group: String,
+    pub position: i32,
+}
+
+/// One customer-facing update of a published incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicUpdate {
+    pub state: PublicState,
+    /// Sanitised HTML rendered from the update's Markdown.
+    pub body_html: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An incident as the public page tells it: no internal reference, people or services.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicIncident {
+    pub id: i64,
+    pub title: String,
+    pub state: PublicState,
+    /// The worst state it gives its components.
+    pub impact: ComponentState,
+    /// The components' public names.
+    pub components: Vec<String>,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Newest first.
+    pub updates: Vec<PublicUpdate>,
+}
+
+/// A component and its state now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentStatus {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub group: String,
+    pub state: ComponentState,
+}
+
+/// Everything the public page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicStatus {
+    pub name: String,
+    pub logo_url: Option<String>,
+    pub brand_colour: String,
+    pub links: Vec<StatusLink>,
+    /// The worst state of any component.
+    pub overall: ComponentState,
+    pub components: Vec<ComponentStatus>,
+    /// Published and not resolved, newest first.
+    pub open: Vec<PublicIncident>,
+    /// Resolved in the last [`RECENT_DAYS`] days, newest first.
+    pub recent: Vec<PublicIncident>,
+    pub generated_at: DateTime<Utc>,
+}
+
+/// How far back the page lists resolved incidents.
+pub const RECENT_DAYS: i64 = 14;
+
+/// What the incident page's status card shows and offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentStatusCard {
+    /// The page is switched on (publishing is offered only then).
+    pub enabled: bool,
+    pub components: Vec<ComponentView>,
+    /// The components its services are shown as: ticked at first publication.
+    pub suggested: Vec<i64>,
+    /// The state its severity maps to.
+    pub severity_state: ComponentState,
+    pub published: Option<PublishedIncident>,
+}
+
+/// The incident as published, with what responders may change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedIncident {
+    pub id: i64,
+    pub title: String,
+    pub state: PublicState,
+    /// Set by the commander over the severity's mapping.
+    pub impact_override: Option<ComponentState>,
+    pub component_ids: Vec<i64>,
+    pub version: i32,
+    /// Newest first.
+    pub updates: Vec<PublishedUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedUpdate {
+    pub state: PublicState,
+    pub body_html: String,
+    pub at: DateTime<Utc>,
+    /// Who posted it (internal: shown to responders only).
+    pub author: String,
+}
+
+/// The settings form as the admin page sends it (inputs named `form[name]` and so on;
+/// `impact_ids[]` and `impact_states[]` pair up by position).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    /// A checkbox: present when ticked.
+    pub enabled: Option<String>,
+    pub name: String,
+    pub logo_url: String,
+    pub brand_colour: String,
+    pub links: String,
+    pub impact_ids: Option<Vec<i64>>,
+    pub impact_states: Option<Vec<String>>,
+    pub version: i32,
+}
+
+/// The settings as the service takes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsEdit {
+    pub enabled: bool,
+    pub name: String,
+    pub logo_url: String,
+    pub brand_colour: String,
+    /// One link a line: `Label | https://…`.
+    pub links: String,
+    /// Severity id and the state's word.
+    pub impacts: Vec<(i64, String)>,
+    pub version: i32,
+}
+
+/// A component as an admin fills it in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComponentEdit {
+    /// The service (an id, slug or name); only read when adding.
+    pub service: String,
+    /// Empty: the service's name.
+    pub name: String,
+    pub description: String,
+    pub group: String,
+    pub position: Option<i32>,
+}
+
+/// A publication or a later update, as the incident page's form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Publication {
+    /// The customer-facing title: required to publish, optional after.
+    pub title: Option<String>,
+    pub state: String,
+    /// Required to publish; when updating, `None` keeps them.
+    pub components: Option<Vec<i64>>,
+    /// A state's word, or empty to follow the severity.
+    pub impact: Option<String>,
+    pub body: String,
+    /// The published incident's version the form was filled against.
+    pub version: Option<i32>,
+}
