@@ -21,6 +21,8 @@ pub fn routes() -> Router<AppState> {
         .route("/status", get(page))
         .route("/status/incidents/{id}", get(incident))
         .route("/status/style.css", get(style))
+        .route("/status/api/v2/summary.json", get(summary))
+        .route("/status/api/v2/incidents.json", get(incidents))
 }
 
 fn html(status: StatusCode, body: String) -> Response {
@@ -105,4 +107,98 @@ async fn style(State(state): State<AppState>) -> Response {
             .into_response(),
         Err(err) => unavailable(err),
     }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Response {
+    (
+        [
+            (header::CACHE_CONTROL, HeaderValue::from_static(CACHE)),
+            // Widgets on customers' own sites read it from the browser.
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
+        ],
+        axum::Json(value),
+    )
+        .into_response()
+}
+
+fn json_not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "error": "The status page is not published." })),
+    )
+        .into_response()
+}
+
+/// Statuspage's `summary.json`: the page, its components, the open incidents and the
+/// overall indicator.
+async fn summary(State(state): State<AppState>) -> Response {
+    use app::status::statuspage;
+    match service::public_status(&state.db, chrono::Utc::now()).await {
+        Ok(Some(status)) => {
+            let names: Vec<(i64, String)> = status
+                .components
+                .iter()
+                .map(|c| (c.id, c.name.clone()))
+                .collect();
+            let incidents = status
+                .open
+                .iter()
+                .map(|i| {
+                    statuspage::incident(i, &named(&names, &i.component_ids), &state.public_url)
+                })
+                .collect();
+            let updated_at = status
+                .open
+                .iter()
+                .chain(&status.recent)
+                .map(|i| i.updated_at)
+                .max()
+                .unwrap_or(status.generated_at);
+            json(&statuspage::Summary {
+                page: statuspage::page(&status.name, &state.public_url, updated_at),
+                components: statuspage::components(&status.components),
+                incidents,
+                scheduled_maintenances: Vec::new(),
+                status: statuspage::indicator(status.overall),
+            })
+        }
+        Ok(None) => json_not_found(),
+        Err(err) => unavailable(err),
+    }
+}
+
+/// Statuspage's `incidents.json`: the latest published incidents with their updates.
+async fn incidents(State(state): State<AppState>) -> Response {
+    use app::status::statuspage;
+    match service::public_history(&state.db).await {
+        Ok(Some((settings, names, list))) => {
+            let names: Vec<(i64, String)> = names.into_iter().collect();
+            let updated_at = list
+                .iter()
+                .map(|i| i.updated_at)
+                .max()
+                .unwrap_or_else(chrono::Utc::now);
+            json(&statuspage::Incidents {
+                page: statuspage::page(&settings.name, &state.public_url, updated_at),
+                incidents: list
+                    .iter()
+                    .map(|i| {
+                        statuspage::incident(i, &named(&names, &i.component_ids), &state.public_url)
+                    })
+                    .collect(),
+            })
+        }
+        Ok(None) => json_not_found(),
+        Err(err) => unavailable(err),
+    }
+}
+
+/// The ids and names of `ids`, in that order.
+fn named(names: &[(i64, String)], ids: &[i64]) -> Vec<(i64, String)> {
+    ids.iter()
+        .filter_map(|id| names.iter().find(|(n, _)| n == id).cloned())
+        .collect()
 }

@@ -19,6 +19,8 @@ pub mod entities;
 pub mod public;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod statuspage;
 
 named_enum! {
     /// How a component is doing, in the words of Atlassian Statuspage's API (widgets and
@@ -110,7 +112,10 @@ pub struct ComponentView {
 /// One customer-facing update of a published incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicUpdate {
+    pub id: i64,
     pub state: PublicState,
+    /// The Markdown as written for customers.
+    pub body: String,
     /// Sanitised HTML rendered from the update's Markdown.
     pub body_html: String,
     pub at: DateTime<Utc>,
@@ -126,6 +131,8 @@ pub struct PublicIncident {
     pub impact: ComponentState,
     /// The components' public names.
     pub components: Vec<String>,
+    /// The components' ids (those still on the page).
+    pub component_ids: Vec<i64>,
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,

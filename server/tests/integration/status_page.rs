@@ -217,6 +217,25 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
     assert_eq!(status, 200);
     assert!(detail.contains("Investigating"), "{detail}");
 
+    // The same in Statuspage's JSON shapes, for widgets and monitors.
+    let (status, headers, summary) = public(&app, "/status/api/v2/summary.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["status"]["indicator"], "major", "{summary}");
+    assert_eq!(summary["components"][0]["status"], "partial_outage");
+    assert_eq!(summary["components"][0]["name"], "Payments");
+    assert_eq!(summary["incidents"][0]["name"], "Card payments are failing");
+    assert_eq!(summary["incidents"][0]["status"], "investigating");
+    assert_eq!(summary["incidents"][0]["impact"], "major");
+    assert_eq!(summary["incidents"][0]["components"][0]["name"], "Payments");
+    assert!(
+        summary["incidents"][0]["incident_updates"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("**looking**")
+    );
+
     // The internal timeline records it.
     let timeline = timeline_of(&app.db, reference, Role::Viewer).await.unwrap();
     let event = timeline
@@ -277,6 +296,8 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
         "/status".to_owned(),
         format!("/status/incidents/{}", row.id),
         "/status/style.css".to_owned(),
+        "/status/api/v2/summary.json".to_owned(),
+        "/status/api/v2/incidents.json".to_owned(),
         "/status/incidents/999999".to_owned(),
     ];
     for path in &public_paths {
@@ -293,10 +314,17 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
             &commander.display_name,
             &commander.email,
             &reference.to_string(),
-            "<script>alert(1)",
         ] {
             assert!(!text.contains(secret), "{path} shows {secret:?}: {text}");
         }
+    }
+
+    for path in [
+        "/status".to_owned(),
+        format!("/status/incidents/{}", row.id),
+    ] {
+        let (_, _, html) = public(&app, &path).await;
+        assert!(!html.contains("<script>alert(1)"), "{path}: {html}");
     }
 
     // Resolved: every component operational again, the incident among the past ones.
@@ -310,6 +338,23 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
     assert!(page.contains("All systems operational"), "{page}");
     assert!(page.contains("Past incidents") && page.contains("Card payments are failing"));
     assert!(page.contains("data-state=\"operational\""), "{page}");
+
+    let (_, _, history) = public(&app, "/status/api/v2/incidents.json").await;
+    let history: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(history["incidents"][0]["status"], "resolved");
+    assert_eq!(
+        history["incidents"][0]["incident_updates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert!(history["incidents"][0]["resolved_at"].is_string());
+    assert!(history["incidents"][0]["monitoring_at"].is_string());
+    let (_, _, summary) = public(&app, "/status/api/v2/summary.json").await;
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["status"]["indicator"], "none");
+    assert_eq!(summary["incidents"].as_array().unwrap().len(), 0);
 
     // A viewer cannot publish; an unknown incident is 404.
     let (viewer, _) = app.signed_in(Role::Viewer).await;
@@ -341,6 +386,7 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
     // Switched off: nothing public answers again, the history kept.
     switch_on(&app, &admin, "1", false).await;
     assert_eq!(public(&app, "/status").await.0, 404);
+    assert_eq!(public(&app, "/status/api/v2/summary.json").await.0, 404);
     assert_eq!(
         public(&app, &format!("/status/incidents/{}", row.id))
             .await

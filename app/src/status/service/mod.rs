@@ -8,6 +8,6 @@ mod publishing;
 mod setup;
 
 pub use components::{add_component, components, remove_component, update_component};
-pub use page::{component_states, public_incident, public_status};
+pub use page::{HISTORY, component_states, public_history, public_incident, public_status};
 pub use publishing::{MAX_UPDATE, incident_card, publish};
 pub use setup::{MAX_LINKS, colour, parse_links, save_settings, settings};

@@ -90,8 +90,10 @@ async fn public_incidents(
             .entry(u.status_incident_id)
             .or_default()
             .push(PublicUpdate {
+                id: u.id,
                 state: u.state,
                 body_html: crate::markdown::render(&u.body),
+                body: u.body,
                 at: u.created_at,
             });
     }
@@ -107,7 +109,8 @@ async fn public_incidents(
                     .map(|i| i.state)
                     .unwrap_or(ComponentState::Degraded)
             });
-            let component_ids = named.remove(&r.id).unwrap_or_default();
+            let mut component_ids = named.remove(&r.id).unwrap_or_default();
+            component_ids.retain(|c| names.contains_key(c));
             let mut components: Vec<String> = component_ids
                 .iter()
                 .filter_map(|c| names.get(c).cloned())
@@ -120,6 +123,7 @@ async fn public_incidents(
                     state: r.state,
                     impact,
                     components,
+                    component_ids: component_ids.clone(),
                     published_at: r.published_at,
                     updated_at: r.updated_at,
                     resolved_at: r.resolved_at,
@@ -191,6 +195,33 @@ pub async fn public_status(
         generated_at: now,
     }))
 }
+
+/// The latest published incidents (at most [`HISTORY`]), newest first, with the page's
+/// settings and the components' names by id; `None` while the page is off.
+pub async fn public_history(
+    db: &impl ConnectionTrait,
+) -> Result<Option<(StatusSettings, HashMap<i64, String>, Vec<PublicIncident>)>, AppError> {
+    let settings = settings(db).await?;
+    if !settings.enabled {
+        return Ok(None);
+    }
+    let names: HashMap<i64, String> = components(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut incidents: Vec<PublicIncident> =
+        public_incidents(db, Condition::all(), &settings, &names)
+            .await?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+    incidents.truncate(HISTORY);
+    Ok(Some((settings, names, incidents)))
+}
+
+/// How many incidents the history answers, as Statuspage's `incidents.json` does.
+pub const HISTORY: usize = 50;
 
 /// One published incident for its public page, with the page's look; `None` when the
 /// page is off or there is no such published incident.

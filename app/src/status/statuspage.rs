@@ -1,0 +1,186 @@
+//! The public page as Atlassian Statuspage's public API v2 shapes it
+//! (`/api/v2/summary.json`, `/api/v2/incidents.json`), so widgets and monitors written
+//! for Statuspage read Vigil's page. What differs is documented in the README: ids are
+//! Vigil's numbers as strings, there are no scheduled maintenances yet, update bodies are
+//! the Markdown as written, and `shortlink` is the incident's page on Vigil.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{ComponentState, ComponentStatus, PublicIncident, PublicState};
+
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub time_zone: &'static str,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub description: Option<String>,
+    pub position: usize,
+    pub group_id: Option<String>,
+    pub group: bool,
+    pub only_show_if_degraded: bool,
+    pub showcase: bool,
+    pub page_id: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AffectedComponent {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentUpdate {
+    pub id: String,
+    pub incident_id: String,
+    pub status: &'static str,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub display_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Incident {
+    pub id: String,
+    pub name: String,
+    pub status: &'static str,
+    pub impact: &'static str,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub started_at: DateTime<Utc>,
+    pub monitoring_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub shortlink: String,
+    pub page_id: String,
+    pub incident_updates: Vec<IncidentUpdate>,
+    pub components: Vec<AffectedComponent>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Indicator {
+    /// `none`, `minor`, `major` or `critical`.
+    pub indicator: &'static str,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub page: Page,
+    pub components: Vec<Component>,
+    pub incidents: Vec<Incident>,
+    pub scheduled_maintenances: Vec<()>,
+    pub status: Indicator,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Incidents {
+    pub page: Page,
+    pub incidents: Vec<Incident>,
+}
+
+/// Statuspage has one page per account; Vigil has one page.
+const PAGE_ID: &str = "vigil";
+
+pub fn page(name: &str, base_url: &str, updated_at: DateTime<Utc>) -> Page {
+    Page {
+        id: PAGE_ID.into(),
+        name: name.into(),
+        url: format!("{base_url}/status"),
+        time_zone: "Etc/UTC",
+        updated_at,
+    }
+}
+
+/// Statuspage's impact words for a component state.
+pub fn impact(state: ComponentState) -> &'static str {
+    match state {
+        ComponentState::Operational => "none",
+        ComponentState::Degraded => "minor",
+        ComponentState::Partial => "major",
+        ComponentState::Major => "critical",
+    }
+}
+
+pub fn indicator(overall: ComponentState) -> Indicator {
+    Indicator {
+        indicator: impact(overall),
+        description: match overall {
+            ComponentState::Operational => "All Systems Operational",
+            ComponentState::Degraded => "Minor Service Outage",
+            ComponentState::Partial => "Partial System Outage",
+            ComponentState::Major => "Major System Outage",
+        },
+    }
+}
+
+pub fn components(list: &[ComponentStatus]) -> Vec<Component> {
+    list.iter()
+        .enumerate()
+        .map(|(n, c)| Component {
+            id: c.id.to_string(),
+            name: c.name.clone(),
+            status: c.state.as_str(),
+            description: (!c.description.is_empty()).then(|| c.description.clone()),
+            position: n + 1,
+            // Vigil's groups are headings, not components of their own.
+            group_id: None,
+            group: false,
+            only_show_if_degraded: false,
+            showcase: true,
+            page_id: PAGE_ID.into(),
+        })
+        .collect()
+}
+
+pub fn incident(i: &PublicIncident, ids: &[(i64, String)], base_url: &str) -> Incident {
+    let id = i.id.to_string();
+    let monitoring_at = i
+        .updates
+        .iter()
+        .rev()
+        .find(|u| u.state == PublicState::Monitoring)
+        .map(|u| u.at);
+    Incident {
+        name: i.title.clone(),
+        status: i.state.as_str(),
+        impact: impact(i.impact),
+        created_at: i.published_at,
+        updated_at: i.updated_at,
+        started_at: i.published_at,
+        monitoring_at,
+        resolved_at: i.resolved_at,
+        shortlink: format!("{base_url}/status/incidents/{id}"),
+        page_id: PAGE_ID.into(),
+        incident_updates: i
+            .updates
+            .iter()
+            .map(|u| IncidentUpdate {
+                id: u.id.to_string(),
+                incident_id: id.clone(),
+                status: u.state.as_str(),
+                body: u.body.clone(),
+                created_at: u.at,
+                updated_at: u.at,
+                display_at: u.at,
+            })
+            .collect(),
+        components: ids
+            .iter()
+            .map(|(id, name)| AffectedComponent {
+                id: id.to_string(),
+                name: name.clone(),
+            })
+            .collect(),
+        id,
+    }
+}
