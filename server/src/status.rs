@@ -10,9 +10,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-/// How long a shared cache may serve a page before asking again: short, because during
-/// an outage every update matters.
-const CACHE: &str = "public, max-age=15";
+/// A shared cache (a CDN) may serve a page for 15 s before asking again: short, because
+/// during an outage every update matters. Browsers ask every time, so a visitor who
+/// follows a link back never sees an older page than the cache holds.
+const CACHE: &str = "public, max-age=0, s-maxage=15";
 /// Pages carry no script; styles come from the page's own sheet, the logo from https.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
