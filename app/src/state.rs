@@ -24,6 +24,8 @@ pub struct AppState {
     /// The error budgets that need attention, shared by every home page view
     /// (`home::service::on_call`): one history read per change or ten seconds, not per view.
     pub budgets: Arc<Shared<Vec<BudgetAlert>>>,
+    /// The public status page, rendered once per change (`status::served`).
+    pub status_page: Arc<crate::status::served::Kept>,
 }
 
 /// How long the home page's budgets are kept when nothing is written (seconds).

@@ -134,6 +134,7 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
         },
         public_url: config.public_url.clone(),
         budgets: std::sync::Arc::new(app::db::Shared::new(app::state::BUDGETS_FRESH)),
+        status_page: std::sync::Arc::new(app::status::served::kept()),
     }
 }
 

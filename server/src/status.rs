@@ -2,9 +2,13 @@
 //! a CDN (and the browser) may keep each answer for a short while.
 
 use app::state::AppState;
+use std::sync::Arc;
+
 use app::status::public;
+use app::status::served::Served;
 use app::status::service;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/status/api/v2/incidents.json", get(incidents))
 }
 
-fn html(status: StatusCode, body: String) -> Response {
+fn html(status: StatusCode, body: Bytes) -> Response {
     (
         status,
         [
@@ -46,7 +50,7 @@ fn html(status: StatusCode, body: String) -> Response {
 }
 
 fn not_found() -> Response {
-    html(StatusCode::NOT_FOUND, public::not_found_page())
+    html(StatusCode::NOT_FOUND, public::not_found_page().into())
 }
 
 /// The database did not answer: say so plainly, and let caches try again soon.
@@ -64,11 +68,25 @@ fn unavailable(err: app::error::AppError) -> Response {
     response
 }
 
+/// The public side as of now, from memory when fresh.
+async fn served(state: &AppState) -> Result<Arc<Option<Served>>, Response> {
+    app::status::served::served(
+        &state.db,
+        &state.status_page,
+        chrono::Utc::now(),
+        &state.public_url,
+    )
+    .await
+    .map_err(unavailable)
+}
+
 async fn page(State(state): State<AppState>) -> Response {
-    match service::public_status(&state.db, chrono::Utc::now()).await {
-        Ok(Some(status)) => html(StatusCode::OK, public::status_page(&status)),
-        Ok(None) => not_found(),
-        Err(err) => unavailable(err),
+    match served(&state).await {
+        Ok(served) => match served.as_ref() {
+            Some(s) => html(StatusCode::OK, s.page.clone()),
+            None => not_found(),
+        },
+        Err(response) => response,
     }
 }
 
@@ -76,43 +94,61 @@ async fn incident(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     let Ok(id) = id.parse::<i64>() else {
         return not_found();
     };
+    let served = match served(&state).await {
+        Ok(served) => served,
+        Err(response) => return response,
+    };
+    let Some(s) = served.as_ref() else {
+        return not_found();
+    };
+    if let Some(incident) = s.history.iter().find(|i| i.id == id) {
+        return html(
+            StatusCode::OK,
+            public::incident_page(&s.header, incident).into(),
+        );
+    }
+    // Older than the history kept in memory: read it.
     match service::public_incident(&state.db, id).await {
-        Ok(Some((settings, incident))) => {
-            let header = public::Header {
-                name: settings.name,
-                logo_url: settings.logo_url,
-                links: settings.links,
-            };
-            html(StatusCode::OK, public::incident_page(&header, &incident))
-        }
+        Ok(Some((_, incident))) => html(
+            StatusCode::OK,
+            public::incident_page(&s.header, &incident).into(),
+        ),
         Ok(None) => not_found(),
         Err(err) => unavailable(err),
     }
 }
 
 async fn style(State(state): State<AppState>) -> Response {
-    match service::settings(&state.db).await {
-        Ok(settings) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/css; charset=utf-8"),
-                ),
-                (
-                    header::CACHE_CONTROL,
-                    HeaderValue::from_static("public, max-age=300"),
-                ),
-            ],
-            public::style_sheet(&settings.brand_colour),
-        )
-            .into_response(),
-        Err(err) => unavailable(err),
-    }
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Response {
+    let sheet = match served(&state).await {
+        Ok(served) => match served.as_ref() {
+            Some(s) => s.style.clone(),
+            None => return not_found(),
+        },
+        Err(response) => return response,
+    };
     (
         [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=300"),
+            ),
+        ],
+        sheet,
+    )
+        .into_response()
+}
+
+fn json(body: Bytes) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static(CACHE)),
             // Widgets on customers' own sites read it from the browser.
             (
@@ -120,7 +156,7 @@ fn json<T: serde::Serialize>(value: &T) -> Response {
                 HeaderValue::from_static("*"),
             ),
         ],
-        axum::Json(value),
+        body,
     )
         .into_response()
 }
@@ -133,73 +169,24 @@ fn json_not_found() -> Response {
         .into_response()
 }
 
-/// Statuspage's `summary.json`: the page, its components, the open incidents and the
-/// overall indicator.
+/// Statuspage's `summary.json` (`statuspage::summary`).
 async fn summary(State(state): State<AppState>) -> Response {
-    use app::status::statuspage;
-    match service::public_status(&state.db, chrono::Utc::now()).await {
-        Ok(Some(status)) => {
-            let names: Vec<(i64, String)> = status
-                .components
-                .iter()
-                .map(|c| (c.id, c.name.clone()))
-                .collect();
-            let incidents = status
-                .open
-                .iter()
-                .map(|i| {
-                    statuspage::incident(i, &named(&names, &i.component_ids), &state.public_url)
-                })
-                .collect();
-            let updated_at = status
-                .open
-                .iter()
-                .chain(&status.recent)
-                .map(|i| i.updated_at)
-                .max()
-                .unwrap_or(status.generated_at);
-            json(&statuspage::Summary {
-                page: statuspage::page(&status.name, &state.public_url, updated_at),
-                components: statuspage::components(&status.components),
-                incidents,
-                scheduled_maintenances: Vec::new(),
-                status: statuspage::indicator(status.overall),
-            })
-        }
-        Ok(None) => json_not_found(),
-        Err(err) => unavailable(err),
+    match served(&state).await {
+        Ok(served) => match served.as_ref() {
+            Some(s) => json(s.summary.clone()),
+            None => json_not_found(),
+        },
+        Err(response) => response,
     }
 }
 
-/// Statuspage's `incidents.json`: the latest published incidents with their updates.
+/// Statuspage's `incidents.json` (`statuspage::incidents`).
 async fn incidents(State(state): State<AppState>) -> Response {
-    use app::status::statuspage;
-    match service::public_history(&state.db).await {
-        Ok(Some((settings, names, list))) => {
-            let names: Vec<(i64, String)> = names.into_iter().collect();
-            let updated_at = list
-                .iter()
-                .map(|i| i.updated_at)
-                .max()
-                .unwrap_or_else(chrono::Utc::now);
-            json(&statuspage::Incidents {
-                page: statuspage::page(&settings.name, &state.public_url, updated_at),
-                incidents: list
-                    .iter()
-                    .map(|i| {
-                        statuspage::incident(i, &named(&names, &i.component_ids), &state.public_url)
-                    })
-                    .collect(),
-            })
-        }
-        Ok(None) => json_not_found(),
-        Err(err) => unavailable(err),
+    match served(&state).await {
+        Ok(served) => match served.as_ref() {
+            Some(s) => json(s.incidents.clone()),
+            None => json_not_found(),
+        },
+        Err(response) => response,
     }
-}
-
-/// The ids and names of `ids`, in that order.
-fn named(names: &[(i64, String)], ids: &[i64]) -> Vec<(i64, String)> {
-    ids.iter()
-        .filter_map(|id| names.iter().find(|(n, _)| n == id).cloned())
-        .collect()
 }

@@ -27,7 +27,11 @@ pub fn writes() -> u64 {
 pub struct Shared<T> {
     /// How long a kept value is used, in seconds of the callers' `now`.
     fresh: i64,
-    kept: tokio::sync::Mutex<Option<Kept<T>>>,
+    /// Read by every caller: a lock held for a clone of an `Arc`, so a page served from
+    /// memory to 50 connections at once does not queue behind an async lock.
+    kept: std::sync::RwLock<Option<Kept<T>>>,
+    /// Held by the one caller computing; the others wait on it, then read `kept`.
+    computing: tokio::sync::Mutex<()>,
 }
 
 struct Kept<T> {
@@ -41,8 +45,21 @@ impl<T> Shared<T> {
     pub const fn new(fresh: i64) -> Self {
         Self {
             fresh,
-            kept: tokio::sync::Mutex::const_new(None),
+            kept: std::sync::RwLock::new(None),
+            computing: tokio::sync::Mutex::const_new(()),
         }
+    }
+
+    /// The kept value, if no write counted by `asked` came after its computation began
+    /// and it is younger than `fresh` at `now`.
+    fn kept(&self, asked: u64, now: i64) -> Option<Arc<T>> {
+        let kept = self
+            .kept
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.as_ref()
+            .filter(|k| k.writes >= asked && (0..self.fresh).contains(&(now - k.at)))
+            .map(|k| Arc::clone(&k.value))
     }
 
     /// The value at `now`: the kept one when no write was counted by `writes` since its
@@ -61,16 +78,19 @@ impl<T> Shared<T> {
         Fut: Future<Output = Result<T, AppError>>,
     {
         let asked = writes();
-        let mut kept = self.kept.lock().await;
-        if let Some(k) = kept.as_ref()
-            && k.writes >= asked
-            && (0..self.fresh).contains(&(now - k.at))
-        {
-            return Ok(Arc::clone(&k.value));
+        if let Some(value) = self.kept(asked, now) {
+            return Ok(value);
+        }
+        let _computing = self.computing.lock().await;
+        if let Some(value) = self.kept(asked, now) {
+            return Ok(value);
         }
         let started = writes();
         let value = Arc::new(compute().await?);
-        *kept = Some(Kept {
+        *self
+            .kept
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Kept {
             writes: started,
             at: now,
             value: Arc::clone(&value),

@@ -18,6 +18,8 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod public;
 #[cfg(feature = "ssr")]
+pub mod served;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod statuspage;
@@ -83,6 +85,16 @@ pub struct StatusSettings {
     pub version: i32,
 }
 
+impl StatusSettings {
+    /// The state a published incident of this severity gives its components.
+    pub fn state_for(&self, severity_id: i64) -> ComponentState {
+        self.impacts
+            .iter()
+            .find(|i| i.severity_id == severity_id)
+            .map_or(ComponentState::Degraded, |i| i.state)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusLink {
     pub label: String,
@@ -129,29 +141,55 @@ pub struct PublicIncident {
     pub state: PublicState,
     /// The worst state it gives its components.
     pub impact: ComponentState,
-    /// The components' public names.
-    pub components: Vec<String>,
-    /// The components' ids (those still on the page).
-    pub component_ids: Vec<i64>,
+    /// The components it affects (those still on the page): id and public name, by name.
+    pub components: Vec<(i64, String)>,
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The impact window the uptime counts, as the reliability pages define it: impact
+    /// start (or declaration) to mitigation, or to the public resolution when that came
+    /// first; open while neither happened.
+    pub impact_start: DateTime<Utc>,
+    pub impact_end: Option<DateTime<Utc>>,
     /// Newest first.
     pub updates: Vec<PublicUpdate>,
 }
 
-/// A component and its state now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl PublicIncident {
+    pub fn affects(&self, component: i64) -> bool {
+        self.components.iter().any(|(id, _)| *id == component)
+    }
+}
+
+/// A component and its state now, with its history on the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentStatus {
     pub id: i64,
     pub name: String,
     pub description: String,
     pub group: String,
     pub state: ComponentState,
+    /// Uptime over the last [`UPTIME_DAYS`] days, by the reliability pages' definition.
+    pub uptime: f64,
+    /// One bar a UTC day, oldest first, today last.
+    pub days: Vec<DayBar>,
 }
 
+/// One day of a component's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayBar {
+    pub date: chrono::NaiveDate,
+    /// The worst state of the day; `None` when no published incident touched it.
+    pub worst: Option<ComponentState>,
+    /// Seconds of the day inside an impact window.
+    pub down: i64,
+}
+
+/// How many days of bars (and of uptime) the page shows per component.
+pub const UPTIME_DAYS: i64 = 90;
+
 /// Everything the public page shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicStatus {
     pub name: String,
     pub logo_url: Option<String>,

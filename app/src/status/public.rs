@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-use super::{ComponentState, ComponentStatus, PublicIncident, PublicStatus, StatusLink};
+use super::{
+    ComponentState, ComponentStatus, DayBar, PublicIncident, PublicStatus, StatusLink, UPTIME_DAYS,
+};
 
 /// `5 Dec 2026, 14:03 UTC`: visitors are anywhere, so the zone is written out.
 fn when(at: DateTime<Utc>) -> String {
@@ -67,6 +69,7 @@ fn document(title: &str, header: &Header, body: AnyView) -> String {
 }
 
 /// What every public page shows at the top.
+#[derive(Debug, Clone)]
 pub struct Header {
     pub name: String,
     pub logo_url: Option<String>,
@@ -108,11 +111,14 @@ pub fn status_page(status: &PublicStatus) -> String {
                         <ul class="components">
                             {list.into_iter().map(|c| view! {
                                 <li class="component" data-state=c.state.as_str()>
-                                    <div>
-                                        <span class="component__name">{c.name}</span>
-                                        {(!c.description.is_empty()).then(|| view! { <p class="muted">{c.description}</p> })}
+                                    <div class="component__head">
+                                        <div>
+                                            <span class="component__name">{c.name.clone()}</span>
+                                            {(!c.description.is_empty()).then(|| view! { <p class="muted">{c.description.clone()}</p> })}
+                                        </div>
+                                        <span class=state_class(c.state)>{c.state.label()}</span>
                                     </div>
-                                    <span class=state_class(c.state)>{c.state.label()}</span>
+                                    <UptimeBars component=c.clone() />
                                 </li>
                             }).collect_view()}
                         </ul>
@@ -132,6 +138,72 @@ pub fn status_page(status: &PublicStatus) -> String {
     }
     .into_any();
     document(&status.name, &header, body)
+}
+
+/// A component's last [`UPTIME_DAYS`] days: a bar a day coloured by its worst state (a
+/// tooltip each with the date, state and time down) and the uptime. Screen readers get
+/// the summary; the bars carry no text of the visitor's choosing, only dates and words.
+#[component]
+fn UptimeBars(component: ComponentStatus) -> impl IntoView {
+    let uptime = crate::metrics::pages::percent(component.uptime);
+    let troubled = component.days.iter().filter(|d| d.worst.is_some()).count();
+    let label = format!(
+        "{}: {uptime} uptime over the last {UPTIME_DAYS} days, {} with incidents",
+        component.name,
+        match troubled {
+            1 => "1 day".to_owned(),
+            n => format!("{n} days"),
+        }
+    );
+    view! {
+        <div class="uptime">
+            <div class="bars" role="img" aria-label=label inner_html=bars_svg(&component.days)></div>
+            <p class="uptime__legend muted" aria-hidden="true">
+                <span>{format!("{UPTIME_DAYS} days ago")}</span>
+                <span>{format!("{uptime} uptime")}</span>
+                <span>"Today"</span>
+            </p>
+        </div>
+    }
+}
+
+/// The bars as one SVG, 5 units a day; each bar's `<title>` is its tooltip.
+fn bars_svg(days: &[DayBar]) -> String {
+    use std::fmt::Write;
+    let mut svg = format!(
+        "<svg viewBox=\"0 0 {} 30\" preserveAspectRatio=\"none\" focusable=\"false\">",
+        days.len() * 5
+    );
+    for (n, day) in days.iter().enumerate() {
+        let (class, what) = match day.worst {
+            None => ("bar bar--none", "No incidents".to_owned()),
+            Some(state) => (
+                match state {
+                    ComponentState::Operational => "bar bar--none",
+                    ComponentState::Degraded => "bar bar--degraded",
+                    ComponentState::Partial => "bar bar--partial",
+                    ComponentState::Major => "bar bar--major",
+                },
+                if day.down > 0 {
+                    format!(
+                        "{}, {} down",
+                        state.label(),
+                        crate::incidents::durations::format(chrono::Duration::seconds(day.down))
+                    )
+                } else {
+                    state.label().to_owned()
+                },
+            ),
+        };
+        let _ = write!(
+            svg,
+            "<rect class=\"{class}\" x=\"{}\" width=\"4\" height=\"30\"><title>{}: {what}</title></rect>",
+            n * 5,
+            day.date.format("%-d %b %Y"),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 /// One published incident with all its updates.
@@ -163,7 +235,7 @@ fn IncidentFacts(incident: PublicIncident) -> impl IntoView {
         <p class="facts">
             <span class=state_class(incident.impact)>{incident.impact.label()}</span>
             {(!incident.components.is_empty()).then(|| view! {
-                <span>"Affects "{incident.components.join(", ")}</span>
+                <span>"Affects "{incident.components.iter().map(|c| c.1.as_str()).collect::<Vec<_>>().join(", ")}</span>
             })}
             <span>
                 {match incident.resolved_at {
@@ -258,7 +330,11 @@ h1{font-size:1.5rem;margin:0 0 1.5rem}h2{font-size:1.15rem;margin:2rem 0 .75rem}
 .overall{padding:1rem 1.25rem;border-radius:.5rem;background:var(--card);border:1px solid var(--line);border-left-width:.5rem}
 .overall.state--operational{border-left-color:var(--ok)}.overall.state--degraded{border-left-color:var(--degraded)}.overall.state--partial{border-left-color:var(--partial)}.overall.state--major{border-left-color:var(--major)}
 .components{list-style:none;margin:0;padding:0;background:var(--card);border:1px solid var(--line);border-radius:.5rem}
-.component{display:flex;justify-content:space-between;gap:1rem;padding:.75rem 1rem;border-top:1px solid var(--line)}.component:first-child{border-top:0}
+.component{padding:.75rem 1rem;border-top:1px solid var(--line)}.component:first-child{border-top:0}
+.component__head{display:flex;justify-content:space-between;gap:1rem}
+.uptime{margin-top:.5rem}.bars svg{display:block;width:100%;height:2rem}
+.bar{fill:var(--ok)}.bar--degraded{fill:var(--degraded)}.bar--partial{fill:var(--partial)}.bar--major{fill:var(--major)}.bar:hover{opacity:.7}
+.uptime__legend{display:flex;justify-content:space-between;gap:1rem;margin:.25rem 0 0;font-size:.8rem}
 .component p{margin:.1rem 0 0;font-size:.9rem}.component__name{font-weight:600}
 .state{font-weight:600;white-space:nowrap}.state--operational{color:var(--ok)}.state--degraded{color:var(--degraded)}.state--partial{color:var(--partial)}.state--major{color:var(--major)}
 .incident{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.75rem 1rem;margin-bottom:.75rem}
@@ -280,11 +356,12 @@ mod tests {
             title: title.into(),
             state: PublicState::Identified,
             impact: ComponentState::Partial,
-            components: vec!["API".into()],
-            component_ids: vec![1],
+            components: vec![(1, "API".into())],
             published_at: at,
             updated_at: at,
             resolved_at: None,
+            impact_start: at,
+            impact_end: None,
             updates: vec![PublicUpdate {
                 id: 1,
                 state: PublicState::Identified,

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{ComponentState, ComponentStatus, PublicIncident, PublicState};
+use super::{ComponentState, ComponentStatus, PublicIncident, PublicState, PublicStatus};
 
 #[derive(Debug, Serialize)]
 pub struct Page {
@@ -142,7 +142,7 @@ pub fn components(list: &[ComponentStatus]) -> Vec<Component> {
         .collect()
 }
 
-pub fn incident(i: &PublicIncident, ids: &[(i64, String)], base_url: &str) -> Incident {
+pub fn incident(i: &PublicIncident, base_url: &str) -> Incident {
     let id = i.id.to_string();
     let monitoring_at = i
         .updates
@@ -174,7 +174,8 @@ pub fn incident(i: &PublicIncident, ids: &[(i64, String)], base_url: &str) -> In
                 display_at: u.at,
             })
             .collect(),
-        components: ids
+        components: i
+            .components
             .iter()
             .map(|(id, name)| AffectedComponent {
                 id: id.to_string(),
@@ -182,5 +183,38 @@ pub fn incident(i: &PublicIncident, ids: &[(i64, String)], base_url: &str) -> In
             })
             .collect(),
         id,
+    }
+}
+
+/// `summary.json`: the page, its components, the open incidents and the overall
+/// indicator.
+pub fn summary(status: &PublicStatus, base_url: &str) -> Summary {
+    let updated_at = status
+        .open
+        .iter()
+        .chain(&status.recent)
+        .map(|i| i.updated_at)
+        .max()
+        .unwrap_or(status.generated_at);
+    Summary {
+        page: page(&status.name, base_url, updated_at),
+        components: components(&status.components),
+        incidents: status.open.iter().map(|i| incident(i, base_url)).collect(),
+        scheduled_maintenances: Vec::new(),
+        status: indicator(status.overall),
+    }
+}
+
+/// `incidents.json`: the latest published incidents with their updates.
+pub fn incidents(
+    name: &str,
+    history: &[PublicIncident],
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> Incidents {
+    let updated_at = history.iter().map(|i| i.updated_at).max().unwrap_or(now);
+    Incidents {
+        page: page(name, base_url, updated_at),
+        incidents: history.iter().map(|i| incident(i, base_url)).collect(),
     }
 }

@@ -17,14 +17,19 @@ use crate::status::entities::{component, incident_component};
 use crate::status::{ComponentEdit, ComponentView};
 use crate::text::{ONE_LINE, has_control_characters};
 
-/// The components in the page's order: by group, then position, then name.
-pub async fn components(db: &impl ConnectionTrait) -> Result<Vec<ComponentView>, AppError> {
-    let rows = component::Entity::find()
+/// The components' rows in the page's order: by group, then position, then name.
+pub(super) async fn ordered(db: &impl ConnectionTrait) -> Result<Vec<component::Model>, AppError> {
+    Ok(component::Entity::find()
         .order_by_asc(component::Column::GroupName)
         .order_by_asc(component::Column::Position)
         .order_by_asc(component::Column::Name)
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// The components in the page's order, with their services' internal names (for admins).
+pub async fn components(db: &impl ConnectionTrait) -> Result<Vec<ComponentView>, AppError> {
+    let rows = ordered(db).await?;
     let names: HashMap<i64, String> = service::Entity::find()
         .filter(service::Column::Id.is_in(rows.iter().map(|r| r.service_id)))
         .all(db)
@@ -136,6 +141,7 @@ pub async fn add_component(
     )
     .await?;
     txn.commit().await?;
+    super::changed();
     Ok(ComponentView {
         id: saved.id,
         service_id,
@@ -189,6 +195,7 @@ pub async fn update_component(
     )
     .await?;
     txn.commit().await?;
+    super::changed();
     Ok(())
 }
 
@@ -219,5 +226,6 @@ pub async fn remove_component(
     )
     .await?;
     txn.commit().await?;
+    super::changed();
     Ok(())
 }

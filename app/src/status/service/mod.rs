@@ -8,6 +8,24 @@ mod publishing;
 mod setup;
 
 pub use components::{add_component, components, remove_component, update_component};
-pub use page::{HISTORY, component_states, public_history, public_incident, public_status};
+pub use page::{
+    HISTORY, PublicView, component_history, component_states, public_incident, public_view,
+};
 pub use publishing::{MAX_UPDATE, incident_card, publish};
 pub use setup::{MAX_LINKS, colour, parse_links, save_settings, settings};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Changes to the page committed in this process: the public side kept in memory
+/// (`status::served`) is rendered again on the next view after one.
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// Counts a committed change to the page's settings, components or publications.
+pub fn changed() {
+    CHANGES.fetch_add(1, Ordering::Release);
+}
+
+/// How many changes to the page were committed in this process so far.
+pub fn changes() -> u64 {
+    CHANGES.load(Ordering::Acquire)
+}

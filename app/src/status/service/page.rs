@@ -1,7 +1,8 @@
 //! What the public page shows: component states derived from the open published
-//! incidents, and the incidents themselves as customers read them.
+//! incidents, each component's last [`UPTIME_DAYS`] days, and the incidents as customers
+//! read them.
 
-use super::components::components;
+use super::components::ordered;
 use super::setup::settings;
 use std::collections::HashMap;
 
@@ -12,11 +13,14 @@ use sea_orm::{
 
 use crate::error::AppError;
 use crate::incidents::entities::incident;
+use crate::metrics::formulas::{self, IncidentTimes, Secs, Span};
 use crate::status::entities::{incident_component, status_incident, update};
 use crate::status::{
-    ComponentState, ComponentStatus, PublicIncident, PublicStatus, PublicUpdate, RECENT_DAYS,
-    StatusSettings,
+    ComponentState, ComponentStatus, DayBar, PublicIncident, PublicStatus, PublicUpdate,
+    RECENT_DAYS, StatusSettings, UPTIME_DAYS,
 };
+
+const DAY: Secs = 86_400;
 
 /// The state each component is in: the worst impact of the open published incidents
 /// that name it.
@@ -38,35 +42,101 @@ pub fn component_states(
     states
 }
 
-/// The published incidents that `filter` keeps, newest first, as the public page tells
-/// them; with the impact each gives its components.
+/// The impact window of a published incident as the reliability formulas read it.
+fn times(i: &PublicIncident) -> IncidentTimes {
+    let start = i.impact_start.timestamp();
+    IncidentTimes {
+        start,
+        detected: start,
+        acknowledged: None,
+        mitigated: i.impact_end.map(|at| at.timestamp()),
+        resolved: None,
+    }
+}
+
+/// A component's uptime over the [`UPTIME_DAYS`] days before `now` (the reliability
+/// pages' availability over the same window, from the published incidents that name
+/// it), and one bar per UTC day, today last.
+pub fn component_history(
+    component: i64,
+    incidents: &[PublicIncident],
+    now: DateTime<Utc>,
+) -> (f64, Vec<DayBar>) {
+    let end = now.timestamp();
+    let mine: Vec<&PublicIncident> = incidents.iter().filter(|i| i.affects(component)).collect();
+    let times: Vec<IncidentTimes> = mine.iter().map(|i| times(i)).collect();
+    let window = Span {
+        start: end - UPTIME_DAYS * DAY,
+        end,
+    };
+    let uptime = formulas::reliability(&times, window)
+        .availability()
+        .unwrap_or(1.0);
+    let today = end.div_euclid(DAY);
+    let first = today - UPTIME_DAYS + 1;
+    let bars = Span {
+        start: first * DAY,
+        end,
+    };
+    let down = formulas::merge_spans(times.iter().map(|t| (t.start, t.mitigated)), bars);
+    let days = (first..=today)
+        .map(|d| {
+            let day = Span {
+                start: d * DAY,
+                end: ((d + 1) * DAY).min(end),
+            };
+            let worst = mine
+                .iter()
+                .zip(&times)
+                .filter(|(_, t)| t.start < day.end && t.mitigated.unwrap_or(end) > day.start)
+                .map(|(i, _)| i.impact)
+                .reduce(ComponentState::worst);
+            DayBar {
+                date: DateTime::<Utc>::from_timestamp(d * DAY, 0)
+                    .unwrap_or_default()
+                    .date_naive(),
+                worst,
+                down: formulas::covered(&down, day),
+            }
+        })
+        .collect();
+    (uptime, days)
+}
+
+/// The published incidents of `rows`, newest first, as the public page tells them;
+/// `names` are the components on the page by id.
 async fn public_incidents(
     db: &impl ConnectionTrait,
-    filter: Condition,
+    rows: Vec<status_incident::Model>,
     settings: &StatusSettings,
     names: &HashMap<i64, String>,
-) -> Result<Vec<(PublicIncident, Vec<i64>)>, AppError> {
-    let rows = status_incident::Entity::find()
-        .filter(filter)
-        .order_by_desc(status_incident::Column::PublishedAt)
-        .order_by_desc(status_incident::Column::Id)
-        .limit(100)
-        .all(db)
-        .await?;
+) -> Result<Vec<PublicIncident>, AppError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    // Only the severity is read from the internal incident: it picks the state.
-    let severity_of: HashMap<i64, i64> = incident::Entity::find()
+    // Only the severity (it picks the state) and the impact window are read from the
+    // internal incident.
+    type Internal = (
+        i64,
+        i64,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    );
+    let internal: HashMap<i64, Internal> = incident::Entity::find()
         .select_only()
         .column(incident::Column::Id)
         .column(incident::Column::SeverityId)
+        .column(incident::Column::ImpactStartedAt)
+        .column(incident::Column::DeclaredAt)
+        .column(incident::Column::MitigatedAt)
         .filter(incident::Column::Id.is_in(rows.iter().map(|r| r.incident_id)))
-        .into_tuple::<(i64, i64)>()
+        .into_tuple::<Internal>()
         .all(db)
         .await?
         .into_iter()
+        .map(|row| (row.0, row))
         .collect();
     let mut named: HashMap<i64, Vec<i64>> = HashMap::new();
     for link in incident_component::Entity::find()
@@ -100,131 +170,147 @@ async fn public_incidents(
     Ok(rows
         .into_iter()
         .map(|r| {
+            let inside = internal.get(&r.incident_id);
             let impact = r.impact.unwrap_or_else(|| {
-                let severity = severity_of.get(&r.incident_id).copied();
-                settings
-                    .impacts
-                    .iter()
-                    .find(|i| Some(i.severity_id) == severity)
-                    .map(|i| i.state)
-                    .unwrap_or(ComponentState::Degraded)
+                inside.map_or(ComponentState::Degraded, |i| settings.state_for(i.1))
             });
-            let mut component_ids = named.remove(&r.id).unwrap_or_default();
-            component_ids.retain(|c| names.contains_key(c));
-            let mut components: Vec<String> = component_ids
-                .iter()
-                .filter_map(|c| names.get(c).cloned())
+            let impact_start = inside.map_or(r.published_at, |i| i.2.unwrap_or(i.3));
+            let mitigated = inside.and_then(|i| i.4);
+            let impact_end = match (mitigated, r.resolved_at) {
+                (Some(m), Some(p)) => Some(m.min(p)),
+                (m, p) => m.or(p),
+            };
+            let mut components: Vec<(i64, String)> = named
+                .remove(&r.id)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|c| Some((c, names.get(&c)?.clone())))
                 .collect();
-            components.sort();
-            (
-                PublicIncident {
-                    id: r.id,
-                    title: r.title,
-                    state: r.state,
-                    impact,
-                    components,
-                    component_ids: component_ids.clone(),
-                    published_at: r.published_at,
-                    updated_at: r.updated_at,
-                    resolved_at: r.resolved_at,
-                    updates: updates.remove(&r.id).unwrap_or_default(),
-                },
-                component_ids,
-            )
+            components.sort_by(|a, b| a.1.cmp(&b.1));
+            PublicIncident {
+                id: r.id,
+                title: r.title,
+                state: r.state,
+                impact,
+                components,
+                published_at: r.published_at,
+                updated_at: r.updated_at,
+                resolved_at: r.resolved_at,
+                impact_start,
+                impact_end,
+                updates: updates.remove(&r.id).unwrap_or_default(),
+            }
         })
         .collect())
 }
 
-/// Everything the public page shows; `None` while the page is switched off.
-pub async fn public_status(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-) -> Result<Option<PublicStatus>, AppError> {
-    let settings = settings(db).await?;
-    if !settings.enabled {
-        return Ok(None);
-    }
-    let components = components(db).await?;
-    let names: HashMap<i64, String> = components.iter().map(|c| (c.id, c.name.clone())).collect();
-    let recent = now - Duration::days(RECENT_DAYS);
-    let incidents = public_incidents(
-        db,
-        Condition::any()
-            .add(status_incident::Column::ResolvedAt.is_null())
-            .add(status_incident::Column::ResolvedAt.gte(recent)),
-        &settings,
-        &names,
-    )
-    .await?;
-    let open_impacts: Vec<(ComponentState, Vec<i64>)> = incidents
-        .iter()
-        .filter(|(i, _)| i.resolved_at.is_none())
-        .map(|(i, ids)| (i.impact, ids.clone()))
-        .collect();
-    let ids: Vec<i64> = components.iter().map(|c| c.id).collect();
-    let states = component_states(&ids, &open_impacts);
-    let components: Vec<ComponentStatus> = components
-        .into_iter()
-        .map(|c| ComponentStatus {
-            state: states
-                .get(&c.id)
-                .copied()
-                .unwrap_or(ComponentState::Operational),
-            id: c.id,
-            name: c.name,
-            description: c.description,
-            group: c.group,
-        })
-        .collect();
-    let overall = components
-        .iter()
-        .fold(ComponentState::Operational, |worst, c| worst.worst(c.state));
-    let (open, recent): (Vec<_>, Vec<_>) = incidents
-        .into_iter()
-        .map(|(i, _)| i)
-        .partition(|i| i.resolved_at.is_none());
-    Ok(Some(PublicStatus {
-        name: settings.name,
-        logo_url: settings.logo_url,
-        brand_colour: settings.brand_colour,
-        links: settings.links,
-        overall,
-        components,
-        open,
-        recent,
-        generated_at: now,
-    }))
-}
-
-/// The latest published incidents (at most [`HISTORY`]), newest first, with the page's
-/// settings and the components' names by id; `None` while the page is off.
-pub async fn public_history(
-    db: &impl ConnectionTrait,
-) -> Result<Option<(StatusSettings, HashMap<i64, String>, Vec<PublicIncident>)>, AppError> {
-    let settings = settings(db).await?;
-    if !settings.enabled {
-        return Ok(None);
-    }
-    let names: HashMap<i64, String> = components(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
-    let mut incidents: Vec<PublicIncident> =
-        public_incidents(db, Condition::all(), &settings, &names)
-            .await?
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect();
-    incidents.truncate(HISTORY);
-    Ok(Some((settings, names, incidents)))
+/// Everything the public side shows, read at once.
+#[derive(Debug, Clone)]
+pub struct PublicView {
+    pub settings: StatusSettings,
+    pub status: PublicStatus,
+    /// The latest published incidents (at most [`HISTORY`]), newest first.
+    pub history: Vec<PublicIncident>,
 }
 
 /// How many incidents the history answers, as Statuspage's `incidents.json` does.
 pub const HISTORY: usize = 50;
 
-/// One published incident for its public page, with the page's look; `None` when the
-/// page is off or there is no such published incident.
+/// The page, its components with their states and days, and the incidents: the open
+/// ones, those that touched the last [`UPTIME_DAYS`] days and the latest [`HISTORY`].
+/// `None` while the page is switched off.
+pub async fn public_view(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Option<PublicView>, AppError> {
+    let settings = settings(db).await?;
+    if !settings.enabled {
+        return Ok(None);
+    }
+    let components = ordered(db).await?;
+    let names: HashMap<i64, String> = components.iter().map(|c| (c.id, c.name.clone())).collect();
+    let since = now - Duration::days(UPTIME_DAYS);
+    // Resolution ends an impact window at the latest, so these are all that touch it.
+    let mut rows = status_incident::Entity::find()
+        .filter(
+            Condition::any()
+                .add(status_incident::Column::ResolvedAt.is_null())
+                .add(status_incident::Column::ResolvedAt.gte(since)),
+        )
+        .all(db)
+        .await?;
+    let latest = status_incident::Entity::find()
+        .order_by_desc(status_incident::Column::PublishedAt)
+        .order_by_desc(status_incident::Column::Id)
+        .limit(HISTORY as u64)
+        .all(db)
+        .await?;
+    for row in latest {
+        if !rows.iter().any(|r| r.id == row.id) {
+            rows.push(row);
+        }
+    }
+    rows.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+    let incidents = public_incidents(db, rows, &settings, &names).await?;
+    let open_impacts: Vec<(ComponentState, Vec<i64>)> = incidents
+        .iter()
+        .filter(|i| i.resolved_at.is_none())
+        .map(|i| (i.impact, i.components.iter().map(|c| c.0).collect()))
+        .collect();
+    let ids: Vec<i64> = components.iter().map(|c| c.id).collect();
+    let states = component_states(&ids, &open_impacts);
+    let components: Vec<ComponentStatus> = components
+        .into_iter()
+        .map(|c| {
+            let (uptime, days) = component_history(c.id, &incidents, now);
+            ComponentStatus {
+                state: states
+                    .get(&c.id)
+                    .copied()
+                    .unwrap_or(ComponentState::Operational),
+                id: c.id,
+                name: c.name,
+                description: c.description,
+                group: c.group_name,
+                uptime,
+                days,
+            }
+        })
+        .collect();
+    let overall = components
+        .iter()
+        .fold(ComponentState::Operational, |worst, c| worst.worst(c.state));
+    let recent_since = now - Duration::days(RECENT_DAYS);
+    let open: Vec<PublicIncident> = incidents
+        .iter()
+        .filter(|i| i.resolved_at.is_none())
+        .cloned()
+        .collect();
+    let recent: Vec<PublicIncident> = incidents
+        .iter()
+        .filter(|i| i.resolved_at.is_some_and(|at| at >= recent_since))
+        .cloned()
+        .collect();
+    let history: Vec<PublicIncident> = incidents.into_iter().take(HISTORY).collect();
+    Ok(Some(PublicView {
+        status: PublicStatus {
+            name: settings.name.clone(),
+            logo_url: settings.logo_url.clone(),
+            brand_colour: settings.brand_colour.clone(),
+            links: settings.links.clone(),
+            overall,
+            components,
+            open,
+            recent,
+            generated_at: now,
+        },
+        settings,
+        history,
+    }))
+}
+
+/// One published incident for its public page, with the page's settings; `None` when
+/// the page is off or there is no such published incident.
 pub async fn public_incident(
     db: &impl ConnectionTrait,
     id: i64,
@@ -233,19 +319,16 @@ pub async fn public_incident(
     if !settings.enabled {
         return Ok(None);
     }
-    let names: HashMap<i64, String> = components(db)
+    let Some(row) = status_incident::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let names: HashMap<i64, String> = ordered(db)
         .await?
         .into_iter()
         .map(|c| (c.id, c.name))
         .collect();
-    let mut found = public_incidents(
-        db,
-        Condition::all().add(status_incident::Column::Id.eq(id)),
-        &settings,
-        &names,
-    )
-    .await?;
-    Ok(found.pop().map(|(incident, _)| (settings, incident)))
+    let mut found = public_incidents(db, vec![row], &settings, &names).await?;
+    Ok(found.pop().map(|incident| (settings, incident)))
 }
 
 #[cfg(test)]
@@ -267,5 +350,90 @@ mod tests {
         assert_eq!(states[&2], ComponentState::Major);
         assert_eq!(states[&3], ComponentState::Operational);
         assert_eq!(states.len(), 3);
+    }
+
+    fn published(
+        impact: ComponentState,
+        components: &[i64],
+        start: i64,
+        end: Option<i64>,
+    ) -> PublicIncident {
+        let at = |secs| DateTime::<Utc>::from_timestamp(secs, 0).unwrap();
+        PublicIncident {
+            id: start,
+            title: String::new(),
+            state: crate::status::PublicState::Investigating,
+            impact,
+            components: components.iter().map(|c| (*c, String::new())).collect(),
+            published_at: at(start),
+            updated_at: at(start),
+            resolved_at: end.map(at),
+            impact_start: at(start),
+            impact_end: end.map(at),
+            updates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn days_take_the_worst_state_and_uptime_counts_overlaps_once() {
+        const H: i64 = 3600;
+        // 2025-12-05 15:00 UTC; days run midnight to midnight UTC.
+        let now = DateTime::<Utc>::from_timestamp(1_764_946_800, 0).unwrap();
+        let today = now.timestamp().div_euclid(DAY) * DAY;
+        let yesterday = today - DAY;
+        let incidents = [
+            // 12:00 yesterday to 06:00 today: 12 h then 6 h.
+            published(
+                ComponentState::Degraded,
+                &[1],
+                yesterday + 12 * H,
+                Some(today + 6 * H),
+            ),
+            // Inside the first one, and worse: counted once, colours yesterday.
+            published(
+                ComponentState::Major,
+                &[1, 2],
+                yesterday + 13 * H,
+                Some(yesterday + 14 * H),
+            ),
+            // Still open since 14:00 today: one hour so far.
+            published(ComponentState::Partial, &[1], today + 14 * H, None),
+            // Another component's.
+            published(ComponentState::Major, &[2], today, Some(today + H)),
+            // Older than the window: no bar, no downtime.
+            published(
+                ComponentState::Major,
+                &[1],
+                today - 100 * DAY,
+                Some(today - 99 * DAY),
+            ),
+        ];
+        let (uptime, days) = component_history(1, &incidents, now);
+        assert_eq!(days.len(), UPTIME_DAYS as usize);
+        let last = days[days.len() - 1];
+        let before = days[days.len() - 2];
+        assert_eq!(last.date, now.date_naive());
+        assert_eq!(
+            (before.worst, before.down),
+            (Some(ComponentState::Major), 12 * H)
+        );
+        assert_eq!(
+            (last.worst, last.down),
+            (Some(ComponentState::Partial), 7 * H)
+        );
+        assert!(
+            days[..days.len() - 2]
+                .iter()
+                .all(|d| d.worst.is_none() && d.down == 0)
+        );
+        let window = (UPTIME_DAYS * DAY) as f64;
+        assert!(
+            (uptime - (1.0 - (19 * H) as f64 / window)).abs() < 1e-12,
+            "{uptime}"
+        );
+
+        let (quiet, days) = component_history(3, &incidents, now);
+        assert_eq!(quiet, 1.0);
+        assert!(days.iter().all(|d| d.worst.is_none()));
     }
 }

@@ -1,5 +1,6 @@
 //! Publishing an incident and posting its updates, from the incident page.
 
+use super::components::ordered;
 use super::setup::stored;
 use std::collections::HashSet;
 
@@ -215,6 +216,7 @@ pub async fn publish(
     )
     .await?;
     txn.commit().await?;
+    super::changed();
     Ok(())
 }
 
@@ -237,11 +239,7 @@ pub async fn incident_card(
         .filter(status_incident::Column::IncidentId.eq(incident.reference.0))
         .one(db)
         .await?;
-    let severity_state = stored
-        .impacts
-        .get(&incident.severity.id)
-        .copied()
-        .unwrap_or_else(|| ComponentState::for_position(incident.severity.position));
+    let severity_state = stored.state_for(incident.severity.id, incident.severity.position);
     if !stored.enabled && row.is_none() {
         return Ok(IncidentStatusCard {
             enabled: false,
@@ -251,11 +249,7 @@ pub async fn incident_card(
             published: None,
         });
     }
-    let components: Vec<ComponentView> = component::Entity::find()
-        .order_by_asc(component::Column::GroupName)
-        .order_by_asc(component::Column::Position)
-        .order_by_asc(component::Column::Name)
-        .all(db)
+    let components: Vec<ComponentView> = ordered(db)
         .await?
         .into_iter()
         .map(|r| ComponentView {

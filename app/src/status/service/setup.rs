@@ -32,6 +32,17 @@ pub(super) struct Stored {
     pub(super) version: i32,
 }
 
+impl Stored {
+    /// The state a published incident of this severity gives its components: the
+    /// admin's choice, or the default for the severity's position.
+    pub(super) fn state_for(&self, severity_id: i64, position: i32) -> ComponentState {
+        self.impacts
+            .get(&severity_id)
+            .copied()
+            .unwrap_or_else(|| ComponentState::for_position(position))
+    }
+}
+
 pub(super) async fn stored(db: &impl ConnectionTrait) -> Result<Stored, AppError> {
     Ok(stored_settings::get(db, SETTINGS_KEY)
         .await?
@@ -50,11 +61,7 @@ fn impacts(stored: &Stored, severities: &[severity::Model]) -> Vec<SeverityImpac
         .map(|s| SeverityImpact {
             severity_id: s.id,
             severity: s.name.clone(),
-            state: stored
-                .impacts
-                .get(&s.id)
-                .copied()
-                .unwrap_or_else(|| ComponentState::for_position(s.position)),
+            state: stored.state_for(s.id, s.position),
         })
         .collect()
 }
@@ -216,6 +223,7 @@ pub async fn save_settings(
     )
     .await?;
     txn.commit().await?;
+    super::changed();
     Ok(to_settings(&saved, &severities))
 }
 
