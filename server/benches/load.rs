@@ -411,6 +411,7 @@ async fn fixtures(db: &DatabaseConnection) -> anyhow::Result<Fixtures> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?
     .token;
+    status_page(db, &admin, service_id).await?;
     Ok(Fixtures {
         email,
         password,
@@ -419,6 +420,63 @@ async fn fixtures(db: &DatabaseConnection) -> anyhow::Result<Fixtures> {
         service_id,
         severity_id,
     })
+}
+
+/// The public status page as a company runs it: a dozen components with 90 days of bars,
+/// and three incidents published on the last three incidents (one still open).
+async fn status_page(
+    db: &DatabaseConnection,
+    admin: &app::accounts::CurrentUser,
+    first_service: i64,
+) -> anyhow::Result<()> {
+    use app::status::{ComponentEdit, Publication, SettingsEdit, service};
+    let fail = |e: app::error::AppError| anyhow::anyhow!("{e}");
+    let settings = SettingsEdit {
+        enabled: true,
+        name: "Bench status".into(),
+        brand_colour: "#1f4f8f".into(),
+        ..Default::default()
+    };
+    service::save_settings(db, admin, &Actor::default(), &settings)
+        .await
+        .map_err(fail)?;
+    let mut components = Vec::new();
+    for n in 0..12 {
+        let edit = ComponentEdit {
+            service: (first_service + n).to_string(),
+            name: format!("Component {n}"),
+            group: if n < 6 { "Core" } else { "Integrations" }.into(),
+            description: "What customers use it for.".into(),
+            ..Default::default()
+        };
+        let added = service::add_component(db, admin, &Actor::default(), &edit)
+            .await
+            .map_err(fail)?;
+        components.push(added.id);
+    }
+    let last = scalar_i64(db, "SELECT MAX(id) FROM incidents").await?;
+    for (n, id) in (last - 2..=last).enumerate() {
+        let reference = app::incidents::IncidentRef(id);
+        let mut post = Publication {
+            title: Some(format!("Errors on component {n}")),
+            state: "investigating".into(),
+            components: Some(components[n * 3..n * 3 + 3].to_vec()),
+            body: "We are looking into **elevated errors**.".into(),
+            ..Default::default()
+        };
+        service::publish(db, admin, reference, &post)
+            .await
+            .map_err(fail)?;
+        if n > 0 {
+            post.state = "resolved".into();
+            post.body = "Fixed.".into();
+            post.version = Some(1);
+            service::publish(db, admin, reference, &post)
+                .await
+                .map_err(fail)?;
+        }
+    }
+    Ok(())
 }
 
 const DECLARE_LUA: &str = r#"
@@ -578,6 +636,19 @@ async fn bench_on(size: u64, hello: &Load, scratch: &Scratch) -> anyhow::Result<
         Row::new("/livez", rate(&livez))
             .against("hello-world", ratio)
             .goal(">= 0.5", ratio >= 0.5),
+    );
+    // The page everyone refreshes during an outage, as browsers and CDNs ask for it.
+    let status = wrk(
+        &format!("{base}/status"),
+        CONNECTIONS,
+        &["Accept-Encoding: br, gzip".to_owned()],
+        None,
+    )?;
+    let ratio = status.per_second / hello.per_second;
+    rows.push(
+        Row::new("public status page", rate(&status))
+            .against("hello-world", ratio)
+            .goal(">= 0.3", ratio >= 0.3 && status.failed == 0),
     );
     let signed = [cookie.clone()];
     let list = wrk(&format!("{base}/incidents"), CONNECTIONS, &signed, None)?;

@@ -5,14 +5,16 @@ use app::state::AppState;
 use std::sync::Arc;
 
 use app::status::public;
-use app::status::served::Served;
+use app::status::served::{Encoded, Served};
 use app::status::service;
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+
+use crate::site::Encoding;
 
 /// A shared cache (a CDN) may serve a page for 15 s before asking again: short, because
 /// during an outage every update matters. Browsers ask every time, so a visitor who
@@ -20,6 +22,8 @@ use axum::routing::get;
 const CACHE: &str = "public, max-age=0, s-maxage=15";
 /// Pages carry no script; styles come from the page's own sheet, the logo from https.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -34,10 +38,7 @@ fn html(status: StatusCode, body: Bytes) -> Response {
     (
         status,
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(HTML)),
             (header::CACHE_CONTROL, HeaderValue::from_static(CACHE)),
             (
                 header::CONTENT_SECURITY_POLICY,
@@ -47,6 +48,61 @@ fn html(status: StatusCode, body: Bytes) -> Response {
         body,
     )
         .into_response()
+}
+
+/// A rendering kept in memory, in the encoding the request accepts (never compressed
+/// again per request), or 304 when the client already holds it.
+fn encoded(
+    request: &HeaderMap,
+    body: &Encoded,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response {
+    let etag = HeaderValue::from_str(&body.etag).unwrap_or_else(|_| HeaderValue::from_static(""));
+    let fresh = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|t| t.trim() == body.etag || t.trim() == "*")
+        });
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let accept = request
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let (bytes, encoding) = match crate::site::pick_encoding(accept, true, true) {
+            Encoding::Brotli => (body.br.clone(), Some("br")),
+            Encoding::Gzip => (body.gzip.clone(), Some("gzip")),
+            Encoding::Identity => (body.raw.clone(), None),
+        };
+        let mut response = Response::new(Body::from(bytes));
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if let Some(encoding) = encoding {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag);
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if content_type == HTML {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    } else if content_type == JSON {
+        // Widgets on customers' own sites read it from the browser.
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+    response
 }
 
 fn not_found() -> Response {
@@ -80,10 +136,10 @@ async fn served(state: &AppState) -> Result<Arc<Option<Served>>, Response> {
     .map_err(unavailable)
 }
 
-async fn page(State(state): State<AppState>) -> Response {
+async fn page(State(state): State<AppState>, request: HeaderMap) -> Response {
     match served(&state).await {
         Ok(served) => match served.as_ref() {
-            Some(s) => html(StatusCode::OK, s.page.clone()),
+            Some(s) => encoded(&request, &s.page, HTML, CACHE),
             None => not_found(),
         },
         Err(response) => response,
@@ -118,47 +174,19 @@ async fn incident(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     }
 }
 
-async fn style(State(state): State<AppState>) -> Response {
-    let sheet = match served(&state).await {
+async fn style(State(state): State<AppState>, request: HeaderMap) -> Response {
+    match served(&state).await {
         Ok(served) => match served.as_ref() {
-            Some(s) => s.style.clone(),
-            None => return not_found(),
+            Some(s) => encoded(
+                &request,
+                &s.style,
+                "text/css; charset=utf-8",
+                "public, max-age=300",
+            ),
+            None => not_found(),
         },
-        Err(response) => return response,
-    };
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=300"),
-            ),
-        ],
-        sheet,
-    )
-        .into_response()
-}
-
-fn json(body: Bytes) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static(CACHE)),
-            // Widgets on customers' own sites read it from the browser.
-            (
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+        Err(response) => response,
+    }
 }
 
 fn json_not_found() -> Response {
@@ -170,10 +198,10 @@ fn json_not_found() -> Response {
 }
 
 /// Statuspage's `summary.json` (`statuspage::summary`).
-async fn summary(State(state): State<AppState>) -> Response {
+async fn summary(State(state): State<AppState>, request: HeaderMap) -> Response {
     match served(&state).await {
         Ok(served) => match served.as_ref() {
-            Some(s) => json(s.summary.clone()),
+            Some(s) => encoded(&request, &s.summary, JSON, CACHE),
             None => json_not_found(),
         },
         Err(response) => response,
@@ -181,10 +209,10 @@ async fn summary(State(state): State<AppState>) -> Response {
 }
 
 /// Statuspage's `incidents.json` (`statuspage::incidents`).
-async fn incidents(State(state): State<AppState>) -> Response {
+async fn incidents(State(state): State<AppState>, request: HeaderMap) -> Response {
     match served(&state).await {
         Ok(served) => match served.as_ref() {
-            Some(s) => json(s.incidents.clone()),
+            Some(s) => encoded(&request, &s.incidents, JSON, CACHE),
             None => json_not_found(),
         },
         Err(response) => response,

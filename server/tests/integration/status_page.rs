@@ -729,8 +729,41 @@ async fn uptime_on_the_page_is_the_services_availability_on_the_same_incidents(a
         "the bars start at midnight, inside the window"
     );
 
-    let (status, _, page) = public(&app, "/status").await;
+    let (status, headers, page) = public(&app, "/status").await;
     assert_eq!(status, 200);
+    // Compressed once per rendering, in what the client accepts; a cache holding the
+    // same rendering revalidates without the body.
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    for (accept, encoding) in [("br;q=1, gzip", "br"), ("gzip", "gzip")] {
+        let response = new_client()
+            .get(app.url("/status"))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert_eq!(response.headers()["vary"], "accept-encoding");
+        let compressed = response.bytes().await.unwrap();
+        assert!(
+            compressed.len() * 4 < page.len(),
+            "{} of {}",
+            compressed.len(),
+            page.len()
+        );
+    }
+    let again = new_client()
+        .get(app.url("/status"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(
+        again.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("s-maxage")
+    );
     // The page was rendered a moment later: the open incident has grown by as much.
     let shown_uptime = (0..30).any(|late| {
         let uptime = (window - down - late) as f64 / window as f64;
