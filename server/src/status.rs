@@ -24,6 +24,8 @@ const CACHE: &str = "public, max-age=0, s-maxage=15";
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
+const ATOM: &str = "application/atom+xml; charset=utf-8";
+const RSS: &str = "application/rss+xml; charset=utf-8";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -32,6 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/status/style.css", get(style))
         .route("/status/api/v2/summary.json", get(summary))
         .route("/status/api/v2/incidents.json", get(incidents))
+        .route("/status/feed.atom", get(page_atom))
+        .route("/status/feed.rss", get(page_rss))
+        .route("/status/components/{id}/feed.atom", get(component_atom))
+        .route("/status/components/{id}/feed.rss", get(component_rss))
 }
 
 fn html(status: StatusCode, body: Bytes) -> Response {
@@ -217,4 +223,70 @@ async fn incidents(State(state): State<AppState>, request: HeaderMap) -> Respons
         },
         Err(response) => response,
     }
+}
+
+/// The whole page's Atom feed, kept with the rendering.
+async fn page_atom(State(state): State<AppState>, request: HeaderMap) -> Response {
+    match served(&state).await {
+        Ok(served) => match served.as_ref() {
+            Some(s) => encoded(&request, &s.atom, ATOM, CACHE),
+            None => not_found(),
+        },
+        Err(response) => response,
+    }
+}
+
+/// The whole page's RSS feed, kept with the rendering.
+async fn page_rss(State(state): State<AppState>, request: HeaderMap) -> Response {
+    match served(&state).await {
+        Ok(served) => match served.as_ref() {
+            Some(s) => encoded(&request, &s.rss, RSS, CACHE),
+            None => not_found(),
+        },
+        Err(response) => response,
+    }
+}
+
+async fn component_atom(state: State<AppState>, id: Path<String>) -> Response {
+    component_feed(state, id, ATOM).await
+}
+
+async fn component_rss(state: State<AppState>, id: Path<String>) -> Response {
+    component_feed(state, id, RSS).await
+}
+
+/// One component's feed, written from the rendering kept in memory (feed readers poll
+/// every few minutes: it is not kept itself).
+async fn component_feed(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    content_type: &'static str,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let served = match served(&state).await {
+        Ok(served) => served,
+        Err(response) => return response,
+    };
+    let Some(feed) = served
+        .as_ref()
+        .as_ref()
+        .and_then(|s| s.component_feed(id, &state.public_url))
+    else {
+        return not_found();
+    };
+    let body = if content_type == ATOM {
+        app::status::feeds::atom(&feed)
+    } else {
+        app::status::feeds::rss(&feed)
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static(CACHE)),
+        ],
+        body,
+    )
+        .into_response()
 }

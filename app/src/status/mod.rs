@@ -16,6 +16,8 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
+pub mod feeds;
+#[cfg(feature = "ssr")]
 pub mod public;
 #[cfg(feature = "ssr")]
 pub mod served;

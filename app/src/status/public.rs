@@ -55,7 +55,11 @@ fn document(title: &str, header: &Header, body: AnyView) -> String {
         </header>
         <main id="main" class="wrap">{body}</main>
         <footer class="wrap foot">
-            <p>"Times are in UTC. "<a href="/status">"Current status"</a></p>
+            <p>
+                "Times are in UTC. "<a href="/status">"Current status"</a>
+                " · Follow: "<a href="/status/feed.atom" type="application/atom+xml">"Atom feed"</a>
+                " · "<a href="/status/feed.rss" type="application/rss+xml">"RSS feed"</a>
+            </p>
         </footer>
     }
     .to_html();
@@ -64,7 +68,11 @@ fn document(title: &str, header: &Header, body: AnyView) -> String {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light dark\">{title}\
-         <link rel=\"stylesheet\" href=\"/status/style.css\"></head><body>{inner}</body></html>"
+         <link rel=\"stylesheet\" href=\"/status/style.css\">\
+         <link rel=\"alternate\" type=\"application/atom+xml\" title=\"{name} (Atom)\" href=\"/status/feed.atom\">\
+         <link rel=\"alternate\" type=\"application/rss+xml\" title=\"{name} (RSS)\" href=\"/status/feed.rss\">\
+         </head><body>{inner}</body></html>",
+        name = super::feeds::escape(&header.name),
     )
 }
 
@@ -134,6 +142,21 @@ pub fn status_page(status: &PublicStatus) -> String {
                 status.recent.iter().map(|i| view! { <IncidentCard incident=i.clone() latest_only=true /> }).collect_view().into_any()
             }}
         </section>
+        {(!status.components.is_empty()).then(|| view! {
+            <details class="feeds">
+                <summary>"Follow one component"</summary>
+                <ul>
+                    {status.components.iter().map(|c| view! {
+                        <li>
+                            {c.name.clone()}": "
+                            <a href=format!("/status/components/{}/feed.atom", c.id) type="application/atom+xml">"Atom"</a>
+                            " · "
+                            <a href=format!("/status/components/{}/feed.rss", c.id) type="application/rss+xml">"RSS"</a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </details>
+        })}
         <p class="muted">"Updated "<time datetime=status.generated_at.to_rfc3339()>{when(status.generated_at)}</time></p>
     }
     .into_any();
@@ -342,6 +365,7 @@ h1{font-size:1.5rem;margin:0 0 1.5rem}h2{font-size:1.15rem;margin:2rem 0 .75rem}
 .updates{list-style:none;padding:0;margin:0}.update{border-top:1px solid var(--line);padding:.5rem 0}.update__head{margin:.25rem 0;color:var(--muted)}
 .prose p{margin:.25rem 0}.muted{color:var(--muted)}
 .foot{margin:2rem auto;color:var(--muted);font-size:.9rem}
+.feeds{margin:2rem 0 1rem}.feeds summary{cursor:pointer;color:var(--link)}.feeds ul{margin:.5rem 0;padding-left:1.25rem}
 "#;
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use super::feeds::{self, Feed};
 use super::public::{self, Header};
 use super::{PublicIncident, PublicStatus, service, statuspage};
 use crate::db::Shared;
@@ -70,6 +71,9 @@ pub struct Served {
     pub incidents: Encoded,
     /// `/status/style.css`.
     pub style: Encoded,
+    /// `/status/feed.atom` and `/status/feed.rss`.
+    pub atom: Encoded,
+    pub rss: Encoded,
     pub header: Header,
     pub status: PublicStatus,
     /// The latest published incidents, newest first: their pages are rendered from
@@ -90,6 +94,39 @@ pub async fn served(
             .map(|view| render(view, public_url, now)))
     })
     .await
+}
+
+impl Served {
+    /// The feed of one component on the page; `None` for one not on it.
+    pub fn component_feed(&self, component: i64, public_url: &str) -> Option<Feed<'_>> {
+        let shown = self.status.components.iter().find(|c| c.id == component)?;
+        Some(Feed {
+            title: format!("{}: {}", self.status.name, shown.name),
+            page_url: format!("{public_url}/status"),
+            feed_url: format!("{public_url}/status/components/{component}/feed"),
+            incidents: self
+                .history
+                .iter()
+                .filter(|i| i.affects(component))
+                .collect(),
+            fallback: self.status.generated_at,
+        })
+    }
+}
+
+/// The whole page's feed.
+fn page_feed<'a>(
+    status: &PublicStatus,
+    history: &'a [PublicIncident],
+    public_url: &str,
+) -> Feed<'a> {
+    Feed {
+        title: status.name.clone(),
+        page_url: format!("{public_url}/status"),
+        feed_url: format!("{public_url}/status/feed"),
+        incidents: history.iter().collect(),
+        fallback: status.generated_at,
+    }
 }
 
 fn json(value: &impl serde::Serialize) -> Encoded {
@@ -113,6 +150,8 @@ fn render(view: service::PublicView, public_url: &str, now: DateTime<Utc>) -> Se
             now,
         )),
         style: Encoded::new(public::style_sheet(&settings.brand_colour).into_bytes()),
+        atom: Encoded::new(feeds::atom(&page_feed(&status, &history, public_url)).into_bytes()),
+        rss: Encoded::new(feeds::rss(&page_feed(&status, &history, public_url)).into_bytes()),
         header: Header {
             name: settings.name,
             logo_url: settings.logo_url,
