@@ -21,6 +21,10 @@ pub struct AppState {
     /// The address people reach Vigil at (`--public-url`), without a trailing slash:
     /// the origin that return paths are checked against.
     pub public_url: String,
+    /// Where customers reach the status page (`--status-host`, else `public_url`): the
+    /// base of its feeds' and JSON's links.
+    #[from_ref(skip)]
+    pub status_url: String,
     /// The error budgets that need attention, shared by every home page view
     /// (`home::service::on_call`): one history read per change or ten seconds, not per view.
     pub budgets: Arc<Shared<Vec<BudgetAlert>>>,

@@ -53,6 +53,13 @@ suite(({ flow, user }) => {
     assert.match(await page.locator('main').textContent(), new RegExp(`Invoices are delayed \\(${mode}\\)`));
     assert.doesNotMatch(await page.content(), /worker-3|Billing core/);
     assert.equal(await page.locator('script').count(), 0, 'the public page ships no script');
+    // The component's last 90 days: one image, summarised for screen readers.
+    const bars = page.getByRole('img', { name: new RegExp(`^Invoices ${mode}: [\\d.]+% uptime over the last 90 days`) });
+    assert.equal(await bars.count(), 1);
+    // Feed readers follow the same words.
+    const feed = await page.request.get('/status/feed.atom');
+    assert.equal(feed.status(), 200);
+    assert.match(await feed.text(), new RegExp(`Investigating: Invoices are delayed \\(${mode}\\)`));
 
     // Resolved with a last update; the page is all green again, the incident in history.
     await t.visit(incidentUrl);

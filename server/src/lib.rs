@@ -61,6 +61,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Outgoing webhooks may reach loopback and private addresses.
     pub allow_private_webhooks: bool,
+    /// A host name of the status page's own (`status.example.com`): requests to it
+    /// reach only the public status routes, and the page's links and feeds use it.
+    pub status_host: Option<String>,
 }
 
 impl Config {
@@ -76,6 +79,19 @@ impl Config {
             trust_forwarded_for: false,
             metrics_token: None,
             allow_private_webhooks: false,
+            status_host: None,
+        }
+    }
+
+    /// Where customers reach the status page, without a trailing slash: its own host
+    /// (with the public URL's scheme) when it has one, else the public URL.
+    pub fn status_url(&self) -> String {
+        match &self.status_host {
+            Some(host) => {
+                let scheme = self.public_url.split("://").next().unwrap_or("https");
+                format!("{scheme}://{host}")
+            }
+            None => self.public_url.clone(),
         }
     }
 
@@ -133,6 +149,7 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
                 .unwrap_or(chrono::Duration::days(7)),
         },
         public_url: config.public_url.clone(),
+        status_url: config.status_url(),
         budgets: std::sync::Arc::new(app::db::Shared::new(app::state::BUDGETS_FRESH)),
         status_page: std::sync::Arc::new(app::status::served::kept()),
     }
@@ -293,6 +310,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(files)
         .merge(public)
         .with_state(state);
+    let router = match &config.status_host {
+        Some(host) => router.layer(middleware::from_fn_with_state(
+            status::StatusHost::new(host),
+            status::only_public_on_status_host,
+        )),
+        None => router,
+    };
     if config.secure_cookies() {
         // Served over https: browsers keep to https for a year (behind the proxy too).
         router.layer(middleware::map_response(security::strict_transport))

@@ -131,6 +131,11 @@ struct ServeArgs {
     #[arg(long, env = "VIGIL_PUBLIC_URL", global = true)]
     public_url: Option<String>,
 
+    /// A host name for the public status page alone (`status.example.com`): there only
+    /// `/status` and its feeds and JSON answer, and `/` goes to the page.
+    #[arg(long, env = "VIGIL_STATUS_HOST", global = true)]
+    status_host: Option<String>,
+
     /// Minutes without a request after which a session ends.
     #[arg(
         long,
@@ -220,6 +225,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.trust_forwarded_for = cli.serve.trust_forwarded_for;
             config.metrics_token = cli.serve.metrics_token.filter(|t| !t.is_empty());
             config.allow_private_webhooks = cli.serve.allow_private_webhooks;
+            config.status_host = cli.serve.status_host.filter(|h| !h.trim().is_empty());
             serve(config).await
         }
     }

@@ -111,6 +111,53 @@ fn encoded(
     response
 }
 
+/// The status page's own host name, lower case, without a port.
+#[derive(Debug, Clone)]
+pub struct StatusHost(Arc<str>);
+
+impl StatusHost {
+    pub fn new(host: &str) -> Self {
+        Self(bare_host(host).into())
+    }
+}
+
+/// `Status.Example.com:8443` as `status.example.com`.
+fn bare_host(host: &str) -> String {
+    let host = host.trim();
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    host.to_ascii_lowercase()
+}
+
+/// On the status host only the public pages answer (and the probes a load balancer
+/// polls): its root goes to the page, anything else is 404, so none of Vigil's own
+/// pages, sign-in or API is reachable under the name customers are given.
+pub async fn only_public_on_status_host(
+    State(status_host): State<StatusHost>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let asked = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().host())
+        .map(bare_host);
+    if asked.as_deref() != Some(&*status_host.0) {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    if path == "/" {
+        return axum::response::Redirect::permanent("/status").into_response();
+    }
+    if path == "/status" || path.starts_with("/status/") || path == "/livez" || path == "/readyz" {
+        return next.run(request).await;
+    }
+    not_found()
+}
+
 fn not_found() -> Response {
     html(StatusCode::NOT_FOUND, public::not_found_page().into())
 }
@@ -136,7 +183,7 @@ async fn served(state: &AppState) -> Result<Arc<Option<Served>>, Response> {
         &state.db,
         &state.status_page,
         chrono::Utc::now(),
-        &state.public_url,
+        &state.status_url,
     )
     .await
     .map_err(unavailable)
@@ -272,7 +319,7 @@ async fn component_feed(
     let Some(feed) = served
         .as_ref()
         .as_ref()
-        .and_then(|s| s.component_feed(id, &state.public_url))
+        .and_then(|s| s.component_feed(id, &state.status_url))
     else {
         return not_found();
     };

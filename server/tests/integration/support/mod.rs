@@ -19,6 +19,10 @@ use app::workflow::declare_incident;
 use sea_orm::DatabaseConnection;
 use vigil_server::{Config, app_state, open_database, router};
 
+/// The status page's own host name in every test server (`--status-host`): requests
+/// naming it reach only the public status routes.
+pub const STATUS_HOST: &str = "status.vigil.test";
+
 pub use database::{Backend, TestDatabase};
 
 /// Emits each named `async fn(TestApp)` as two tests: `name::sqlite` and `name::postgres`.
@@ -118,7 +122,8 @@ impl TestApp {
             .expect("migrations apply to a fresh database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let config = Config::new(database.url.clone(), addr);
+        let mut config = Config::new(database.url.clone(), addr);
+        config.status_host = Some(STATUS_HOST.into());
         let queries = Arc::new(QueryLog::default());
         // The server's handle records; the test's own `db` does not.
         let mut served = db.clone();
