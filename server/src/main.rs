@@ -241,7 +241,7 @@ async fn seed(database_url: &str, args: SeedArgs) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!(
-            "added the demo: {} services, {} incidents and the alerts that paged them, {} changes (one the confirmed cause of an outage), one published postmortem and its action items",
+            "added the demo: {} services, {} incidents and the alerts that paged them, {} changes (one the confirmed cause of an outage), one published postmortem and its action items, and a public status page at /status",
             made.services, made.incidents, made.changes
         );
         return Ok(());

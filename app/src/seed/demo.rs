@@ -499,6 +499,7 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
 
     let mut shakespeare = None;
     let mut paged = Vec::new();
+    let mut told = Vec::new();
     for story in &STORIES {
         let start =
             (now - Duration::days(story.days_ago) - Duration::hours(2 + story.days_ago % 7))
@@ -611,9 +612,20 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
         if story.title.starts_with("Shakespeare") {
             shakespeare = Some(reference);
         }
+        told.push(super::demo_status::Told {
+            title: story.title,
+            reference,
+            services: story.services,
+            start,
+            declare: story.declare,
+            mitigate: story.mitigate,
+            resolve: story.resolve,
+        });
     }
 
     seed_alerts(db, &commander, service_ids[0], severity_at(1)?, paged, now).await?;
+    let admin = person(db, "casey@demo.vigil.invalid", "Casey Morgan", Role::Admin).await?;
+    super::demo_status::seed_status_page(db, &admin, &service_ids, &told, now).await?;
 
     if let Some(reference) = shakespeare {
         write_postmortem(db, reference, &commander, &ops, &comms).await?;

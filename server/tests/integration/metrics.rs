@@ -727,6 +727,31 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
             .await
             .unwrap();
     assert!(before.changes.iter().any(|c| c.id == caused[0].id));
+    // The public page is on: four components, the stories customers noticed published
+    // at the moments they happened, one still open.
+    let page = app::status::service::public_view(&app.db, Utc::now())
+        .await
+        .unwrap()
+        .expect("the demo switches the status page on");
+    assert_eq!(page.status.components.len(), 4);
+    assert_eq!(page.history.len(), 6);
+    assert_eq!(page.status.open.len(), 1);
+    assert_eq!(page.status.open[0].title, "Delayed payment notifications");
+    let oldest = page.history.last().unwrap();
+    assert!(
+        oldest.published_at < now - chrono::Duration::days(80),
+        "{oldest:?}"
+    );
+    assert_eq!(oldest.updates.len(), 4);
+    assert!(oldest.updates[0].at > oldest.updates[3].at, "newest first");
+    let payments = page
+        .status
+        .components
+        .iter()
+        .find(|c| c.name == "Payments")
+        .unwrap();
+    assert!(payments.uptime < 1.0);
+    assert!(payments.days.iter().filter(|d| d.worst.is_some()).count() >= 3);
     let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
 }
