@@ -112,6 +112,7 @@ pub struct SeverityImpact {
 
 /// A service shown on the public page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ComponentView {
     pub id: i64,
     pub service_id: i64,
@@ -212,6 +213,7 @@ pub const RECENT_DAYS: i64 = 14;
 
 /// What the incident page's status card shows and offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IncidentStatusCard {
     /// The page is switched on (publishing is offered only then).
     pub enabled: bool,
@@ -225,6 +227,7 @@ pub struct IncidentStatusCard {
 
 /// The incident as published, with what responders may change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PublishedIncident {
     pub id: i64,
     pub title: String,
@@ -238,6 +241,7 @@ pub struct PublishedIncident {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PublishedUpdate {
     pub state: PublicState,
     pub body_html: String,

@@ -23,6 +23,7 @@ mod incidents;
 mod people;
 mod postmortems;
 mod services;
+mod status_page;
 mod timeline;
 
 /// The largest request body the API reads.
@@ -110,6 +111,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(changes::rollback))
         .routes(routes!(changes::before_incident))
         .routes(routes!(changes::link, changes::unlink))
+        .routes(routes!(status_page::card, status_page::publish))
 }
 
 #[derive(OpenApi)]

@@ -143,7 +143,13 @@ pub async fn publish(
             (saved.id, saved.title, true)
         }
         Some(current) => {
-            if form.version.is_some_and(|v| v != current.version) {
+            let Some(version) = form.version else {
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    "version",
+                    "Give the version of the published incident you read.",
+                )]));
+            };
+            if version != current.version {
                 return Err(AppError::Conflict {
                     message: "Someone updated the status page for this incident since you opened it. Reload to see their update before posting yours.".into(),
                 });
