@@ -250,7 +250,7 @@ pub async fn public_view(
             rows.push(row);
         }
     }
-    rows.sort_by(|a, b| (b.published_at, b.id).cmp(&(a.published_at, a.id)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.published_at, r.id)));
     let incidents = public_incidents(db, rows, &settings, &names).await?;
     let open_impacts: Vec<(ComponentState, Vec<i64>)> = incidents
         .iter()
