@@ -157,7 +157,9 @@ pub fn status_page(status: &PublicStatus) -> String {
                 </ul>
             </details>
         })}
-        <p class="muted">"Updated "<time datetime=status.generated_at.to_rfc3339()>{when(status.generated_at)}</time></p>
+        // To the minute, as shown: renderings within a minute are byte for byte the same
+        // unless something changed, so their ETag is too.
+        <p class="muted">"Updated "<time datetime=status.generated_at.format("%Y-%m-%dT%H:%MZ").to_string()>{when(status.generated_at)}</time></p>
     }
     .into_any();
     document(&status.name, &header, body)

@@ -85,10 +85,12 @@ pub fn component_history(
                 start: d * DAY,
                 end: ((d + 1) * DAY).min(end),
             };
+            // An incident open since this very second colours today already.
+            let whole_day = (d + 1) * DAY;
             let worst = mine
                 .iter()
                 .zip(&times)
-                .filter(|(_, t)| t.start < day.end && t.mitigated.unwrap_or(end) > day.start)
+                .filter(|(_, t)| t.start < whole_day && t.mitigated.is_none_or(|m| m > day.start))
                 .map(|(i, _)| i.impact)
                 .reduce(ComponentState::worst);
             DayBar {

@@ -26,6 +26,7 @@ backend_tests!(
 mod api;
 mod feeds;
 mod host;
+mod hostile;
 mod uptime;
 
 /// A public page as an anonymous visitor gets it: status, headers and text.
