@@ -78,6 +78,8 @@ suite(({ flow, user }) => {
     assert.match(updates, /Invoices are sent again\./);
     assert.match(updates, /Resolved/);
     assert.match(updates, /Investigating/);
+    await t.visitPublic('/status/history');
+    assert.match(await page.locator('main').textContent(), new RegExp(`Invoices are delayed \\(${mode}\\)`));
     await t.visitPublic('/status/incidents/999999', { status: 404 });
   });
 });

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/status", get(page))
         .route("/status/incidents/{id}", get(incident))
+        .route("/status/history", get(history))
         .route("/status/style.css", get(style))
         .route("/status/api/v2/summary.json", get(summary))
         .route("/status/api/v2/incidents.json", get(incidents))
@@ -193,6 +194,16 @@ async fn page(State(state): State<AppState>, request: HeaderMap) -> Response {
     match served(&state).await {
         Ok(served) => match served.as_ref() {
             Some(s) => encoded(&request, &s.page, HTML, CACHE),
+            None => not_found(),
+        },
+        Err(response) => response,
+    }
+}
+
+async fn history(State(state): State<AppState>, request: HeaderMap) -> Response {
+    match served(&state).await {
+        Ok(served) => match served.as_ref() {
+            Some(s) => encoded(&request, &s.history_page, HTML, CACHE),
             None => not_found(),
         },
         Err(response) => response,

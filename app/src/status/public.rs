@@ -141,6 +141,7 @@ pub fn status_page(status: &PublicStatus) -> String {
             } else {
                 status.recent.iter().map(|i| view! { <IncidentCard incident=i.clone() latest_only=true /> }).collect_view().into_any()
             }}
+            <p><a href="/status/history">"Incident history"</a></p>
         </section>
         {(!status.components.is_empty()).then(|| view! {
             <details class="feeds">
@@ -229,6 +230,37 @@ fn bars_svg(days: &[DayBar]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The latest published incidents by month, newest first, each with its latest update.
+pub fn history_page(header: &Header, history: &[PublicIncident]) -> String {
+    let mut months: Vec<(String, Vec<PublicIncident>)> = Vec::new();
+    for i in history {
+        let month = i.published_at.format("%B %Y").to_string();
+        match months.last_mut() {
+            Some((m, list)) if *m == month => list.push(i.clone()),
+            _ => months.push((month, vec![i.clone()])),
+        }
+    }
+    let body = view! {
+        <p><a href="/status">"← Current status"</a></p>
+        <h1>"Incident history"</h1>
+        {if months.is_empty() {
+            view! { <p class="muted">"No incidents have been published."</p> }.into_any()
+        } else {
+            months.into_iter().map(|(month, list)| view! {
+                <section class="month">
+                    <h2>{month}</h2>
+                    {list.into_iter().map(|i| view! { <IncidentCard incident=i latest_only=true /> }).collect_view()}
+                </section>
+            }).collect_view().into_any()
+        }}
+        {(history.len() >= super::service::HISTORY).then(|| view! {
+            <p class="muted">{format!("The latest {} incidents.", super::service::HISTORY)}</p>
+        })}
+    }
+    .into_any();
+    document(&format!("Incident history · {}", header.name), header, body)
 }
 
 /// One published incident with all its updates.
@@ -361,7 +393,7 @@ h1{font-size:1.5rem;margin:0 0 1.5rem}h2{font-size:1.15rem;margin:2rem 0 .75rem}
 .bar{fill:var(--ok)}.bar--degraded{fill:var(--degraded)}.bar--partial{fill:var(--partial)}.bar--major{fill:var(--major)}.bar:hover{opacity:.7}
 .uptime__legend{display:flex;justify-content:space-between;gap:1rem;margin:.25rem 0 0;font-size:.8rem}
 .component p{margin:.1rem 0 0;font-size:.9rem}.component__name{font-weight:600}
-.state{font-weight:600;white-space:nowrap}.state--operational{color:var(--ok)}.state--degraded{color:var(--degraded)}.state--partial{color:var(--partial)}.state--major{color:var(--major)}
+.state{font-weight:600;white-space:nowrap}.overall{white-space:normal}.state--operational{color:var(--ok)}.state--degraded{color:var(--degraded)}.state--partial{color:var(--partial)}.state--major{color:var(--major)}
 .incident{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.75rem 1rem;margin-bottom:.75rem}
 .facts{display:flex;flex-wrap:wrap;gap:.25rem 1rem;color:var(--muted);font-size:.9rem;margin:.25rem 0}
 .updates{list-style:none;padding:0;margin:0}.update{border-top:1px solid var(--line);padding:.5rem 0}.update__head{margin:.25rem 0;color:var(--muted)}

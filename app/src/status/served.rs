@@ -65,6 +65,8 @@ impl Encoded {
 pub struct Served {
     /// `/status`.
     pub page: Encoded,
+    /// `/status/history`.
+    pub history_page: Encoded,
     /// `/status/api/v2/summary.json`.
     pub summary: Encoded,
     /// `/status/api/v2/incidents.json`.
@@ -140,8 +142,14 @@ fn render(view: service::PublicView, public_url: &str, now: DateTime<Utc>) -> Se
         status,
         history,
     } = view;
+    let header = Header {
+        name: settings.name.clone(),
+        logo_url: settings.logo_url.clone(),
+        links: settings.links.clone(),
+    };
     Served {
         page: Encoded::new(public::status_page(&status).into_bytes()),
+        history_page: Encoded::new(public::history_page(&header, &history).into_bytes()),
         summary: json(&statuspage::summary(&status, public_url)),
         incidents: json(&statuspage::incidents(
             &settings.name,
@@ -152,11 +160,7 @@ fn render(view: service::PublicView, public_url: &str, now: DateTime<Utc>) -> Se
         style: Encoded::new(public::style_sheet(&settings.brand_colour).into_bytes()),
         atom: Encoded::new(feeds::atom(&page_feed(&status, &history, public_url)).into_bytes()),
         rss: Encoded::new(feeds::rss(&page_feed(&status, &history, public_url)).into_bytes()),
-        header: Header {
-            name: settings.name,
-            logo_url: settings.logo_url,
-            links: settings.links,
-        },
+        header,
         status,
         history,
     }

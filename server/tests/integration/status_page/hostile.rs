@@ -79,6 +79,7 @@ async fn hostile_text_in_every_public_field_stays_text_on_every_public_route(app
     for path in [
         "/status".to_owned(),
         format!("/status/incidents/{id}"),
+        "/status/history".to_owned(),
         "/status/feed.atom".to_owned(),
         "/status/feed.rss".to_owned(),
         format!("/status/components/{component}/feed.atom"),

@@ -310,6 +310,7 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
         "/status/api/v2/summary.json".to_owned(),
         "/status/api/v2/incidents.json".to_owned(),
         "/status/incidents/999999".to_owned(),
+        "/status/history".to_owned(),
         "/status/feed.atom".to_owned(),
         "/status/feed.rss".to_owned(),
         format!("/status/components/{payments}/feed.atom"),
@@ -355,6 +356,10 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
     assert!(page.contains("All systems operational"), "{page}");
     assert!(page.contains("Past incidents") && page.contains("Card payments are failing"));
     assert!(page.contains("data-state=\"operational\""), "{page}");
+    let (status, _, history) = public(&app, "/status/history").await;
+    assert_eq!(status, 200);
+    assert!(history.contains("Card payments are failing"), "{history}");
+    assert!(history.contains("Payments work again."), "{history}");
 
     let (_, _, history) = public(&app, "/status/api/v2/incidents.json").await;
     let history: serde_json::Value = serde_json::from_str(&history).unwrap();
