@@ -26,6 +26,7 @@ use crate::postmortems::pages::{
     PostmortemsPage,
 };
 use crate::status::admin_page::StatusPageAdmin;
+use crate::status::maintenance_page::MaintenancePage;
 use crate::system::page::AboutPage;
 use crate::time::ViewerZone;
 
@@ -110,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/change-sources") view=ChangeSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/status-page") view=StatusPageAdmin ssr=SsrMode::Async />
+                    <Route path=path!("/maintenance") view=MaintenancePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents") view=IncidentsPage ssr=SsrMode::Async />
                     <Route path=path!("/incidents/new") view=DeclarePage ssr=SsrMode::Async />

@@ -349,3 +349,36 @@ mod tests {
         assert!(zone_from_cookie_header("").is_none());
     }
 }
+
+/// Parses an optional `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` form value, a wall-clock time
+/// in the viewer's zone.
+#[cfg(feature = "ssr")]
+pub fn parse_input(
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, crate::error::AppError> {
+    use crate::error::AppError;
+    use chrono::{NaiveDate, NaiveDateTime};
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let zone = crate::time::ViewerZone::from_request();
+    let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
+        .map_err(|_| {
+            AppError::invalid(
+                field,
+                format!(
+                    "Use a date like 2026-11-22 or a time like 2026-11-22T14:30 ({}).",
+                    zone.name()
+                ),
+            )
+        })?;
+    crate::time::from_local(local, &zone)
+        .map(Some)
+        .map_err(|message| AppError::invalid(field, message))
+}

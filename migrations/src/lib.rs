@@ -35,6 +35,7 @@ mod m20261204_000025_create_changes;
 mod m20261205_000026_create_change_sources;
 mod m20261206_000027_index_deploys;
 mod m20261207_000028_create_status_page;
+mod m20261208_000029_create_status_maintenance;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000026_create_change_sources::Migration),
             Box::new(m20261206_000027_index_deploys::Migration),
             Box::new(m20261207_000028_create_status_page::Migration),
+            Box::new(m20261208_000029_create_status_maintenance::Migration),
         ]
     }
 }

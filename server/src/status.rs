@@ -31,10 +31,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/status", get(page))
         .route("/status/incidents/{id}", get(incident))
+        .route("/status/maintenance/{id}", get(maintenance))
         .route("/status/history", get(history))
         .route("/status/style.css", get(style))
         .route("/status/api/v2/summary.json", get(summary))
         .route("/status/api/v2/incidents.json", get(incidents))
+        .route(
+            "/status/api/v2/scheduled-maintenances.json",
+            get(maintenances),
+        )
         .route("/status/feed.atom", get(page_atom))
         .route("/status/feed.rss", get(page_rss))
         .route("/status/components/{id}/feed.atom", get(component_atom))
@@ -190,24 +195,38 @@ async fn served(state: &AppState) -> Result<Arc<Option<Served>>, Response> {
     .map_err(unavailable)
 }
 
-async fn page(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match served(&state).await {
+/// Answers with one of the kept renderings (`pick`), or `missing` while the page is off.
+async fn kept(
+    state: &AppState,
+    request: &HeaderMap,
+    pick: fn(&Served) -> &Encoded,
+    content_type: &'static str,
+    cache: &'static str,
+    missing: fn() -> Response,
+) -> Response {
+    match served(state).await {
         Ok(served) => match served.as_ref() {
-            Some(s) => encoded(&request, &s.page, HTML, CACHE),
-            None => not_found(),
+            Some(s) => encoded(request, pick(s), content_type, cache),
+            None => missing(),
         },
         Err(response) => response,
     }
 }
 
+async fn page(State(state): State<AppState>, request: HeaderMap) -> Response {
+    kept(&state, &request, |s| &s.page, HTML, CACHE, not_found).await
+}
+
 async fn history(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match served(&state).await {
-        Ok(served) => match served.as_ref() {
-            Some(s) => encoded(&request, &s.history_page, HTML, CACHE),
-            None => not_found(),
-        },
-        Err(response) => response,
-    }
+    kept(
+        &state,
+        &request,
+        |s| &s.history_page,
+        HTML,
+        CACHE,
+        not_found,
+    )
+    .await
 }
 
 async fn incident(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -238,19 +257,46 @@ async fn incident(State(state): State<AppState>, Path(id): Path<String>) -> Resp
     }
 }
 
-async fn style(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match served(&state).await {
-        Ok(served) => match served.as_ref() {
-            Some(s) => encoded(
-                &request,
-                &s.style,
-                "text/css; charset=utf-8",
-                "public, max-age=300",
-            ),
-            None => not_found(),
-        },
-        Err(response) => response,
+/// One maintenance window: those announced or in progress from the kept rendering,
+/// finished ones read.
+async fn maintenance(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found();
+    };
+    let served = match served(&state).await {
+        Ok(served) => served,
+        Err(response) => return response,
+    };
+    let Some(s) = served.as_ref() else {
+        return not_found();
+    };
+    let page = |m: &app::status::Maintenance| {
+        html(
+            StatusCode::OK,
+            app::status::public_maintenance::maintenance_page(&s.header, m).into(),
+        )
+    };
+    if let Some(m) = s.status.maintenance.iter().find(|m| m.id == id) {
+        return page(m);
     }
+    match service::public_maintenance(&state.db, id, chrono::Utc::now()).await {
+        Ok(Some(m)) => page(&m),
+        Ok(None) => not_found(),
+        Err(err) => unavailable(err),
+    }
+}
+
+async fn style(State(state): State<AppState>, request: HeaderMap) -> Response {
+    let css = "text/css; charset=utf-8";
+    kept(
+        &state,
+        &request,
+        |s| &s.style,
+        css,
+        "public, max-age=300",
+        not_found,
+    )
+    .await
 }
 
 fn json_not_found() -> Response {
@@ -263,46 +309,44 @@ fn json_not_found() -> Response {
 
 /// Statuspage's `summary.json` (`statuspage::summary`).
 async fn summary(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match served(&state).await {
-        Ok(served) => match served.as_ref() {
-            Some(s) => encoded(&request, &s.summary, JSON, CACHE),
-            None => json_not_found(),
-        },
-        Err(response) => response,
-    }
+    kept(
+        &state,
+        &request,
+        |s| &s.summary,
+        JSON,
+        CACHE,
+        json_not_found,
+    )
+    .await
 }
 
 /// Statuspage's `incidents.json` (`statuspage::incidents`).
 async fn incidents(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match served(&state).await {
-        Ok(served) => match served.as_ref() {
-            Some(s) => encoded(&request, &s.incidents, JSON, CACHE),
-            None => json_not_found(),
-        },
-        Err(response) => response,
-    }
+    kept(
+        &state,
+        &request,
+        |s| &s.incidents,
+        JSON,
+        CACHE,
+        json_not_found,
+    )
+    .await
+}
+
+/// Statuspage's `scheduled-maintenances.json` (`statuspage::scheduled_maintenances`).
+async fn maintenances(State(state): State<AppState>, request: HeaderMap) -> Response {
+    let pick: fn(&Served) -> &Encoded = |s| &s.maintenances;
+    kept(&state, &request, pick, JSON, CACHE, json_not_found).await
 }
 
 /// The whole page's Atom feed, kept with the rendering.
 async fn page_atom(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match served(&state).await {
-        Ok(served) => match served.as_ref() {
-            Some(s) => encoded(&request, &s.atom, ATOM, CACHE),
-            None => not_found(),
-        },
-        Err(response) => response,
-    }
+    kept(&state, &request, |s| &s.atom, ATOM, CACHE, not_found).await
 }
 
 /// The whole page's RSS feed, kept with the rendering.
 async fn page_rss(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match served(&state).await {
-        Ok(served) => match served.as_ref() {
-            Some(s) => encoded(&request, &s.rss, RSS, CACHE),
-            None => not_found(),
-        },
-        Err(response) => response,
-    }
+    kept(&state, &request, |s| &s.rss, RSS, CACHE, not_found).await
 }
 
 async fn component_atom(state: State<AppState>, id: Path<String>) -> Response {

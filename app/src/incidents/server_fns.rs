@@ -21,38 +21,6 @@ use {
     crate::web::{self, redirect_form_post, with_status},
 };
 
-/// Parses an optional `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM` form value, a wall-clock time
-/// in the viewer's zone.
-#[cfg(feature = "ssr")]
-fn parse_time(
-    field: &str,
-    value: Option<&str>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
-    use chrono::{NaiveDate, NaiveDateTime};
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let zone = crate::time::ViewerZone::from_request();
-    let local = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        })
-        .map_err(|_| {
-            AppError::invalid(
-                field,
-                format!(
-                    "Use a date like 2026-11-22 or a time like 2026-11-22T14:30 ({}).",
-                    zone.name()
-                ),
-            )
-        })?;
-    crate::time::from_local(local, &zone)
-        .map(Some)
-        .map_err(|message| AppError::invalid(field, message))
-}
-
 /// The services a form names: ids (`service_ids[]`, as the API and older forms send them)
 /// and the search field's comma-separated slugs or names.
 #[cfg(feature = "ssr")]
@@ -147,8 +115,11 @@ pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<Incid
             )?,
             None => None,
         };
-        let from = kept(&mut invalid, parse_time("from", from.as_deref()))?;
-        let to = kept(&mut invalid, parse_time("to", to.as_deref()))?;
+        let from = kept(
+            &mut invalid,
+            crate::time::parse_input("from", from.as_deref()),
+        )?;
+        let to = kept(&mut invalid, crate::time::parse_input("to", to.as_deref()))?;
         if !invalid.is_empty() {
             return Ok(IncidentPage {
                 incidents: Vec::new(),
@@ -372,7 +343,7 @@ pub async fn add_incident_note(
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let note = timeline::NewNote {
             body,
-            occurred_at: parse_time("occurred_at", occurred_at.as_deref())?,
+            occurred_at: crate::time::parse_input("occurred_at", occurred_at.as_deref())?,
             marker: marker.as_deref().and_then(Marker::parse),
             highlighted: highlighted.is_some(),
         };
@@ -394,7 +365,8 @@ pub async fn update_incident_details(
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        let time = |field: &str, value: &Option<String>| parse_time(field, value.as_deref());
+        let time =
+            |field: &str, value: &Option<String>| crate::time::parse_input(field, value.as_deref());
         let times = super::Timestamps {
             impact_started_at: time("impact_started_at", &form.impact_started_at)?,
             detected_at: time("detected_at", &form.detected_at)?,

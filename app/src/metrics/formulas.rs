@@ -173,6 +173,17 @@ impl Reliability {
 /// The reference computation of `Reliability` from one service's incidents (those that
 /// already passed the severity filter). Incidents outside the window are ignored.
 pub fn reliability(incidents: &[IncidentTimes], window: Span) -> Reliability {
+    reliability_with_planned(incidents, &[], window)
+}
+
+/// [`reliability`] with planned downtime: maintenance windows that count against the
+/// SLO add to the downtime (overlaps with incidents counted once) but are no failures
+/// and take no part in the mean times.
+pub fn reliability_with_planned(
+    incidents: &[IncidentTimes],
+    planned: &[Span],
+    window: Span,
+) -> Reliability {
     let started: Vec<&IncidentTimes> = incidents
         .iter()
         .filter(|i| i.start >= window.start && i.start < window.end)
@@ -184,10 +195,16 @@ pub fn reliability(incidents: &[IncidentTimes], window: Span) -> Reliability {
         window,
         failures: started.len() as i64,
         unmitigated: started.iter().filter(|i| i.mitigated.is_none()).count() as i64,
-        downtime: merge_spans(incidents.iter().map(|i| (i.start, i.mitigated)), window)
-            .iter()
-            .map(|s| s.len())
-            .sum(),
+        downtime: merge_spans(
+            incidents
+                .iter()
+                .map(|i| (i.start, i.mitigated))
+                .chain(planned.iter().map(|p| (p.start, Some(p.end)))),
+            window,
+        )
+        .iter()
+        .map(|s| s.len())
+        .sum(),
         restore: durations(&|i| Some(i.mitigated? - i.start)),
         resolve: durations(&|i| Some(i.resolved? - i.detected)),
         acknowledge: durations(&|i| Some(i.acknowledged? - i.detected)),

@@ -100,7 +100,7 @@ fn SettingsCard(settings: StatusSettings, save: ServerAction<SaveStatusSettings>
                                 <label for=id.clone()>{i.severity.clone()}</label>
                                 <input type="hidden" name="form[impact_ids][]" value=i.severity_id.to_string() />
                                 <select class="field__input" id=id name="form[impact_states][]">
-                                    {ComponentState::ALL.into_iter().filter(|s| *s != ComponentState::Operational).map(|s| view! {
+                                    {ComponentState::impacts().map(|s| view! {
                                         <option value=s.as_str() selected=s == i.state>{s.label()}</option>
                                     }).collect_view()}
                                 </select>

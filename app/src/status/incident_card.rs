@@ -144,7 +144,7 @@ fn PublishFields(
             <label class="field__label" for="status-impact">"Shown as"</label>
             <select class="field__input" id="status-impact" name="form[impact]">
                 <option value="" selected=impact.is_none()>{format!("By severity: {}", severity_state.label())}</option>
-                {ComponentState::ALL.into_iter().filter(|s| *s != ComponentState::Operational).map(|s| view! {
+                {ComponentState::impacts().map(|s| view! {
                     <option value=s.as_str() selected=impact == Some(s)>{s.label()}</option>
                 }).collect_view()}
             </select>

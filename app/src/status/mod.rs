@@ -11,6 +11,7 @@ use crate::named::named_enum;
 
 pub mod admin_page;
 pub mod incident_card;
+pub mod maintenance_page;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
@@ -19,6 +20,8 @@ pub mod entities;
 pub mod feeds;
 #[cfg(feature = "ssr")]
 pub mod public;
+#[cfg(feature = "ssr")]
+pub mod public_maintenance;
 #[cfg(feature = "ssr")]
 pub mod served;
 #[cfg(feature = "ssr")]
@@ -31,6 +34,8 @@ named_enum! {
     /// monitors read them), least to most severe.
     pub enum ComponentState {
         Operational => "operational", "Operational";
+        /// A maintenance window naming it is in progress (an incident's state is worse).
+        Maintenance => "under_maintenance", "Under maintenance";
         Degraded => "degraded_performance", "Degraded performance";
         Partial => "partial_outage", "Partial outage";
         Major => "major_outage", "Major outage";
@@ -45,6 +50,16 @@ impl ComponentState {
         } else {
             self
         }
+    }
+
+    /// A state an incident can give its components (maintenance and operational are not).
+    pub fn is_impact(self) -> bool {
+        !matches!(self, Self::Operational | Self::Maintenance)
+    }
+
+    /// The states an incident can give, least severe first: the choices of the forms.
+    pub fn impacts() -> impl Iterator<Item = Self> {
+        Self::ALL.into_iter().filter(|s| s.is_impact())
     }
 
     fn rank(self) -> usize {
@@ -69,6 +84,104 @@ named_enum! {
         Monitoring => "monitoring", "Monitoring";
         Resolved => "resolved", "Resolved";
     }
+}
+
+named_enum! {
+    /// Where a maintenance window stands, in Statuspage's words.
+    pub enum MaintenancePhase {
+        Scheduled => "scheduled", "Scheduled";
+        InProgress => "in_progress", "In progress";
+        Completed => "completed", "Completed";
+        Cancelled => "cancelled", "Cancelled";
+    }
+}
+
+impl MaintenancePhase {
+    /// The phase at `now` of a window planned for `[starts, ends)`, ended early at
+    /// `completed` or called off at `cancelled`.
+    pub fn at(
+        now: DateTime<Utc>,
+        starts: DateTime<Utc>,
+        ends: DateTime<Utc>,
+        completed: Option<DateTime<Utc>>,
+        cancelled: Option<DateTime<Utc>>,
+    ) -> Self {
+        if cancelled.is_some() {
+            Self::Cancelled
+        } else if completed.is_some() || now >= ends {
+            Self::Completed
+        } else if now >= starts {
+            Self::InProgress
+        } else {
+            Self::Scheduled
+        }
+    }
+}
+
+/// A planned maintenance window as the status page and its editors see it: nothing in
+/// it is internal but `version` and `counts_against_slo`, which the public side omits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Maintenance {
+    pub id: i64,
+    pub title: String,
+    /// The Markdown as written for customers.
+    pub body: String,
+    /// Sanitised HTML rendered from `body`.
+    pub body_html: String,
+    pub phase: MaintenancePhase,
+    pub starts_at: DateTime<Utc>,
+    /// The planned end.
+    pub ends_at: DateTime<Utc>,
+    /// When it ended early (the planned end otherwise).
+    pub completed_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Its time is downtime for the SLOs and uptime of the services it names.
+    pub counts_against_slo: bool,
+    /// The components it touches (those still on the page): id and public name, by name.
+    pub components: Vec<(i64, String)>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl Maintenance {
+    pub fn touches(&self, component: i64) -> bool {
+        self.components.iter().any(|(id, _)| *id == component)
+    }
+
+    /// When it ended or will end: early completion, else the planned end.
+    pub fn end(&self) -> DateTime<Utc> {
+        self.completed_at.unwrap_or(self.ends_at).min(self.ends_at)
+    }
+}
+
+/// A maintenance window as the form sends it (`datetime-local` values in the editor's
+/// zone); `version` when editing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MaintenanceForm {
+    pub title: String,
+    pub body: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub components: Option<Vec<i64>>,
+    /// A checkbox: present when ticked.
+    pub counts_against_slo: Option<String>,
+    pub version: Option<i32>,
+}
+
+/// A maintenance window as the service takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaintenanceEdit {
+    pub title: String,
+    pub body: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub components: Vec<i64>,
+    pub counts_against_slo: bool,
+    /// Required when editing: the version the form was filled against.
+    pub version: Option<i32>,
 }
 
 /// How the public page looks, and which state each severity shows.
@@ -205,6 +318,8 @@ pub struct PublicStatus {
     pub open: Vec<PublicIncident>,
     /// Resolved in the last [`RECENT_DAYS`] days, newest first.
     pub recent: Vec<PublicIncident>,
+    /// Maintenance in progress or announced, soonest first.
+    pub maintenance: Vec<Maintenance>,
     pub generated_at: DateTime<Utc>,
 }
 

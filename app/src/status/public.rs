@@ -5,18 +5,21 @@
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+use super::public_maintenance::MaintenanceList;
 use super::{
-    ComponentState, ComponentStatus, DayBar, PublicIncident, PublicStatus, StatusLink, UPTIME_DAYS,
+    ComponentState, ComponentStatus, DayBar, MaintenancePhase, PublicIncident, PublicStatus,
+    StatusLink, UPTIME_DAYS,
 };
 
 /// `5 Dec 2026, 14:03 UTC`: visitors are anywhere, so the zone is written out.
-fn when(at: DateTime<Utc>) -> String {
+pub(super) fn when(at: DateTime<Utc>) -> String {
     at.format("%-d %b %Y, %H:%M UTC").to_string()
 }
 
-fn state_class(state: ComponentState) -> &'static str {
+pub(super) fn state_class(state: ComponentState) -> &'static str {
     match state {
         ComponentState::Operational => "state state--operational",
+        ComponentState::Maintenance => "state state--maintenance",
         ComponentState::Degraded => "state state--degraded",
         ComponentState::Partial => "state state--partial",
         ComponentState::Major => "state state--major",
@@ -26,6 +29,7 @@ fn state_class(state: ComponentState) -> &'static str {
 fn overall_text(state: ComponentState) -> &'static str {
     match state {
         ComponentState::Operational => "All systems operational",
+        ComponentState::Maintenance => "Maintenance in progress",
         ComponentState::Degraded => "Some systems have degraded performance",
         ComponentState::Partial => "Partial outage",
         ComponentState::Major => "Major outage",
@@ -33,7 +37,7 @@ fn overall_text(state: ComponentState) -> &'static str {
 }
 
 /// The document around a page's body.
-fn document(title: &str, header: &Header, body: AnyView) -> String {
+pub(super) fn document(title: &str, header: &Header, body: AnyView) -> String {
     let inner = view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <header class="top">
@@ -102,6 +106,11 @@ pub fn status_page(status: &PublicStatus) -> String {
         <h1 class=format!("overall {}", state_class(status.overall)) data-state=status.overall.as_str()>
             {overall_text(status.overall)}
         </h1>
+        <MaintenanceList
+            list=status.maintenance.iter().filter(|m| m.phase == MaintenancePhase::InProgress).cloned().collect()
+            id="maintenance-now-title"
+            heading="Maintenance in progress"
+        />
         {(!status.open.is_empty()).then(|| view! {
             <section aria-labelledby="open-title">
                 <h2 id="open-title">"Ongoing incidents"</h2>
@@ -134,6 +143,11 @@ pub fn status_page(status: &PublicStatus) -> String {
                 }).collect_view().into_any()
             }}
         </section>
+        <MaintenanceList
+            list=status.maintenance.iter().filter(|m| m.phase == MaintenancePhase::Scheduled).cloned().collect()
+            id="maintenance-ahead-title"
+            heading="Scheduled maintenance"
+        />
         <section aria-labelledby="recent-title">
             <h2 id="recent-title">"Past incidents"</h2>
             {if status.recent.is_empty() {
@@ -172,15 +186,30 @@ pub fn status_page(status: &PublicStatus) -> String {
 #[component]
 fn UptimeBars(component: ComponentStatus) -> impl IntoView {
     let uptime = crate::metrics::pages::percent(component.uptime);
-    let troubled = component.days.iter().filter(|d| d.worst.is_some()).count();
-    let label = format!(
+    let count = |f: &dyn Fn(ComponentState) -> bool| match component
+        .days
+        .iter()
+        .filter(|d| d.worst.is_some_and(f))
+        .count()
+    {
+        1 => "1 day".to_owned(),
+        n => format!("{n} days"),
+    };
+    let mut label = format!(
         "{}: {uptime} uptime over the last {UPTIME_DAYS} days, {} with incidents",
         component.name,
-        match troubled {
-            1 => "1 day".to_owned(),
-            n => format!("{n} days"),
-        }
+        count(&ComponentState::is_impact),
     );
+    if component
+        .days
+        .iter()
+        .any(|d| d.worst == Some(ComponentState::Maintenance))
+    {
+        label.push_str(&format!(
+            ", {} with maintenance only",
+            count(&|s| s == ComponentState::Maintenance)
+        ));
+    }
     view! {
         <div class="uptime">
             <div class="bars" role="img" aria-label=label inner_html=bars_svg(&component.days)></div>
@@ -203,9 +232,13 @@ fn bars_svg(days: &[DayBar]) -> String {
     for (n, day) in days.iter().enumerate() {
         let (class, what) = match day.worst {
             None => ("bar bar--none", "No incidents".to_owned()),
+            Some(ComponentState::Maintenance) if day.down == 0 => {
+                ("bar bar--maintenance", "Maintenance".to_owned())
+            }
             Some(state) => (
                 match state {
                     ComponentState::Operational => "bar bar--none",
+                    ComponentState::Maintenance => "bar bar--maintenance",
                     ComponentState::Degraded => "bar bar--degraded",
                     ComponentState::Partial => "bar bar--partial",
                     ComponentState::Major => "bar bar--major",
@@ -371,36 +404,8 @@ pub fn style_sheet(brand: &str) -> String {
     )
 }
 
-const BASE_CSS: &str = r#":root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#16181d;--muted:#555b66;--line:#d9dce2;--ok:#17663a;--degraded:#7a5200;--partial:#9a3b00;--major:#b0161d;--link:#1d4ed8}
-@media (prefers-color-scheme:dark){:root{--bg:#111318;--card:#1a1d24;--text:#e8eaee;--muted:#a3a9b5;--line:#333844;--ok:#5fd08a;--degraded:#f0c04a;--partial:#ff9b57;--major:#ff7b80;--link:#8ab4ff}}
-*{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:var(--bg);color:var(--text)}
-a{color:var(--link)}
-.wrap{max-width:52rem;margin:0 auto;padding:0 1rem}
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:var(--card);padding:.5rem;z-index:1}
-.top{background:var(--brand);color:var(--brand-ink);padding:1rem 0;margin-bottom:1.5rem}
-.top__row{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;justify-content:space-between}
-.brand{display:flex;gap:.6rem;align-items:center;color:inherit;text-decoration:none;font-weight:700;font-size:1.25rem}
-.brand__logo{height:2rem;width:auto}
-.links{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;margin:0;padding:0}.links a{color:inherit}
-h1{font-size:1.5rem;margin:0 0 1.5rem}h2{font-size:1.15rem;margin:2rem 0 .75rem}h3{font-size:1rem;margin:.75rem 0 .25rem}
-.overall{padding:1rem 1.25rem;border-radius:.5rem;background:var(--card);border:1px solid var(--line);border-left-width:.5rem}
-.overall.state--operational{border-left-color:var(--ok)}.overall.state--degraded{border-left-color:var(--degraded)}.overall.state--partial{border-left-color:var(--partial)}.overall.state--major{border-left-color:var(--major)}
-.components{list-style:none;margin:0;padding:0;background:var(--card);border:1px solid var(--line);border-radius:.5rem}
-.component{padding:.75rem 1rem;border-top:1px solid var(--line)}.component:first-child{border-top:0}
-.component__head{display:flex;justify-content:space-between;gap:1rem}
-.uptime{margin-top:.5rem}.bars svg{display:block;width:100%;height:2rem}
-.bar{fill:var(--ok)}.bar--degraded{fill:var(--degraded)}.bar--partial{fill:var(--partial)}.bar--major{fill:var(--major)}.bar:hover{opacity:.7}
-.uptime__legend{display:flex;justify-content:space-between;gap:1rem;margin:.25rem 0 0;font-size:.8rem}
-.component p{margin:.1rem 0 0;font-size:.9rem}.component__name{font-weight:600}
-.state{font-weight:600;white-space:nowrap}.overall{white-space:normal}.state--operational{color:var(--ok)}.state--degraded{color:var(--degraded)}.state--partial{color:var(--partial)}.state--major{color:var(--major)}
-.incident{background:var(--card);border:1px solid var(--line);border-radius:.5rem;padding:.75rem 1rem;margin-bottom:.75rem}
-.facts{display:flex;flex-wrap:wrap;gap:.25rem 1rem;color:var(--muted);font-size:.9rem;margin:.25rem 0}
-.updates{list-style:none;padding:0;margin:0}.update{border-top:1px solid var(--line);padding:.5rem 0}.update__head{margin:.25rem 0;color:var(--muted)}
-.prose p{margin:.25rem 0}.muted{color:var(--muted)}
-.foot{margin:2rem auto;color:var(--muted);font-size:.9rem}
-.feeds{margin:2rem 0 1rem}.feeds summary{cursor:pointer;color:var(--link)}.feeds ul{margin:.5rem 0;padding-left:1.25rem}
-"#;
+/// The page's own small style sheet (no build step: it is served as written).
+const BASE_CSS: &str = include_str!("public.css");
 
 #[cfg(test)]
 mod tests {

@@ -71,6 +71,8 @@ pub struct Served {
     pub summary: Encoded,
     /// `/status/api/v2/incidents.json`.
     pub incidents: Encoded,
+    /// `/status/api/v2/scheduled-maintenances.json`.
+    pub maintenances: Encoded,
     /// `/status/style.css`.
     pub style: Encoded,
     /// `/status/feed.atom` and `/status/feed.rss`.
@@ -157,6 +159,7 @@ fn render(view: service::PublicView, public_url: &str, now: DateTime<Utc>) -> Se
             public_url,
             now,
         )),
+        maintenances: json(&statuspage::scheduled_maintenances(&status, public_url)),
         style: Encoded::new(public::style_sheet(&settings.brand_colour).into_bytes()),
         atom: Encoded::new(feeds::atom(&page_feed(&status, &history, public_url)).into_bytes()),
         rss: Encoded::new(feeds::rss(&page_feed(&status, &history, public_url)).into_bytes()),

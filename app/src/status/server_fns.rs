@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::{ComponentEdit, ComponentView, Publication, StatusSettings};
+use super::{
+    ComponentEdit, ComponentView, Maintenance, MaintenanceForm, Publication, StatusSettings,
+};
 use crate::error::AppError;
 
 /// The admin page: settings and components.
@@ -118,6 +120,121 @@ pub async fn publish_status(
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         super::service::publish(&state.db, &user, reference, &form).await?;
         redirect_form_post(&format!("/incidents/{reference}#status-page"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// The maintenance page: the windows, the components to choose from, and whether the
+/// viewer may change them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MaintenanceBoard {
+    pub can_write: bool,
+    /// The status page is on (customers see the windows).
+    pub enabled: bool,
+    pub components: Vec<ComponentView>,
+    /// Not over yet (soonest first), then the latest that are.
+    pub list: Vec<Maintenance>,
+}
+
+#[server(prefix = "/rpc", endpoint = "maintenance_board")]
+pub async fn get_maintenance_board() -> Result<MaintenanceBoard, AppError> {
+    use crate::accounts::Role;
+    use crate::web::{self, with_status};
+    let (state, user) = web::require(Role::Viewer)?;
+    let result = async {
+        Ok(MaintenanceBoard {
+            can_write: user.role.can_write(),
+            enabled: super::service::settings(&state.db).await?.enabled,
+            components: super::service::components(&state.db).await?,
+            list: super::service::maintenances(&state.db, chrono::Utc::now()).await?,
+        })
+    }
+    .await;
+    with_status(result)
+}
+
+/// The form as the service takes it: times in the editor's zone.
+#[cfg(feature = "ssr")]
+fn maintenance_edit(form: MaintenanceForm) -> Result<super::MaintenanceEdit, AppError> {
+    use crate::error::FieldError;
+    let mut errors = Vec::new();
+    let mut time = |field: &str, value: &str| match crate::time::parse_input(field, Some(value)) {
+        Ok(Some(at)) => Some(at),
+        Ok(None) => {
+            errors.push(FieldError::new(field, "Give a date and time."));
+            None
+        }
+        Err(AppError::Invalid(mut found)) => {
+            errors.append(&mut found);
+            None
+        }
+        Err(_) => None,
+    };
+    let starts_at = time("starts_at", &form.starts_at);
+    let ends_at = time("ends_at", &form.ends_at);
+    match (starts_at, ends_at) {
+        (Some(starts_at), Some(ends_at)) if errors.is_empty() => Ok(super::MaintenanceEdit {
+            title: form.title,
+            body: form.body,
+            starts_at,
+            ends_at,
+            components: form.components.unwrap_or_default(),
+            counts_against_slo: form.counts_against_slo.is_some(),
+            version: form.version,
+        }),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// Announces a maintenance window.
+#[server(prefix = "/rpc", endpoint = "schedule_maintenance")]
+pub async fn schedule_maintenance(
+    #[server(default)] form: MaintenanceForm,
+) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::web::{self, redirect_form_post, with_status};
+    let (state, user) = web::require(Role::Responder)?;
+    let result = async {
+        let edit = maintenance_edit(form)?;
+        super::service::schedule(&state.db, &user, &web::actor(&user), &edit).await?;
+        redirect_form_post("/maintenance");
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// Changes a window that is not over yet.
+#[server(prefix = "/rpc", endpoint = "edit_maintenance")]
+pub async fn edit_maintenance(
+    id: i64,
+    #[server(default)] form: MaintenanceForm,
+) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::web::{self, redirect_form_post, with_status};
+    let (state, user) = web::require(Role::Responder)?;
+    let result = async {
+        let edit = maintenance_edit(form)?;
+        super::service::update_maintenance(&state.db, &user, &web::actor(&user), id, &edit).await?;
+        redirect_form_post(&format!("/maintenance#maintenance-{id}"));
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// Ends a window in progress now, or calls off one not started.
+#[server(prefix = "/rpc", endpoint = "finish_maintenance")]
+pub async fn finish_maintenance(id: i64, version: Option<i32>) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::web::{self, redirect_form_post, with_status};
+    let (state, user) = web::require(Role::Responder)?;
+    let result = async {
+        super::service::finish_maintenance(&state.db, &user, &web::actor(&user), id, version)
+            .await?;
+        redirect_form_post(&format!("/maintenance#maintenance-{id}"));
         Ok(())
     }
     .await;

@@ -1,13 +1,16 @@
 //! The public page as Atlassian Statuspage's public API v2 shapes it
 //! (`/api/v2/summary.json`, `/api/v2/incidents.json`), so widgets and monitors written
 //! for Statuspage read Vigil's page. What differs is documented in the README: ids are
-//! Vigil's numbers as strings, there are no scheduled maintenances yet, update bodies are
-//! the Markdown as written, and `shortlink` is the incident's page on Vigil.
+//! Vigil's numbers as strings, update bodies are the Markdown as written, `shortlink` is
+//! the incident's page on Vigil, and a maintenance window has one update, its text.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{ComponentState, ComponentStatus, PublicIncident, PublicState, PublicStatus};
+use super::{
+    ComponentState, ComponentStatus, Maintenance, MaintenancePhase, PublicIncident, PublicState,
+    PublicStatus,
+};
 
 #[derive(Debug, Serialize)]
 pub struct Page {
@@ -66,9 +69,24 @@ pub struct Incident {
     pub components: Vec<AffectedComponent>,
 }
 
+/// A maintenance window: an incident with `impact` "maintenance" and its planned times.
+#[derive(Debug, Serialize)]
+pub struct ScheduledMaintenance {
+    #[serde(flatten)]
+    pub incident: Incident,
+    pub scheduled_for: DateTime<Utc>,
+    pub scheduled_until: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScheduledMaintenances {
+    pub page: Page,
+    pub scheduled_maintenances: Vec<ScheduledMaintenance>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Indicator {
-    /// `none`, `minor`, `major` or `critical`.
+    /// `none`, `minor`, `major`, `critical` or `maintenance`.
     pub indicator: &'static str,
     pub description: &'static str,
 }
@@ -78,7 +96,8 @@ pub struct Summary {
     pub page: Page,
     pub components: Vec<Component>,
     pub incidents: Vec<Incident>,
-    pub scheduled_maintenances: Vec<()>,
+    /// In progress and announced, soonest first.
+    pub scheduled_maintenances: Vec<ScheduledMaintenance>,
     pub status: Indicator,
 }
 
@@ -105,6 +124,7 @@ pub fn page(name: &str, base_url: &str, updated_at: DateTime<Utc>) -> Page {
 pub fn impact(state: ComponentState) -> &'static str {
     match state {
         ComponentState::Operational => "none",
+        ComponentState::Maintenance => "maintenance",
         ComponentState::Degraded => "minor",
         ComponentState::Partial => "major",
         ComponentState::Major => "critical",
@@ -116,6 +136,7 @@ pub fn indicator(overall: ComponentState) -> Indicator {
         indicator: impact(overall),
         description: match overall {
             ComponentState::Operational => "All Systems Operational",
+            ComponentState::Maintenance => "Service Under Maintenance",
             ComponentState::Degraded => "Minor Service Outage",
             ComponentState::Partial => "Partial System Outage",
             ComponentState::Major => "Major System Outage",
@@ -200,7 +221,11 @@ pub fn summary(status: &PublicStatus, base_url: &str) -> Summary {
         page: page(&status.name, base_url, updated_at),
         components: components(&status.components),
         incidents: status.open.iter().map(|i| incident(i, base_url)).collect(),
-        scheduled_maintenances: Vec::new(),
+        scheduled_maintenances: status
+            .maintenance
+            .iter()
+            .map(|m| maintenance(m, base_url))
+            .collect(),
         status: indicator(status.overall),
     }
 }
@@ -216,5 +241,68 @@ pub fn incidents(
     Incidents {
         page: page(name, base_url, updated_at),
         incidents: history.iter().map(|i| incident(i, base_url)).collect(),
+    }
+}
+
+/// A maintenance window in Statuspage's shape: its text is its one update.
+pub fn maintenance(m: &Maintenance, base_url: &str) -> ScheduledMaintenance {
+    let id = format!("m{}", m.id);
+    let status = m.phase.as_str();
+    let started = m.phase != MaintenancePhase::Scheduled;
+    let ended = matches!(
+        m.phase,
+        MaintenancePhase::Completed | MaintenancePhase::Cancelled
+    );
+    ScheduledMaintenance {
+        incident: Incident {
+            name: m.title.clone(),
+            status,
+            impact: impact(ComponentState::Maintenance),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            started_at: if started { m.starts_at } else { m.created_at },
+            monitoring_at: None,
+            resolved_at: ended.then(|| m.cancelled_at.unwrap_or_else(|| m.end())),
+            shortlink: format!("{base_url}/status/maintenance/{}", m.id),
+            page_id: PAGE_ID.into(),
+            incident_updates: vec![IncidentUpdate {
+                id: format!("{id}-1"),
+                incident_id: id.clone(),
+                status,
+                body: m.body.clone(),
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                display_at: m.updated_at,
+            }],
+            components: m
+                .components
+                .iter()
+                .map(|(id, name)| AffectedComponent {
+                    id: id.to_string(),
+                    name: name.clone(),
+                })
+                .collect(),
+            id,
+        },
+        scheduled_for: m.starts_at,
+        scheduled_until: m.ends_at,
+    }
+}
+
+/// `scheduled-maintenances.json`: the windows in progress and announced, soonest first.
+pub fn scheduled_maintenances(status: &PublicStatus, base_url: &str) -> ScheduledMaintenances {
+    let updated_at = status
+        .maintenance
+        .iter()
+        .map(|m| m.updated_at)
+        .max()
+        .unwrap_or(status.generated_at);
+    ScheduledMaintenances {
+        page: page(&status.name, base_url, updated_at),
+        scheduled_maintenances: status
+            .maintenance
+            .iter()
+            .map(|m| maintenance(m, base_url))
+            .collect(),
     }
 }

@@ -28,7 +28,8 @@ use super::report::Bucket;
 use crate::error::AppError;
 use rows::{Links, Rows};
 use sql::{
-    PIECE, Packed, Piece, extent, grouped_statement, links_statement, packed_statement, pieces,
+    PIECE, Packed, Piece, Planned, extent, grouped_statement, links_statement, packed_statement,
+    pieces, planned_statement,
 };
 
 /// One incident as the reports read it.
@@ -73,6 +74,9 @@ pub struct History {
     pub incidents: Vec<Scanned>,
     /// Indexes into `incidents` per affected service.
     by_service: HashMap<i64, Vec<u32>>,
+    /// Maintenance that counts against the SLOs, per service it touched: downtime, but
+    /// no failure (whatever the severity filter).
+    planned: HashMap<i64, Vec<Span>>,
     thresholds: Thresholds,
 }
 
@@ -165,7 +169,24 @@ impl History {
                 }
             }
         }
-        Ok(Self::new(span, rows.incidents, rows.links, thresholds))
+        let mut history = Self::new(span, rows.incidents, rows.links, thresholds);
+        for window in Planned::find_by_statement(planned_statement(backend, span, service))
+            .all(db)
+            .await?
+        {
+            let end = window
+                .completed_at
+                .map_or(window.ends_at, |at| at.min(window.ends_at));
+            history
+                .planned
+                .entry(window.service_id)
+                .or_default()
+                .push(Span {
+                    start: window.starts_at.timestamp(),
+                    end: end.timestamp(),
+                });
+        }
+        Ok(history)
     }
 
     /// Indexes `incidents` by the services their `links` name.
@@ -178,6 +199,7 @@ impl History {
             span,
             incidents,
             by_service,
+            planned: HashMap::new(),
             thresholds,
         }
     }
@@ -231,32 +253,42 @@ impl History {
         );
     }
 
-    /// Reliability of every service that has an incident touching `window`.
+    /// A service's maintenance that counts against its SLO.
+    fn planned(&self, service: i64) -> &[Span] {
+        self.planned.get(&service).map_or(&[], Vec::as_slice)
+    }
+
+    /// Reliability of every service that has an incident (or counted maintenance)
+    /// touching `window`.
     pub fn by_service(&self, window: Span, max_severity: Option<i32>) -> HashMap<i64, Reliability> {
         self.check(window);
         self.by_service
             .keys()
-            .map(|&service| {
-                let times = self.service_times(service, max_severity);
-                (service, formulas::reliability(&times, window))
-            })
+            .chain(self.planned.keys())
+            .map(|&service| (service, self.service(service, window, max_severity)))
             .collect()
     }
 
     /// One service's reliability over `window`.
     pub fn service(&self, service: i64, window: Span, max_severity: Option<i32>) -> Reliability {
         self.check(window);
-        formulas::reliability(&self.service_times(service, max_severity), window)
+        formulas::reliability_with_planned(
+            &self.service_times(service, max_severity),
+            self.planned(service),
+            window,
+        )
     }
 
-    /// The whole estate's reliability: every incident once, whatever it affected.
+    /// The whole estate's reliability: every incident once, whatever it affected, and
+    /// every counted maintenance window.
     pub fn overall(&self, window: Span, max_severity: Option<i32>) -> Reliability {
         self.check(window);
         let times: Vec<IncidentTimes> = self
             .at_least(self.incidents.iter(), max_severity)
             .map(|i| i.times)
             .collect();
-        formulas::reliability(&times, window)
+        let planned: Vec<Span> = self.planned.values().flatten().copied().collect();
+        formulas::reliability_with_planned(&times, &planned, window)
     }
 
     /// Restore-time statistics per calendar month (UTC, `YYYY-MM-01`) of the impact
@@ -298,7 +330,8 @@ impl History {
         formulas::merge_spans(
             self.service_times(service, None)
                 .into_iter()
-                .map(|t| (t.start, t.mitigated)),
+                .map(|t| (t.start, t.mitigated))
+                .chain(self.planned(service).iter().map(|p| (p.start, Some(p.end)))),
             window,
         )
     }

@@ -29,7 +29,11 @@ pub(super) struct Binds {
 
 impl Binds {
     fn bind(&mut self, value: i64) -> String {
-        self.values.push(value.into());
+        self.bind_value(value.into())
+    }
+
+    fn bind_value(&mut self, value: Value) -> String {
+        self.values.push(value);
         match self.backend {
             DatabaseBackend::Postgres => format!("${}", self.values.len()),
             _ => "?".to_owned(),
@@ -296,4 +300,43 @@ pub(super) fn pieces(
     out.push(Piece::Mitigated { from, to: None });
     out.push(Piece::DeclaredOnly);
     out
+}
+
+/// A maintenance window counting against a service's SLO.
+#[derive(Debug, FromQueryResult)]
+pub(super) struct Planned {
+    pub(super) service_id: i64,
+    pub(super) starts_at: chrono::DateTime<chrono::Utc>,
+    pub(super) ends_at: chrono::DateTime<chrono::Utc>,
+    /// Ended early.
+    pub(super) completed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The maintenance windows that count against the SLOs (the status page's tables,
+/// migration 29), not called off, overlapping `span`: one row per service touched,
+/// those whose component has left the page included.
+pub(super) fn planned_statement(
+    backend: DatabaseBackend,
+    span: Span,
+    service: Option<i64>,
+) -> Statement {
+    let at = |secs| chrono::DateTime::<chrono::Utc>::from_timestamp(secs, 0).unwrap_or_default();
+    let mut binds = Binds {
+        backend,
+        values: Vec::new(),
+    };
+    let end = binds.bind_value(at(span.end).into());
+    let start = binds.bind_value(at(span.start).into());
+    let only = match service {
+        Some(id) => format!(" AND mc.service_id = {}", binds.bind(id)),
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT mc.service_id, m.starts_at, m.ends_at, m.completed_at \
+         FROM status_maintenances m \
+         JOIN status_maintenance_components mc ON mc.maintenance_id = m.id \
+         WHERE m.counts_against_slo AND m.cancelled_at IS NULL \
+         AND m.starts_at < {end} AND m.ends_at > {start}{only}"
+    );
+    Statement::from_sql_and_values(backend, sql, binds.values)
 }

@@ -1,13 +1,17 @@
 //! The status page's settings and components (admins), publishing an incident and its
-//! updates (responders), and what the public page shows (anyone). Callers check the
-//! role; admin writes check it again here.
+//! updates and scheduling maintenance (responders), and what the public page shows
+//! (anyone). Callers check the role; writes check it again here.
 
 mod components;
+mod maintenance;
 mod page;
 mod publishing;
 mod setup;
 
 pub use components::{add_component, components, remove_component, update_component};
+pub use maintenance::{
+    MAX_DAYS, finish_maintenance, maintenances, public_maintenance, schedule, update_maintenance,
+};
 pub use page::{
     HISTORY, PublicView, component_history, component_states, public_incident, public_view,
 };

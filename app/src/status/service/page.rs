@@ -16,14 +16,14 @@ use crate::incidents::entities::incident;
 use crate::metrics::formulas::{self, IncidentTimes, Secs, Span};
 use crate::status::entities::{incident_component, status_incident, update};
 use crate::status::{
-    ComponentState, ComponentStatus, DayBar, PublicIncident, PublicStatus, PublicUpdate,
-    RECENT_DAYS, StatusSettings, UPTIME_DAYS,
+    ComponentState, ComponentStatus, DayBar, Maintenance, MaintenancePhase, PublicIncident,
+    PublicStatus, PublicUpdate, RECENT_DAYS, StatusSettings, UPTIME_DAYS,
 };
 
 const DAY: Secs = 86_400;
 
 /// The state each component is in: the worst impact of the open published incidents
-/// that name it.
+/// (and maintenance in progress) that name it.
 pub fn component_states(
     components: &[i64],
     open: &[(ComponentState, Vec<i64>)],
@@ -54,22 +54,43 @@ fn times(i: &PublicIncident) -> IncidentTimes {
     }
 }
 
+/// A maintenance window as a span, clipped to `now` (it has not happened past it yet).
+fn maintenance_span(m: &Maintenance, now: Secs) -> Span {
+    Span {
+        start: m.starts_at.timestamp(),
+        end: m.end().timestamp().min(now),
+    }
+}
+
 /// A component's uptime over the [`UPTIME_DAYS`] days before `now` (the reliability
 /// pages' availability over the same window, from the published incidents that name
-/// it), and one bar per UTC day, today last.
+/// it and the maintenance that counts against the SLO), and one bar per UTC day, today
+/// last.
 pub fn component_history(
     component: i64,
     incidents: &[PublicIncident],
+    maintenance: &[Maintenance],
     now: DateTime<Utc>,
 ) -> (f64, Vec<DayBar>) {
     let end = now.timestamp();
     let mine: Vec<&PublicIncident> = incidents.iter().filter(|i| i.affects(component)).collect();
     let times: Vec<IncidentTimes> = mine.iter().map(|i| times(i)).collect();
+    let worked: Vec<(&Maintenance, Span)> = maintenance
+        .iter()
+        .filter(|m| m.touches(component) && m.phase != MaintenancePhase::Cancelled)
+        .map(|m| (m, maintenance_span(m, end)))
+        .filter(|(_, span)| !span.is_empty())
+        .collect();
+    let planned: Vec<Span> = worked
+        .iter()
+        .filter(|(m, _)| m.counts_against_slo)
+        .map(|(_, span)| *span)
+        .collect();
     let window = Span {
         start: end - UPTIME_DAYS * DAY,
         end,
     };
-    let uptime = formulas::reliability(&times, window)
+    let uptime = formulas::reliability_with_planned(&times, &planned, window)
         .availability()
         .unwrap_or(1.0);
     let today = end.div_euclid(DAY);
@@ -78,7 +99,13 @@ pub fn component_history(
         start: first * DAY,
         end,
     };
-    let down = formulas::merge_spans(times.iter().map(|t| (t.start, t.mitigated)), bars);
+    let down = formulas::merge_spans(
+        times
+            .iter()
+            .map(|t| (t.start, t.mitigated))
+            .chain(planned.iter().map(|p| (p.start, Some(p.end)))),
+        bars,
+    );
     let days = (first..=today)
         .map(|d| {
             let day = Span {
@@ -92,6 +119,12 @@ pub fn component_history(
                 .zip(&times)
                 .filter(|(_, t)| t.start < whole_day && t.mitigated.is_none_or(|m| m > day.start))
                 .map(|(i, _)| i.impact)
+                .chain(
+                    worked
+                        .iter()
+                        .filter(|(_, s)| s.start < whole_day && s.end > day.start)
+                        .map(|_| ComponentState::Maintenance),
+                )
                 .reduce(ComponentState::worst);
             DayBar {
                 date: DateTime::<Utc>::from_timestamp(d * DAY, 0)
@@ -254,17 +287,29 @@ pub async fn public_view(
     }
     rows.sort_by_key(|r| std::cmp::Reverse((r.published_at, r.id)));
     let incidents = public_incidents(db, rows, &settings, &names).await?;
+    let maintenance = super::maintenance::since(db, since, &names, now).await?;
     let open_impacts: Vec<(ComponentState, Vec<i64>)> = incidents
         .iter()
         .filter(|i| i.resolved_at.is_none())
         .map(|i| (i.impact, i.components.iter().map(|c| c.0).collect()))
+        .chain(
+            maintenance
+                .iter()
+                .filter(|m| m.phase == MaintenancePhase::InProgress)
+                .map(|m| {
+                    (
+                        ComponentState::Maintenance,
+                        m.components.iter().map(|c| c.0).collect(),
+                    )
+                }),
+        )
         .collect();
     let ids: Vec<i64> = components.iter().map(|c| c.id).collect();
     let states = component_states(&ids, &open_impacts);
     let components: Vec<ComponentStatus> = components
         .into_iter()
         .map(|c| {
-            let (uptime, days) = component_history(c.id, &incidents, now);
+            let (uptime, days) = component_history(c.id, &incidents, &maintenance, now);
             ComponentStatus {
                 state: states
                     .get(&c.id)
@@ -294,6 +339,15 @@ pub async fn public_view(
         .cloned()
         .collect();
     let history: Vec<PublicIncident> = incidents.into_iter().take(HISTORY).collect();
+    let maintenance: Vec<Maintenance> = maintenance
+        .into_iter()
+        .filter(|m| {
+            matches!(
+                m.phase,
+                MaintenancePhase::Scheduled | MaintenancePhase::InProgress
+            )
+        })
+        .collect();
     Ok(Some(PublicView {
         status: PublicStatus {
             name: settings.name.clone(),
@@ -304,6 +358,7 @@ pub async fn public_view(
             components,
             open,
             recent,
+            maintenance,
             generated_at: now,
         },
         settings,
@@ -410,7 +465,7 @@ mod tests {
                 Some(today - 99 * DAY),
             ),
         ];
-        let (uptime, days) = component_history(1, &incidents, now);
+        let (uptime, days) = component_history(1, &incidents, &[], now);
         assert_eq!(days.len(), UPTIME_DAYS as usize);
         let last = days[days.len() - 1];
         let before = days[days.len() - 2];
@@ -434,7 +489,7 @@ mod tests {
             "{uptime}"
         );
 
-        let (quiet, days) = component_history(3, &incidents, now);
+        let (quiet, days) = component_history(3, &incidents, &[], now);
         assert_eq!(quiet, 1.0);
         assert!(days.iter().all(|d| d.worst.is_none()));
     }

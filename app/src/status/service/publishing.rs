@@ -62,7 +62,7 @@ pub async fn publish(
     let impact = match form.impact.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(word) => match ComponentState::parse(word) {
-            Some(state) if state != ComponentState::Operational => Some(state),
+            Some(state) if state.is_impact() => Some(state),
             _ => {
                 errors.push(FieldError::new("impact", "Choose a state from the list."));
                 None

@@ -184,7 +184,7 @@ pub async fn save_settings(
             severities.iter().any(|s| s.id == *id),
             ComponentState::parse(word),
         ) {
-            (true, Some(state)) if state != ComponentState::Operational => {
+            (true, Some(state)) if state.is_impact() => {
                 impacts.insert(*id, state);
             }
             _ => errors.push(FieldError::new(

@@ -1,0 +1,463 @@
+//! Scheduled maintenance: responders announce a planned window with the components it
+//! touches, edit it until it is over, end it early or call it off. While one is in
+//! progress its components show "under maintenance"; when it counts against the SLOs its
+//! time is downtime on the page's uptime and on the reliability pages alike.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+
+use super::components::ordered;
+use super::publishing::MAX_UPDATE;
+use crate::accounts::CurrentUser;
+use crate::audit::service::{self as audit, Actor};
+use crate::error::{AppError, FieldError};
+use crate::status::entities::{component, maintenance, maintenance_component};
+use crate::status::{Maintenance, MaintenanceEdit, MaintenancePhase};
+use crate::text::has_control_characters;
+
+/// The longest window, in days: longer work is several windows customers can follow.
+pub const MAX_DAYS: i64 = 30;
+/// How many past windows the editors' list shows.
+pub const PAST: u64 = 20;
+
+fn refuse_viewers(user: &CurrentUser) -> Result<(), AppError> {
+    if user.role.can_write() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn missing(id: i64) -> AppError {
+    AppError::NotFound(format!("There is no maintenance {id}."))
+}
+
+/// Checks a window as written; `now` for "it must not be over already".
+async fn checked(
+    db: &impl ConnectionTrait,
+    edit: &MaintenanceEdit,
+    now: DateTime<Utc>,
+) -> Result<(String, String, Vec<(i64, i64)>), AppError> {
+    let mut errors = Vec::new();
+    let title = edit.title.trim();
+    if title.is_empty() {
+        errors.push(FieldError::new(
+            "title",
+            "Give the work a title customers understand.",
+        ));
+    } else if title.chars().count() > 200 || has_control_characters(title) {
+        errors.push(FieldError::new(
+            "title",
+            "Use one line of at most 200 characters.",
+        ));
+    }
+    let body = edit.body.trim();
+    if body.is_empty() {
+        errors.push(FieldError::new(
+            "body",
+            "Say what will happen and what customers may notice.",
+        ));
+    } else if body.chars().count() > MAX_UPDATE {
+        errors.push(FieldError::new(
+            "body",
+            format!("Use at most {MAX_UPDATE} characters."),
+        ));
+    }
+    if edit.ends_at <= edit.starts_at {
+        errors.push(FieldError::new("ends_at", "End after the start."));
+    } else if edit.ends_at - edit.starts_at > Duration::days(MAX_DAYS) {
+        errors.push(FieldError::new(
+            "ends_at",
+            format!("Plan at most {MAX_DAYS} days in one window."),
+        ));
+    } else if edit.ends_at <= now {
+        errors.push(FieldError::new(
+            "ends_at",
+            "That end has passed: choose one in the future.",
+        ));
+    }
+    let mut ids = edit.components.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut components = Vec::new();
+    if ids.is_empty() {
+        errors.push(FieldError::new(
+            "components",
+            "Choose at least one component the work touches.",
+        ));
+    } else {
+        components = component::Entity::find()
+            .select_only()
+            .column(component::Column::Id)
+            .column(component::Column::ServiceId)
+            .filter(component::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple::<(i64, i64)>()
+            .all(db)
+            .await?;
+        if components.len() != ids.len() {
+            errors.push(FieldError::new(
+                "components",
+                "Choose components from the list.",
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok((title.to_owned(), body.to_owned(), components))
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// Links window `id` to `components` (component id, service id) in place of its links.
+async fn link_components(
+    db: &impl ConnectionTrait,
+    id: i64,
+    components: &[(i64, i64)],
+) -> Result<(), AppError> {
+    maintenance_component::Entity::delete_many()
+        .filter(maintenance_component::Column::MaintenanceId.eq(id))
+        .exec(db)
+        .await?;
+    maintenance_component::Entity::insert_many(components.iter().map(|(c, s)| {
+        maintenance_component::ActiveModel {
+            maintenance_id: Set(id),
+            component_id: Set(*c),
+            service_id: Set(*s),
+        }
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Announces a maintenance window; its id.
+pub async fn schedule(
+    db: &impl crate::db::Writer,
+    user: &CurrentUser,
+    actor: &Actor,
+    edit: &MaintenanceEdit,
+) -> Result<i64, AppError> {
+    refuse_viewers(user)?;
+    let now = Utc::now();
+    let (title, body, components) = checked(db, edit, now).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let saved = maintenance::ActiveModel {
+        title: Set(title.clone()),
+        body: Set(body),
+        starts_at: Set(edit.starts_at),
+        ends_at: Set(edit.ends_at),
+        completed_at: Set(None),
+        cancelled_at: Set(None),
+        counts_against_slo: Set(edit.counts_against_slo),
+        created_by: Set(user.id.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    }
+    .insert(&*txn)
+    .await?;
+    link_components(&*txn, saved.id, &components).await?;
+    audit::record(
+        &*txn,
+        actor,
+        "status_maintenance.scheduled",
+        Some(&saved.id.to_string()),
+        json!({ "title": title, "starts_at": edit.starts_at, "ends_at": edit.ends_at }),
+    )
+    .await?;
+    txn.commit().await?;
+    super::changed();
+    Ok(saved.id)
+}
+
+/// The window `id` if it can still change, checked against the `version` read.
+async fn open_for_change(
+    db: &impl ConnectionTrait,
+    id: i64,
+    version: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<maintenance::Model, AppError> {
+    let current = maintenance::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing(id))?;
+    let Some(version) = version else {
+        return Err(AppError::invalid(
+            "version",
+            "Give the version of the maintenance you read.",
+        ));
+    };
+    if version != current.version {
+        return Err(AppError::Conflict {
+            message:
+                "Someone changed this maintenance since you opened it. Reload to see their change."
+                    .into(),
+        });
+    }
+    let phase = MaintenancePhase::at(
+        now,
+        current.starts_at,
+        current.ends_at,
+        current.completed_at,
+        current.cancelled_at,
+    );
+    if matches!(
+        phase,
+        MaintenancePhase::Completed | MaintenancePhase::Cancelled
+    ) {
+        return Err(AppError::Conflict {
+            message: format!(
+                "This maintenance is {}: it can no longer change.",
+                phase.label().to_lowercase()
+            ),
+        });
+    }
+    Ok(current)
+}
+
+/// Saves `changes` over `current` unless someone saved first.
+async fn save(
+    db: &impl ConnectionTrait,
+    current: &maintenance::Model,
+    changes: maintenance::ActiveModel,
+) -> Result<(), AppError> {
+    let saved = crate::db::update_versioned(
+        db,
+        changes,
+        (maintenance::Column::Id, current.id),
+        (maintenance::Column::Version, current.version),
+    )
+    .await?;
+    if saved {
+        Ok(())
+    } else {
+        Err(AppError::Conflict {
+            message:
+                "Someone changed this maintenance at the same moment. Reload to see their change."
+                    .into(),
+        })
+    }
+}
+
+/// Changes a window that is not over yet.
+pub async fn update_maintenance(
+    db: &impl crate::db::Writer,
+    user: &CurrentUser,
+    actor: &Actor,
+    id: i64,
+    edit: &MaintenanceEdit,
+) -> Result<(), AppError> {
+    refuse_viewers(user)?;
+    let now = Utc::now();
+    let (title, body, components) = checked(db, edit, now).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let current = open_for_change(&*txn, id, edit.version, now).await?;
+    save(
+        &*txn,
+        &current,
+        maintenance::ActiveModel {
+            title: Set(title.clone()),
+            body: Set(body),
+            starts_at: Set(edit.starts_at),
+            ends_at: Set(edit.ends_at),
+            counts_against_slo: Set(edit.counts_against_slo),
+            updated_at: Set(now),
+            ..Default::default()
+        },
+    )
+    .await?;
+    link_components(&*txn, id, &components).await?;
+    audit::record(
+        &*txn,
+        actor,
+        "status_maintenance.updated",
+        Some(&id.to_string()),
+        json!({ "title": title, "starts_at": edit.starts_at, "ends_at": edit.ends_at }),
+    )
+    .await?;
+    txn.commit().await?;
+    super::changed();
+    Ok(())
+}
+
+/// Ends a window in progress now, or calls off one that has not started.
+pub async fn finish_maintenance(
+    db: &impl crate::db::Writer,
+    user: &CurrentUser,
+    actor: &Actor,
+    id: i64,
+    version: Option<i32>,
+) -> Result<MaintenancePhase, AppError> {
+    refuse_viewers(user)?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let current = open_for_change(&*txn, id, version, now).await?;
+    let (phase, changes) = if now >= current.starts_at {
+        (
+            MaintenancePhase::Completed,
+            maintenance::ActiveModel {
+                completed_at: Set(Some(now)),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
+    } else {
+        (
+            MaintenancePhase::Cancelled,
+            maintenance::ActiveModel {
+                cancelled_at: Set(Some(now)),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        )
+    };
+    save(&*txn, &current, changes).await?;
+    audit::record(
+        &*txn,
+        actor,
+        match phase {
+            MaintenancePhase::Cancelled => "status_maintenance.cancelled",
+            _ => "status_maintenance.completed",
+        },
+        Some(&id.to_string()),
+        json!({ "title": current.title }),
+    )
+    .await?;
+    txn.commit().await?;
+    super::changed();
+    Ok(phase)
+}
+
+/// `rows` as shown, with the public names of the components they touch (those still on
+/// the page), at `now`.
+async fn shown(
+    db: &impl ConnectionTrait,
+    rows: Vec<maintenance::Model>,
+    names: &HashMap<i64, String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Maintenance>, AppError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut touched: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for link in maintenance_component::Entity::find()
+        .filter(maintenance_component::Column::MaintenanceId.is_in(rows.iter().map(|r| r.id)))
+        .all(db)
+        .await?
+    {
+        if let Some(name) = names.get(&link.component_id) {
+            touched
+                .entry(link.maintenance_id)
+                .or_default()
+                .push((link.component_id, name.clone()));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut components = touched.remove(&r.id).unwrap_or_default();
+            components.sort_by(|a, b| a.1.cmp(&b.1));
+            Maintenance {
+                phase: MaintenancePhase::at(
+                    now,
+                    r.starts_at,
+                    r.ends_at,
+                    r.completed_at,
+                    r.cancelled_at,
+                ),
+                id: r.id,
+                body_html: crate::markdown::render(&r.body),
+                title: r.title,
+                body: r.body,
+                starts_at: r.starts_at,
+                ends_at: r.ends_at,
+                completed_at: r.completed_at,
+                cancelled_at: r.cancelled_at,
+                counts_against_slo: r.counts_against_slo,
+                components,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+                version: r.version,
+            }
+        })
+        .collect())
+}
+
+/// The windows not called off that end after `since`, earliest start first: what the
+/// public page shows and counts. `names` are the components on the page by id.
+pub(super) async fn since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+    names: &HashMap<i64, String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Maintenance>, AppError> {
+    let rows = maintenance::Entity::find()
+        .filter(maintenance::Column::EndsAt.gt(since))
+        .filter(maintenance::Column::CancelledAt.is_null())
+        .order_by_asc(maintenance::Column::StartsAt)
+        .order_by_asc(maintenance::Column::Id)
+        .all(db)
+        .await?;
+    shown(db, rows, names, now).await
+}
+
+/// The editors' list: every window not over yet (soonest first), then the latest
+/// [`PAST`] that are.
+pub async fn maintenances(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<Vec<Maintenance>, AppError> {
+    let names: HashMap<i64, String> = ordered(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let ahead = maintenance::Entity::find()
+        .filter(maintenance::Column::EndsAt.gt(now))
+        .filter(maintenance::Column::CompletedAt.is_null())
+        .filter(maintenance::Column::CancelledAt.is_null())
+        .order_by_asc(maintenance::Column::StartsAt)
+        .order_by_asc(maintenance::Column::Id)
+        .all(db)
+        .await?;
+    let past = maintenance::Entity::find()
+        .filter(
+            Condition::any()
+                .add(maintenance::Column::EndsAt.lte(now))
+                .add(maintenance::Column::CompletedAt.is_not_null())
+                .add(maintenance::Column::CancelledAt.is_not_null()),
+        )
+        .order_by_desc(maintenance::Column::EndsAt)
+        .order_by_desc(maintenance::Column::Id)
+        .limit(PAST)
+        .all(db)
+        .await?;
+    let mut rows = ahead;
+    rows.extend(past);
+    shown(db, rows, &names, now).await
+}
+
+/// One window for its public page (called-off ones included, so a link customers
+/// followed still says what happened).
+pub async fn public_maintenance(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Maintenance>, AppError> {
+    let Some(row) = maintenance::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let names: HashMap<i64, String> = ordered(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    Ok(shown(db, vec![row], &names, now).await?.pop())
+}
