@@ -176,8 +176,9 @@ pub struct MaintenanceForm {
 pub struct MaintenanceEdit {
     pub title: String,
     pub body: String,
-    pub starts_at: DateTime<Utc>,
-    pub ends_at: DateTime<Utc>,
+    /// `None`: not given (or not readable), refused with the other fields' errors.
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
     pub components: Vec<i64>,
     pub counts_against_slo: bool,
     /// Required when editing: the version the form was filled against.

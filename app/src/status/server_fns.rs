@@ -155,36 +155,51 @@ pub async fn get_maintenance_board() -> Result<MaintenanceBoard, AppError> {
     with_status(result)
 }
 
-/// The form as the service takes it: times in the editor's zone.
+/// The form as the service takes it (times in the editor's zone), and the times that
+/// could not be read.
 #[cfg(feature = "ssr")]
-fn maintenance_edit(form: MaintenanceForm) -> Result<super::MaintenanceEdit, AppError> {
-    use crate::error::FieldError;
-    let mut errors = Vec::new();
+fn maintenance_edit(
+    form: MaintenanceForm,
+) -> (super::MaintenanceEdit, Vec<crate::error::FieldError>) {
+    let mut unread = Vec::new();
     let mut time = |field: &str, value: &str| match crate::time::parse_input(field, Some(value)) {
-        Ok(Some(at)) => Some(at),
-        Ok(None) => {
-            errors.push(FieldError::new(field, "Give a date and time."));
-            None
-        }
+        Ok(at) => at,
         Err(AppError::Invalid(mut found)) => {
-            errors.append(&mut found);
+            unread.append(&mut found);
             None
         }
         Err(_) => None,
     };
     let starts_at = time("starts_at", &form.starts_at);
     let ends_at = time("ends_at", &form.ends_at);
-    match (starts_at, ends_at) {
-        (Some(starts_at), Some(ends_at)) if errors.is_empty() => Ok(super::MaintenanceEdit {
-            title: form.title,
-            body: form.body,
-            starts_at,
-            ends_at,
-            components: form.components.unwrap_or_default(),
-            counts_against_slo: form.counts_against_slo.is_some(),
-            version: form.version,
-        }),
-        _ => Err(AppError::Invalid(errors)),
+    let edit = super::MaintenanceEdit {
+        title: form.title,
+        body: form.body,
+        starts_at,
+        ends_at,
+        components: form.components.unwrap_or_default(),
+        counts_against_slo: form.counts_against_slo.is_some(),
+        version: form.version,
+    };
+    (edit, unread)
+}
+
+/// The service's verdict, with what the form's times said in place of "give a time".
+#[cfg(feature = "ssr")]
+fn with_unread<T>(
+    result: Result<T, AppError>,
+    unread: Vec<crate::error::FieldError>,
+) -> Result<T, AppError> {
+    match result {
+        Err(AppError::Invalid(errors)) if !unread.is_empty() => {
+            let mut all: Vec<_> = errors
+                .into_iter()
+                .filter(|e| !unread.iter().any(|u| u.field == e.field))
+                .collect();
+            all.extend(unread);
+            Err(AppError::Invalid(all))
+        }
+        other => other,
     }
 }
 
@@ -197,8 +212,9 @@ pub async fn schedule_maintenance(
     use crate::web::{self, redirect_form_post, with_status};
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
-        let edit = maintenance_edit(form)?;
-        super::service::schedule(&state.db, &user, &web::actor(&user), &edit).await?;
+        let (edit, unread) = maintenance_edit(form);
+        let saved = super::service::schedule(&state.db, &user, &web::actor(&user), &edit).await;
+        with_unread(saved, unread)?;
         redirect_form_post("/maintenance");
         Ok(())
     }
@@ -216,8 +232,11 @@ pub async fn edit_maintenance(
     use crate::web::{self, redirect_form_post, with_status};
     let (state, user) = web::require(Role::Responder)?;
     let result = async {
-        let edit = maintenance_edit(form)?;
-        super::service::update_maintenance(&state.db, &user, &web::actor(&user), id, &edit).await?;
+        let (edit, unread) = maintenance_edit(form);
+        let saved =
+            super::service::update_maintenance(&state.db, &user, &web::actor(&user), id, &edit)
+                .await;
+        with_unread(saved, unread)?;
         redirect_form_post(&format!("/maintenance#maintenance-{id}"));
         Ok(())
     }

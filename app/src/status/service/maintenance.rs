@@ -38,12 +38,22 @@ fn missing(id: i64) -> AppError {
     AppError::NotFound(format!("There is no maintenance {id}."))
 }
 
+/// A window that passed the checks.
+struct Checked {
+    title: String,
+    body: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    /// Component id and its service's id.
+    components: Vec<(i64, i64)>,
+}
+
 /// Checks a window as written; `now` for "it must not be over already".
 async fn checked(
     db: &impl ConnectionTrait,
     edit: &MaintenanceEdit,
     now: DateTime<Utc>,
-) -> Result<(String, String, Vec<(i64, i64)>), AppError> {
+) -> Result<Checked, AppError> {
     let mut errors = Vec::new();
     let title = edit.title.trim();
     if title.is_empty() {
@@ -69,14 +79,25 @@ async fn checked(
             format!("Use at most {MAX_UPDATE} characters."),
         ));
     }
-    if edit.ends_at <= edit.starts_at {
+    for (field, value) in [("starts_at", edit.starts_at), ("ends_at", edit.ends_at)] {
+        if value.is_none() {
+            errors.push(FieldError::new(field, "Give a date and time."));
+        }
+    }
+    let (starts_at, ends_at) = (
+        edit.starts_at.unwrap_or_default(),
+        edit.ends_at.unwrap_or_default(),
+    );
+    if edit.starts_at.is_none() || edit.ends_at.is_none() {
+        // Said above.
+    } else if ends_at <= starts_at {
         errors.push(FieldError::new("ends_at", "End after the start."));
-    } else if edit.ends_at - edit.starts_at > Duration::days(MAX_DAYS) {
+    } else if ends_at - starts_at > Duration::days(MAX_DAYS) {
         errors.push(FieldError::new(
             "ends_at",
             format!("Plan at most {MAX_DAYS} days in one window."),
         ));
-    } else if edit.ends_at <= now {
+    } else if ends_at <= now {
         errors.push(FieldError::new(
             "ends_at",
             "That end has passed: choose one in the future.",
@@ -108,7 +129,13 @@ async fn checked(
         }
     }
     if errors.is_empty() {
-        Ok((title.to_owned(), body.to_owned(), components))
+        Ok(Checked {
+            title: title.to_owned(),
+            body: body.to_owned(),
+            starts_at,
+            ends_at,
+            components,
+        })
     } else {
         Err(AppError::Invalid(errors))
     }
@@ -145,13 +172,19 @@ pub async fn schedule(
 ) -> Result<i64, AppError> {
     refuse_viewers(user)?;
     let now = Utc::now();
-    let (title, body, components) = checked(db, edit, now).await?;
+    let Checked {
+        title,
+        body,
+        starts_at,
+        ends_at,
+        components,
+    } = checked(db, edit, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let saved = maintenance::ActiveModel {
         title: Set(title.clone()),
         body: Set(body),
-        starts_at: Set(edit.starts_at),
-        ends_at: Set(edit.ends_at),
+        starts_at: Set(starts_at),
+        ends_at: Set(ends_at),
         completed_at: Set(None),
         cancelled_at: Set(None),
         counts_against_slo: Set(edit.counts_against_slo),
@@ -169,7 +202,7 @@ pub async fn schedule(
         actor,
         "status_maintenance.scheduled",
         Some(&saved.id.to_string()),
-        json!({ "title": title, "starts_at": edit.starts_at, "ends_at": edit.ends_at }),
+        json!({ "title": title, "starts_at": starts_at, "ends_at": ends_at }),
     )
     .await?;
     txn.commit().await?;
@@ -256,7 +289,13 @@ pub async fn update_maintenance(
 ) -> Result<(), AppError> {
     refuse_viewers(user)?;
     let now = Utc::now();
-    let (title, body, components) = checked(db, edit, now).await?;
+    let Checked {
+        title,
+        body,
+        starts_at,
+        ends_at,
+        components,
+    } = checked(db, edit, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let current = open_for_change(&*txn, id, edit.version, now).await?;
     save(
@@ -265,8 +304,8 @@ pub async fn update_maintenance(
         maintenance::ActiveModel {
             title: Set(title.clone()),
             body: Set(body),
-            starts_at: Set(edit.starts_at),
-            ends_at: Set(edit.ends_at),
+            starts_at: Set(starts_at),
+            ends_at: Set(ends_at),
             counts_against_slo: Set(edit.counts_against_slo),
             updated_at: Set(now),
             ..Default::default()
@@ -279,7 +318,7 @@ pub async fn update_maintenance(
         actor,
         "status_maintenance.updated",
         Some(&id.to_string()),
-        json!({ "title": title, "starts_at": edit.starts_at, "ends_at": edit.ends_at }),
+        json!({ "title": title, "starts_at": starts_at, "ends_at": ends_at }),
     )
     .await?;
     txn.commit().await?;

@@ -27,6 +27,7 @@ mod api;
 mod feeds;
 mod host;
 mod hostile;
+mod maintenance;
 mod uptime;
 
 /// A public page as an anonymous visitor gets it: status, headers and text.
