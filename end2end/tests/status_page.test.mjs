@@ -1,31 +1,44 @@
 import assert from 'node:assert/strict';
 import { suite } from '../support/harness.mjs';
 
+/** `YYYY-MM-DDTHH:MM` of a day `days` from now at `hour`:00, as a datetime-local input holds it. */
+function wallClock(days, hour) {
+  const day = new Date(Date.now() + days * 86_400_000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${day.getUTCFullYear()}-${pad(day.getUTCMonth() + 1)}-${pad(day.getUTCDate())}T${pad(hour)}:00`;
+}
+
+
+/** Adds service `service`, switches the status page on and shows the service on it as `name` in `group`. */
+async function showService(t, service, name, group) {
+  const page = t.page;
+  await t.visit('/services/new');
+  await page.getByLabel('Name', { exact: true }).fill(service);
+  await page.getByRole('button', { name: 'Add service' }).click();
+  await page.getByRole('heading', { level: 1, name: service }).waitFor();
+  await t.visit('/admin/status-page');
+  await page.getByLabel(/Publish the page at \/status/).check();
+  await page.getByLabel('Name', { exact: true }).fill('Acme status');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByTestId('status-page-link').waitFor();
+  await t.settle();
+  const add = page.getByTestId('add-component');
+  await t.choose(add.getByLabel('Service', { exact: true }), service);
+  await add.getByLabel('Public name').fill(name);
+  await add.getByLabel('Group').fill(group);
+  await add.getByRole('button', { name: 'Add component' }).click();
+  await page.getByTestId('status-component').filter({ hasText: name }).waitFor();
+  await t.settle();
+}
+
 suite(({ flow, user }) => {
   flow('an admin opens the status page; the commander publishes an incident and resolves it', async (t) => {
     const mode = t.js ? 'js' : 'nojs';
     const page = t.page;
     await t.signIn(user('admin'));
 
-    await t.visit('/services/new');
-    await page.getByLabel('Name', { exact: true }).fill(`Billing core ${mode}`);
-    await page.getByRole('button', { name: 'Add service' }).click();
-    await page.getByRole('heading', { level: 1, name: `Billing core ${mode}` }).waitFor();
-
     // Switched on, named, and the service shown under the name customers know.
-    await t.visit('/admin/status-page');
-    await page.getByLabel(/Publish the page at \/status/).check();
-    await page.getByLabel('Name', { exact: true }).fill('Acme status');
-    await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByTestId('status-page-link').waitFor();
-    await t.settle();
-    const add = page.getByTestId('add-component');
-    await t.choose(add.getByLabel('Service', { exact: true }), `Billing core ${mode}`);
-    await add.getByLabel('Public name').fill(`Invoices ${mode}`);
-    await add.getByLabel('Group').fill('Billing');
-    await add.getByRole('button', { name: 'Add component' }).click();
-    await page.getByTestId('status-component').filter({ hasText: `Invoices ${mode}` }).waitFor();
-    await t.settle();
+    await showService(t, `Billing core ${mode}`, `Invoices ${mode}`, 'Billing');
 
     await t.visit('/incidents/new');
     await page.getByLabel('Title').fill(`Invoice renderer OOM on worker-3 (${mode})`);
@@ -81,5 +94,59 @@ suite(({ flow, user }) => {
     await t.visitPublic('/status/history');
     assert.match(await page.locator('main').textContent(), new RegExp(`Invoices are delayed \\(${mode}\\)`));
     await t.visitPublic('/status/incidents/999999', { status: 404 });
+  });
+
+  flow('a responder announces maintenance; customers see it; it is called off', async (t) => {
+    const mode = t.js ? 'js' : 'nojs';
+    const page = t.page;
+    await t.signIn(user('admin'));
+
+    await showService(t, `Object store ${mode}`, `Files ${mode}`, 'Storage');
+
+    // A window that ends before it starts is refused next to the field, then fixed.
+    await t.visit('/maintenance');
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Schedule' }) });
+    const title = `Storage migration (${mode})`;
+    await form.getByLabel('Title').fill(title);
+    await form.getByLabel('Starts').fill(wallClock(3, 10));
+    await form.getByLabel('Ends').fill(wallClock(3, 9));
+    await form.getByLabel(`Files ${mode}`).check();
+    await form.getByLabel('What customers may notice').fill('Uploads may pause for **a minute**.');
+    await form.getByRole('button', { name: 'Schedule' }).click();
+    await page.getByText('End after the start.').first().waitFor();
+    await t.settle();
+    const again = page.locator('form').filter({ has: page.getByRole('button', { name: 'Schedule' }) });
+    await again.getByLabel('Title').fill(title);
+    await again.getByLabel('Starts').fill(wallClock(3, 10));
+    await again.getByLabel('Ends').fill(wallClock(3, 12));
+    if (!(await again.getByLabel(`Files ${mode}`).isChecked())) await again.getByLabel(`Files ${mode}`).check();
+    await again.getByLabel('What customers may notice').fill('Uploads may pause for **a minute**.');
+    await again.getByRole('button', { name: 'Schedule' }).click();
+    const row = page.getByTestId('maintenance').filter({ hasText: title });
+    await row.waitFor();
+    await t.settle();
+    assert.equal(await row.getAttribute('data-phase'), 'scheduled');
+
+    // Customers read it, in their words, with the component it touches.
+    await t.visitPublic('/status');
+    const main = await page.locator('main').textContent();
+    assert.match(main, /Scheduled maintenance/);
+    assert.match(main, new RegExp(`Storage migration \\(${mode}\\)`));
+    assert.match(main, new RegExp(`Affects Files ${mode}`));
+    await page.getByRole('link', { name: title }).click();
+    await page.waitForURL(/\/status\/maintenance\/\d+$/);
+    const own = new URL(page.url()).pathname;
+    await t.visitPublic(own);
+    assert.match(await page.locator('main').textContent(), /Scheduled for/);
+
+    // Called off: gone from the page; its link says what happened.
+    await t.visit('/maintenance');
+    await page.getByTestId('maintenance').filter({ hasText: title }).getByRole('button', { name: 'Call off' }).click();
+    await page.locator(`[data-testid="maintenance"][data-phase="cancelled"]`).filter({ hasText: title }).waitFor();
+    await t.settle();
+    await t.visitPublic('/status');
+    assert.doesNotMatch(await page.locator('main').textContent(), new RegExp(`Storage migration \\(${mode}\\)`));
+    await t.visitPublic(own);
+    assert.match(await page.locator('main').textContent(), /Called off/);
   });
 });

@@ -1,6 +1,6 @@
 //! The demo's public status page: switched on, the four customer-facing services as
 //! components, the stories customers noticed published with their updates (moved to the
-//! moments they describe), the ongoing one still open.
+//! moments they describe), the ongoing one still open, and maintenance announced.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -15,7 +15,7 @@ use crate::error::AppError;
 use crate::incidents::entities::timeline_event;
 use crate::incidents::{EventKind, IncidentRef};
 use crate::status::entities::{status_incident, update};
-use crate::status::{ComponentEdit, Publication, SettingsEdit, service};
+use crate::status::{ComponentEdit, MaintenanceEdit, Publication, SettingsEdit, service};
 
 /// A story as told inside, with its moments (minutes from the impact start).
 pub struct Told {
@@ -182,6 +182,23 @@ pub async fn seed_status_page(
         }
         backdate(db, story.reference, &moments).await?;
     }
+    // Announced for the night after next, 02:00 to 03:30 UTC, outside the SLO.
+    let night = (now + Duration::days(2))
+        .date_naive()
+        .and_hms_opt(2, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
+    let search = components.iter().find(|(index, _)| *index == 2);
+    let upgrade = MaintenanceEdit {
+        title: "Search index upgrade".into(),
+        body: "We are moving search to a new index. Searches may return incomplete results for up to a minute at a time; everything else works as usual.".into(),
+        starts_at: Some(night),
+        ends_at: Some(night + Duration::minutes(90)),
+        components: search.map(|(_, id)| *id).into_iter().collect(),
+        counts_against_slo: false,
+        version: None,
+    };
+    service::schedule(db, admin, &Actor::default(), &upgrade).await?;
     Ok(())
 }
 

@@ -323,6 +323,7 @@ async fn every_role_gets_exactly_its_pages(app: TestApp) {
         "/admin/about",
         "/admin/change-sources",
         "/admin/status-page",
+        "/maintenance",
     ];
     let anonymous = new_client();
     for page in pages {
@@ -423,6 +424,7 @@ async fn every_role_gets_exactly_its_server_functions(app: TestApp) {
             ),
             ("/rpc/take_invitation", vec![], Role::Admin),
             ("/rpc/time_zones", vec![], Role::Viewer),
+            ("/rpc/maintenance_board", vec![], Role::Viewer),
             ("/rpc/admin_severities", vec![], Role::Admin),
             (
                 "/rpc/move_severity",

@@ -728,7 +728,7 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
             .unwrap();
     assert!(before.changes.iter().any(|c| c.id == caused[0].id));
     // The public page is on: four components, the stories customers noticed published
-    // at the moments they happened, one still open.
+    // at the moments they happened, one still open, maintenance announced.
     let page = app::status::service::public_view(&app.db, Utc::now())
         .await
         .unwrap()
@@ -752,6 +752,12 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
         .unwrap();
     assert!(payments.uptime < 1.0);
     assert!(payments.days.iter().filter(|d| d.worst.is_some()).count() >= 3);
+    // Maintenance announced for Search, not under way yet.
+    assert_eq!(page.status.maintenance.len(), 1);
+    let upgrade = &page.status.maintenance[0];
+    assert_eq!(upgrade.phase, app::status::MaintenancePhase::Scheduled);
+    assert_eq!(upgrade.components[0].1, "Search");
+    assert!(upgrade.starts_at > now);
     let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
 }

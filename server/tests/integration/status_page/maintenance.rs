@@ -93,7 +93,8 @@ async fn maintenance_is_announced_runs_and_ends_on_the_public_page(app: TestApp)
     let long = "x".repeat(201);
     let month = local(now + Duration::days(40));
     let unknown = ["999999".to_owned()];
-    let cases: [(Vec<(&str, &str)>, &[&str]); 4] = [
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    let cases: [(Form, &[&str]); 4] = [
         (
             form("", &ends, &starts, &[], false, None),
             &["title", "ends_at", "components"],
