@@ -75,7 +75,7 @@ fn SettingsCard(settings: StatusSettings, save: ServerAction<SaveStatusSettings>
                 }}
             </div>
             <ActionForm action=save attr:class="form" attr:novalidate=true>
-                <FormAlert error fields=&["name", "logo_url", "brand_colour", "links", "impacts"] />
+                <FormAlert error fields=&["name", "logo_url", "brand_colour", "links", "impacts", "postmortem_sections"] />
                 <input type="hidden" name="form[version]" value=settings.version.to_string() />
                 <label class="checkbox" for="status-enabled">
                     <input type="checkbox" id="status-enabled" name="form[enabled]" value="on" checked=settings.enabled />
@@ -108,6 +108,22 @@ fn SettingsCard(settings: StatusSettings, save: ServerAction<SaveStatusSettings>
                         }).collect_view()}
                     </div>
                     {move || field("impacts").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                </fieldset>
+                <fieldset class="fieldset">
+                    <legend class="field__label">"Postmortem sections customers read"</legend>
+                    <p class="field__hint">"Once an incident's postmortem is published, its public page shows these sections (blameless, as written). None ticked: postmortems stay internal. The timeline is never shown."</p>
+                    <div class="checkbox-grid">
+                        {settings.section_choices.iter().enumerate().map(|(n, title)| {
+                            let id = format!("public-section-{n}");
+                            view! {
+                                <label class="checkbox" for=id.clone()>
+                                    <input type="checkbox" id=id.clone() name="form[postmortem_sections][]" value=title.clone() checked=settings.postmortem_sections.contains(title) />
+                                    {title.clone()}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    {move || field("postmortem_sections").get().map(|m| view! { <p class="field__error">{m}</p> })}
                 </fieldset>
                 <button class="button button--primary" type="submit">"Save settings"</button>
             </ActionForm>

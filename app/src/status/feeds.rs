@@ -150,7 +150,7 @@ pub fn rss(feed: &Feed) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::{ComponentState, PublicState, PublicUpdate};
+    use crate::status::{ComponentState, PublicState};
 
     #[test]
     fn hostile_text_is_escaped_and_forbidden_characters_dropped() {
@@ -160,23 +160,15 @@ mod tests {
         );
         let at = DateTime::from_timestamp(1_764_944_580, 0).unwrap();
         let incident = PublicIncident {
-            id: 3,
-            title: "]]></title><script>x</script>".into(),
             state: PublicState::Monitoring,
             impact: ComponentState::Major,
             components: vec![(1, "API & <Web>".into())],
-            published_at: at,
-            updated_at: at,
-            resolved_at: None,
-            impact_start: at,
-            impact_end: None,
-            updates: vec![PublicUpdate {
-                id: 1,
-                state: PublicState::Monitoring,
-                body: String::new(),
-                body_html: "<p>Fix &amp; watch</p>".into(),
+            ..PublicIncident::sample(
+                3,
+                "]]></title><script>x</script>",
                 at,
-            }],
+                "<p>Fix &amp; watch</p>",
+            )
         };
         let feed = Feed {
             title: "Acme".into(),

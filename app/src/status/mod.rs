@@ -197,6 +197,12 @@ pub struct StatusSettings {
     pub links: Vec<StatusLink>,
     /// The state a published incident of each severity gives its components.
     pub impacts: Vec<SeverityImpact>,
+    /// The postmortem sections (by title) a published incident's page shows once its
+    /// postmortem is published; none: postmortems stay internal.
+    pub postmortem_sections: Vec<String>,
+    /// The sections admins may choose: the template's, less the timeline (filled from
+    /// the internal one).
+    pub section_choices: Vec<String>,
     /// Bumped by each save: a save over a newer one is refused.
     pub version: i32,
 }
@@ -270,11 +276,56 @@ pub struct PublicIncident {
     pub impact_end: Option<DateTime<Utc>>,
     /// Newest first.
     pub updates: Vec<PublicUpdate>,
+    /// The sections of its published postmortem that admins made public.
+    pub postmortem: Option<PublicPostmortem>,
+}
+
+/// What customers read of a published postmortem: the sections admins chose, in the
+/// postmortem's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicPostmortem {
+    pub published_at: DateTime<Utc>,
+    pub sections: Vec<PublicSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicSection {
+    pub title: String,
+    /// The Markdown as written.
+    pub body: String,
+    /// Sanitised HTML rendered from `body`.
+    pub body_html: String,
 }
 
 impl PublicIncident {
     pub fn affects(&self, component: i64) -> bool {
         self.components.iter().any(|(id, _)| *id == component)
+    }
+
+    /// For unit tests: incident `id` titled `title`, published and open since `at`
+    /// with a degraded component 1 ("API") and one update saying `body_html`.
+    #[cfg(test)]
+    pub fn sample(id: i64, title: &str, at: DateTime<Utc>, body_html: &str) -> Self {
+        Self {
+            id,
+            title: title.into(),
+            state: PublicState::Investigating,
+            impact: ComponentState::Degraded,
+            components: vec![(1, "API".into())],
+            published_at: at,
+            updated_at: at,
+            resolved_at: None,
+            impact_start: at,
+            impact_end: None,
+            updates: vec![PublicUpdate {
+                id: 1,
+                state: PublicState::Investigating,
+                body: String::new(),
+                body_html: body_html.into(),
+                at,
+            }],
+            postmortem: None,
+        }
     }
 }
 
@@ -379,6 +430,8 @@ pub struct SettingsForm {
     pub links: String,
     pub impact_ids: Option<Vec<i64>>,
     pub impact_states: Option<Vec<String>>,
+    /// Ticked checkboxes: section titles.
+    pub postmortem_sections: Option<Vec<String>>,
     pub version: i32,
 }
 
@@ -394,6 +447,8 @@ pub struct SettingsEdit {
     pub links: String,
     /// Severity id and the state's word.
     pub impacts: Vec<(i64, String)>,
+    /// Postmortem section titles shown publicly.
+    pub postmortem_sections: Vec<String>,
     pub version: i32,
 }
 

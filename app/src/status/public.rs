@@ -310,6 +310,16 @@ pub fn incident_page(header: &Header, incident: &PublicIncident) -> String {
                 </li>
             }).collect_view()}
         </ol>
+        {incident.postmortem.clone().map(|p| view! {
+            <section class="postmortem" aria-labelledby="postmortem-title">
+                <h2 id="postmortem-title">"Postmortem"</h2>
+                <p class="muted">"Published "<time datetime=p.published_at.to_rfc3339()>{when(p.published_at)}</time></p>
+                {p.sections.into_iter().map(|s| view! {
+                    <h3>{s.title}</h3>
+                    <div class="prose" inner_html=s.body_html></div>
+                }).collect_view()}
+            </section>
+        })}
     }
     .into_any();
     document(
@@ -410,28 +420,12 @@ const BASE_CSS: &str = include_str!("public.css");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::{PublicState, PublicUpdate};
 
     fn incident(title: &str, body_html: &str) -> PublicIncident {
         let at = DateTime::from_timestamp(1_764_944_580, 0).unwrap();
         PublicIncident {
-            id: 7,
-            title: title.into(),
-            state: PublicState::Identified,
             impact: ComponentState::Partial,
-            components: vec![(1, "API".into())],
-            published_at: at,
-            updated_at: at,
-            resolved_at: None,
-            impact_start: at,
-            impact_end: None,
-            updates: vec![PublicUpdate {
-                id: 1,
-                state: PublicState::Identified,
-                body: String::new(),
-                body_html: body_html.into(),
-                at,
-            }],
+            ..PublicIncident::sample(7, title, at, body_html)
         }
     }
 

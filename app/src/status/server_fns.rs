@@ -50,6 +50,7 @@ pub async fn save_status_settings(
             .into_iter()
             .zip(form.impact_states.unwrap_or_default())
             .collect(),
+        postmortem_sections: form.postmortem_sections.unwrap_or_default(),
         version: form.version,
     };
     let result = async {

@@ -67,6 +67,11 @@ pub struct Incident {
     pub page_id: String,
     pub incident_updates: Vec<IncidentUpdate>,
     pub components: Vec<AffectedComponent>,
+    /// The public sections of its published postmortem, as Markdown under `##` titles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postmortem_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postmortem_published_at: Option<DateTime<Utc>>,
 }
 
 /// A maintenance window: an incident with `impact` "maintenance" and its planned times.
@@ -203,6 +208,14 @@ pub fn incident(i: &PublicIncident, base_url: &str) -> Incident {
                 name: name.clone(),
             })
             .collect(),
+        postmortem_body: i.postmortem.as_ref().map(|p| {
+            p.sections
+                .iter()
+                .map(|s| format!("## {}\n\n{}", s.title, s.body.trim()))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        }),
+        postmortem_published_at: i.postmortem.as_ref().map(|p| p.published_at),
         id,
     }
 }
@@ -282,6 +295,8 @@ pub fn maintenance(m: &Maintenance, base_url: &str) -> ScheduledMaintenance {
                     name: name.clone(),
                 })
                 .collect(),
+            postmortem_body: None,
+            postmortem_published_at: None,
             id,
         },
         scheduled_for: m.starts_at,

@@ -17,7 +17,8 @@ use crate::metrics::formulas::{self, IncidentTimes, Secs, Span};
 use crate::status::entities::{incident_component, status_incident, update};
 use crate::status::{
     ComponentState, ComponentStatus, DayBar, Maintenance, MaintenancePhase, PublicIncident,
-    PublicStatus, PublicUpdate, RECENT_DAYS, StatusSettings, UPTIME_DAYS,
+    PublicPostmortem, PublicSection, PublicStatus, PublicUpdate, RECENT_DAYS, StatusSettings,
+    UPTIME_DAYS,
 };
 
 const DAY: Secs = 86_400;
@@ -202,6 +203,12 @@ async fn public_incidents(
                 at: u.created_at,
             });
     }
+    let mut postmortems = public_postmortems(
+        db,
+        rows.iter().map(|r| r.incident_id),
+        &settings.postmortem_sections,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -234,7 +241,63 @@ async fn public_incidents(
                 impact_start,
                 impact_end,
                 updates: updates.remove(&r.id).unwrap_or_default(),
+                postmortem: postmortems.remove(&r.incident_id),
             }
+        })
+        .collect())
+}
+
+/// The public sections (titles in `chosen`) of the published postmortems of `incidents`,
+/// by incident id. Nothing is read while no section is chosen.
+async fn public_postmortems(
+    db: &impl ConnectionTrait,
+    incidents: impl Iterator<Item = i64>,
+    chosen: &[String],
+) -> Result<HashMap<i64, PublicPostmortem>, AppError> {
+    use crate::postmortems::PostmortemStatus;
+    use crate::postmortems::entities::{postmortem, section};
+    if chosen.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let published = postmortem::Entity::find()
+        .filter(postmortem::Column::IncidentId.is_in(incidents))
+        .filter(postmortem::Column::Status.eq(PostmortemStatus::Published))
+        .all(db)
+        .await?;
+    if published.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sections: HashMap<i64, Vec<PublicSection>> = HashMap::new();
+    for s in section::Entity::find()
+        .filter(section::Column::PostmortemId.is_in(published.iter().map(|p| p.id)))
+        .filter(section::Column::Title.is_in(chosen.iter().cloned()))
+        .order_by_asc(section::Column::Position)
+        .all(db)
+        .await?
+    {
+        if s.body.trim().is_empty() {
+            continue;
+        }
+        sections
+            .entry(s.postmortem_id)
+            .or_default()
+            .push(PublicSection {
+                body_html: crate::markdown::render(&s.body),
+                title: s.title,
+                body: s.body,
+            });
+    }
+    Ok(published
+        .into_iter()
+        .filter_map(|p| {
+            let sections = sections.remove(&p.id)?;
+            Some((
+                p.incident_id,
+                PublicPostmortem {
+                    published_at: p.published_at.unwrap_or(p.updated_at),
+                    sections,
+                },
+            ))
         })
         .collect())
 }
@@ -417,17 +480,12 @@ mod tests {
     ) -> PublicIncident {
         let at = |secs| DateTime::<Utc>::from_timestamp(secs, 0).unwrap();
         PublicIncident {
-            id: start,
-            title: String::new(),
-            state: crate::status::PublicState::Investigating,
             impact,
             components: components.iter().map(|c| (*c, String::new())).collect(),
-            published_at: at(start),
-            updated_at: at(start),
             resolved_at: end.map(at),
-            impact_start: at(start),
             impact_end: end.map(at),
             updates: Vec::new(),
+            ..PublicIncident::sample(start, "", at(start), "")
         }
     }
 

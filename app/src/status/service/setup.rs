@@ -29,6 +29,8 @@ pub(super) struct Stored {
     pub(super) links: Vec<StatusLink>,
     /// Severity id to state; a severity not named maps by its position.
     pub(super) impacts: HashMap<i64, ComponentState>,
+    /// Postmortem section titles shown publicly.
+    pub(super) postmortem_sections: Vec<String>,
     pub(super) version: i32,
 }
 
@@ -73,14 +75,29 @@ async fn severities(db: &impl ConnectionTrait) -> Result<Vec<severity::Model>, A
         .await?)
 }
 
+/// The postmortem sections admins may make public: the template's, less the timeline.
+async fn section_choices(db: &impl ConnectionTrait) -> Result<Vec<String>, AppError> {
+    Ok(crate::postmortems::service::templates::current(db)
+        .await?
+        .into_iter()
+        .map(|s| s.title)
+        .filter(|t| t != crate::postmortems::template::TIMELINE)
+        .collect())
+}
+
 /// The page's settings, with a sensible look before an admin has saved any.
 pub async fn settings(db: &impl ConnectionTrait) -> Result<StatusSettings, AppError> {
     let stored = stored(db).await?;
     let severities = severities(db).await?;
-    Ok(to_settings(&stored, &severities))
+    let choices = section_choices(db).await?;
+    Ok(to_settings(&stored, &severities, choices))
 }
 
-fn to_settings(stored: &Stored, severities: &[severity::Model]) -> StatusSettings {
+fn to_settings(
+    stored: &Stored,
+    severities: &[severity::Model],
+    section_choices: Vec<String>,
+) -> StatusSettings {
     StatusSettings {
         enabled: stored.enabled,
         name: if stored.name.is_empty() {
@@ -96,6 +113,8 @@ fn to_settings(stored: &Stored, severities: &[severity::Model]) -> StatusSetting
         },
         links: stored.links.clone(),
         impacts: impacts(stored, severities),
+        postmortem_sections: stored.postmortem_sections.clone(),
+        section_choices,
         version: stored.version,
     }
 }
@@ -193,6 +212,20 @@ pub async fn save_settings(
             )),
         }
     }
+    let choices = section_choices(db).await?;
+    let mut sections: Vec<String> = Vec::new();
+    for title in &edit.postmortem_sections {
+        if !choices.contains(title) {
+            errors.push(FieldError::new(
+                "postmortem_sections",
+                "Choose sections of the postmortem template from the list.",
+            ));
+            break;
+        }
+        if !sections.contains(title) {
+            sections.push(title.clone());
+        }
+    }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -210,6 +243,7 @@ pub async fn save_settings(
         brand_colour: brand.unwrap_or_default(),
         links,
         impacts,
+        postmortem_sections: sections,
         version: current.version + 1,
     };
     let json = serde_json::to_string(&saved).map_err(AppError::internal)?;
@@ -224,7 +258,7 @@ pub async fn save_settings(
     .await?;
     txn.commit().await?;
     super::changed();
-    Ok(to_settings(&saved, &severities))
+    Ok(to_settings(&saved, &severities, choices))
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! Hostile text through every field that reaches the public side (the page's name and
-//! links, components' names, groups and descriptions, titles and updates), posted
+//! links, components' names, groups and descriptions, titles and updates, maintenance
+//! windows), posted
 //! through the real routes: every public answer carries it as text, never as markup.
 
 use app::accounts::Role;
 use app::catalog::service::create_service;
 use app::status::Publication;
 
-use super::public;
+use super::{public, published};
 use crate::support::TestApp;
 
 backend_tests!(hostile_text_in_every_public_field_stays_text_on_every_public_route);
@@ -56,14 +57,29 @@ async fn hostile_text_in_every_public_field_stays_text_on_every_public_route(app
             .into(),
         ..Default::default()
     };
-    app::status::service::publish(&app.db, &commander, reference, &post)
+    let id = published(&app, &commander, reference, &post).await;
+
+    // Maintenance, announced from the page's form with the same text.
+    let soon = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%dT%H:%M");
+    let later = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M");
+    let (soon, later, component_id) = (soon.to_string(), later.to_string(), component.to_string());
+    let response = app
+        .call_with(
+            &admin,
+            "/rpc/schedule_maintenance",
+            &[
+                ("form[title]", title),
+                ("form[body]", post.body.as_str()),
+                ("form[starts_at]", soon.as_str()),
+                ("form[ends_at]", later.as_str()),
+                ("form[components][]", component_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let maintenance = app::status::service::maintenances(&app.db, chrono::Utc::now())
         .await
-        .unwrap();
-    let id = app::status::service::public_view(&app.db, chrono::Utc::now())
-        .await
-        .unwrap()
-        .unwrap()
-        .history[0]
+        .unwrap()[0]
         .id;
 
     let markup = [
@@ -79,6 +95,7 @@ async fn hostile_text_in_every_public_field_stays_text_on_every_public_route(app
     for path in [
         "/status".to_owned(),
         format!("/status/incidents/{id}"),
+        format!("/status/maintenance/{maintenance}"),
         "/status/history".to_owned(),
         "/status/feed.atom".to_owned(),
         "/status/feed.rss".to_owned(),
@@ -119,6 +136,9 @@ async fn hostile_text_in_every_public_field_stays_text_on_every_public_route(app
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["incidents"][0]["name"], title, "{path}");
     }
+    let (_, _, text) = public(&app, "/status/api/v2/scheduled-maintenances.json").await;
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["scheduled_maintenances"][0]["name"], title);
     // The style sheet takes only a colour; the admin page refuses anything else.
     let response = app
         .call_with(

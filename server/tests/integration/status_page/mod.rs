@@ -28,6 +28,7 @@ mod feeds;
 mod host;
 mod hostile;
 mod maintenance;
+mod postmortem;
 mod uptime;
 
 /// A public page as an anonymous visitor gets it: status, headers and text.
@@ -36,6 +37,24 @@ pub(super) async fn public(app: &TestApp, path: &str) -> (u16, reqwest::header::
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     (status, headers, response.text().await.unwrap())
+}
+
+/// Publishes `post` for incident `reference`; the published incident's public id.
+pub(super) async fn published(
+    app: &TestApp,
+    who: &app::accounts::CurrentUser,
+    reference: app::incidents::IncidentRef,
+    post: &app::status::Publication,
+) -> i64 {
+    app::status::service::publish(&app.db, who, reference, post)
+        .await
+        .unwrap();
+    app::status::service::public_view(&app.db, chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap()
+        .history[0]
+        .id
 }
 
 pub(super) async fn switch_on(app: &TestApp, admin: &reqwest::Client, version: &str, on: bool) {
