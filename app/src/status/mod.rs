@@ -121,7 +121,6 @@ impl MaintenancePhase {
 /// A planned maintenance window as the status page and its editors see it: nothing in
 /// it is internal but `version` and `counts_against_slo`, which the public side omits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Maintenance {
     pub id: i64,
     pub title: String,

@@ -56,6 +56,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Responder {
     }
 }
 
+/// A responder or admin, with what the audit log records of them (their address
+/// included).
+pub struct AuditedResponder(pub CurrentUser, pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for AuditedResponder {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let user = caller(parts, Role::Responder)?;
+        let actor = user.actor(parts.extensions.get::<ClientIp>().map(|c| c.0.clone()));
+        Ok(AuditedResponder(user, actor))
+    }
+}
+
 /// An admin, with what the audit log records of them (their address included).
 pub struct Admin(pub Actor);
 
@@ -166,6 +180,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ChangePath {
             .await
             .map_err(|_| change_missing())?;
         id.parse().map(ChangePath).map_err(|_| change_missing())
+    }
+}
+
+/// A maintenance window (`.../maintenance/{id}`); a path naming no number is a 404.
+#[derive(utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub struct MaintenancePath(
+    /// The window's `id`.
+    pub i64,
+);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaintenancePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let missing = || AppError::NotFound("There is no such maintenance.".into());
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| missing())?;
+        id.parse().map(MaintenancePath).map_err(|_| missing())
     }
 }
 

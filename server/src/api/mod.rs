@@ -20,6 +20,7 @@ mod alerts;
 mod changes;
 mod extract;
 mod incidents;
+mod maintenance;
 mod people;
 mod postmortems;
 mod services;
@@ -112,6 +113,9 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(changes::before_incident))
         .routes(routes!(changes::link, changes::unlink))
         .routes(routes!(status_page::card, status_page::publish))
+        .routes(routes!(maintenance::list, maintenance::schedule))
+        .routes(routes!(maintenance::one, maintenance::update))
+        .routes(routes!(maintenance::finish))
 }
 
 #[derive(OpenApi)]
