@@ -1,25 +1,97 @@
-//! The page's incidents as Atom and RSS 2.0 feeds, for feed readers and chat tools that
-//! follow a feed: one entry per incident (updated with each public update, newest
-//! update first), the whole page's or one component's. Built from the public incidents
+//! The page's incidents and maintenance as Atom and RSS 2.0 feeds, for feed readers and
+//! chat tools that follow a feed: one entry per incident (updated with each public
+//! update, newest update first) and per maintenance window (updated as it is changed,
+//! starts and ends), the whole page's or one component's. Built from the public side
 //! only, like the page.
 
 use std::fmt::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::PublicIncident;
+use super::{Maintenance, MaintenancePhase, PublicIncident};
 
 /// Which feed: the page's or one component's.
-pub struct Feed<'a> {
+pub struct Feed {
     /// The feed's title: the page's name, or `Page: Component`.
     pub title: String,
     /// The public page the feed follows (`…/status`), absolute.
     pub page_url: String,
     /// Where the feed itself is, absolute, without the `.atom` / `.rss` ending.
     pub feed_url: String,
-    pub incidents: Vec<&'a PublicIncident>,
+    /// Newest first.
+    pub entries: Vec<Entry>,
     /// When nothing was ever published: the feed's own date.
     pub fallback: DateTime<Utc>,
+}
+
+/// One incident or maintenance window as a feed entry.
+pub struct Entry {
+    /// Under the page's address: `incidents/3`, `maintenance/4`.
+    pub path: String,
+    /// Its state and title, like `Monitoring: Slow checkout`.
+    pub title: String,
+    pub published: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    /// HTML: escaped words and sanitised bodies.
+    pub content: String,
+}
+
+impl Entry {
+    pub fn incident(i: &PublicIncident) -> Self {
+        Self {
+            path: format!("incidents/{}", i.id),
+            title: format!("{}: {}", i.state.label(), i.title),
+            published: i.published_at,
+            updated: i.updated_at,
+            content: content(i),
+        }
+    }
+
+    /// A window as of `now`: its entry changes when it starts and when it ends, so a
+    /// reader shows those moments too.
+    pub fn maintenance(m: &Maintenance, now: DateTime<Utc>) -> Self {
+        let (what, moved) = match m.phase {
+            MaintenancePhase::Scheduled => ("Scheduled maintenance", m.updated_at),
+            MaintenancePhase::InProgress => ("Maintenance in progress", m.starts_at),
+            MaintenancePhase::Completed => ("Maintenance completed", m.end()),
+            MaintenancePhase::Cancelled => (
+                "Maintenance called off",
+                m.cancelled_at.unwrap_or(m.updated_at),
+            ),
+        };
+        let names: Vec<&str> = m.components.iter().map(|c| c.1.as_str()).collect();
+        Self {
+            path: format!("maintenance/{}", m.id),
+            title: format!("{what}: {}", m.title),
+            published: m.created_at,
+            updated: m.updated_at.max(moved).min(now.max(m.updated_at)),
+            content: format!(
+                "<p>{} · {}{}</p>{}",
+                escape(what),
+                escape(&super::public_maintenance::window(m.starts_at, m.ends_at)),
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · Affects {}", escape(&names.join(", ")))
+                },
+                m.body_html
+            ),
+        }
+    }
+}
+
+/// The entries of `incidents` and `maintenance`, newest first.
+pub fn entries<'a>(
+    incidents: impl Iterator<Item = &'a PublicIncident>,
+    maintenance: impl Iterator<Item = &'a Maintenance>,
+    now: DateTime<Utc>,
+) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = incidents
+        .map(Entry::incident)
+        .chain(maintenance.map(|m| Entry::maintenance(m, now)))
+        .collect();
+    entries.sort_by(|a, b| b.published.cmp(&a.published));
+    entries
 }
 
 /// Text for XML (and the HTML inside it): the five special characters escaped and the
@@ -69,9 +141,9 @@ fn content(i: &PublicIncident) -> String {
 }
 
 fn updated(feed: &Feed) -> DateTime<Utc> {
-    feed.incidents
+    feed.entries
         .iter()
-        .map(|i| i.updated_at)
+        .map(|e| e.updated)
         .max()
         .unwrap_or(feed.fallback)
 }
@@ -96,8 +168,8 @@ pub fn atom(feed: &Feed) -> String {
         updated = atom_time(updated(feed)),
         page = escape(&feed.page_url),
     );
-    for i in &feed.incidents {
-        let link = format!("{}/incidents/{}", feed.page_url, i.id);
+    for e in &feed.entries {
+        let link = format!("{}/{}", feed.page_url, e.path);
         let _ = write!(
             xml,
             "<entry><id>{link}</id><title>{title}</title><updated>{updated}</updated>\
@@ -105,10 +177,10 @@ pub fn atom(feed: &Feed) -> String {
              <link rel=\"alternate\" type=\"text/html\" href=\"{link}\"/>\
              <content type=\"html\">{content}</content></entry>",
             link = escape(&link),
-            title = escape(&format!("{}: {}", i.state.label(), i.title)),
-            updated = atom_time(i.updated_at),
-            published = atom_time(i.published_at),
-            content = escape(&content(i)),
+            title = escape(&e.title),
+            updated = atom_time(e.updated),
+            published = atom_time(e.published),
+            content = escape(&e.content),
         );
     }
     xml.push_str("</feed>\n");
@@ -131,16 +203,16 @@ pub fn rss(feed: &Feed) -> String {
         updated = updated(feed).to_rfc2822(),
         feed = escape(&feed.feed_url),
     );
-    for i in &feed.incidents {
-        let link = escape(&format!("{}/incidents/{}", feed.page_url, i.id));
+    for e in &feed.entries {
+        let link = escape(&format!("{}/{}", feed.page_url, e.path));
         let _ = write!(
             xml,
             "<item><title>{title}</title><link>{link}</link>\
              <guid isPermaLink=\"true\">{link}</guid><pubDate>{published}</pubDate>\
              <description>{content}</description></item>",
-            title = escape(&format!("{}: {}", i.state.label(), i.title)),
-            published = i.published_at.to_rfc2822(),
-            content = escape(&content(i)),
+            title = escape(&e.title),
+            published = e.published.to_rfc2822(),
+            content = escape(&e.content),
         );
     }
     xml.push_str("</channel></rss>\n");
@@ -174,7 +246,7 @@ mod tests {
             title: "Acme".into(),
             page_url: "https://x.test/status".into(),
             feed_url: "https://x.test/status/feed".into(),
-            incidents: vec![&incident],
+            entries: vec![Entry::incident(&incident)],
             fallback: at,
         };
         let atom = atom(&feed);

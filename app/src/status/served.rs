@@ -13,7 +13,7 @@ use sea_orm::ConnectionTrait;
 
 use super::feeds::{self, Feed};
 use super::public::{self, Header};
-use super::{PublicIncident, PublicStatus, service, statuspage};
+use super::{Maintenance, PublicIncident, PublicStatus, service, statuspage};
 use crate::db::Shared;
 use crate::error::AppError;
 
@@ -83,6 +83,8 @@ pub struct Served {
     /// The latest published incidents, newest first: their pages are rendered from
     /// here, older ones are read.
     pub history: Vec<PublicIncident>,
+    /// The windows the feeds list (see `service::PublicView`).
+    pub maintenance: Vec<Maintenance>,
 }
 
 /// The public side as of `now`, from memory when it is fresh.
@@ -102,33 +104,34 @@ pub async fn served(
 
 impl Served {
     /// The feed of one component on the page; `None` for one not on it.
-    pub fn component_feed(&self, component: i64, public_url: &str) -> Option<Feed<'_>> {
+    pub fn component_feed(&self, component: i64, public_url: &str) -> Option<Feed> {
         let shown = self.status.components.iter().find(|c| c.id == component)?;
         Some(Feed {
             title: format!("{}: {}", self.status.name, shown.name),
             page_url: format!("{public_url}/status"),
             feed_url: format!("{public_url}/status/components/{component}/feed"),
-            incidents: self
-                .history
-                .iter()
-                .filter(|i| i.affects(component))
-                .collect(),
+            entries: feeds::entries(
+                self.history.iter().filter(|i| i.affects(component)),
+                self.maintenance.iter().filter(|m| m.touches(component)),
+                self.status.generated_at,
+            ),
             fallback: self.status.generated_at,
         })
     }
 }
 
 /// The whole page's feed.
-fn page_feed<'a>(
+fn page_feed(
     status: &PublicStatus,
-    history: &'a [PublicIncident],
+    history: &[PublicIncident],
+    maintenance: &[Maintenance],
     public_url: &str,
-) -> Feed<'a> {
+) -> Feed {
     Feed {
         title: status.name.clone(),
         page_url: format!("{public_url}/status"),
         feed_url: format!("{public_url}/status/feed"),
-        incidents: history.iter().collect(),
+        entries: feeds::entries(history.iter(), maintenance.iter(), status.generated_at),
         fallback: status.generated_at,
     }
 }
@@ -143,7 +146,9 @@ fn render(view: service::PublicView, public_url: &str, now: DateTime<Utc>) -> Se
         settings,
         status,
         history,
+        maintenance,
     } = view;
+    let feed = page_feed(&status, &history, &maintenance, public_url);
     let header = Header {
         name: settings.name.clone(),
         logo_url: settings.logo_url.clone(),
@@ -161,10 +166,11 @@ fn render(view: service::PublicView, public_url: &str, now: DateTime<Utc>) -> Se
         )),
         maintenances: json(&statuspage::scheduled_maintenances(&status, public_url)),
         style: Encoded::new(public::style_sheet(&settings.brand_colour).into_bytes()),
-        atom: Encoded::new(feeds::atom(&page_feed(&status, &history, public_url)).into_bytes()),
-        rss: Encoded::new(feeds::rss(&page_feed(&status, &history, public_url)).into_bytes()),
+        atom: Encoded::new(feeds::atom(&feed).into_bytes()),
+        rss: Encoded::new(feeds::rss(&feed).into_bytes()),
         header,
         status,
         history,
+        maintenance,
     }
 }

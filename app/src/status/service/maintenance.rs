@@ -429,8 +429,9 @@ async fn shown(
         .collect())
 }
 
-/// The windows not called off that end after `since`, earliest start first: what the
-/// public page shows and counts. `names` are the components on the page by id.
+/// The windows that end after `since` (those called off too), earliest start first:
+/// what the public page shows, counts and lists in its feeds. `names` are the
+/// components on the page by id.
 pub(super) async fn since(
     db: &impl ConnectionTrait,
     since: DateTime<Utc>,
@@ -439,7 +440,6 @@ pub(super) async fn since(
 ) -> Result<Vec<Maintenance>, AppError> {
     let rows = maintenance::Entity::find()
         .filter(maintenance::Column::EndsAt.gt(since))
-        .filter(maintenance::Column::CancelledAt.is_null())
         .order_by_asc(maintenance::Column::StartsAt)
         .order_by_asc(maintenance::Column::Id)
         .all(db)

@@ -309,6 +309,8 @@ pub struct PublicView {
     pub status: PublicStatus,
     /// The latest published incidents (at most [`HISTORY`]), newest first.
     pub history: Vec<PublicIncident>,
+    /// Every window of the last [`UPTIME_DAYS`] days and ahead, called off ones too.
+    pub maintenance: Vec<Maintenance>,
 }
 
 /// How many incidents the history answers, as Statuspage's `incidents.json` does.
@@ -402,14 +404,15 @@ pub async fn public_view(
         .cloned()
         .collect();
     let history: Vec<PublicIncident> = incidents.into_iter().take(HISTORY).collect();
-    let maintenance: Vec<Maintenance> = maintenance
-        .into_iter()
+    let shown: Vec<Maintenance> = maintenance
+        .iter()
         .filter(|m| {
             matches!(
                 m.phase,
                 MaintenancePhase::Scheduled | MaintenancePhase::InProgress
             )
         })
+        .cloned()
         .collect();
     Ok(Some(PublicView {
         status: PublicStatus {
@@ -421,11 +424,12 @@ pub async fn public_view(
             components,
             open,
             recent,
-            maintenance,
+            maintenance: shown,
             generated_at: now,
         },
         settings,
         history,
+        maintenance,
     }))
 }
 

@@ -178,6 +178,67 @@ async fn feeds_follow_the_page_and_each_component_and_parse_as_atom_and_rss(app:
     ] {
         assert_eq!(public(&app, path).await.0, 404, "{path}");
     }
+    // Maintenance announced on the web component is an entry of the page's feed and of
+    // that component's, not of the other's.
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    let at = |days| {
+        (chrono::Utc::now() + chrono::Duration::days(days))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let (starts, ends, web_id) = (at(1), at(2), web_component.to_string());
+    let response = app
+        .call_with(
+            &responder,
+            "/rpc/schedule_maintenance",
+            &[
+                ("form[title]", "Storage upgrade"),
+                ("form[body]", "Uploads may pause."),
+                ("form[starts_at]", starts.as_str()),
+                ("form[ends_at]", ends.as_str()),
+                ("form[components][]", web_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let entry_titles = |xml: &str, entry: &str| {
+        roxmltree::Document::parse(xml)
+            .unwrap()
+            .descendants()
+            .filter(|n| n.has_tag_name(entry))
+            .map(|e| {
+                e.children()
+                    .find(|c| c.has_tag_name("title"))
+                    .and_then(|t| t.text())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    let (_, _, atom) = public(&app, "/status/feed.atom").await;
+    let titles = entry_titles(&atom, "entry");
+    assert_eq!(
+        titles[0], "Scheduled maintenance: Storage upgrade",
+        "{atom}"
+    );
+    assert_eq!(titles.len(), 3);
+    let (_, _, rss) = public(
+        &app,
+        &format!("/status/components/{web_component}/feed.rss"),
+    )
+    .await;
+    assert!(
+        entry_titles(&rss, "item").contains(&"Scheduled maintenance: Storage upgrade".to_owned()),
+        "{rss}"
+    );
+    assert!(rss.contains("/status/maintenance/"), "{rss}");
+    let (_, _, api_atom) = public(
+        &app,
+        &format!("/status/components/{api_component}/feed.atom"),
+    )
+    .await;
+    assert_eq!(entry_titles(&api_atom, "entry").len(), 1);
+
     // The page tells browsers and readers where its feeds are.
     let (_, _, page) = public(&app, "/status").await;
     assert!(
