@@ -90,7 +90,7 @@ pub fn entries<'a>(
         .map(Entry::incident)
         .chain(maintenance.map(|m| Entry::maintenance(m, now)))
         .collect();
-    entries.sort_by(|a, b| b.published.cmp(&a.published));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.published));
     entries
 }
 
