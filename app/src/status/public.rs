@@ -212,9 +212,15 @@ fn UptimeBars(component: ComponentStatus) -> impl IntoView {
     }
     view! {
         <div class="uptime">
-            <div class="bars" role="img" aria-label=label inner_html=bars_svg(&component.days)></div>
+            // The last 30 days on narrow screens, where 90 bars would be slivers.
+            <div class="bars" role="img" aria-label=label inner_html=format!(
+                "{}{}",
+                bars_svg(&component.days, "bars__all"),
+                bars_svg(&component.days[component.days.len().saturating_sub(NARROW_DAYS)..], "bars__recent"),
+            )></div>
             <p class="uptime__legend muted" aria-hidden="true">
-                <span>{format!("{UPTIME_DAYS} days ago")}</span>
+                <span class="legend__wide">{format!("{UPTIME_DAYS} days ago")}</span>
+                <span class="legend__narrow">{format!("{NARROW_DAYS} days ago")}</span>
                 <span>{format!("{uptime} uptime")}</span>
                 <span>"Today"</span>
             </p>
@@ -222,11 +228,15 @@ fn UptimeBars(component: ComponentStatus) -> impl IntoView {
     }
 }
 
-/// The bars as one SVG, 5 units a day; each bar's `<title>` is its tooltip.
-fn bars_svg(days: &[DayBar]) -> String {
+/// How many days of bars narrow screens show.
+const NARROW_DAYS: usize = 30;
+
+/// The bars as one SVG of class `class`, 5 units a day; each bar's `<title>` is its
+/// tooltip.
+fn bars_svg(days: &[DayBar], class: &str) -> String {
     use std::fmt::Write;
     let mut svg = format!(
-        "<svg viewBox=\"0 0 {} 30\" preserveAspectRatio=\"none\" focusable=\"false\">",
+        "<svg class=\"{class}\" viewBox=\"0 0 {} 30\" preserveAspectRatio=\"none\" focusable=\"false\">",
         days.len() * 5
     );
     for (n, day) in days.iter().enumerate() {
