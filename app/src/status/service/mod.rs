@@ -7,6 +7,7 @@ mod maintenance;
 mod page;
 mod publishing;
 mod setup;
+mod told;
 
 pub use components::{add_component, components, remove_component, update_component};
 pub use maintenance::{
