@@ -27,6 +27,17 @@ pub(super) async fn ordered(db: &impl ConnectionTrait) -> Result<Vec<component::
         .await?)
 }
 
+/// The public name of each component on the page, by id.
+pub(super) async fn public_names(
+    db: &impl ConnectionTrait,
+) -> Result<HashMap<i64, String>, AppError> {
+    Ok(ordered(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
 /// The components in the page's order, with their services' internal names (for admins).
 pub async fn components(db: &impl ConnectionTrait) -> Result<Vec<ComponentView>, AppError> {
     let rows = ordered(db).await?;

@@ -2,7 +2,7 @@
 //! incidents, each component's last [`UPTIME_DAYS`] days, and the incidents as customers
 //! read them.
 
-use super::components::ordered;
+use super::components::{ordered, public_names};
 use super::setup::settings;
 use super::told::public_incidents;
 use std::collections::HashMap;
@@ -282,11 +282,7 @@ pub async fn public_incident(
     let Some(row) = status_incident::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    let names: HashMap<i64, String> = ordered(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = public_names(db).await?;
     let mut found = public_incidents(db, vec![row], &settings, &names).await?;
     Ok(found.pop().map(|incident| (settings, incident)))
 }

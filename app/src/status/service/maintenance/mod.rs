@@ -171,19 +171,13 @@ pub async fn schedule(
 ) -> Result<i64, AppError> {
     refuse_viewers(user)?;
     let now = Utc::now();
-    let Checked {
-        title,
-        body,
-        starts_at,
-        ends_at,
-        components,
-    } = checked(db, edit, now).await?;
+    let window = checked(db, edit, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let saved = maintenance::ActiveModel {
-        title: Set(title.clone()),
-        body: Set(body),
-        starts_at: Set(starts_at),
-        ends_at: Set(ends_at),
+        title: Set(window.title.clone()),
+        body: Set(window.body),
+        starts_at: Set(window.starts_at),
+        ends_at: Set(window.ends_at),
         completed_at: Set(None),
         cancelled_at: Set(None),
         counts_against_slo: Set(edit.counts_against_slo),
@@ -195,13 +189,13 @@ pub async fn schedule(
     }
     .insert(&*txn)
     .await?;
-    link_components(&*txn, saved.id, &components).await?;
+    link_components(&*txn, saved.id, &window.components).await?;
     audit::record(
         &*txn,
         actor,
         "status_maintenance.scheduled",
         Some(&saved.id.to_string()),
-        json!({ "title": title, "starts_at": starts_at, "ends_at": ends_at }),
+        json!({ "title": window.title, "starts_at": window.starts_at, "ends_at": window.ends_at }),
     )
     .await?;
     txn.commit().await?;
@@ -288,36 +282,30 @@ pub async fn update_maintenance(
 ) -> Result<(), AppError> {
     refuse_viewers(user)?;
     let now = Utc::now();
-    let Checked {
-        title,
-        body,
-        starts_at,
-        ends_at,
-        components,
-    } = checked(db, edit, now).await?;
+    let window = checked(db, edit, now).await?;
     let txn = crate::db::begin_write(db).await?;
     let current = open_for_change(&*txn, id, edit.version, now).await?;
     save(
         &*txn,
         &current,
         maintenance::ActiveModel {
-            title: Set(title.clone()),
-            body: Set(body),
-            starts_at: Set(starts_at),
-            ends_at: Set(ends_at),
+            title: Set(window.title.clone()),
+            body: Set(window.body),
+            starts_at: Set(window.starts_at),
+            ends_at: Set(window.ends_at),
             counts_against_slo: Set(edit.counts_against_slo),
             updated_at: Set(now),
             ..Default::default()
         },
     )
     .await?;
-    link_components(&*txn, id, &components).await?;
+    link_components(&*txn, id, &window.components).await?;
     audit::record(
         &*txn,
         actor,
         "status_maintenance.updated",
         Some(&id.to_string()),
-        json!({ "title": title, "starts_at": starts_at, "ends_at": ends_at }),
+        json!({ "title": window.title, "starts_at": window.starts_at, "ends_at": window.ends_at }),
     )
     .await?;
     txn.commit().await?;

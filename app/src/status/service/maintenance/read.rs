@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::error::AppError;
 use crate::status::entities::{maintenance, maintenance_component};
-use crate::status::service::components::ordered;
+use crate::status::service::components::public_names;
 use crate::status::{Maintenance, MaintenancePhase};
 
 /// How many past windows the editors' list shows.
@@ -94,11 +94,7 @@ pub async fn maintenances(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
 ) -> Result<Vec<Maintenance>, AppError> {
-    let names: HashMap<i64, String> = ordered(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = public_names(db).await?;
     let ahead = maintenance::Entity::find()
         .filter(maintenance::Column::EndsAt.gt(now))
         .filter(maintenance::Column::CompletedAt.is_null())
@@ -134,10 +130,6 @@ pub async fn public_maintenance(
     let Some(row) = maintenance::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
-    let names: HashMap<i64, String> = ordered(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = public_names(db).await?;
     Ok(shown(db, vec![row], &names, now).await?.pop())
 }
