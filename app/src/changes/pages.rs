@@ -215,9 +215,12 @@ pub fn ChangesPage() -> impl IntoView {
     view! {
         <Title text="Changes" />
         <section class="page">
-            <header class="page-header">
-                <h1>"Changes"</h1>
-                <p class="page-header__lede">"Deploys, config changes and flag flips, as pipelines report them (POST /api/v1/changes). Most outages follow a change: this is where to look first."</p>
+            <header class="page-header page-header--actions">
+                <div>
+                    <h1>"Changes"</h1>
+                    <p class="page-header__lede">"Deploys, config changes and flag flips, as pipelines report them (POST /api/v1/changes). Most outages follow a change: this is where to look first."</p>
+                </div>
+                <a class="button" href="/maintenance">"Scheduled maintenance"</a>
             </header>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>

@@ -57,11 +57,10 @@ fn is_current(href: &str, path: &str) -> bool {
 }
 
 /// Everyone's sections.
-const SECTIONS: [(&str, &str); 8] = [
+const SECTIONS: [(&str, &str); 7] = [
     ("/", "Overview"),
     ("/incidents", "Incidents"),
     ("/changes", "Changes"),
-    ("/maintenance", "Maintenance"),
     ("/postmortems", "Postmortems"),
     ("/action-items", "Action items"),
     ("/services", "Services"),
