@@ -30,6 +30,9 @@ pub struct AppState {
     pub budgets: Arc<Shared<Vec<BudgetAlert>>>,
     /// The public status page, rendered once per change (`status::served`).
     pub status_page: Arc<crate::status::served::Kept>,
+    /// What the status page's subscribers can be reached by (mail needs `--smtp-url`).
+    #[from_ref(skip)]
+    pub reach: crate::status::service::Reach,
 }
 
 /// How long the home page's budgets are kept when nothing is written (seconds).

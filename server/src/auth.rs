@@ -34,6 +34,18 @@ fn is_public(path: &str) -> bool {
 #[derive(Debug, Clone, Copy)]
 pub struct TrustForwardedFor(pub bool);
 
+/// Notes the client's address for handlers that throttle by it (the public status
+/// routes, which load no user).
+pub async fn remember_client_ip(
+    axum::Extension(trust): axum::Extension<TrustForwardedFor>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let ip = client_ip(&request, trust.0);
+    request.extensions_mut().insert(ClientIp(ip));
+    next.run(request).await
+}
+
 pub async fn load_user(
     State(state): State<AppState>,
     axum::Extension(trust): axum::Extension<TrustForwardedFor>,

@@ -64,6 +64,11 @@ pub struct Config {
     /// A host name of the status page's own (`status.example.com`): requests to it
     /// reach only the public status routes, and the page's links and feeds use it.
     pub status_host: Option<String>,
+    /// The SMTP relay the status page's mail goes through (`smtp://`, `smtps://`);
+    /// without one, subscribers can follow by webhook or feed only.
+    pub smtp_url: Option<String>,
+    /// The sender of that mail (`Status <status@example.com>`).
+    pub mail_from: String,
 }
 
 impl Config {
@@ -80,6 +85,8 @@ impl Config {
             metrics_token: None,
             allow_private_webhooks: false,
             status_host: None,
+            smtp_url: None,
+            mail_from: "Vigil status <status@localhost>".into(),
         }
     }
 
@@ -152,6 +159,10 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
         status_url: config.status_url(),
         budgets: std::sync::Arc::new(app::db::Shared::new(app::state::BUDGETS_FRESH)),
         status_page: std::sync::Arc::new(app::status::served::kept()),
+        reach: app::status::service::Reach {
+            mail: config.smtp_url.is_some(),
+            private_webhooks: config.allow_private_webhooks,
+        },
     }
 }
 
@@ -241,6 +252,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
     // compressed, traced and counted like any page.
     let public = status::routes()
         .route_layer(middleware::from_fn(prometheus::track))
+        .layer(middleware::from_fn(auth::remember_client_ip))
+        .layer(Extension(auth::TrustForwardedFor(
+            config.trust_forwarded_for,
+        )))
         .layer(Extension(http_metrics.clone()))
         .layer(middleware::from_fn(security::security_headers))
         .layer(TimeoutLayer::with_status_code(

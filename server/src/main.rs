@@ -172,6 +172,21 @@ struct ServeArgs {
         hide_env_values = true
     )]
     metrics_token: Option<String>,
+
+    /// SMTP relay for the status page's subscriber mail: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host`.
+    /// Without it, customers subscribe by webhook or feed only.
+    #[arg(long, env = "VIGIL_SMTP_URL", global = true, hide_env_values = true)]
+    smtp_url: Option<String>,
+
+    /// The sender of that mail.
+    #[arg(
+        long,
+        env = "VIGIL_MAIL_FROM",
+        default_value = "Vigil status <status@localhost>",
+        global = true
+    )]
+    mail_from: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -226,6 +241,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.metrics_token = cli.serve.metrics_token.filter(|t| !t.is_empty());
             config.allow_private_webhooks = cli.serve.allow_private_webhooks;
             config.status_host = cli.serve.status_host.filter(|h| !h.trim().is_empty());
+            config.smtp_url = cli.serve.smtp_url.filter(|u| !u.trim().is_empty());
+            config.mail_from = cli.serve.mail_from;
             serve(config).await
         }
     }
@@ -281,6 +298,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "no built site embedded or found: pages will render but scripts and styles are missing (run `make build`)"
         );
     }
+    // A wrong relay or sender is a configuration error: say so before serving.
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(
+            app::status::outbox::Mailer::new(url, &config.mail_from)
+                .map_err(|err| anyhow::anyhow!("--smtp-url / --mail-from: {err}"))?,
+        ),
+        None => None,
+    };
     let (app, state) = build(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -297,6 +322,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(send_notifications(
         state.db.clone(),
         config.public_url.clone(),
+        config.allow_private_webhooks,
+    ));
+    tokio::spawn(send_status_updates(
+        state.db.clone(),
+        config.status_url(),
+        mailer,
         config.allow_private_webhooks,
     ));
 
@@ -345,6 +376,34 @@ async fn send_notifications(
         every.tick().await;
         if let Err(err) = outbox::deliver_due(&db, &client, &public_url, chrono::Utc::now()).await {
             tracing::warn!(error = %err, "could not send notifications");
+        }
+    }
+}
+
+/// Sends the status page's confirmations and updates to its subscribers every two
+/// seconds; like notifications, every replica runs one and claims keep them apart.
+async fn send_status_updates(
+    db: sea_orm::DatabaseConnection,
+    status_url: String,
+    mail: Option<app::status::outbox::Mailer>,
+    allow_private: bool,
+) {
+    use app::status::outbox;
+    let web = match app::notifications::outbox::client(allow_private) {
+        Ok(client) => client,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot send status updates: no HTTP client");
+            return;
+        }
+    };
+    let senders = outbox::Senders { mail, web };
+    let mut every = tokio::time::interval(Duration::from_secs(2));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(err) = outbox::deliver_due(&db, &senders, &status_url, chrono::Utc::now()).await
+        {
+            tracing::warn!(error = %err, "could not send status page updates");
         }
     }
 }

@@ -13,15 +13,20 @@ pub mod admin_page;
 pub mod incident_card;
 pub mod maintenance_page;
 pub mod server_fns;
+pub mod subscribers;
 
 #[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod feeds;
 #[cfg(feature = "ssr")]
+pub mod outbox;
+#[cfg(feature = "ssr")]
 pub mod public;
 #[cfg(feature = "ssr")]
 pub mod public_maintenance;
+#[cfg(feature = "ssr")]
+pub mod public_subscribe;
 #[cfg(feature = "ssr")]
 pub mod served;
 #[cfg(feature = "ssr")]

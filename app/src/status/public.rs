@@ -55,6 +55,7 @@ pub(super) fn document(title: &str, header: &Header, body: AnyView) -> String {
                         </ul>
                     </nav>
                 })}
+                <a class="subscribe" href="/status/subscribe">"Subscribe to updates"</a>
             </div>
         </header>
         <main id="main" class="wrap">{body}</main>

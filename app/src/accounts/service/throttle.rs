@@ -34,7 +34,7 @@ fn placeholder(backend: DatabaseBackend, n: usize) -> String {
 
 /// Counts one more attempt for `key` and returns the count including it. A window that
 /// has run out starts again at 1. One statement, so concurrent callers never share a count.
-async fn count_attempt(db: &impl ConnectionTrait, key: &str) -> Result<i64, AppError> {
+pub async fn count_attempt(db: &impl ConnectionTrait, key: &str) -> Result<i64, AppError> {
     let backend = db.get_database_backend();
     let (p1, p2) = (placeholder(backend, 1), placeholder(backend, 2));
     let expired =

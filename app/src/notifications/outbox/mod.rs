@@ -23,8 +23,7 @@ mod format;
 mod transport;
 
 pub use format::{signature, slack_body, slack_escape, webhook_body};
-pub use transport::{Sender, client, is_private};
-use transport::{answer_text, refused_address};
+pub use transport::{Outcome, Sender, client, is_private, post_json};
 
 /// After this many failed attempts a delivery is marked failed (about an hour of
 /// retrying with [`backoff`]); an admin can still retry it.
@@ -272,13 +271,6 @@ pub async fn deliver_due(
     Ok(attempted)
 }
 
-/// What an attempt came to: the HTTP status if the receiver answered, and the error if
-/// it was not a success.
-struct Outcome {
-    status_code: Option<u16>,
-    error: Option<String>,
-}
-
 async fn send(
     sender: &Sender,
     channel: &channel::Model,
@@ -287,12 +279,7 @@ async fn send(
 ) -> Outcome {
     let notice: Notice = match serde_json::from_str(&row.payload) {
         Ok(n) => n,
-        Err(err) => {
-            return Outcome {
-                status_code: None,
-                error: Some(format!("stored event is unreadable: {err}")),
-            };
-        }
+        Err(err) => return Outcome::failed(format!("stored event is unreadable: {err}")),
     };
     let kind = channel.kind;
     let body = match kind {
@@ -300,59 +287,17 @@ async fn send(
         ChannelKind::Webhook => webhook_body(&notice, base_url, row.id),
     };
     let body = serde_json::to_vec(&body).unwrap_or_default();
-    if let Some(refusal) = refused_address(sender, &channel.url) {
-        return Outcome {
-            status_code: None,
-            error: Some(refusal),
-        };
-    }
-    let mut request = sender
-        .client
-        .post(&channel.url)
-        .header(http::header::CONTENT_TYPE, "application/json");
+    let mut headers = Vec::new();
     if kind == ChannelKind::Webhook {
         let timestamp = Utc::now().timestamp();
-        request = request
-            .header("X-Vigil-Event", notice.event.as_str())
-            .header("X-Vigil-Delivery", row.id.to_string())
-            .header("X-Vigil-Timestamp", timestamp.to_string());
+        headers.push(("X-Vigil-Event", notice.event.as_str().to_owned()));
+        headers.push(("X-Vigil-Delivery", row.id.to_string()));
+        headers.push(("X-Vigil-Timestamp", timestamp.to_string()));
         if let Some(secret) = &channel.secret {
-            request = request.header("X-Vigil-Signature", signature(secret, timestamp, &body));
+            headers.push(("X-Vigil-Signature", signature(secret, timestamp, &body)));
         }
     }
-    match request.body(body).send().await {
-        Ok(response) if response.status().is_success() => Outcome {
-            status_code: Some(response.status().as_u16()),
-            error: None,
-        },
-        Ok(response) => {
-            let status = response.status();
-            let text = answer_text(response).await;
-            let text: String = text.chars().take(200).collect();
-            Outcome {
-                status_code: Some(status.as_u16()),
-                error: Some(
-                    format!("HTTP {status}: {}", text.trim())
-                        .trim_end_matches(": ")
-                        .to_owned(),
-                ),
-            }
-        }
-        Err(err) => Outcome {
-            status_code: None,
-            error: Some(if err.is_timeout() {
-                format!("no answer within {} s", SEND_TIMEOUT.as_secs())
-            } else if err.is_connect() {
-                if !sender.allow_private && format!("{err:?}").contains("private") {
-                    "the receiver's address is private; Vigil sends only to public ones unless started with --allow-private-webhooks".to_owned()
-                } else {
-                    "could not connect".to_owned()
-                }
-            } else {
-                "the request failed".to_owned()
-            }),
-        },
-    }
+    post_json(sender, &channel.url, &headers, body).await
 }
 
 async fn record(

@@ -87,7 +87,7 @@ pub fn client(allow_private: bool) -> Result<Sender, AppError> {
 }
 
 /// Refuses a URL whose host is a private IP literal (names are checked by the resolver).
-pub(super) fn refused_address(sender: &Sender, url: &str) -> Option<String> {
+fn refused_address(sender: &Sender, url: &str) -> Option<String> {
     if sender.allow_private {
         return None;
     }
@@ -103,7 +103,7 @@ pub(super) fn refused_address(sender: &Sender, url: &str) -> Option<String> {
 }
 
 /// A receiver's answer, read up to [`MAX_ANSWER_BYTES`].
-pub(super) async fn answer_text(mut response: reqwest::Response) -> String {
+async fn answer_text(mut response: reqwest::Response) -> String {
     let mut bytes = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
         bytes.extend_from_slice(&chunk);
@@ -113,4 +113,72 @@ pub(super) async fn answer_text(mut response: reqwest::Response) -> String {
         }
     }
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// What an attempt came to: the HTTP status if the receiver answered, and the error if
+/// it was not a success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// Failed before anything was sent.
+    pub fn failed(error: impl Into<String>) -> Self {
+        Self {
+            status_code: None,
+            error: Some(error.into()),
+        }
+    }
+}
+
+/// Posts `body` (JSON) to `url` with `headers`: a 2xx answer is a success; anything else
+/// is an error worded for the delivery log (the receiver's answer, shortened).
+pub async fn post_json(
+    sender: &Sender,
+    url: &str,
+    headers: &[(&'static str, String)],
+    body: Vec<u8>,
+) -> Outcome {
+    if let Some(refusal) = refused_address(sender, url) {
+        return Outcome::failed(refusal);
+    }
+    let mut request = sender
+        .client
+        .post(url)
+        .header(http::header::CONTENT_TYPE, "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    match request.body(body).send().await {
+        Ok(response) if response.status().is_success() => Outcome {
+            status_code: Some(response.status().as_u16()),
+            error: None,
+        },
+        Ok(response) => {
+            let status = response.status();
+            let text = answer_text(response).await;
+            let text: String = text.chars().take(200).collect();
+            Outcome {
+                status_code: Some(status.as_u16()),
+                error: Some(
+                    format!("HTTP {status}: {}", text.trim())
+                        .trim_end_matches(": ")
+                        .to_owned(),
+                ),
+            }
+        }
+        Err(err) => Outcome::failed(if err.is_timeout() {
+            format!("no answer within {} s", SEND_TIMEOUT.as_secs())
+        } else if err.is_connect() {
+            if !sender.allow_private && format!("{err:?}").contains("private") {
+                "the receiver's address is private; Vigil sends only to public ones unless started with --allow-private-webhooks".to_owned()
+            } else {
+                "could not connect".to_owned()
+            }
+        } else {
+            "the request failed".to_owned()
+        }),
+    }
 }

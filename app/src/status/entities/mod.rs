@@ -1,6 +1,9 @@
+pub mod announcement;
 pub mod component;
+pub mod delivery;
 pub mod incident_component;
 pub mod maintenance;
 pub mod maintenance_component;
 pub mod status_incident;
+pub mod subscriber;
 pub mod update;

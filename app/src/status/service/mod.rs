@@ -2,11 +2,13 @@
 //! updates and scheduling maintenance (responders), and what the public page shows
 //! (anyone). Callers check the role; writes check it again here.
 
+mod announce;
 mod components;
 mod maintenance;
 mod page;
 mod publishing;
 mod setup;
+mod subscribers;
 mod told;
 
 pub use components::{add_component, components, remove_component, update_component};
@@ -18,6 +20,10 @@ pub use page::{
 };
 pub use publishing::{MAX_UPDATE, incident_card, publish};
 pub use setup::{MAX_LINKS, colour, parse_links, save_settings, settings};
+pub use subscribers::{
+    MAX_PER_ADDRESS, MAX_PER_CLIENT, Reach, UNCONFIRMED_DAYS, board, by_token, check_email,
+    check_webhook, confirm, remove_subscriber, subscribe, unsubscribe,
+};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

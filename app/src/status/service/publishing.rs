@@ -221,6 +221,7 @@ pub async fn publish(
         },
     )
     .await?;
+    super::announce::incident(&*txn, id, first).await?;
     txn.commit().await?;
     super::changed();
     Ok(())

@@ -101,6 +101,7 @@ async fn hostile_text_in_every_public_field_stays_text_on_every_public_route(app
         "/status/feed.rss".to_owned(),
         format!("/status/components/{component}/feed.atom"),
         format!("/status/components/{component}/feed.rss"),
+        "/status/subscribe".to_owned(),
     ] {
         let (status, _, text) = public(&app, &path).await;
         assert_eq!(status, 200, "{path}");

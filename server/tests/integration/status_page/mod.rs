@@ -29,6 +29,8 @@ mod host;
 mod hostile;
 mod maintenance;
 mod postmortem;
+mod subscriber_hooks;
+mod subscribers;
 mod uptime;
 
 /// A public page as an anonymous visitor gets it: status, headers and text.
@@ -335,6 +337,8 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
         "/status/feed.rss".to_owned(),
         format!("/status/components/{payments}/feed.atom"),
         format!("/status/components/{payments}/feed.rss"),
+        "/status/subscribe".to_owned(),
+        "/status/subscribe?sent=email".to_owned(),
     ];
     for path in &public_paths {
         let (_, _, text) = public(&app, path).await;

@@ -2,6 +2,7 @@
 //! against a database of its own, dropped afterwards.
 
 mod database;
+pub mod smtp;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -124,6 +125,8 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let mut config = Config::new(database.url.clone(), addr);
         config.status_host = Some(STATUS_HOST.into());
+        // The subscribe form offers email; tests send through a sink of their own.
+        config.smtp_url = Some("smtp://127.0.0.1:9".into());
         let queries = Arc::new(QueryLog::default());
         // The server's handle records; the test's own `db` does not.
         let mut served = db.clone();

@@ -19,6 +19,7 @@ use crate::accounts::CurrentUser;
 use crate::audit::service::{self as audit, Actor};
 use crate::error::{AppError, FieldError};
 use crate::status::entities::{component, maintenance, maintenance_component};
+use crate::status::outbox::AnnouncementEvent;
 use crate::status::{MaintenanceEdit, MaintenancePhase};
 use crate::text::has_control_characters;
 
@@ -198,6 +199,7 @@ pub async fn schedule(
         json!({ "title": window.title, "starts_at": window.starts_at, "ends_at": window.ends_at }),
     )
     .await?;
+    super::announce::maintenance(&*txn, saved.id, AnnouncementEvent::MaintenanceScheduled).await?;
     txn.commit().await?;
     super::changed();
     Ok(saved.id)
@@ -308,6 +310,7 @@ pub async fn update_maintenance(
         json!({ "title": window.title, "starts_at": window.starts_at, "ends_at": window.ends_at }),
     )
     .await?;
+    super::announce::maintenance(&*txn, id, AnnouncementEvent::MaintenanceUpdated).await?;
     txn.commit().await?;
     super::changed();
     Ok(())
@@ -356,6 +359,11 @@ pub async fn finish_maintenance(
         json!({ "title": current.title }),
     )
     .await?;
+    let event = match phase {
+        MaintenancePhase::Cancelled => AnnouncementEvent::MaintenanceCancelled,
+        _ => AnnouncementEvent::MaintenanceCompleted,
+    };
+    super::announce::maintenance(&*txn, id, event).await?;
     txn.commit().await?;
     super::changed();
     Ok(phase)

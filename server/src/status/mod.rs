@@ -16,12 +16,15 @@ use axum::routing::get;
 
 use crate::site::Encoding;
 
+mod subscribe;
+
 /// A shared cache (a CDN) may serve a page for 15 s before asking again: short, because
 /// during an outage every update matters. Browsers ask every time, so a visitor who
 /// follows a link back never sees an older page than the cache holds.
 const CACHE: &str = "public, max-age=0, s-maxage=15";
 /// Pages carry no script; styles come from the page's own sheet, the logo from https.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// Forms (subscribing) post only to this site.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
 const ATOM: &str = "application/atom+xml; charset=utf-8";
@@ -44,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/status/feed.rss", get(page_rss))
         .route("/status/components/{id}/feed.atom", get(component_atom))
         .route("/status/components/{id}/feed.rss", get(component_rss))
+        .merge(subscribe::routes())
 }
 
 fn html(status: StatusCode, body: Bytes) -> Response {
