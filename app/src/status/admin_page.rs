@@ -5,15 +5,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::server_fns::{
-    AddStatusComponent, RemoveStatusComponent, SaveStatusSettings, StatusAdmin,
-    UpdateStatusComponent, get_status_admin,
+    AddStatusComponent, RemoveStatusComponent, RemoveStatusSubscriber, SaveStatusSettings,
+    StatusAdmin, UpdateStatusComponent, get_status_admin,
 };
+use super::subscribers::SubscriberBoard;
 use super::{ComponentState, ComponentView, StatusSettings};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::PickerField;
-use crate::components::{Field, FormAlert, TextArea, action_error};
+use crate::components::{Column, DataTable, Field, FormAlert, TextArea, action_error};
 use crate::error::AppError;
 use crate::layout::ErrorTemplate;
+use crate::time::Time;
 
 #[component]
 pub fn StatusPageAdmin() -> impl IntoView {
@@ -21,6 +23,7 @@ pub fn StatusPageAdmin() -> impl IntoView {
     let add = ServerAction::<AddStatusComponent>::new();
     let update = ServerAction::<UpdateStatusComponent>::new();
     let remove = ServerAction::<RemoveStatusComponent>::new();
+    let unsubscribe = ServerAction::<RemoveStatusSubscriber>::new();
     let data = Resource::new(
         move || {
             (
@@ -28,6 +31,7 @@ pub fn StatusPageAdmin() -> impl IntoView {
                 add.version().get(),
                 update.version().get(),
                 remove.version().get(),
+                unsubscribe.version().get(),
             )
         },
         |_| get_status_admin(),
@@ -42,10 +46,11 @@ pub fn StatusPageAdmin() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {
-                        let StatusAdmin { settings, components } = data.await?;
+                        let StatusAdmin { settings, components, subscribers } = data.await?;
                         Ok::<_, AppError>(view! {
                             <SettingsCard settings save />
                             <ComponentsCard components add update remove />
+                            <SubscribersCard board=subscribers remove=unsubscribe />
                         })
                     })}
                 </ErrorBoundary>
@@ -224,5 +229,67 @@ fn ComponentRow(
                 <button class="button button--small button--quiet" type="submit" aria-label=remove_label>"Remove"</button>
             </ActionForm>
         </li>
+    }
+}
+
+/// Who follows the page by email or webhook: counts, the latest, and a way to remove one.
+#[component]
+fn SubscribersCard(
+    board: SubscriberBoard,
+    remove: ServerAction<RemoveStatusSubscriber>,
+) -> impl IntoView {
+    let error = Signal::derive(move || action_error(remove.value().get()));
+    let SubscriberBoard {
+        email,
+        webhook,
+        pending,
+        latest,
+        failed,
+        mail_enabled,
+    } = board;
+    let shown = latest.len() as u64;
+    view! {
+        <section class="card stack" id="subscribers" aria-labelledby="status-subscribers-title">
+            <h2 id="status-subscribers-title">"Subscribers"</h2>
+            <p class="muted">"Customers subscribe from the public page; each confirms first and can leave from any message. They are told when an incident is published or updated and when maintenance is scheduled, changed, ended or called off."</p>
+            <p data-testid="subscriber-counts">
+                {format!("{email} by email · {webhook} by webhook · {pending} waiting for confirmation")}
+            </p>
+            {(!mail_enabled).then(|| view! {
+                <p class="field__hint">"Email is not offered: start Vigil with --smtp-url (and --mail-from) to send it."</p>
+            })}
+            {(failed > 0).then(|| view! {
+                <p class="status status--danger">{format!("{failed} message(s) could not be delivered in the last week, after every retry.")}</p>
+            })}
+            <FormAlert error fields=&[] />
+            {if latest.is_empty() {
+                view! { <p class="empty-note">"No confirmed subscriber yet."</p> }.into_any()
+            } else {
+                view! {
+                    <DataTable
+                        caption=format!("The latest {shown} confirmed subscribers")
+                        columns=vec![Column::text("Address"), Column::text("By"), Column::text("Since"), Column::actions()]
+                        testid="status-subscribers"
+                    >
+                        {latest.into_iter().map(|s| {
+                            let label = format!("Remove {}", s.address);
+                            view! {
+                                <tr>
+                                    <td class="table__details">{s.address.clone()}</td>
+                                    <td>{s.kind.label()}</td>
+                                    <td>{s.confirmed_at.map(|at| view! { <Time at /> })}</td>
+                                    <td>
+                                        <ActionForm action=remove attr:class="inline-form">
+                                            <input type="hidden" name="id" value=s.id.to_string() />
+                                            <button class="button button--small button--quiet" type="submit" aria-label=label>"Remove"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </DataTable>
+                }.into_any()
+            }}
+        </section>
     }
 }

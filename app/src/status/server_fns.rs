@@ -13,17 +13,19 @@ use crate::error::AppError;
 pub struct StatusAdmin {
     pub settings: StatusSettings,
     pub components: Vec<ComponentView>,
+    pub subscribers: super::subscribers::SubscriberBoard,
 }
 
 #[server(prefix = "/rpc", endpoint = "status_admin")]
 pub async fn get_status_admin() -> Result<StatusAdmin, AppError> {
     use crate::accounts::Role;
     use crate::web::{self, with_status};
-    let (state, _) = web::require(Role::Admin)?;
+    let (state, admin) = web::require(Role::Admin)?;
     let result = async {
         Ok(StatusAdmin {
             settings: super::service::settings(&state.db).await?,
             components: super::service::components(&state.db).await?,
+            subscribers: super::service::board(&state.db, &admin, state.reach.mail).await?,
         })
     }
     .await;
@@ -101,6 +103,21 @@ pub async fn remove_status_component(id: i64) -> Result<(), AppError> {
     let result = async {
         super::service::remove_component(&state.db, &admin, &web::actor(&admin), id).await?;
         redirect_form_post("/admin/status-page#components");
+        Ok(())
+    }
+    .await;
+    with_status(result)
+}
+
+/// Removes a subscriber of the status page (nothing more is sent to it).
+#[server(prefix = "/rpc", endpoint = "remove_status_subscriber")]
+pub async fn remove_status_subscriber(id: i64) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::web::{self, redirect_form_post, with_status};
+    let (state, admin) = web::require(Role::Admin)?;
+    let result = async {
+        super::service::remove_subscriber(&state.db, &admin, &web::actor(&admin), id).await?;
+        redirect_form_post("/admin/status-page#subscribers");
         Ok(())
     }
     .await;

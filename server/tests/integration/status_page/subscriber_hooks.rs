@@ -75,18 +75,18 @@ const REACH: Reach = Reach {
     private_webhooks: true,
 };
 
-async fn on(app: &TestApp) -> (app::accounts::CurrentUser, i64) {
+async fn on(app: &TestApp) -> (app::accounts::CurrentUser, i64, reqwest::Client) {
     let (admin, _) = app.signed_in(Role::Admin).await;
     super::switch_on(app, &admin, "0", true).await;
     let api = app::catalog::service::create_service(&app.db, "api", None)
         .await
         .unwrap();
     let component = super::add_component(app, &admin, &api.slug, "API").await;
-    (app.with_user(Role::Responder).await, component)
+    (app.with_user(Role::Responder).await, component, admin)
 }
 
 async fn webhook_subscribers_get_signed_statuspage_posts_and_failures_are_bounded(app: TestApp) {
-    let (responder, component) = on(&app).await;
+    let (responder, component, admin_client) = on(&app).await;
     let (url, received, answer) = receiver().await;
     let senders = Senders {
         mail: None,
@@ -203,6 +203,42 @@ async fn webhook_subscribers_get_signed_statuspage_posts_and_failures_are_bounde
     let board = service::board(&app.db, &admin, true).await.unwrap();
     assert_eq!((board.webhook, board.email, board.failed), (1, 0, 1));
     assert!(service::board(&app.db, &responder, true).await.is_err());
+
+    // Admins see it on the status page's admin page and can remove it; others cannot.
+    let page = app.get_with(&admin_client, "/admin/status-page").await;
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&url), "{page}");
+    assert!(
+        page.contains("0 by email · 1 by webhook · 0 waiting for confirmation"),
+        "{page}"
+    );
+    let id = board.latest[0].id.to_string();
+    let (responder_client, _) = app.signed_in(Role::Responder).await;
+    let refused = app
+        .call_with(
+            &responder_client,
+            "/rpc/remove_status_subscriber",
+            &[("id", &id)],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let removed = app
+        .call_with(
+            &admin_client,
+            "/rpc/remove_status_subscriber",
+            &[("id", &id)],
+        )
+        .await;
+    assert_eq!(removed.status(), 200, "{}", removed.text().await.unwrap());
+    let board = service::board(&app.db, &admin, true).await.unwrap();
+    assert_eq!(board.webhook, 0);
+    assert!(
+        delivery::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn mail_refused_for_now_is_retried_and_refused_for_good_is_not(app: TestApp) {
