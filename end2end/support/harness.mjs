@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { startSmtp } from './smtp.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -61,10 +62,13 @@ export async function startServer({ embedded = false } = {}) {
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const logs = [];
+  // The status page's subscriber mail goes to a sink the tests read.
+  const smtp = await startSmtp();
   const child = spawn(
     BINARY,
     // Webhook receivers in these tests listen on loopback, which Vigil refuses by default.
-    ['serve', '--listen', `127.0.0.1:${port}`, ...(embedded ? [] : ['--site-root', SITE_ROOT]), '--database-url', `sqlite://${dir}/vigil.db`, '--allow-private-webhooks'],
+    ['serve', '--listen', `127.0.0.1:${port}`, ...(embedded ? [] : ['--site-root', SITE_ROOT]), '--database-url', `sqlite://${dir}/vigil.db`, '--allow-private-webhooks',
+      '--smtp-url', smtp.url, '--mail-from', 'Acme status <status@acme.test>'],
     { cwd: embedded ? dir : root, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.on('data', (d) => logs.push(String(d)));
@@ -89,6 +93,8 @@ export async function startServer({ embedded = false } = {}) {
   return {
     baseURL,
     logs,
+    /** The mail Vigil sent (see `smtp.mjs`). */
+    smtp,
     /** Loads the demo data (`vigil seed --demo`) into the server's database. */
     seedDemo() {
       const result = spawnSync(BINARY, ['seed', '--demo', '--database-url', `sqlite://${dir}/vigil.db`], { cwd: root, encoding: 'utf8' });
@@ -125,6 +131,7 @@ export async function startServer({ embedded = false } = {}) {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      smtp.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

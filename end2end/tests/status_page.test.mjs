@@ -31,7 +31,7 @@ async function showService(t, service, name, group) {
   await t.settle();
 }
 
-suite(({ flow, user }) => {
+suite(({ flow, user, server }) => {
   flow('an admin opens the status page; the commander publishes an incident and resolves it', async (t) => {
     const mode = t.js ? 'js' : 'nojs';
     const page = t.page;
@@ -148,5 +148,66 @@ suite(({ flow, user }) => {
     assert.doesNotMatch(await page.locator('main').textContent(), new RegExp(`Storage migration \\(${mode}\\)`));
     await t.visitPublic(own);
     assert.match(await page.locator('main').textContent(), /Called off/);
+  });
+
+  flow('a customer subscribes by email, confirms from the mail, is told of maintenance and unsubscribes', async (t) => {
+    const mode = t.js ? 'js' : 'nojs';
+    const page = t.page;
+    const smtp = server().smtp;
+    await t.signIn(user('admin'));
+    await showService(t, `Search index ${mode}`, `Search ${mode}`, 'Search');
+
+    // From the public page to the form; a wrong address is refused next to the field.
+    await t.visitPublic('/status');
+    await page.getByRole('link', { name: 'Subscribe to updates' }).click();
+    await page.waitForURL(/\/status\/subscribe$/);
+    await t.visitPublic('/status/subscribe');
+    await page.getByLabel('Email', { exact: true }).check();
+    await page.getByLabel('Email address or webhook URL').fill('not an address');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.getByText('This is not an email address').waitFor();
+    assert.equal(await page.getByLabel('Email address or webhook URL').getAttribute('aria-invalid'), 'true');
+    const address = `customer-${mode}@example.com`;
+    await page.getByLabel('Email address or webhook URL').fill(address);
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.waitForURL(/\/status\/subscribe\?sent=email$/);
+    assert.match(await page.getByRole('status').textContent(), /Check your inbox/);
+
+    // The mail's link opens a page whose button confirms: opening it changes nothing.
+    const confirmation = await smtp.mailTo(address, /^Confirm your status updates subscription$/);
+    const link = confirmation.text.match(/http:\/\/\S+\/status\/subscriptions\/[0-9a-f]{64}/)[0];
+    await t.visitPublic(new URL(link).pathname);
+    await page.getByRole('button', { name: 'Confirm subscription' }).click();
+    await page.waitForURL(/\?done=confirmed$/);
+    assert.match(await page.getByRole('status').textContent(), /Subscription confirmed\./);
+    await t.visitPublic(new URL(page.url()).pathname + new URL(page.url()).search);
+
+    // Admins see the subscriber.
+    await t.visit('/admin/status-page');
+    assert.match(await page.getByTestId('status-subscribers').textContent(), new RegExp(address));
+
+    // Maintenance announced by a responder reaches the inbox, with one-click unsubscribe.
+    await t.visit('/maintenance');
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Schedule' }) });
+    const title = `Search reindex (${mode})`;
+    await form.getByLabel('Title').fill(title);
+    await form.getByLabel('Starts').fill(wallClock(2, 10));
+    await form.getByLabel('Ends').fill(wallClock(2, 11));
+    await form.getByLabel(`Search ${mode}`).check();
+    await form.getByLabel('What customers may notice').fill('Results may be stale for **an hour**.');
+    await form.getByRole('button', { name: 'Schedule' }).click();
+    await page.getByTestId('maintenance').filter({ hasText: title }).waitFor();
+    const announced = await smtp.mailTo(address, new RegExp(`^\\[Acme status\\] Scheduled maintenance: Search reindex \\(${mode}\\)$`));
+    assert.match(announced.text, /Results may be stale for \*\*an hour\*\*\./);
+    assert.match(announced.header('List-Unsubscribe'), /\/unsubscribe>$/);
+    assert.equal(announced.header('List-Unsubscribe-Post'), 'List-Unsubscribe=One-Click');
+
+    // The footer's link leads to the page whose button ends it.
+    const manage = announced.text.match(/Unsubscribe: (\S+)/)[1];
+    await t.visitPublic(new URL(manage).pathname);
+    await page.getByRole('button', { name: 'Unsubscribe' }).click();
+    await page.waitForURL(/\?done=unsubscribed$/);
+    assert.match(await page.getByRole('heading', { level: 1 }).textContent(), /You are unsubscribed/);
+    await t.visitPublic(new URL(manage).pathname, { status: 404 });
   });
 });
