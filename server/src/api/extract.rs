@@ -71,16 +71,15 @@ impl<S: Send + Sync> FromRequestParts<S> for AuditedResponder {
 }
 
 /// An admin, with what the audit log records of them (their address included).
-pub struct Admin(pub Actor);
+pub struct Admin(pub CurrentUser, pub Actor);
 
 impl<S: Send + Sync> FromRequestParts<S> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
         let user = caller(parts, Role::Admin)?;
-        Ok(Admin(user.actor(
-            parts.extensions.get::<ClientIp>().map(|c| c.0.clone()),
-        )))
+        let actor = user.actor(parts.extensions.get::<ClientIp>().map(|c| c.0.clone()));
+        Ok(Admin(user, actor))
     }
 }
 

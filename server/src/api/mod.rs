@@ -25,6 +25,7 @@ mod people;
 mod postmortems;
 mod services;
 mod status_page;
+mod subscribers;
 mod timeline;
 
 /// The largest request body the API reads.
@@ -116,6 +117,8 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(maintenance::list, maintenance::schedule))
         .routes(routes!(maintenance::one, maintenance::update))
         .routes(routes!(maintenance::finish))
+        .routes(routes!(subscribers::list))
+        .routes(routes!(subscribers::remove))
 }
 
 #[derive(OpenApi)]

@@ -389,7 +389,7 @@ pub(super) async fn template(
     ))]
 pub(super) async fn save_template(
     State(state): State<AppState>,
-    Admin(actor): Admin,
+    Admin(_, actor): Admin,
     ApiJson(template): ApiJson<PostmortemTemplate, DOCUMENT_BODY>,
 ) -> Result<Json<PostmortemTemplate>, AppError> {
     templates::save(&state.db, &actor, &template.sections).await?;
@@ -404,7 +404,7 @@ pub(super) async fn save_template(
     ))]
 pub(super) async fn reset_template(
     State(state): State<AppState>,
-    Admin(actor): Admin,
+    Admin(_, actor): Admin,
 ) -> Result<Json<PostmortemTemplate>, AppError> {
     templates::reset(&state.db, &actor).await?;
     current_template(&state).await

@@ -131,7 +131,7 @@ fn api_fields(err: AppError) -> AppError {
     ))]
 pub(super) async fn create(
     State(state): State<AppState>,
-    Admin(actor): Admin,
+    Admin(_, actor): Admin,
     ApiJson(new): ApiJson<NewService>,
 ) -> Result<
     (
@@ -194,7 +194,7 @@ pub(super) struct ServiceChange {
     ))]
 pub(super) async fn update(
     State(state): State<AppState>,
-    Admin(actor): Admin,
+    Admin(_, actor): Admin,
     ServicePath(slug): ServicePath,
     ApiJson(change): ApiJson<ServiceChange>,
 ) -> Result<Json<ServiceDetail>, AppError> {
@@ -233,7 +233,7 @@ pub(super) struct Archiving {
     ))]
 pub(super) async fn archive(
     State(state): State<AppState>,
-    Admin(actor): Admin,
+    Admin(_, actor): Admin,
     ServicePath(slug): ServicePath,
     ApiJson(archiving): ApiJson<Archiving>,
 ) -> Result<Json<ServiceDetail>, AppError> {

@@ -809,7 +809,7 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
             operations += 1;
         }
     }
-    assert_eq!(operations, 54);
+    assert_eq!(operations, 56);
 
     // Every JSON answer is a typed schema (a `$ref` or a type), not "any JSON".
     let mut untyped = Vec::new();

@@ -213,7 +213,20 @@ async fn webhook_subscribers_get_signed_statuspage_posts_and_failures_are_bounde
         "{page}"
     );
     let id = board.latest[0].id.to_string();
+    let listed: Value = app
+        .get_with(&admin_client, "/api/v1/status-page/subscribers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["webhook"], 1, "{listed}");
+    assert_eq!(listed["subscribers"][0]["kind"], "webhook");
+    assert_eq!(listed["subscribers"][0]["address"], url.as_str());
     let (responder_client, _) = app.signed_in(Role::Responder).await;
+    let refused = app
+        .get_with(&responder_client, "/api/v1/status-page/subscribers")
+        .await;
+    assert_eq!(refused.status(), 403);
     let refused = app
         .call_with(
             &responder_client,
@@ -232,6 +245,12 @@ async fn webhook_subscribers_get_signed_statuspage_posts_and_failures_are_bounde
     assert_eq!(removed.status(), 200, "{}", removed.text().await.unwrap());
     let board = service::board(&app.db, &admin, true).await.unwrap();
     assert_eq!(board.webhook, 0);
+    let gone = admin_client
+        .delete(app.url(&format!("/api/v1/status-page/subscribers/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
     assert!(
         delivery::Entity::find()
             .all(&app.db)
