@@ -255,7 +255,7 @@ fn samples<L: AsRef<str>, V: std::fmt::Display>(
 }
 
 /// Families counted in SQL: name, type, help, label, and the query (`label`, `n`).
-const COUNTED: [(&str, &str, &str, &str, &str); 2] = [
+const COUNTED: [(&str, &str, &str, &str, &str); 4] = [
     (
         "vigil_open_incidents",
         "gauge",
@@ -274,6 +274,27 @@ const COUNTED: [(&str, &str, &str, &str, &str); 2] = [
         "SELECT s.name AS label, CAST(COALESCE(SUM(a.repeats + 1), 0) AS BIGINT) AS n \
          FROM alert_sources s LEFT JOIN alerts a ON a.source_id = s.id \
          GROUP BY s.name ORDER BY s.name",
+    ),
+    (
+        "vigil_status_page_subscribers",
+        "gauge",
+        "Confirmed subscribers of the public status page, by kind.",
+        "kind",
+        "SELECT 'email' AS label, CAST(COUNT(*) AS BIGINT) AS n FROM status_subscribers \
+         WHERE kind = 'email' AND confirmed_at IS NOT NULL \
+         UNION ALL SELECT 'webhook', CAST(COUNT(*) AS BIGINT) FROM status_subscribers \
+         WHERE kind = 'webhook' AND confirmed_at IS NOT NULL",
+    ),
+    (
+        "vigil_status_page_deliveries",
+        "gauge",
+        "Messages to status page subscribers not delivered (pending: waiting or retrying; failed: gave up).",
+        "status",
+        // Delivered ones are left out: they only grow, and the index answers the rest.
+        "SELECT 'pending' AS label, CAST(COUNT(*) AS BIGINT) AS n FROM status_deliveries \
+         WHERE status = 'pending' \
+         UNION ALL SELECT 'failed', CAST(COUNT(*) AS BIGINT) FROM status_deliveries \
+         WHERE status = 'failed'",
     ),
 ];
 

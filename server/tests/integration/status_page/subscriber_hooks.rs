@@ -303,6 +303,14 @@ async fn mail_refused_for_now_is_retried_and_refused_for_good_is_not(app: TestAp
         .unwrap();
     assert_eq!((row.status, row.attempts), (DeliveryStatus::Failed, 1));
     assert!(row.last_error.unwrap().contains("550"));
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for sample in [
+        "vigil_status_page_deliveries{status=\"failed\"} 1",
+        "vigil_status_page_deliveries{status=\"pending\"} 0",
+        "vigil_status_page_subscribers{kind=\"email\"} 0",
+    ] {
+        assert!(metrics.contains(sample), "{sample}: {metrics}");
+    }
 
     // Without a relay, mail cannot be asked for at all.
     let no_mail = Reach {
