@@ -399,12 +399,19 @@ async fn send_status_updates(
     let senders = outbox::Senders { mail, web };
     let mut every = tokio::time::interval(Duration::from_secs(2));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut full = false;
     loop {
-        every.tick().await;
-        if let Err(err) = outbox::deliver_due(&db, &senders, &status_url, chrono::Utc::now()).await
-        {
-            tracing::warn!(error = %err, "could not send status page updates");
+        // A full batch means more are waiting (an update to many subscribers).
+        if !full {
+            every.tick().await;
         }
+        full = match outbox::deliver_due(&db, &senders, &status_url, chrono::Utc::now()).await {
+            Ok(sent) => sent >= outbox::BATCH,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not send status page updates");
+                false
+            }
+        };
     }
 }
 

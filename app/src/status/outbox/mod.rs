@@ -27,8 +27,9 @@ pub use mail::{Mail, Mailer};
 /// How long a claimed delivery is reserved for the worker sending it.
 const LEASE: chrono::Duration = chrono::Duration::minutes(2);
 
-/// Deliveries claimed per round: a large list is sent over a few rounds.
-const BATCH: u64 = 50;
+/// Deliveries claimed per round; a worker that found a full batch goes again at once, so
+/// a long list is sent as fast as the relay takes it.
+pub const BATCH: usize = 50;
 
 named_enum! {
     /// What happened, in the words webhook receivers read (`X-Vigil-Event`).
@@ -178,7 +179,7 @@ pub async fn deliver_due(
         .filter(delivery::Column::NextAttemptAt.lte(now))
         .order_by_asc(delivery::Column::NextAttemptAt)
         .order_by_asc(delivery::Column::Id)
-        .limit(BATCH)
+        .limit(BATCH as u64)
         .all(db)
         .await?;
     let mut sends = tokio::task::JoinSet::new();

@@ -227,6 +227,10 @@ pub async fn confirm(
         return Ok(Some(found));
     }
     let now = Utc::now();
+    // Expired, though not forgotten yet (that happens with the next request).
+    if found.created_at < now - chrono::Duration::days(UNCONFIRMED_DAYS) {
+        return Ok(None);
+    }
     let txn = crate::db::begin_write(db).await?;
     subscriber::Entity::update_many()
         .col_expr(

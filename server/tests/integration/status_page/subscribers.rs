@@ -414,6 +414,37 @@ async fn the_form_refuses_bad_input_by_field_other_sites_and_floods(app: TestApp
         assert!(response.headers().get("set-cookie").is_none());
     }
     assert_eq!(subscriber::Entity::find().count(&app.db).await.unwrap(), 2);
+
+    // A confirmation link unused for a week no longer confirms.
+    let victim = mails
+        .iter()
+        .find(|m| m.to == ["victim@example.com"])
+        .unwrap();
+    let token = token_in(&text(victim));
+    subscriber::Entity::update_many()
+        .col_expr(
+            subscriber::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - chrono::Duration::days(8)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let late = post_form(
+        &app,
+        &format!("/status/subscriptions/{token}/confirm"),
+        &[],
+        &[],
+    )
+    .await;
+    assert_eq!(late.status(), 404);
+    assert!(
+        service::by_token(&app.db, &token)
+            .await
+            .unwrap()
+            .unwrap()
+            .confirmed_at
+            .is_none()
+    );
 }
 
 async fn concurrent_requests_for_one_address_make_one_subscription(app: TestApp) {
