@@ -2,8 +2,7 @@
 //! what a receiver gets (signed JSON, escaped Slack text), retries and giving up, claims
 //! that keep two workers from sending twice, and the admin's page and functions.
 
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 
 use app::accounts::{CurrentUser, Role};
 use app::audit::entities::audit_log;
@@ -23,6 +22,7 @@ use serde_json::Value;
 
 use crate::postmortems::{publish, started};
 use crate::support::TestApp;
+use crate::support::receiver::receiver;
 
 backend_tests!(
     changes_queue_signed_webhooks_and_escaped_slack_messages,
@@ -31,30 +31,6 @@ backend_tests!(
     a_severity_threshold_keeps_a_channel_to_severe_incidents,
     private_receivers_are_refused_unless_allowed,
 );
-
-/// What a receiver got: headers and body of each request.
-type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
-
-/// A webhook receiver on a free port answering with `status` (changeable).
-async fn receiver(status: u16) -> (String, Received, Arc<AtomicU16>) {
-    let received: Received = Arc::default();
-    let answer = Arc::new(AtomicU16::new(status));
-    let (log, code) = (received.clone(), answer.clone());
-    let router = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: String| {
-            let (log, code) = (log.clone(), code.clone());
-            async move {
-                log.lock().unwrap().push((headers, body));
-                axum::http::StatusCode::from_u16(code.load(Ordering::SeqCst)).unwrap()
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (url, received, answer)
-}
 
 const ALL_EVENTS: [&str; 4] = [
     "incident.declared",

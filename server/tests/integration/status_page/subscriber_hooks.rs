@@ -3,8 +3,7 @@
 //! shape; a receiver that keeps failing is retried with backoff and then given up, as
 //! is a mailbox the relay refuses for good, while one refused for now is retried.
 
-use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 
 use app::accounts::Role;
 use app::notifications::DeliveryStatus;
@@ -19,35 +18,13 @@ use serde_json::Value;
 
 use super::subscribers::{BASE, deliver};
 use crate::support::TestApp;
+use crate::support::receiver::{Received, receiver};
 use crate::support::smtp::{Answer, SmtpSink};
 
 backend_tests!(
     webhook_subscribers_get_signed_statuspage_posts_and_failures_are_bounded,
     mail_refused_for_now_is_retried_and_refused_for_good_is_not,
 );
-
-type Received = Arc<Mutex<Vec<(HeaderMap, String)>>>;
-
-/// A receiver on a free port answering with a status the test can change.
-async fn receiver() -> (String, Received, Arc<AtomicU16>) {
-    let received: Received = Arc::default();
-    let answer = Arc::new(AtomicU16::new(200));
-    let (log, code) = (received.clone(), answer.clone());
-    let router = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: String| {
-            let (log, code) = (log.clone(), code.clone());
-            async move {
-                log.lock().unwrap().push((headers, body));
-                axum::http::StatusCode::from_u16(code.load(Ordering::SeqCst)).unwrap()
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (url, received, answer)
-}
 
 fn take(received: &Received) -> Vec<(HeaderMap, Value)> {
     std::mem::take(&mut *received.lock().unwrap())
@@ -87,7 +64,7 @@ async fn on(app: &TestApp) -> (app::accounts::CurrentUser, i64, reqwest::Client)
 
 async fn webhook_subscribers_get_signed_statuspage_posts_and_failures_are_bounded(app: TestApp) {
     let (responder, component, admin_client) = on(&app).await;
-    let (url, received, answer) = receiver().await;
+    let (url, received, answer) = receiver(200).await;
     let senders = Senders {
         mail: None,
         web: app::notifications::outbox::client(true).unwrap(),

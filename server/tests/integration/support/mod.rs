@@ -2,6 +2,7 @@
 //! against a database of its own, dropped afterwards.
 
 mod database;
+pub mod receiver;
 pub mod smtp;
 
 use std::future::Future;
