@@ -115,6 +115,27 @@ pub fn merge_spans(
     merged
 }
 
+/// When a planned window ends: ended early at `completed`, else at its planned end (a
+/// completion recorded after the planned end changes nothing). The page and the reports
+/// read windows by this one rule.
+pub fn planned_end<T: Ord + Copy>(ends: T, completed: Option<T>) -> T {
+    completed.map_or(ends, |at| at.min(ends))
+}
+
+/// Downtime inside `window` as disjoint spans in time order: the incidents' impact (start
+/// to mitigation, open ones to the window's end) and the planned windows that count,
+/// overlaps once. The one rule the reliability pages, error budgets and the status
+/// page's uptime and bars all read.
+pub fn downtime_spans(incidents: &[IncidentTimes], planned: &[Span], window: Span) -> Vec<Span> {
+    merge_spans(
+        incidents
+            .iter()
+            .map(|i| (i.start, i.mitigated))
+            .chain(planned.iter().map(|p| (p.start, Some(p.end)))),
+        window,
+    )
+}
+
 /// Total length of `spans` that falls inside `window`.
 pub fn covered(spans: &[Span], window: Span) -> Secs {
     spans
@@ -195,16 +216,10 @@ pub fn reliability_with_planned(
         window,
         failures: started.len() as i64,
         unmitigated: started.iter().filter(|i| i.mitigated.is_none()).count() as i64,
-        downtime: merge_spans(
-            incidents
-                .iter()
-                .map(|i| (i.start, i.mitigated))
-                .chain(planned.iter().map(|p| (p.start, Some(p.end)))),
-            window,
-        )
-        .iter()
-        .map(|s| s.len())
-        .sum(),
+        downtime: downtime_spans(incidents, planned, window)
+            .iter()
+            .map(|s| s.len())
+            .sum(),
         restore: durations(&|i| Some(i.mitigated? - i.start)),
         resolve: durations(&|i| Some(i.resolved? - i.detected)),
         acknowledge: durations(&|i| Some(i.acknowledged? - i.detected)),

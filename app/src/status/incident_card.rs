@@ -119,27 +119,13 @@ fn PublishFields(
             <input class="field__input" id="status-title" name="form[title]" value=title maxlength="200" aria-describedby=move || field("title").get().map(|_| "status-title-error") />
             {move || field("title").get().map(|m| view! { <p class="field__error" id="status-title-error">{m}</p> })}
         </div>
-        <fieldset class="fieldset" class:field--invalid=move || field("components").get().is_some()>
-            <legend class="field__label">"Components affected"</legend>
-            {if components.is_empty() {
-                view! { <p class="muted">"No component is on the page yet: an admin adds them under Status page."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="checkbox-grid">
-                        {components.into_iter().map(|c| {
-                            let id = format!("status-component-{}", c.id);
-                            view! {
-                                <label class="checkbox" for=id.clone()>
-                                    <input type="checkbox" id=id.clone() name="form[components][]" value=c.id.to_string() checked=selected.contains(&c.id) />
-                                    {c.name}
-                                </label>
-                            }
-                        }).collect_view()}
-                    </div>
-                }.into_any()
-            }}
-            {move || field("components").get().map(|m| view! { <p class="field__error">{m}</p> })}
-        </fieldset>
+        <ComponentChecks
+            legend="Components affected"
+            id_prefix="status-component".to_owned()
+            components
+            chosen=selected
+            error=field("components")
+        />
         <div class="field" class:field--invalid=move || field("impact").get().is_some()>
             <label class="field__label" for="status-impact">"Shown as"</label>
             <select class="field__input" id="status-impact" name="form[impact]">
@@ -172,5 +158,41 @@ fn PublishFields(
                 </details>
             }.into_any()
         }}
+    }
+}
+
+/// The status page's components as checkboxes (`form[components][]`), with the field's
+/// error under them: which an incident affects, or which a maintenance window touches.
+#[component]
+pub(super) fn ComponentChecks(
+    legend: &'static str,
+    /// Each box's id is this and the component's id.
+    id_prefix: String,
+    components: Vec<ComponentView>,
+    chosen: Vec<i64>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="fieldset" class:field--invalid=move || error.get().is_some()>
+            <legend class="field__label">{legend}</legend>
+            {if components.is_empty() {
+                view! { <p class="muted">"No component is on the status page yet: an admin adds them under Admin, Status page."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="checkbox-grid">
+                        {components.into_iter().map(|c| {
+                            let id = format!("{id_prefix}-{}", c.id);
+                            view! {
+                                <label class="checkbox" for=id.clone()>
+                                    <input type="checkbox" id=id.clone() name="form[components][]" value=c.id.to_string() checked=chosen.contains(&c.id) />
+                                    {c.name}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+            {move || error.get().map(|m| view! { <p class="field__error">{m}</p> })}
+        </fieldset>
     }
 }

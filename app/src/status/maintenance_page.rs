@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use super::incident_card::ComponentChecks;
 use super::server_fns::{
     EditMaintenance, FinishMaintenance, MaintenanceBoard, ScheduleMaintenance,
     get_maintenance_board,
@@ -225,27 +226,7 @@ fn MaintenanceFields(
             {text("starts_at", "Starts", "datetime-local", starts)}
             {text("ends_at", "Ends", "datetime-local", ends)}
         </div>
-        <fieldset class="fieldset" class:field--invalid=move || field("components").get().is_some()>
-            <legend class="field__label">"Components"</legend>
-            {if components.is_empty() {
-                view! { <p class="muted">"No component is on the status page yet: an admin adds them under Admin, Status page."</p> }.into_any()
-            } else {
-                view! {
-                    <div class="checkbox-grid">
-                        {components.into_iter().map(|c| {
-                            let input = id(&format!("component-{}", c.id));
-                            view! {
-                                <label class="checkbox" for=input.clone()>
-                                    <input type="checkbox" id=input.clone() name="form[components][]" value=c.id.to_string() checked=chosen.contains(&c.id) />
-                                    {c.name}
-                                </label>
-                            }
-                        }).collect_view()}
-                    </div>
-                }.into_any()
-            }}
-            {move || field("components").get().map(|m| view! { <p class="field__error">{m}</p> })}
-        </fieldset>
+        <ComponentChecks legend="Components" id_prefix=id("component") components chosen error=field("components") />
         <div class="field" class:field--invalid=move || field("body").get().is_some()>
             <label class="field__label" for=body_id.clone()>"What customers may notice"</label>
             <p class="field__hint" id=body_hint.clone()>"Public once saved. Markdown."</p>

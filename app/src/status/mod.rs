@@ -156,7 +156,7 @@ impl Maintenance {
 
     /// When it ended or will end: early completion, else the planned end.
     pub fn end(&self) -> DateTime<Utc> {
-        self.completed_at.unwrap_or(self.ends_at).min(self.ends_at)
+        crate::metrics::formulas::planned_end(self.ends_at, self.completed_at)
     }
 }
 

@@ -174,9 +174,7 @@ impl History {
             .all(db)
             .await?
         {
-            let end = window
-                .completed_at
-                .map_or(window.ends_at, |at| at.min(window.ends_at));
+            let end = formulas::planned_end(window.ends_at, window.completed_at);
             history
                 .planned
                 .entry(window.service_id)
@@ -327,11 +325,9 @@ impl History {
     /// A service's merged downtime inside `window`, in time order, by its own rule.
     pub fn downtime_spans(&self, service: i64, window: Span) -> Vec<Span> {
         self.check(window);
-        formulas::merge_spans(
-            self.service_times(service, None)
-                .into_iter()
-                .map(|t| (t.start, t.mitigated))
-                .chain(self.planned(service).iter().map(|p| (p.start, Some(p.end)))),
+        formulas::downtime_spans(
+            &self.service_times(service, None),
+            self.planned(service),
             window,
         )
     }

@@ -99,13 +99,7 @@ pub fn component_history(
         start: first * DAY,
         end,
     };
-    let down = formulas::merge_spans(
-        times
-            .iter()
-            .map(|t| (t.start, t.mitigated))
-            .chain(planned.iter().map(|p| (p.start, Some(p.end)))),
-        bars,
-    );
+    let down = formulas::downtime_spans(&times, &planned, bars);
     let days = (first..=today)
         .map(|d| {
             let day = Span {
