@@ -30,6 +30,10 @@ fn help_never_prints_secrets_from_the_environment() {
                 "postgres://vigil:db-secret-42@db.internal/vigil",
             )
             .env("VIGIL_METRICS_TOKEN", "metrics-secret-42")
+            .env(
+                "VIGIL_SMTP_URL",
+                "smtps://mail:smtp-secret-42@mail.example.com",
+            )
             .env("VIGIL_ADMIN_PASSWORD", "admin-secret-42")
             .output()
             .expect("vigil runs");
@@ -75,6 +79,37 @@ fn an_unsupported_database_url_is_a_one_line_error() {
     ]);
     assert_one_line_error(&output, "unsupported database URL");
     assert!(!String::from_utf8_lossy(&output.stderr).contains("secret"));
+}
+
+#[test]
+fn a_wrong_smtp_relay_or_sender_is_a_one_line_error_before_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/vigil.db", dir.path().display());
+    for (url, from, expected) in [
+        (
+            "carrier-pigeon://coop",
+            "status@example.com",
+            "the SMTP URL is not valid",
+        ),
+        (
+            "smtp://127.0.0.1:25",
+            "not an address",
+            "the sender address",
+        ),
+    ] {
+        let output = vigil(&[
+            "serve",
+            "--database-url",
+            &db,
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp-url",
+            url,
+            "--mail-from",
+            from,
+        ]);
+        assert_one_line_error(&output, expected);
+    }
 }
 
 #[test]
