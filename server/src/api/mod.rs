@@ -23,6 +23,7 @@ mod incidents;
 mod maintenance;
 mod people;
 mod postmortems;
+mod service_reports;
 mod services;
 mod status_page;
 mod subscribers;
@@ -102,8 +103,8 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(services::services, services::create))
         .routes(routes!(services::service, services::update))
         .routes(routes!(services::archive))
-        .routes(routes!(services::reliability))
-        .routes(routes!(services::delivery))
+        .routes(routes!(service_reports::reliability))
+        .routes(routes!(service_reports::delivery))
         .routes(routes!(people::severities))
         .routes(routes!(people::users))
         .routes(routes!(people::audit))

@@ -89,45 +89,12 @@ pub fn PostmortemPage() -> impl IntoView {
     }
 }
 
-/// The postmortem alone, for paper or PDF: no editor, no review, no navigation clutter.
-#[component]
-pub fn PostmortemPrintPage() -> impl IntoView {
-    let params = use_params_map();
-    let detail = Resource::new(
-        move || params.read().get("reference").unwrap_or_default(),
-        get_postmortem_detail,
-    );
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
-                {move || Suspend::new(async move {
-                    let detail = detail.await?;
-                    let pm = detail.postmortem;
-                    Ok::<_, AppError>(view! {
-                        <Title text=pm.title.clone() />
-                        <article class="page postmortem postmortem--print">
-                            <Heading pm=pm.clone() causes=detail.causes.clone() />
-                            {pm.sections.into_iter().map(|s| {
-                                let items = (s.title == ACTION_ITEMS).then(|| view! { <LinkedActionItems reference=pm.incident.reference.to_string() /> });
-                                view! {
-                                    <section class="postmortem__section">
-                                        <h2>{s.title}</h2>
-                                        <div class="prose" inner_html=s.body_html></div>
-                                        {items}
-                                    </section>
-                                }
-                            }).collect_view()}
-                        </article>
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
-    }
-}
-
 /// Title, status, authors and the incident's facts (read live from the incident).
 #[component]
-fn Heading(pm: PostmortemView, causes: Vec<crate::changes::ChangeView>) -> impl IntoView {
+pub(super) fn Heading(
+    pm: PostmortemView,
+    causes: Vec<crate::changes::ChangeView>,
+) -> impl IntoView {
     let incident = pm.incident.clone();
     let reference = incident.reference;
     // Only finished spans are shown, so "now" never matters (and the browser's clock
@@ -227,7 +194,7 @@ fn PostmortemView(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
 
 /// The incident's action items, shown inside the postmortem's action items section.
 #[component]
-fn LinkedActionItems(reference: String) -> impl IntoView {
+pub(super) fn LinkedActionItems(reference: String) -> impl IntoView {
     use crate::action_items::pages::ActionItemsTable;
     use crate::action_items::{ItemQuery, server_fns::list_action_items};
     let link = format!("/incidents/{reference}#action-items");

@@ -4,11 +4,13 @@
 mod detail;
 mod history;
 mod list;
+mod print;
 mod template;
 
-pub use detail::{PostmortemPage, PostmortemPrintPage};
+pub use detail::PostmortemPage;
 pub use history::PostmortemHistoryPage;
 pub use list::PostmortemsPage;
+pub use print::PostmortemPrintPage;
 pub use template::PostmortemTemplatePage;
 
 use leptos::prelude::*;
