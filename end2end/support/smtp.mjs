@@ -31,7 +31,9 @@ function message(to, data) {
   let text = '';
   if (start >= 0) {
     const [partHead, ...rest] = data.slice(start).split('\r\n\r\n');
-    const body = rest.join('\r\n\r\n').split('\r\n--')[0];
+    // Up to the next MIME boundary (a signature's "-- " line is not one).
+    const boundary = /boundary="?([^";\r\n]+)"?/i.exec(data)?.[1];
+    const body = rest.join('\r\n\r\n').split(`\r\n--${boundary}`)[0];
     text = /quoted-printable/i.test(partHead) ? unquote(body) : body;
   }
   return { to, data, header, text };

@@ -254,6 +254,10 @@ async fn email_subscribers_confirm_by_button_get_updates_and_leave_in_one_click(
         plain.contains(&format!("{BASE}/status/incidents/")),
         "{plain}"
     );
+    assert!(
+        plain.contains(&format!("Unsubscribe: {BASE}/status/subscriptions/{token}")),
+        "{plain}"
+    );
     let html = mail.part("text/html").unwrap();
     assert!(html.contains("<strong>out</strong>"), "{html}");
     assert!(!html.contains("<script"), "{html}");

@@ -46,7 +46,21 @@ impl Delivered {
         let start = self.data.find(&marker)?;
         let rest = &self.data[start..];
         let (head, body) = rest.split_once("\r\n\r\n")?;
-        let body = body.split("\r\n--").next()?;
+        // Up to the next MIME boundary (a signature's "-- " line is not one).
+        let boundary = self
+            .data
+            .split_once("boundary=")
+            .map(|(_, rest)| {
+                rest.trim_start_matches('"')
+                    .split(['"', ';', '\r'])
+                    .next()
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        let body = body
+            .split(&format!("\r\n--{boundary}"))
+            .next()
+            .unwrap_or_default();
         if head.contains("quoted-printable") {
             Some(quoted_printable(body))
         } else {
