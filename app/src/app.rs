@@ -21,6 +21,7 @@ use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, Severiti
 use crate::layout::{Header, NotFoundPage, theme::Theme};
 use crate::metrics::pages::DashboardPage;
 use crate::notifications::page::NotificationsPage;
+use crate::playbooks::pages::{EditPlaybookPage, NewPlaybookPage, PlaybookPage, PlaybooksPage};
 use crate::postmortems::pages::{
     PostmortemHistoryPage, PostmortemPage, PostmortemPrintPage, PostmortemTemplatePage,
     PostmortemsPage,
@@ -127,6 +128,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/services/new") view=NewServicePage ssr=SsrMode::Async />
                     <Route path=path!("/services/:slug") view=ServicePage ssr=SsrMode::Async />
                     <Route path=path!("/services/:slug/edit") view=EditServicePage ssr=SsrMode::Async />
+                    <Route path=path!("/playbooks") view=PlaybooksPage ssr=SsrMode::Async />
+                    <Route path=path!("/playbooks/new") view=NewPlaybookPage ssr=SsrMode::Async />
+                    <Route path=path!("/playbooks/:id") view=PlaybookPage ssr=SsrMode::Async />
+                    <Route path=path!("/playbooks/:id/edit") view=EditPlaybookPage ssr=SsrMode::Async />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -28,6 +28,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod named;
 pub mod notifications;
+pub mod playbooks;
 pub mod postmortems;
 #[cfg(feature = "ssr")]
 pub mod seed;

@@ -37,6 +37,7 @@ mod m20261206_000027_index_deploys;
 mod m20261207_000028_create_status_page;
 mod m20261208_000029_create_status_maintenance;
 mod m20261209_000030_create_status_subscribers;
+mod m20261210_000031_create_playbooks;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000028_create_status_page::Migration),
             Box::new(m20261208_000029_create_status_maintenance::Migration),
             Box::new(m20261209_000030_create_status_subscribers::Migration),
+            Box::new(m20261210_000031_create_playbooks::Migration),
         ]
     }
 }

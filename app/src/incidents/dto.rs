@@ -360,6 +360,8 @@ named_enum! {
         Change => "change", "Change";
         /// Published to the status page, or a public update posted there.
         StatusPage => "status_page", "Status page";
+        /// A playbook attached or removed, or one of its steps ticked or unticked.
+        Playbook => "playbook", "Playbook";
         Note => "note", "Note";
     }
 }

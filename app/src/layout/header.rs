@@ -57,13 +57,14 @@ fn is_current(href: &str, path: &str) -> bool {
 }
 
 /// Everyone's sections.
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     ("/", "Overview"),
     ("/incidents", "Incidents"),
     ("/changes", "Changes"),
     ("/postmortems", "Postmortems"),
     ("/action-items", "Action items"),
     ("/services", "Services"),
+    ("/playbooks", "Playbooks"),
     ("/dashboard", "Reliability"),
 ];
 /// An admin's pages, under one "Admin" menu.

@@ -22,6 +22,7 @@ mod extract;
 mod incidents;
 mod maintenance;
 mod people;
+mod playbooks;
 mod postmortems;
 mod service_reports;
 mod services;
@@ -120,6 +121,11 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(maintenance::finish))
         .routes(routes!(subscribers::list))
         .routes(routes!(subscribers::remove))
+        .routes(routes!(playbooks::playbooks, playbooks::create))
+        .routes(routes!(playbooks::playbook, playbooks::update))
+        .routes(routes!(playbooks::incident_checklists, playbooks::attach))
+        .routes(routes!(playbooks::detach))
+        .routes(routes!(playbooks::tick))
 }
 
 #[derive(OpenApi)]

@@ -23,6 +23,7 @@ mod notifications;
 mod operations;
 mod pages;
 mod paging;
+mod playbooks;
 mod postmortems;
 mod routing;
 mod schema;

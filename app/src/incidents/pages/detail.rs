@@ -19,6 +19,7 @@ use crate::incidents::server_fns::{
     get_incident_options,
 };
 use crate::layout::ErrorTemplate;
+use crate::playbooks::pages::{IncidentChecklists, IncidentPlaybookState};
 use crate::status::incident_card::StatusPageCard;
 use crate::time::ZoneNote;
 
@@ -49,6 +50,7 @@ pub fn IncidentPage() -> impl IntoView {
     );
     let options = Resource::new(|| (), |_| get_incident_options());
     let items = IncidentItems::new(reference);
+    let playbooks = IncidentPlaybookState::new(reference);
     let user = crate::accounts::use_current_user();
     let actions = Actions {
         status,
@@ -66,7 +68,7 @@ pub fn IncidentPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let detail = detail.await?;
                     let options = options.await?;
-                    Ok::<_, AppError>(view! { <IncidentView detail options actions draft /> })
+                    Ok::<_, AppError>(view! { <IncidentView detail options actions draft playbooks /> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -102,6 +104,7 @@ fn IncidentView(
     options: IncidentOptions,
     actions: Actions,
     draft: RwSignal<String>,
+    playbooks: IncidentPlaybookState,
 ) -> impl IntoView {
     let incident = detail.incident;
     let reference = incident.reference.to_string();
@@ -131,7 +134,9 @@ fn IncidentView(
             // the timeline; on a wide screen the grid puts them atop the side column.
             <div class="incident__body">
                 <RunbooksCard runbooks=detail.runbooks />
-                <section class="incident__timeline" id="timeline" aria-labelledby="timeline-title">
+                <div class="incident__main">
+                    <IncidentChecklists reference=reference.clone() can_write=detail.can_write state=playbooks />
+                    <section class="incident__timeline" id="timeline" aria-labelledby="timeline-title">
                     <div class="section-header">
                         <h2 id="timeline-title">"Timeline"</h2>
                         <ZoneNote />
@@ -139,7 +144,8 @@ fn IncidentView(
                     {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
                     // The island shows a refused correction or deletion of a note above the notes.
                     <LiveTimeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline />
-                </section>
+                    </section>
+                </div>
                 <aside class="incident__aside">
                     <ChangesCard reference=incident.reference changes=detail.changes can_write=detail.can_write />
                     <StatusPageCard reference=reference.clone() card=detail.status_page can_write=detail.can_write />

@@ -160,10 +160,10 @@ pub async fn update_details(
             .filter(incident_service::Column::IncidentId.eq(current.id))
             .exec(&txn)
             .await?;
-        for service_id in service_ids {
+        for service_id in &service_ids {
             incident_service::ActiveModel {
                 incident_id: Set(current.id),
-                service_id: Set(service_id),
+                service_id: Set(*service_id),
             }
             .insert(&txn)
             .await?;
@@ -181,6 +181,11 @@ pub async fn update_details(
             },
         )
         .await?;
+    }
+    if sorted_old != service_ids {
+        // A newly affected service brings its playbooks (those already attached stay).
+        crate::playbooks::service::attach_for_services(&txn, actor, current.id, &service_ids)
+            .await?;
     }
     txn.commit().await?;
     Ok(())

@@ -1,0 +1,433 @@
+//! Playbooks on incidents: attached at the version current then (by the incident's
+//! services, or by hand), ticked step by step; every change is on the timeline.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, JoinType, Order, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set, SqlErr,
+};
+
+use super::{decode_steps, load};
+use crate::accounts::CurrentUser;
+use crate::accounts::entities::user;
+use crate::db::Writer;
+use crate::error::AppError;
+use crate::incidents::entities::incident_role;
+use crate::incidents::service::timeline::{AutoEvent, record_event};
+use crate::incidents::{EventKind, IncidentRef};
+use crate::playbooks::entities::{
+    incident_playbook, playbook, playbook_service, revision, step_tick,
+};
+use crate::playbooks::{
+    Checklist, ChecklistStep, IncidentPlaybooks, PlaybookId, PlaybookStep, StepTick,
+};
+
+async fn attach(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    incident_id: i64,
+    playbook: &playbook::Model,
+) -> Result<(), AppError> {
+    let now = Utc::now();
+    incident_playbook::ActiveModel {
+        incident_id: Set(incident_id),
+        playbook_id: Set(playbook.id),
+        version: Set(playbook.version),
+        attached_at: Set(now),
+        attached_by: Set(actor.id.0),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    let steps = decode_steps(&playbook.steps).len();
+    record_event(
+        txn,
+        incident_id,
+        actor,
+        AutoEvent {
+            kind: EventKind::Playbook,
+            body: format!(
+                "Playbook attached: {} (version {}, {} step{})",
+                playbook.title,
+                playbook.version,
+                steps,
+                if steps == 1 { "" } else { "s" }
+            ),
+            at: now,
+        },
+    )
+    .await
+}
+
+/// Attaches the playbooks of `service_ids` that the incident does not have yet, inside the
+/// caller's write transaction (declaring, an alert opening it, services changed).
+pub async fn attach_for_services(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    incident_id: i64,
+    service_ids: &[i64],
+) -> Result<(), AppError> {
+    if service_ids.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = playbook_service::Entity::find()
+        .filter(playbook_service::Column::ServiceId.is_in(service_ids.iter().copied()))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|l| l.playbook_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let attached: Vec<i64> = incident_playbook::Entity::find()
+        .filter(incident_playbook::Column::IncidentId.eq(incident_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| a.playbook_id)
+        .collect();
+    let playbooks = playbook::Entity::find()
+        .filter(playbook::Column::Id.is_in(ids))
+        .filter(playbook::Column::ArchivedAt.is_null())
+        .order_by_asc(playbook::Column::Title)
+        .all(txn)
+        .await?;
+    for playbook in playbooks.iter().filter(|p| !attached.contains(&p.id)) {
+        attach(txn, actor, incident_id, playbook).await?;
+    }
+    Ok(())
+}
+
+/// Attaches a playbook by hand.
+pub async fn attach_playbook(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    id: PlaybookId,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let incident = crate::incidents::service::load(&txn, reference).await?;
+    let playbook = load(&txn, id)
+        .await
+        .map_err(|_| AppError::invalid("playbook_id", "Choose a playbook."))?;
+    if playbook.archived_at.is_some() {
+        return Err(AppError::invalid(
+            "playbook_id",
+            "That playbook is archived; restore it first.",
+        ));
+    }
+    let already = incident_playbook::Entity::find()
+        .filter(incident_playbook::Column::IncidentId.eq(incident.id))
+        .filter(incident_playbook::Column::PlaybookId.eq(playbook.id))
+        .one(&txn)
+        .await?;
+    if already.is_some() {
+        return Err(AppError::invalid(
+            "playbook_id",
+            "That playbook is already on this incident.",
+        ));
+    }
+    attach(&txn, actor, incident.id, &playbook).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The attachment of `id` to the incident, or a 404.
+async fn attachment(
+    db: &impl ConnectionTrait,
+    incident_id: i64,
+    id: PlaybookId,
+) -> Result<incident_playbook::Model, AppError> {
+    incident_playbook::Entity::find()
+        .filter(incident_playbook::Column::IncidentId.eq(incident_id))
+        .filter(incident_playbook::Column::PlaybookId.eq(id.0))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That playbook is not on this incident.".into()))
+}
+
+/// The steps of the version an incident attached.
+async fn steps_at(
+    db: &impl ConnectionTrait,
+    playbook_id: i64,
+    version: i32,
+) -> Result<Vec<PlaybookStep>, AppError> {
+    Ok(revision::Entity::find()
+        .filter(revision::Column::PlaybookId.eq(playbook_id))
+        .filter(revision::Column::Version.eq(version))
+        .one(db)
+        .await?
+        .map(|r| decode_steps(&r.steps))
+        .unwrap_or_default())
+}
+
+/// Takes a playbook off an incident (attached by mistake), its ticks with it.
+pub async fn detach_playbook(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    id: PlaybookId,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let incident = crate::incidents::service::load(&txn, reference).await?;
+    let attached = attachment(&txn, incident.id, id).await?;
+    let playbook = load(&txn, id).await?;
+    let ticks = step_tick::Entity::delete_many()
+        .filter(step_tick::Column::IncidentPlaybookId.eq(attached.id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    incident_playbook::Entity::delete_by_id(attached.id)
+        .exec(&txn)
+        .await?;
+    record_event(
+        &txn,
+        incident.id,
+        actor,
+        AutoEvent {
+            kind: EventKind::Playbook,
+            body: format!(
+                "Playbook removed: {} ({ticks} step{} had been done)",
+                playbook.title,
+                if ticks == 1 { "" } else { "s" }
+            ),
+            at: Utc::now(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Marks step `index` (from 0) of the incident's checklist done, or undoes that. Asking for
+/// what is already so changes nothing and writes no event (two responders ticking the same
+/// step at once leave one tick).
+pub async fn tick_step(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    id: PlaybookId,
+    index: usize,
+    done: bool,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let incident = crate::incidents::service::load(&txn, reference).await?;
+    let attached = attachment(&txn, incident.id, id).await?;
+    let steps = steps_at(&txn, attached.playbook_id, attached.version).await?;
+    let step = steps.get(index).ok_or_else(|| {
+        AppError::invalid("step", format!("This checklist has {} steps.", steps.len()))
+    })?;
+    let title = load(&txn, id).await?.title;
+    let position = i32::try_from(index).unwrap_or(i32::MAX);
+    let existing = step_tick::Entity::find()
+        .filter(step_tick::Column::IncidentPlaybookId.eq(attached.id))
+        .filter(step_tick::Column::Step.eq(position))
+        .one(&txn)
+        .await?;
+    let now = Utc::now();
+    match (done, existing) {
+        (true, Some(_)) | (false, None) => return Ok(()),
+        (true, None) => {
+            let inserted = step_tick::ActiveModel {
+                incident_playbook_id: Set(attached.id),
+                step: Set(position),
+                done_at: Set(now),
+                done_by: Set(actor.id.0),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await;
+            if let Err(err) = inserted {
+                // PostgreSQL: another responder's tick came first.
+                if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+                    txn.rollback().await?;
+                    return Ok(());
+                }
+                return Err(err.into());
+            }
+        }
+        (false, Some(tick)) => {
+            step_tick::Entity::delete_by_id(tick.id).exec(&txn).await?;
+        }
+    }
+    record_event(
+        &txn,
+        incident.id,
+        actor,
+        AutoEvent {
+            kind: EventKind::Playbook,
+            body: format!(
+                "{title}, step {} {}: {}",
+                index + 1,
+                if done { "done" } else { "undone" },
+                step.text
+            ),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Every playbook with this incident's attachment of it, if any: one statement, so an
+/// incident page without playbooks pays one read for them.
+#[derive(FromQueryResult)]
+struct Row {
+    id: i64,
+    title: String,
+    steps: String,
+    version: i32,
+    archived_at: Option<DateTime<Utc>>,
+    attachment_id: Option<i64>,
+    attached_version: Option<i32>,
+    attached_at: Option<DateTime<Utc>>,
+}
+
+fn rows_statement(backend: DbBackend, incident_id: i64) -> sea_orm::Statement {
+    use incident_playbook::Column as A;
+    use playbook::Column as P;
+    let query = Query::select()
+        .columns([
+            (playbook::Entity, P::Id),
+            (playbook::Entity, P::Title),
+            (playbook::Entity, P::Steps),
+            (playbook::Entity, P::Version),
+            (playbook::Entity, P::ArchivedAt),
+        ])
+        .expr_as(
+            Expr::col((incident_playbook::Entity, A::Id)),
+            "attachment_id",
+        )
+        .expr_as(
+            Expr::col((incident_playbook::Entity, A::Version)),
+            "attached_version",
+        )
+        .expr_as(
+            Expr::col((incident_playbook::Entity, A::AttachedAt)),
+            "attached_at",
+        )
+        .from(playbook::Entity)
+        .join(
+            JoinType::LeftJoin,
+            incident_playbook::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((incident_playbook::Entity, A::PlaybookId))
+                        .equals((playbook::Entity, P::Id)),
+                )
+                .add(Expr::col((incident_playbook::Entity, A::IncidentId)).eq(incident_id)),
+        )
+        .order_by((playbook::Entity, P::Title), Order::Asc)
+        .to_owned();
+    backend.build(&query)
+}
+
+/// The incident's checklists (by title), and the playbooks that could still be attached.
+/// An incident that does not exist has none (see [`incident_checklists`]).
+pub async fn incident_playbooks(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+) -> Result<IncidentPlaybooks, AppError> {
+    let rows = Row::find_by_statement(rows_statement(db.get_database_backend(), reference.0))
+        .all(db)
+        .await?;
+    let attached: Vec<i64> = rows.iter().filter_map(|r| r.attachment_id).collect();
+    if attached.is_empty() {
+        return Ok(IncidentPlaybooks {
+            checklists: Vec::new(),
+            available: rows
+                .into_iter()
+                .filter(|r| r.archived_at.is_none())
+                .map(|r| (PlaybookId(r.id), r.title))
+                .collect(),
+        });
+    }
+    let ticks = step_tick::Entity::find()
+        .filter(step_tick::Column::IncidentPlaybookId.is_in(attached))
+        .all(db)
+        .await?;
+    let roles = incident_role::Entity::find()
+        .filter(incident_role::Column::IncidentId.eq(reference.0))
+        .all(db)
+        .await?;
+    let people: HashMap<i64, String> = user::Entity::find()
+        .filter(
+            user::Column::Id.is_in(
+                ticks
+                    .iter()
+                    .map(|t| t.done_by)
+                    .chain(roles.iter().map(|r| r.user_id)),
+            ),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let name = |id: i64| people.get(&id).cloned().unwrap_or_else(|| "someone".into());
+    let mut checklists = Vec::new();
+    let mut available = Vec::new();
+    for row in rows {
+        let (Some(attachment), Some(version), Some(attached_at)) =
+            (row.attachment_id, row.attached_version, row.attached_at)
+        else {
+            if row.archived_at.is_none() {
+                available.push((PlaybookId(row.id), row.title));
+            }
+            continue;
+        };
+        let steps = if version == row.version {
+            decode_steps(&row.steps)
+        } else {
+            steps_at(db, row.id, version).await?
+        };
+        checklists.push(Checklist {
+            playbook_id: PlaybookId(row.id),
+            title: row.title,
+            version,
+            current_version: row.version,
+            attached_at,
+            steps: steps
+                .into_iter()
+                .enumerate()
+                .map(|(index, step)| ChecklistStep {
+                    index,
+                    role_holder: step.role.and_then(|role| {
+                        roles
+                            .iter()
+                            .find(|r| r.role == role)
+                            .map(|r| name(r.user_id))
+                    }),
+                    done: ticks
+                        .iter()
+                        .find(|t| t.incident_playbook_id == attachment && t.step as usize == index)
+                        .map(|t| StepTick {
+                            by: name(t.done_by),
+                            at: t.done_at,
+                        }),
+                    step,
+                })
+                .collect(),
+        });
+    }
+    Ok(IncidentPlaybooks {
+        checklists,
+        available,
+    })
+}
+
+/// [`incident_playbooks`] of an incident that must exist (a 404 otherwise).
+pub async fn incident_checklists(
+    db: &impl ConnectionTrait,
+    reference: IncidentRef,
+) -> Result<IncidentPlaybooks, AppError> {
+    crate::incidents::service::load(db, reference).await?;
+    incident_playbooks(db, reference).await
+}
