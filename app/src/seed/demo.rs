@@ -488,6 +488,8 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
         slugs.push(added.slug);
     }
     let changes = super::demo_changes::seed_history(db, &slugs, now).await?;
+    let playbooks =
+        super::demo_playbooks::seed_playbooks(db, &ops, [service_ids[0], service_ids[2]]).await?;
     let severities = severity::Entity::find().all(db).await?;
     let severity_at = |position: i32| {
         severities
@@ -599,6 +601,9 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
             super::demo_changes::seed_cause(db, &commander, reference, slug, at(0), back).await?;
         }
         backdate_events(db, reference).await?;
+        if story.title.starts_with("Shakespeare") {
+            super::demo_playbooks::follow(db, &ops, reference, playbooks[1]).await?;
+        }
         if story.severity <= 2 {
             paged.push(DemoAlert {
                 incident: Some(reference),

@@ -4,6 +4,7 @@
 
 pub mod demo;
 mod demo_changes;
+mod demo_playbooks;
 mod demo_status;
 pub mod random;
 

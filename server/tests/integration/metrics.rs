@@ -758,6 +758,37 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
     assert_eq!(upgrade.phase, app::status::MaintenancePhase::Scheduled);
     assert_eq!(upgrade.components[0].1, "Search");
     assert!(upgrade.starts_at > now);
+    // Two playbooks on the services that break; the search one followed to the end,
+    // its ticks inside the outage.
+    let playbooks = app::playbooks::service::list_playbooks(&app.db, false)
+        .await
+        .unwrap();
+    assert_eq!(playbooks.len(), 2);
+    assert!(playbooks.iter().all(|p| p.times_used >= 2), "{playbooks:?}");
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let outage = app::incidents::entities::incident::Entity::find()
+        .filter(app::incidents::entities::incident::Column::Title.starts_with("Shakespeare"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let followed = app::playbooks::service::incident_playbooks(
+        &app.db,
+        app::incidents::IncidentRef(outage.id),
+    )
+    .await
+    .unwrap()
+    .checklists;
+    assert_eq!(followed.len(), 1);
+    assert_eq!(followed[0].title, "Search cascading failure");
+    assert_eq!(followed[0].done(), followed[0].steps.len());
+    for step in &followed[0].steps {
+        let at = step.done.as_ref().unwrap().at;
+        assert!(
+            at > outage.declared_at && Some(at) < outage.mitigated_at,
+            "{step:?}"
+        );
+    }
     let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
 }
