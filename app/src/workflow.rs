@@ -2,11 +2,12 @@
 //! so a change and what follows from it commit together or not at all.
 //!
 //! The domains import each other in one direction only: postmortems, notifications,
-//! alerts and metrics are about incidents and import them; incidents import the
+//! alerts, playbooks and metrics are about incidents and import them; incidents import the
 //! catalog's services; nothing imports back. A change whose rule or consequence lives in
 //! a domain above the one it changes is composed here: a declaration and a change of
 //! status or severity queue their notices; closing needs a published postmortem where
-//! the severity says so; a service is deleted only if no incident affected it. Server
+//! the severity says so; a declaration, and services added to an incident, attach those
+//! services' playbooks; a service is deleted only if no incident affected it. Server
 //! functions, API handlers, alert ingestion and the seed call these, never the steps.
 //!
 //! Like the domains' services, these trust their caller's role (see `crate::web`).
@@ -18,6 +19,7 @@ use crate::audit::service::Actor;
 use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::service::declare::{self, Declaration};
+use crate::incidents::service::edit::{self, Details};
 use crate::incidents::service::lifecycle::{self, Changed};
 use crate::incidents::{IncidentRef, Status};
 use crate::notifications::NotifyEvent;
@@ -34,6 +36,7 @@ pub async fn declare_incident(
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
     let reference = declare::insert(&txn, actor, checked).await?;
+    crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
     queue(&txn, subscribers, reference.0, None, actor).await?;
     txn.commit().await?;
     Ok(reference)
@@ -57,6 +60,7 @@ pub async fn declare_incident_after_change(
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
     let reference = declare::insert(&txn, actor, checked).await?;
+    crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
     crate::changes::service::link_cause(
         &txn,
         actor,
@@ -68,6 +72,24 @@ pub async fn declare_incident_after_change(
     queue(&txn, subscribers, reference.0, None, actor).await?;
     txn.commit().await?;
     Ok(reference)
+}
+
+/// Applies an edit of the incident's details if it is still at `expected_version`; services
+/// added bring their playbooks, in the same transaction.
+pub async fn update_details(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    details: Details,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let checked = edit::check_details(db, details).await?;
+    let txn = crate::db::begin_write(db).await?;
+    if edit::write_details(&txn, actor, reference, checked, expected_version).await? {
+        crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Moves an incident to `to` (see [`lifecycle::set_status`]); closing needs a published
@@ -138,6 +160,7 @@ pub async fn delete_service(db: &impl Writer, actor: &Actor, id: i64) -> Result<
             ),
         });
     }
+    crate::playbooks::service::forget_service(&txn, id).await?;
     crate::catalog::service::remove(&txn, actor, current).await?;
     txn.commit().await?;
     Ok(())

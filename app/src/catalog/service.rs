@@ -295,10 +295,6 @@ pub async fn remove(
         .filter(runbook::Column::ServiceId.eq(id))
         .exec(txn)
         .await?;
-    crate::playbooks::entities::playbook_service::Entity::delete_many()
-        .filter(crate::playbooks::entities::playbook_service::Column::ServiceId.eq(id))
-        .exec(txn)
-        .await?;
     Service::delete_by_id(id).exec(txn).await?;
     audit::record(
         txn,

@@ -385,7 +385,7 @@ pub async fn update_incident_details(
             service_ids: with_named_services(&state.db, form.service_ids, form.services).await?,
             times,
         };
-        edit::update_details(&state.db, &user, reference, details, version).await?;
+        crate::workflow::update_details(&state.db, &user, reference, details, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
     }

@@ -13,7 +13,7 @@ use app::catalog::service::{
 use app::error::AppError;
 use app::incidents::entities::{incident, incident_service, severity};
 use app::incidents::service::declare::Declaration;
-use app::incidents::service::edit::{Details, update_details};
+use app::incidents::service::edit::Details;
 use app::incidents::service::query::{get_incident, severities};
 use app::incidents::{IncidentRef, Timestamps};
 use app::metrics::formulas::{self, IncidentTimes, Reliability, Span, merge_spans};
@@ -22,6 +22,7 @@ use app::metrics::scan::{History, Thresholds};
 use app::metrics::service::{dashboard, service_report, severity_levels};
 use app::metrics::{Period, ReportQuery};
 use app::seed::random::{RandomSeed, seed_random};
+use app::workflow::update_details;
 use app::workflow::{declare_incident, delete_service};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use sea_orm::EntityTrait;

@@ -2,9 +2,10 @@ use app::accounts::Role;
 use app::action_items::service::{ItemFields, create_action_item};
 use app::catalog::service::create_service;
 use app::incidents::IncidentRef;
-use app::incidents::service::edit::{Details, update_details};
+use app::incidents::service::edit::Details;
 use app::incidents::service::query::get_incident;
 use app::incidents::service::timeline::{NewNote, add_note};
+use app::workflow::update_details;
 
 use crate::support::TestApp;
 

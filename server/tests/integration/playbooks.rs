@@ -7,7 +7,7 @@ use app::audit::service::Actor;
 use app::catalog::service::create_service;
 use app::error::AppError;
 use app::incidents::service::declare::Declaration;
-use app::incidents::service::edit::{Details, update_details};
+use app::incidents::service::edit::Details;
 use app::incidents::service::lifecycle::assign_role;
 use app::incidents::service::query::{get_incident, severities};
 use app::incidents::service::timeline::timeline;
@@ -18,6 +18,7 @@ use app::playbooks::service::{
 };
 use app::playbooks::{PlaybookForm, PlaybookId};
 use app::workflow::declare_incident;
+use app::workflow::update_details;
 use serde_json::{Value, json};
 
 use crate::api::{api, token_for};

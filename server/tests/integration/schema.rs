@@ -49,8 +49,9 @@ async fn every_migration_rolls_back_and_reapplies(app: TestApp) {
 /// The reports read integer epoch seconds the database keeps (migrations 19 and 20): they must
 /// follow the timestamps on insert and on every later change, whoever writes.
 async fn epoch_seconds_follow_every_change_of_an_incidents_times(app: TestApp) {
-    use app::incidents::service::edit::{Details, update_details};
+    use app::incidents::service::edit::Details;
     use app::incidents::service::query::get_incident;
+    use app::workflow::update_details;
     use chrono::{TimeZone, Utc};
     use sea_orm::{ConnectionTrait, Statement};
 

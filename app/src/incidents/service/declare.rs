@@ -183,6 +183,5 @@ pub async fn insert(
         },
     )
     .await?;
-    crate::playbooks::service::attach_for_services(txn, actor, created.id, &service_ids).await?;
     Ok(IncidentRef(created.id))
 }

@@ -10,11 +10,11 @@ use super::timeline::{AutoEvent, record_event};
 use super::{load, save_versioned};
 use crate::accounts::CurrentUser;
 use crate::catalog::entities::service;
-use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{incident, incident_service};
 use crate::incidents::timestamps::FIELDS;
 use crate::incidents::{EventKind, IncidentRef, Timestamps};
+use sea_orm::ConnectionTrait;
 
 /// The editable facts of an incident, as the form sends them.
 #[derive(Debug, Clone)]
@@ -33,14 +33,18 @@ fn time_text(t: Option<DateTime<Utc>>) -> String {
     )
 }
 
-/// Applies `details` if the incident is still at `expected_version`.
-pub async fn update_details(
-    db: &impl Writer,
-    actor: &CurrentUser,
-    reference: IncidentRef,
+/// Details that passed [`check_details`]: what [`write_details`] writes.
+pub struct CheckedDetails {
+    title: String,
+    service_ids: Vec<i64>,
     details: Details,
-    expected_version: i32,
-) -> Result<(), AppError> {
+}
+
+/// Checks every field (all problems at once, each on its field) before anything is written.
+pub async fn check_details(
+    db: &impl ConnectionTrait,
+    details: Details,
+) -> Result<CheckedDetails, AppError> {
     let now = Utc::now();
     let mut errors: Vec<FieldError> = Vec::new();
     let title = details.title.trim().to_owned();
@@ -75,9 +79,29 @@ pub async fn update_details(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    Ok(CheckedDetails {
+        title,
+        service_ids,
+        details,
+    })
+}
 
-    let txn = crate::db::begin_write(db).await?;
-    let current = load(&txn, reference).await?;
+/// Writes checked details inside the caller's write transaction; true when the
+/// incident's services changed.
+pub async fn write_details(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    checked: CheckedDetails,
+    expected_version: i32,
+) -> Result<bool, AppError> {
+    let CheckedDetails {
+        title,
+        service_ids,
+        details,
+    } = checked;
+    let now = Utc::now();
+    let current = load(txn, reference).await?;
     let before = timestamps_of(&current);
     let mut events: Vec<(EventKind, String)> = Vec::new();
     if title != current.title {
@@ -112,7 +136,7 @@ pub async fn update_details(
     }
     let old_services: Vec<i64> = incident_service::Entity::find()
         .filter(incident_service::Column::IncidentId.eq(current.id))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|r| r.service_id)
@@ -122,7 +146,7 @@ pub async fn update_details(
     if sorted_old != service_ids {
         let names = service::Entity::find()
             .filter(service::Column::Id.is_in(service_ids.clone()))
-            .all(&txn)
+            .all(txn)
             .await?
             .into_iter()
             .map(|s| s.name)
@@ -134,7 +158,7 @@ pub async fn update_details(
         ));
     }
     if events.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
 
     let t = &details.times;
@@ -151,27 +175,27 @@ pub async fn update_details(
         closed_at: Set(t.closed_at),
         ..Default::default()
     };
-    save_versioned(&txn, &current, expected_version, changes, |m| {
+    save_versioned(txn, &current, expected_version, changes, |m| {
         format!("titled \"{}\"", m.title)
     })
     .await?;
     if sorted_old != service_ids {
         incident_service::Entity::delete_many()
             .filter(incident_service::Column::IncidentId.eq(current.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         for service_id in &service_ids {
             incident_service::ActiveModel {
                 incident_id: Set(current.id),
                 service_id: Set(*service_id),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
         }
     }
     for (kind, body) in events {
         record_event(
-            &txn,
+            txn,
             current.id,
             actor,
             AutoEvent {
@@ -182,11 +206,5 @@ pub async fn update_details(
         )
         .await?;
     }
-    if sorted_old != service_ids {
-        // A newly affected service brings its playbooks (those already attached stay).
-        crate::playbooks::service::attach_for_services(&txn, actor, current.id, &service_ids)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(())
+    Ok(sorted_old != service_ids)
 }

@@ -15,7 +15,7 @@ use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
 use crate::db::Writer;
 use crate::error::AppError;
-use crate::incidents::entities::incident_role;
+use crate::incidents::entities::{incident_role, incident_service};
 use crate::incidents::service::timeline::{AutoEvent, record_event};
 use crate::incidents::{EventKind, IncidentRef};
 use crate::playbooks::entities::{
@@ -62,19 +62,21 @@ async fn attach(
     .await
 }
 
-/// Attaches the playbooks of `service_ids` that the incident does not have yet, inside the
-/// caller's write transaction (declaring, an alert opening it, services changed).
-pub async fn attach_for_services(
+/// Attaches the playbooks of the incident's services that it does not have yet, inside
+/// the caller's write transaction (declaring, an alert opening it, services added).
+pub async fn attach_for_incident(
     txn: &impl ConnectionTrait,
     actor: &CurrentUser,
-    incident_id: i64,
-    service_ids: &[i64],
+    reference: IncidentRef,
 ) -> Result<(), AppError> {
-    if service_ids.is_empty() {
-        return Ok(());
-    }
+    let service_ids = incident_service::Entity::find()
+        .filter(incident_service::Column::IncidentId.eq(reference.0))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| s.service_id);
     let mut ids: Vec<i64> = playbook_service::Entity::find()
-        .filter(playbook_service::Column::ServiceId.is_in(service_ids.iter().copied()))
+        .filter(playbook_service::Column::ServiceId.is_in(service_ids))
         .all(txn)
         .await?
         .into_iter()
@@ -86,7 +88,7 @@ pub async fn attach_for_services(
     ids.sort_unstable();
     ids.dedup();
     let attached: Vec<i64> = incident_playbook::Entity::find()
-        .filter(incident_playbook::Column::IncidentId.eq(incident_id))
+        .filter(incident_playbook::Column::IncidentId.eq(reference.0))
         .all(txn)
         .await?
         .into_iter()
@@ -99,8 +101,17 @@ pub async fn attach_for_services(
         .all(txn)
         .await?;
     for playbook in playbooks.iter().filter(|p| !attached.contains(&p.id)) {
-        attach(txn, actor, incident_id, playbook).await?;
+        attach(txn, actor, reference.0, playbook).await?;
     }
+    Ok(())
+}
+
+/// Drops a service being deleted from every playbook's services.
+pub async fn forget_service(txn: &impl ConnectionTrait, service_id: i64) -> Result<(), AppError> {
+    playbook_service::Entity::delete_many()
+        .filter(playbook_service::Column::ServiceId.eq(service_id))
+        .exec(txn)
+        .await?;
     Ok(())
 }
 

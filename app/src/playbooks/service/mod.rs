@@ -4,8 +4,8 @@ mod checklist;
 mod write;
 
 pub use checklist::{
-    attach_for_services, attach_playbook, detach_playbook, incident_checklists, incident_playbooks,
-    tick_step,
+    attach_for_incident, attach_playbook, detach_playbook, forget_service, incident_checklists,
+    incident_playbooks, tick_step,
 };
 pub use write::{create_playbook, set_archived, update_playbook};
 

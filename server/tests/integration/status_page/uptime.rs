@@ -16,9 +16,10 @@ backend_tests!(uptime_on_the_page_is_the_services_availability_on_the_same_incid
 /// overlapping impact windows count once, one reaching back past the window counts from
 /// its start, an open one up to now. The days with incidents are coloured.
 async fn uptime_on_the_page_is_the_services_availability_on_the_same_incidents(app: TestApp) {
-    use app::incidents::service::edit::{Details, update_details};
+    use app::incidents::service::edit::Details;
     use app::metrics::report::{Period, ReportQuery};
     use app::status::Publication;
+    use app::workflow::update_details;
     use chrono::{Duration, Utc};
 
     let (admin, _) = app.signed_in(Role::Admin).await;
