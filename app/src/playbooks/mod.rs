@@ -3,6 +3,7 @@
 //! (the version current at that moment, kept with the incident); ticking a step, or
 //! undoing a tick, is recorded on the timeline.
 
+pub mod effect;
 pub mod form;
 pub mod pages;
 pub mod server_fns;

@@ -160,3 +160,21 @@ pub async fn tick_playbook_step(
     .await;
     with_status(result)
 }
+
+/// Restore times by playbook use over the last `days` (90 unless given: 30, 90 or 365).
+#[server(prefix = "/rpc", endpoint = "get_playbook_effect")]
+pub async fn get_playbook_effect(
+    days: Option<i64>,
+) -> Result<(i64, super::effect::Effect), AppError> {
+    let (state, _) = web::require(Role::Viewer)?;
+    let days = days.filter(|d| [30, 365].contains(d)).unwrap_or(90);
+    let since = chrono::Utc::now().timestamp() - days * 86_400;
+    with_status(service::effect(&state.db, since).await.map(|e| (days, e)))
+}
+
+/// A playbook's steps across the incidents that used it.
+#[server(prefix = "/rpc", endpoint = "get_playbook_steps")]
+pub async fn get_playbook_steps(id: i64) -> Result<Vec<super::effect::StepRecord>, AppError> {
+    let (state, _) = web::require(Role::Viewer)?;
+    with_status(service::step_report(&state.db, PlaybookId(id)).await)
+}

@@ -13,8 +13,8 @@ use app::incidents::service::query::{get_incident, severities};
 use app::incidents::service::timeline::timeline;
 use app::incidents::{EventKind, IncidentRef, IncidentRole};
 use app::playbooks::service::{
-    attach_playbook, check_form, create_playbook, detach_playbook, get_playbook,
-    incident_playbooks, list_playbooks, set_archived, tick_step, update_playbook,
+    attach_playbook, check_form, create_playbook, detach_playbook, effect, get_playbook,
+    incident_playbooks, list_playbooks, set_archived, step_report, tick_step, update_playbook,
 };
 use app::playbooks::{PlaybookForm, PlaybookId};
 use app::workflow::declare_incident;
@@ -29,6 +29,7 @@ backend_tests!(
     steps_are_ticked_once_undone_and_recorded,
     concurrent_responders_tick_without_losing_or_doubling,
     hostile_playbooks_are_refused_or_made_harmless,
+    restore_times_compare_incidents_with_and_without_a_followed_playbook,
     playbooks_through_pages_forms_and_the_api,
 );
 
@@ -772,4 +773,99 @@ async fn playbooks_through_pages_forms_and_the_api(app: TestApp) {
     assert_eq!(status, 404);
     let (_, body): (u16, Value) = api(&app, reqwest::Method::GET, &path, Some(&token), None).await;
     assert_eq!(body["checklists"].as_array().unwrap().len(), 1);
+}
+
+/// Sets an incident's impact to `minutes` long, mitigated (or still going with `None`).
+async fn impact(app: &TestApp, user: &CurrentUser, reference: IncidentRef, minutes: Option<i64>) {
+    let view = get_incident(&app.db, reference).await.unwrap();
+    let start = chrono::Utc::now() - chrono::Duration::hours(5);
+    update_details(
+        &app.db,
+        user,
+        reference,
+        Details {
+            title: view.title.clone(),
+            summary: String::new(),
+            customer_impact: true,
+            service_ids: view.services.iter().map(|s| s.id).collect(),
+            times: app::incidents::Timestamps {
+                impact_started_at: Some(start),
+                mitigated_at: minutes.map(|m| start + chrono::Duration::minutes(m)),
+                ..view.times.clone()
+            },
+        },
+        view.version,
+    )
+    .await
+    .unwrap();
+}
+
+/// By hand: followed to the end 30 and 50 min (median 40, p90 48); attached with a step
+/// left undone 90 min; without a playbook 60 and 120 min (median 90); one still open,
+/// left out.
+async fn restore_times_compare_incidents_with_and_without_a_followed_playbook(app: TestApp) {
+    let ic = app.with_user(Role::Responder).await;
+    let db = create_service(&app.db, "Database", None).await.unwrap();
+    let web = create_service(&app.db, "Web", None).await.unwrap();
+    let id = write(&app, &ic, "Failover", "Check\nPromote", "database").await;
+    for (title, minutes, ticked) in [("A", 30, 2), ("B", 50, 2), ("C", 90, 1)] {
+        let reference = declare_on(&app, &ic, title, vec![db.id]).await;
+        for step in 0..ticked {
+            tick_step(&app.db, &ic, reference, id, step, true)
+                .await
+                .unwrap();
+        }
+        impact(&app, &ic, reference, Some(minutes)).await;
+    }
+    for (title, minutes) in [("D", Some(60)), ("E", Some(120)), ("F", None)] {
+        let reference = declare_on(&app, &ic, title, vec![web.id]).await;
+        impact(&app, &ic, reference, minutes).await;
+    }
+    let since = chrono::Utc::now().timestamp() - 90 * 86_400;
+    let effect = effect(&app.db, since).await.unwrap();
+    assert_eq!(effect.followed.count, 2);
+    assert_eq!(effect.followed.median, Some(40.0 * 60.0));
+    assert_eq!(effect.followed.p90, Some(48.0 * 60.0));
+    assert_eq!(effect.partly.count, 1);
+    assert_eq!(effect.partly.median, Some(90.0 * 60.0));
+    assert_eq!(effect.without.count, 2);
+    assert_eq!(effect.without.median, Some(90.0 * 60.0));
+    assert_eq!(effect.ratio(), Some(40.0 / 90.0));
+    assert!(effect.is_thin());
+    // A window that starts after them holds none.
+    let later = effect_of_none(&app).await;
+    assert_eq!(later.followed.count + later.without.count, 0);
+
+    // Per step: "Promote" skipped once (C was mitigated without it).
+    let steps = step_report(&app.db, id).await.unwrap();
+    assert_eq!(steps[0].text, "Promote");
+    assert_eq!((steps[0].done, steps[0].skipped), (2, 1));
+    assert_eq!(
+        (steps[1].text.as_str(), steps[1].done, steps[1].skipped),
+        ("Check", 3, 0)
+    );
+
+    let (client, _) = app.signed_in(Role::Viewer).await;
+    let html = app
+        .get_with(&client, "/playbooks?window=30")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Does following a playbook help?"), "{html}");
+    assert!(html.contains("44%"), "40 of 90 minutes");
+    assert!(html.contains("numbers this small prove little"));
+    let html = app
+        .get_with(&client, &format!("/playbooks/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("How its steps go"));
+}
+
+async fn effect_of_none(app: &TestApp) -> app::playbooks::effect::Effect {
+    effect(&app.db, chrono::Utc::now().timestamp() + 60)
+        .await
+        .unwrap()
 }

@@ -4,6 +4,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::StepExtras;
+use super::effect::StepsCard;
 use crate::accounts::use_current_user;
 use crate::components::{FormAlert, action_error};
 use crate::layout::ErrorTemplate;
@@ -95,6 +96,7 @@ pub fn PlaybookPage() -> impl IntoView {
                                         </section>
                                     })}
                                 </div>
+                                <StepsCard id=id.0 />
                                 <section class="card stack" aria-labelledby="versions-title">
                                     <h2 id="versions-title">"Versions"</h2>
                                     <ol class="version-list" reversed>

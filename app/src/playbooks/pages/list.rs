@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use super::effect::EffectCard;
 use crate::accounts::use_current_user;
 use crate::components::{Column, DataTable};
 use crate::layout::ErrorTemplate;
@@ -75,6 +76,7 @@ pub fn PlaybooksPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Suspense>
+            <EffectCard />
         </section>
     }
 }

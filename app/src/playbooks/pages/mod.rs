@@ -4,6 +4,7 @@
 mod checklist;
 mod detail;
 mod edit;
+mod effect;
 mod list;
 
 pub use checklist::{IncidentChecklists, IncidentPlaybookState};

@@ -1,12 +1,14 @@
 //! Reading, writing and using playbooks.
 
 mod checklist;
+mod effect;
 mod write;
 
 pub use checklist::{
     attach_for_incident, attach_playbook, detach_playbook, forget_service, incident_checklists,
     incident_playbooks, tick_step,
 };
+pub use effect::{effect, step_report};
 pub use write::{create_playbook, set_archived, update_playbook};
 
 use std::collections::HashMap;

@@ -1,0 +1,155 @@
+//! The numbers behind "does it help?": restore times by playbook use over a window, and a
+//! playbook's steps across the incidents that used it.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
+
+use super::decode_steps;
+use crate::error::AppError;
+use crate::metrics::formulas::Secs;
+use crate::playbooks::PlaybookId;
+use crate::playbooks::effect::{Effect, Run, StepRecord, Use, classify, step_records};
+use crate::playbooks::entities::{incident_playbook, revision, step_tick};
+
+#[derive(FromQueryResult)]
+struct Restored {
+    id: i64,
+    start_secs: i64,
+    mitigate_secs: i64,
+}
+
+/// The steps of each (playbook, version) named.
+async fn steps_of(
+    db: &impl ConnectionTrait,
+    attachments: &[incident_playbook::Model],
+) -> Result<HashMap<(i64, i32), Vec<String>>, AppError> {
+    let mut ids: Vec<i64> = attachments.iter().map(|a| a.playbook_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(revision::Entity::find()
+        .filter(revision::Column::PlaybookId.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let texts = decode_steps(&r.steps).into_iter().map(|s| s.text).collect();
+            ((r.playbook_id, r.version), texts)
+        })
+        .collect())
+}
+
+/// Restore times of the incidents whose impact started at or after `since` and that were
+/// mitigated (merged duplicates left out, as in the reliability reports), by how they used
+/// their playbooks.
+pub async fn effect(db: &impl ConnectionTrait, since: Secs) -> Result<Effect, AppError> {
+    let i = Alias::new("incidents");
+    let query = Query::select()
+        .columns([
+            (i.clone(), Alias::new("id")),
+            (i.clone(), Alias::new("start_secs")),
+            (i.clone(), Alias::new("mitigate_secs")),
+        ])
+        .from(i.clone())
+        .and_where(Expr::col((i.clone(), Alias::new("merged_into_id"))).is_null())
+        .and_where(Expr::col((i.clone(), Alias::new("mitigate_secs"))).is_not_null())
+        .and_where(Expr::col((i.clone(), Alias::new("start_secs"))).gte(since))
+        .to_owned();
+    let restored = Restored::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?;
+    // Only incidents with a playbook have attachments: few, read by the incident index.
+    let attachments = incident_playbook::Entity::find()
+        .filter(
+            incident_playbook::Column::IncidentId.in_subquery(
+                Query::select()
+                    .column(Alias::new("id"))
+                    .from(Alias::new("incidents"))
+                    .and_where(Expr::col(Alias::new("start_secs")).gte(since))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await?;
+    let steps = steps_of(db, &attachments).await?;
+    let ticks = step_tick::Entity::find()
+        .filter(step_tick::Column::IncidentPlaybookId.is_in(attachments.iter().map(|a| a.id)))
+        .all(db)
+        .await?;
+    let mut checklists: HashMap<i64, Vec<(usize, usize)>> = HashMap::new();
+    for a in &attachments {
+        let total = steps.get(&(a.playbook_id, a.version)).map_or(0, Vec::len);
+        let done = ticks
+            .iter()
+            .filter(|t| t.incident_playbook_id == a.id && (t.step as usize) < total)
+            .count();
+        checklists
+            .entry(a.incident_id)
+            .or_default()
+            .push((done, total));
+    }
+    Ok(Effect::of(restored.into_iter().map(|r| {
+        let used = checklists
+            .get(&r.id)
+            .map_or(Use::Without, |lists| classify(lists));
+        (r.mitigate_secs - r.start_secs, used)
+    })))
+}
+
+#[derive(FromQueryResult)]
+struct Mitigated {
+    id: i64,
+}
+
+/// A playbook's steps across every incident that used it.
+pub async fn step_report(
+    db: &impl ConnectionTrait,
+    id: PlaybookId,
+) -> Result<Vec<StepRecord>, AppError> {
+    let attachments = incident_playbook::Entity::find()
+        .filter(incident_playbook::Column::PlaybookId.eq(id.0))
+        .all(db)
+        .await?;
+    if attachments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let steps = steps_of(db, &attachments).await?;
+    let ticks = step_tick::Entity::find()
+        .filter(step_tick::Column::IncidentPlaybookId.is_in(attachments.iter().map(|a| a.id)))
+        .all(db)
+        .await?;
+    let query = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("incidents"))
+        .and_where(Expr::col(Alias::new("mitigate_secs")).is_not_null())
+        .and_where(Expr::col(Alias::new("id")).is_in(attachments.iter().map(|a| a.incident_id)))
+        .to_owned();
+    let mitigated: Vec<i64> = Mitigated::find_by_statement(db.get_database_backend().build(&query))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let runs: Vec<Run> = attachments
+        .iter()
+        .map(|a| Run {
+            attached_at: a.attached_at.timestamp(),
+            finished: mitigated.contains(&a.incident_id),
+            steps: steps
+                .get(&(a.playbook_id, a.version))
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .enumerate()
+                .map(|(index, text)| {
+                    let tick = ticks
+                        .iter()
+                        .find(|t| t.incident_playbook_id == a.id && t.step as usize == index);
+                    (text, tick.map(|t| t.done_at.timestamp()))
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(step_records(&runs))
+}
