@@ -123,6 +123,16 @@ async fn timeline_bodies(app: &TestApp, incident_id: i64) -> Vec<String> {
 
 async fn alertmanager_alerts_open_deduplicate_group_and_resolve(app: TestApp) {
     let (token, checkout) = source(&app, "alertmanager", false).await;
+    // The service's playbook arrives with the incident an alert opens.
+    let writer = app.with_user(app::accounts::Role::Responder).await;
+    let playbook = app::playbooks::form::PlaybookSpec {
+        title: "Checkout errors".into(),
+        body: String::new(),
+        steps: app::playbooks::form::parse_steps("Look at the error rate").unwrap(),
+    };
+    app::playbooks::service::create_playbook(&app.db, &writer.actor(None), &playbook, &[checkout])
+        .await
+        .unwrap();
 
     // Firing: one incident, on the source's service, detected when the alert started.
     let (status, body) = post(
@@ -157,6 +167,12 @@ async fn alertmanager_alerts_open_deduplicate_group_and_resolve(app: TestApp) {
             .iter()
             .any(|b| b.starts_with("Opened by alert: “Checkout 5xx above 5%”"))
     );
+    let checklists = app::playbooks::service::incident_playbooks(&app.db, id)
+        .await
+        .unwrap()
+        .checklists;
+    assert_eq!(checklists.len(), 1);
+    assert_eq!(checklists[0].title, "Checkout errors");
 
     // The same alert again: no new incident, the stored alert counts the repeat.
     let (status, body) = post(
