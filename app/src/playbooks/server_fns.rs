@@ -161,15 +161,27 @@ pub async fn tick_playbook_step(
     with_status(result)
 }
 
-/// Restore times by playbook use over the last `days` (90 unless given: 30, 90 or 365).
+/// Restore times by playbook use over the last `days` (90 unless given: 30, 90 or 365),
+/// of one service's incidents when `service` names one (by slug or name).
 #[server(prefix = "/rpc", endpoint = "get_playbook_effect")]
 pub async fn get_playbook_effect(
     days: Option<i64>,
+    service: Option<String>,
 ) -> Result<(i64, super::effect::Effect), AppError> {
     let (state, _) = web::require(Role::Viewer)?;
-    let days = days.filter(|d| [30, 365].contains(d)).unwrap_or(90);
-    let since = chrono::Utc::now().timestamp() - days * 86_400;
-    with_status(service::effect(&state.db, since).await.map(|e| (days, e)))
+    let result = async {
+        let days = days.filter(|d| [30, 365].contains(d)).unwrap_or(90);
+        let since = chrono::Utc::now().timestamp() - days * 86_400;
+        let service = match service.as_deref() {
+            Some(text) => {
+                crate::choices::service::resolve_service(&state.db, "service", text).await?
+            }
+            None => None,
+        };
+        Ok((days, service::effect(&state.db, since, service).await?))
+    }
+    .await;
+    with_status(result)
 }
 
 /// A playbook's steps across the incidents that used it.

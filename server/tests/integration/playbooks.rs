@@ -822,7 +822,12 @@ async fn restore_times_compare_incidents_with_and_without_a_followed_playbook(ap
         impact(&app, &ic, reference, minutes).await;
     }
     let since = chrono::Utc::now().timestamp() - 90 * 86_400;
-    let effect = effect(&app.db, since).await.unwrap();
+    let effect = effect(&app.db, since, None).await.unwrap();
+    let on_web = app::playbooks::service::effect(&app.db, since, Some(web.id))
+        .await
+        .unwrap();
+    assert_eq!((on_web.followed.count, on_web.without.count), (0, 2));
+    assert_eq!(on_web.without.median, Some(90.0 * 60.0));
     assert_eq!(effect.followed.count, 2);
     assert_eq!(effect.followed.median, Some(40.0 * 60.0));
     assert_eq!(effect.followed.p90, Some(48.0 * 60.0));
@@ -862,10 +867,20 @@ async fn restore_times_compare_incidents_with_and_without_a_followed_playbook(ap
         .await
         .unwrap();
     assert!(html.contains("How its steps go"));
+    let html = app
+        .get_with(&client, "/services/database")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Does following a playbook help?"),
+        "on the service page too"
+    );
 }
 
 async fn effect_of_none(app: &TestApp) -> app::playbooks::effect::Effect {
-    effect(&app.db, chrono::Utc::now().timestamp() + 60)
+    effect(&app.db, chrono::Utc::now().timestamp() + 60, None)
         .await
         .unwrap()
 }

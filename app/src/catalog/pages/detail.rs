@@ -12,6 +12,7 @@ use crate::metrics::pages::{
     url_params,
 };
 use crate::metrics::server_fns::get_service_report;
+use crate::playbooks::pages::EffectCard;
 
 /// One service: what it is, how to repair it, how reliable it has been, and its SLO.
 #[component]
@@ -126,6 +127,7 @@ pub fn ServicePage() -> impl IntoView {
                                         }
                                     }}
                                 </section>
+                                <EffectCard service=s.slug.clone() />
                                 <section class="card stack" aria-labelledby="trend-title">
                                     <div class="card__header">
                                         <h2 id="trend-title">"Time to restore"</h2>

@@ -11,19 +11,22 @@ fn stat(value: Option<f64>) -> String {
 }
 
 /// Time to restore with a playbook followed, with one left unfinished, and without any,
-/// over a window; with the caution that small numbers prove little.
+/// over the page's window (`?window=`); with the caution that small numbers prove little.
+/// Of one service's incidents when `service` (a slug) is given; the page's own window
+/// form then chooses the days.
 #[component]
-pub fn EffectCard() -> impl IntoView {
+pub fn EffectCard(#[prop(optional)] service: Option<String>) -> impl IntoView {
     let param = url_params();
+    let with_form = service.is_none();
     let effect = Resource::new(
         move || param("window").and_then(|w| w.parse::<i64>().ok()),
-        get_playbook_effect,
+        move |days| get_playbook_effect(days, service.clone()),
     );
     view! {
         <section class="card stack" aria-labelledby="effect-title" data-testid="playbook-effect">
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    effect.await.ok().map(|(days, effect)| view! { <EffectTable days effect /> })
+                    effect.await.ok().map(|(days, effect)| view! { <EffectTable days effect with_form /> })
                 })}
             </Suspense>
         </section>
@@ -31,7 +34,7 @@ pub fn EffectCard() -> impl IntoView {
 }
 
 #[component]
-fn EffectTable(days: i64, effect: Effect) -> impl IntoView {
+fn EffectTable(days: i64, effect: Effect, with_form: bool) -> impl IntoView {
     let row = |label: &'static str, s: DurationStats| {
         view! {
             <tr>
@@ -56,6 +59,7 @@ fn EffectTable(days: i64, effect: Effect) -> impl IntoView {
     view! {
         <div class="card__header">
             <h2 id="effect-title">"Does following a playbook help?"</h2>
+            {with_form.then(|| view! {
             <form class="filters filters--inline" method="get" action="/playbooks" aria-label="Window">
                 <label class="visually-hidden" for="effect-window">"Incidents over"</label>
                 <select class="field__input" id="effect-window" name="window">
@@ -65,6 +69,7 @@ fn EffectTable(days: i64, effect: Effect) -> impl IntoView {
                 </select>
                 <button class="button button--small" type="submit">"Show"</button>
             </form>
+            })}
         </div>
         <p>{summary}</p>
         <DataTable

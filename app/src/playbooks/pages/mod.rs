@@ -10,6 +10,7 @@ mod list;
 pub use checklist::{IncidentChecklists, IncidentPlaybookState};
 pub use detail::PlaybookPage;
 pub use edit::{EditPlaybookPage, NewPlaybookPage};
+pub use effect::EffectCard;
 pub use list::PlaybooksPage;
 
 use crate::playbooks::PlaybookStep;

@@ -42,10 +42,14 @@ async fn steps_of(
 
 /// Restore times of the incidents whose impact started at or after `since` and that were
 /// mitigated (merged duplicates left out, as in the reliability reports), by how they used
-/// their playbooks.
-pub async fn effect(db: &impl ConnectionTrait, since: Secs) -> Result<Effect, AppError> {
+/// their playbooks; only those affecting `service` when one is given.
+pub async fn effect(
+    db: &impl ConnectionTrait,
+    since: Secs,
+    service: Option<i64>,
+) -> Result<Effect, AppError> {
     let i = Alias::new("incidents");
-    let query = Query::select()
+    let mut query = Query::select()
         .columns([
             (i.clone(), Alias::new("id")),
             (i.clone(), Alias::new("start_secs")),
@@ -56,6 +60,17 @@ pub async fn effect(db: &impl ConnectionTrait, since: Secs) -> Result<Effect, Ap
         .and_where(Expr::col((i.clone(), Alias::new("mitigate_secs"))).is_not_null())
         .and_where(Expr::col((i.clone(), Alias::new("start_secs"))).gte(since))
         .to_owned();
+    if let Some(service) = service {
+        query.and_where(
+            Expr::col((i.clone(), Alias::new("id"))).in_subquery(
+                Query::select()
+                    .column(Alias::new("incident_id"))
+                    .from(Alias::new("incident_services"))
+                    .and_where(Expr::col(Alias::new("service_id")).eq(service))
+                    .to_owned(),
+            ),
+        );
+    }
     let restored = Restored::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await?;
