@@ -72,6 +72,7 @@ pub fn DashboardPage() -> impl IntoView {
                                     </div>
                                     <RestoreTrend id="chart-restore" months=d.monthly_restore.clone() />
                                 </section>
+                                <crate::playbooks::pages::EffectCard />
                                 <section class="card stack" aria-labelledby="delivery-title">
                                     <div class="card__header">
                                         <h2 id="delivery-title">"Delivery, every service"</h2>

@@ -12,12 +12,15 @@ fn stat(value: Option<f64>) -> String {
 
 /// Time to restore with a playbook followed, with one left unfinished, and without any,
 /// over the page's window (`?window=`); with the caution that small numbers prove little.
-/// Of one service's incidents when `service` (a slug) is given; the page's own window
-/// form then chooses the days.
+/// Of one service's incidents when `service` (a slug) is given. With `own_window` the card
+/// carries its own window form (the playbooks page); otherwise the page's form sets it.
 #[component]
-pub fn EffectCard(#[prop(optional)] service: Option<String>) -> impl IntoView {
+pub fn EffectCard(
+    #[prop(optional)] service: Option<String>,
+    #[prop(optional)] own_window: bool,
+) -> impl IntoView {
     let param = url_params();
-    let with_form = service.is_none();
+    let with_form = own_window;
     let effect = Resource::new(
         move || param("window").and_then(|w| w.parse::<i64>().ok()),
         move |days| get_playbook_effect(days, service.clone()),

@@ -76,7 +76,7 @@ pub fn PlaybooksPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Suspense>
-            <EffectCard />
+            <EffectCard own_window=true />
         </section>
     }
 }
