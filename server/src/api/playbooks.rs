@@ -73,8 +73,9 @@ pub(super) struct StepPath(
     app::incidents::IncidentRef,
     /// The playbook's `id`.
     i64,
-    /// The step's `index` (from 0), as the checklist lists it.
-    #[param(minimum = 0, maximum = 49)]
+    /// The step's `index` (from 0), as the checklist lists it; one past its last step is
+    /// a 404.
+    #[param(minimum = 0)]
     usize,
 );
 
