@@ -159,6 +159,18 @@ impl<S: Send + Sync> FromRequestParts<S> for NotePath {
     }
 }
 
+/// The one number a path names (`.../{id}`); a path naming none is `missing` (a 404).
+pub async fn path_number<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    missing: fn() -> AppError,
+) -> Result<i64, AppError> {
+    let Path(id) = Path::<String>::from_request_parts(parts, state)
+        .await
+        .map_err(|_| missing())?;
+    id.parse().map_err(|_| missing())
+}
+
 /// A change (`.../changes/{id}`); a path naming no number is a 404.
 #[derive(utoipa::IntoParams)]
 #[into_params(names("id"), parameter_in = Path)]
@@ -175,10 +187,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ChangePath {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let Path(id) = Path::<String>::from_request_parts(parts, state)
+        path_number(parts, state, change_missing)
             .await
-            .map_err(|_| change_missing())?;
-        id.parse().map(ChangePath).map_err(|_| change_missing())
+            .map(ChangePath)
     }
 }
 
@@ -195,10 +206,9 @@ impl<S: Send + Sync> FromRequestParts<S> for MaintenancePath {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let missing = || AppError::NotFound("There is no such maintenance.".into());
-        let Path(id) = Path::<String>::from_request_parts(parts, state)
+        path_number(parts, state, missing)
             .await
-            .map_err(|_| missing())?;
-        id.parse().map(MaintenancePath).map_err(|_| missing())
+            .map(MaintenancePath)
     }
 }
 

@@ -34,10 +34,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PlaybookPath {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let Path(id) = Path::<String>::from_request_parts(parts, state)
+        super::extract::path_number(parts, state, missing)
             .await
-            .map_err(|_| missing())?;
-        id.parse().map(PlaybookPath).map_err(|_| missing())
+            .map(PlaybookPath)
     }
 }
 

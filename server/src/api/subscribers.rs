@@ -6,7 +6,7 @@ use app::state::AppState;
 use app::status::service;
 use app::status::subscribers::{SubscriberKind, SubscriberView};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
@@ -90,10 +90,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SubscriberPath {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let missing = || AppError::NotFound("There is no such subscriber.".into());
-        let Path(id) = Path::<String>::from_request_parts(parts, state)
+        super::extract::path_number(parts, state, missing)
             .await
-            .map_err(|_| missing())?;
-        id.parse().map(SubscriberPath).map_err(|_| missing())
+            .map(SubscriberPath)
     }
 }
 
