@@ -16,6 +16,7 @@ use crate::audit::page::AuditLogPage;
 use crate::catalog::pages::{EditServicePage, NewServicePage, ServicePage, ServicesPage};
 use crate::changes::pages::ChangesPage;
 use crate::changes::sources_page::ChangeSourcesPage;
+use crate::fields::pages::{FieldsAdminPage, TypesAdminPage};
 use crate::home::HomePage;
 use crate::incidents::pages::{DeclarePage, IncidentPage, IncidentsPage, SeveritiesPage};
 use crate::layout::{Header, NotFoundPage, theme::Theme};
@@ -109,6 +110,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/about") view=AboutPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/incident-types") view=TypesAdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/fields") view=FieldsAdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/change-sources") view=ChangeSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/status-page") view=StatusPageAdmin ssr=SsrMode::Async />

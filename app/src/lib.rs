@@ -18,6 +18,7 @@ pub mod changes;
 pub mod choices;
 pub mod components;
 pub mod error;
+pub mod fields;
 pub mod home;
 pub mod incidents;
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! catalog's services; nothing imports back. A change whose rule or consequence lives in
 //! a domain above the one it changes is composed here: a declaration and a change of
 //! status or severity queue their notices; closing needs a published postmortem where
-//! the severity says so; a declaration, and services added to an incident, attach those
+//! the severity or type says so; resolving needs the roles and fields the type asks for;
+//! a declaration checks and writes its custom fields; a declaration, and services added to an incident, attach those
 //! services' playbooks; a service is deleted only if no incident affected it. Server
 //! functions, API handlers, alert ingestion and the seed call these, never the steps.
 //!
@@ -18,9 +19,12 @@ use crate::accounts::CurrentUser;
 use crate::audit::service::Actor;
 use crate::db::Writer;
 use crate::error::AppError;
+use crate::fields::Stage;
+use crate::fields::service as fields;
 use crate::incidents::service::declare::{self, Declaration};
 use crate::incidents::service::edit::{self, Details};
 use crate::incidents::service::lifecycle::{self, Changed};
+use crate::incidents::types::FieldValues;
 use crate::incidents::{IncidentRef, Status};
 use crate::notifications::NotifyEvent;
 use crate::notifications::outbox::{Change, Subscribers, queue, subscribers};
@@ -32,10 +36,11 @@ pub async fn declare_incident(
     actor: &CurrentUser,
     declaration: Declaration,
 ) -> Result<IncidentRef, AppError> {
-    let checked = declare::check(db, actor, declaration).await?;
+    let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
     let reference = declare::insert(&txn, actor, checked).await?;
+    fields::write_values(&txn, actor, reference, values).await?;
     crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
     queue(&txn, subscribers, reference.0, None, actor).await?;
     txn.commit().await?;
@@ -56,10 +61,11 @@ pub async fn declare_incident_after_change(
     {
         return Err(AppError::invalid("suspected_change", message));
     }
-    let checked = declare::check(db, actor, declaration).await?;
+    let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
     let reference = declare::insert(&txn, actor, checked).await?;
+    fields::write_values(&txn, actor, reference, values).await?;
     crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
     crate::changes::service::link_cause(
         &txn,
@@ -72,6 +78,77 @@ pub async fn declare_incident_after_change(
     queue(&txn, subscribers, reference.0, None, actor).await?;
     txn.commit().await?;
     Ok(reference)
+}
+
+/// Checks a declaration and its custom field values (those its type needs when
+/// declaring must be filled, unless software declares it), every error at once.
+async fn check_declaration(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    mut declaration: Declaration,
+) -> Result<(declare::Checked, fields::CheckedValues), AppError> {
+    let entered = std::mem::take(&mut declaration.fields);
+    let step = if declaration.unattended {
+        Stage::Never
+    } else {
+        Stage::Declare
+    };
+    let type_id = declaration.type_id;
+    match declare::check(db, actor, declaration).await {
+        Ok(checked) => {
+            let values =
+                fields::check_values(db, actor, checked.type_id(), &entered, step, None).await?;
+            Ok((checked, values))
+        }
+        Err(AppError::Invalid(mut errors)) => {
+            let kind = crate::incidents::service::types::type_for_declaration(db, type_id).await;
+            if let Ok(kind) = kind
+                && let Err(AppError::Invalid(more)) =
+                    fields::check_values(db, actor, kind.id, &entered, step, None).await
+            {
+                errors.extend(more);
+            }
+            Err(AppError::Invalid(errors))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Sets an incident's type (the default: keep it) and custom field values if the incident
+/// is still at `expected_version`. A field its status needs cannot be emptied; a new type
+/// brings its playbooks, in the same transaction.
+pub async fn update_fields(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    type_id: Option<i64>,
+    entered: &FieldValues,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let current = crate::incidents::service::load(db, reference).await?;
+    let type_id = match type_id {
+        Some(id) => id,
+        None => crate::incidents::service::types::type_of(db, &current)
+            .await?
+            .map(|t| t.id)
+            .unwrap_or_default(),
+    };
+    let step = match current.status {
+        Status::Resolved => Stage::Resolve,
+        Status::Closed => Stage::Close,
+        _ => Stage::Declare,
+    };
+    let values = fields::check_values(db, actor, type_id, entered, step, Some(current.id)).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let retyped =
+        crate::incidents::service::types::retype(&txn, actor, reference, type_id, expected_version)
+            .await?;
+    fields::write_values(&txn, actor, reference, values).await?;
+    if retyped {
+        crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Applies an edit of the incident's details if it is still at `expected_version`; services
@@ -92,8 +169,9 @@ pub async fn update_details(
     Ok(())
 }
 
-/// Moves an incident to `to` (see [`lifecycle::set_status`]); closing needs a published
-/// postmortem where the incident's severity asks for one.
+/// Moves an incident to `to` (see [`lifecycle::set_status`]). Resolving or closing needs
+/// the roles and the custom fields the incident's type asks for by then; closing needs a
+/// published postmortem where the incident's severity or type asks for one.
 pub async fn change_status(
     db: &impl Writer,
     actor: &CurrentUser,
@@ -106,6 +184,10 @@ pub async fn change_status(
     let txn = crate::db::begin_write(db).await?;
     let changed =
         lifecycle::set_status(&txn, actor, reference, to, merged_into, expected_version).await?;
+    if matches!(to, Status::Resolved | Status::Closed) {
+        crate::incidents::service::types::require_roles(&txn, &changed.incident).await?;
+        fields::require_stage(&txn, &changed.incident, Stage::of_status(to)).await?;
+    }
     if to == Status::Closed {
         crate::postmortems::service::require_published_postmortem(&txn, &changed.incident).await?;
     }

@@ -136,6 +136,9 @@ pub struct IncidentView {
     pub services: Vec<ServiceRef>,
     pub roles: Vec<RoleAssignment>,
     pub merged_into: Option<IncidentRef>,
+    /// Its incident type (`/api/v1/incident-types/{id}`); null only for an incident
+    /// from before types, which counts as the default type.
+    pub type_id: Option<i64>,
     /// The version an update must name (optimistic concurrency).
     pub version: i32,
 }
@@ -185,6 +188,9 @@ pub struct IncidentPage {
     /// Every severity, most severe first: the rows' names and the filter's choices, read
     /// once with the page.
     pub severities: Vec<SeverityView>,
+    /// The incident types and the custom fields (id, name), for the filters.
+    pub types: Vec<(i64, String)>,
+    pub fields: Vec<(i64, String)>,
     /// Filters that were refused (an unknown status, a date that is not one), each shown
     /// beside its field; the list is then empty, as the API answers 422 for them.
     pub invalid: Vec<crate::error::FieldError>,
@@ -277,6 +283,10 @@ pub struct IncidentFilter {
     pub to: Option<DateTime<Utc>>,
     /// Words searched in title and summary.
     pub text: Option<String>,
+    /// Only incidents of this type.
+    pub type_id: Option<i64>,
+    /// Only incidents whose custom field (by id) holds this value, as stored.
+    pub field: Option<(i64, String)>,
     pub start: PageStart,
 }
 
@@ -293,6 +303,12 @@ pub struct ListQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub q: Option<String>,
+    /// An incident type's id.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// A custom field's id, and the value it must hold.
+    pub field: Option<String>,
+    pub value: Option<String>,
     /// A position in the list (`ListCursor::encode`).
     pub after: Option<String>,
     pub before: Option<String>,
@@ -316,6 +332,10 @@ pub struct DeclareForm {
     pub commander: Option<String>,
     /// The change suspected of causing it (the form opened from a change).
     pub suspected_change: Option<i64>,
+    /// An incident type's id; empty: the default type.
+    pub type_id: Option<String>,
+    /// Custom field values by `field_<id>` (several for a multi-select).
+    pub fields: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 /// The incident page's "Edit details and times" form; times are `YYYY-MM-DDTHH:MM` in
@@ -362,6 +382,10 @@ named_enum! {
         StatusPage => "status_page", "Status page";
         /// A playbook attached or removed, or one of its steps ticked or unticked.
         Playbook => "playbook", "Playbook";
+        /// The incident type changed.
+        TypeChanged => "type_changed", "Type changed";
+        /// Custom field values set or changed.
+        FieldsChanged => "fields_changed", "Fields changed";
         Note => "note", "Note";
     }
 }

@@ -6,6 +6,7 @@ pub mod pages;
 pub mod server_fns;
 pub mod status;
 pub mod timestamps;
+pub mod types;
 
 #[cfg(feature = "ssr")]
 pub mod entities;

@@ -75,7 +75,7 @@ fn kept<T: Default>(
 
 #[server(prefix = "/rpc", endpoint = "list_incidents")]
 pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<IncidentPage, AppError> {
-    let (state, _) = web::require(Role::Viewer)?;
+    let (state, user) = web::require(Role::Viewer)?;
     let ListQuery {
         status,
         severity,
@@ -83,6 +83,9 @@ pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<Incid
         from,
         to,
         q,
+        kind,
+        field,
+        value,
         after,
         before,
     } = query;
@@ -120,6 +123,21 @@ pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<Incid
             crate::time::parse_input("from", from.as_deref()),
         )?;
         let to = kept(&mut invalid, crate::time::parse_input("to", to.as_deref()))?;
+        let type_id = kept(
+            &mut invalid,
+            match kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(id) => id
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| AppError::invalid("type", "Choose a type from the list.")),
+            },
+        )?;
+        let field = kept(
+            &mut invalid,
+            crate::fields::service::field_filter(&state.db, &user, field, value).await,
+        )?;
+        let fields = crate::fields::service::field_labels(&state.db).await?;
         if !invalid.is_empty() {
             return Ok(IncidentPage {
                 incidents: Vec::new(),
@@ -128,6 +146,12 @@ pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<Incid
                 older: None,
                 now: chrono::Utc::now(),
                 severities: query::severities(&state.db).await?,
+                types: crate::incidents::service::types::list_types(&state.db, true)
+                    .await?
+                    .into_iter()
+                    .map(|t| (t.id, t.name))
+                    .collect(),
+                fields,
                 invalid,
             });
         }
@@ -138,13 +162,17 @@ pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<Incid
             from,
             to: to.map(|t| t + chrono::Duration::days(1)),
             text: q.filter(|q| !q.trim().is_empty()),
+            type_id,
+            field,
             // A position that is not one of ours (an edited link) starts from the top.
             start: PageStart::from_positions(
                 after.as_deref().and_then(ListCursor::parse),
                 before.as_deref().and_then(ListCursor::parse),
             ),
         };
-        query::list_incidents(&state.db, &filter).await
+        let mut page = query::list_incidents(&state.db, &filter).await?;
+        page.fields = fields;
+        Ok(page)
     }
     .await;
     with_status(result)
@@ -156,7 +184,8 @@ pub async fn declare_incident(#[server(default)] form: DeclareForm) -> Result<St
     let result = async {
         let declaration = declare::Declaration {
             title: form.title,
-            severity_id: form.severity_id.unwrap_or_default(),
+            severity_id: form.severity_id,
+            type_id: crate::fields::server_fns::chosen_type(form.type_id.as_deref())?,
             service_ids: with_named_services(&state.db, form.service_ids, form.services).await?,
             summary: form.summary.unwrap_or_default(),
             customer_impact: form.customer_impact.is_some(),
@@ -169,6 +198,8 @@ pub async fn declare_incident(#[server(default)] form: DeclareForm) -> Result<St
             )
             .await?,
             detected_at: None,
+            fields: crate::fields::server_fns::entered_values(form.fields.unwrap_or_default())?,
+            unattended: false,
         };
         match form.suspected_change {
             Some(change) => {
@@ -207,6 +238,10 @@ pub struct IncidentDetail {
     pub changes: crate::changes::ChangesBefore,
     /// Whether and how it is published to the status page.
     pub status_page: crate::status::IncidentStatusCard,
+    /// Its type and custom fields.
+    pub fields: crate::fields::IncidentFields,
+    /// The types it could be changed to.
+    pub types: Vec<crate::incidents::types::IncidentTypeView>,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_detail")]
@@ -220,6 +255,7 @@ pub async fn get_incident_detail(
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         let incident = query::get_incident(&state.db, reference).await?;
         let window = changes_window.unwrap_or(DEFAULT_WINDOW_HOURS);
+        let types = crate::incidents::service::types::list_types(&state.db, true).await?;
         Ok(IncidentDetail {
             changes: changes_before_incident(&state.db, &incident, window).await?,
             runbooks: crate::catalog::service::runbooks_for(&state.db, &incident.services).await?,
@@ -228,6 +264,24 @@ pub async fn get_incident_detail(
             now: chrono::Utc::now(),
             marker: query::marker_of(&state.db, reference, incident.version).await?,
             status_page: crate::status::service::incident_card(&state.db, &incident).await?,
+            fields: {
+                let kind = types
+                    .iter()
+                    .find(|t| Some(t.id) == incident.type_id)
+                    .or_else(|| types.iter().find(|t| t.is_default))
+                    .map(|t| crate::fields::TypeRef {
+                        id: t.id,
+                        name: t.name.clone(),
+                    })
+                    .ok_or(AppError::Internal)?;
+                crate::fields::service::fields_of(&state.db, reference, kind, incident.version)
+                    .await?
+            },
+            // Those it can move to: its own, and any not archived.
+            types: types
+                .into_iter()
+                .filter(|t| !t.archived || Some(t.id) == incident.type_id)
+                .collect(),
             incident,
             postmortem: crate::postmortems::service::query::postmortem_status(&state.db, reference)
                 .await?,

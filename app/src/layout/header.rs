@@ -68,9 +68,11 @@ const SECTIONS: [(&str, &str); 8] = [
     ("/dashboard", "Reliability"),
 ];
 /// An admin's pages, under one "Admin" menu.
-const ADMIN_SECTIONS: [(&str, &str); 9] = [
+const ADMIN_SECTIONS: [(&str, &str); 11] = [
     ("/admin/users", "Users"),
     ("/admin/severities", "Severities"),
+    ("/admin/incident-types", "Incident types"),
+    ("/admin/fields", "Custom fields"),
     ("/admin/alerts", "Alerts"),
     ("/admin/change-sources", "Change sources"),
     ("/admin/notifications", "Notifications"),

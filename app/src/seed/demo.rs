@@ -500,6 +500,9 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
             .ok_or(AppError::Internal)
     };
 
+    let types = super::demo_types::seed_types(db, &ops.actor(None), &severity_at).await?;
+    let mut outages = 0;
+
     let mut shakespeare = None;
     let mut paged = Vec::new();
     let mut told = Vec::new();
@@ -508,17 +511,27 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
             (now - Duration::days(story.days_ago) - Duration::hours(2 + story.days_ago % 7))
                 .min(now - Duration::minutes(story.declare + 60));
         let at = |m: i64| start + Duration::minutes(m);
+        let facing = story.severity <= 2;
+        if facing {
+            outages += 1;
+        }
         let reference = declare_incident(
             db,
             &commander,
             Declaration {
                 title: story.title.into(),
-                severity_id: severity_at(story.severity)?,
+                severity_id: Some(severity_at(story.severity)?),
                 service_ids: story.services.iter().map(|i| service_ids[*i]).collect(),
                 summary: String::new(),
                 customer_impact: story.severity <= 2,
                 commander_id: Some(commander.id.0),
-                detected_at: None,
+                type_id: facing.then_some(types.outage),
+                fields: if facing {
+                    types.values(outages)
+                } else {
+                    Default::default()
+                },
+                ..Default::default()
             },
         )
         .await?;

@@ -6,6 +6,7 @@ pub mod demo;
 mod demo_changes;
 mod demo_playbooks;
 mod demo_status;
+mod demo_types;
 pub mod random;
 
 use sea_orm::ConnectionTrait;

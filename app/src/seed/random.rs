@@ -88,6 +88,9 @@ async fn next_id<E: EntityTrait>(
 pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated, AppError> {
     let creator = super::seed_user(db, "seed@vigil.invalid", "Seed data", Role::Viewer).await?;
     let severities: Vec<severity::Model> = severity::Entity::find().all(db).await?;
+    let default_type = crate::incidents::service::types::default_type(db)
+        .await?
+        .map(|t| t.id);
     if severities.is_empty() {
         return Err(AppError::Conflict {
             message: "The database has no severity levels; run the migrations first.".into(),
@@ -193,6 +196,7 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
             resolved_at: Set(resolved),
             closed_at: Set(resolved),
             merged_into_id: Set(None),
+            type_id: Set(default_type),
             created_by: Set(creator),
             version: Set(1),
             created_at: Set(declared),

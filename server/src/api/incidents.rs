@@ -36,6 +36,11 @@ pub(super) struct ListParams {
     service_id: Option<i64>,
     /// Text in the title or summary.
     q: Option<String>,
+    /// Only incidents of this type.
+    type_id: Option<i64>,
+    /// Only incidents whose custom field `field_id` holds `field_value` (both or neither).
+    field_id: Option<i64>,
+    field_value: Option<String>,
     /// The page after this position (an answer's `next`).
     after: Option<String>,
     /// The page before this position (an answer's `previous`).
@@ -68,7 +73,7 @@ pub(super) struct IncidentList {
     ))]
 pub(super) async fn incidents(
     State(state): State<AppState>,
-    _: Viewer,
+    Viewer(user): Viewer,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<IncidentList>, AppError> {
     let status = match p.status.as_deref() {
@@ -82,6 +87,14 @@ pub(super) async fn incidents(
         severity_id: p.severity_id,
         service_id: p.service_id,
         text: p.q.filter(|q| !q.trim().is_empty()),
+        type_id: p.type_id,
+        field: app::fields::service::field_filter(
+            &state.db,
+            &user,
+            p.field_id.map(|f| f.to_string()),
+            p.field_value,
+        )
+        .await?,
         start: PageStart::from_positions(
             position("after", p.after.as_deref(), ListCursor::parse)?,
             position("before", p.before.as_deref(), ListCursor::parse)?,
@@ -117,7 +130,15 @@ pub(super) async fn incident(
 pub(super) struct NewIncident {
     #[schema(min_length = 1, max_length = 200)]
     title: String,
-    severity_id: i64,
+    /// Omitted: the type's default severity (an error if it has none).
+    severity_id: Option<i64>,
+    /// An incident type's id; omitted: the default type.
+    type_id: Option<i64>,
+    /// Custom field values by field id (`{"3": "EU"}`); those the type needs when
+    /// declaring must be given.
+    #[serde(default)]
+    #[schema(value_type = std::collections::BTreeMap<String, super::fields::FieldValue>)]
+    fields: std::collections::BTreeMap<String, Option<super::fields::FieldValue>>,
     /// At least one service.
     service_ids: Vec<i64>,
     #[serde(default)]
@@ -163,6 +184,9 @@ pub(super) async fn declare(
         customer_impact: new.customer_impact,
         commander_id: new.commander_id,
         detected_at: None,
+        type_id: new.type_id,
+        fields: super::fields::entered(new.fields)?,
+        unattended: false,
     };
     let created = match new.suspected_change {
         Some(change) => {

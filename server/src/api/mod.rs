@@ -19,6 +19,7 @@ mod action_items;
 mod alerts;
 mod changes;
 mod extract;
+mod fields;
 mod incidents;
 mod maintenance;
 mod people;
@@ -126,6 +127,14 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(playbooks::incident_checklists, playbooks::attach))
         .routes(routes!(playbooks::detach))
         .routes(routes!(playbooks::tick))
+        .routes(routes!(fields::types, fields::create_type))
+        .routes(routes!(fields::incident_type, fields::update_type))
+        .routes(routes!(fields::fields, fields::create_field))
+        .routes(routes!(fields::field, fields::update_field))
+        .routes(routes!(
+            fields::incident_fields,
+            fields::update_incident_fields
+        ))
 }
 
 #[derive(OpenApi)]

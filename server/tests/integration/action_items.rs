@@ -162,7 +162,7 @@ async fn the_list_filters_by_owner_status_service_and_overdue(app: TestApp) {
         &ic,
         Declaration {
             title: "API slow".into(),
-            severity_id: sev,
+            severity_id: Some(sev),
             service_ids: vec![api.id],
             ..Default::default()
         },

@@ -54,7 +54,7 @@ async fn declare(
         actor,
         Declaration {
             title: title.into(),
-            severity_id,
+            severity_id: Some(severity_id),
             service_ids: vec![service],
             ..Default::default()
         },
@@ -363,7 +363,7 @@ async fn the_home_page_shows_the_worst_budgets_and_counts_the_rest(app: TestApp)
         &me,
         Declaration {
             title: "Region down".into(),
-            severity_id,
+            severity_id: Some(severity_id),
             service_ids: services.clone(),
             ..Default::default()
         },

@@ -72,7 +72,7 @@ async fn a_declaration_is_checked_field_by_field(app: TestApp) {
         &actor,
         Declaration {
             title: "  ".into(),
-            severity_id: 999,
+            severity_id: Some(999),
             service_ids: vec![],
             ..Default::default()
         },
@@ -88,7 +88,7 @@ async fn a_declaration_is_checked_field_by_field(app: TestApp) {
         &actor,
         Declaration {
             title: "x".into(),
-            severity_id: sev,
+            severity_id: Some(sev),
             service_ids: vec![424242],
             ..Default::default()
         },
@@ -1047,7 +1047,7 @@ async fn the_commander_can_be_someone_else_at_declaration(app: TestApp) {
     let sev = severities(&app.db).await.unwrap()[0].id;
     let declaration = |commander_id| Declaration {
         title: "Search is slow".into(),
-        severity_id: sev,
+        severity_id: Some(sev),
         service_ids: vec![service.id],
         commander_id,
         ..Default::default()

@@ -14,6 +14,7 @@ mod changes;
 mod choices;
 mod cli;
 mod concurrency;
+mod fields;
 mod hardening;
 mod health;
 mod home;

@@ -348,7 +348,7 @@ async fn incident_with(
         &actor,
         Declaration {
             title: format!("Outage declared at {}", times.declared_at),
-            severity_id,
+            severity_id: Some(severity_id),
             service_ids: vec![service_id],
             ..Default::default()
         },
@@ -519,7 +519,7 @@ async fn the_catalogue_refuses_conflicts_and_deleting_history(app: TestApp) {
         &commander,
         Declaration {
             title: "On an archived service".into(),
-            severity_id,
+            severity_id: Some(severity_id),
             service_ids: vec![svc.id],
             ..Default::default()
         },

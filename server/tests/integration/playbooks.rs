@@ -68,7 +68,7 @@ async fn declare_on(
         user,
         Declaration {
             title: title.into(),
-            severity_id,
+            severity_id: Some(severity_id),
             service_ids: services,
             ..Default::default()
         },

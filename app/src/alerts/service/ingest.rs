@@ -341,12 +341,12 @@ async fn open_or_record(
         owner,
         Declaration {
             title: a.title.clone(),
-            severity_id: *severity_id,
+            severity_id: Some(*severity_id),
             service_ids: vec![service_id],
             summary: summary.trim().to_owned(),
-            customer_impact: false,
-            commander_id: None,
             detected_at: a.starts_at,
+            unattended: true,
+            ..Default::default()
         },
     )
     .await?;

@@ -22,6 +22,8 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub merged_into_id: Option<i64>,
+    /// The incident type; `None` only for a row written before types (read as the default).
+    pub type_id: Option<i64>,
     pub created_by: i64,
     /// Bumped by every change; an update based on an older version is refused.
     pub version: i32,

@@ -12,6 +12,7 @@ use crate::layout::ErrorTemplate;
 pub fn DeclarePage() -> impl IntoView {
     let action = ServerAction::<DeclareIncident>::new();
     let options = Resource::new(|| (), |_| get_incident_options());
+    let choices = Resource::new(|| (), |_| crate::fields::server_fns::declare_choices());
     // Opened from a change (`?change=12`): it is named as the suspected cause, and its
     // services are the first guess at the affected ones.
     let query = leptos_router::hooks::use_query_map();
@@ -54,10 +55,22 @@ pub fn DeclarePage() -> impl IntoView {
                             .as_ref()
                             .map(|c| c.services.iter().map(|s| s.slug.clone()).collect::<Vec<_>>().join(", "))
                             .unwrap_or_default();
+                        let (types, declare_fields) = choices.await?;
+                        // A field needed for some types only says which.
+                        let declare_fields: Vec<_> = declare_fields
+                            .into_iter()
+                            .map(|mut f| {
+                                if !f.types.is_empty() {
+                                    let of = f.types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+                                    f.description = format!("For {of} incidents. {}", f.description).trim().to_owned();
+                                }
+                                f
+                            })
+                            .collect();
                         options.await.map(|options| {
                             view! {
                                 <ActionForm action=action attr:class="form card" attr:novalidate=true>
-                                    <FormAlert error fields=&["title", "severity_id", "service_ids", "summary", "commander_id", "suspected_change"] />
+                                    <FormAlert error fields=&["title", "severity_id", "type_id", "service_ids", "summary", "commander_id", "suspected_change", "fields"] />
                                     {change.map(|c| view! {
                                         <div class="alert stack" data-testid="suspected-change">
                                             <p>"Suspected cause: " <strong>{format!("{} “{}”", c.kind.label(), c.title)}</strong>
@@ -66,6 +79,20 @@ pub fn DeclarePage() -> impl IntoView {
                                         </div>
                                     })}
                                     <Field label="Title" name="form[title]" required=true autofocus=true hint="What users see, in a few words: \"Checkout returns 502\"." error=field("title") />
+                                    {(types.len() > 1).then(|| view! {
+                                        <div class="field" class:field--invalid=move || field("type_id").get().is_some()>
+                                            <label class="field__label" for="field-type">"Type"</label>
+                                            <p class="field__hint" id="field-type-hint">"It decides the playbooks attached, the roles to fill before resolving and the fields asked for."</p>
+                                            <select class="field__input" id="field-type" name="form[type_id]" aria-describedby="field-type-hint">
+                                                {types.iter().map(|t| view! {
+                                                    <option value=t.id.to_string() selected=t.is_default>
+                                                        {if t.description.is_empty() { t.name.clone() } else { format!("{}: {}", t.name, t.description) }}
+                                                    </option>
+                                                }).collect_view()}
+                                            </select>
+                                            {move || field("type_id").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                                        </div>
+                                    })}
                                     <fieldset class="fieldset" aria-describedby="severity-error">
                                         <legend class="field__label">"Severity"</legend>
                                         {options.severities.into_iter().enumerate().map(|(i, s)| {
@@ -101,6 +128,7 @@ pub fn DeclarePage() -> impl IntoView {
                                         placeholder="Me"
                                         error=field("commander_id")
                                     />
+                                    <crate::fields::pages::FieldInputs defs=declare_fields prefix="form[fields]" error />
                                     <div class="field">
                                         <label class="field__label" for="field-summary">"Summary (optional, Markdown)"</label>
                                         <TextArea id="field-summary" name="form[summary]" rows=4 />

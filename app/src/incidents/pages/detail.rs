@@ -147,6 +147,7 @@ fn IncidentView(
                     </section>
                 </div>
                 <aside class="incident__aside">
+                    <crate::fields::pages::IncidentFieldsCard fields=detail.fields types=detail.types can_write=detail.can_write />
                     <ChangesCard reference=incident.reference changes=detail.changes can_write=detail.can_write />
                     <StatusPageCard reference=reference.clone() card=detail.status_page can_write=detail.can_write />
                     <PostmortemCard

@@ -27,6 +27,9 @@ pub fn IncidentsPage() -> impl IntoView {
             from: param("from"),
             to: param("to"),
             q: param("q"),
+            kind: param("type"),
+            field: param("field"),
+            value: param("value"),
             after: param("after"),
             before: param("before"),
         },
@@ -35,10 +38,12 @@ pub fn IncidentsPage() -> impl IntoView {
     let user = use_current_user();
     // The same filters, from a position in the list (`after=` or `before=` a cursor).
     let page_link = move |side: &str, at: ListCursor| {
-        let mut pairs: Vec<String> = ["status", "severity", "service", "from", "to", "q"]
-            .into_iter()
-            .filter_map(|k| param(k).map(|v| format!("{k}={}", crate::components::urlencode(&v))))
-            .collect();
+        let mut pairs: Vec<String> = [
+            "status", "severity", "service", "from", "to", "q", "type", "field", "value",
+        ]
+        .into_iter()
+        .filter_map(|k| param(k).map(|v| format!("{k}={}", crate::components::urlencode(&v))))
+        .collect();
         pairs.push(format!("{side}={}", at.encode()));
         format!("/incidents?{}", pairs.join("&"))
     };
@@ -65,8 +70,9 @@ pub fn IncidentsPage() -> impl IntoView {
                         let list = incidents.await?;
                         let selected = move |key: &str, value: String| param(key).as_deref() == Some(value.as_str());
                         let (total, newer, older, now) = (list.total_text(), list.newer, list.older, list.now);
-                        let [status_error, severity_error, service_error, from_error, to_error] =
-                            ["status", "severity", "service", "from", "to"].map(|f| list.invalid_message(f));
+                        let [status_error, severity_error, service_error, from_error, to_error, type_error, field_error, value_error] =
+                            ["status", "severity", "service", "from", "to", "type", "field", "value"].map(|f| list.invalid_message(f));
+                        let field_error = field_error.or(value_error);
                         let refused = !list.invalid.is_empty();
                         Ok::<_, crate::error::AppError>(view! {
                             <form class="filters card" method="get" action="/incidents" role="search">
@@ -94,6 +100,34 @@ pub fn IncidentsPage() -> impl IntoView {
                                     </select>
                                     {filter_error("filter-severity", severity_error)}
                                 </div>
+                                {(list.types.len() > 1).then(|| view! {
+                                    <div class="field">
+                                        <label class="field__label" for="filter-type">"Type"</label>
+                                        <select class="field__input" id="filter-type" name="type" aria-invalid=type_error.is_some().then_some("true") aria-describedby=type_error.is_some().then_some("filter-type-error")>
+                                            <option value="">"Any"</option>
+                                            {list.types.iter().map(|(id, name)| view! {
+                                                <option value=id.to_string() selected=selected("type", id.to_string())>{name.clone()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        {filter_error("filter-type", type_error)}
+                                    </div>
+                                })}
+                                {(!list.fields.is_empty()).then(|| view! {
+                                    <div class="field">
+                                        <label class="field__label" for="filter-field">"Custom field"</label>
+                                        <select class="field__input" id="filter-field" name="field" aria-invalid=field_error.is_some().then_some("true") aria-describedby=field_error.is_some().then_some("filter-field-error")>
+                                            <option value="">"Any"</option>
+                                            {list.fields.iter().map(|(id, label)| view! {
+                                                <option value=id.to_string() selected=selected("field", id.to_string())>{label.clone()}</option>
+                                            }).collect_view()}
+                                        </select>
+                                        {filter_error("filter-field", field_error)}
+                                    </div>
+                                    <div class="field">
+                                        <label class="field__label" for="filter-value">"holds"</label>
+                                        <input class="field__input" id="filter-value" name="value" value=param("value").unwrap_or_default() placeholder="A value" />
+                                    </div>
+                                })}
                                 <div class="field">
                                     <label class="field__label" for="filter-service">"Service"</label>
                                     {match service_error {

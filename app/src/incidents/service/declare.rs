@@ -8,14 +8,20 @@ use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
 use crate::catalog::entities::service::{self, Entity as Service};
 use crate::error::{AppError, FieldError};
-use crate::incidents::entities::{incident, incident_role, incident_service, severity};
+use crate::incidents::entities::{
+    incident, incident_role, incident_service, incident_type, severity,
+};
+use crate::incidents::types::FieldValues;
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status};
 
 /// The short form a commander fills in during an outage; everything else comes later.
 #[derive(Debug, Clone, Default)]
 pub struct Declaration {
     pub title: String,
-    pub severity_id: i64,
+    /// `None`: the type's default severity.
+    pub severity_id: Option<i64>,
+    /// `None`: the default type.
+    pub type_id: Option<i64>,
     pub service_ids: Vec<i64>,
     pub summary: String,
     pub customer_impact: bool,
@@ -24,6 +30,11 @@ pub struct Declaration {
     /// When the problem was noticed, if before the declaration (an alert's start);
     /// ignored if in the future.
     pub detected_at: Option<DateTime<Utc>>,
+    /// Custom field values, checked and written by `crate::workflow` (not here).
+    pub fields: FieldValues,
+    /// Declared by software (an alert): fields needed when declaring wait for a person,
+    /// until the incident is resolved.
+    pub unattended: bool,
 }
 
 /// A declaration that passed [`check`]: what [`insert`] writes.
@@ -32,10 +43,18 @@ pub struct Checked {
     title: String,
     summary: String,
     severity: severity::Model,
+    kind: incident_type::Model,
     service_ids: Vec<i64>,
     commander: user::Model,
     customer_impact: bool,
     detected_at: Option<DateTime<Utc>>,
+}
+
+impl Checked {
+    /// The incident type the declaration gets.
+    pub fn type_id(&self) -> i64 {
+        self.kind.id
+    }
 }
 
 /// Checks a declaration before any write begins (every field at once), so the writer's
@@ -57,9 +76,21 @@ pub async fn check(
     } else if crate::text::has_control_characters(&title) {
         errors.push(FieldError::new("title", crate::text::ONE_LINE));
     }
-    let severity = severity::Entity::find_by_id(declaration.severity_id)
-        .one(db)
-        .await?;
+    let kind = match super::types::type_for_declaration(db, declaration.type_id).await {
+        Ok(kind) => Some(kind),
+        Err(AppError::Invalid(refused)) => {
+            errors.extend(refused);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let severity_id = declaration
+        .severity_id
+        .or_else(|| kind.as_ref().and_then(|k| k.default_severity_id));
+    let severity = match severity_id {
+        Some(id) => severity::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
     if severity.is_none() {
         errors.push(FieldError::new("severity_id", "Choose a severity."));
     }
@@ -104,6 +135,7 @@ pub async fn check(
         title,
         summary: declaration.summary.trim().to_owned(),
         severity: severity.expect("checked above"),
+        kind: kind.expect("checked above"),
         service_ids,
         commander: commander.expect("checked above"),
         customer_impact: declaration.customer_impact,
@@ -122,6 +154,7 @@ pub async fn insert(
         title,
         summary,
         severity,
+        kind,
         service_ids,
         commander,
         customer_impact,
@@ -142,6 +175,7 @@ pub async fn insert(
         resolved_at: Set(None),
         closed_at: Set(None),
         merged_into_id: Set(None),
+        type_id: Set(Some(kind.id)),
         created_by: Set(actor.id.0),
         version: Set(1),
         created_at: Set(now),
@@ -173,9 +207,14 @@ pub async fn insert(
         AutoEvent {
             kind: EventKind::Declared,
             body: format!(
-                "Declared as {} ({}): {}. Incident commander: {}",
+                "Declared as {} ({}{}): {}. Incident commander: {}",
                 severity.name,
                 Status::Triage.label(),
+                if kind.is_default {
+                    String::new()
+                } else {
+                    format!(", {}", crate::markdown::literal(&kind.name))
+                },
                 title,
                 commander.display_name
             ),

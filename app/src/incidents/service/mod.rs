@@ -8,6 +8,7 @@ pub mod on_call;
 pub mod query;
 pub mod severities;
 pub mod timeline;
+pub mod types;
 
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, EntityTrait};

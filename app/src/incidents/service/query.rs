@@ -115,6 +115,7 @@ pub async fn get_incident(
         services,
         roles,
         merged_into: m.merged_into_id.map(IncidentRef),
+        type_id: m.type_id,
         version: m.version,
     })
 }
@@ -185,6 +186,12 @@ pub async fn list_incidents(
         older,
         now: chrono::Utc::now(),
         severities,
+        types: super::types::list_types(db, true)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect(),
+        fields: Vec::new(),
         invalid: Vec::new(),
     })
 }
@@ -377,6 +384,24 @@ fn filtered(filter: &IncidentFilter) -> Select<incident::Entity> {
                     .column(incident_service::Column::IncidentId)
                     .from(incident_service::Entity)
                     .and_where(incident_service::Column::ServiceId.eq(service_id))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(type_id) = filter.type_id {
+        query = query.filter(incident::Column::TypeId.eq(type_id));
+    }
+    if let Some((field_id, value)) = &filter.field {
+        // The values' table belongs to `crate::fields` (above this domain); its
+        // (field_id, value, incident_id) index answers this without reading incidents.
+        use sea_orm::sea_query::Alias;
+        query = query.filter(
+            incident::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(Alias::new("incident_id"))
+                    .from(Alias::new("incident_field_values"))
+                    .and_where(Expr::col(Alias::new("field_id")).eq(*field_id))
+                    .and_where(Expr::col(Alias::new("value")).eq(value.clone()))
                     .to_owned(),
             ),
         );

@@ -2,3 +2,4 @@
 
 pub mod channel;
 pub mod delivery;
+pub mod type_channel;

@@ -7,12 +7,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
-use super::entities::{channel, delivery};
+use super::entities::{channel, delivery, type_channel};
 use super::{ChannelKind, DeliveryStatus, NotifyEvent};
 use crate::accounts::CurrentUser;
 use crate::error::AppError;
@@ -132,24 +132,28 @@ pub async fn queue(
     change: Option<Change>,
     actor: &CurrentUser,
 ) -> Result<(), AppError> {
-    if channels.is_empty() {
-        return Ok(());
-    }
     let Some(current) = incident::Entity::find_by_id(incident_id).one(db).await? else {
         return Ok(());
     };
+    let typed = type_channels(db, current.type_id).await?;
+    if channels.is_empty() && typed.is_empty() {
+        return Ok(());
+    }
     let levels = severity::Entity::find().all(db).await?;
     let position = |id: i64| levels.iter().find(|l| l.id == id).map(|l| l.position);
     let here = position(current.severity_id);
     // A threshold keeps a channel to severe incidents: a severity at or above it (a
-    // lower position) is sent, including an incident escalated into range.
-    let channels: Vec<&channel::Model> = channels
+    // lower position) is sent, including an incident escalated into range. A channel
+    // the incident's type names hears every event about it.
+    let mut channels: Vec<&channel::Model> = channels
         .iter()
+        .filter(|c| !typed.iter().any(|t| t.id == c.id))
         .filter(|c| match c.min_severity_id {
             None => true,
             Some(min) => matches!((here, position(min)), (Some(h), Some(m)) if h <= m),
         })
         .collect();
+    channels.extend(typed.iter());
     if channels.is_empty() {
         return Ok(());
     }
@@ -181,6 +185,86 @@ pub async fn queue(
         insert(db, channel.id, &notice, Some(current.id)).await?;
     }
     Ok(())
+}
+
+/// The enabled channels told about every incident of type `type_id`.
+async fn type_channels(
+    db: &impl ConnectionTrait,
+    type_id: Option<i64>,
+) -> Result<Vec<channel::Model>, AppError> {
+    let Some(type_id) = type_id else {
+        return Ok(vec![]);
+    };
+    let ids: Vec<i64> = type_channel::Entity::find()
+        .filter(type_channel::Column::TypeId.eq(type_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.channel_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(channel::Entity::find()
+        .filter(channel::Column::Id.is_in(ids))
+        .filter(channel::Column::DisabledAt.is_null())
+        .all(db)
+        .await?)
+}
+
+/// The channels every incident of type `type_id` is told about, replaced by `ids`
+/// (unknown ids refused beside the `channel_ids` field).
+pub async fn set_type_channels(
+    txn: &impl ConnectionTrait,
+    type_id: i64,
+    ids: &[i64],
+) -> Result<(), AppError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let known = channel::Entity::find()
+        .filter(channel::Column::Id.is_in(ids.clone()))
+        .count(txn)
+        .await?;
+    if known != ids.len() as u64 {
+        return Err(AppError::invalid(
+            "channel_ids",
+            "One of the chosen channels does not exist.",
+        ));
+    }
+    type_channel::Entity::delete_many()
+        .filter(type_channel::Column::TypeId.eq(type_id))
+        .exec(txn)
+        .await?;
+    for channel_id in ids {
+        type_channel::ActiveModel {
+            type_id: Set(type_id),
+            channel_id: Set(channel_id),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every type's channels: (type id, channel id, name), by name.
+pub async fn all_type_channels(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(i64, i64, String)>, AppError> {
+    let names: std::collections::HashMap<i64, String> = channel::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut rows: Vec<_> = type_channel::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|l| Some((l.type_id, l.channel_id, names.get(&l.channel_id)?.clone())))
+        .collect();
+    rows.sort_by(|a, b| a.2.cmp(&b.2));
+    Ok(rows)
 }
 
 /// Queues a delivery of `notice` to one channel.

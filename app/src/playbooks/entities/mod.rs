@@ -5,3 +5,4 @@ pub mod playbook;
 pub mod playbook_service;
 pub mod revision;
 pub mod step_tick;
+pub mod type_playbook;

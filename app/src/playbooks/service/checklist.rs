@@ -19,7 +19,7 @@ use crate::incidents::entities::{incident_role, incident_service};
 use crate::incidents::service::timeline::{AutoEvent, record_event};
 use crate::incidents::{EventKind, IncidentRef};
 use crate::playbooks::entities::{
-    incident_playbook, playbook, playbook_service, revision, step_tick,
+    incident_playbook, playbook, playbook_service, revision, step_tick, type_playbook,
 };
 use crate::playbooks::{
     Checklist, ChecklistStep, IncidentPlaybooks, PlaybookId, PlaybookStep, StepTick,
@@ -82,6 +82,17 @@ pub async fn attach_for_incident(
         .into_iter()
         .map(|l| l.playbook_id)
         .collect();
+    let incident = crate::incidents::service::load(txn, reference).await?;
+    if let Some(kind) = crate::incidents::service::types::type_of(txn, &incident).await? {
+        ids.extend(
+            type_playbook::Entity::find()
+                .filter(type_playbook::Column::TypeId.eq(kind.id))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|l| l.playbook_id),
+        );
+    }
     if ids.is_empty() {
         return Ok(());
     }
@@ -104,6 +115,66 @@ pub async fn attach_for_incident(
         attach(txn, actor, reference.0, playbook).await?;
     }
     Ok(())
+}
+
+/// The playbooks every incident of type `type_id` gets, replaced by `ids` (unknown ids
+/// refused beside the `playbook_ids` field).
+pub async fn set_type_playbooks(
+    txn: &impl ConnectionTrait,
+    type_id: i64,
+    ids: &[i64],
+) -> Result<(), AppError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let known = playbook::Entity::find()
+        .filter(playbook::Column::Id.is_in(ids.clone()))
+        .all(txn)
+        .await?;
+    if known.len() != ids.len() {
+        return Err(AppError::invalid(
+            "playbook_ids",
+            "One of the chosen playbooks does not exist.",
+        ));
+    }
+    type_playbook::Entity::delete_many()
+        .filter(type_playbook::Column::TypeId.eq(type_id))
+        .exec(txn)
+        .await?;
+    for playbook_id in ids {
+        type_playbook::ActiveModel {
+            type_id: Set(type_id),
+            playbook_id: Set(playbook_id),
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every type's playbooks: (type id, playbook id, title), by title.
+pub async fn type_playbooks(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(i64, i64, String)>, AppError> {
+    let links = type_playbook::Entity::find().all(db).await?;
+    let titles: HashMap<i64, String> = playbook::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    let mut rows: Vec<_> = links
+        .into_iter()
+        .filter_map(|l| {
+            Some((
+                l.type_id,
+                l.playbook_id,
+                titles.get(&l.playbook_id)?.clone(),
+            ))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.2.cmp(&b.2));
+    Ok(rows)
 }
 
 /// Drops a service being deleted from every playbook's services.

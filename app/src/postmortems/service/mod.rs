@@ -38,15 +38,21 @@ pub async fn require_published_postmortem(
     db: &impl ConnectionTrait,
     current: &incident::Model,
 ) -> Result<(), AppError> {
-    let Some(level) = severity::Entity::find_by_id(current.severity_id)
+    let level = severity::Entity::find_by_id(current.severity_id)
         .one(db)
         .await?
-    else {
+        .filter(|l| l.requires_postmortem)
+        .map(|l| l.name);
+    let kind = match level {
+        Some(_) => None,
+        None => crate::incidents::service::types::type_of(db, current)
+            .await?
+            .filter(|t| t.postmortem_required)
+            .map(|t| t.name),
+    };
+    let Some(which) = level.or(kind) else {
         return Ok(());
     };
-    if !level.requires_postmortem {
-        return Ok(());
-    }
     let reference = IncidentRef(current.id);
     let status = query::postmortem_status(db, reference).await?;
     if status == Some(PostmortemStatus::Published) {
@@ -59,8 +65,7 @@ pub async fn require_published_postmortem(
     Err(AppError::invalid(
         "status",
         format!(
-            "{} incidents need a published postmortem before they can be closed, and {state}. Finish it at /incidents/{reference}/postmortem.",
-            level.name
+            "{which} incidents need a published postmortem before they can be closed, and {state}. Finish it at /incidents/{reference}/postmortem.",
         ),
     ))
 }

@@ -43,7 +43,7 @@ async fn feeds_follow_the_page_and_each_component_and_parse_as_atom_and_rss(app:
             &commander,
             Declaration {
                 title: "internal words".into(),
-                severity_id,
+                severity_id: Some(severity_id),
                 service_ids: vec![service, hidden.id],
                 ..Default::default()
             },

@@ -216,7 +216,7 @@ async fn maintenance_is_announced_runs_and_ends_on_the_public_page(app: TestApp)
         &commander,
         app::incidents::service::declare::Declaration {
             title: "checkout down".into(),
-            severity_id,
+            severity_id: Some(severity_id),
             service_ids: vec![checkout.id],
             ..Default::default()
         },

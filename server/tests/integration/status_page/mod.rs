@@ -146,7 +146,7 @@ async fn a_published_incident_shows_on_the_public_page_and_nothing_internal_leak
         &commander,
         Declaration {
             title: "INTERNAL-TITLE primary failover on db-7".into(),
-            severity_id: severity.id,
+            severity_id: Some(severity.id),
             service_ids: vec![checkout.id, ledger.id],
             summary: "INTERNAL-SUMMARY".into(),
             ..Default::default()
@@ -472,7 +472,7 @@ async fn states_follow_the_severity_mapping_unless_the_commander_chooses(app: Te
                 &commander,
                 Declaration {
                     title: title.into(),
-                    severity_id,
+                    severity_id: Some(severity_id),
                     service_ids: vec![service],
                     ..Default::default()
                 },

@@ -75,7 +75,7 @@ async fn page_with_incident(
         &commander,
         app::incidents::service::declare::Declaration {
             title: "INTERNAL-TITLE replica lag on db-7".into(),
-            severity_id: severities(&app.db).await.unwrap()[1].id,
+            severity_id: Some(severities(&app.db).await.unwrap()[1].id),
             service_ids: vec![checkout.id],
             ..Default::default()
         },

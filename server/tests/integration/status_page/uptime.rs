@@ -45,7 +45,7 @@ async fn uptime_on_the_page_is_the_services_availability_on_the_same_incidents(a
             &commander,
             Declaration {
                 title: format!("checkout trouble {n}"),
-                severity_id,
+                severity_id: Some(severity_id),
                 service_ids: vec![checkout.id],
                 ..Default::default()
             },

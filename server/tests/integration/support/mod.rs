@@ -107,7 +107,7 @@ impl TestApp {
             actor,
             Declaration {
                 title: title.into(),
-                severity_id,
+                severity_id: Some(severity_id),
                 service_ids: vec![service.id],
                 ..Default::default()
             },

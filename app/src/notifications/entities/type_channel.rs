@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+/// A channel told about every incident of a type, whatever events it subscribes to.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "incident_type_channels")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub type_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub channel_id: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
