@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use app::accounts::CurrentUser;
 use app::error::AppError;
+use app::incidents::ListQuery;
+use app::incidents::server_fns::read_filter;
 use app::metrics::deploys::delivery_report;
 use app::metrics::service::{dashboard, full_ranking, now, service_report};
 use app::metrics::{ReportQuery, csv};
@@ -25,6 +27,23 @@ pub fn routes() -> Router<AppState> {
         .route("/services/{slug}/restore.csv", get(service_restore))
         .route("/reports/delivery.csv", get(delivery))
         .route("/services/{slug}/delivery.csv", get(service_delivery))
+        .route("/incidents.csv", get(incidents))
+}
+
+/// The incident list under the list page's filters (the same query string), newest
+/// first, with a column per custom field; a refused filter is a 422.
+async fn incidents(State(state): State<AppState>, parts: Parts) -> Result<Csv, AppError> {
+    let Some(user) = parts.extensions.get::<CurrentUser>().cloned() else {
+        return Err(AppError::Unauthorized);
+    };
+    let query: ListQuery = serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        .map_err(|e| AppError::invalid("query", format!("Bad query string: {e}")))?;
+    let (filter, invalid) = read_filter(&state.db, &user, query).await?;
+    if !invalid.is_empty() {
+        return Err(AppError::Invalid(invalid));
+    }
+    let text = app::fields::service::incidents_csv(&state.db, &filter).await?;
+    Ok(Csv::new("vigil-incidents.csv", text))
 }
 
 /// A report's query string, read for a signed-in user (401 otherwise, 422 on a bad

@@ -19,7 +19,7 @@ pub fn cell(text: &str) -> String {
     }
 }
 
-fn line(cells: &[String]) -> String {
+pub fn line(cells: &[String]) -> String {
     let mut l = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
     l.push_str("\r\n");
     l

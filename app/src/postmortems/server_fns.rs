@@ -35,6 +35,8 @@ pub struct PostmortemDetail {
     pub reviewers_value: String,
     /// The changes linked to the incident as its cause.
     pub causes: Vec<crate::changes::ChangeView>,
+    /// The incident's type and custom fields, among the facts.
+    pub fields: crate::fields::IncidentFields,
 }
 
 #[server(prefix = "/rpc", endpoint = "postmortem_detail")]
@@ -50,8 +52,10 @@ pub async fn get_postmortem_detail(reference: String) -> Result<PostmortemDetail
             String::new()
         };
         let causes = crate::changes::service::causes_of(&state.db, reference).await?;
+        let fields = crate::fields::service::incident_fields(&state.db, reference).await?;
         Ok(PostmortemDetail {
             causes,
+            fields,
             postmortem,
             can_write: user.role.can_write(),
             me: user.id.0,

@@ -32,6 +32,7 @@ backend_tests!(
     custom_fields_are_checked_required_and_recorded,
     two_editors_of_the_fields_never_overwrite_each_other,
     types_and_fields_through_pages_forms_and_the_api,
+    the_list_filters_and_exports_by_type_and_field,
 );
 
 fn actor(user: &CurrentUser) -> Actor {
@@ -870,4 +871,188 @@ async fn types_and_fields_through_pages_forms_and_the_api(app: TestApp) {
     )
     .await;
     assert_eq!(status, 422);
+}
+
+async fn the_list_filters_and_exports_by_type_and_field(app: TestApp) {
+    let admin = app.with_user(Role::Admin).await;
+    let ic = app.with_user(Role::Responder).await;
+    let (viewer, _) = app.signed_in(Role::Viewer).await;
+    let security = security_type(
+        &app,
+        &admin,
+        TypeInput {
+            name: "Security".into(),
+            ..Default::default()
+        },
+        &[],
+        &[],
+    )
+    .await;
+    let region = field(
+        &app,
+        &admin,
+        "Region",
+        FieldKind::MultiSelect,
+        &["EU", "US"],
+        Stage::Never,
+        vec![],
+    )
+    .await;
+    let note = field(
+        &app,
+        &admin,
+        "Note",
+        FieldKind::Text,
+        &[],
+        Stage::Never,
+        vec![],
+    )
+    .await;
+    let sev = severities(&app.db).await.unwrap().last().unwrap().id;
+    let mut declared = Vec::new();
+    for (title, kind, regions, text) in [
+        (
+            "Breach in EU",
+            Some(security),
+            &["EU"][..],
+            "=HYPERLINK(\"http://x\")",
+        ),
+        ("Slow in US", None, &["US", "EU"][..], "plain, with a comma"),
+        ("Quiet", None, &[][..], ""),
+    ] {
+        let d = with_service(
+            &app,
+            declaration(
+                title,
+                kind,
+                Some(sev),
+                values(&[(region, regions), (note, &[text])]),
+            ),
+        )
+        .await;
+        declared.push(declare_incident(&app.db, &ic, d).await.unwrap());
+    }
+    let listed = |page: &str| {
+        ["Breach in EU", "Slow in US", "Quiet"]
+            .into_iter()
+            .filter(|t| page.contains(t))
+            .collect::<Vec<_>>()
+    };
+    let page = app
+        .get_with(&viewer, &format!("/incidents?type={security}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listed(&page), ["Breach in EU"]);
+    // A value matches as the field stores it ("eu" is the option "EU"); a multi-select
+    // matches any of its values.
+    let page = app
+        .get_with(&viewer, &format!("/incidents?field={region}&value=eu"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(listed(&page), ["Breach in EU", "Slow in US"]);
+    let page = app
+        .get_with(&viewer, &format!("/incidents?field={region}&value=Mars"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Choose Region from its list"),
+        "refused beside the filter"
+    );
+    assert!(listed(&page).is_empty());
+
+    // The API filters alike.
+    let (_, token) = token_for(&app, Role::Viewer, "30").await;
+    let (status, body) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/incidents?field_id={region}&field_value=US&type_id={security}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["incidents"].as_array().unwrap().len(), 0);
+    let (status, _) = api(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/incidents?field_value=US",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "a value needs its field");
+
+    // The CSV: the same filters, a column per field, formulas defused, commas quoted.
+    let res = app.get_with(&viewer, "/incidents.csv").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "Incident,Title,Type,Severity,Status,Services,Declared,Resolved,Closed,Region,Note"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 3);
+    let breach = rows.iter().find(|r| r.contains("Breach in EU")).unwrap();
+    assert!(
+        breach.contains(",Security,") && breach.ends_with(",EU,\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "{breach}"
+    );
+    let slow = rows.iter().find(|r| r.contains("Slow in US")).unwrap();
+    assert!(
+        slow.contains(",Default,") && slow.ends_with(",EU; US,\"plain, with a comma\""),
+        "{slow}"
+    );
+    let filtered = app
+        .get_with(&viewer, &format!("/incidents.csv?type={security}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(filtered.lines().count(), 2);
+    assert_eq!(
+        app.get_with(&viewer, "/incidents.csv?status=nonsense")
+            .await
+            .status(),
+        422
+    );
+    let anonymous = app.get("/incidents.csv").await;
+    assert_eq!(anonymous.status(), 303, "signed in only");
+    assert!(
+        anonymous.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+
+    // The postmortem's facts show the type and the values (a draft: to responders).
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    app::postmortems::service::write::create_postmortem(&app.db, &ic, declared[0])
+        .await
+        .unwrap();
+    let page = app
+        .get_with(
+            &responder,
+            &format!("/incidents/{}/postmortem", declared[0]),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("postmortem-field") && page.contains("Security"),
+        "the facts name the type and fields"
+    );
 }

@@ -3,6 +3,7 @@
 //! their domains). Callers check the role; these check the rules.
 
 mod defs;
+mod export;
 mod types;
 mod values;
 
@@ -10,6 +11,7 @@ pub use defs::{
     create_field, field_labels, fields_for, get_field, list_fields, set_field_archived,
     update_field,
 };
+pub use export::{EXPORT_LIMIT, incidents_csv};
 pub use types::{save_type, type_choices, type_settings};
 pub use values::{
     CheckedValues, check_values, field_filter, fields_of, filter_value, incident_fields,

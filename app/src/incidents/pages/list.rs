@@ -47,6 +47,16 @@ pub fn IncidentsPage() -> impl IntoView {
         pairs.push(format!("{side}={}", at.encode()));
         format!("/incidents?{}", pairs.join("&"))
     };
+    // The same filters as a CSV download (every page, up to its limit).
+    let csv_link = move || {
+        let pairs: Vec<String> = [
+            "status", "severity", "service", "from", "to", "q", "type", "field", "value",
+        ]
+        .into_iter()
+        .filter_map(|k| param(k).map(|v| format!("{k}={}", crate::components::urlencode(&v))))
+        .collect();
+        format!("/incidents.csv?{}", pairs.join("&"))
+    };
 
     view! {
         <Title text="Incidents" />
@@ -153,6 +163,7 @@ pub fn IncidentsPage() -> impl IntoView {
                                 <div class="filters__actions">
                                     <button class="button" type="submit">"Filter"</button>
                                     <A href="/incidents" attr:class="button button--quiet">"Clear"</A>
+                                    <a href=csv_link() class="button button--quiet" download="vigil-incidents.csv">"Download CSV"</a>
                                 </div>
                             </form>
                             {if list.incidents.is_empty() {

@@ -506,3 +506,19 @@ pub async fn marker_of(
         latest_edit.unwrap_or(0)
     ))
 }
+
+/// Up to `limit` incidents under `filter` (its position ignored), newest first: the
+/// rows of a CSV download.
+pub async fn export_rows(
+    db: &impl ConnectionTrait,
+    filter: &IncidentFilter,
+    limit: u64,
+) -> Result<Vec<incident::Model>, AppError> {
+    use sea_orm::QuerySelect;
+    Ok(filtered(filter)
+        .order_by_desc(incident::Column::DeclaredAt)
+        .order_by_desc(incident::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

@@ -94,6 +94,7 @@ pub fn PostmortemPage() -> impl IntoView {
 pub(super) fn Heading(
     pm: PostmortemView,
     causes: Vec<crate::changes::ChangeView>,
+    fields: crate::fields::IncidentFields,
 ) -> impl IntoView {
     let incident = pm.incident.clone();
     let reference = incident.reference;
@@ -122,6 +123,13 @@ pub(super) fn Heading(
             </div>
             <dl class="facts facts--spans">
                 <div class="facts__item"><dt>"Services"</dt><dd>{services}</dd></div>
+                <div class="facts__item"><dt>"Type"</dt><dd>{fields.incident_type.name.clone()}</dd></div>
+                {fields.entries.into_iter().filter(|e| !e.values.is_empty()).map(|e| view! {
+                    <div class="facts__item" data-testid="postmortem-field">
+                        <dt>{e.field.label}</dt>
+                        <dd>{e.values.into_iter().map(|v| v.text).collect::<Vec<_>>().join(", ")}</dd>
+                    </div>
+                }).collect_view()}
                 {incident.times.impact_started_at.map(|at| view! {
                     <div class="facts__item"><dt>"Impact started"</dt><dd><Time at /></dd></div>
                 })}
@@ -168,7 +176,7 @@ fn PostmortemView(detail: PostmortemDetail, actions: Actions) -> impl IntoView {
     view! {
         <Title text=pm.title.clone() />
         <article class="page postmortem">
-            <Heading pm=pm.clone() causes=detail.causes.clone() />
+            <Heading pm=pm.clone() causes=detail.causes.clone() fields=detail.fields.clone() />
             <nav class="postmortem__tools" aria-label="Postmortem tools">
                 <a class="button button--small" href=format!("{base}.md") download="">"Download Markdown"</a>
                 <a class="button button--small" href=format!("{base}/print")>"Print view"</a>

@@ -27,7 +27,7 @@ pub fn PostmortemPrintPage() -> impl IntoView {
                     Ok::<_, AppError>(view! {
                         <Title text=pm.title.clone() />
                         <article class="page postmortem postmortem--print">
-                            <Heading pm=pm.clone() causes=detail.causes.clone() />
+                            <Heading pm=pm.clone() causes=detail.causes.clone() fields=detail.fields.clone() />
                             {pm.sections.into_iter().map(|s| {
                                 let items = (s.title == ACTION_ITEMS).then(|| view! { <LinkedActionItems reference=pm.incident.reference.to_string() /> });
                                 view! {
