@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use super::{FieldDef, FieldForm, IncidentFields, TypeChoices, TypeForm, TypeSettings};
+use super::{FieldDef, FieldForm, TypeChoices, TypeForm, TypeSettings};
 use crate::error::AppError;
 use crate::incidents::types::IncidentTypeView;
 
@@ -58,13 +58,6 @@ fn ids(field: &str, values: Option<Vec<String>>) -> Result<Vec<i64>, AppError> {
                 .map_err(|_| AppError::invalid(field, "Choose from the list."))
         })
         .collect()
-}
-
-/// The types a declaration may choose, the default first.
-#[server(prefix = "/rpc", endpoint = "list_incident_types")]
-pub async fn list_incident_types() -> Result<Vec<IncidentTypeView>, AppError> {
-    let (state, _) = web::require(Role::Viewer)?;
-    with_status(crate::incidents::service::types::list_types(&state.db, false).await)
 }
 
 /// Every type with what it brings, and what the forms choose from (admins).
@@ -146,13 +139,6 @@ pub async fn archive_incident_type(id: i64, archive: String) -> Result<(), AppEr
     with_status(result)
 }
 
-/// Every custom field (archived ones when asked).
-#[server(prefix = "/rpc", endpoint = "list_custom_fields")]
-pub async fn list_custom_fields(archived: Option<bool>) -> Result<Vec<FieldDef>, AppError> {
-    let (state, _) = web::require(Role::Viewer)?;
-    with_status(service::list_fields(&state.db, archived.unwrap_or(false)).await)
-}
-
 /// Adds a field (no `id`) or saves one at `version` (admins).
 #[server(prefix = "/rpc", endpoint = "save_custom_field")]
 pub async fn save_custom_field(
@@ -200,18 +186,6 @@ pub async fn archive_custom_field(id: i64, archive: String) -> Result<(), AppErr
         service::set_field_archived(&state.db, &web::actor(&admin), id, archive == "true").await?;
         redirect_form_post("/admin/fields");
         Ok(())
-    }
-    .await;
-    with_status(result)
-}
-
-/// An incident's type and custom fields.
-#[server(prefix = "/rpc", endpoint = "get_incident_fields")]
-pub async fn get_incident_fields(reference: String) -> Result<IncidentFields, AppError> {
-    let (state, _) = web::require(Role::Viewer)?;
-    let result = async {
-        let reference = IncidentRef::parse_or_not_found(&reference)?;
-        service::incident_fields(&state.db, reference).await
     }
     .await;
     with_status(result)

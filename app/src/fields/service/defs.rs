@@ -73,18 +73,6 @@ pub async fn list_fields(
         .collect())
 }
 
-/// The fields incidents of `type_id` are asked for.
-pub async fn fields_for(
-    db: &impl ConnectionTrait,
-    type_id: i64,
-) -> Result<Vec<FieldDef>, AppError> {
-    Ok(list_fields(db, false)
-        .await?
-        .into_iter()
-        .filter(|f| f.applies_to(type_id))
-        .collect())
-}
-
 pub async fn get_field(db: &impl ConnectionTrait, id: i64) -> Result<FieldDef, AppError> {
     list_fields(db, true)
         .await?

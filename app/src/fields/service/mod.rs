@@ -8,8 +8,7 @@ mod types;
 mod values;
 
 pub use defs::{
-    create_field, field_labels, fields_for, get_field, list_fields, set_field_archived,
-    update_field,
+    create_field, field_labels, get_field, list_fields, set_field_archived, update_field,
 };
 pub use export::{EXPORT_LIMIT, incidents_csv};
 pub use types::{save_type, type_choices, type_settings};
