@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod changes;
 pub mod choices;
 pub mod components;
+pub mod diff;
 pub mod error;
 pub mod fields;
 pub mod home;

@@ -5,10 +5,10 @@
 
 use app::alerts::payload::{parse_alertmanager, parse_pagerduty};
 use app::components::raw_text;
+use app::diff::{Change, diff_lines};
 use app::markdown::render;
 use app::metrics::csv::cell;
 use app::notifications::outbox::slack_escape;
-use app::postmortems::diff::{Change, diff_lines};
 use app::postmortems::language::check;
 use proptest::prelude::*;
 use serde_json::{Value, json};

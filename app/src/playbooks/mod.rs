@@ -3,6 +3,7 @@
 //! (the version current at that moment, kept with the incident); ticking a step, or
 //! undoing a tick, is recorded on the timeline.
 
+pub mod diff;
 pub mod effect;
 pub mod form;
 pub mod pages;
@@ -95,6 +96,8 @@ pub struct PlaybookDetail {
     /// Every version, newest first.
     pub revisions: Vec<PlaybookRevisionInfo>,
     pub times_used: i64,
+    /// What the version shown changed from the one before (none for version 1).
+    pub changes: Option<diff::VersionChanges>,
 }
 
 /// Who ticked a step, and when.

@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::diff::DiffLine;
 use super::language::Finding;
 use super::status::PostmortemStatus;
+use crate::diff::DiffLine;
 use crate::incidents::{IncidentRef, IncidentView};
 use crate::named::named_enum;
 

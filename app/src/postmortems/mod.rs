@@ -1,7 +1,6 @@
 //! Blameless postmortems: written from a template, pre-filled from the incident,
 //! versioned, reviewed and published.
 
-pub mod diff;
 mod dto;
 pub mod language;
 pub mod pages;

@@ -147,6 +147,34 @@ async fn playbooks_are_versioned_and_attached_by_service(app: TestApp) {
         (1, 2, 3)
     );
     assert_eq!(old.revisions.len(), 2);
+    assert!(old.changes.is_none(), "version 1 has nothing before it");
+    // Version 2 says what it changed: one step added, the guide rewritten.
+    let changes = get_playbook(&app.db, id, None)
+        .await
+        .unwrap()
+        .changes
+        .unwrap();
+    let marked = |lines: &[app::diff::DiffLine]| {
+        lines
+            .iter()
+            .map(|l| format!("{:?} {}", l.change, l.text))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(changes.from, 1);
+    assert_eq!(changes.old_title, None);
+    assert_eq!(
+        marked(&changes.steps),
+        [
+            "Same Check replication lag | https://grafana.example/d/db",
+            "Same Promote the replica | needs: operations",
+            "Same Tell customers | needs: communications",
+            "Added Write the postmortem",
+        ]
+    );
+    assert_eq!(
+        marked(&changes.body),
+        ["Removed Check **replication lag** first.", "Added Updated."]
+    );
     assert!(matches!(
         get_playbook(&app.db, id, Some(9)).await,
         Err(AppError::NotFound(_))

@@ -212,7 +212,7 @@ async fn every_save_is_a_revision_and_a_stale_save_keeps_both_texts(app: TestApp
         impact
             .lines
             .iter()
-            .any(|l| l.change == app::postmortems::diff::Change::Added
+            .any(|l| l.change == app::diff::Change::Added
                 && l.text == "12% of sign-ins failed for 40 minutes.")
     );
     assert!(

@@ -97,6 +97,7 @@ pub fn PlaybookPage() -> impl IntoView {
                                     })}
                                 </div>
                                 <StepsCard id=id.0 />
+                                {p.changes.clone().map(|c| view! { <ChangesCard changes=c version=p.version /> })}
                                 <section class="card stack" aria-labelledby="versions-title">
                                     <h2 id="versions-title">"Versions"</h2>
                                     <ol class="version-list" reversed>
@@ -122,5 +123,41 @@ pub fn PlaybookPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Suspense>
+    }
+}
+
+/// What the version shown changed from the one before: every step marked, and the
+/// guide's lines added or removed.
+#[component]
+fn ChangesCard(changes: crate::playbooks::diff::VersionChanges, version: i32) -> impl IntoView {
+    use crate::diff::{Change, DiffLine, has_changes};
+    let lines = |lines: Vec<DiffLine>| {
+        view! {
+            <pre class="diff__lines">{lines.into_iter().map(|l| {
+                let (class, sign, label) = match l.change {
+                    Change::Added => ("diff__line diff__line--added", "+ ", "added"),
+                    Change::Removed => ("diff__line diff__line--removed", "- ", "removed"),
+                    Change::Same => ("diff__line", "  ", ""),
+                };
+                view! { <span class=class><span class="visually-hidden">{label}</span>{sign}{l.text}"\n"</span> }
+            }).collect_view()}</pre>
+        }
+    };
+    let steps_changed = has_changes(&changes.steps);
+    view! {
+        <section class="card stack" aria-labelledby="changes-title" data-testid="version-changes">
+            <h2 id="changes-title">{format!("What version {version} changed from version {}", changes.from)}</h2>
+            {changes.old_title.map(|t| view! { <p>"Retitled from " <q>{t}</q> "."</p> })}
+            {if steps_changed {
+                view! { <h3>"Steps"</h3> {lines(changes.steps)} }.into_any()
+            } else {
+                view! { <p class="muted">"The steps are unchanged."</p> }.into_any()
+            }}
+            {if changes.body.is_empty() {
+                view! { <p class="muted">"The guide is unchanged."</p> }.into_any()
+            } else {
+                view! { <h3>"Guide"</h3> {lines(changes.body)} }.into_any()
+            }}
+        </section>
     }
 }

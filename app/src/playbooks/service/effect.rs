@@ -1,7 +1,7 @@
 //! The numbers behind "does it help?": restore times by playbook use over a window, and a
 //! playbook's steps across the incidents that used it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
@@ -92,13 +92,21 @@ pub async fn effect(
         .filter(step_tick::Column::IncidentPlaybookId.is_in(attachments.iter().map(|a| a.id)))
         .all(db)
         .await?;
+    // Ticks by checklist, read once: the window's attachments times its ticks would be
+    // quadratic in a busy year.
+    let mut ticked: HashMap<i64, Vec<usize>> = HashMap::new();
+    for t in &ticks {
+        ticked
+            .entry(t.incident_playbook_id)
+            .or_default()
+            .push(t.step as usize);
+    }
     let mut checklists: HashMap<i64, Vec<(usize, usize)>> = HashMap::new();
     for a in &attachments {
         let total = steps.get(&(a.playbook_id, a.version)).map_or(0, Vec::len);
-        let done = ticks
-            .iter()
-            .filter(|t| t.incident_playbook_id == a.id && (t.step as usize) < total)
-            .count();
+        let done = ticked
+            .get(&a.id)
+            .map_or(0, |steps| steps.iter().filter(|s| **s < total).count());
         checklists
             .entry(a.incident_id)
             .or_default()
@@ -140,11 +148,21 @@ pub async fn step_report(
         .and_where(Expr::col(Alias::new("mitigate_secs")).is_not_null())
         .and_where(Expr::col(Alias::new("id")).is_in(attachments.iter().map(|a| a.incident_id)))
         .to_owned();
-    let mitigated: Vec<i64> = Mitigated::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.id)
+    let mitigated: HashSet<i64> =
+        Mitigated::find_by_statement(db.get_database_backend().build(&query))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+    let done_at: HashMap<(i64, usize), i64> = ticks
+        .iter()
+        .map(|t| {
+            (
+                (t.incident_playbook_id, t.step as usize),
+                t.done_at.timestamp(),
+            )
+        })
         .collect();
     let runs: Vec<Run> = attachments
         .iter()
@@ -157,12 +175,7 @@ pub async fn step_report(
                 .unwrap_or_default()
                 .into_iter()
                 .enumerate()
-                .map(|(index, text)| {
-                    let tick = ticks
-                        .iter()
-                        .find(|t| t.incident_playbook_id == a.id && t.step as usize == index);
-                    (text, tick.map(|t| t.done_at.timestamp()))
-                })
+                .map(|(index, text)| (text, done_at.get(&(a.id, index)).copied()))
                 .collect(),
         })
         .collect();

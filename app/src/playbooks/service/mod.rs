@@ -147,6 +147,32 @@ pub async fn list_playbooks(
 }
 
 /// One playbook at `version` (the current one when `None`), with its history.
+/// What `title`, `body` and `steps` (stored form) changed from the revision `before`.
+fn compare(
+    before: &revision::Model,
+    title: &str,
+    body: &str,
+    steps: &str,
+) -> crate::playbooks::diff::VersionChanges {
+    use crate::diff::{Change, diff_lines};
+    let lines = |json: &str| {
+        decode_steps(json)
+            .iter()
+            .map(crate::playbooks::form::step_line)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    crate::playbooks::diff::VersionChanges {
+        from: before.version,
+        old_title: (before.title != title).then(|| before.title.clone()),
+        steps: diff_lines(&lines(&before.steps), &lines(steps)),
+        body: diff_lines(&before.body, body)
+            .into_iter()
+            .filter(|l| l.change != Change::Same)
+            .collect(),
+    }
+}
+
 pub async fn get_playbook(
     db: &impl ConnectionTrait,
     id: PlaybookId,
@@ -185,7 +211,12 @@ pub async fn get_playbook(
     };
     let services = services_of(db, &[current.id]).await?;
     let uses = times_used(db, &[current.id]).await?;
+    let changes = revisions
+        .iter()
+        .find(|r| r.version == version - 1)
+        .map(|before| compare(before, &title, &body, &steps));
     Ok(PlaybookDetail {
+        changes,
         id,
         body_html: crate::markdown::render(&body),
         title,

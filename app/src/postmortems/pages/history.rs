@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{Column, DataTable};
+use crate::diff::Change;
 use crate::layout::ErrorTemplate;
-use crate::postmortems::diff::Change;
 use crate::postmortems::server_fns::get_postmortem_history;
 use crate::time::Time;
 

@@ -10,11 +10,11 @@ use sea_orm::{
 use super::{Snapshot, load, name_of, names, sections};
 use crate::accounts::Role;
 use crate::accounts::entities::user;
+use crate::diff::{diff_lines, has_changes};
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::incidents::entities::incident;
 use crate::incidents::service::query::{escape_like, get_incident};
-use crate::postmortems::diff::{diff_lines, has_changes};
 use crate::postmortems::entities::{comment, postmortem, reviewer, revision, section};
 use crate::postmortems::{
     CommentView, ListAt, PostmortemCursor, PostmortemList, PostmortemStatus, PostmortemSummary,

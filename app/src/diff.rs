@@ -1,4 +1,5 @@
-//! A readable line diff between two revisions of a text (longest common subsequence).
+//! A readable line diff between two versions of a text (longest common subsequence): a
+//! postmortem's revisions, a playbook's versions.
 
 use serde::{Deserialize, Serialize};
 
