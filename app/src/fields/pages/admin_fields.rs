@@ -7,15 +7,6 @@ use crate::fields::server_fns::{ArchiveCustomField, SaveCustomField, admin_custo
 use crate::fields::{FieldDef, FieldKind, Stage, TypeRef};
 use crate::layout::ErrorTemplate;
 
-const FIELDS: &[&str] = &[
-    "label",
-    "description",
-    "kind",
-    "options",
-    "required_at",
-    "type_ids",
-];
-
 /// Admins define custom fields: what each holds, the incident types it is asked for, and
 /// from which step it must be filled.
 #[component]
@@ -39,7 +30,7 @@ pub fn FieldsAdminPage() -> impl IntoView {
                         let (fields, types) = data.await?;
                         let types: Vec<TypeRef> = types.into_iter().map(|t| TypeRef { id: t.id, name: t.name }).collect();
                         Ok::<_, AppError>(view! {
-                            <FormAlert error fields=FIELDS />
+                            <FormAlert error fields=&[] />
                             {fields.is_empty().then(|| view! { <p class="muted">"No custom fields yet."</p> })}
                             <ol class="settings-list">
                                 {fields.into_iter().map(|f| view! { <FieldItem def=f types=types.clone() save archive /> }).collect_view()}

@@ -8,16 +8,6 @@ use crate::fields::{TypeChoices, TypeRef, TypeSettings};
 use crate::incidents::types::REQUIRABLE_ROLES;
 use crate::layout::ErrorTemplate;
 
-const FIELDS: &[&str] = &[
-    "name",
-    "description",
-    "default_severity_id",
-    "required_roles",
-    "is_default",
-    "playbook_ids",
-    "channel_ids",
-];
-
 /// Admins shape incident types: what a declaration of each kind brings (a default
 /// severity, roles to fill, playbooks, channels to tell, whether a postmortem is due).
 #[component]
@@ -40,7 +30,7 @@ pub fn TypesAdminPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let (types, choices) = data.await?;
                         Ok::<_, AppError>(view! {
-                            <FormAlert error fields=FIELDS />
+                            <FormAlert error fields=&[] />
                             <ol class="settings-list">
                                 {types.into_iter().map(|t| view! { <TypeItem settings=t choices=choices.clone() save archive /> }).collect_view()}
                             </ol>

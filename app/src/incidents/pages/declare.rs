@@ -70,7 +70,7 @@ pub fn DeclarePage() -> impl IntoView {
                         options.await.map(|options| {
                             view! {
                                 <ActionForm action=action attr:class="form card" attr:novalidate=true>
-                                    <FormAlert error fields=&["title", "severity_id", "type_id", "service_ids", "summary", "commander_id", "suspected_change", "fields"] />
+                                    <FormAlert error fields=&["title", "severity_id", "type_id", "service_ids", "summary", "commander_id", "suspected_change"] />
                                     {change.map(|c| view! {
                                         <div class="alert stack" data-testid="suspected-change">
                                             <p>"Suspected cause: " <strong>{format!("{} “{}”", c.kind.label(), c.title)}</strong>
