@@ -319,7 +319,8 @@ pub struct ListQuery {
 #[serde(default)]
 pub struct DeclareForm {
     pub title: String,
-    pub severity_id: Option<i64>,
+    /// A severity's id; empty: the type's default.
+    pub severity_id: Option<String>,
     /// Services by id, as older forms and scripts send them.
     pub service_ids: Option<Vec<i64>>,
     /// Services by slug or name, comma-separated (the search field).

@@ -195,7 +195,13 @@ pub async fn declare_incident(#[server(default)] form: DeclareForm) -> Result<St
     let result = async {
         let declaration = declare::Declaration {
             title: form.title,
-            severity_id: form.severity_id,
+            severity_id: match form.severity_id.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(id) => Some(
+                    id.parse()
+                        .map_err(|_| AppError::invalid("severity_id", "Choose a severity."))?,
+                ),
+            },
             type_id: crate::fields::server_fns::chosen_type(form.type_id.as_deref())?,
             service_ids: with_named_services(&state.db, form.service_ids, form.services).await?,
             summary: form.summary.unwrap_or_default(),

@@ -849,6 +849,45 @@ async fn types_and_fields_through_pages_forms_and_the_api(app: TestApp) {
     .await;
     assert_eq!(value_of(&read, customers), "7");
 
+    // The form's "type's default" severity: the type's level, or an error beside the
+    // severity when the type has none.
+    let low = severities(&app.db).await.unwrap().last().unwrap().clone();
+    let (status, typed) = api(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/incident-types",
+        Some(&admin_token),
+        Some(json!({"name": "Billing", "default_severity_id": low.id})),
+    )
+    .await;
+    assert_eq!(status, 201, "{typed}");
+    let billing = typed["id"].as_i64().unwrap().to_string();
+    // (Region is asked of every type from the declaration on.)
+    let by_default = [
+        ("form[title]", "Invoices late"),
+        ("form[severity_id]", ""),
+        ("form[services]", "ledger"),
+        ("form[type_id]", billing.as_str()),
+        (key.as_str(), "EU"),
+    ];
+    let res = app
+        .call_with(&responder, "/rpc/declare_incident", &by_default)
+        .await;
+    assert_eq!(res.status(), 200);
+    let path: String = res.json().await.unwrap();
+    let declared = IncidentRef::parse_or_not_found(path.trim_start_matches("/incidents/")).unwrap();
+    assert_eq!(
+        get_incident(&app.db, declared).await.unwrap().severity.id,
+        low.id
+    );
+    let mut no_default = by_default;
+    no_default[3] = ("form[type_id]", "");
+    let res = app
+        .call_with(&responder, "/rpc/declare_incident", &no_default)
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Choose a severity"));
+
     // Declaring through the API with a type and fields; a bad key is a 422.
     let body = json!({"title": "API declared", "service_ids": [svc.id], "severity_id": sev.parse::<i64>().unwrap(), "type_id": integrity_id, "fields": {region.to_string(): "EU"}});
     let (status, declared) = api(

@@ -68,6 +68,15 @@ pub fn DeclarePage() -> impl IntoView {
                             })
                             .collect();
                         options.await.map(|options| {
+                            // "Security: SEV1 · Customer-facing outage: SEV2", for the types that have one.
+                            let name_of = |id: i64| options.severities.iter().find(|s| s.id == id).map(|s| s.name.clone());
+                            let typed: Vec<String> = types
+                                .iter()
+                                .filter_map(|t| Some(format!("{}: {}", t.name, name_of(t.default_severity_id?)?)))
+                                .collect();
+                            let by_type = !typed.is_empty();
+                            let all_typed = types.iter().all(|t| t.default_severity_id.is_some());
+                            let type_defaults = typed.join(" · ");
                             view! {
                                 <ActionForm action=action attr:class="form card" attr:novalidate=true>
                                     <FormAlert error fields=&["title", "severity_id", "type_id", "service_ids", "summary", "commander_id", "suspected_change"] />
@@ -95,12 +104,21 @@ pub fn DeclarePage() -> impl IntoView {
                                     })}
                                     <fieldset class="fieldset" aria-describedby="severity-error">
                                         <legend class="field__label">"Severity"</legend>
+                                        // A type's default severity is one choice (checked when every type has
+                                        // one): the form names no severity and the type's applies.
+                                        {by_type.then(|| view! {
+                                            <label class="choice" for="severity-type-default">
+                                                <input type="radio" id="severity-type-default" name="form[severity_id]" value="" checked=all_typed />
+                                                <span class="choice__title">"The type's default"</span>
+                                                <span class="choice__hint">{type_defaults.clone()}</span>
+                                            </label>
+                                        })}
                                         {options.severities.into_iter().enumerate().map(|(i, s)| {
                                             let id = format!("severity-{}", s.id);
                                             let label_for = id.clone();
                                             view! {
                                                 <label class="choice" for=label_for>
-                                                    <input type="radio" id=id name="form[severity_id]" value=s.id.to_string() checked=i == 1 />
+                                                    <input type="radio" id=id name="form[severity_id]" value=s.id.to_string() checked=i == 1 && !all_typed />
                                                     <span class="choice__title">{s.name}</span>
                                                     <span class="choice__hint">{s.description}</span>
                                                 </label>
