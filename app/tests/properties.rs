@@ -6,6 +6,8 @@
 use app::alerts::payload::{parse_alertmanager, parse_pagerduty};
 use app::components::raw_text;
 use app::diff::{Change, diff_lines};
+use app::fields::value::{MAX_TEXT, check as check_value};
+use app::fields::{FieldDef, FieldKind, Stage};
 use app::markdown::render;
 use app::metrics::csv::cell;
 use app::notifications::outbox::slack_escape;
@@ -168,5 +170,41 @@ proptest! {
         let body = serde_json::to_vec(&payload).unwrap();
         let _ = parse_alertmanager(&body);
         let _ = parse_pagerduty(&body);
+    }
+
+    #[test]
+    fn custom_field_values_never_panic_and_keep_to_their_kind(
+        kind in 0..FieldKind::ALL.len(),
+        options in prop::collection::vec(hostile_text(), 0..5),
+        entered in prop::collection::vec(hostile_text(), 0..4),
+    ) {
+        let def = FieldDef {
+            id: 1,
+            label: "Field".into(),
+            description: String::new(),
+            kind: FieldKind::ALL[kind],
+            options: options.clone(),
+            required_at: Stage::Never,
+            types: vec![],
+            archived: false,
+            version: 1,
+        };
+        if let Ok(values) = check_value(&def, &entered) {
+            for v in &values {
+                prop_assert!(!v.trim().is_empty() && v.trim() == v);
+                match def.kind {
+                    FieldKind::Select | FieldKind::MultiSelect => prop_assert!(options.contains(v)),
+                    FieldKind::Number => prop_assert!(v.parse::<f64>().is_ok_and(f64::is_finite)),
+                    FieldKind::Link => prop_assert!(app::text::is_web_link(v)),
+                    FieldKind::Text => prop_assert!(
+                        v.chars().count() <= MAX_TEXT && !app::text::has_control_characters(v)
+                    ),
+                    FieldKind::Person => {}
+                }
+            }
+            if def.kind != FieldKind::MultiSelect {
+                prop_assert!(values.len() <= 1);
+            }
+        }
     }
 }
