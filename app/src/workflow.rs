@@ -133,10 +133,11 @@ pub async fn update_fields(
             .map(|t| t.id)
             .unwrap_or_default(),
     };
-    let step = match current.status {
-        Status::Resolved => Stage::Resolve,
-        Status::Closed => Stage::Close,
-        _ => Stage::Declare,
+    // An open incident keeps what declaring needed; a resolved or closed one, what that
+    // step needed.
+    let step = match Stage::of_status(current.status) {
+        Stage::Never => Stage::Declare,
+        step => step,
     };
     let values = fields::check_values(db, actor, type_id, entered, step, Some(current.id)).await?;
     let txn = crate::db::begin_write(db).await?;

@@ -99,21 +99,40 @@ pub async fn notify_incident(
     queue(db, channels, incident_id, change, actor).await
 }
 
-/// The enabled channels subscribed to `event`. A change on SQLite reads them before its
-/// write begins, so the one writer's lock is not held for a read that most changes find
-/// empty; a channel added meanwhile counts from the next change.
+/// The enabled channels subscribed to `event`, and those incident types name (told of
+/// every event of their incidents). A change on SQLite reads them before its write
+/// begins, so the one writer's lock is not held for reads that most changes find empty;
+/// a channel added meanwhile counts from the next change.
 pub async fn subscribers(
     db: &impl ConnectionTrait,
     event: NotifyEvent,
 ) -> Result<Subscribers, AppError> {
-    let channels = channel::Entity::find()
+    let enabled = channel::Entity::find()
         .filter(channel::Column::DisabledAt.is_null())
         .all(db)
-        .await?
+        .await?;
+    let typed = if enabled.is_empty() {
+        Vec::new()
+    } else {
+        type_channel::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .filter_map(|l| {
+                let channel = enabled.iter().find(|c| c.id == l.channel_id)?;
+                Some((l.type_id, channel.clone()))
+            })
+            .collect()
+    };
+    let channels = enabled
         .into_iter()
         .filter(|c| subscribed(c, event))
         .collect();
-    Ok(Subscribers { event, channels })
+    Ok(Subscribers {
+        event,
+        channels,
+        typed,
+    })
 }
 
 /// What [`subscribers`] found, for [`queue`].
@@ -121,24 +140,34 @@ pub async fn subscribers(
 pub struct Subscribers {
     event: NotifyEvent,
     channels: Vec<channel::Model>,
+    /// (type id, channel) for every enabled channel a type names.
+    typed: Vec<(i64, channel::Model)>,
 }
 
 /// [`notify_incident`] with its subscribers read already: queues the event about an
 /// incident inside the change's transaction.
 pub async fn queue(
     db: &impl ConnectionTrait,
-    Subscribers { event, channels }: Subscribers,
+    Subscribers {
+        event,
+        channels,
+        typed,
+    }: Subscribers,
     incident_id: i64,
     change: Option<Change>,
     actor: &CurrentUser,
 ) -> Result<(), AppError> {
-    let Some(current) = incident::Entity::find_by_id(incident_id).one(db).await? else {
-        return Ok(());
-    };
-    let typed = type_channels(db, current.type_id).await?;
     if channels.is_empty() && typed.is_empty() {
         return Ok(());
     }
+    let Some(current) = incident::Entity::find_by_id(incident_id).one(db).await? else {
+        return Ok(());
+    };
+    let typed: Vec<channel::Model> = typed
+        .into_iter()
+        .filter(|(type_id, _)| Some(*type_id) == current.type_id)
+        .map(|(_, c)| c)
+        .collect();
     let levels = severity::Entity::find().all(db).await?;
     let position = |id: i64| levels.iter().find(|l| l.id == id).map(|l| l.position);
     let here = position(current.severity_id);
@@ -185,31 +214,6 @@ pub async fn queue(
         insert(db, channel.id, &notice, Some(current.id)).await?;
     }
     Ok(())
-}
-
-/// The enabled channels told about every incident of type `type_id`.
-async fn type_channels(
-    db: &impl ConnectionTrait,
-    type_id: Option<i64>,
-) -> Result<Vec<channel::Model>, AppError> {
-    let Some(type_id) = type_id else {
-        return Ok(vec![]);
-    };
-    let ids: Vec<i64> = type_channel::Entity::find()
-        .filter(type_channel::Column::TypeId.eq(type_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.channel_id)
-        .collect();
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(channel::Entity::find()
-        .filter(channel::Column::Id.is_in(ids))
-        .filter(channel::Column::DisabledAt.is_null())
-        .all(db)
-        .await?)
 }
 
 /// The channels every incident of type `type_id` is told about, replaced by `ids`
