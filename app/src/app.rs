@@ -27,6 +27,7 @@ use crate::postmortems::pages::{
     PostmortemHistoryPage, PostmortemPage, PostmortemPrintPage, PostmortemTemplatePage,
     PostmortemsPage,
 };
+use crate::rules::pages::{NewRulePage, RulePage, RulesAdminPage};
 use crate::status::admin_page::StatusPageAdmin;
 use crate::status::maintenance_page::MaintenancePage;
 use crate::system::page::AboutPage;
@@ -112,6 +113,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/severities") view=SeveritiesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/incident-types") view=TypesAdminPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/fields") view=FieldsAdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/rules") view=RulesAdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/rules/new") view=NewRulePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/rules/:id") view=RulePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/alerts") view=AlertSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/change-sources") view=ChangeSourcesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/status-page") view=StatusPageAdmin ssr=SsrMode::Async />

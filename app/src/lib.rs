@@ -32,6 +32,7 @@ pub mod named;
 pub mod notifications;
 pub mod playbooks;
 pub mod postmortems;
+pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod seed;
 pub mod status;

@@ -7,8 +7,10 @@
 //! a domain above the one it changes is composed here: a declaration and a change of
 //! status or severity queue their notices; closing needs a published postmortem where
 //! the severity or type says so; resolving needs the roles and fields the type asks for;
-//! a declaration checks and writes its custom fields; a declaration, and services added to an incident, attach those
-//! services' playbooks; a service is deleted only if no incident affected it. Server
+//! a declaration checks and writes its custom fields; a declaration, and services added
+//! to an incident, attach those services' playbooks; every change a rule can be set off
+//! by runs the rules (last, so they see the change whole); a service is deleted only if
+//! no incident affected it. Server
 //! functions, API handlers, alert ingestion and the seed call these, never the steps.
 //!
 //! Like the domains' services, these trust their caller's role (see `crate::web`).
@@ -28,6 +30,8 @@ use crate::incidents::types::FieldValues;
 use crate::incidents::{IncidentRef, Status};
 use crate::notifications::NotifyEvent;
 use crate::notifications::outbox::{Change, Subscribers, queue, subscribers};
+use crate::rules::Trigger;
+use crate::rules::service::run as rules;
 
 /// Declares an incident in triage with its commander, services and first timeline
 /// event, and queues the notices of subscribed channels.
@@ -36,6 +40,7 @@ pub async fn declare_incident(
     actor: &CurrentUser,
     declaration: Declaration,
 ) -> Result<IncidentRef, AppError> {
+    let triggers = declared(&declaration);
     let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
@@ -43,8 +48,22 @@ pub async fn declare_incident(
     fields::write_values(&txn, actor, reference, values).await?;
     crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
     queue(&txn, subscribers, reference.0, None, actor).await?;
+    rules::fire(&txn, actor, reference, &triggers).await?;
     txn.commit().await?;
     Ok(reference)
+}
+
+/// The triggers a declaration fires: declared, then opened by an alert (software
+/// declared it) and customer impact set, where they apply.
+fn declared(declaration: &Declaration) -> Vec<Trigger> {
+    let mut triggers = vec![Trigger::Declared];
+    if declaration.unattended {
+        triggers.push(Trigger::OpenedByAlert);
+    }
+    if declaration.customer_impact {
+        triggers.push(Trigger::ImpactSet);
+    }
+    triggers
 }
 
 /// Declares an incident that `change_id` is suspected of causing (the declare form
@@ -61,6 +80,8 @@ pub async fn declare_incident_after_change(
     {
         return Err(AppError::invalid("suspected_change", message));
     }
+    let mut triggers = declared(&declaration);
+    triggers.push(Trigger::ChangeLinked);
     let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
@@ -76,8 +97,29 @@ pub async fn declare_incident_after_change(
     )
     .await?;
     queue(&txn, subscribers, reference.0, None, actor).await?;
+    rules::fire(&txn, actor, reference, &triggers).await?;
     txn.commit().await?;
     Ok(reference)
+}
+
+/// Marks `change_id` as a `cause` of the incident (or, `None`, unlinks it); a change
+/// newly linked fires the rules of `change_linked`, in the same transaction.
+pub async fn link_change(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    change_id: i64,
+    cause: Option<crate::changes::Cause>,
+) -> Result<crate::changes::ChangeView, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let was_linked = crate::changes::service::is_linked(&txn, reference, change_id).await?;
+    let view =
+        crate::changes::service::link_cause(&txn, actor, reference, change_id, cause).await?;
+    if cause.is_some() && !was_linked {
+        rules::fire(&txn, actor, reference, &[Trigger::ChangeLinked]).await?;
+    }
+    txn.commit().await?;
+    Ok(view)
 }
 
 /// Checks a declaration and its custom field values (those its type needs when
@@ -147,6 +189,7 @@ pub async fn update_fields(
     fields::write_values(&txn, actor, reference, values).await?;
     if retyped {
         crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
+        rules::fire(&txn, actor, reference, &[Trigger::TypeSet]).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -161,10 +204,17 @@ pub async fn update_details(
     details: Details,
     expected_version: i32,
 ) -> Result<(), AppError> {
+    let impact = details.customer_impact;
     let checked = edit::check_details(db, details).await?;
     let txn = crate::db::begin_write(db).await?;
+    let had_impact = crate::incidents::service::load(&txn, reference)
+        .await?
+        .customer_impact;
     if edit::write_details(&txn, actor, reference, checked, expected_version).await? {
         crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
+    }
+    if impact && !had_impact {
+        rules::fire(&txn, actor, reference, &[Trigger::ImpactSet]).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -193,6 +243,7 @@ pub async fn change_status(
         crate::postmortems::service::require_published_postmortem(&txn, &changed.incident).await?;
     }
     notify(&txn, subscribers, changed, actor).await?;
+    rules::fire(&txn, actor, reference, &[Trigger::StatusChanged]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -211,6 +262,7 @@ pub async fn change_severity(
         lifecycle::set_severity(&txn, actor, reference, severity_id, expected_version).await?;
     if let Some(changed) = changed {
         notify(&txn, subscribers, changed, actor).await?;
+        rules::fire(&txn, actor, reference, &[Trigger::SeverityChanged]).await?;
         txn.commit().await?;
     }
     Ok(())

@@ -39,6 +39,7 @@ mod m20261208_000029_create_status_maintenance;
 mod m20261209_000030_create_status_subscribers;
 mod m20261210_000031_create_playbooks;
 mod m20261211_000032_create_incident_types;
+mod m20261212_000033_create_rules;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000030_create_status_subscribers::Migration),
             Box::new(m20261210_000031_create_playbooks::Migration),
             Box::new(m20261211_000032_create_incident_types::Migration),
+            Box::new(m20261212_000033_create_rules::Migration),
         ]
     }
 }

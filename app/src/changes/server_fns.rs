@@ -22,7 +22,7 @@ pub async fn link_change(reference: String, change_id: i64, cause: String) -> Re
                     .ok_or_else(|| AppError::invalid("cause", "Choose suspected or confirmed."))?,
             ),
         };
-        super::service::link_cause(&state.db, &user, reference, change_id, cause).await?;
+        crate::workflow::link_change(&state.db, &user, reference, change_id, cause).await?;
         redirect_form_post(&format!("/incidents/{reference}#changes"));
         Ok(())
     }

@@ -387,6 +387,8 @@ named_enum! {
         TypeChanged => "type_changed", "Type changed";
         /// Custom field values set or changed.
         FieldsChanged => "fields_changed", "Fields changed";
+        /// A rule ran: which one and what it did (or rules stopped at the depth limit).
+        RuleRan => "rule_ran", "Rule ran";
         Note => "note", "Note";
     }
 }

@@ -68,11 +68,12 @@ const SECTIONS: [(&str, &str); 8] = [
     ("/dashboard", "Reliability"),
 ];
 /// An admin's pages, under one "Admin" menu.
-const ADMIN_SECTIONS: [(&str, &str); 11] = [
+const ADMIN_SECTIONS: [(&str, &str); 12] = [
     ("/admin/users", "Users"),
     ("/admin/severities", "Severities"),
     ("/admin/incident-types", "Incident types"),
     ("/admin/fields", "Custom fields"),
+    ("/admin/rules", "Rules"),
     ("/admin/alerts", "Alerts"),
     ("/admin/change-sources", "Change sources"),
     ("/admin/notifications", "Notifications"),

@@ -38,6 +38,8 @@ named_enum! {
         SeverityChanged => "incident.severity_changed", "Severity changed";
         StatusChanged => "incident.status_changed", "Status changed";
         PostmortemPublished => "postmortem.published", "Postmortem published";
+        /// A rule named the channel in its actions; never subscribed to.
+        RuleMatched => "incident.rule_matched", "A rule matched";
         /// Sent from the admin page to check a channel; never subscribed to.
         Test => "test", "Test";
     }

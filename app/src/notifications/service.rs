@@ -297,6 +297,7 @@ pub async fn send_test(
         incident: None,
         change: None,
         actor: Some(admin.display_name.clone()),
+        rule: None,
     };
     outbox::insert(db, current.id, &notice, None).await?;
     Ok(())

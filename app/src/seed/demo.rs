@@ -501,6 +501,7 @@ pub async fn seed_demo(db: &impl Writer, now: DateTime<Utc>) -> Result<Demo, App
     };
 
     let types = super::demo_types::seed_types(db, &ops.actor(None), &severity_at).await?;
+    super::demo_types::seed_rule(db, &ops, types.outage).await?;
     let mut outages = 0;
 
     let mut shakespeare = None;

@@ -99,3 +99,39 @@ pub async fn seed_types(
         customers,
     })
 }
+
+/// The demo's rule: every customer-facing outage gets the customer letter as an action
+/// item and a first status page update drafted, so its run shows on those timelines.
+pub async fn seed_rule(
+    db: &impl Writer,
+    admin: &crate::accounts::CurrentUser,
+    outage: i64,
+) -> Result<(), AppError> {
+    use crate::action_items::Priority;
+    use crate::rules::{Actions, Conditions, ItemTemplate, RuleInput, StatusDraft, Trigger};
+    let input = RuleInput {
+        name: "Customer-facing outages: tell customers".into(),
+        description: "Nobody should have to remember the letter or the first public update in the middle of an outage.".into(),
+        trigger: Trigger::Declared,
+        conditions: Conditions {
+            type_id: Some(outage),
+            ..Default::default()
+        },
+        actions: Actions {
+            action_item: Some(ItemTemplate {
+                title: "Send the customer follow-up letter".into(),
+                priority: Priority::High,
+                due_in_days: Some(3),
+            }),
+            status_draft: Some(StatusDraft {
+                state: crate::status::PublicState::Investigating,
+                body: "We are investigating errors affecting some customers. Next update within 30 minutes.".into(),
+            }),
+            ..Default::default()
+        },
+        enabled: true,
+    };
+    let input = crate::rules::service::check_input(db, admin, &input).await?;
+    crate::rules::service::create_rule(db, &admin.actor(None), &input).await?;
+    Ok(())
+}

@@ -197,6 +197,7 @@ pub async fn seed_random(db: &impl Writer, spec: RandomSeed) -> Result<Generated
             closed_at: Set(resolved),
             merged_into_id: Set(None),
             type_id: Set(default_type),
+            postmortem_required_by: Set(None),
             created_by: Set(creator),
             version: Set(1),
             created_at: Set(declared),

@@ -38,6 +38,7 @@ fn CardBody(
         suggested,
         severity_state,
         published,
+        draft,
     } = card;
     let can_post = can_write && (enabled || published.is_some());
     view! {
@@ -55,7 +56,13 @@ fn CardBody(
                         <FormAlert error fields=&["title", "state", "components", "impact", "body"] />
                         <input type="hidden" name="reference" value=reference.clone() />
                         {published.as_ref().map(|p| view! { <input type="hidden" name="form[version]" value=p.version.to_string() /> })}
+                        {draft.as_ref().map(|d| view! {
+                            <p class="alert alert--warning" data-testid="status-draft">
+                                "The rule “"{d.rule.clone()}"” drafted this update. Review it, then publish it or change it."
+                            </p>
+                        })}
                         <PublishFields
+                            draft_state=draft.as_ref().map(|d| d.state)
                             published=published.clone()
                             components
                             selected
@@ -65,7 +72,7 @@ fn CardBody(
                         <div class="field" class:field--invalid=move || field("body").get().is_some()>
                             <label class="field__label" for="status-body">{if first { "What customers should know" } else { "Update" }}</label>
                             <p class="field__hint" id="status-body-hint">"Public at once. Markdown. No internal names, people or guesses about the cause."</p>
-                            <TextArea id="status-body" name="form[body]" rows=3 describedby="status-body-hint status-body-error" />
+                            <TextArea id="status-body" name="form[body]" rows=3 value=draft.as_ref().map(|d| d.body.clone()).unwrap_or_default() describedby="status-body-hint status-body-error" />
                             {move || field("body").get().map(|m| view! { <p class="field__error" id="status-body-error">{m}</p> })}
                         </div>
                         <button class="button button--primary" type="submit">{if first { "Publish to status page" } else { "Post update" }}</button>
@@ -98,15 +105,16 @@ fn Published(published: PublishedIncident) -> impl IntoView {
 /// The state, and (first time, or folded away later) the title, components and impact.
 #[component]
 fn PublishFields(
+    /// The state a rule's draft chose.
+    draft_state: Option<PublicState>,
     published: Option<PublishedIncident>,
     components: Vec<ComponentView>,
     selected: Vec<i64>,
     severity_state: ComponentState,
     field: impl Fn(&'static str) -> Signal<Option<String>> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let current_state = published
-        .as_ref()
-        .map(|p| p.state)
+    let current_state = draft_state
+        .or(published.as_ref().map(|p| p.state))
         .unwrap_or(PublicState::Investigating);
     let impact = published.as_ref().and_then(|p| p.impact_override);
     let title = published

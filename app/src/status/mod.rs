@@ -394,6 +394,18 @@ pub struct IncidentStatusCard {
     /// The state its severity maps to.
     pub severity_state: ComponentState,
     pub published: Option<PublishedIncident>,
+    /// An update a rule drafted, filled into the form for a person to publish.
+    pub draft: Option<StatusDraftView>,
+}
+
+/// A status page update a rule wrote ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatusDraftView {
+    pub state: PublicState,
+    pub body: String,
+    /// The rule that wrote it.
+    pub rule: String,
 }
 
 /// The incident as published, with what responders may change.

@@ -3,7 +3,7 @@
 
 use app::changes::service::{
     ChangeFilter, DEFAULT_WINDOW_HOURS, MAX_WINDOW_HOURS, NewChange, Position, changes_before,
-    get_change, link_cause, list_changes, mark_rolled_back, record,
+    get_change, list_changes, mark_rolled_back, record,
 };
 use app::changes::{Cause, ChangeKind, ChangeOutcome, ChangeView, ChangesBefore};
 use app::choices::service::resolve_service;
@@ -245,7 +245,7 @@ pub(super) async fn link(
     ApiJson(body): ApiJson<CauseBody>,
 ) -> Result<Json<ChangeView>, AppError> {
     Ok(Json(
-        link_cause(&state.db, &user, reference, id, Some(body.cause)).await?,
+        app::workflow::link_change(&state.db, &user, reference, id, Some(body.cause)).await?,
     ))
 }
 
@@ -262,7 +262,7 @@ pub(super) async fn unlink(
     IncidentChangePath(reference, id): IncidentChangePath,
 ) -> Result<Json<ChangeView>, AppError> {
     Ok(Json(
-        link_cause(&state.db, &user, reference, id, None).await?,
+        app::workflow::link_change(&state.db, &user, reference, id, None).await?,
     ))
 }
 

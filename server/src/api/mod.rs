@@ -25,6 +25,7 @@ mod maintenance;
 mod people;
 mod playbooks;
 mod postmortems;
+mod rules;
 mod service_reports;
 mod services;
 mod status_page;
@@ -135,6 +136,9 @@ pub fn documented() -> OpenApiRouter<AppState> {
             fields::incident_fields,
             fields::update_incident_fields
         ))
+        .routes(routes!(rules::rules, rules::create))
+        .routes(routes!(rules::rule, rules::update, rules::delete))
+        .routes(routes!(rules::dry_run))
 }
 
 #[derive(OpenApi)]

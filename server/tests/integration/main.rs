@@ -27,6 +27,7 @@ mod paging;
 mod playbooks;
 mod postmortems;
 mod routing;
+mod rules;
 mod schema;
 mod server_fns;
 mod severities;

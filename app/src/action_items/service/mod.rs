@@ -176,6 +176,61 @@ pub async fn create_action_item(
     Ok(created.id)
 }
 
+/// An action item a rule adds, inside the caller's transaction: the title and priority
+/// of the rule's template, owned by the incident's commander, due `due_on`.
+pub async fn add_for_rule(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    incident_id: i64,
+    title: &str,
+    priority: Priority,
+    due_on: Option<NaiveDate>,
+) -> Result<String, AppError> {
+    let commander = crate::incidents::entities::incident_role::Entity::find_by_id((
+        incident_id,
+        crate::incidents::IncidentRole::Commander,
+    ))
+    .one(txn)
+    .await?
+    .map(|r| r.user_id);
+    let now = Utc::now();
+    action_item::ActiveModel {
+        incident_id: Set(incident_id),
+        title: Set(title.to_owned()),
+        description: Set(String::new()),
+        kind: Set(ItemKind::Process),
+        priority: Set(priority),
+        owner_id: Set(commander),
+        due_on: Set(due_on),
+        status: Set(ItemStatus::Open),
+        wont_do_reason: Set(None),
+        tracker_url: Set(None),
+        version: Set(1),
+        created_by: Set(actor.id.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        completed_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    record_event(
+        txn,
+        incident_id,
+        actor,
+        AutoEvent {
+            kind: EventKind::ActionItem,
+            body: format!("Action item added: {title}"),
+            at: now,
+        },
+    )
+    .await?;
+    Ok(format!(
+        "added the action item {}",
+        crate::markdown::literal(title)
+    ))
+}
+
 /// Saves an edit made from `expected_version`; finishing or dropping the item (and
 /// reopening it) is recorded on the incident's timeline.
 pub async fn update_action_item(

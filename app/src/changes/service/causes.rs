@@ -78,6 +78,20 @@ pub async fn mark_rolled_back(
     Ok(view)
 }
 
+/// Whether `change_id` is linked to the incident as a cause of any kind.
+pub async fn is_linked(
+    db: &impl sea_orm::ConnectionTrait,
+    reference: IncidentRef,
+    change_id: i64,
+) -> Result<bool, AppError> {
+    Ok(
+        incident_change::Entity::find_by_id((reference.0, change_id))
+            .one(db)
+            .await?
+            .is_some(),
+    )
+}
+
 /// Marks `change_id` as a `cause` of `reference`, or (`None`) unlinks it; recorded on the
 /// incident's timeline. Marking it again with the same cause changes nothing.
 pub async fn link_cause(

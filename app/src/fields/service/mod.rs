@@ -14,5 +14,5 @@ pub use export::{EXPORT_LIMIT, incidents_csv};
 pub use types::{save_type, type_choices, type_settings};
 pub use values::{
     CheckedValues, check_values, field_filter, fields_of, filter_value, incident_fields,
-    require_stage, write_values,
+    require_stage, set_for_rule, write_values,
 };

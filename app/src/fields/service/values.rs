@@ -209,6 +209,44 @@ pub async fn write_values(
     Ok(true)
 }
 
+/// Sets one field to one value for a rule, inside the caller's transaction (the value
+/// was checked when the rule was saved; it is checked again, the field may have changed
+/// since). Answers what happened, in words.
+pub async fn set_for_rule(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    field_id: i64,
+    value: &str,
+) -> Result<String, AppError> {
+    let entered = FieldValues::from([(field_id, vec![value.to_owned()])]);
+    match check_values(txn, actor, 0, &entered, Stage::Never, None).await {
+        Ok(checked) => {
+            let label = checked
+                .0
+                .first()
+                .map(|(def, _)| literal(&def.label))
+                .unwrap_or_default();
+            Ok(if write_values(txn, actor, reference, checked).await? {
+                format!("set {label}")
+            } else {
+                format!("found {label} set already")
+            })
+        }
+        Err(AppError::Invalid(errors)) => Ok(format!(
+            "could not set a custom field: {}",
+            literal(
+                &errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+        )),
+        Err(other) => Err(other),
+    }
+}
+
 fn joined(values: Vec<ShownValue>) -> String {
     values
         .into_iter()

@@ -24,6 +24,8 @@ pub struct Model {
     pub merged_into_id: Option<i64>,
     /// The incident type; `None` only for a row written before types (read as the default).
     pub type_id: Option<i64>,
+    /// The rule that asked for a published postmortem before closing, whatever the severity.
+    pub postmortem_required_by: Option<String>,
     pub created_by: i64,
     /// Bumped by every change; an update based on an older version is refused.
     pub version: i32,

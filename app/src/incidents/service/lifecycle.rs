@@ -15,20 +15,6 @@ use crate::incidents::entities::{incident, incident_role, severity};
 use crate::incidents::status::transition;
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Status, Timestamps};
 
-/// Records what changed on the timeline and commits: every change ends this way.
-async fn finish(
-    txn: crate::db::Write,
-    incident_id: i64,
-    actor: &CurrentUser,
-    kind: EventKind,
-    body: String,
-    at: chrono::DateTime<Utc>,
-) -> Result<(), AppError> {
-    record_event(&txn, incident_id, actor, AutoEvent { kind, body, at }).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
 pub(crate) fn timestamps_of(m: &incident::Model) -> Timestamps {
     Timestamps {
         impact_started_at: m.impact_started_at,
@@ -214,27 +200,77 @@ pub async fn assign_role(
 ) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
     let current = load(&txn, reference).await?;
-    let assignee = user::Entity::find_by_id(user_id)
-        .one(&txn)
+    let assignee = active_responder(&txn, user_id)
         .await?
-        .filter(|u| u.is_active_responder())
         .ok_or_else(|| AppError::invalid("user_id", "Choose an active responder or admin."))?;
+    hand_role(&txn, actor, &current, role, &assignee, expected_version).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`assign_role`] for a rule, inside the caller's transaction; answers what happened,
+/// in words.
+pub async fn assign_role_for_rule(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    role: IncidentRole,
+    user_id: i64,
+) -> Result<String, AppError> {
+    let current = load(txn, reference).await?;
+    let role_name = role.label().to_lowercase();
+    let Some(assignee) = active_responder(txn, user_id).await? else {
+        return Ok(format!(
+            "did not assign the {role_name}: that person is no longer an active responder"
+        ));
+    };
+    let name = crate::markdown::literal(&assignee.display_name);
+    Ok(
+        if hand_role(txn, actor, &current, role, &assignee, current.version).await? {
+            format!("made {name} {role_name}")
+        } else {
+            format!("found {name} {role_name} already")
+        },
+    )
+}
+
+async fn active_responder(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Option<user::Model>, AppError> {
+    Ok(user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.is_active_responder()))
+}
+
+/// Writes the role (bumping the incident from `expected_version`) and its timeline
+/// event; answers false when `assignee` held it already.
+async fn hand_role(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    current: &incident::Model,
+    role: IncidentRole,
+    assignee: &user::Model,
+    expected_version: i32,
+) -> Result<bool, AppError> {
+    let user_id = assignee.id;
     let previous = incident_role::Entity::find_by_id((current.id, role))
-        .one(&txn)
+        .one(txn)
         .await?;
     if previous.as_ref().is_some_and(|p| p.user_id == user_id) {
-        return Ok(());
+        return Ok(false);
     }
     let previous_name = match &previous {
         Some(p) => user::Entity::find_by_id(p.user_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .map(|u| u.display_name),
         None => None,
     };
     save_versioned(
-        &txn,
-        &current,
+        txn,
+        current,
         expected_version,
         incident::ActiveModel::default(),
         |_| "different".to_owned(),
@@ -258,7 +294,7 @@ pub async fn assign_role(
         ])
         .to_owned(),
     )
-    .exec(&txn)
+    .exec(txn)
     .await?;
     let body = match previous_name {
         Some(from) => format!(
@@ -272,5 +308,11 @@ pub async fn assign_role(
             role.label().to_lowercase()
         ),
     };
-    finish(txn, current.id, actor, EventKind::RoleAssigned, body, now).await
+    let auto = AutoEvent {
+        kind: EventKind::RoleAssigned,
+        body,
+        at: now,
+    };
+    record_event(txn, current.id, actor, auto).await?;
+    Ok(true)
 }

@@ -11,7 +11,7 @@ pub mod timeline;
 pub mod types;
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::IncidentRef;
 use super::entities::incident::{self, Entity as Incident};
@@ -72,4 +72,26 @@ fn conflict(
             describe(current)
         ),
     }
+}
+
+/// Marks the incident as needing a published postmortem before closing because rule
+/// `rule` asked (the first rule to ask is named), inside the caller's transaction.
+/// Answers what happened, in words.
+pub async fn require_postmortem_for_rule(
+    txn: &impl ConnectionTrait,
+    current: &incident::Model,
+    rule: &str,
+) -> Result<String, AppError> {
+    if current.postmortem_required_by.is_some() {
+        return Ok("found a postmortem required already".to_owned());
+    }
+    Incident::update_many()
+        .col_expr(
+            incident::Column::PostmortemRequiredBy,
+            sea_orm::sea_query::Expr::value(rule.to_owned()),
+        )
+        .filter(incident::Column::Id.eq(current.id))
+        .exec(txn)
+        .await?;
+    Ok("required a published postmortem before closing".to_owned())
 }

@@ -63,6 +63,10 @@ pub fn slack_body(notice: &Notice, base_url: &str) -> serde_json::Value {
                 NotifyEvent::PostmortemPublished => {
                     format!(":memo: Postmortem published for {link}: *{title}*{by}")
                 }
+                NotifyEvent::RuleMatched => format!(
+                    ":bell: {link} *{title}*: the rule “{}” asked to tell this channel{by}",
+                    slack_escape(notice.rule.as_deref().unwrap_or_default())
+                ),
                 NotifyEvent::Test => format!("Test notification from Vigil{by}"),
             }
         }

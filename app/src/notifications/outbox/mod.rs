@@ -63,6 +63,9 @@ pub struct Notice {
     pub change: Option<Change>,
     /// Who made the change.
     pub actor: Option<String>,
+    /// The rule that asked for this notice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,11 +212,52 @@ pub async fn queue(
         }),
         change,
         actor: Some(actor.display_name.clone()),
+        rule: None,
     };
     for channel in &channels {
         insert(db, channel.id, &notice, Some(current.id)).await?;
     }
     Ok(())
+}
+
+/// Tells channel `channel_id` that rule `rule` matched the incident, inside the caller's
+/// transaction (a disabled or deleted channel is skipped). Answers what happened, in words.
+pub async fn tell_for_rule(
+    db: &impl ConnectionTrait,
+    channel_id: i64,
+    current: &incident::Model,
+    rule: &str,
+    actor: &CurrentUser,
+) -> Result<String, AppError> {
+    let Some(channel) = channel::Entity::find_by_id(channel_id).one(db).await? else {
+        return Ok("could not tell a channel: it was deleted".to_owned());
+    };
+    let name = crate::markdown::literal(&channel.name);
+    if channel.disabled_at.is_some() {
+        return Ok(format!("did not tell the channel {name}: it is disabled"));
+    }
+    let severity = severity::Entity::find_by_id(current.severity_id)
+        .one(db)
+        .await?
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let reference = IncidentRef(current.id);
+    let notice = Notice {
+        event: NotifyEvent::RuleMatched,
+        occurred_at: Utc::now(),
+        incident: Some(IncidentFacts {
+            reference: reference.to_string(),
+            title: current.title.clone(),
+            severity,
+            status: current.status.label().to_owned(),
+            path: format!("/incidents/{reference}"),
+        }),
+        change: None,
+        actor: Some(actor.display_name.clone()),
+        rule: Some(rule.to_owned()),
+    };
+    insert(db, channel.id, &notice, Some(current.id)).await?;
+    Ok(format!("told the channel {name}"))
 }
 
 /// The channels every incident of type `type_id` is told about, replaced by `ids`

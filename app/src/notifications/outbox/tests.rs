@@ -15,6 +15,7 @@ fn notice(event: NotifyEvent, title: &str) -> Notice {
         }),
         change: None,
         actor: Some("Ada".into()),
+        rule: None,
     }
 }
 
@@ -76,4 +77,19 @@ fn signatures_are_hmac_sha256_over_timestamp_and_body() {
         signature("Jefe", 1_700_000_000, b"{}"),
         signature("Jefe", 1_700_000_001, b"{}")
     );
+}
+
+#[test]
+fn a_rule_notice_names_the_rule_escaped() {
+    let mut told = notice(NotifyEvent::RuleMatched, "DB down");
+    told.rule = Some("<!channel> rule".into());
+    let text = slack_body(&told, "https://v")["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        text.contains("the rule “&lt;!channel&gt; rule” asked to tell this channel"),
+        "{text}"
+    );
+    assert!(text.contains("<https://v/incidents/INC-7|INC-7>"), "{text}");
 }

@@ -186,6 +186,35 @@ pub async fn forget_service(txn: &impl ConnectionTrait, service_id: i64) -> Resu
     Ok(())
 }
 
+/// Attaches playbook `id` for a rule, inside the caller's transaction; answers what
+/// happened, in words (attached, or why not).
+pub async fn attach_for_rule(
+    txn: &impl ConnectionTrait,
+    actor: &CurrentUser,
+    incident_id: i64,
+    id: i64,
+) -> Result<String, AppError> {
+    let Some(playbook) = playbook::Entity::find_by_id(id).one(txn).await? else {
+        return Ok("could not attach a playbook: it was deleted".to_owned());
+    };
+    let title = crate::markdown::literal(&playbook.title);
+    if playbook.archived_at.is_some() {
+        return Ok(format!(
+            "did not attach the playbook {title}: it is archived"
+        ));
+    }
+    let already = incident_playbook::Entity::find()
+        .filter(incident_playbook::Column::IncidentId.eq(incident_id))
+        .filter(incident_playbook::Column::PlaybookId.eq(id))
+        .one(txn)
+        .await?;
+    if already.is_some() {
+        return Ok(format!("found the playbook {title} attached already"));
+    }
+    attach(txn, actor, incident_id, &playbook).await?;
+    Ok(format!("attached the playbook {title}"))
+}
+
 /// Attaches a playbook by hand.
 pub async fn attach_playbook(
     db: &impl Writer,

@@ -5,8 +5,8 @@ mod effect;
 mod write;
 
 pub use checklist::{
-    attach_for_incident, attach_playbook, detach_playbook, forget_service, incident_checklists,
-    incident_playbooks, set_type_playbooks, tick_step, type_playbooks,
+    attach_for_incident, attach_for_rule, attach_playbook, detach_playbook, forget_service,
+    incident_checklists, incident_playbooks, set_type_playbooks, tick_step, type_playbooks,
 };
 pub use effect::{effect, step_report};
 pub use write::{create_playbook, set_archived, update_playbook};

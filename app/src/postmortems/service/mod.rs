@@ -48,9 +48,17 @@ pub async fn require_published_postmortem(
         None => crate::incidents::service::types::type_of(db, current)
             .await?
             .filter(|t| t.postmortem_required)
-            .map(|t| t.name),
+            .map(|t| format!("{} incidents need", t.name)),
     };
-    let Some(which) = level.or(kind) else {
+    let rule = current
+        .postmortem_required_by
+        .as_ref()
+        .map(|r| format!("The rule “{r}” says this incident needs"));
+    let Some(which) = level
+        .map(|l| format!("{l} incidents need"))
+        .or(kind)
+        .or(rule)
+    else {
         return Ok(());
     };
     let reference = IncidentRef(current.id);
@@ -65,7 +73,7 @@ pub async fn require_published_postmortem(
     Err(AppError::invalid(
         "status",
         format!(
-            "{which} incidents need a published postmortem before they can be closed, and {state}. Finish it at /incidents/{reference}/postmortem.",
+            "{which} a published postmortem before closing, and {state}. Finish it at /incidents/{reference}/postmortem.",
         ),
     ))
 }

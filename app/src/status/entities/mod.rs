@@ -1,6 +1,7 @@
 pub mod announcement;
 pub mod component;
 pub mod delivery;
+pub mod draft;
 pub mod incident_component;
 pub mod maintenance;
 pub mod maintenance_component;

@@ -18,7 +18,7 @@ pub use maintenance::{
 pub use page::{
     HISTORY, PublicView, component_history, component_states, public_incident, public_view,
 };
-pub use publishing::{MAX_UPDATE, incident_card, publish};
+pub use publishing::{MAX_UPDATE, draft_for_rule, incident_card, publish};
 pub use setup::{MAX_LINKS, colour, parse_links, save_settings, settings};
 pub use subscribers::{
     MAX_PER_ADDRESS, MAX_PER_CLIENT, Reach, UNCONFIRMED_DAYS, board, by_token, check_email,

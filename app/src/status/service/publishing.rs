@@ -14,10 +14,10 @@ use crate::accounts::CurrentUser;
 use crate::error::{AppError, FieldError};
 use crate::incidents::service::timeline::{AutoEvent, record_event};
 use crate::incidents::{EventKind, IncidentRef};
-use crate::status::entities::{component, incident_component, status_incident, update};
+use crate::status::entities::{component, draft, incident_component, status_incident, update};
 use crate::status::{
     ComponentState, ComponentView, IncidentStatusCard, PublicState, Publication, PublishedIncident,
-    PublishedUpdate,
+    PublishedUpdate, StatusDraftView,
 };
 use crate::text::has_control_characters;
 
@@ -222,9 +222,36 @@ pub async fn publish(
     )
     .await?;
     super::announce::incident(&*txn, id, first).await?;
+    draft::Entity::delete_by_id(incident.id).exec(&*txn).await?;
     txn.commit().await?;
     super::changed();
     Ok(())
+}
+
+/// Writes (or replaces) the update rule `rule` drafted for the incident, inside the
+/// caller's transaction: a person reviews and publishes it from the incident page.
+/// Answers what happened, in words.
+pub async fn draft_for_rule(
+    db: &impl ConnectionTrait,
+    incident_id: i64,
+    state: PublicState,
+    body: &str,
+    rule: &str,
+) -> Result<String, AppError> {
+    draft::Entity::delete_by_id(incident_id).exec(db).await?;
+    draft::ActiveModel {
+        incident_id: Set(incident_id),
+        state: Set(state),
+        body: Set(body.to_owned()),
+        rule_name: Set(rule.to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(format!(
+        "drafted a status page update ({}) for a person to review and publish",
+        state.label().to_lowercase()
+    ))
 }
 
 /// `text` as a Markdown block quote.
@@ -254,8 +281,17 @@ pub async fn incident_card(
             suggested: Vec::new(),
             severity_state,
             published: None,
+            draft: None,
         });
     }
+    let draft = draft::Entity::find_by_id(incident.reference.0)
+        .one(db)
+        .await?
+        .map(|d| StatusDraftView {
+            state: d.state,
+            body: d.body,
+            rule: d.rule_name,
+        });
     let components: Vec<ComponentView> = ordered(db)
         .await?
         .into_iter()
@@ -286,6 +322,7 @@ pub async fn incident_card(
         suggested,
         severity_state,
         published,
+        draft,
     })
 }
 

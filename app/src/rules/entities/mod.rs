@@ -1,0 +1,3 @@
+//! Database rows of rules; they never leave the server.
+
+pub mod rule;

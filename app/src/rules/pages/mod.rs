@@ -1,0 +1,298 @@
+//! Admin pages for rules: the list (in the order they run), a new rule, and one rule
+//! with its form, its switch, its dry run and its deletion. Every form is a plain form
+//! post without JavaScript; the dry run is a GET form, so it works the same either way.
+
+mod fields;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use self::fields::RuleFields;
+use crate::components::{FormAlert, action_error};
+use crate::error::AppError;
+use crate::layout::ErrorTemplate;
+use crate::rules::server_fns::{
+    DeleteRule, EnableRule, SaveRule, admin_rule, admin_rules, dry_run_rule,
+};
+use crate::rules::{DryRun, RuleView};
+
+/// Every field the rule form shows its own error beside.
+const FORM_FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "trigger",
+    "min_severity_id",
+    "services",
+    "type_id",
+    "field_id",
+    "field_value",
+    "actions",
+    "playbook_id",
+    "role",
+    "role_user_id",
+    "item_title",
+    "item_priority",
+    "item_due_days",
+    "set_field_id",
+    "set_field_value",
+    "channel_id",
+    "draft_state",
+    "draft_body",
+    "set_severity_id",
+];
+
+/// Goes to the saved rule's page once the form answers (with JavaScript).
+fn follow_saves(save: ServerAction<SaveRule>) {
+    Effect::new(move |_| {
+        if let Some(Ok(id)) = save.value().get() {
+            crate::accounts::pages::reload_to(&format!("/admin/rules/{id}"));
+        }
+    });
+}
+
+/// The rules, in the order they run, each in words.
+#[component]
+pub fn RulesAdminPage() -> impl IntoView {
+    let data = Resource::new(|| (), |_| admin_rules());
+    view! {
+        <Title text="Rules" />
+        <section class="page page--narrow">
+            <header class="page-header page-header--actions">
+                <div>
+                    <h1>"Rules"</h1>
+                    <p class="page-header__lede">"Toil written down once: when something happens to an incident and the conditions hold, Vigil does the rest, and says so on the timeline. Enabled rules run in this order."</p>
+                </div>
+                <a class="button button--primary" href="/admin/rules/new">"New rule"</a>
+            </header>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        let (rules, _) = data.await?;
+                        Ok::<_, AppError>(if rules.is_empty() {
+                            view! {
+                                <div class="card empty-state">
+                                    <p>"No rule yet. A first one could give every SEV1 its communications lead, or attach the security playbook to every security incident."</p>
+                                </div>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <ol class="settings-list" data-testid="rules">
+                                    {rules.into_iter().map(|r| view! { <RuleSummary rule=r /> }).collect_view()}
+                                </ol>
+                            }.into_any()
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// A rule in words: when, if, then.
+#[component]
+fn RuleSummary(rule: RuleView) -> impl IntoView {
+    let href = format!("/admin/rules/{}", rule.id);
+    let (name, enabled, description) = (rule.name.clone(), rule.enabled, rule.description.clone());
+    let key = name.clone();
+    view! {
+        <li class="card stack" data-rule=key>
+            <div class="section-header">
+                <h2><a href=href>{name}</a></h2>
+                <span class="badge" class:badge--ok=enabled>{if enabled { "Enabled" } else { "Draft" }}</span>
+            </div>
+            {(!description.is_empty()).then(|| view! { <p>{description}</p> })}
+            <RuleWords rule />
+        </li>
+    }
+}
+
+#[component]
+fn RuleWords(rule: RuleView) -> impl IntoView {
+    let conditions = if rule.conditions_text.is_empty() {
+        "Every incident".to_owned()
+    } else {
+        rule.conditions_text.join("; and ")
+    };
+    view! {
+        <dl class="facts facts--compact">
+            <div class="facts__item"><dt>"When"</dt><dd>{rule.trigger.label()}</dd></div>
+            <div class="facts__item"><dt>"If"</dt><dd>{conditions}</dd></div>
+            <div class="facts__item"><dt>"Then"</dt><dd>
+                <ul class="plain-list">
+                    {rule.actions_text.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
+                </ul>
+            </dd></div>
+        </dl>
+    }
+}
+
+/// A new rule: saved as a draft unless enabled, then tried on its own page.
+#[component]
+pub fn NewRulePage() -> impl IntoView {
+    let save = ServerAction::<SaveRule>::new();
+    follow_saves(save);
+    let data = Resource::new(|| (), |_| admin_rules());
+    let error = Signal::derive(move || action_error(save.value().get()));
+    view! {
+        <Title text="New rule" />
+        <section class="page page--narrow">
+            <header class="page-header">
+                <p class="page-header__eyebrow"><a href="/admin/rules">"Rules"</a></p>
+                <h1>"New rule"</h1>
+                <p class="page-header__lede">"A new rule is a draft until you enable it: save it, try it on a real incident, then switch it on."</p>
+            </header>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        let (_, choices) = data.await?;
+                        Ok::<_, AppError>(view! {
+                            <ActionForm action=save attr:class="form card" attr:novalidate=true>
+                                <FormAlert error fields=FORM_FIELDS />
+                                <RuleFields rule=None choices error />
+                                <button class="button button--primary" type="submit">"Save rule"</button>
+                            </ActionForm>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// One rule: what it does in words, its dry run, its switch, its form and deletion.
+#[component]
+pub fn RulePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|i| i.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
+    let tried = move || {
+        query
+            .read()
+            .get("incident")
+            .filter(|i| !i.trim().is_empty())
+    };
+    let save = ServerAction::<SaveRule>::new();
+    let enable = ServerAction::<EnableRule>::new();
+    let delete = ServerAction::<DeleteRule>::new();
+    follow_saves(save);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            crate::accounts::pages::reload_to("/admin/rules");
+        }
+    });
+    let data = Resource::new(
+        move || (id(), enable.version().get()),
+        |(id, _)| admin_rule(id),
+    );
+    let dry = Resource::new(
+        move || (id(), tried()),
+        |(id, incident)| async move {
+            match incident {
+                Some(incident) => Some(dry_run_rule(id, incident).await),
+                None => None,
+            }
+        },
+    );
+    let error = Signal::derive(move || action_error(save.value().get()));
+    let other = Signal::derive(move || {
+        action_error(enable.value().get()).or_else(|| action_error(delete.value().get()))
+    });
+    view! {
+        <Title text="Rule" />
+        <section class="page page--narrow">
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
+                    {move || Suspend::new(async move {
+                        let (rule, choices) = data.await?;
+                        let dry = dry.await;
+                        let (rule_id, version, enabled) = (rule.id, rule.version, rule.enabled);
+                        Ok::<_, AppError>(view! {
+                            <Title text=rule.name.clone() />
+                            <header class="page-header page-header--actions">
+                                <div>
+                                    <p class="page-header__eyebrow"><a href="/admin/rules">"Rules"</a></p>
+                                    <h1>{rule.name.clone()}" "<span class="badge" class:badge--ok=enabled data-testid="rule-state">{if enabled { "Enabled" } else { "Draft" }}</span></h1>
+                                    {(!rule.description.is_empty()).then(|| view! { <p class="page-header__lede">{rule.description.clone()}</p> })}
+                                </div>
+                                <ActionForm action=enable attr:class="inline-form">
+                                    <input type="hidden" name="id" value=rule_id.to_string() />
+                                    <input type="hidden" name="version" value=version.to_string() />
+                                    <input type="hidden" name="enabled" value=(!enabled).to_string() />
+                                    <button class="button" class:button--primary=!enabled type="submit">{if enabled { "Turn back into a draft" } else { "Enable" }}</button>
+                                </ActionForm>
+                            </header>
+                            <FormAlert error=other fields=&[] />
+                            <section class="card stack" aria-labelledby="rule-words">
+                                <h2 id="rule-words">"What it does"</h2>
+                                <RuleWords rule=rule.clone() />
+                            </section>
+                            <DryRunCard rule_id tried=tried().unwrap_or_default() dry />
+                            <section class="card stack" aria-labelledby="rule-edit">
+                                <h2 id="rule-edit">"Change it"</h2>
+                                <ActionForm action=save attr:class="form" attr:novalidate=true>
+                                    <FormAlert error fields=FORM_FIELDS />
+                                    <input type="hidden" name="id" value=rule_id.to_string() />
+                                    <input type="hidden" name="version" value=version.to_string() />
+                                    <RuleFields rule=Some(rule.clone()) choices error />
+                                    <button class="button button--primary" type="submit">"Save rule"</button>
+                                </ActionForm>
+                            </section>
+                            <section class="card stack" aria-labelledby="rule-delete">
+                                <h2 id="rule-delete">"Delete it"</h2>
+                                <p class="muted">"What it did stays on the incidents' timelines; the audit log keeps the rule as it was."</p>
+                                <ActionForm action=delete attr:class="inline-form">
+                                    <input type="hidden" name="id" value=rule_id.to_string() />
+                                    <button class="button button--danger" type="submit">"Delete rule"</button>
+                                </ActionForm>
+                            </section>
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// The dry run: a GET form naming an incident, and what the rule would do on it.
+#[component]
+fn DryRunCard(rule_id: i64, tried: String, dry: Option<Result<DryRun, AppError>>) -> impl IntoView {
+    let error = match &dry {
+        Some(Err(e)) => Some(e.field_message("incident").unwrap_or_else(|| e.to_string())),
+        _ => None,
+    };
+    let has_error = error.is_some();
+    view! {
+        <section class="card stack" aria-labelledby="rule-dry-run" data-testid="dry-run">
+            <h2 id="rule-dry-run">"Try it"</h2>
+            <p class="muted">"See what the rule would do on an incident as it is now. Nothing is changed."</p>
+            <form class="form form--inline" method="get" action=format!("/admin/rules/{rule_id}")>
+                <div class="field" class:field--invalid=has_error>
+                    <label class="field__label" for="dry-run-incident">"Incident"</label>
+                    <input class="field__input" id="dry-run-incident" name="incident" value=tried placeholder="INC-42"
+                        aria-invalid=has_error.then_some("true")
+                        aria-describedby=has_error.then_some("dry-run-incident-error") />
+                    {error.map(|m| view! { <p class="field__error" id="dry-run-incident-error">{m}</p> })}
+                </div>
+                <button class="button" type="submit">"Dry run"</button>
+            </form>
+            {match dry {
+                Some(Ok(run)) => Some(view! {
+                    <div class="alert" class:alert--success=run.matches class:alert--warning=!run.matches role="status" data-testid="dry-run-result">
+                        <p><strong>{run.lines.first().cloned().unwrap_or_default()}</strong></p>
+                        <ul>
+                            {run.lines.into_iter().skip(1).map(|l| view! { <li>{l}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                }),
+                _ => None,
+            }}
+        </section>
+    }
+}
