@@ -22,11 +22,10 @@ suite(({ flow, user }) => {
     await t.page.getByRole('button', { name: 'Save rule' }).click();
     await t.page.locator('.field__error', { hasText: 'Choose at least one thing for the rule to do.' }).waitFor();
     await t.settle();
-    if (!t.js) {
-      // A plain form post comes back empty: fill it again.
-      await t.page.getByLabel('Name', { exact: true }).fill(name);
-      await t.page.getByLabel('Affects one of these services').selectOption({ label: service });
-    }
+    // The form is a plain form post (no island): it comes back empty, to fill again.
+    await t.page.getByLabel('Name', { exact: true }).fill(name);
+    await t.page.getByLabel('When').selectOption('declared');
+    await t.page.getByLabel('Affects one of these services').selectOption({ label: service });
     await t.page.getByLabel('Add an action item').fill(item);
     await t.page.getByLabel('Its priority').selectOption('high');
     await t.page.getByLabel('Due after (days)').fill('3');

@@ -85,11 +85,10 @@ impl MigrationTrait for Migration {
             )
             .await?;
         let db = manager.get_connection();
-        // Names are unique without regard to case; a change reads the enabled rules of
-        // its trigger.
+        // Names are unique; every change reads the enabled rules in order.
         db.execute_unprepared("CREATE UNIQUE INDEX idx_rules_name ON rules (name)")
             .await?;
-        db.execute_unprepared("CREATE INDEX idx_rules_trigger ON rules (\"trigger\", enabled)")
+        db.execute_unprepared("CREATE INDEX idx_rules_enabled ON rules (enabled, id)")
             .await?;
         Ok(())
     }

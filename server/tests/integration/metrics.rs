@@ -790,6 +790,23 @@ async fn the_demo_loads_into_an_empty_database_only(app: TestApp) {
             "{step:?}"
         );
     }
+    // The demo's rule ran on every customer-facing outage, once each, on its timeline.
+    let runs = app::incidents::entities::timeline_event::Entity::find()
+        .filter(
+            app::incidents::entities::timeline_event::Column::Kind
+                .eq(app::incidents::EventKind::RuleRan),
+        )
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!runs.is_empty());
+    assert!(
+        runs.iter().all(|e| e.body.starts_with(
+            r"Rule **Customer\-facing outages\: tell customers** ran (an incident is declared): added the action item Send the customer follow\-up letter; drafted a status page update"
+        )),
+        "{:?}",
+        runs.first().map(|e| &e.body)
+    );
     let again = app::seed::demo::seed_demo(&app.db, now).await.unwrap_err();
     assert!(matches!(again, AppError::Conflict { .. }), "{again:?}");
 }

@@ -1130,6 +1130,42 @@ async fn rules_through_forms_the_api_the_dry_run_and_the_audit_log(app: TestApp)
         .await
         .unwrap_err();
     assert!(matches!(refused, AppError::Conflict { .. }));
+
+    // A drafted status update waits on the incident page, filled in, for a person.
+    crate::status_page::switch_on(&app, &admin, "0", true).await;
+    let body = json!({
+        "name": "First words", "trigger": "declared", "enabled": true,
+        "actions": {"status_draft": {"state": "identified", "body": "Payments <fail> for some & we know why."}},
+    });
+    let (status, created) = api(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/rules",
+        Some(&token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let drafted = declare(&app, &ic, "Drafted", low, svc, Declaration::default()).await;
+    let page = app
+        .get_with(&admin, &format!("/incidents/{drafted}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("data-testid=\"status-draft\""),
+        "the draft is announced"
+    );
+    assert!(page.contains("First words") && page.contains("drafted this update."));
+    assert!(
+        page.contains("Payments &lt;fail&gt; for some &amp; we know why.</textarea>"),
+        "filled in, as text"
+    );
+    assert!(
+        page.contains("<option value=\"identified\" selected"),
+        "in the draft's state"
+    );
 }
 
 /// The action items on an incident.

@@ -1,6 +1,7 @@
 //! Admin pages for rules: the list (in the order they run), a new rule, and one rule
-//! with its form, its switch, its dry run and its deletion. Every form is a plain form
-//! post without JavaScript; the dry run is a GET form, so it works the same either way.
+//! with its form, its switch, its dry run and its deletion. No island: every form is a
+//! plain form post the server answers with a redirect (errors come back beside their
+//! fields), and the dry run is a GET form, so both work the same with JavaScript off.
 
 mod fields;
 
@@ -41,15 +42,6 @@ const FORM_FIELDS: &[&str] = &[
     "draft_body",
     "set_severity_id",
 ];
-
-/// Goes to the saved rule's page once the form answers (with JavaScript).
-fn follow_saves(save: ServerAction<SaveRule>) {
-    Effect::new(move |_| {
-        if let Some(Ok(id)) = save.value().get() {
-            crate::accounts::pages::reload_to(&format!("/admin/rules/{id}"));
-        }
-    });
-}
 
 /// The rules, in the order they run, each in words.
 #[component]
@@ -131,7 +123,6 @@ fn RuleWords(rule: RuleView) -> impl IntoView {
 #[component]
 pub fn NewRulePage() -> impl IntoView {
     let save = ServerAction::<SaveRule>::new();
-    follow_saves(save);
     let data = Resource::new(|| (), |_| admin_rules());
     let error = Signal::derive(move || action_error(save.value().get()));
     view! {
@@ -181,12 +172,6 @@ pub fn RulePage() -> impl IntoView {
     let save = ServerAction::<SaveRule>::new();
     let enable = ServerAction::<EnableRule>::new();
     let delete = ServerAction::<DeleteRule>::new();
-    follow_saves(save);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            crate::accounts::pages::reload_to("/admin/rules");
-        }
-    });
     let data = Resource::new(
         move || (id(), enable.version().get()),
         |(id, _)| admin_rule(id),

@@ -19,7 +19,7 @@ use crate::audit::service::{self as audit, Actor};
 use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::rules::entities::rule;
-use crate::rules::{Actions, Conditions, FieldMatch, RuleInput, RuleView, Trigger};
+use crate::rules::{Actions, Conditions, FieldMatch, RuleInput, RuleView};
 use crate::text::has_control_characters;
 
 /// A stored rule read back; JSON that no longer reads (never written by this code) acts
@@ -414,13 +414,9 @@ pub async fn delete_rule(db: &impl Writer, actor: &Actor, id: i64) -> Result<(),
     Ok(())
 }
 
-/// The enabled rules of `trigger`, in the order they run.
-pub(crate) async fn enabled_for(
-    db: &impl ConnectionTrait,
-    trigger: Trigger,
-) -> Result<Vec<rule::Model>, AppError> {
+/// The enabled rules, in the order they run (a handful: read whole, once a change).
+pub(crate) async fn enabled_rules(db: &impl ConnectionTrait) -> Result<Vec<rule::Model>, AppError> {
     Ok(rule::Entity::find()
-        .filter(rule::Column::Trigger.eq(trigger))
         .filter(rule::Column::Enabled.eq(true))
         .order_by_asc(rule::Column::Id)
         .all(db)

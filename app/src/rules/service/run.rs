@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use chrono::{Days, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{enabled_for, parts};
+use super::{enabled_rules, parts};
 use crate::accounts::CurrentUser;
 use crate::error::AppError;
 use crate::fields::entities::field_value;
@@ -19,20 +19,25 @@ use crate::incidents::{EventKind, IncidentRef};
 use crate::markdown::literal;
 use crate::notifications::NotifyEvent;
 use crate::rules::engine::{Facts, MAX_DEPTH, misses};
+use crate::rules::entities::rule;
 use crate::rules::{Actions, Trigger};
 
 /// Runs the rules of `triggers` (in that order) on the incident, inside the caller's
-/// transaction. Nothing is read beyond one statement per trigger when no rule is enabled.
+/// transaction. One statement when no rule is enabled.
 pub async fn fire(
     txn: &impl ConnectionTrait,
     actor: &CurrentUser,
     reference: IncidentRef,
     triggers: &[Trigger],
 ) -> Result<(), AppError> {
+    let enabled = enabled_rules(txn).await?;
+    if enabled.is_empty() {
+        return Ok(());
+    }
     let mut pending: VecDeque<(Trigger, u8)> = triggers.iter().map(|t| (*t, 0)).collect();
     let mut positions: Option<Vec<(i64, i32)>> = None;
     while let Some((trigger, depth)) = pending.pop_front() {
-        let rules = enabled_for(txn, trigger).await?;
+        let rules: Vec<&rule::Model> = enabled.iter().filter(|r| r.trigger == trigger).collect();
         if rules.is_empty() {
             continue;
         }
@@ -53,7 +58,7 @@ pub async fn fire(
             // Each rule sees what the rules before it did.
             let current = crate::incidents::service::load(txn, reference).await?;
             let facts = facts(txn, &current, levels).await?;
-            let (conditions, actions) = parts(&rule);
+            let (conditions, actions) = parts(rule);
             if !misses(&conditions, &facts, position_of).is_empty() {
                 continue;
             }
