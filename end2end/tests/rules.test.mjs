@@ -12,6 +12,18 @@ suite(({ flow, user }) => {
     await t.page.getByRole('button', { name: 'Add service' }).click();
     await t.page.getByRole('heading', { level: 1, name: service }).waitFor();
 
+    // A playbook for the rule to attach.
+    const playbook = `Partner comms (${mode})`;
+    await t.visit('/playbooks');
+    await t.page.getByRole('link', { name: 'Write a playbook' }).click();
+    await t.page.getByRole('heading', { level: 1, name: 'Write a playbook' }).waitFor();
+    await t.settle();
+    await t.page.getByLabel('Title').fill(playbook);
+    await t.page.getByLabel('Steps').fill('Call the partner\nPost in the partner channel');
+    await t.page.getByRole('button', { name: 'Save playbook' }).click();
+    await t.page.getByRole('heading', { level: 1, name: playbook }).waitFor();
+    await t.settle();
+
     // The rule, from the form: nothing to do is refused beside "Then".
     const name = `Payments letter ${mode}`;
     const item = `Tell the payment partners (${mode})`;
@@ -26,6 +38,7 @@ suite(({ flow, user }) => {
     await t.page.getByLabel('Name', { exact: true }).fill(name);
     await t.page.getByLabel('When').selectOption('declared');
     await t.page.getByLabel('Affects one of these services').selectOption({ label: service });
+    await t.page.getByLabel('Attach a playbook').selectOption({ label: playbook });
     await t.page.getByLabel('Add an action item').fill(item);
     await t.page.getByLabel('Its priority').selectOption('high');
     await t.page.getByLabel('Due after (days)').fill('3');
@@ -58,15 +71,17 @@ suite(({ flow, user }) => {
     await t.settle();
     const said = await result.textContent();
     assert.match(said, new RegExp(`on ${first} this rule would:`));
+    assert.match(said, new RegExp(`attach the playbook Partner comms \\(${mode}\\)`));
     assert.match(said, new RegExp(`add the action item “Tell the payment partners \\(${mode}\\)” \\(high priority, due in 3 days`));
 
-    // Enabled, the next declaration runs it: one timeline entry, and the item.
+    // Enabled, the next declaration runs it: one timeline entry, the checklist, the item.
     await t.page.getByRole('button', { name: 'Enable' }).click();
     await t.page.getByTestId('rule-state').filter({ hasText: 'Enabled' }).waitFor();
     await t.settle();
     await declare(`Refunds failing (${mode})`);
     const story = await t.page.getByTestId('timeline').textContent();
-    assert.match(story, new RegExp(`Rule ${name} ran \\(an incident is declared\\): added the action item ${item.replace(/[()]/g, '\\$&')}`));
+    await t.page.locator('#playbooks').getByText('0 of 2 done').waitFor();
+    assert.match(story, new RegExp(`Rule ${name} ran \\(an incident is declared\\): attached the playbook Partner comms \\(${mode}\\); added the action item ${item.replace(/[()]/g, '\\$&')}`));
     assert.match(await t.page.locator('body').textContent(), new RegExp(item.replace(/[()]/g, '\\$&')));
 
     // The list says it in words.

@@ -810,7 +810,7 @@ async fn the_openapi_document_describes_every_route_and_is_browsable(app: TestAp
             operations += 1;
         }
     }
-    assert_eq!(operations, 74);
+    assert_eq!(operations, 80);
 
     // Every JSON answer is a typed schema (a `$ref` or a type), not "any JSON".
     let mut untyped = Vec::new();
