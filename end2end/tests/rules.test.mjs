@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { suite } from '../support/harness.mjs';
 
 suite(({ flow, user }) => {
-  flow('an admin writes a rule, tries it on an incident, enables it, and a matching declaration runs it', async (t) => {
+  flow('an admin writes a playbook and a rule, tries the rule before saving it, enables it, and a matching declaration runs it', async (t) => {
     const mode = t.js ? 'js' : 'nojs';
     const admin = user('admin');
     await t.signIn(admin);
@@ -24,6 +24,18 @@ suite(({ flow, user }) => {
     await t.page.getByRole('heading', { level: 1, name: playbook }).waitFor();
     await t.settle();
 
+    // An incident on the service, declared before any rule exists.
+    const declare = async (title) => {
+      await t.visit('/incidents/new');
+      await t.page.getByLabel('Title').fill(title);
+      await t.choose(t.page.getByLabel('Affected services'), service);
+      await t.page.getByRole('button', { name: 'Declare incident' }).click();
+      await t.page.waitForURL(/\/incidents\/INC-\d+$/);
+      await t.settle();
+      return new URL(t.page.url()).pathname.split('/').pop();
+    };
+    const first = await declare(`Card payments failing (${mode})`);
+
     // The rule, from the form: nothing to do is refused beside "Then".
     const name = `Payments letter ${mode}`;
     const item = `Tell the payment partners (${mode})`;
@@ -42,29 +54,9 @@ suite(({ flow, user }) => {
     await t.page.getByLabel('Add an action item').fill(item);
     await t.page.getByLabel('Its priority').selectOption('high');
     await t.page.getByLabel('Due after (days)').fill('3');
-    await t.page.getByRole('button', { name: 'Save rule' }).click();
-    await t.page.waitForURL(/\/admin\/rules\/\d+$/);
-    await t.page.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor();
-    await t.settle();
-    const rulePath = new URL(t.page.url()).pathname;
-    assert.equal(await t.page.getByTestId('rule-state').textContent(), 'Draft');
 
-    // A draft runs on nothing: a matching declaration has no rule on its timeline.
-    const declare = async (title) => {
-      await t.visit('/incidents/new');
-      await t.page.getByLabel('Title').fill(title);
-      await t.choose(t.page.getByLabel('Affected services'), service);
-      await t.page.getByRole('button', { name: 'Declare incident' }).click();
-      await t.page.waitForURL(/\/incidents\/INC-\d+$/);
-      await t.settle();
-      return new URL(t.page.url()).pathname.split('/').pop();
-    };
-    const first = await declare(`Card payments failing (${mode})`);
-    assert.doesNotMatch(await t.page.getByTestId('timeline').textContent(), /Rule .* ran/);
-
-    // The dry run says what it would do there.
-    await t.visit(rulePath);
-    await t.page.getByLabel('Incident', { exact: true }).fill(first);
+    // Tried before saving: what it would do on that incident, the form kept as written.
+    await t.page.getByLabel('Try it on an incident first').fill(first);
     await t.page.getByRole('button', { name: 'Dry run' }).click();
     const result = t.page.getByTestId('dry-run-result');
     await result.waitFor();
@@ -73,6 +65,13 @@ suite(({ flow, user }) => {
     assert.match(said, new RegExp(`on ${first} this rule would:`));
     assert.match(said, new RegExp(`attach the playbook Partner comms \\(${mode}\\)`));
     assert.match(said, new RegExp(`add the action item “Tell the payment partners \\(${mode}\\)” \\(high priority, due in 3 days`));
+    assert.equal(await t.page.getByLabel('Add an action item').inputValue(), item);
+    assert.equal(await t.page.getByLabel('Name', { exact: true }).inputValue(), name);
+    await t.page.getByRole('button', { name: 'Save rule' }).click();
+    await t.page.waitForURL(/\/admin\/rules\/\d+$/);
+    await t.page.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor();
+    await t.settle();
+    assert.equal(await t.page.getByTestId('rule-state').textContent(), 'Draft');
 
     // Enabled, the next declaration runs it: one timeline entry, the checklist, the item.
     await t.page.getByRole('button', { name: 'Enable' }).click();

@@ -115,3 +115,22 @@ pub async fn dry_run_rule(id: i64, incident: String) -> Result<DryRun, AppError>
     .await;
     with_status(result)
 }
+
+/// What the rule as written in the form (saved or not) would do on incident `incident`
+/// now (admins): the form's "Dry run" button, before saving.
+#[server(prefix = "/rpc", endpoint = "try_rule")]
+pub async fn try_rule(
+    #[server(default)] form: RuleForm,
+    incident: String,
+) -> Result<DryRun, AppError> {
+    let (state, admin) = web::require(Role::Admin)?;
+    let result = async {
+        let reference = IncidentRef::parse(&incident)
+            .ok_or_else(|| AppError::invalid("incident", "Name an incident like INC-42."))?;
+        let input = super::form::read(&form).map_err(AppError::Invalid)?;
+        let input = service::check_input(&state.db, &admin, &input).await?;
+        service::try_input(&state.db, &input, reference).await
+    }
+    .await;
+    with_status(result)
+}

@@ -880,7 +880,53 @@ async fn rules_through_forms_the_api_the_dry_run_and_the_audit_log(app: TestApp)
         )),
         "dry run on the page"
     );
-    assert!(tried.contains("It is a draft"));
+    assert!(tried.contains("As a draft it runs on nothing"));
+    // Before saving: the form's Dry run sends the form as written (GET), saves nothing,
+    // and comes back filled in, with errors beside their fields.
+    let before = app::rules::service::list_rules(&app.db)
+        .await
+        .unwrap()
+        .len();
+    let unsaved = format!(
+        "/admin/rules/new?form%5Bname%5D=Not+yet&form%5Btrigger%5D=declared&form%5Bservices%5D%5B%5D={svc}&form%5Bitem_title%5D=Unsaved+%3Ci%3Eitem%3C%2Fi%3E&incident={quiet}"
+    );
+    let html = app.get_with(&admin, &unsaved).await.text().await.unwrap();
+    assert!(
+        html.contains(&format!("on {quiet} this rule would:")),
+        "the unsaved rule tried"
+    );
+    assert!(html.contains("add the action item “Unsaved &lt;i&gt;item&lt;/i&gt;”"));
+    assert!(
+        html.contains("value=\"Not yet\""),
+        "the form comes back filled in"
+    );
+    assert!(html.contains(&format!("<option value=\"{svc}\" selected")));
+    let html = app
+        .get_with(&admin, &format!("/admin/rules/new?form%5Bname%5D=Nothing&form%5Btrigger%5D=declared&incident={quiet}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Choose at least one thing for the rule to do."));
+    let html = app
+        .get_with(&admin, &format!("/admin/rules/{id}?form%5Bname%5D=Edited&form%5Btrigger%5D=declared&form%5Bitem_title%5D=Other&incident=nonsense"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Name an incident like INC-42."),
+        "beside the incident"
+    );
+    assert!(html.contains("value=\"Edited\""));
+    assert_eq!(
+        app::rules::service::list_rules(&app.db)
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing saved"
+    );
     let (_, token) = token_for(&app, Role::Admin, "30").await;
     let (_, responder_token) = token_for(&app, Role::Responder, "30").await;
     let (status, dry) = api(

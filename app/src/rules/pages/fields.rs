@@ -7,8 +7,8 @@ use crate::action_items::Priority;
 use crate::components::TextArea;
 use crate::error::AppError;
 use crate::incidents::IncidentRole;
-use crate::rules::form::{RuleForm, of_rule};
-use crate::rules::{Choice, RuleChoices, RuleView, Trigger};
+use crate::rules::form::RuleForm;
+use crate::rules::{Choice, RuleChoices, Trigger};
 use crate::status::PublicState;
 
 type Message = Signal<Option<String>>;
@@ -149,14 +149,14 @@ fn WordSelect(
     }
 }
 
-/// The rule's inputs, pre-filled from `rule` (none: a new rule).
+/// The rule's inputs, filled from `form` (a stored rule's, a dry run's, or empty).
 #[component]
 pub fn RuleFields(
-    rule: Option<RuleView>,
+    form: RuleForm,
     choices: RuleChoices,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let f: RuleForm = rule.as_ref().map(of_rule).unwrap_or_default();
+    let f = form;
     let field = move |n: &'static str| -> Message {
         Signal::derive(move || error.get().and_then(|e| e.field_message(n)))
     };

@@ -8,13 +8,15 @@ mod fields;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
 use self::fields::RuleFields;
 use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
 use crate::layout::ErrorTemplate;
+use crate::rules::form::{RuleForm, of_rule};
 use crate::rules::server_fns::{
-    DeleteRule, EnableRule, SaveRule, admin_rule, admin_rules, dry_run_rule,
+    DeleteRule, EnableRule, SaveRule, admin_rule, admin_rules, dry_run_rule, try_rule,
 };
 use crate::rules::{DryRun, RuleView};
 
@@ -42,6 +44,111 @@ const FORM_FIELDS: &[&str] = &[
     "draft_body",
     "set_severity_id",
 ];
+
+/// The rule form as its "Dry run" button sent it (a GET of the form's fields and the
+/// incident), if it did.
+fn tried_form(query: &ParamsMap) -> Option<(RuleForm, String)> {
+    query.get("form[trigger]")?;
+    let incident = query.get("incident").unwrap_or_default();
+    let get = |key: &str| query.get(&format!("form[{key}]")).unwrap_or_default();
+    let form = RuleForm {
+        name: get("name"),
+        description: get("description"),
+        trigger: get("trigger"),
+        enabled: query.get("form[enabled]"),
+        min_severity_id: get("min_severity_id"),
+        services: query.get_all("form[services][]"),
+        type_id: get("type_id"),
+        field_id: get("field_id"),
+        field_value: get("field_value"),
+        playbook_id: get("playbook_id"),
+        role: get("role"),
+        role_user_id: get("role_user_id"),
+        item_title: get("item_title"),
+        item_priority: get("item_priority"),
+        item_due_days: get("item_due_days"),
+        set_field_id: get("set_field_id"),
+        set_field_value: get("set_field_value"),
+        channel_id: get("channel_id"),
+        require_postmortem: query.get("form[require_postmortem]"),
+        draft_state: get("draft_state"),
+        draft_body: get("draft_body"),
+        set_severity_id: get("set_severity_id"),
+    };
+    Some((form, incident))
+}
+
+/// A dry run of the form as written: the form, the incident and the answer.
+type Attempt = Option<(RuleForm, String, Result<DryRun, AppError>)>;
+
+/// Runs the dry run the query asks for, if any.
+fn attempt() -> Resource<Attempt> {
+    let query = use_query_map();
+    Resource::new(
+        move || tried_form(&query.read()),
+        |tried| async move {
+            let (form, incident) = tried?;
+            let answer = try_rule(form.clone(), incident.clone()).await;
+            Some((form, incident, answer))
+        },
+    )
+}
+
+/// The "Dry run" part of the rule form: an incident and a button that sends the form
+/// as written to this page (GET), nothing saved; then what it would do.
+#[component]
+fn TryInForm(path: String, attempt: Attempt) -> impl IntoView {
+    let (incident, answer) = match attempt {
+        Some((_, incident, answer)) => (incident, Some(answer)),
+        None => (String::new(), None),
+    };
+    let error = match &answer {
+        Some(Err(e)) => e.field_message("incident"),
+        _ => None,
+    };
+    let has_error = error.is_some();
+    view! {
+        <div class="stack" data-testid="form-dry-run">
+            <div class="form--inline">
+                <div class="field" class:field--invalid=has_error>
+                    <label class="field__label" for="form-dry-run-incident">"Try it on an incident first"</label>
+                    <p class="field__hint" id="form-dry-run-hint">"What the rule as written here would do, nothing saved."</p>
+                    <input class="field__input" id="form-dry-run-incident" name="incident" value=incident placeholder="INC-42"
+                        aria-invalid=has_error.then_some("true")
+                        aria-describedby=if has_error { "form-dry-run-hint form-dry-run-error" } else { "form-dry-run-hint" } />
+                    {error.map(|m| view! { <p class="field__error" id="form-dry-run-error">{m}</p> })}
+                </div>
+                <button class="button" type="submit" formmethod="get" formaction=path formnovalidate=true>"Dry run"</button>
+            </div>
+            {match answer {
+                Some(Ok(run)) => Some(view! { <DryRunResult run /> }),
+                _ => None,
+            }}
+        </div>
+    }
+}
+
+/// What a dry run found: what the rule would do, or why it would not run.
+#[component]
+fn DryRunResult(run: DryRun) -> impl IntoView {
+    view! {
+        <div class="alert" class:alert--success=run.matches class:alert--warning=!run.matches role="status" data-testid="dry-run-result">
+            <p><strong>{run.lines.first().cloned().unwrap_or_default()}</strong></p>
+            <ul>
+                {run.lines.into_iter().skip(1).map(|l| view! { <li>{l}</li> }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// The error a save or a dry run of the form answered, for its fields.
+fn form_error(save: ServerAction<SaveRule>, attempt: &Attempt) -> Signal<Option<AppError>> {
+    let tried = match attempt {
+        Some((_, _, Err(e))) if e.field_message("incident").is_none() => Some(e.clone()),
+        _ => None,
+    };
+    Signal::derive(move || action_error(save.value().get()).or_else(|| tried.clone()))
+}
 
 /// The rules, in the order they run, each in words.
 #[component]
@@ -124,23 +231,27 @@ fn RuleWords(rule: RuleView) -> impl IntoView {
 pub fn NewRulePage() -> impl IntoView {
     let save = ServerAction::<SaveRule>::new();
     let data = Resource::new(|| (), |_| admin_rules());
-    let error = Signal::derive(move || action_error(save.value().get()));
+    let tried = attempt();
     view! {
         <Title text="New rule" />
         <section class="page page--narrow">
             <header class="page-header">
                 <p class="page-header__eyebrow"><a href="/admin/rules">"Rules"</a></p>
                 <h1>"New rule"</h1>
-                <p class="page-header__lede">"A new rule is a draft until you enable it: save it, try it on a real incident, then switch it on."</p>
+                <p class="page-header__lede">"Try it on a real incident before saving. A new rule is a draft until you enable it: it runs on nothing until then."</p>
             </header>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {
                         let (_, choices) = data.await?;
+                        let tried = tried.await;
+                        let error = form_error(save, &tried);
+                        let form = tried.as_ref().map(|t| t.0.clone()).unwrap_or_default();
                         Ok::<_, AppError>(view! {
                             <ActionForm action=save attr:class="form card" attr:novalidate=true>
                                 <FormAlert error fields=FORM_FIELDS />
-                                <RuleFields rule=None choices error />
+                                <RuleFields form choices error />
+                                <TryInForm path="/admin/rules/new".to_owned() attempt=tried />
                                 <button class="button button--primary" type="submit">"Save rule"</button>
                             </ActionForm>
                         })
@@ -163,12 +274,15 @@ pub fn RulePage() -> impl IntoView {
             .and_then(|i| i.parse::<i64>().ok())
             .unwrap_or_default()
     };
+    // A dry run of the saved rule: `?incident=` alone (the form's sends its fields too).
     let tried = move || {
-        query
-            .read()
-            .get("incident")
-            .filter(|i| !i.trim().is_empty())
+        let query = query.read();
+        if tried_form(&query).is_some() {
+            return None;
+        }
+        query.get("incident").filter(|i| !i.trim().is_empty())
     };
+    let edited = attempt();
     let save = ServerAction::<SaveRule>::new();
     let enable = ServerAction::<EnableRule>::new();
     let delete = ServerAction::<DeleteRule>::new();
@@ -185,7 +299,6 @@ pub fn RulePage() -> impl IntoView {
             }
         },
     );
-    let error = Signal::derive(move || action_error(save.value().get()));
     let other = Signal::derive(move || {
         action_error(enable.value().get()).or_else(|| action_error(delete.value().get()))
     });
@@ -197,7 +310,11 @@ pub fn RulePage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let (rule, choices) = data.await?;
                         let dry = dry.await;
+                        let edited = edited.await;
+                        let error = form_error(save, &edited);
+                        let form = edited.as_ref().map(|t| t.0.clone()).unwrap_or_else(|| of_rule(&rule));
                         let (rule_id, version, enabled) = (rule.id, rule.version, rule.enabled);
+                        let path = format!("/admin/rules/{rule_id}");
                         Ok::<_, AppError>(view! {
                             <Title text=rule.name.clone() />
                             <header class="page-header page-header--actions">
@@ -225,7 +342,8 @@ pub fn RulePage() -> impl IntoView {
                                     <FormAlert error fields=FORM_FIELDS />
                                     <input type="hidden" name="id" value=rule_id.to_string() />
                                     <input type="hidden" name="version" value=version.to_string() />
-                                    <RuleFields rule=Some(rule.clone()) choices error />
+                                    <RuleFields form choices error />
+                                    <TryInForm path attempt=edited />
                                     <button class="button button--primary" type="submit">"Save rule"</button>
                                 </ActionForm>
                             </section>
@@ -256,7 +374,7 @@ fn DryRunCard(rule_id: i64, tried: String, dry: Option<Result<DryRun, AppError>>
     view! {
         <section class="card stack" aria-labelledby="rule-dry-run" data-testid="dry-run">
             <h2 id="rule-dry-run">"Try it"</h2>
-            <p class="muted">"See what the rule would do on an incident as it is now. Nothing is changed."</p>
+            <p class="muted">"See what the rule as saved would do on an incident as it is now. Nothing is changed."</p>
             <form class="form form--inline" method="get" action=format!("/admin/rules/{rule_id}")>
                 <div class="field" class:field--invalid=has_error>
                     <label class="field__label" for="dry-run-incident">"Incident"</label>
@@ -268,14 +386,7 @@ fn DryRunCard(rule_id: i64, tried: String, dry: Option<Result<DryRun, AppError>>
                 <button class="button" type="submit">"Dry run"</button>
             </form>
             {match dry {
-                Some(Ok(run)) => Some(view! {
-                    <div class="alert" class:alert--success=run.matches class:alert--warning=!run.matches role="status" data-testid="dry-run-result">
-                        <p><strong>{run.lines.first().cloned().unwrap_or_default()}</strong></p>
-                        <ul>
-                            {run.lines.into_iter().skip(1).map(|l| view! { <li>{l}</li> }).collect_view()}
-                        </ul>
-                    </div>
-                }),
+                Some(Ok(run)) => Some(view! { <DryRunResult run /> }),
                 _ => None,
             }}
         </section>

@@ -1,5 +1,5 @@
-//! What a rule would do on an incident now, with nothing written: admins try a rule
-//! (a draft, before enabling it) on a real incident.
+//! What a rule would do on an incident now, with nothing written: admins try a rule on a
+//! real incident before saving it, or a saved draft before enabling it.
 
 use sea_orm::ConnectionTrait;
 
@@ -7,8 +7,8 @@ use super::names::{Names, describe};
 use super::{load, parts, run::facts};
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
-use crate::rules::DryRun;
 use crate::rules::engine::{Miss, misses};
+use crate::rules::{DryRun, RuleInput};
 
 /// Checks rule `id`'s conditions against incident `reference` as it is now and says
 /// what the rule would do, or which conditions do not hold.
@@ -18,6 +18,25 @@ pub async fn dry_run(
     reference: IncidentRef,
 ) -> Result<DryRun, AppError> {
     let rule = load(db, id).await?;
+    let (conditions, actions) = parts(&rule);
+    let input = RuleInput {
+        name: rule.name,
+        description: rule.description,
+        trigger: rule.trigger,
+        conditions,
+        actions,
+        enabled: rule.enabled,
+    };
+    try_input(db, &input, reference).await
+}
+
+/// [`dry_run`] for a rule as written, saved or not (checked by `check_input`).
+pub async fn try_input(
+    db: &impl ConnectionTrait,
+    rule: &RuleInput,
+    reference: IncidentRef,
+) -> Result<DryRun, AppError> {
+    let (conditions, actions) = (&rule.conditions, &rule.actions);
     let current = crate::incidents::service::load(db, reference)
         .await
         .map_err(|e| match e {
@@ -27,17 +46,16 @@ pub async fn dry_run(
     let names = Names::load(db).await?;
     let positions: Vec<(i64, i32)> = names.severities.iter().map(|s| (s.0, s.2)).collect();
     let facts = facts(db, &current, &positions).await?;
-    let (conditions, actions) = parts(&rule);
-    let missed = misses(&conditions, &facts, |id| names.position(id));
+    let missed = misses(conditions, &facts, |id| names.position(id));
     let when = rule.trigger.label().to_lowercase();
     let mut lines = Vec::new();
     let matches = missed.is_empty();
     if matches {
-        let (_, then) = describe(&conditions, &actions, &names);
+        let (_, then) = describe(conditions, actions, &names);
         lines.push(format!("When {when}, on {reference} this rule would:"));
         lines.extend(then);
         if !rule.enabled {
-            lines.push("It is a draft: it runs on nothing until it is enabled.".to_owned());
+            lines.push("As a draft it runs on nothing until it is enabled.".to_owned());
         }
     } else {
         lines.push(format!(

@@ -5,7 +5,7 @@ mod dry_run;
 mod names;
 pub mod run;
 
-pub use dry_run::dry_run;
+pub use dry_run::{dry_run, try_input};
 pub use names::{Names, choices, describe};
 
 use chrono::Utc;
