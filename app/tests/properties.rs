@@ -12,6 +12,7 @@ use app::markdown::render;
 use app::metrics::csv::cell;
 use app::notifications::outbox::slack_escape;
 use app::postmortems::language::check;
+use app::rules::form::{RuleForm, read as read_rule};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -205,6 +206,47 @@ proptest! {
             if def.kind != FieldKind::MultiSelect {
                 prop_assert!(values.len() <= 1);
             }
+        }
+    }
+
+    #[test]
+    fn rule_forms_never_panic_and_a_rule_read_always_acts(
+        texts in prop::collection::vec(prop_oneof![hostile_text(), "[0-9]{0,3}", Just("declared".to_owned()), Just("high".to_owned())], 21),
+        services in prop::collection::vec("[ 0-9a-z-]{0,4}", 0..4),
+        boxes in (any::<bool>(), any::<bool>()),
+    ) {
+        let t = |i: usize| texts[i].clone();
+        let form = RuleForm {
+            name: t(0),
+            description: t(1),
+            trigger: t(2),
+            enabled: boxes.0.then(|| "on".to_owned()),
+            min_severity_id: t(3),
+            services: Some(services),
+            type_id: t(4),
+            field_id: t(5),
+            field_value: t(6),
+            playbook_id: t(7),
+            role: t(8),
+            role_user_id: t(9),
+            item_title: t(10),
+            item_priority: t(11),
+            item_due_days: t(12),
+            set_field_id: t(13),
+            set_field_value: t(14),
+            channel_id: t(15),
+            require_postmortem: boxes.1.then(|| "on".to_owned()),
+            draft_state: t(16),
+            draft_body: t(17),
+            set_severity_id: t(18),
+        };
+        match read_rule(&form) {
+            Ok(rule) => {
+                prop_assert!(!rule.actions.is_empty());
+                prop_assert!(rule.conditions.service_ids.iter().all(|id| *id > 0));
+                prop_assert!(rule.actions.action_item.iter().all(|i| i.due_in_days.is_none_or(|d| d <= 365)));
+            }
+            Err(errors) => prop_assert!(!errors.is_empty()),
         }
     }
 }

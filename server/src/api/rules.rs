@@ -155,6 +155,7 @@ pub(super) struct DryRunBody {
     responses(
         (status = 200, description = "What the rule would do on the incident now, or why it would not run; nothing is written", body = DryRun),
         (status = 404, description = "No such rule", body = super::ApiError),
+        (status = 413, description = "Body over 64 KiB", body = super::ApiError),
         (status = 422, description = "No such incident, or a body that does not parse", body = super::ApiError),
         Refused,
     ))]
