@@ -139,6 +139,9 @@ pub struct IncidentView {
     /// Its incident type (`/api/v1/incident-types/{id}`); null only for an incident
     /// from before types, which counts as the default type.
     pub type_id: Option<i64>,
+    /// The rule that asked for a published postmortem before closing, whatever the
+    /// severity.
+    pub postmortem_required_by: Option<String>,
     /// The version an update must name (optimistic concurrency).
     pub version: i32,
 }

@@ -1181,7 +1181,7 @@ async fn rules_through_forms_the_api_the_dry_run_and_the_audit_log(app: TestApp)
     crate::status_page::switch_on(&app, &admin, "0", true).await;
     let body = json!({
         "name": "First words", "trigger": "declared", "enabled": true,
-        "actions": {"status_draft": {"state": "identified", "body": "Payments <fail> for some & we know why."}},
+        "actions": {"status_draft": {"state": "identified", "body": "Payments <fail> for some & we know why."}, "require_postmortem": true},
     });
     let (status, created) = api(
         &app,
@@ -1211,6 +1211,10 @@ async fn rules_through_forms_the_api_the_dry_run_and_the_audit_log(app: TestApp)
     assert!(
         page.contains("<option value=\"identified\" selected"),
         "in the draft's state"
+    );
+    assert!(
+        page.contains("asks for a published postmortem before this incident closes."),
+        "the postmortem card says why it is needed"
     );
 }
 

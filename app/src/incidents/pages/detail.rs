@@ -107,6 +107,7 @@ fn IncidentView(
     playbooks: IncidentPlaybookState,
 ) -> impl IntoView {
     let incident = detail.incident;
+    let postmortem_needed = postmortem_needed_by(&incident, &detail.types);
     let reference = incident.reference.to_string();
     let version = incident.version.to_string();
     let change_error = Signal::derive(move || {
@@ -153,8 +154,7 @@ fn IncidentView(
                     <PostmortemCard
                         reference=reference.clone()
                         status=detail.postmortem
-                        required=incident.severity.requires_postmortem
-                        severity=incident.severity.name.clone()
+                        needed_by=postmortem_needed
                         can_write=detail.can_write
                     />
                     <section class="card stack">
@@ -249,8 +249,8 @@ fn RunbooksCard(runbooks: Vec<crate::catalog::ServiceRunbooks>) -> impl IntoView
 fn PostmortemCard(
     reference: String,
     status: Option<crate::postmortems::PostmortemStatus>,
-    required: bool,
-    severity: String,
+    /// Why closing needs a published postmortem, if it does.
+    needed_by: Option<String>,
     can_write: bool,
 ) -> impl IntoView {
     use crate::postmortems::pages::PostmortemBadge;
@@ -263,12 +263,10 @@ fn PostmortemCard(
         }
     });
     let path = format!("/incidents/{reference}/postmortem");
-    let note = if required {
-        format!("{severity} incidents need a published postmortem before they close.")
-    } else {
+    let note = needed_by.unwrap_or_else(|| {
         "Optional at this severity, and always worth it when there is something to learn."
             .to_owned()
-    };
+    });
     view! {
         <section class="card stack" aria-labelledby="postmortem-title" data-testid="postmortem-card">
             <h2 class="card__title" id="postmortem-title">"Postmortem"</h2>
@@ -288,5 +286,33 @@ fn PostmortemCard(
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// Why closing the incident needs a published postmortem (its severity, its type, or a
+/// rule, as `require_published_postmortem` checks them), if it does.
+fn postmortem_needed_by(
+    incident: &crate::incidents::IncidentView,
+    types: &[crate::incidents::types::IncidentTypeView],
+) -> Option<String> {
+    let kind = types
+        .iter()
+        .find(|t| Some(t.id) == incident.type_id && t.postmortem_required);
+    if incident.severity.requires_postmortem {
+        Some(format!(
+            "{} incidents need a published postmortem before they close.",
+            incident.severity.name
+        ))
+    } else if let Some(kind) = kind {
+        Some(format!(
+            "{} incidents need a published postmortem before they close.",
+            kind.name
+        ))
+    } else {
+        incident.postmortem_required_by.as_ref().map(|rule| {
+            format!(
+                "The rule “{rule}” asks for a published postmortem before this incident closes."
+            )
+        })
     }
 }

@@ -116,6 +116,7 @@ pub async fn get_incident(
         roles,
         merged_into: m.merged_into_id.map(IncidentRef),
         type_id: m.type_id,
+        postmortem_required_by: m.postmortem_required_by.clone(),
         version: m.version,
     })
 }
