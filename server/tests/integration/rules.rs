@@ -89,6 +89,24 @@ async fn declare(
     .unwrap()
 }
 
+/// A "Region" select (EU, US) asked of every type, never required.
+async fn region_field(app: &TestApp, admin: &CurrentUser) -> i64 {
+    create_field(
+        &app.db,
+        &admin.actor(None),
+        &FieldInput {
+            label: "Region".into(),
+            description: String::new(),
+            kind: FieldKind::Select,
+            options: vec!["EU".into(), "US".into()],
+            required_at: Stage::Never,
+            type_ids: vec![],
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// The bodies of the incident's rule events, oldest first.
 async fn runs(app: &TestApp, reference: IncidentRef) -> Vec<String> {
     let mut bodies: Vec<(chrono::DateTime<chrono::Utc>, i64, String)> =
@@ -143,20 +161,7 @@ async fn every_action_does_what_it_says_once_on_the_timeline(app: TestApp) {
         .unwrap()
         .unwrap()
         .id;
-    let region = create_field(
-        &app.db,
-        &admin.actor(None),
-        &FieldInput {
-            label: "Region".into(),
-            description: String::new(),
-            kind: FieldKind::Select,
-            options: vec!["EU".into(), "US".into()],
-            required_at: Stage::Never,
-            type_ids: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    let region = region_field(&app, &admin).await;
     let svc = service(&app, "Checkout").await;
 
     // Each case: one rule with one action, one declaration, then what must be true.
@@ -426,20 +431,7 @@ async fn conditions_and_triggers_match_as_written(app: TestApp) {
     )
     .await
     .unwrap();
-    let region = create_field(
-        &app.db,
-        &admin.actor(None),
-        &FieldInput {
-            label: "Region".into(),
-            description: String::new(),
-            kind: FieldKind::Select,
-            options: vec!["EU".into(), "US".into()],
-            required_at: Stage::Never,
-            type_ids: vec![],
-        },
-    )
-    .await
-    .unwrap();
+    let region = region_field(&app, &admin).await;
     let tag = |name: &str| Actions {
         action_item: Some(ItemTemplate {
             title: format!("from {name}"),
