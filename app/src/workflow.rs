@@ -5,7 +5,7 @@
 //! alerts, playbooks and metrics are about incidents and import them; incidents import the
 //! catalog's services; nothing imports back. A change whose rule or consequence lives in
 //! a domain above the one it changes is composed here: a declaration and a change of
-//! status or severity queue their notices; closing needs a published postmortem where
+//! status, severity or commander queue their notices; closing needs a published postmortem where
 //! the severity or type says so; resolving needs the roles and fields the type asks for;
 //! a declaration checks and writes its custom fields; a declaration, and services added
 //! to an incident, attach those services' playbooks; every change a rule can be set off
@@ -27,7 +27,7 @@ use crate::incidents::service::declare::{self, Declaration};
 use crate::incidents::service::edit::{self, Details};
 use crate::incidents::service::lifecycle::{self, Changed};
 use crate::incidents::types::FieldValues;
-use crate::incidents::{IncidentRef, Status};
+use crate::incidents::{IncidentRef, IncidentRole, Status};
 use crate::notifications::NotifyEvent;
 use crate::notifications::outbox::{Change, Subscribers, queue, subscribers};
 use crate::rules::Trigger;
@@ -265,6 +265,26 @@ pub async fn change_severity(
         rules::fire(&txn, actor, reference, &[Trigger::SeverityChanged]).await?;
         txn.commit().await?;
     }
+    Ok(())
+}
+
+/// Gives `role` to a user; a new commander is announced to the channels that asked.
+pub async fn assign_role(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    reference: IncidentRef,
+    role: IncidentRole,
+    user_id: i64,
+    expected_version: i32,
+) -> Result<(), AppError> {
+    let subscribers = subscribers(db, NotifyEvent::CommanderChanged).await?;
+    let txn = crate::db::begin_write(db).await?;
+    let handed =
+        lifecycle::assign_role(&txn, actor, reference, role, user_id, expected_version).await?;
+    if let (Some(handed), IncidentRole::Commander) = (handed, role) {
+        queue(&txn, subscribers, reference.0, Some(handed.into()), actor).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

@@ -28,7 +28,7 @@ async function until(check, what, timeout = 15_000) {
   assert.fail(`timed out waiting for ${what}`);
 }
 
-suite(({ flow, user }) => {
+suite(({ flow, user, server }) => {
   flow('an admin adds a signed webhook, sends a test, and sees it delivered', async (t) => {
     const mode = t.js ? 'js' : 'nojs';
     const name = `Status page ${mode}`;
@@ -78,6 +78,54 @@ suite(({ flow, user }) => {
       await t.page.getByRole('button', { name: `Pause ${name}` }).click();
       await card.getByText('Paused').waitFor();
       await t.settle();
+    } finally {
+      hook.close();
+    }
+  });
+
+  flow('an admin adds a Teams channel and a mailbox, and both receive the test', async (t) => {
+    const mode = t.js ? 'js' : 'nojs';
+    const hook = await receiver();
+    try {
+      await t.signIn(user('admin'));
+      await t.visit('/admin/notifications');
+
+      const teams = `Teams ${mode}`;
+      await t.page.getByLabel('Name', { exact: true }).fill(teams);
+      await t.page.getByLabel('Send to').selectOption('teams');
+      await t.page.getByLabel('Webhook address').fill(hook.url);
+      await t.page.getByRole('button', { name: 'Add channel' }).click();
+      await t.settle();
+      await t.page.getByTestId('notification-channel').filter({ hasText: teams }).waitFor();
+      await t.page.getByRole('button', { name: `Send test to ${teams}` }).click();
+      await t.settle();
+      const got = await until(() => hook.received.find((r) => JSON.parse(r.body).type === 'message'), 'the Teams card');
+      const card = JSON.parse(got.body).attachments[0];
+      assert.equal(card.contentType, 'application/vnd.microsoft.card.adaptive');
+      assert.equal(card.content.type, 'AdaptiveCard');
+      assert.equal(got.headers['x-vigil-signature'], undefined, 'only JSON webhooks are signed');
+
+      // A wrong address is explained beside the addresses field.
+      const mailbox = `Mailbox ${mode}`;
+      const address = `oncall-${mode}@example.com`;
+      await t.page.getByLabel('Name', { exact: true }).fill(mailbox);
+      await t.page.getByLabel('Send to').selectOption('email');
+      await t.page.getByLabel('E-mail addresses').fill('not-an-address');
+      await t.page.getByRole('button', { name: 'Add channel' }).click();
+      await t.page.getByText('“not-an-address” is not an e-mail address.').waitFor();
+      await t.settle();
+
+      await t.page.getByLabel('Name', { exact: true }).fill(mailbox);
+      await t.page.getByLabel('Send to').selectOption('email');
+      await t.page.getByLabel('E-mail addresses').fill(address);
+      await t.page.getByRole('button', { name: 'Add channel' }).click();
+      await t.settle();
+      const mailCard = t.page.getByTestId('notification-channel').filter({ hasText: mailbox });
+      await mailCard.getByText(address).waitFor();
+      await t.page.getByRole('button', { name: `Send test to ${mailbox}` }).click();
+      await t.settle();
+      const mail = await server().smtp.mailTo(address, /^\[Vigil\] Test notification from Vigil: this channel works\.$/);
+      assert.ok(mail);
     } finally {
       hook.close();
     }

@@ -2,6 +2,7 @@
 //! style. Server-rendered from the same document as `/api/v1/openapi.json`, so it needs
 //! no script, no download at build time and no third-party asset.
 
+use app::text::escape_markup as esc;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
@@ -16,21 +17,6 @@ pub fn respond(page: &str) -> Response {
         HeaderValue::from_static(CSP),
     );
     response
-}
-
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Text with `code` spans, escaped.

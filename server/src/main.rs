@@ -173,9 +173,10 @@ struct ServeArgs {
     )]
     metrics_token: Option<String>,
 
-    /// SMTP relay for the status page's subscriber mail: `smtp://host:25`,
-    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host`.
-    /// Without it, customers subscribe by webhook or feed only.
+    /// SMTP relay for e-mail notification channels and the status page's subscriber
+    /// mail: `smtp://host:25`, `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host`. Without it, no e-mail channel can be added and customers
+    /// subscribe by webhook or feed only.
     #[arg(long, env = "VIGIL_SMTP_URL", global = true, hide_env_values = true)]
     smtp_url: Option<String>,
 
@@ -301,7 +302,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // A wrong relay or sender is a configuration error: say so before serving.
     let mailer = match &config.smtp_url {
         Some(url) => Some(
-            app::status::outbox::Mailer::new(url, &config.mail_from)
+            app::notifications::outbox::Mailer::new(url, &config.mail_from)
                 .map_err(|err| anyhow::anyhow!("--smtp-url / --mail-from: {err}"))?,
         ),
         None => None,
@@ -322,6 +323,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(send_notifications(
         state.db.clone(),
         config.public_url.clone(),
+        mailer.clone(),
         config.allow_private_webhooks,
     ));
     tokio::spawn(send_status_updates(
@@ -360,11 +362,12 @@ async fn delete_expired_sessions(db: sea_orm::DatabaseConnection) {
 async fn send_notifications(
     db: sea_orm::DatabaseConnection,
     public_url: String,
+    mail: Option<app::notifications::outbox::Mailer>,
     allow_private: bool,
 ) {
     use app::notifications::outbox;
     let client = match outbox::client(allow_private) {
-        Ok(client) => client,
+        Ok(client) => client.with_mail(mail),
         Err(err) => {
             tracing::error!(error = %err, "cannot send notifications: no HTTP client");
             return;
@@ -385,7 +388,7 @@ async fn send_notifications(
 async fn send_status_updates(
     db: sea_orm::DatabaseConnection,
     status_url: String,
-    mail: Option<app::status::outbox::Mailer>,
+    mail: Option<app::notifications::outbox::Mailer>,
     allow_private: bool,
 ) {
     use app::status::outbox;

@@ -14,7 +14,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use {
-    super::service::{declare, edit, lifecycle, query, timeline},
+    super::service::{declare, edit, query, timeline},
     super::{IncidentFilter, IncidentRef, IncidentRole, ListCursor, Marker, PageStart, Status},
     crate::accounts::Role,
     crate::choices::service as choices,
@@ -393,7 +393,7 @@ pub async fn assign_incident_role(
                 .ok_or_else(|| {
                     AppError::invalid("user_id", "Name the person who takes the role.")
                 })?;
-        lifecycle::assign_role(&state.db, &user, reference, role, user_id, version).await?;
+        crate::workflow::assign_role(&state.db, &user, reference, role, user_id, version).await?;
         redirect_form_post(&format!("/incidents/{reference}"));
         Ok(())
     }

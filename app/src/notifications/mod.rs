@@ -1,5 +1,6 @@
-//! Outgoing notifications: Slack-compatible incoming webhooks and signed JSON webhooks
-//! hear about declarations, severity and status changes and published postmortems.
+//! Outgoing notifications: Slack, Mattermost, Microsoft Teams and Discord webhooks,
+//! e-mail, and signed JSON webhooks hear about declarations, severity, status and
+//! commander changes and published postmortems.
 //!
 //! A change writes its deliveries into an outbox table in the same transaction, and a
 //! background worker sends them with retries and backoff: a slow or failing receiver
@@ -24,8 +25,16 @@ pub mod service;
 named_enum! {
     /// Where a channel sends.
     pub enum ChannelKind {
-        /// Slack incoming webhooks and the chat tools that copy them (Mattermost, Rocket.Chat).
-        Slack => "slack", "Slack-compatible incoming webhook";
+        /// Slack incoming webhooks and the chat tools that copy them (Rocket.Chat).
+        Slack => "slack", "Slack incoming webhook";
+        /// Microsoft Teams through a Workflows (Power Automate) webhook: an Adaptive Card.
+        Teams => "teams", "Microsoft Teams (Workflows webhook)";
+        /// Microsoft Teams through an Office 365 connector: a MessageCard.
+        TeamsConnector => "teams_connector", "Microsoft Teams (Office 365 connector, older)";
+        Mattermost => "mattermost", "Mattermost incoming webhook";
+        Discord => "discord", "Discord webhook";
+        /// Mail to a list of addresses through the server's SMTP relay.
+        Email => "email", "E-mail";
         /// Any HTTP endpoint: JSON, signed with HMAC-SHA256.
         Webhook => "webhook", "JSON webhook, signed (HMAC-SHA256)";
     }
@@ -37,6 +46,7 @@ named_enum! {
         Declared => "incident.declared", "Incident declared";
         SeverityChanged => "incident.severity_changed", "Severity changed";
         StatusChanged => "incident.status_changed", "Status changed";
+        CommanderChanged => "incident.commander_changed", "Commander changed";
         PostmortemPublished => "postmortem.published", "Postmortem published";
         /// A rule named the channel in its actions; never subscribed to.
         RuleMatched => "incident.rule_matched", "A rule matched";
@@ -47,10 +57,11 @@ named_enum! {
 
 impl NotifyEvent {
     /// The events a channel subscribes to.
-    pub const SUBSCRIBABLE: [NotifyEvent; 4] = [
+    pub const SUBSCRIBABLE: [NotifyEvent; 5] = [
         Self::Declared,
         Self::SeverityChanged,
         Self::StatusChanged,
+        Self::CommanderChanged,
         Self::PostmortemPublished,
     ];
 }
@@ -114,4 +125,6 @@ pub struct NotificationsAdmin {
     pub deliveries: Vec<DeliveryView>,
     /// (id, name), most severe first, for the severity threshold.
     pub severities: Vec<(i64, String)>,
+    /// Whether this server has an SMTP relay (`--smtp-url`) for e-mail channels.
+    pub mail_enabled: bool,
 }

@@ -7,7 +7,7 @@ use super::server_fns::{
     get_notifications_admin, take_notification_secret,
 };
 use super::{ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotifyEvent};
-use crate::components::{Column, Field, FormAlert, TableCard, action_error};
+use crate::components::{Column, Field, FormAlert, TableCard, TextArea, action_error};
 use crate::layout::ErrorTemplate;
 use crate::time::Time;
 
@@ -21,8 +21,8 @@ struct Actions {
     retry: ServerAction<RetryNotification>,
 }
 
-/// Admins send incident news to chat and to other systems: Slack-compatible webhooks
-/// and signed JSON webhooks, with a log of every delivery.
+/// Admins send incident news to chat, mailboxes and other systems (Slack, Teams,
+/// Mattermost, Discord, e-mail, signed JSON webhooks), with a log of every delivery.
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let create = ServerAction::<CreateNotificationChannel>::new();
@@ -63,7 +63,7 @@ pub fn NotificationsPage() -> impl IntoView {
         <section class="page">
             <header class="page-header">
                 <h1>"Notifications"</h1>
-                <p class="page-header__lede">"Chat rooms and other systems hear when an incident is declared, changes severity or status, and when its postmortem is published. Deliveries are retried with backoff for about an hour, so a slow or failing receiver never holds up a responder."</p>
+                <p class="page-header__lede">"Slack, Microsoft Teams, Mattermost and Discord channels, mailboxes and other systems hear when an incident is declared, changes severity, status or commander, and when its postmortem is published. Deliveries are retried with backoff for about an hour, so a slow or failing receiver never holds up a responder."</p>
             </header>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
@@ -90,16 +90,25 @@ pub fn NotificationsPage() -> impl IntoView {
                             <section class="card stack" aria-labelledby="new-channel-title">
                                 <h2 id="new-channel-title">"Add a channel"</h2>
                                 <ActionForm action=create attr:class="form" attr:novalidate=true>
-                                    <FormAlert error=create_error fields=&["name", "kind", "url", "min_severity_id", "events"] />
+                                    <FormAlert error=create_error fields=&["name", "kind", "url", "addresses", "min_severity_id", "events"] />
                                     <Field label="Name" name="name" required=true hint="For example “#incidents” or “Status page”." error=create_field("name") />
                                     <div class="field" class:field--invalid=move || create_field("kind").get().is_some()>
                                         <label class="field__label" for="channel-kind">"Send to"</label>
                                         <select class="field__input" id="channel-kind" name="kind">
                                             {ChannelKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
                                         </select>
+                                        {(!admin.mail_enabled).then(|| view! {
+                                            <p class="field__hint">"E-mail needs an SMTP relay: start Vigil with --smtp-url (and --mail-from)."</p>
+                                        })}
                                         {move || create_field("kind").get().map(|m| view! { <p class="field__error">{m}</p> })}
                                     </div>
-                                    <Field label="Webhook address" name="url" kind="url" required=true hint="The incoming-webhook URL from Slack (or Mattermost, Rocket.Chat), or your endpoint." error=create_field("url") />
+                                    <Field label="Webhook address" name="url" kind="url" hint="For chat tools and webhooks: the incoming-webhook URL from Slack, Mattermost or Discord, a Teams Workflows “Send webhook alerts to a channel” URL, or your endpoint." error=create_field("url") />
+                                    <div class="field" class:field--invalid=move || create_field("addresses").get().is_some()>
+                                        <label class="field__label" for="channel-addresses">"E-mail addresses"</label>
+                                        <TextArea id="channel-addresses" name="addresses" rows=2 describedby="channel-addresses-hint" />
+                                        <p class="field__hint" id="channel-addresses-hint">"For e-mail: up to 20 addresses, separated by commas or lines."</p>
+                                        {move || create_field("addresses").get().map(|m| view! { <p class="field__error">{m}</p> })}
+                                    </div>
                                     <div class="field" class:field--invalid=move || create_field("min_severity_id").get().is_some()>
                                         <label class="field__label" for="channel-severity">"Incidents"</label>
                                         <select class="field__input" id="channel-severity" name="min_severity_id">
@@ -172,7 +181,7 @@ fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
             </div>
             <dl class="facts facts--compact">
                 <div><dt>"Kind"</dt><dd>{channel.kind.label()}</dd></div>
-                <div><dt>"Address"</dt><dd><code>{channel.url_hint}</code></dd></div>
+                <div><dt>{if channel.kind == ChannelKind::Email { "Addresses" } else { "Address" }}</dt><dd><code>{channel.url_hint}</code></dd></div>
                 <div><dt>"Incidents"</dt><dd>{match channel.min_severity.clone() {
                     Some(name) => format!("{name} or more severe"),
                     None => "every severity".to_owned(),

@@ -38,14 +38,15 @@ pub async fn take_notification_secret() -> Result<Option<IssuedSecret>, AppError
 #[server(prefix = "/rpc", endpoint = "notifications_admin")]
 pub async fn get_notifications_admin() -> Result<NotificationsAdmin, AppError> {
     let (state, admin) = web::require(Role::Admin)?;
-    with_status(service::admin_view(&state.db, &admin).await)
+    with_status(service::admin_view(&state.db, &admin, state.reach.mail).await)
 }
 
 #[server(prefix = "/rpc", endpoint = "create_notification_channel")]
 pub async fn create_notification_channel(
     name: String,
     kind: String,
-    url: String,
+    url: Option<String>,
+    addresses: Option<String>,
     events: Option<Vec<String>>,
     min_severity_id: Option<String>,
 ) -> Result<Option<IssuedSecret>, AppError> {
@@ -53,13 +54,20 @@ pub async fn create_notification_channel(
     let form = service::ChannelForm {
         name,
         kind,
-        url,
+        url: url.unwrap_or_default(),
+        addresses: addresses.unwrap_or_default(),
         events: events.unwrap_or_default(),
         min_severity_id: min_severity_id.unwrap_or_default(),
     };
     let result = async {
-        let secret =
-            service::create_channel(&state.db, &admin, form, web::actor(&admin).ip).await?;
+        let secret = service::create_channel(
+            &state.db,
+            &admin,
+            form,
+            state.reach.mail,
+            web::actor(&admin).ip,
+        )
+        .await?;
         flash_secret(secret.as_ref()).await?;
         Ok(secret)
     }

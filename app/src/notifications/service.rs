@@ -29,6 +29,8 @@ pub struct ChannelForm {
     pub name: String,
     pub kind: String,
     pub url: String,
+    /// For e-mail: addresses separated by commas, spaces or lines.
+    pub addresses: String,
     /// Event names, see [`NotifyEvent::as_str`].
     pub events: Vec<String>,
     /// A severity id, or empty for every severity.
@@ -55,8 +57,49 @@ pub fn check_url(url: &str) -> Result<String, String> {
     Ok(url.to_owned())
 }
 
-/// The address shortened for display: a Slack webhook's path is its secret.
+/// At most this many addresses on one e-mail channel (a team list belongs in the mail
+/// system, not here).
+const MAX_ADDRESSES: usize = 20;
+
+/// Checks an e-mail channel's addresses (separated by commas, spaces or lines) and
+/// answers them as the `mailto:` URI the channel keeps.
+pub fn check_addresses(text: &str) -> Result<String, String> {
+    let mut addresses: Vec<String> = Vec::new();
+    for word in text.split(|c: char| c == ',' || c == ';' || c.is_whitespace()) {
+        if word.is_empty() {
+            continue;
+        }
+        if word.len() > 254
+            || word.parse::<lettre::Address>().is_err()
+            || word.contains(['?', '%', '&'])
+        {
+            return Err(format!(
+                "“{}” is not an e-mail address.",
+                crate::text::one_line(&word.chars().take(80).collect::<String>())
+            ));
+        }
+        let word = word.to_lowercase();
+        if !addresses.contains(&word) {
+            addresses.push(word);
+        }
+    }
+    if addresses.is_empty() {
+        return Err("Give at least one e-mail address.".into());
+    }
+    if addresses.len() > MAX_ADDRESSES {
+        return Err(format!(
+            "Give at most {MAX_ADDRESSES} addresses; use a mailing list for more."
+        ));
+    }
+    Ok(format!("mailto:{}", addresses.join(",")))
+}
+
+/// The address shortened for display: a Slack webhook's path is its secret; an e-mail
+/// channel's addresses are not.
 fn url_hint(url: &str) -> String {
+    if url.starts_with("mailto:") {
+        return outbox::email_addresses(url).collect::<Vec<_>>().join(", ");
+    }
     match reqwest::Url::parse(url) {
         Ok(parsed) => {
             let path = parsed.path();
@@ -84,10 +127,12 @@ fn new_secret() -> String {
 }
 
 /// Adds a channel. A JSON webhook gets a signing secret, returned here and shown once.
+/// An e-mail channel needs the server to have an SMTP relay (`mail_enabled`).
 pub async fn create_channel(
     db: &impl ConnectionTrait,
     admin: &CurrentUser,
     form: ChannelForm,
+    mail_enabled: bool,
     ip: Option<String>,
 ) -> Result<Option<IssuedSecret>, AppError> {
     admin.require_admin()?;
@@ -115,9 +160,21 @@ pub async fn create_channel(
     if kind.is_none() {
         errors.push(FieldError::new("kind", "Choose where to send."));
     }
-    let url = check_url(&form.url)
-        .map_err(|m| errors.push(FieldError::new("url", &m)))
-        .ok();
+    let url = match kind {
+        Some(ChannelKind::Email) if !mail_enabled => {
+            errors.push(FieldError::new(
+                "kind",
+                "This server sends no mail: start Vigil with --smtp-url (and --mail-from) first.",
+            ));
+            None
+        }
+        Some(ChannelKind::Email) => check_addresses(&form.addresses)
+            .map_err(|m| errors.push(FieldError::new("addresses", &m)))
+            .ok(),
+        _ => check_url(&form.url)
+            .map_err(|m| errors.push(FieldError::new("url", &m)))
+            .ok(),
+    };
     let mut events: Vec<NotifyEvent> = Vec::new();
     for name in &form.events {
         match NotifyEvent::parse(name).filter(|e| NotifyEvent::SUBSCRIBABLE.contains(e)) {
@@ -205,7 +262,7 @@ pub async fn rotate_secret(
     if current.kind != ChannelKind::Webhook {
         return Err(AppError::invalid(
             "id",
-            "Only JSON webhooks are signed; a Slack webhook's address is its secret.",
+            "Only JSON webhooks are signed; a chat webhook's address is its secret.",
         ));
     }
     let secret = new_secret();
@@ -364,6 +421,7 @@ pub async fn status_totals(
 pub async fn admin_view(
     db: &impl ConnectionTrait,
     admin: &CurrentUser,
+    mail_enabled: bool,
 ) -> Result<NotificationsAdmin, AppError> {
     admin.require_admin()?;
     let channels = channel::Entity::find()
@@ -445,6 +503,7 @@ pub async fn admin_view(
         channels: views,
         deliveries,
         severities,
+        mail_enabled,
     })
 }
 
@@ -461,6 +520,25 @@ mod tests {
         assert!(check_url("javascript:alert(1)").is_err());
         assert!(check_url("https://user:pw@example.com/").is_err());
         assert!(check_url("not a url").is_err());
+    }
+
+    #[test]
+    fn email_channels_keep_checked_addresses_as_one_mailto_uri() {
+        assert_eq!(
+            check_addresses("Ops@Example.com, sre@example.com\nops@example.com"),
+            Ok("mailto:ops@example.com,sre@example.com".into())
+        );
+        assert!(check_addresses("").is_err());
+        assert!(check_addresses("not-an-address").is_err());
+        // Nothing that would add headers or a body to the URI, nor a second line.
+        assert!(check_addresses("a@example.com?bcc=x@evil.example").is_err());
+        assert!(check_addresses("a%0d@example.com").is_err());
+        let many: Vec<String> = (0..21).map(|n| format!("p{n}@example.com")).collect();
+        assert!(check_addresses(&many.join(",")).is_err());
+        assert_eq!(
+            url_hint("mailto:ops@example.com,sre@example.com"),
+            "ops@example.com, sre@example.com"
+        );
     }
 
     #[test]

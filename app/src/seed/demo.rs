@@ -19,13 +19,13 @@ use crate::error::AppError;
 use crate::incidents::entities::{incident, severity, timeline_event};
 use crate::incidents::service::declare::Declaration;
 use crate::incidents::service::edit::Details;
-use crate::incidents::service::lifecycle::assign_role;
 use crate::incidents::service::timeline::{NewNote, add_note};
 use crate::incidents::{EventKind, IncidentRef, IncidentRole, Marker, Status, Timestamps};
 use crate::postmortems::ReviewStep;
 use crate::postmortems::service::query::get_postmortem;
 use crate::postmortems::service::review::{set_reviewers, take_review_step};
 use crate::postmortems::service::write::{PostmortemEdit, create_postmortem, save_postmortem};
+use crate::workflow::assign_role;
 use crate::workflow::update_details;
 use crate::workflow::{change_status, declare_incident};
 

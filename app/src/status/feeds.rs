@@ -94,24 +94,7 @@ pub fn entries<'a>(
     entries
 }
 
-/// Text for XML (and the HTML inside it): the five special characters escaped and the
-/// characters XML 1.0 forbids dropped, so a feed always parses.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::text::escape_markup as escape;
 
 /// An incident as HTML: what it affects, then each update, newest first. Titles and
 /// names are escaped; update bodies are the sanitised HTML the page shows.

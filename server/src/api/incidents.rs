@@ -3,13 +3,13 @@
 use app::error::AppError;
 use app::incidents::service::declare::Declaration;
 use app::incidents::service::edit::Details;
-use app::incidents::service::lifecycle::assign_role;
 use app::incidents::service::query::{PAGE_SIZE, get_incident, list_incidents};
 use app::incidents::{
     IncidentFilter, IncidentRef, IncidentRole, IncidentSummary, IncidentView, ListCursor,
     PageStart, Status, Timestamps,
 };
 use app::state::AppState;
+use app::workflow::assign_role;
 use app::workflow::update_details;
 use app::workflow::{
     change_severity, change_status, declare_incident, declare_incident_after_change,

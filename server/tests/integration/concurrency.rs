@@ -106,6 +106,7 @@ async fn many_responders_writing_at_once_lose_nothing(app: TestApp) {
             events: vec!["incident.declared".into(), "incident.status_changed".into()],
             ..Default::default()
         },
+        false,
         None,
     )
     .await

@@ -11,7 +11,6 @@ use app::error::AppError;
 use app::fields::service::{create_field, incident_fields, save_type};
 use app::fields::{FieldInput, FieldKind, Stage};
 use app::incidents::service::declare::Declaration;
-use app::incidents::service::lifecycle::assign_role;
 use app::incidents::service::query::{get_incident, severities};
 use app::incidents::service::timeline::timeline;
 use app::incidents::types::{FieldValues, TypeInput};
@@ -20,6 +19,7 @@ use app::notifications::entities::delivery;
 use app::notifications::service::{ChannelForm, create_channel};
 use app::playbooks::PlaybookForm;
 use app::playbooks::service::{check_form, create_playbook, incident_playbooks};
+use app::workflow::assign_role;
 use app::workflow::{change_status, declare_incident, update_fields};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -147,6 +147,7 @@ async fn a_type_brings_its_severity_playbooks_channels_roles_and_postmortem(app:
             events: vec!["postmortem.published".into()],
             ..Default::default()
         },
+        false,
         None,
     )
     .await

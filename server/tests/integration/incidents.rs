@@ -6,12 +6,12 @@ use app::catalog::service::create_service;
 use app::error::AppError;
 use app::incidents::service::declare::Declaration;
 use app::incidents::service::edit::Details;
-use app::incidents::service::lifecycle::assign_role;
 use app::incidents::service::query::{get_incident, list_incidents, severities};
 use app::incidents::service::timeline::{NewNote, add_note, delete_note, edit_note, timeline};
 use app::incidents::{
     EventKind, IncidentFilter, IncidentRef, IncidentRole, Marker, PageStart, Status,
 };
+use app::workflow::assign_role;
 use app::workflow::update_details;
 use app::workflow::{change_severity, change_status, declare_incident};
 use chrono::{Duration, Timelike, Utc};

@@ -11,6 +11,7 @@ mod api;
 mod api_postmortems;
 mod change_sources;
 mod changes;
+mod chat_channels;
 mod choices;
 mod cli;
 mod concurrency;

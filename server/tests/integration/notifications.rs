@@ -56,6 +56,7 @@ async fn channel(
             events: events.iter().map(|e| e.to_string()).collect(),
             ..Default::default()
         },
+        false,
         None,
     )
     .await
@@ -63,7 +64,7 @@ async fn channel(
     .map(|s| s.secret)
 }
 
-async fn deliveries(app: &TestApp) -> Vec<delivery::Model> {
+pub async fn deliveries(app: &TestApp) -> Vec<delivery::Model> {
     delivery::Entity::find()
         .order_by_asc(delivery::Column::Id)
         .all(&app.db)
@@ -536,12 +537,13 @@ async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) 
         url: "https://chat.example/hooks/exec".into(),
         events: ALL_EVENTS.iter().map(|e| e.to_string()).collect(),
         min_severity_id: min,
+        ..Default::default()
     };
-    let err = create_channel(&app.db, &admin, form("999999".into()), None)
+    let err = create_channel(&app.db, &admin, form("999999".into()), false, None)
         .await
         .unwrap_err();
     assert!(err.field_message("min_severity_id").is_some(), "{err:?}");
-    create_channel(&app.db, &admin, form(levels[0].id.to_string()), None)
+    create_channel(&app.db, &admin, form(levels[0].id.to_string()), false, None)
         .await
         .unwrap();
 
@@ -560,7 +562,7 @@ async fn a_severity_threshold_keeps_a_channel_to_severe_incidents(app: TestApp) 
         .collect();
     assert_eq!(events, ["incident.severity_changed", "incident.declared"]);
 
-    let view = app::notifications::service::admin_view(&app.db, &admin)
+    let view = app::notifications::service::admin_view(&app.db, &admin, false)
         .await
         .unwrap();
     assert_eq!(

@@ -8,7 +8,6 @@ use app::catalog::service::create_service;
 use app::error::AppError;
 use app::incidents::service::declare::Declaration;
 use app::incidents::service::edit::Details;
-use app::incidents::service::lifecycle::assign_role;
 use app::incidents::service::query::{get_incident, severities};
 use app::incidents::service::timeline::timeline;
 use app::incidents::{EventKind, IncidentRef, IncidentRole};
@@ -17,6 +16,7 @@ use app::playbooks::service::{
     incident_playbooks, list_playbooks, set_archived, step_report, tick_step, update_playbook,
 };
 use app::playbooks::{PlaybookForm, PlaybookId};
+use app::workflow::assign_role;
 use app::workflow::declare_incident;
 use app::workflow::update_details;
 use serde_json::{Value, json};

@@ -151,6 +151,7 @@ async fn every_action_does_what_it_says_once_on_the_timeline(app: TestApp) {
             events: vec!["postmortem.published".into()],
             ..Default::default()
         },
+        false,
         None,
     )
     .await

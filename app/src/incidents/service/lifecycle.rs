@@ -9,7 +9,6 @@ use super::timeline::{AutoEvent, record_event};
 use super::{load, save_versioned};
 use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
-use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, severity};
 use crate::incidents::status::transition;
@@ -189,49 +188,55 @@ pub async fn set_severity(
     }))
 }
 
-/// Gives `role` to a user; a change of hands is recorded as a handover.
+/// A role that changed hands: who held it (if anyone) and who holds it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    pub from: Option<String>,
+    pub to: String,
+}
+
+/// Gives `role` to a user inside the caller's write transaction; a change of hands is
+/// recorded as a handover. Answers it, or `None` when the user held the role already.
 pub async fn assign_role(
-    db: &impl Writer,
+    txn: &impl ConnectionTrait,
     actor: &CurrentUser,
     reference: IncidentRef,
     role: IncidentRole,
     user_id: i64,
     expected_version: i32,
-) -> Result<(), AppError> {
-    let txn = crate::db::begin_write(db).await?;
-    let current = load(&txn, reference).await?;
-    let assignee = active_responder(&txn, user_id)
+) -> Result<Option<Handover>, AppError> {
+    let current = load(txn, reference).await?;
+    let assignee = active_responder(txn, user_id)
         .await?
         .ok_or_else(|| AppError::invalid("user_id", "Choose an active responder or admin."))?;
-    hand_role(&txn, actor, &current, role, &assignee, expected_version).await?;
-    txn.commit().await?;
-    Ok(())
+    hand_role(txn, actor, &current, role, &assignee, expected_version).await
 }
 
 /// [`assign_role`] for a rule, inside the caller's transaction; answers what happened,
-/// in words.
+/// in words, and the handover if the role changed hands.
 pub async fn assign_role_for_rule(
     txn: &impl ConnectionTrait,
     actor: &CurrentUser,
     reference: IncidentRef,
     role: IncidentRole,
     user_id: i64,
-) -> Result<String, AppError> {
+) -> Result<(String, Option<Handover>), AppError> {
     let current = load(txn, reference).await?;
     let role_name = role.label().to_lowercase();
     let Some(assignee) = active_responder(txn, user_id).await? else {
-        return Ok(format!(
-            "did not assign the {role_name}: that person is no longer an active responder"
+        return Ok((
+            format!("did not assign the {role_name}: that person is no longer an active responder"),
+            None,
         ));
     };
     let name = crate::markdown::literal(&assignee.display_name);
-    Ok(
-        if hand_role(txn, actor, &current, role, &assignee, current.version).await? {
-            format!("made {name} {role_name}")
-        } else {
-            format!("found {name} {role_name} already")
-        },
-    )
+    let handed = hand_role(txn, actor, &current, role, &assignee, current.version).await?;
+    let said = if handed.is_some() {
+        format!("made {name} {role_name}")
+    } else {
+        format!("found {name} {role_name} already")
+    };
+    Ok((said, handed))
 }
 
 async fn active_responder(
@@ -245,7 +250,7 @@ async fn active_responder(
 }
 
 /// Writes the role (bumping the incident from `expected_version`) and its timeline
-/// event; answers false when `assignee` held it already.
+/// event; answers `None` when `assignee` held it already.
 async fn hand_role(
     txn: &impl ConnectionTrait,
     actor: &CurrentUser,
@@ -253,13 +258,13 @@ async fn hand_role(
     role: IncidentRole,
     assignee: &user::Model,
     expected_version: i32,
-) -> Result<bool, AppError> {
+) -> Result<Option<Handover>, AppError> {
     let user_id = assignee.id;
     let previous = incident_role::Entity::find_by_id((current.id, role))
         .one(txn)
         .await?;
     if previous.as_ref().is_some_and(|p| p.user_id == user_id) {
-        return Ok(false);
+        return Ok(None);
     }
     let previous_name = match &previous {
         Some(p) => user::Entity::find_by_id(p.user_id)
@@ -296,7 +301,7 @@ async fn hand_role(
     )
     .exec(txn)
     .await?;
-    let body = match previous_name {
+    let body = match &previous_name {
         Some(from) => format!(
             "{} handed over from {from} to {}",
             role.label(),
@@ -314,5 +319,8 @@ async fn hand_role(
         at: now,
     };
     record_event(txn, current.id, actor, auto).await?;
-    Ok(true)
+    Ok(Some(Handover {
+        from: previous_name,
+        to: assignee.display_name.clone(),
+    }))
 }

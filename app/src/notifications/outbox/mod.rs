@@ -15,14 +15,22 @@ use serde::{Deserialize, Serialize};
 use super::entities::{channel, delivery, type_channel};
 use super::{ChannelKind, DeliveryStatus, NotifyEvent};
 use crate::accounts::CurrentUser;
+use crate::accounts::entities::user;
+use crate::catalog::entities::service as catalog_service;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
-use crate::incidents::entities::{incident, severity};
+use crate::incidents::IncidentRole;
+use crate::incidents::entities::{incident, incident_role, incident_service, severity};
 
 mod format;
+mod smtp;
 mod transport;
 
-pub use format::{signature, slack_body, slack_escape, webhook_body};
+pub use format::{
+    Summary, discord_body, email, markdown_escape, mattermost_body, signature, slack_body,
+    slack_escape, teams_body, teams_connector_body, webhook_body,
+};
+pub use smtp::{Mail, Mailer, page};
 pub use transport::{Outcome, Sender, client, is_private, post_json};
 
 /// After this many failed attempts a delivery is marked failed (about an hour of
@@ -76,12 +84,87 @@ pub struct IncidentFacts {
     pub status: String,
     /// The incident's path in Vigil; the worker prefixes the public URL.
     pub path: String,
+    /// 0 for the most severe level, 1 for the next, and so on (chat cards' colour).
+    #[serde(default)]
+    pub severity_rank: Option<usize>,
+    #[serde(default)]
+    pub commander: Option<String>,
+    /// The affected services' names.
+    #[serde(default)]
+    pub services: Vec<String>,
 }
 
+/// The facts a notice carries about `current`, read inside the change's transaction:
+/// its commander and services as they are after the change.
+async fn incident_facts(
+    db: &impl ConnectionTrait,
+    current: &incident::Model,
+    levels: &[severity::Model],
+    path: String,
+) -> Result<IncidentFacts, AppError> {
+    let mut ranked: Vec<&severity::Model> = levels.iter().collect();
+    ranked.sort_by_key(|l| l.position);
+    let severity_rank = ranked.iter().position(|l| l.id == current.severity_id);
+    let commander = match incident_role::Entity::find_by_id((current.id, IncidentRole::Commander))
+        .one(db)
+        .await?
+    {
+        Some(role) => user::Entity::find_by_id(role.user_id)
+            .one(db)
+            .await?
+            .map(|u| u.display_name),
+        None => None,
+    };
+    let ids: Vec<i64> = incident_service::Entity::find()
+        .filter(incident_service::Column::IncidentId.eq(current.id))
+        .select_only()
+        .column(incident_service::Column::ServiceId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let services = if ids.is_empty() {
+        Vec::new()
+    } else {
+        catalog_service::Entity::find()
+            .filter(catalog_service::Column::Id.is_in(ids))
+            .order_by_asc(catalog_service::Column::Name)
+            .select_only()
+            .column(catalog_service::Column::Name)
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let reference = IncidentRef(current.id);
+    Ok(IncidentFacts {
+        reference: reference.to_string(),
+        title: current.title.clone(),
+        severity: ranked
+            .get(severity_rank.unwrap_or(usize::MAX))
+            .map(|l| l.name.clone())
+            .unwrap_or_default(),
+        status: current.status.label().to_owned(),
+        path,
+        severity_rank,
+        commander,
+        services,
+    })
+}
+
+/// What changed, as names: "from" is empty when nothing was there before (a first
+/// commander).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub from: String,
     pub to: String,
+}
+
+impl From<crate::incidents::service::lifecycle::Handover> for Change {
+    fn from(handed: crate::incidents::service::lifecycle::Handover) -> Self {
+        Self {
+            from: handed.from.unwrap_or_default(),
+            to: handed.to,
+        }
+    }
 }
 
 fn subscribed(channel: &channel::Model, event: NotifyEvent) -> bool {
@@ -189,27 +272,15 @@ pub async fn queue(
     if channels.is_empty() {
         return Ok(());
     }
-    let severity = levels
-        .iter()
-        .find(|l| l.id == current.severity_id)
-        .map(|l| l.name.clone())
-        .unwrap_or_default();
     let reference = IncidentRef(current.id);
     let path = match event {
         NotifyEvent::PostmortemPublished => format!("/incidents/{reference}/postmortem"),
         _ => format!("/incidents/{reference}"),
     };
-    let status = current.status.label().to_owned();
     let notice = Notice {
         event,
         occurred_at: Utc::now(),
-        incident: Some(IncidentFacts {
-            reference: reference.to_string(),
-            title: current.title.clone(),
-            severity,
-            status,
-            path,
-        }),
+        incident: Some(incident_facts(db, &current, &levels, path).await?),
         change,
         actor: Some(actor.display_name.clone()),
         rule: None,
@@ -236,22 +307,12 @@ pub async fn tell_for_rule(
     if channel.disabled_at.is_some() {
         return Ok(format!("did not tell the channel {name}: it is disabled"));
     }
-    let severity = severity::Entity::find_by_id(current.severity_id)
-        .one(db)
-        .await?
-        .map(|s| s.name)
-        .unwrap_or_default();
-    let reference = IncidentRef(current.id);
+    let levels = severity::Entity::find().all(db).await?;
+    let path = format!("/incidents/{}", IncidentRef(current.id));
     let notice = Notice {
         event: NotifyEvent::RuleMatched,
         occurred_at: Utc::now(),
-        incident: Some(IncidentFacts {
-            reference: reference.to_string(),
-            title: current.title.clone(),
-            severity,
-            status: current.status.label().to_owned(),
-            path: format!("/incidents/{reference}"),
-        }),
+        incident: Some(incident_facts(db, current, &levels, path).await?),
         change: None,
         actor: Some(actor.display_name.clone()),
         rule: Some(rule.to_owned()),
@@ -413,14 +474,27 @@ async fn send(
         Ok(n) => n,
         Err(err) => return Outcome::failed(format!("stored event is unreadable: {err}")),
     };
-    let kind = channel.kind;
-    let body = match kind {
+    let summary = || Summary::of(&notice, base_url);
+    let body = match channel.kind {
+        ChannelKind::Email => {
+            return match &sender.mail {
+                Some(mailer) => {
+                    let to: Vec<&str> = email_addresses(&channel.url).collect();
+                    mailer.send(&to, &email(&summary())).await.0
+                }
+                None => Outcome::failed("this server sends no mail (start it with --smtp-url)"),
+            };
+        }
         ChannelKind::Slack => slack_body(&notice, base_url),
+        ChannelKind::Mattermost => mattermost_body(&summary()),
+        ChannelKind::Discord => discord_body(&summary()),
+        ChannelKind::Teams => teams_body(&summary()),
+        ChannelKind::TeamsConnector => teams_connector_body(&summary()),
         ChannelKind::Webhook => webhook_body(&notice, base_url, row.id),
     };
     let body = serde_json::to_vec(&body).unwrap_or_default();
     let mut headers = Vec::new();
-    if kind == ChannelKind::Webhook {
+    if channel.kind == ChannelKind::Webhook {
         let timestamp = Utc::now().timestamp();
         headers.push(("X-Vigil-Event", notice.event.as_str().to_owned()));
         headers.push(("X-Vigil-Delivery", row.id.to_string()));
@@ -430,6 +504,15 @@ async fn send(
         }
     }
     post_json(sender, &channel.url, &headers, body).await
+}
+
+/// An e-mail channel keeps its addresses as a `mailto:` URI (RFC 6068) where other
+/// channels keep a web address: `mailto:a@example.com,b@example.com`.
+pub fn email_addresses(uri: &str) -> impl Iterator<Item = &str> {
+    uri.strip_prefix("mailto:")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|a| !a.is_empty())
 }
 
 async fn record(

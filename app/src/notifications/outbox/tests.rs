@@ -12,6 +12,9 @@ fn notice(event: NotifyEvent, title: &str) -> Notice {
             severity: "SEV1".into(),
             status: "Triage".into(),
             path: "/incidents/INC-7".into(),
+            severity_rank: Some(0),
+            commander: Some("Grace <Hopper>".into()),
+            services: vec!["Checkout".into(), "Payments".into()],
         }),
         change: None,
         actor: Some("Ada".into()),
@@ -92,4 +95,197 @@ fn a_rule_notice_names_the_rule_escaped() {
         "{text}"
     );
     assert!(text.contains("<https://v/incidents/INC-7|INC-7>"), "{text}");
+}
+
+/// A notice whose every text a person typed is hostile in the tools' own markups.
+fn hostile() -> Notice {
+    let mut n = notice(
+        NotifyEvent::Declared,
+        "DB **down** @here <!channel> [x](https://evil.example) {{DATE(2017-02-14T06:00:00Z)}} <at>Ada</at> </textarea>",
+    );
+    n.actor = Some("@everyone <b>Mallory</b>".into());
+    n
+}
+
+#[test]
+fn one_summary_speaks_of_each_event() {
+    let base = "https://v";
+    assert_eq!(
+        Summary::of(&notice(NotifyEvent::Declared, "DB"), base).one_line(),
+        "INC-7 declared at SEV1: DB"
+    );
+    let mut handed = notice(NotifyEvent::CommanderChanged, "DB");
+    handed.change = Some(Change {
+        from: "Ada".into(),
+        to: "Grace".into(),
+    });
+    assert_eq!(
+        Summary::of(&handed, base).headline,
+        "INC-7 commander handed over from Ada to Grace"
+    );
+    handed.change = Some(Change {
+        from: String::new(),
+        to: "Grace".into(),
+    });
+    assert_eq!(
+        Summary::of(&handed, base).headline,
+        "INC-7 has a commander: Grace"
+    );
+    let summary = Summary::of(&notice(NotifyEvent::StatusChanged, "DB"), base);
+    assert_eq!(summary.url.as_deref(), Some("https://v/incidents/INC-7"));
+    assert_eq!(
+        summary.facts,
+        vec![
+            ("Severity", "SEV1".to_owned()),
+            ("Status", "Triage".to_owned()),
+            ("Commander", "Grace <Hopper>".to_owned()),
+            ("Services", "Checkout, Payments".to_owned()),
+            ("By", "Ada".to_owned()),
+        ]
+    );
+    let test = Notice {
+        incident: None,
+        ..notice(NotifyEvent::Test, "")
+    };
+    assert_eq!(
+        Summary::of(&test, base).one_line(),
+        "Test notification from Vigil: this channel works."
+    );
+}
+
+#[test]
+fn markdown_text_cannot_link_emphasise_or_mention() {
+    assert_eq!(
+        markdown_escape("**b** [x](u) @here\nnext"),
+        "\\*\\*b\\*\\* \\[x\\]\\(u\\) \\@\u{2060}here next"
+    );
+}
+
+#[test]
+fn teams_workflows_get_an_adaptive_card_coloured_by_severity() {
+    let body = teams_body(&Summary::of(&hostile(), "https://v"));
+    assert_eq!(body["type"], "message");
+    let attachment = &body["attachments"][0];
+    assert_eq!(
+        attachment["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    let card = &attachment["content"];
+    assert_eq!(card["type"], "AdaptiveCard");
+    assert_eq!(card["version"], "1.4");
+    assert_eq!(
+        card["body"][0]["style"], "attention",
+        "the most severe level is red"
+    );
+    // The title is a TextRun (no Markdown there at all), its date function broken.
+    let block = &card["body"][0]["items"][0];
+    assert_eq!(block["type"], "RichTextBlock");
+    assert_eq!(block["inlines"][0]["text"], "INC-7 declared at SEV1");
+    let title = block["inlines"][1]["text"].as_str().unwrap();
+    assert!(title.contains("DB **down** @here"), "{title}");
+    assert!(!title.contains("{{"), "{title}");
+    // Facts are Markdown-escaped.
+    let facts = card["body"][1]["facts"].as_array().unwrap();
+    assert_eq!(facts[2]["title"], "Commander");
+    assert_eq!(facts[2]["value"], "Grace \\<Hopper\\>");
+    assert_eq!(
+        facts[4]["value"],
+        "\\@\u{2060}everyone \\<b\\>Mallory\\<\\/b\\>"
+    );
+    assert_eq!(card["actions"][0]["type"], "Action.OpenUrl");
+    assert_eq!(card["actions"][0]["url"], "https://v/incidents/INC-7");
+    assert!(body.to_string().find("msteams").is_some());
+    assert!(
+        !body.to_string().contains("\"entities\""),
+        "no mention entities, ever"
+    );
+}
+
+#[test]
+fn teams_connectors_get_a_message_card_without_markdown() {
+    let body = teams_connector_body(&Summary::of(&hostile(), "https://v"));
+    assert_eq!(body["@type"], "MessageCard");
+    assert_eq!(body["themeColor"], "D92D20");
+    let section = &body["sections"][0];
+    assert_eq!(section["markdown"], false);
+    assert!(
+        section["activitySubtitle"]
+            .as_str()
+            .unwrap()
+            .contains("&lt;!channel&gt;")
+    );
+    assert_eq!(
+        section["facts"][4]["value"],
+        "@everyone &lt;b&gt;Mallory&lt;/b&gt;"
+    );
+    assert_eq!(
+        body["potentialAction"][0]["targets"][0]["uri"],
+        "https://v/incidents/INC-7"
+    );
+}
+
+#[test]
+fn discord_gets_an_embed_that_mentions_nobody() {
+    let body = discord_body(&Summary::of(&hostile(), "https://v"));
+    assert_eq!(body["allowed_mentions"]["parse"], serde_json::json!([]));
+    let embed = &body["embeds"][0];
+    assert_eq!(embed["color"], 0xD9_2D_20);
+    assert_eq!(embed["url"], "https://v/incidents/INC-7");
+    let title = embed["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("DB \\*\\*down\\*\\* \\@\u{2060}here"),
+        "{title}"
+    );
+    assert!(title.chars().count() <= 256);
+    assert_eq!(embed["fields"][0]["name"], "Severity");
+    assert_eq!(embed["fields"][0]["inline"], true);
+    // A title over Discord's limit is clipped, not refused.
+    let long = notice(NotifyEvent::Declared, &"x".repeat(400));
+    let body = discord_body(&Summary::of(&long, "https://v"));
+    assert_eq!(
+        body["embeds"][0]["title"].as_str().unwrap().chars().count(),
+        256
+    );
+}
+
+#[test]
+fn mattermost_gets_escaped_markdown_with_a_link() {
+    let body = mattermost_body(&Summary::of(&hostile(), "https://v"));
+    let text = body["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("INC\\-7 declared at SEV1: [DB \\*\\*down"),
+        "{text}"
+    );
+    assert!(text.contains("](https://v/incidents/INC-7)\n"), "{text}");
+    assert!(text.contains("\\@\u{2060}here"), "{text}");
+    assert!(!text.contains("@here"), "{text}");
+    assert!(text.contains("**Commander:** Grace \\<Hopper\\>"), "{text}");
+}
+
+#[test]
+fn email_has_a_one_line_subject_and_escaped_html() {
+    let mut n = hostile();
+    n.incident.as_mut().unwrap().title = "Two\r\nBcc: x@evil.example <script>".into();
+    let mail = email(&Summary::of(&n, "https://v"));
+    assert_eq!(
+        mail.subject,
+        "[Vigil] INC-7 declared at SEV1: Two Bcc: x@evil.example <script>"
+    );
+    assert!(
+        mail.text.contains("Commander: Grace <Hopper>\n"),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.text
+            .contains("Open in Vigil: https://v/incidents/INC-7")
+    );
+    assert!(mail.html.contains("&lt;script&gt;"), "{}", mail.html);
+    assert!(!mail.html.contains("<script>"));
+    assert!(mail.html.contains("Grace &lt;Hopper&gt;"));
+    assert!(
+        mail.html
+            .contains("<a href=\"https://v/incidents/INC-7\">Open in Vigil</a>")
+    );
+    assert_eq!(mail.one_click, None);
 }

@@ -4,12 +4,20 @@
 use super::SEND_TIMEOUT;
 use crate::error::AppError;
 
-/// How the worker sends: its HTTP client, and whether receivers on private addresses are
-/// allowed (`--allow-private-webhooks`).
+/// How the worker sends: its HTTP client, whether receivers on private addresses are
+/// allowed (`--allow-private-webhooks`), and the SMTP relay if the server has one.
 #[derive(Clone)]
 pub struct Sender {
     pub(super) client: reqwest::Client,
     pub(super) allow_private: bool,
+    pub(super) mail: Option<super::Mailer>,
+}
+
+impl Sender {
+    /// The same sender, mailing e-mail channels through `mail` (`--smtp-url`).
+    pub fn with_mail(self, mail: Option<super::Mailer>) -> Self {
+        Self { mail, ..self }
+    }
 }
 
 /// At most this much of a receiver's answer is read (for the delivery log).
@@ -83,6 +91,7 @@ pub fn client(allow_private: bool) -> Result<Sender, AppError> {
     Ok(Sender {
         client: builder.build().map_err(AppError::internal)?,
         allow_private,
+        mail: None,
     })
 }
 

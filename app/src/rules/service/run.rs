@@ -15,7 +15,7 @@ use crate::fields::entities::field_value;
 use crate::incidents::entities::{incident, incident_service, severity};
 use crate::incidents::service::timeline::{AutoEvent, record_event};
 use crate::incidents::types::FieldValues;
-use crate::incidents::{EventKind, IncidentRef};
+use crate::incidents::{EventKind, IncidentRef, IncidentRole};
 use crate::markdown::literal;
 use crate::notifications::NotifyEvent;
 use crate::rules::engine::{Facts, MAX_DEPTH, misses};
@@ -163,16 +163,25 @@ async fn act(
         did.push(crate::playbooks::service::attach_for_rule(txn, actor, current.id, id).await?);
     }
     if let Some(assign) = &a.assign_role {
-        did.push(
-            crate::incidents::service::lifecycle::assign_role_for_rule(
+        let (said, handed) = crate::incidents::service::lifecycle::assign_role_for_rule(
+            txn,
+            actor,
+            reference,
+            assign.role,
+            assign.user_id,
+        )
+        .await?;
+        did.push(said);
+        if let (Some(handed), IncidentRole::Commander) = (handed, assign.role) {
+            crate::notifications::outbox::notify_incident(
                 txn,
+                NotifyEvent::CommanderChanged,
+                current.id,
+                Some(handed.into()),
                 actor,
-                reference,
-                assign.role,
-                assign.user_id,
             )
-            .await?,
-        );
+            .await?;
+        }
     }
     if let Some(item) = &a.action_item {
         let due = item.due_in_days.and_then(|d| {

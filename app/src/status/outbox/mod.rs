@@ -22,7 +22,7 @@ use crate::notifications::outbox::{MAX_ATTEMPTS, Outcome, backoff};
 mod hook;
 mod mail;
 
-pub use mail::{Mail, Mailer};
+pub use crate::notifications::outbox::{Mail, Mailer};
 
 /// How long a claimed delivery is reserved for the worker sending it.
 const LEASE: chrono::Duration = chrono::Duration::minutes(2);
@@ -223,7 +223,7 @@ pub async fn deliver_due(
             let links = Links::new(&base_url, &to.token);
             let (outcome, permanent) = match to.kind {
                 SubscriberKind::Email => match &senders.mail {
-                    Some(mailer) => mailer.send(&to.address, &message, &links).await,
+                    Some(mailer) => mail::send(mailer, &to.address, &message, &links).await,
                     None => (
                         Outcome::failed("this server sends no mail (start it with --smtp-url)"),
                         true,

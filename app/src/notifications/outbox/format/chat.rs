@@ -1,0 +1,64 @@
+//! Discord and Mattermost: both render Markdown from a webhook, so every text a person
+//! typed is Markdown-escaped ([`markdown_escape`]) and mentions are switched off.
+
+use serde_json::{Value, json};
+
+use super::{Summary, clip, markdown_escape, severity_rgb};
+
+/// Discord's limits (its embed documentation): a message is refused whole when one is
+/// passed, so each text is clipped to its own.
+const DISCORD_CONTENT: usize = 2000;
+const DISCORD_TITLE: usize = 256;
+const DISCORD_FIELD_VALUE: usize = 1024;
+
+/// The message a Discord webhook receives: the headline as content, an embed in the
+/// severity's colour with the title linking back and the facts as inline fields, and
+/// `allowed_mentions` empty so neither `@everyone` nor a user or role id pings anyone.
+pub fn discord_body(summary: &Summary) -> Value {
+    let mut embed = json!({
+        "color": severity_rgb(summary.severity_rank),
+        "fields": summary.facts.iter().map(|(name, value)| json!({
+            "name": name,
+            "value": clip(&markdown_escape(value), DISCORD_FIELD_VALUE),
+            "inline": true,
+        })).collect::<Vec<_>>(),
+        "footer": { "text": "Vigil" },
+    });
+    if let Some(title) = &summary.title {
+        embed["title"] = clip(&markdown_escape(title), DISCORD_TITLE).into();
+    }
+    if let Some(url) = &summary.url {
+        embed["url"] = url.clone().into();
+    }
+    json!({
+        "username": "Vigil",
+        "content": clip(&markdown_escape(&summary.headline), DISCORD_CONTENT),
+        "embeds": [embed],
+        "allowed_mentions": { "parse": [] },
+    })
+}
+
+/// The message a Mattermost incoming webhook receives: Markdown text with the incident
+/// linked, and the facts as a short line under it.
+pub fn mattermost_body(summary: &Summary) -> Value {
+    let headline = markdown_escape(&summary.headline);
+    let mut text = match (&summary.title, &summary.url) {
+        (Some(title), Some(url)) => format!(
+            "{headline}: [{}]({})",
+            markdown_escape(title),
+            url.replace(')', "%29").replace(' ', "%20")
+        ),
+        (Some(title), None) => format!("{headline}: {}", markdown_escape(title)),
+        _ => headline,
+    };
+    if !summary.facts.is_empty() {
+        let facts: Vec<String> = summary
+            .facts
+            .iter()
+            .map(|(name, value)| format!("**{name}:** {}", markdown_escape(value)))
+            .collect();
+        text.push('\n');
+        text.push_str(&facts.join(" · "));
+    }
+    json!({ "username": "Vigil", "text": text })
+}
