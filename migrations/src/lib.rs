@@ -40,6 +40,7 @@ mod m20261209_000030_create_status_subscribers;
 mod m20261210_000031_create_playbooks;
 mod m20261211_000032_create_incident_types;
 mod m20261212_000033_create_rules;
+mod m20261213_000034_create_notification_digests;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000031_create_playbooks::Migration),
             Box::new(m20261211_000032_create_incident_types::Migration),
             Box::new(m20261212_000033_create_rules::Migration),
+            Box::new(m20261213_000034_create_notification_digests::Migration),
         ]
     }
 }

@@ -64,11 +64,13 @@ pub struct Config {
     /// A host name of the status page's own (`status.example.com`): requests to it
     /// reach only the public status routes, and the page's links and feeds use it.
     pub status_host: Option<String>,
-    /// The SMTP relay the status page's mail goes through (`smtp://`, `smtps://`);
-    /// without one, subscribers can follow by webhook or feed only.
+    /// The SMTP relay e-mail channels and the status page's mail go through
+    /// (`smtp://`, `smtps://`); without one, subscribers can follow by webhook or feed only.
     pub smtp_url: Option<String>,
     /// The sender of that mail (`Status <status@example.com>`).
     pub mail_from: String,
+    /// The hour of the day (UTC) the overdue action items digest goes out.
+    pub digest_hour: u32,
 }
 
 impl Config {
@@ -87,6 +89,7 @@ impl Config {
             status_host: None,
             smtp_url: None,
             mail_from: "Vigil status <status@localhost>".into(),
+            digest_hour: app::notifications::digest::DEFAULT_HOUR,
         }
     }
 

@@ -163,6 +163,11 @@ struct ServeArgs {
     #[arg(long, env = "VIGIL_ALLOW_PRIVATE_WEBHOOKS", global = true)]
     allow_private_webhooks: bool,
 
+    /// The hour of the day (UTC, 0-23) the daily digest of overdue action items goes to
+    /// the channels subscribed to it.
+    #[arg(long, env = "VIGIL_DIGEST_HOUR", default_value_t = app::notifications::digest::DEFAULT_HOUR, value_parser = clap::value_parser!(u32).range(0..24), global = true)]
+    digest_hour: u32,
+
     /// Bearer token Prometheus must send to scrape /metrics; without it, only clients on
     /// the loopback address may scrape.
     #[arg(
@@ -241,6 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.trust_forwarded_for = cli.serve.trust_forwarded_for;
             config.metrics_token = cli.serve.metrics_token.filter(|t| !t.is_empty());
             config.allow_private_webhooks = cli.serve.allow_private_webhooks;
+            config.digest_hour = cli.serve.digest_hour;
             config.status_host = cli.serve.status_host.filter(|h| !h.trim().is_empty());
             config.smtp_url = cli.serve.smtp_url.filter(|u| !u.trim().is_empty());
             config.mail_from = cli.serve.mail_from;
@@ -325,6 +331,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         config.public_url.clone(),
         mailer.clone(),
         config.allow_private_webhooks,
+        config.digest_hour,
     ));
     tokio::spawn(send_status_updates(
         state.db.clone(),
@@ -357,15 +364,17 @@ async fn delete_expired_sessions(db: sea_orm::DatabaseConnection) {
     }
 }
 
-/// Sends queued notifications every two seconds, for as long as the server runs. Every
-/// replica runs one; claims keep them from sending a delivery twice.
+/// Sends queued notifications every two seconds, and queues the overdue action items
+/// digest once a day, for as long as the server runs. Every replica runs one; claims
+/// keep them from sending a delivery twice, and the day's row from queueing two digests.
 async fn send_notifications(
     db: sea_orm::DatabaseConnection,
     public_url: String,
     mail: Option<app::notifications::outbox::Mailer>,
     allow_private: bool,
+    digest_hour: u32,
 ) {
-    use app::notifications::outbox;
+    use app::notifications::{digest, outbox};
     let client = match outbox::client(allow_private) {
         Ok(client) => client.with_mail(mail),
         Err(err) => {
@@ -375,9 +384,19 @@ async fn send_notifications(
     };
     let mut every = tokio::time::interval(Duration::from_secs(2));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The last day whose digest is settled: not asked about again until the next.
+    let mut digested = None;
     loop {
         every.tick().await;
-        if let Err(err) = outbox::deliver_due(&db, &client, &public_url, chrono::Utc::now()).await {
+        let now = chrono::Utc::now();
+        if digested != Some(now.date_naive()) {
+            match digest::queue_due(&db, now, digest_hour).await {
+                Ok(true) => digested = Some(now.date_naive()),
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "could not queue the overdue digest"),
+            }
+        }
+        if let Err(err) = outbox::deliver_due(&db, &client, &public_url, now).await {
             tracing::warn!(error = %err, "could not send notifications");
         }
     }

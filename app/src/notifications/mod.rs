@@ -16,6 +16,8 @@ pub mod page;
 pub mod server_fns;
 
 #[cfg(feature = "ssr")]
+pub mod digest;
+#[cfg(feature = "ssr")]
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod outbox;
@@ -48,6 +50,8 @@ named_enum! {
         StatusChanged => "incident.status_changed", "Status changed";
         CommanderChanged => "incident.commander_changed", "Commander changed";
         PostmortemPublished => "postmortem.published", "Postmortem published";
+        /// Once a day: the action items past their due date.
+        ActionItemsOverdue => "action_items.overdue", "Overdue action items (daily digest)";
         /// A rule named the channel in its actions; never subscribed to.
         RuleMatched => "incident.rule_matched", "A rule matched";
         /// Sent from the admin page to check a channel; never subscribed to.
@@ -57,12 +61,13 @@ named_enum! {
 
 impl NotifyEvent {
     /// The events a channel subscribes to.
-    pub const SUBSCRIBABLE: [NotifyEvent; 5] = [
+    pub const SUBSCRIBABLE: [NotifyEvent; 6] = [
         Self::Declared,
         Self::SeverityChanged,
         Self::StatusChanged,
         Self::CommanderChanged,
         Self::PostmortemPublished,
+        Self::ActionItemsOverdue,
     ];
 }
 

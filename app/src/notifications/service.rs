@@ -355,6 +355,7 @@ pub async fn send_test(
         change: None,
         actor: Some(admin.display_name.clone()),
         rule: None,
+        digest: None,
     };
     outbox::insert(db, current.id, &notice, None).await?;
     Ok(())

@@ -4,13 +4,16 @@
 //! SMTP to a local server), hostile text stays text, and a new commander is announced.
 
 use app::accounts::{CurrentUser, Role};
+use app::action_items::ItemStatus;
+use app::action_items::service::{ItemFields, create_action_item};
 use app::error::AppError;
 use app::incidents::IncidentRole;
+use app::notifications::digest::queue_due;
 use app::notifications::outbox::{self, Mailer, deliver_due};
 use app::notifications::service::{ChannelForm, create_channel};
 use app::notifications::{DeliveryStatus, NotifyEvent};
 use app::workflow::assign_role;
-use chrono::Utc;
+use chrono::{Duration, TimeZone, Utc};
 use sea_orm::EntityTrait;
 use serde_json::Value;
 
@@ -23,6 +26,7 @@ backend_tests!(
     every_chat_tool_and_a_mailbox_get_their_own_message,
     email_channels_need_a_relay_and_real_addresses,
     a_new_commander_is_announced_once,
+    the_overdue_digest_goes_out_once_a_day,
 );
 
 const HOSTILE: &str =
@@ -312,4 +316,130 @@ async fn a_new_commander_is_announced_once(app: TestApp) {
     assert_eq!(body["change"]["from"], first.display_name.as_str());
     assert_eq!(body["change"]["to"], second.display_name.as_str());
     assert_eq!(body["incident"]["commander"], second.display_name.as_str());
+}
+
+async fn the_overdue_digest_goes_out_once_a_day(app: TestApp) {
+    let admin = app.with_user(Role::Admin).await;
+    let ic = app.with_user(Role::Responder).await;
+    let (url, received, _) = receiver(200).await;
+    add(
+        &app,
+        &admin,
+        form("webhook", &url, "", &[NotifyEvent::ActionItemsOverdue]),
+    )
+    .await;
+    add(
+        &app,
+        &admin,
+        form("discord", &url, "", &[NotifyEvent::Declared]),
+    )
+    .await;
+    let reference = app.declared(&ic, "Checkout down").await;
+    let today = Utc.with_ymd_and_hms(2026, 12, 5, 0, 0, 0).unwrap();
+    let item = |title: &str, due_days: i64, status: ItemStatus| ItemFields {
+        title: title.into(),
+        owner_id: Some(ic.id.0),
+        due_on: Some((today + Duration::days(due_days)).date_naive()),
+        status,
+        ..Default::default()
+    };
+    for (title, due, status) in [
+        ("Alert on disk <!channel>", -3, ItemStatus::Open),
+        ("Add a runbook", -1, ItemStatus::InProgress),
+        ("Already done", -5, ItemStatus::Done),
+        ("Not yet due", 2, ItemStatus::Open),
+    ] {
+        create_action_item(&app.db, &ic, reference, item(title, due, status))
+            .await
+            .unwrap();
+    }
+    let queued = || async { deliveries(&app).await.len() };
+    assert_eq!(queued().await, 1, "the declaration, to the Discord channel");
+
+    // Before the hour nothing is queued, and the day is not settled.
+    let early = today + Duration::hours(8);
+    assert!(!queue_due(&app.db, early, 9).await.unwrap());
+    assert_eq!(queued().await, 1);
+
+    // Eight workers (replicas) at once after the hour: exactly one digest.
+    let late = today + Duration::hours(9) + Duration::minutes(1);
+    let mut runs = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let db = app.db.clone();
+        runs.spawn(async move { queue_due(&db, late, 9).await });
+    }
+    while let Some(done) = runs.join_next().await {
+        assert!(
+            done.unwrap().unwrap(),
+            "the day is settled for every worker"
+        );
+    }
+    let log = deliveries(&app).await;
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[1].event, NotifyEvent::ActionItemsOverdue);
+    // Asked again that day: nothing more.
+    assert!(
+        queue_due(&app.db, late + Duration::hours(5), 9)
+            .await
+            .unwrap()
+    );
+    assert_eq!(queued().await, 2);
+
+    let sender = outbox::client(true).unwrap();
+    deliver_due(&app.db, &sender, "https://v", Utc::now())
+        .await
+        .unwrap();
+    let digest: Value = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| serde_json::from_str::<Value>(body).unwrap())
+        .find(|b| b["event"] == "action_items.overdue")
+        .expect("the digest was delivered");
+    assert_eq!(digest["digest"]["day"], "2026-12-05");
+    assert_eq!(
+        digest["digest"]["total"], 2,
+        "done and not-yet-due items are not overdue"
+    );
+    let items = digest["digest"]["items"].as_array().unwrap();
+    assert_eq!(
+        items[0]["title"], "Alert on disk <!channel>",
+        "most overdue first"
+    );
+    assert_eq!(items[0]["days_overdue"], 3);
+    assert_eq!(items[0]["incident"], reference.to_string().as_str());
+    assert_eq!(items[0]["owner"], ic.display_name.as_str());
+    assert_eq!(items[1]["title"], "Add a runbook");
+
+    // The next day everything is done: the day is settled with nothing sent.
+    for item in app::action_items::service::list_action_items(
+        &app.db,
+        &app::action_items::ActionItemFilter {
+            overdue: true,
+            page: 1,
+            ..Default::default()
+        },
+        late.date_naive(),
+    )
+    .await
+    .unwrap()
+    .items
+    {
+        let done = ItemFields {
+            title: item.title.clone(),
+            owner_id: Some(ic.id.0),
+            due_on: item.due_on,
+            status: ItemStatus::Done,
+            ..Default::default()
+        };
+        app::action_items::service::update_action_item(&app.db, &ic, item.id, done, item.version)
+            .await
+            .unwrap();
+    }
+    assert!(
+        queue_due(&app.db, late + Duration::days(1), 9)
+            .await
+            .unwrap()
+    );
+    assert_eq!(queued().await, 2, "nothing overdue, nothing sent");
 }

@@ -1,5 +1,7 @@
-//! The tables of notifications: channels and the outbox of deliveries.
+//! The tables of notifications: channels, the outbox of deliveries, and the days a
+//! digest was queued.
 
 pub mod channel;
 pub mod delivery;
+pub mod digest;
 pub mod type_channel;

@@ -74,6 +74,9 @@ pub struct Notice {
     /// The rule that asked for this notice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// The overdue action items, for the daily digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<crate::notifications::digest::Digest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -284,6 +287,7 @@ pub async fn queue(
         change,
         actor: Some(actor.display_name.clone()),
         rule: None,
+        digest: None,
     };
     for channel in &channels {
         insert(db, channel.id, &notice, Some(current.id)).await?;
@@ -316,6 +320,7 @@ pub async fn tell_for_rule(
         change: None,
         actor: Some(actor.display_name.clone()),
         rule: Some(rule.to_owned()),
+        digest: None,
     };
     insert(db, channel.id, &notice, Some(current.id)).await?;
     Ok(format!("told the channel {name}"))

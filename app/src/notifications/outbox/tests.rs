@@ -19,6 +19,7 @@ fn notice(event: NotifyEvent, title: &str) -> Notice {
         change: None,
         actor: Some("Ada".into()),
         rule: None,
+        digest: None,
     }
 }
 
@@ -135,13 +136,14 @@ fn one_summary_speaks_of_each_event() {
     assert_eq!(summary.url.as_deref(), Some("https://v/incidents/INC-7"));
     assert_eq!(
         summary.facts,
-        vec![
-            ("Severity", "SEV1".to_owned()),
-            ("Status", "Triage".to_owned()),
-            ("Commander", "Grace <Hopper>".to_owned()),
-            ("Services", "Checkout, Payments".to_owned()),
-            ("By", "Ada".to_owned()),
+        [
+            ("Severity", "SEV1"),
+            ("Status", "Triage"),
+            ("Commander", "Grace <Hopper>"),
+            ("Services", "Checkout, Payments"),
+            ("By", "Ada"),
         ]
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
     );
     let test = Notice {
         incident: None,
@@ -288,4 +290,117 @@ fn email_has_a_one_line_subject_and_escaped_html() {
             .contains("<a href=\"https://v/incidents/INC-7\">Open in Vigil</a>")
     );
     assert_eq!(mail.one_click, None);
+}
+
+fn digest() -> Notice {
+    use crate::notifications::digest::{Digest, OverdueItem};
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+    let item = |incident: &str, title: &str, owner: Option<&str>, due: u32| OverdueItem {
+        incident: incident.into(),
+        title: title.into(),
+        owner: owner.map(Into::into),
+        due_on: day(due),
+        days_overdue: i64::from(5 - due),
+    };
+    Notice {
+        event: NotifyEvent::ActionItemsOverdue,
+        occurred_at: DateTime::parse_from_rfc3339("2026-12-05T09:00:00Z")
+            .unwrap()
+            .to_utc(),
+        incident: None,
+        change: None,
+        actor: None,
+        rule: None,
+        digest: Some(Digest {
+            day: day(5),
+            total: 3,
+            items: vec![
+                item("INC-3", "Alert on disk <@U1>", Some("Ada"), 1),
+                item("INC-9", "Add a **runbook**", None, 4),
+            ],
+            path: "/action-items?overdue=1".into(),
+        }),
+    }
+}
+
+#[test]
+fn the_digest_lists_overdue_items_in_every_tool() {
+    let notice = digest();
+    let summary = Summary::of(&notice, "https://v");
+    assert_eq!(summary.headline, "3 action items are overdue");
+    assert_eq!(
+        summary.url.as_deref(),
+        Some("https://v/action-items?overdue=1")
+    );
+    assert_eq!(
+        summary.facts,
+        vec![
+            (
+                "INC-3".to_owned(),
+                "Alert on disk <@U1> (Ada, due 1 Dec 2026, 4 days overdue)".to_owned()
+            ),
+            (
+                "INC-9".to_owned(),
+                "Add a **runbook** (no owner, due 4 Dec 2026, 1 day overdue)".to_owned()
+            ),
+            ("More".to_owned(), "and 1 more in Vigil".to_owned()),
+        ]
+    );
+
+    let slack = slack_body(&notice, "https://v")["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        slack.starts_with(
+            ":hourglass: *3 action items are overdue*\n• *INC-3*: Alert on disk &lt;@\u{2060}U1&gt;"
+        ),
+        "{slack}"
+    );
+    assert!(
+        slack.ends_with("<https://v/action-items?overdue=1|Open the overdue action items>"),
+        "{slack}"
+    );
+
+    let mattermost = mattermost_body(&summary)["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(mattermost.starts_with("3 action items are overdue: [Open in Vigil](https://v/action-items?overdue=1)\n- **INC\\-3:** Alert"), "{mattermost}");
+    assert!(
+        mattermost.contains("\n- **INC\\-9:** Add a \\*\\*runbook\\*\\*"),
+        "{mattermost}"
+    );
+
+    let discord = discord_body(&summary);
+    assert_eq!(discord["embeds"][0]["title"], "Open in Vigil");
+    assert_eq!(discord["embeds"][0]["fields"].as_array().unwrap().len(), 3);
+    assert_eq!(discord["embeds"][0]["fields"][0]["inline"], false);
+
+    let teams = teams_body(&summary);
+    let facts = &teams["attachments"][0]["content"]["body"][1]["facts"];
+    assert_eq!(facts[1]["title"], "INC-9");
+    assert_eq!(
+        teams["attachments"][0]["content"]["actions"][0]["url"],
+        "https://v/action-items?overdue=1"
+    );
+
+    let mail = email(&summary);
+    assert_eq!(mail.subject, "[Vigil] 3 action items are overdue");
+    assert!(
+        mail.text
+            .contains("INC-3: Alert on disk <@U1> (Ada, due 1 Dec 2026, 4 days overdue)\n"),
+        "{}",
+        mail.text
+    );
+    assert!(
+        mail.html.contains("Alert on disk &lt;@U1&gt;"),
+        "{}",
+        mail.html
+    );
+
+    // Receivers of JSON webhooks get the digest itself.
+    let body = webhook_body(&notice, "https://v", 1);
+    assert_eq!(body["digest"]["total"], 3);
+    assert_eq!(body["digest"]["items"][0]["due_on"], "2026-12-01");
 }

@@ -20,12 +20,15 @@ pub fn discord_body(summary: &Summary) -> Value {
         "fields": summary.facts.iter().map(|(name, value)| json!({
             "name": name,
             "value": clip(&markdown_escape(value), DISCORD_FIELD_VALUE),
-            "inline": true,
+            "inline": !summary.list,
         })).collect::<Vec<_>>(),
         "footer": { "text": "Vigil" },
     });
-    if let Some(title) = &summary.title {
-        embed["title"] = clip(&markdown_escape(title), DISCORD_TITLE).into();
+    match (&summary.title, &summary.url) {
+        (Some(title), _) => embed["title"] = clip(&markdown_escape(title), DISCORD_TITLE).into(),
+        // Discord shows an embed's link only on its title.
+        (None, Some(_)) => embed["title"] = "Open in Vigil".into(),
+        (None, None) => {}
     }
     if let Some(url) = &summary.url {
         embed["url"] = url.clone().into();
@@ -39,26 +42,39 @@ pub fn discord_body(summary: &Summary) -> Value {
 }
 
 /// The message a Mattermost incoming webhook receives: Markdown text with the incident
-/// linked, and the facts as a short line under it.
+/// linked, and the facts as a short line under it (a digest's items one a line).
 pub fn mattermost_body(summary: &Summary) -> Value {
     let headline = markdown_escape(&summary.headline);
     let mut text = match (&summary.title, &summary.url) {
         (Some(title), Some(url)) => format!(
             "{headline}: [{}]({})",
             markdown_escape(title),
-            url.replace(')', "%29").replace(' ', "%20")
+            link_target(url)
         ),
         (Some(title), None) => format!("{headline}: {}", markdown_escape(title)),
-        _ => headline,
+        (None, Some(url)) => format!("{headline}: [Open in Vigil]({})", link_target(url)),
+        (None, None) => headline,
     };
     if !summary.facts.is_empty() {
         let facts: Vec<String> = summary
             .facts
             .iter()
-            .map(|(name, value)| format!("**{name}:** {}", markdown_escape(value)))
+            .map(|(name, value)| {
+                let fact = format!("**{}:** {}", markdown_escape(name), markdown_escape(value));
+                if summary.list {
+                    format!("- {fact}")
+                } else {
+                    fact
+                }
+            })
             .collect();
         text.push('\n');
-        text.push_str(&facts.join(" · "));
+        text.push_str(&facts.join(if summary.list { "\n" } else { " · " }));
     }
     json!({ "username": "Vigil", "text": text })
+}
+
+/// A URL Vigil made, safe inside a Markdown link's parentheses.
+fn link_target(url: &str) -> String {
+    url.replace(')', "%29").replace(' ', "%20")
 }

@@ -26,7 +26,8 @@ pub fn email(summary: &Summary) -> Mail {
         .iter()
         .map(|(name, value)| {
             format!(
-                "<tr><th style=\"text-align:left;padding:2px 12px 2px 0;color:#555;font-weight:normal\">{name}</th><td>{}</td></tr>",
+                "<tr><th style=\"text-align:left;vertical-align:top;padding:2px 12px 2px 0;color:#555;font-weight:normal\">{}</th><td>{}</td></tr>",
+                escape(&one(name)),
                 escape(&one(value))
             )
         })

@@ -7,6 +7,7 @@ use sha2::Sha256;
 
 use super::{Change, Notice};
 use crate::notifications::NotifyEvent;
+use crate::notifications::digest::Digest;
 
 mod chat;
 mod email;
@@ -17,14 +18,18 @@ pub use email::email;
 pub use teams::{teams_body, teams_connector_body};
 
 /// What a message says, in plain text that each tool escapes its own way: a headline
-/// ("INC-7 declared at SEV1"), the incident's title and link, and facts.
+/// ("INC-7 declared at SEV1"), the incident's title and link, and facts; or, for the
+/// daily digest, a headline and a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
     pub headline: String,
     pub title: Option<String>,
     pub url: Option<String>,
-    /// (name, value): severity, status, commander, services, who made the change.
-    pub facts: Vec<(&'static str, String)>,
+    /// (name, value): severity, status, commander, services, who made the change; or a
+    /// digest's items (incident, what is overdue).
+    pub facts: Vec<(String, String)>,
+    /// The facts are a list (one a line), not a few short facts side by side.
+    pub list: bool,
     /// 0 for the most severe level, 1 for the next, and so on: the card's colour.
     pub severity_rank: Option<usize>,
 }
@@ -32,12 +37,19 @@ pub struct Summary {
 impl Summary {
     pub fn of(notice: &Notice, base_url: &str) -> Self {
         let actor = notice.actor.clone();
+        if let Some(digest) = &notice.digest {
+            return Self::of_digest(digest, base_url);
+        }
         let Some(i) = &notice.incident else {
             return Self {
                 headline: "Test notification from Vigil: this channel works.".to_owned(),
                 title: None,
                 url: None,
-                facts: actor.map(|a| ("Sent by", a)).into_iter().collect(),
+                facts: actor
+                    .map(|a| ("Sent by".to_owned(), a))
+                    .into_iter()
+                    .collect(),
+                list: false,
                 severity_rank: None,
             };
         };
@@ -75,27 +87,55 @@ impl Summary {
                 "{reference}: the rule “{}” asked to tell this channel",
                 notice.rule.as_deref().unwrap_or_default()
             ),
-            NotifyEvent::Test => format!("Test notification from Vigil about {reference}"),
+            NotifyEvent::Test | NotifyEvent::ActionItemsOverdue => {
+                format!("Test notification from Vigil about {reference}")
+            }
         };
         let mut facts = vec![
-            ("Severity", i.severity.clone()),
-            ("Status", i.status.clone()),
+            ("Severity".to_owned(), i.severity.clone()),
+            ("Status".to_owned(), i.status.clone()),
         ];
         if let Some(commander) = &i.commander {
-            facts.push(("Commander", commander.clone()));
+            facts.push(("Commander".to_owned(), commander.clone()));
         }
         if !i.services.is_empty() {
-            facts.push(("Services", i.services.join(", ")));
+            facts.push(("Services".to_owned(), i.services.join(", ")));
         }
         if let Some(actor) = actor {
-            facts.push(("By", actor));
+            facts.push(("By".to_owned(), actor));
         }
         Self {
             headline,
             title: Some(i.title.clone()),
             url: Some(format!("{base_url}{}", i.path)),
             facts,
+            list: false,
             severity_rank: i.severity_rank,
+        }
+    }
+
+    /// "3 action items are overdue", and one line an item, most overdue first.
+    fn of_digest(digest: &Digest, base_url: &str) -> Self {
+        let headline = match digest.total {
+            1 => "1 action item is overdue".to_owned(),
+            n => format!("{n} action items are overdue"),
+        };
+        let mut facts: Vec<(String, String)> = digest
+            .items
+            .iter()
+            .map(|item| (item.incident.clone(), item.line()))
+            .collect();
+        let more = digest.total.saturating_sub(digest.items.len() as u64);
+        if more > 0 {
+            facts.push(("More".to_owned(), format!("and {more} more in Vigil")));
+        }
+        Self {
+            headline,
+            title: None,
+            url: Some(format!("{base_url}{}", digest.path)),
+            facts,
+            list: true,
+            severity_rank: None,
         }
     }
 
@@ -183,6 +223,24 @@ fn slack_link(url: &str, label: &str) -> String {
 
 /// The message a Slack-compatible webhook receives.
 pub fn slack_body(notice: &Notice, base_url: &str) -> serde_json::Value {
+    if notice.digest.is_some() {
+        let summary = Summary::of(notice, base_url);
+        let mut text = format!(":hourglass: *{}*", slack_escape(&summary.headline));
+        for (name, value) in &summary.facts {
+            text.push_str(&format!(
+                "\n• *{}*: {}",
+                slack_escape(name),
+                slack_escape(value)
+            ));
+        }
+        if let Some(url) = &summary.url {
+            text.push_str(&format!(
+                "\n{}",
+                slack_link(url, "Open the overdue action items")
+            ));
+        }
+        return serde_json::json!({ "text": text });
+    }
     let by = notice
         .actor
         .as_deref()
@@ -227,7 +285,9 @@ pub fn slack_body(notice: &Notice, base_url: &str) -> serde_json::Value {
                     ":bell: {link} *{title}*: the rule “{}” asked to tell this channel{by}",
                     slack_escape(notice.rule.as_deref().unwrap_or_default())
                 ),
-                NotifyEvent::Test => format!("Test notification from Vigil{by}"),
+                NotifyEvent::Test | NotifyEvent::ActionItemsOverdue => {
+                    format!("Test notification from Vigil{by}")
+                }
             }
         }
         _ => format!("Test notification from Vigil: this channel works{by}."),
