@@ -15,6 +15,8 @@ pub mod app;
 pub mod audit;
 pub mod catalog;
 pub mod changes;
+#[cfg(feature = "ssr")]
+pub mod chat;
 pub mod choices;
 pub mod components;
 pub mod diff;

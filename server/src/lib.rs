@@ -6,6 +6,7 @@ mod api;
 mod api_docs;
 mod auth;
 mod change_hooks;
+pub mod chat_hooks;
 mod export;
 mod health;
 pub mod live;
@@ -71,6 +72,8 @@ pub struct Config {
     pub mail_from: String,
     /// The hour of the day (UTC) the overdue action items digest goes out.
     pub digest_hour: u32,
+    /// Slack and Mattermost slash commands.
+    pub chat: chat_hooks::ChatConfig,
 }
 
 impl Config {
@@ -90,6 +93,10 @@ impl Config {
             smtp_url: None,
             mail_from: "Vigil status <status@localhost>".into(),
             digest_hour: app::notifications::digest::DEFAULT_HOUR,
+            chat: chat_hooks::ChatConfig {
+                slack_api_url: "https://slack.com/api".into(),
+                ..Default::default()
+            },
         }
     }
 
@@ -274,6 +281,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(reports::routes())
         .merge(alerts::routes())
         .merge(change_hooks::routes())
+        .merge(chat_hooks::routes(config.chat.clone()))
         .merge(api::routes())
         .leptos_routes_with_context(
             &state,

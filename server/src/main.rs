@@ -168,6 +168,55 @@ struct ServeArgs {
     #[arg(long, env = "VIGIL_DIGEST_HOUR", default_value_t = app::notifications::digest::DEFAULT_HOUR, value_parser = clap::value_parser!(u32).range(0..24), global = true)]
     digest_hour: u32,
 
+    /// Slack's signing secret for `/vigil` slash commands at /hooks/chat/slack (with
+    /// --slack-bot-token, which reads who typed a command: scope `users:read.email`).
+    #[arg(
+        long,
+        env = "VIGIL_SLACK_SIGNING_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    slack_signing_secret: Option<String>,
+
+    #[arg(
+        long,
+        env = "VIGIL_SLACK_BOT_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    slack_bot_token: Option<String>,
+
+    /// Slack's Web API (for a proxy or a test double).
+    #[arg(
+        long,
+        env = "VIGIL_SLACK_API_URL",
+        default_value = "https://slack.com/api",
+        global = true
+    )]
+    slack_api_url: String,
+
+    /// The Mattermost server slash commands come from (its API says who typed them).
+    #[arg(long, env = "VIGIL_MATTERMOST_URL", global = true)]
+    mattermost_url: Option<String>,
+
+    /// The token Mattermost sends with the `/vigil` command (/hooks/chat/mattermost).
+    #[arg(
+        long,
+        env = "VIGIL_MATTERMOST_COMMAND_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    mattermost_command_token: Option<String>,
+
+    /// A Mattermost bot or personal access token that may read users' emails.
+    #[arg(
+        long,
+        env = "VIGIL_MATTERMOST_BOT_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    mattermost_bot_token: Option<String>,
+
     /// Bearer token Prometheus must send to scrape /metrics; without it, only clients on
     /// the loopback address may scrape.
     #[arg(
@@ -247,6 +296,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             config.metrics_token = cli.serve.metrics_token.filter(|t| !t.is_empty());
             config.allow_private_webhooks = cli.serve.allow_private_webhooks;
             config.digest_hour = cli.serve.digest_hour;
+            let set = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+            config.chat = vigil_server::chat_hooks::ChatConfig {
+                slack_signing_secret: set(cli.serve.slack_signing_secret),
+                slack_bot_token: set(cli.serve.slack_bot_token),
+                slack_api_url: cli.serve.slack_api_url,
+                mattermost_url: set(cli.serve.mattermost_url),
+                mattermost_command_token: set(cli.serve.mattermost_command_token),
+                mattermost_bot_token: set(cli.serve.mattermost_bot_token),
+            };
             config.status_host = cli.serve.status_host.filter(|h| !h.trim().is_empty());
             config.smtp_url = cli.serve.smtp_url.filter(|u| !u.trim().is_empty());
             config.mail_from = cli.serve.mail_from;

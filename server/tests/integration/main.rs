@@ -12,6 +12,7 @@ mod api_postmortems;
 mod change_sources;
 mod changes;
 mod chat_channels;
+mod chat_commands;
 mod choices;
 mod cli;
 mod concurrency;

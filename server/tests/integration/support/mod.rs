@@ -1,6 +1,7 @@
 //! The harness every integration test uses: `TestApp` serves the real router on port 0
 //! against a database of its own, dropped afterwards.
 
+pub mod chat;
 mod database;
 pub mod receiver;
 pub mod smtp;
@@ -64,6 +65,8 @@ pub struct TestApp {
     /// The same pool the server uses.
     pub db: DatabaseConnection,
     pub backend: Backend,
+    /// The chat tools' user APIs the server asks who typed a slash command.
+    pub chat: chat::ChatDirectory,
     /// The statements the server runs, recorded on demand (`statements_during`).
     queries: Arc<QueryLog>,
     /// Owns the database; dropping the app drops it.
@@ -128,6 +131,15 @@ impl TestApp {
         config.status_host = Some(STATUS_HOST.into());
         // The subscribe form offers email; tests send through a sink of their own.
         config.smtp_url = Some("smtp://127.0.0.1:9".into());
+        let directory = chat::ChatDirectory::start().await;
+        config.chat = vigil_server::chat_hooks::ChatConfig {
+            slack_signing_secret: Some(chat::SLACK_SECRET.into()),
+            slack_bot_token: Some(chat::SLACK_BOT_TOKEN.into()),
+            slack_api_url: format!("{}/api", directory.url),
+            mattermost_url: Some(directory.url.clone()),
+            mattermost_command_token: Some(chat::MATTERMOST_TOKEN.into()),
+            mattermost_bot_token: Some(chat::MATTERMOST_BOT_TOKEN.into()),
+        };
         let queries = Arc::new(QueryLog::default());
         // The server's handle records; the test's own `db` does not.
         let mut served = db.clone();
@@ -148,6 +160,7 @@ impl TestApp {
             client,
             db,
             backend,
+            chat: directory,
             queries,
             _database: database,
         })
