@@ -56,7 +56,8 @@ pub fn routes(config: ChatConfig) -> Router<AppState> {
     let chat = Arc::new(Chat {
         config,
         client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
+            // Slack waits three seconds for the answer: the lookup must leave room.
+            .timeout(Duration::from_secs(2))
             .user_agent(concat!("Vigil/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a plain HTTP client builds"),

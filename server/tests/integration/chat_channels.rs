@@ -258,50 +258,23 @@ async fn a_new_commander_is_announced_once(app: TestApp) {
         "declaring is not a handover"
     );
 
-    let version = |app: &TestApp| {
-        let db = app.db.clone();
-        async move {
-            app::incidents::entities::incident::Entity::find_by_id(reference.0)
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-                .version
-        }
-    };
-    let v = version(&app).await;
-    assign_role(
-        &app.db,
-        &first,
-        reference,
-        IncidentRole::Commander,
-        second.id.0,
-        v,
-    )
-    .await
-    .unwrap();
-    let v = version(&app).await;
-    // The same commander again, and another role: neither is a new commander.
-    assign_role(
-        &app.db,
-        &first,
-        reference,
-        IncidentRole::Commander,
-        second.id.0,
-        v,
-    )
-    .await
-    .unwrap();
-    assign_role(
-        &app.db,
-        &first,
-        reference,
-        IncidentRole::Scribe,
-        first.id.0,
-        v,
-    )
-    .await
-    .unwrap();
+    // A handover, then the same commander again and another role: only the first is a
+    // new commander.
+    for (role, who) in [
+        (IncidentRole::Commander, second.id.0),
+        (IncidentRole::Commander, second.id.0),
+        (IncidentRole::Scribe, first.id.0),
+    ] {
+        let version = app::incidents::entities::incident::Entity::find_by_id(reference.0)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .version;
+        assign_role(&app.db, &first, reference, role, who, version)
+            .await
+            .unwrap();
+    }
     let queued = deliveries(&app).await;
     assert_eq!(queued.len(), 1, "{queued:?}");
     assert_eq!(queued[0].event, NotifyEvent::CommanderChanged);
