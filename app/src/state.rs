@@ -33,6 +33,9 @@ pub struct AppState {
     /// What the status page's subscribers can be reached by (mail needs `--smtp-url`).
     #[from_ref(skip)]
     pub reach: crate::status::service::Reach,
+    /// The chat tools whose slash commands are set up.
+    #[from_ref(skip)]
+    pub chat_commands: crate::notifications::ChatCommands,
 }
 
 /// How long the home page's budgets are kept when nothing is written (seconds).

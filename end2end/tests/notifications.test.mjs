@@ -126,6 +126,11 @@ suite(({ flow, user, server }) => {
       await t.settle();
       const mail = await server().smtp.mailTo(address, /^\[Vigil\] Test notification from Vigil: this channel works\.$/);
       assert.ok(mail);
+
+      // This server takes no slash commands, and the page says how to set them up.
+      const chat = t.page.getByTestId('chat-commands');
+      await chat.getByText('Not set up: start Vigil with').first().waitFor();
+      assert.match(await chat.textContent(), /--slack-signing-secret/);
     } finally {
       hook.close();
     }

@@ -173,6 +173,10 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
             mail: config.smtp_url.is_some(),
             private_webhooks: config.allow_private_webhooks,
         },
+        chat_commands: app::notifications::ChatCommands {
+            slack: config.chat.slack_signing_secret.is_some(),
+            mattermost: config.chat.mattermost_command_token.is_some(),
+        },
     }
 }
 

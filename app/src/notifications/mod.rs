@@ -123,6 +123,13 @@ pub struct IssuedSecret {
     pub secret: String,
 }
 
+/// Which chat tools' slash commands this server takes (set by flags, shown to admins).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatCommands {
+    pub slack: bool,
+    pub mattermost: bool,
+}
+
 /// Everything the notifications page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationsAdmin {
@@ -132,4 +139,7 @@ pub struct NotificationsAdmin {
     pub severities: Vec<(i64, String)>,
     /// Whether this server has an SMTP relay (`--smtp-url`) for e-mail channels.
     pub mail_enabled: bool,
+    pub chat_commands: ChatCommands,
+    /// Where Vigil is reached, for the slash commands' request URLs.
+    pub public_url: String,
 }

@@ -6,7 +6,9 @@ use super::server_fns::{
     RotateNotificationSecret, SetNotificationChannelDisabled, TestNotificationChannel,
     get_notifications_admin, take_notification_secret,
 };
-use super::{ChannelKind, ChannelView, DeliveryStatus, DeliveryView, IssuedSecret, NotifyEvent};
+use super::{
+    ChannelKind, ChannelView, ChatCommands, DeliveryStatus, DeliveryView, IssuedSecret, NotifyEvent,
+};
 use crate::components::{Column, Field, FormAlert, TableCard, TextArea, action_error};
 use crate::layout::ErrorTemplate;
 use crate::time::Time;
@@ -137,6 +139,7 @@ pub fn NotificationsPage() -> impl IntoView {
                                 </ActionForm>
                             </section>
                             <DeliveryLog deliveries=admin.deliveries retry=actions.retry />
+                            <ChatCommandsCard commands=admin.chat_commands public_url=admin.public_url />
                         })
                     })}
                 </ErrorBoundary>
@@ -219,6 +222,34 @@ fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
                 </ActionForm>
             </div>
         </article>
+    }
+}
+
+/// Whether responders can type `/vigil` in Slack or Mattermost, and what to paste where.
+#[component]
+fn ChatCommandsCard(commands: ChatCommands, public_url: String) -> impl IntoView {
+    let row = move |tool: &'static str, on: bool, path: &'static str, flags: &'static str| {
+        let url = format!("{public_url}{path}");
+        view! {
+            <div>
+                <dt>{tool}</dt>
+                <dd>{if on {
+                    view! { "Set up: the slash command's request URL is " <code>{url}</code> }.into_any()
+                } else {
+                    view! { <span class="muted">"Not set up: start Vigil with " <code>{flags}</code> "."</span> }.into_any()
+                }}</dd>
+            </div>
+        }
+    };
+    view! {
+        <section class="card stack" aria-labelledby="chat-commands-title" data-testid="chat-commands">
+            <h2 id="chat-commands-title">"Chat commands"</h2>
+            <p class="muted">"Responders type " <code>"/vigil declare"</code> ", " <code>"/vigil status"</code> " or " <code>"/vigil note"</code> " in a channel; Vigil acts as the person whose verified chat email matches theirs."</p>
+            <dl class="facts facts--compact">
+                {row("Slack", commands.slack, "/hooks/chat/slack", "--slack-signing-secret and --slack-bot-token")}
+                {row("Mattermost", commands.mattermost, "/hooks/chat/mattermost", "--mattermost-command-token, --mattermost-url and --mattermost-bot-token")}
+            </dl>
+        </section>
     }
 }
 

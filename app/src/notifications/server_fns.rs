@@ -38,7 +38,14 @@ pub async fn take_notification_secret() -> Result<Option<IssuedSecret>, AppError
 #[server(prefix = "/rpc", endpoint = "notifications_admin")]
 pub async fn get_notifications_admin() -> Result<NotificationsAdmin, AppError> {
     let (state, admin) = web::require(Role::Admin)?;
-    with_status(service::admin_view(&state.db, &admin, state.reach.mail).await)
+    let view = service::admin_view(&state.db, &admin, state.reach.mail)
+        .await
+        .map(|view| NotificationsAdmin {
+            chat_commands: state.chat_commands,
+            public_url: state.public_url.clone(),
+            ..view
+        });
+    with_status(view)
 }
 
 #[server(prefix = "/rpc", endpoint = "create_notification_channel")]

@@ -505,6 +505,8 @@ pub async fn admin_view(
         deliveries,
         severities,
         mail_enabled,
+        chat_commands: Default::default(),
+        public_url: String::new(),
     })
 }
 

@@ -489,6 +489,13 @@ async fn admins_manage_channels_and_others_cannot(app: TestApp) {
         html.contains("Status page") && html.contains("Paused"),
         "{html}"
     );
+    // The test server takes both tools' slash commands: the page says where to point them.
+    assert!(html.contains("Chat commands"), "{html}");
+    assert!(
+        html.contains(&app.url("/hooks/chat/slack"))
+            && html.contains(&app.url("/hooks/chat/mattermost")),
+        "{html}"
+    );
 
     let response = app
         .call_with(
