@@ -84,11 +84,7 @@ pub async fn queue_due(db: &impl Writer, now: DateTime<Utc>, hour: u32) -> Resul
         .all(db)
         .await?
         .into_iter()
-        .filter(|c| {
-            c.events
-                .split(',')
-                .any(|e| e == NotifyEvent::ActionItemsOverdue.as_str())
-        })
+        .filter(|c| outbox::subscribed(c, NotifyEvent::ActionItemsOverdue))
         .collect();
     let found = if channels.is_empty() {
         None

@@ -170,7 +170,8 @@ impl From<crate::incidents::service::lifecycle::Handover> for Change {
     }
 }
 
-fn subscribed(channel: &channel::Model, event: NotifyEvent) -> bool {
+/// Whether `channel` subscribed to `event`.
+pub(crate) fn subscribed(channel: &channel::Model, event: NotifyEvent) -> bool {
     channel.events.split(',').any(|e| e == event.as_str())
 }
 
