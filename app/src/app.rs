@@ -69,10 +69,18 @@ fn set_content_security_policy() {
     else {
         return;
     };
+    // Signing out of a session begun at an OpenID provider goes on to the provider's
+    // sign-out: the form's redirect must be allowed to go there.
+    let providers = use_context::<crate::state::AppState>()
+        .map(|state| state.sso.form_targets())
+        .unwrap_or_default()
+        .iter()
+        .map(|origin| format!(" {origin}"))
+        .collect::<String>();
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
-         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+         base-uri 'self'; form-action 'self'{providers}; frame-ancestors 'none'"
     );
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);

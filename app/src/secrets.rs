@@ -19,6 +19,15 @@ pub fn hash(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
 }
 
+/// Whether two secrets are equal, in a time that does not depend on where they differ.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// A new token, shown once: the token, what to store, and its hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issued {
@@ -51,5 +60,12 @@ mod tests {
         assert_ne!(issued.hash, issued.token);
         assert!(issued.token.ends_with(&issued.hint) && issued.hint.len() == 4);
         assert_ne!(issue("vigil_test_").token, issued.token);
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "ab"));
     }
 }

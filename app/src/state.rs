@@ -36,6 +36,9 @@ pub struct AppState {
     /// The chat tools whose slash commands are set up.
     #[from_ref(skip)]
     pub chat_commands: crate::notifications::ChatCommands,
+    /// The OpenID providers people sign in with, and who may still use a password.
+    #[from_ref(skip)]
+    pub sso: Arc<crate::accounts::sso::provider::Sso>,
 }
 
 /// How long the home page's budgets are kept when nothing is written (seconds).

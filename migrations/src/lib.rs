@@ -41,6 +41,7 @@ mod m20261210_000031_create_playbooks;
 mod m20261211_000032_create_incident_types;
 mod m20261212_000033_create_rules;
 mod m20261213_000034_create_notification_digests;
+mod m20261214_000035_create_user_identities;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261211_000032_create_incident_types::Migration),
             Box::new(m20261212_000033_create_rules::Migration),
             Box::new(m20261213_000034_create_notification_digests::Migration),
+            Box::new(m20261214_000035_create_user_identities::Migration),
         ]
     }
 }

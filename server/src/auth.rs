@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-/// Paths anyone may open: signing in, first-run set-up, probes, static files, and
+/// Paths anyone may open: signing in (also through a provider), first-run set-up, probes, static files, and
 /// server functions and `/metrics` (each checks its caller itself).
 fn is_public(path: &str) -> bool {
     const EXACT: [&str; 7] = [
@@ -26,7 +26,7 @@ fn is_public(path: &str) -> bool {
         "/metrics",
         "/favicon.svg",
     ];
-    const PREFIXES: [&str; 3] = ["/pkg/", "/rpc/", "/api/"];
+    const PREFIXES: [&str; 4] = ["/pkg/", "/rpc/", "/api/", "/auth/oidc/"];
     EXACT.contains(&path) || PREFIXES.iter().any(|p| path.starts_with(p))
 }
 

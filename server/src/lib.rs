@@ -14,6 +14,7 @@ mod prometheus;
 mod reports;
 pub mod security;
 pub mod site;
+mod sso;
 mod status;
 
 use std::net::SocketAddr;
@@ -74,6 +75,8 @@ pub struct Config {
     pub digest_hour: u32,
     /// Slack and Mattermost slash commands.
     pub chat: chat_hooks::ChatConfig,
+    /// OpenID providers, and who may sign in with a password.
+    pub sso: app::accounts::sso::SsoConfig,
 }
 
 impl Config {
@@ -97,6 +100,7 @@ impl Config {
                 slack_api_url: "https://slack.com/api".into(),
                 ..Default::default()
             },
+            sso: Default::default(),
         }
     }
 
@@ -177,6 +181,10 @@ pub fn app_state(config: &Config, db: DatabaseConnection) -> AppState {
             slack: config.chat.slack_signing_secret.is_some(),
             mattermost: config.chat.mattermost_command_token.is_some(),
         },
+        sso: std::sync::Arc::new(app::accounts::sso::provider::Sso::new(
+            config.sso.clone(),
+            &config.public_url,
+        )),
     }
 }
 
@@ -286,6 +294,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .merge(alerts::routes())
         .merge(change_hooks::routes())
         .merge(chat_hooks::routes(config.chat.clone()))
+        .merge(sso::routes())
         .merge(api::routes())
         .leptos_routes_with_context(
             &state,

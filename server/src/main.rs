@@ -217,6 +217,97 @@ struct ServeArgs {
     )]
     mattermost_bot_token: Option<String>,
 
+    /// Single sign-on: the OpenID provider's issuer URL (Keycloak
+    /// `https://id.example.com/realms/acme`, Entra ID
+    /// `https://login.microsoftonline.com/<tenant>/v2.0`). Register the redirect URL
+    /// `<public URL>/auth/oidc/<--oidc-id>/callback` there.
+    #[arg(long, env = "VIGIL_OIDC_ISSUER", global = true)]
+    oidc_issuer: Option<String>,
+
+    /// The provider's id in Vigil's URLs.
+    #[arg(long, env = "VIGIL_OIDC_ID", default_value = "sso", global = true)]
+    oidc_id: String,
+
+    /// The button's label: "Sign in with <name>".
+    #[arg(
+        long,
+        env = "VIGIL_OIDC_NAME",
+        default_value = "single sign-on",
+        global = true
+    )]
+    oidc_name: String,
+
+    #[arg(long, env = "VIGIL_OIDC_CLIENT_ID", global = true)]
+    oidc_client_id: Option<String>,
+
+    /// Prefer VIGIL_OIDC_CLIENT_SECRET or --oidc-client-secret-file to the command line.
+    #[arg(
+        long,
+        env = "VIGIL_OIDC_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    oidc_client_secret: Option<String>,
+
+    /// A file holding the client secret (a mounted secret).
+    #[arg(long, env = "VIGIL_OIDC_CLIENT_SECRET_FILE", global = true)]
+    oidc_client_secret_file: Option<PathBuf>,
+
+    #[arg(
+        long,
+        env = "VIGIL_OIDC_SCOPES",
+        default_value = "openid email profile",
+        global = true
+    )]
+    oidc_scopes: String,
+
+    /// The claim listing a person's groups (a dotted path reaches into objects:
+    /// `realm_access.roles`).
+    #[arg(
+        long,
+        env = "VIGIL_OIDC_GROUPS_CLAIM",
+        default_value = "groups",
+        global = true
+    )]
+    oidc_groups_claim: String,
+
+    /// Roles from groups, applied at every sign-in: `vigil-admins=admin,sre=responder`.
+    /// Someone in none of them gets --oidc-default-role.
+    #[arg(long, env = "VIGIL_OIDC_ROLES", global = true)]
+    oidc_roles: Option<String>,
+
+    /// admin, responder or viewer.
+    #[arg(
+        long,
+        env = "VIGIL_OIDC_DEFAULT_ROLE",
+        default_value = "viewer",
+        global = true
+    )]
+    oidc_default_role: String,
+
+    /// Create a Vigil user the first time someone signs in (else an admin invites them).
+    #[arg(long, env = "VIGIL_OIDC_CREATE_USERS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    oidc_create_users: bool,
+
+    /// Accept emails the provider does not mark verified (Entra ID sends no
+    /// `email_verified`; only for a single-tenant directory whose admins set emails).
+    #[arg(long, env = "VIGIL_OIDC_TRUST_EMAIL", global = true)]
+    oidc_trust_email: bool,
+
+    /// More providers: a JSON file holding a list of objects with the keys id, name,
+    /// issuer, client_id, client_secret, scopes (a list), groups_claim, roles,
+    /// default_role, create_users and trust_email.
+    #[arg(long, env = "VIGIL_OIDC_PROVIDERS_FILE", global = true)]
+    oidc_providers_file: Option<PathBuf>,
+
+    /// Who may sign in with a password: everyone, or only the --break-glass-email admin
+    /// (for when the identity provider is down).
+    #[arg(long, env = "VIGIL_PASSWORD_SIGN_IN", value_enum, default_value_t = PasswordRule::Everyone, global = true)]
+    password_sign_in: PasswordRule,
+
+    #[arg(long, env = "VIGIL_BREAK_GLASS_EMAIL", global = true)]
+    break_glass_email: Option<String>,
+
     /// Bearer token Prometheus must send to scrape /metrics; without it, only clients on
     /// the loopback address may scrape.
     #[arg(
@@ -242,6 +333,90 @@ struct ServeArgs {
         global = true
     )]
     mail_from: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PasswordRule {
+    Everyone,
+    BreakGlass,
+}
+
+/// The single sign-on settings from the flags and the providers file.
+fn sso_config(args: &ServeArgs) -> anyhow::Result<app::accounts::sso::SsoConfig> {
+    use app::accounts::Role;
+    use app::accounts::sso::{PasswordSignIn, ProviderConfig, SsoConfig, parse_roles};
+    let mut providers = Vec::new();
+    if let Some(issuer) = args.oidc_issuer.as_deref().filter(|i| !i.trim().is_empty()) {
+        let client_id = args
+            .oidc_client_id
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("--oidc-issuer needs --oidc-client-id"))?;
+        let mut provider =
+            ProviderConfig::new(&args.oidc_id, &args.oidc_name, issuer.trim(), &client_id);
+        provider.client_secret = match (&args.oidc_client_secret, &args.oidc_client_secret_file) {
+            (_, Some(file)) => Some(
+                std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?
+                    .trim()
+                    .to_owned(),
+            ),
+            (Some(secret), None) => Some(secret.clone()),
+            (None, None) => None,
+        }
+        .filter(|s| !s.is_empty());
+        provider.scopes = args
+            .oidc_scopes
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        provider.groups_claim = args.oidc_groups_claim.clone();
+        provider.roles = parse_roles(args.oidc_roles.as_deref().unwrap_or(""))
+            .map_err(|e| anyhow::anyhow!("--oidc-roles: {e}"))?;
+        provider.default_role = Role::parse(&args.oidc_default_role)
+            .ok_or_else(|| anyhow::anyhow!("--oidc-default-role: admin, responder or viewer"))?;
+        provider.create_users = args.oidc_create_users;
+        provider.trust_email = args.oidc_trust_email;
+        providers.push(provider);
+    }
+    if let Some(file) = &args.oidc_providers_file {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let more: Vec<ProviderConfig> = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a list of providers", file.display()))?;
+        providers.extend(more);
+    }
+    for (at, provider) in providers.iter().enumerate() {
+        if let Some(problem) = provider.problem() {
+            anyhow::bail!("single sign-on: {problem}");
+        }
+        if providers[..at].iter().any(|p| p.id == provider.id) {
+            anyhow::bail!(
+                "single sign-on: two providers have the id {:?}",
+                provider.id
+            );
+        }
+    }
+    let passwords = match args.password_sign_in {
+        PasswordRule::Everyone => PasswordSignIn::Everyone,
+        PasswordRule::BreakGlass => {
+            let email = args
+                .break_glass_email
+                .as_deref()
+                .map(|e| e.trim().to_lowercase())
+                .filter(|e| !e.is_empty())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--password-sign-in break-glass needs --break-glass-email")
+                })?;
+            if providers.is_empty() {
+                anyhow::bail!("--password-sign-in break-glass needs a single sign-on provider");
+            }
+            PasswordSignIn::BreakGlass(email)
+        }
+    };
+    Ok(SsoConfig {
+        providers,
+        passwords,
+    })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -284,7 +459,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed(args) => seed(&cli.database_url, args).await,
         Command::Change(ChangeCommand::Record(args)) => changes_cli::record(*args).await,
         Command::Serve => {
+            let sso = sso_config(&cli.serve)?;
             let mut config = Config::new(cli.database_url, cli.serve.listen);
+            config.sso = sso;
             config.site_root = cli.serve.site_root;
             if let Some(url) = cli.serve.public_url {
                 config.public_url = url.trim_end_matches('/').to_owned();
@@ -382,6 +559,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             "No users yet. Create the first admin at {}/setup?token={token} (valid until used), or run `vigil user create --admin --email .. --name ..`",
             config.public_url
         );
+    }
+    if let Some(email) = config.sso.passwords.break_glass() {
+        let admin = app::accounts::service::users::find_by_email(&state.db, email)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .filter(|u| u.role.is_admin() && u.deactivated_at.is_none());
+        if admin.is_none() {
+            tracing::warn!(
+                "passwords are off except for {email}, which is not an active admin: create it with `vigil user create --admin --email {email} --name ..` so someone can get in when the identity provider cannot"
+            );
+        }
     }
     tokio::spawn(delete_expired_sessions(state.db.clone()));
     tokio::spawn(send_notifications(

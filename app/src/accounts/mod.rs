@@ -4,6 +4,7 @@ mod dto;
 pub mod pages;
 mod role;
 pub mod server_fns;
+pub mod sso;
 pub mod validate;
 
 #[cfg(feature = "ssr")]

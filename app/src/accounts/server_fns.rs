@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::sso::SignInOptions;
 use super::{CurrentUser, UserSummary};
 use crate::error::AppError;
 
@@ -20,6 +21,12 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     Ok(web::current_user())
 }
 
+/// The OpenID providers the sign-in page offers, and whether passwords are for everyone.
+#[server(prefix = "/rpc", endpoint = "sign_in_options")]
+pub async fn get_sign_in_options() -> Result<SignInOptions, AppError> {
+    Ok(AppState::from_context()?.sso.options())
+}
+
 /// Returns where to go next (a same-origin path).
 #[server(prefix = "/rpc", endpoint = "sign_in")]
 pub async fn sign_in(
@@ -29,7 +36,15 @@ pub async fn sign_in(
 ) -> Result<String, AppError> {
     let state = AppState::from_context()?;
     let session = session().await?;
-    let result = sessions::sign_in(&state.db, &session, &email, &password, web::client_ip()).await;
+    // With passwords off, only the break-glass admin may use one.
+    let result = if state.sso.passwords.allows(&email.trim().to_lowercase()) {
+        sessions::sign_in(&state.db, &session, &email, &password, web::client_ip()).await
+    } else {
+        Err(AppError::invalid(
+            "credentials",
+            "Passwords are turned off here: sign in with your identity provider.",
+        ))
+    };
     let next = super::validate::return_path(next.as_deref(), &state.public_url);
     with_status(result.map(|user| {
         // A temporary password opens nothing but the page to replace it.
@@ -43,16 +58,31 @@ pub async fn sign_in(
     }))
 }
 
+/// Ends the session; returns where to go: the sign-in page, or first the OpenID
+/// provider's sign-out when the session began there and the provider offers one.
 #[server(prefix = "/rpc", endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), AppError> {
+pub async fn sign_out() -> Result<String, AppError> {
     let state = AppState::from_context()?;
     let session = session().await?;
     let actor = web::current_user()
         .map(|u| web::actor(&u))
         .unwrap_or_default();
+    let sso = sessions::sso_sign_in(&session).await.ok().flatten();
     with_status(sessions::sign_out(&state.db, &session, &actor).await)?;
-    redirect_form_post("/login");
-    Ok(())
+    let next = match sso {
+        Some(sso) => provider_sign_out(&state, &sso).await,
+        None => None,
+    }
+    .unwrap_or_else(|| "/login".to_owned());
+    redirect_form_post(&next);
+    Ok(next)
+}
+
+#[cfg(feature = "ssr")]
+async fn provider_sign_out(state: &AppState, sso: &sessions::SsoSignIn) -> Option<String> {
+    let provider = state.sso.provider(&sso.provider)?;
+    let meta = provider.metadata(state.sso.client()).await.ok()?;
+    provider.logout_url(&meta, &sso.id_token, &state.public_url)
 }
 
 /// First run: creates the first admin with the setup token from the server log.

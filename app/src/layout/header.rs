@@ -127,8 +127,8 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
 fn UserMenu(user: CurrentUser) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            reload_to("/login");
+        if let Some(Ok(next)) = sign_out.value().get() {
+            reload_to(&next);
         }
     });
     view! {

@@ -33,4 +33,5 @@ mod rules;
 mod schema;
 mod server_fns;
 mod severities;
+mod sso;
 mod status_page;

@@ -10,15 +10,15 @@ use crate::accounts::server_fns::SignOut;
 pub fn LogoutPage() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            reload_to("/login");
+        if let Some(Ok(next)) = action.value().get() {
+            reload_to(&next);
         }
     });
     view! {
         <Title text="Sign out" />
         <section class="auth-card card">
             <h1>"Sign out"</h1>
-            <p class="muted">"You will need your email and password to sign in again."</p>
+            <p class="muted">"You will need to sign in again afterwards."</p>
             <ActionForm action=action attr:class="form">
                 <button class="button button--primary button--block" type="submit">"Sign out"</button>
             </ActionForm>

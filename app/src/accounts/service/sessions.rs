@@ -31,6 +31,11 @@ pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 /// expiry of the last save, and a session is saved only when its data changes: without
 /// this mark an active responder would be signed out one idle timeout after signing in.
 pub const SEEN_AT_KEY: &str = "seen_at";
+/// How this session signed in, when through an OpenID provider ([`SsoSignIn`]): what
+/// signing out needs to end the provider's session too.
+pub const SSO_KEY: &str = "sso";
+/// The single sign-ons this browser has begun and not finished ([`Pending`]).
+pub const SSO_PENDING_KEY: &str = "sso_pending";
 /// The session's user as the store read it with the session, in the same statement
 /// ([`LoadedUser`]). Never saved: `row` drops it, so it is current on every request.
 const LOADED_USER_KEY: &str = "_loaded_user";
@@ -43,6 +48,74 @@ struct LoadedUser {
     id: i64,
     /// `None` when the account is gone or deactivated.
     user: Option<CurrentUser>,
+}
+
+/// A session signed in through an OpenID provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SsoSignIn {
+    pub provider: String,
+    /// Sent back as `id_token_hint` when signing out at the provider.
+    pub id_token: String,
+}
+
+/// A single sign-on begun in this browser: checked and used up by its callback.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub provider: String,
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+    /// Where to go afterwards (a checked same-origin path).
+    pub next: String,
+    /// Epoch seconds.
+    pub started_at: i64,
+}
+
+/// How long a begun single sign-on may take.
+pub const PENDING_SECONDS: i64 = 600;
+/// At most this many at once (sign-ins begun in several tabs); the oldest goes first.
+const MAX_PENDING: usize = 4;
+
+/// Remembers a begun single sign-on.
+pub async fn add_pending(session: &Session, pending: Pending) -> Result<(), AppError> {
+    let mut all: Vec<Pending> = session
+        .get(SSO_PENDING_KEY)
+        .await
+        .map_err(session_error)?
+        .unwrap_or_default();
+    all.retain(|p| pending.started_at - p.started_at < PENDING_SECONDS);
+    all.push(pending);
+    if all.len() > MAX_PENDING {
+        all.remove(0);
+    }
+    session
+        .insert(SSO_PENDING_KEY, all)
+        .await
+        .map_err(session_error)
+}
+
+/// Takes the begun sign-in with `state` for `provider`, if it is this browser's and not
+/// too old: taken, it cannot be used again.
+pub async fn take_pending(
+    session: &Session,
+    provider: &str,
+    state: &str,
+    now: i64,
+) -> Result<Option<Pending>, AppError> {
+    let mut all: Vec<Pending> = session
+        .get(SSO_PENDING_KEY)
+        .await
+        .map_err(session_error)?
+        .unwrap_or_default();
+    let found = all
+        .iter()
+        .position(|p| crate::secrets::same(&p.state, state) && p.provider == provider)
+        .map(|at| all.remove(at));
+    session
+        .insert(SSO_PENDING_KEY, all)
+        .await
+        .map_err(session_error)?;
+    Ok(found.filter(|p| now - p.started_at < PENDING_SECONDS && now >= p.started_at - 60))
 }
 
 /// How long sessions last.
@@ -324,6 +397,54 @@ pub async fn sign_in(
     )
     .await?;
     Ok(users::to_current(&user))
+}
+
+/// Begins the session of someone who signed in through an OpenID provider: a new id,
+/// as for a password sign-in, and what signing out at the provider will need.
+pub async fn start_sso(
+    db: &impl ConnectionTrait,
+    session: &Session,
+    user: &user::Model,
+    sign_in: SsoSignIn,
+    ip: Option<String>,
+) -> Result<CurrentUser, AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    let _ = session
+        .remove::<serde_json::Value>(SSO_PENDING_KEY)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(USER_ID_KEY, user.id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+        .await
+        .map_err(session_error)?;
+    let provider = sign_in.provider.clone();
+    session
+        .insert(SSO_KEY, sign_in)
+        .await
+        .map_err(session_error)?;
+    let actor = Actor {
+        id: Some(user.id),
+        email: Some(user.email.clone()),
+        ip,
+    };
+    audit::record(
+        db,
+        &actor,
+        throttle::SUCCEEDED,
+        Some(&user.email),
+        json!({ "provider": provider }),
+    )
+    .await?;
+    Ok(users::to_current(user))
+}
+
+/// How this session signed in, if through an OpenID provider.
+pub async fn sso_sign_in(session: &Session) -> Result<Option<SsoSignIn>, AppError> {
+    session.get(SSO_KEY).await.map_err(session_error)
 }
 
 /// Signs out: the session is deleted on the server, not just forgotten by the browser.

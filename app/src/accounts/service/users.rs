@@ -279,7 +279,7 @@ async fn set_password_hash(
 }
 
 /// Refuses a change that would leave no active admin.
-async fn ensure_another_admin(
+pub(crate) async fn ensure_another_admin(
     db: &impl ConnectionTrait,
     leaving: &user::Model,
 ) -> Result<(), AppError> {

@@ -3,6 +3,7 @@
 
 pub mod chat;
 mod database;
+pub mod idp;
 pub mod receiver;
 pub mod smtp;
 
@@ -67,6 +68,10 @@ pub struct TestApp {
     pub backend: Backend,
     /// The chat tools' user APIs the server asks who typed a slash command.
     pub chat: chat::ChatDirectory,
+    /// The OpenID provider the server offers single sign-on with.
+    pub idp: idp::TestIdp,
+    /// The configuration the server was started with.
+    pub config: Config,
     /// The statements the server runs, recorded on demand (`statements_during`).
     queries: Arc<QueryLog>,
     /// Owns the database; dropping the app drops it.
@@ -140,6 +145,11 @@ impl TestApp {
             mattermost_command_token: Some(chat::MATTERMOST_TOKEN.into()),
             mattermost_bot_token: Some(chat::MATTERMOST_BOT_TOKEN.into()),
         };
+        let provider = idp::TestIdp::start().await;
+        config.sso = app::accounts::sso::SsoConfig {
+            providers: vec![sso_provider(&provider)],
+            passwords: Default::default(),
+        };
         let queries = Arc::new(QueryLog::default());
         // The server's handle records; the test's own `db` does not.
         let mut served = db.clone();
@@ -161,9 +171,32 @@ impl TestApp {
             db,
             backend,
             chat: directory,
+            idp: provider,
+            config,
             queries,
             _database: database,
         })
+    }
+
+    /// A second server on the same database, with its configuration changed: its base
+    /// URL.
+    pub async fn another_server(&self, change: impl FnOnce(&mut Config)) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut config = self.config.clone();
+        config.listen = addr;
+        config.public_url = format!("http://{addr}");
+        change(&mut config);
+        let app = router(app_state(&config, self.db.clone()), &config);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("test server runs");
+        });
+        format!("http://{addr}")
     }
 
     /// The database's URL, for a connection of the test's own.
@@ -273,6 +306,20 @@ impl TestApp {
             .await
             .expect("server function is answered")
     }
+}
+
+/// The test provider as the server is configured with it: groups map to roles.
+pub fn sso_provider(idp: &idp::TestIdp) -> app::accounts::sso::ProviderConfig {
+    let mut provider = app::accounts::sso::ProviderConfig::new(
+        idp::PROVIDER,
+        "Test ID",
+        &idp.issuer,
+        idp::CLIENT_ID,
+    );
+    provider.client_secret = Some(idp::CLIENT_SECRET.into());
+    provider.roles =
+        app::accounts::sso::parse_roles("vigil-admins=admin,vigil-responders=responder").unwrap();
+    provider
 }
 
 /// SQL statements the server ran while recording was on.
