@@ -124,6 +124,6 @@ test-tools: ## Install what the tests need (Chromium, the end2end npm packages)
 	  $(SUDO) apt-get update -qq; \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
 	fi
-	@if [ ! -d end2end/node_modules/playwright-core ] || [ ! -d end2end/node_modules/axe-core ]; then \
+	@if [ ! -d end2end/node_modules/playwright-core ] || [ ! -d end2end/node_modules/axe-core ] || [ ! -d end2end/node_modules/oidc-provider ]; then \
 	  cd end2end && npm ci --no-audit --no-fund; \
 	fi

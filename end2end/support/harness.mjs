@@ -39,7 +39,7 @@ function serverEnv() {
   return env;
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
     srv.unref();
@@ -56,10 +56,10 @@ function freePort() {
  * no `--site-root` and run from an empty directory, so only the site built into the
  * binary can be served.
  */
-export async function startServer({ embedded = false } = {}) {
+export async function startServer({ embedded = false, port: chosen, args = [] } = {}) {
   assert.ok(existsSync(BINARY), `no release binary at ${BINARY}: run \`make build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
-  const port = await freePort();
+  const port = chosen ?? await freePort();
   const baseURL = `http://127.0.0.1:${port}`;
   const logs = [];
   // The status page's subscriber mail goes to a sink the tests read.
@@ -68,7 +68,7 @@ export async function startServer({ embedded = false } = {}) {
     BINARY,
     // Webhook receivers in these tests listen on loopback, which Vigil refuses by default.
     ['serve', '--listen', `127.0.0.1:${port}`, ...(embedded ? [] : ['--site-root', SITE_ROOT]), '--database-url', `sqlite://${dir}/vigil.db`, '--allow-private-webhooks',
-      '--smtp-url', smtp.url, '--mail-from', 'Acme status <status@acme.test>'],
+      '--smtp-url', smtp.url, '--mail-from', 'Acme status <status@acme.test>', ...args],
     { cwd: embedded ? dir : root, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout.on('data', (d) => logs.push(String(d)));
@@ -218,15 +218,15 @@ async function runAxe(page) {
  * Declares one suite whose flows each run twice: hydrated (JavaScript on, waiting for the
  * client to take over) and server-rendered only (JavaScript off).
  */
-export function suite(register) {
-  describe('vigil', () => defineSuite(register));
+export function suite(register, { server: serverOptions = {} } = {}) {
+  describe('vigil', () => defineSuite(register, serverOptions));
 }
 
-function defineSuite(register) {
+function defineSuite(register, serverOptions) {
   let server;
   let browser;
   before(async () => {
-    server = await startServer();
+    server = await startServer(serverOptions);
     browser = await launchBrowser();
   });
   after(async () => {

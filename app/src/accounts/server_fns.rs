@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::sso::SignInOptions;
+use super::sso::{SignInOptions, SsoSettings};
 use super::{CurrentUser, UserSummary};
 use crate::error::AppError;
 
@@ -169,6 +169,18 @@ pub async fn change_password(
     }
     .await;
     with_status(result).inspect(|_| redirect_form_post("/account?saved=password"))
+}
+
+/// How people sign in: the OpenID providers, the password rule, and who is linked.
+#[server(prefix = "/rpc", endpoint = "sso_settings")]
+pub async fn get_sso_settings() -> Result<SsoSettings, AppError> {
+    let (state, _) = web::require(Role::Admin)?;
+    let accounts = super::sso::service::linked_accounts(&state.db, &state.sso.configs()).await;
+    with_status(accounts.map(|accounts| SsoSettings {
+        providers: state.sso.settings(),
+        break_glass: state.sso.passwords.break_glass().map(str::to_owned),
+        accounts,
+    }))
 }
 
 #[server(prefix = "/rpc", endpoint = "list_users")]

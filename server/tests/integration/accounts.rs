@@ -397,6 +397,7 @@ async fn every_role_gets_exactly_its_server_functions(app: TestApp) {
                 Role::Viewer,
             ),
             ("/rpc/list_users", vec![], Role::Admin),
+            ("/rpc/sso_settings", vec![], Role::Admin),
             ("/rpc/audit_log", vec![("page", "1")], Role::Admin),
             (
                 "/rpc/invite_user",

@@ -35,6 +35,7 @@ fn help_never_prints_secrets_from_the_environment() {
                 "smtps://mail:smtp-secret-42@mail.example.com",
             )
             .env("VIGIL_ADMIN_PASSWORD", "admin-secret-42")
+            .env("VIGIL_OIDC_CLIENT_SECRET", "oidc-secret-42")
             .output()
             .expect("vigil runs");
         assert!(output.status.success());
@@ -451,4 +452,71 @@ async fn wait_until_ready(client: &reqwest::Client, base: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("vigil did not become ready at {base}");
+}
+
+#[test]
+fn single_sign_on_settings_that_cannot_work_stop_the_server_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/vigil.db", dir.path().display());
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--database-url", &db];
+        args.extend_from_slice(extra);
+        vigil(&args)
+    };
+    assert_one_line_error(
+        &serve(&["--oidc-issuer", "https://id.example.com"]),
+        "--oidc-issuer needs --oidc-client-id",
+    );
+    assert_one_line_error(
+        &serve(&[
+            "--oidc-issuer",
+            "https://id.example.com",
+            "--oidc-client-id",
+            "v",
+            "--oidc-roles",
+            "admins",
+        ]),
+        "--oidc-roles",
+    );
+    assert_one_line_error(
+        &serve(&[
+            "--oidc-issuer",
+            "https://id.example.com",
+            "--oidc-client-id",
+            "v",
+            "--oidc-id",
+            "Bad Id",
+        ]),
+        "provider id",
+    );
+    assert_one_line_error(
+        &serve(&[
+            "--oidc-issuer",
+            "https://id.example.com",
+            "--oidc-client-id",
+            "v",
+            "--password-sign-in",
+            "break-glass",
+        ]),
+        "--break-glass-email",
+    );
+    assert_one_line_error(
+        &serve(&[
+            "--password-sign-in",
+            "break-glass",
+            "--break-glass-email",
+            "a@b.io",
+        ]),
+        "needs a single sign-on provider",
+    );
+    let file = dir.path().join("providers.json");
+    std::fs::write(
+        &file,
+        r#"[{"id": "x", "name": "X", "issuer": "https://x", "client_id": "c", "colour": 1}]"#,
+    )
+    .unwrap();
+    assert_one_line_error(
+        &serve(&["--oidc-providers-file", file.to_str().unwrap()]),
+        "not a list of providers",
+    );
 }

@@ -23,6 +23,7 @@ backend_tests!(
     signing_out_also_signs_out_at_the_provider,
     with_passwords_off_only_the_break_glass_admin_uses_one,
     an_unreachable_provider_is_a_clear_refusal_and_passwords_still_work,
+    admins_see_how_each_person_signs_in,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -605,4 +606,44 @@ async fn an_unreachable_provider_is_a_clear_refusal_and_passwords_still_work(app
         sso(&app, &client, &Person::new(&email(), &[])).await,
         "/incidents?status=open"
     );
+}
+
+async fn admins_see_how_each_person_signs_in(app: TestApp) {
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let created = Person::new(&email(), &["vigil-responders"]);
+    sso(&app, &new_client(), &created).await;
+    let existing = app.create_user(Role::Viewer).await;
+    sso(&app, &new_client(), &Person::new(&existing.email, &[])).await;
+    let settings: Value = app
+        .call_with(&admin, "/rpc/sso_settings", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let provider = &settings["providers"][0];
+    assert_eq!(
+        provider["redirect_uri"],
+        app.url("/auth/oidc/test/callback")
+    );
+    assert_eq!(
+        provider["roles"],
+        json!([["vigil-admins", "admin"], ["vigil-responders", "responder"]])
+    );
+    assert_eq!(settings["break_glass"], Value::Null);
+    let accounts = settings["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{settings}");
+    let page = app
+        .get_with(&admin, "/admin/users")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("data-testid=\"sso-settings\""));
+    assert!(page.contains(&app.url("/auth/oidc/test/callback")));
+    assert!(
+        page.contains("<td>Test ID</td>"),
+        "created by sign-on: no password"
+    );
+    assert!(page.contains("<td>Test ID, password</td>"), "linked: both");
+    assert!(page.contains("<td>Password</td>"));
 }

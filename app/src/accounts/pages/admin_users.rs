@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::accounts::server_fns::{
-    ChangeUserRole, Invitation, InviteUser, SetUserActive, SignOutUserEverywhere, list_users,
-    take_invitation,
+    ChangeUserRole, Invitation, InviteUser, SetUserActive, SignOutUserEverywhere, get_sso_settings,
+    list_users, take_invitation,
 };
+use crate::accounts::sso::SsoSettings;
 use crate::accounts::use_current_user;
 use crate::accounts::{Role, UserSummary};
 use crate::components::{Column, DataTable, Field, FormAlert, action_error};
@@ -29,6 +30,7 @@ pub fn AdminUsersPage() -> impl IntoView {
         |_| list_users(),
     );
     let flashed = Resource::new(|| (), |_| take_invitation());
+    let sso = Resource::new(move || users.get().map(|_| ()), |_| get_sso_settings());
     let me = use_current_user();
 
     let invite_error = Signal::derive(move || action_error(invite.value().get()));
@@ -54,6 +56,12 @@ pub fn AdminUsersPage() -> impl IntoView {
                         let me = me.await.ok().flatten().map(|u| u.id);
                         let flashed = flashed.await?;
                         let list = users.await?;
+                        let sso = sso.await?;
+                        let rows = list.into_iter().map(|u| {
+                            let is_me = me == Some(u.id);
+                            let signs_in = sso.sign_in_of(u.id);
+                            view! { <UserRow user=u is_me signs_in change_role set_active sign_out /> }
+                        }).collect_view();
                         Ok::<_, crate::error::AppError>(view! {
                             {move || {
                                 invite.value().get().and_then(Result::ok).or_else(|| flashed.clone())
@@ -62,13 +70,11 @@ pub fn AdminUsersPage() -> impl IntoView {
                             <FormAlert error=row_error fields=&[] />
                             <DataTable
                                 caption="Users"
-                                columns=vec![Column::text("Name"), Column::text("Email"), Column::text("Role"), Column::text("Status"), Column::actions()]
+                                columns=vec![Column::text("Name"), Column::text("Email"), Column::text("Role"), Column::text("Signs in with"), Column::text("Status"), Column::actions()]
                             >
-                                {list.into_iter().map(|u| {
-                                    let is_me = me == Some(u.id);
-                                    view! { <UserRow user=u is_me change_role set_active sign_out /> }
-                                }).collect_view()}
+                                {rows}
                             </DataTable>
+                            <SsoCard settings=sso />
                         })
                     })}
                 </ErrorBoundary>
@@ -110,6 +116,7 @@ fn InvitationNotice(invitation: Invitation) -> impl IntoView {
 fn UserRow(
     user: UserSummary,
     is_me: bool,
+    signs_in: String,
     change_role: ServerAction<ChangeUserRole>,
     set_active: ServerAction<SetUserActive>,
     sign_out: ServerAction<SignOutUserEverywhere>,
@@ -143,6 +150,7 @@ fn UserRow(
                     <button class="button button--small" type="submit" aria-label=save_label.clone()>"Save"</button>
                 </ActionForm>
             </td>
+            <td>{signs_in}</td>
             <td>
                 {if user.active {
                     view! { <span class="status status--ok">"Active"</span> }.into_any()
@@ -171,5 +179,59 @@ fn UserRow(
                 </ActionForm>
             </td>
         </tr>
+    }
+}
+
+/// How people sign in: each OpenID provider with what to register there and how its
+/// groups map to roles, and who may still use a password.
+#[component]
+fn SsoCard(settings: SsoSettings) -> impl IntoView {
+    let passwords = match &settings.break_glass {
+        Some(email) => format!(
+            "Passwords are off, except for the break-glass admin {email}, who can sign in when the identity provider cannot be reached."
+        ),
+        None => "Everyone with a password may also sign in with it.".to_owned(),
+    };
+    view! {
+        <section class="card stack" aria-labelledby="sso-title" data-testid="sso-settings">
+            <h2 id="sso-title">"Single sign-on"</h2>
+            {settings.providers.is_empty().then(|| view! {
+                <p class="muted">
+                    "No identity provider is set up: people sign in with passwords. Start Vigil with "
+                    <code>"--oidc-issuer"</code> " and " <code>"--oidc-client-id"</code>
+                    " to add one (see the README's single sign-on section)."
+                </p>
+            })}
+            {settings.providers.into_iter().map(|p| {
+                let roles = if p.roles.is_empty() {
+                    format!("Managed here; new people start as {}.", p.default_role.label())
+                } else {
+                    let mapped = p
+                        .roles
+                        .iter()
+                        .map(|(group, role)| format!("{group} → {}", role.label()))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("From the {} claim at every sign-in: {mapped}; anyone else {}.", p.groups_claim, p.default_role.label())
+                };
+                view! {
+                    <dl class="facts">
+                        <div class="facts__item"><dt>"Provider"</dt><dd>{p.name}</dd></div>
+                        <div class="facts__item"><dt>"Issuer"</dt><dd><code>{p.issuer}</code></dd></div>
+                        <div class="facts__item"><dt>"Redirect URL to register"</dt><dd><code>{p.redirect_uri}</code></dd></div>
+                        <div class="facts__item"><dt>"Roles"</dt><dd>{roles}</dd></div>
+                        <div class="facts__item">
+                            <dt>"New people"</dt>
+                            <dd>{if p.create_users { "Get an account at their first sign-in." } else { "Need an invitation first." }}</dd>
+                        </div>
+                        <div class="facts__item">
+                            <dt>"Emails"</dt>
+                            <dd>{if p.trust_email { "Trusted as the provider states them." } else { "Must be verified by the provider." }}</dd>
+                        </div>
+                    </dl>
+                }
+            }).collect_view()}
+            <p>{passwords}</p>
+        </section>
     }
 }

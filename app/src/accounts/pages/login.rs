@@ -81,7 +81,7 @@ pub fn LoginPage() -> impl IntoView {
                         .map(|p| {
                             let href = start_path(&p.id, &next());
                             view! {
-                                <a class="button button--primary button--block" href=href data-testid="sso-button">
+                                <a class="button button--primary button--block" href=href rel="external" data-testid="sso-button">
                                     "Sign in with " {p.name}
                                 </a>
                             }

@@ -24,6 +24,58 @@ pub struct SignInOptions {
     pub passwords: bool,
 }
 
+/// A provider as the admins' users page describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderSettings {
+    pub id: String,
+    pub name: String,
+    pub issuer: String,
+    /// To register at the provider.
+    pub redirect_uri: String,
+    pub groups_claim: String,
+    /// Group to role, applied at every sign-in (empty: roles are managed in Vigil).
+    pub roles: Vec<(String, crate::accounts::Role)>,
+    pub default_role: crate::accounts::Role,
+    pub create_users: bool,
+    pub trust_email: bool,
+}
+
+/// How people sign in, for admins: the providers, the password rule, and who is linked
+/// to which provider.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoSettings {
+    pub providers: Vec<ProviderSettings>,
+    /// Set when passwords are off for everyone else.
+    pub break_glass: Option<String>,
+    pub accounts: Vec<LinkedAccount>,
+}
+
+/// How one user signs in, when not (only) with a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedAccount {
+    pub user_id: crate::accounts::UserId,
+    /// The names of the providers they have signed in with.
+    pub providers: Vec<String>,
+    /// Whether they also have a password.
+    pub password: bool,
+}
+
+impl SsoSettings {
+    /// "Acme ID", "Acme ID, password" or "Password" for a user.
+    pub fn sign_in_of(&self, user: crate::accounts::UserId) -> String {
+        match self.accounts.iter().find(|a| a.user_id == user) {
+            Some(linked) => {
+                let mut ways = linked.providers.clone();
+                if linked.password {
+                    ways.push("password".into());
+                }
+                ways.join(", ")
+            }
+            None => "Password".into(),
+        }
+    }
+}
+
 /// Where a provider's button goes: the route that begins its sign-in, with where to
 /// return afterwards (the route checks that it is a path of this site).
 pub fn start_path(id: &str, next: &str) -> String {

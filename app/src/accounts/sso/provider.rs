@@ -99,6 +99,28 @@ impl Sso {
         }
     }
 
+    /// The settings as the admins' users page shows them.
+    pub fn settings(&self) -> Vec<super::ProviderSettings> {
+        self.providers
+            .iter()
+            .map(|p| super::ProviderSettings {
+                id: p.config.id.clone(),
+                name: p.config.name.clone(),
+                issuer: p.config.issuer.clone(),
+                redirect_uri: p.redirect_uri.clone(),
+                groups_claim: p.config.groups_claim.clone(),
+                roles: p.config.roles.clone(),
+                default_role: p.config.default_role,
+                create_users: p.config.create_users,
+                trust_email: p.config.trust_email,
+            })
+            .collect()
+    }
+
+    pub fn configs(&self) -> Vec<ProviderConfig> {
+        self.providers.iter().map(|p| p.config.clone()).collect()
+    }
+
     /// The origins a sign-out form may be redirected to (the pages' `form-action`): each
     /// provider's issuer and, once discovered, its end-session endpoint.
     pub fn form_targets(&self) -> Vec<String> {

@@ -141,6 +141,36 @@ pub async fn record_failure(
     }
 }
 
+/// Who has signed in through which provider (by issuer), and whether they also have a
+/// password, for the admins' users page.
+pub async fn linked_accounts(
+    db: &impl ConnectionTrait,
+    providers: &[ProviderConfig],
+) -> Result<Vec<super::LinkedAccount>, AppError> {
+    let links = IdentityRow::find()
+        .find_also_related(user::Entity)
+        .all(db)
+        .await?;
+    let mut accounts: Vec<super::LinkedAccount> = Vec::new();
+    for (link, account) in links {
+        let Some(account) = account else { continue };
+        let name = providers
+            .iter()
+            .find(|p| p.issuer == link.issuer)
+            .map_or_else(|| link.issuer.clone(), |p| p.name.clone());
+        match accounts.iter_mut().find(|a| a.user_id.0 == account.id) {
+            Some(found) if !found.providers.contains(&name) => found.providers.push(name),
+            Some(_) => {}
+            None => accounts.push(super::LinkedAccount {
+                user_id: crate::accounts::UserId(account.id),
+                providers: vec![name],
+                password: account.password_hash != NO_PASSWORD,
+            }),
+        }
+    }
+    Ok(accounts)
+}
+
 /// A stored password that no password matches: accounts created by single sign-on have
 /// none until an admin sets one.
 const NO_PASSWORD: &str = "!sso";
