@@ -3,11 +3,11 @@
 //! the ID token refuses what fails it, and says so in the audit log.
 
 use app::accounts::Role;
-use app::accounts::entities::{identity, user};
+use app::accounts::entities::{identity, session, user};
 use app::accounts::service::users;
 use app::accounts::sso::PasswordSignIn;
 use app::audit::entities::audit_log;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::support::idp::{CLIENT_ID, Person, Token};
@@ -350,6 +350,19 @@ async fn a_state_is_used_once_and_only_by_the_browser_that_began(app: TestApp) {
         .get_with(&new_client(), "/auth/oidc/test/callback?code=abc")
         .await;
     assert_eq!(location(&res), "/login?sso_error=state");
+    // Stray callbacks leave nothing behind.
+    let sessions = || async { session::Entity::find().count(&app.db).await.unwrap() };
+    let before = sessions().await;
+    for _ in 0..5 {
+        let res = app
+            .get_with(
+                &new_client(),
+                "/auth/oidc/test/callback?code=abc&state=forged",
+            )
+            .await;
+        assert_eq!(location(&res), "/login?sso_error=state");
+    }
+    assert_eq!(sessions().await, before);
     // The person cancelled at the provider.
     let c = new_client();
     let callback = through_provider(&app, &c, &person).await;

@@ -111,10 +111,13 @@ pub async fn take_pending(
         .iter()
         .position(|p| crate::secrets::same(&p.state, state) && p.provider == provider)
         .map(|at| all.remove(at));
-    session
-        .insert(SSO_PENDING_KEY, all)
-        .await
-        .map_err(session_error)?;
+    // Only a found one changes the session: a stray callback must not create one.
+    if found.is_some() {
+        session
+            .insert(SSO_PENDING_KEY, all)
+            .await
+            .map_err(session_error)?;
+    }
     Ok(found.filter(|p| now - p.started_at < PENDING_SECONDS && now >= p.started_at - 60))
 }
 
