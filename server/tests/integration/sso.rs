@@ -24,6 +24,7 @@ backend_tests!(
     with_passwords_off_only_the_break_glass_admin_uses_one,
     an_unreachable_provider_is_a_clear_refusal_and_passwords_still_work,
     admins_see_how_each_person_signs_in,
+    one_person_signing_in_in_many_tabs_at_once_gets_one_account,
 );
 
 fn location(res: &reqwest::Response) -> String {
@@ -659,4 +660,31 @@ async fn admins_see_how_each_person_signs_in(app: TestApp) {
     );
     assert!(page.contains("<td>Test ID, password</td>"), "linked: both");
     assert!(page.contains("<td>Password</td>"));
+}
+
+async fn one_person_signing_in_in_many_tabs_at_once_gets_one_account(app: TestApp) {
+    let person = Person::new(&email(), &["vigil-responders"]);
+    let mut callbacks = Vec::new();
+    for _ in 0..8 {
+        let client = new_client();
+        let callback = through_provider(&app, &client, &person).await;
+        callbacks.push((client, callback));
+    }
+    let landed =
+        futures_util::future::join_all(callbacks.iter().map(|(client, callback)| async move {
+            location(&client.get(callback).send().await.unwrap())
+        }))
+        .await;
+    assert!(
+        landed.iter().all(|l| l == "/incidents?status=open"),
+        "{landed:?}"
+    );
+    let row = user_row(&app, &person.email).await.unwrap();
+    let links = identity::Entity::find()
+        .filter(identity::Column::UserId.eq(row.id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(links, 1);
+    assert_eq!(audited(&app, "user.created").await.len(), 1);
 }

@@ -185,6 +185,21 @@ pub async fn sign_in(
     break_glass: Option<&str>,
     ip: Option<String>,
 ) -> Result<user::Model, Failure> {
+    match sign_in_once(db, provider, identity, break_glass, ip.clone()).await {
+        // The same person's first sign-in in another tab created the account or the
+        // link a moment ago (PostgreSQL lets both try): now it is there to be found.
+        Err(Failure::Internal(_)) => sign_in_once(db, provider, identity, break_glass, ip).await,
+        done => done,
+    }
+}
+
+async fn sign_in_once(
+    db: &impl crate::db::Writer,
+    provider: &ProviderConfig,
+    identity: &Identity,
+    break_glass: Option<&str>,
+    ip: Option<String>,
+) -> Result<user::Model, Failure> {
     let txn = crate::db::begin_write(db).await?;
     let now = Utc::now();
     let linked = IdentityRow::find()
