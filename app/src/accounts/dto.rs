@@ -35,6 +35,9 @@ pub struct CurrentUser {
     pub password_change_required: bool,
     /// The zone the person chose; `None` follows their browser.
     pub time_zone: Option<String>,
+    /// False for accounts made by single sign-on, which sign in only there.
+    #[serde(default)]
+    pub has_password: bool,
 }
 
 /// A row of the user administration list.

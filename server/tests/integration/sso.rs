@@ -126,6 +126,16 @@ async fn a_new_person_is_created_with_the_role_their_groups_map_to(app: TestApp)
     );
     let signed_in = &audited(&app, "sign_in.succeeded").await[0];
     assert_eq!(signed_in.actor_id, Some(row.id));
+    let account = app
+        .get_with(&client, "/account")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        account.contains("data-testid=\"no-password\"") && !account.contains("Change password")
+    );
+    assert_eq!(me["has_password"], false);
 
     // The page offers the provider; its button starts this flow.
     let page = app

@@ -56,25 +56,38 @@ pub fn AccountPage() -> impl IntoView {
                                 <button class="button button--primary" type="submit">"Save profile"</button>
                             </ActionForm>
                         </section>
-                        <section class="card stack" aria-labelledby="password-title">
-                            <h2 id="password-title">"Password"</h2>
-                            {user.password_change_required.then(|| view! {
-                                <div class="alert alert--warning" role="status">"You signed in with a temporary password. Choose your own now."</div>
-                            })}
-                            <ActionForm action=password attr:class="form" attr:novalidate=true>
-                                {move || password_saved().then(|| view! { <div class="alert alert--success" role="status">"Password changed."</div> })}
-                                <FormAlert error=password_error fields=&["current_password", "new_password", "new_password_confirmation"] />
-                                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error=password_field("current_password") />
-                                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters." required=true error=password_field("new_password") />
-                                <Field label="Repeat the new password" name="new_password_confirmation" kind="password" autocomplete="new-password" required=true error=password_field("new_password_confirmation") />
-                                <p class="field__hint">"Your other sessions are signed out when the password changes."</p>
-                                <label class="checkbox" for="revoke-tokens">
-                                    <input type="checkbox" id="revoke-tokens" name="revoke_tokens" value="on" />
-                                    "Also revoke my API tokens"
-                                </label>
-                                <button class="button button--primary" type="submit">"Change password"</button>
-                            </ActionForm>
-                        </section>
+                        {if user.has_password {
+                            view! {
+                            <section class="card stack" aria-labelledby="password-title">
+                                <h2 id="password-title">"Password"</h2>
+                                {user.password_change_required.then(|| view! {
+                                    <div class="alert alert--warning" role="status">"You signed in with a temporary password. Choose your own now."</div>
+                                })}
+                                <ActionForm action=password attr:class="form" attr:novalidate=true>
+                                    {move || password_saved().then(|| view! { <div class="alert alert--success" role="status">"Password changed."</div> })}
+                                    <FormAlert error=password_error fields=&["current_password", "new_password", "new_password_confirmation"] />
+                                    <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error=password_field("current_password") />
+                                    <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters." required=true error=password_field("new_password") />
+                                    <Field label="Repeat the new password" name="new_password_confirmation" kind="password" autocomplete="new-password" required=true error=password_field("new_password_confirmation") />
+                                    <p class="field__hint">"Your other sessions are signed out when the password changes."</p>
+                                    <label class="checkbox" for="revoke-tokens">
+                                        <input type="checkbox" id="revoke-tokens" name="revoke_tokens" value="on" />
+                                        "Also revoke my API tokens"
+                                    </label>
+                                    <button class="button button--primary" type="submit">"Change password"</button>
+                                </ActionForm>
+                            </section>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <section class="card stack" aria-labelledby="password-title" data-testid="no-password">
+                                    <h2 id="password-title">"Password"</h2>
+                                    <p>"You sign in through your organisation's identity provider, so you have no password in Vigil."</p>
+                                </section>
+                            }
+                            .into_any()
+                        }}
                     })
                 })}
             </Suspense>

@@ -52,8 +52,14 @@ impl NewUser {
     }
 }
 
+/// Whether the account has a password (accounts made by single sign-on have none).
+pub fn has_password(model: &user::Model) -> bool {
+    model.password_hash != crate::accounts::sso::service::NO_PASSWORD
+}
+
 pub fn to_current(model: &user::Model) -> CurrentUser {
     CurrentUser {
+        has_password: has_password(model),
         id: UserId(model.id),
         email: model.email.clone(),
         display_name: model.display_name.clone(),

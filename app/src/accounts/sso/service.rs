@@ -164,7 +164,7 @@ pub async fn linked_accounts(
             None => accounts.push(super::LinkedAccount {
                 user_id: crate::accounts::UserId(account.id),
                 providers: vec![name],
-                password: account.password_hash != NO_PASSWORD,
+                password: users::has_password(&account),
             }),
         }
     }
@@ -173,7 +173,7 @@ pub async fn linked_accounts(
 
 /// A stored password that no password matches: accounts created by single sign-on have
 /// none until an admin sets one.
-const NO_PASSWORD: &str = "!sso";
+pub const NO_PASSWORD: &str = "!sso";
 
 /// The Vigil user `identity` signs in as, linked, created and given its mapped role as
 /// the provider's settings say. `break_glass` (the one password account kept when

@@ -132,11 +132,12 @@ async fn owner_of(
         .ok_or_else(|| AppError::internal("alert source owner missing"))?;
     Ok(CurrentUser {
         id: UserId(owner.id),
-        email: owner.email,
-        display_name: owner.display_name,
+        email: owner.email.clone(),
+        display_name: owner.display_name.clone(),
         role: owner.role,
         password_change_required: false,
         time_zone: None,
+        has_password: crate::accounts::service::users::has_password(&owner),
     })
 }
 
