@@ -18,7 +18,7 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use serde::Deserialize;
 use serde_json::Map;
-use tower_sessions::Session;
+use tower_sessions::{Expiry, Session};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -60,6 +60,13 @@ async fn start(
     let url = provider.authorize_url(&meta, &pending.state, &pending.nonce, &pending.verifier);
     if let Err(err) = sessions::add_pending(&session, pending).await {
         return err.into_response();
+    }
+    // A visitor's session that only holds a begun sign-in lasts as long as the sign-in
+    // may take, so abandoned (or flooded) starts leave no rows behind for long. Signing
+    // in gives it the usual lifetime.
+    if matches!(session.get::<i64>(sessions::USER_ID_KEY).await, Ok(None)) {
+        let minutes = sessions::PENDING_SECONDS / 60;
+        session.set_expiry(Some(Expiry::OnInactivity(time::Duration::minutes(minutes))));
     }
     Redirect::to(&url).into_response()
 }

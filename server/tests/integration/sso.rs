@@ -361,6 +361,31 @@ async fn a_state_is_used_once_and_only_by_the_browser_that_began(app: TestApp) {
         .get_with(&new_client(), "/auth/oidc/test/callback?code=abc")
         .await;
     assert_eq!(location(&res), "/login?sso_error=state");
+    // A visitor's session holding only a begun sign-in ends with the sign-in's ten
+    // minutes; a signed-in person's keeps its lifetime.
+    let short = || async {
+        session::Entity::find()
+            .filter(
+                session::Column::ExpiresAt.lt(chrono::Utc::now() + chrono::Duration::minutes(11)),
+            )
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    let before = short().await;
+    let start_cookie = |res: &reqwest::Response| {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with(vigil_server::SESSION_COOKIE))
+    };
+    let res = app.get_with(&new_client(), "/auth/oidc/test/start").await;
+    assert!(start_cookie(&res).unwrap().contains("Max-Age=600"));
+    assert_eq!(short().await, before + 1);
+    let res = app.get_with(&client, "/auth/oidc/test/start").await;
+    assert!(start_cookie(&res).is_none_or(|c| !c.contains("Max-Age=600")));
+    assert_eq!(short().await, before + 1);
     // Stray callbacks leave nothing behind.
     let sessions = || async { session::Entity::find().count(&app.db).await.unwrap() };
     let before = sessions().await;
