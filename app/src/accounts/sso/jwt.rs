@@ -33,7 +33,7 @@ pub enum Refusal {
     NotYetValid,
     #[error("the ID token's nonce is not this sign-in's")]
     Nonce,
-    #[error("the ID token names no subject")]
+    #[error("the ID token names no subject, or one longer than 255 characters")]
     Subject,
 }
 
@@ -280,7 +280,8 @@ fn check_claims(claims: &Map<String, Value>, expect: Expect<'_>) -> Result<(), R
     if text("nonce") != Some(expect.nonce) {
         return Err(Refusal::Nonce);
     }
-    if text("sub").is_none_or(str::is_empty) {
+    // OpenID Connect Core 2: at most 255 ASCII characters (what Vigil stores).
+    if text("sub").is_none_or(|sub| sub.is_empty() || sub.len() > 255) {
         return Err(Refusal::Subject);
     }
     Ok(())
@@ -584,6 +585,18 @@ mod tests {
                     c.insert("sub".into(), json!(7));
                 }),
                 Err(Refusal::Subject),
+            ),
+            (
+                with(|c| {
+                    c.insert("sub".into(), json!("s".repeat(256)));
+                }),
+                Err(Refusal::Subject),
+            ),
+            (
+                with(|c| {
+                    c.insert("sub".into(), json!("s".repeat(255)));
+                }),
+                Ok(()),
             ),
         ];
         for (claims, want) in cases {
