@@ -377,29 +377,39 @@ pub async fn sign_in(
         ));
     };
     throttle::succeeded(db, reservation).await?;
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(USER_ID_KEY, user.id)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
-        .await
-        .map_err(session_error)?;
+    signed_in(db, session, &user, ip, json!({})).await
+}
+
+/// A new session id for `user` (so an id planted before sign-in is worthless after it),
+/// and the sign-in in the audit log with `details`.
+async fn signed_in(
+    db: &impl ConnectionTrait,
+    session: &Session,
+    user: &user::Model,
+    ip: Option<String>,
+    details: serde_json::Value,
+) -> Result<CurrentUser, AppError> {
+    begin(session, user.id).await?;
     let actor = Actor {
         id: Some(user.id),
         email: Some(user.email.clone()),
         ip,
     };
-    audit::record(
-        db,
-        &actor,
-        throttle::SUCCEEDED,
-        Some(&user.email),
-        json!({}),
-    )
-    .await?;
-    Ok(users::to_current(&user))
+    audit::record(db, &actor, throttle::SUCCEEDED, Some(&user.email), details).await?;
+    Ok(users::to_current(user))
+}
+
+/// Gives the session a new id and makes it `user_id`'s, signed in now.
+async fn begin(session: &Session, user_id: i64) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
+        .await
+        .map_err(session_error)
 }
 
 /// Begins the session of someone who signed in through an OpenID provider: a new id,
@@ -411,38 +421,16 @@ pub async fn start_sso(
     sign_in: SsoSignIn,
     ip: Option<String>,
 ) -> Result<CurrentUser, AppError> {
-    session.cycle_id().await.map_err(session_error)?;
     let _ = session
         .remove::<serde_json::Value>(SSO_PENDING_KEY)
         .await
         .map_err(session_error)?;
-    session
-        .insert(USER_ID_KEY, user.id)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
-        .await
-        .map_err(session_error)?;
-    let provider = sign_in.provider.clone();
+    let details = json!({ "provider": sign_in.provider });
     session
         .insert(SSO_KEY, sign_in)
         .await
         .map_err(session_error)?;
-    let actor = Actor {
-        id: Some(user.id),
-        email: Some(user.email.clone()),
-        ip,
-    };
-    audit::record(
-        db,
-        &actor,
-        throttle::SUCCEEDED,
-        Some(&user.email),
-        json!({ "provider": provider }),
-    )
-    .await?;
-    Ok(users::to_current(user))
+    signed_in(db, session, user, ip, details).await
 }
 
 /// How this session signed in, if through an OpenID provider.
@@ -465,15 +453,7 @@ pub async fn sign_out(
 
 /// Begins a session for a user who was just created (first-run set-up).
 pub async fn start(session: &Session, user: &CurrentUser) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(USER_ID_KEY, user.id.0)
-        .await
-        .map_err(session_error)?;
-    session
-        .insert(SIGNED_IN_AT_KEY, Utc::now().timestamp())
-        .await
-        .map_err(session_error)
+    begin(session, user.id.0).await
 }
 
 #[cfg(test)]

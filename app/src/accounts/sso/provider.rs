@@ -153,7 +153,8 @@ pub struct Provider {
 
 /// A fresh random value for `state`, `nonce` or a PKCE verifier: 32 bytes, base64url.
 pub fn random_token() -> String {
-    let bytes = hex::decode(crate::secrets::random()).unwrap_or_default();
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

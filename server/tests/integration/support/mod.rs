@@ -155,15 +155,7 @@ impl TestApp {
         let mut served = db.clone();
         let log = queries.clone();
         served.set_metric_callback(move |info| log.record(&info.statement.sql));
-        let app = router(app_state(&config, served), &config);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .expect("test server runs");
-        });
+        serve(listener, router(app_state(&config, served), &config));
         let client = new_client();
         Some(Self {
             addr,
@@ -187,15 +179,10 @@ impl TestApp {
         config.listen = addr;
         config.public_url = format!("http://{addr}");
         change(&mut config);
-        let app = router(app_state(&config, self.db.clone()), &config);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .expect("test server runs");
-        });
+        serve(
+            listener,
+            router(app_state(&config, self.db.clone()), &config),
+        );
         format!("http://{addr}")
     }
 
@@ -306,6 +293,18 @@ impl TestApp {
             .await
             .expect("server function is answered")
     }
+}
+
+/// Serves `app` on `listener` for the rest of the test.
+fn serve(listener: tokio::net::TcpListener, app: axum::Router) {
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("test server runs");
+    });
 }
 
 /// The test provider as the server is configured with it: groups map to roles.
