@@ -9,7 +9,8 @@
 //!
 //! `make bench` builds the binaries and runs this. Settings (environment):
 //! `VIGIL_BENCH_SIZES` (default `10000,100000`), `VIGIL_BENCH_BACKENDS` (`sqlite,postgres`),
-//! `VIGIL_BENCH_SECONDS` per load run (8), `VIGIL_BENCH_POSTGRES` (a server where a
+//! `VIGIL_BENCH_SECONDS` per load run (8), `VIGIL_BENCH_ONLY=changes` (only change
+//! ingestion, after seeding and again at about a million changes), `VIGIL_BENCH_POSTGRES` (a server where a
 //! scratch database is created and dropped). Output: Markdown tables on standard output,
 //! as recorded in docs/benchmarks.md.
 
@@ -622,6 +623,28 @@ async fn bench_on(size: u64, hello: &Load, scratch: &Scratch) -> anyhow::Result<
         Row::new("cold start to /readyz", ms(cold))
             .goal("<= 300 ms", cold <= Duration::from_millis(300)),
     );
+    // `VIGIL_BENCH_ONLY=changes`: the ingestion row alone, a quick look at one goal.
+    if env_or("VIGIL_BENCH_ONLY", "") == "changes" {
+        let probe = Database::connect(&scratch.url).await?;
+        let (_, slug) = busiest_service(&probe).await?;
+        let dir = tempfile::tempdir()?;
+        rows.push(ingestion(&dir, &base, &f.api_token, &slug, ("a", ""))?);
+        let have = scalar_i64(&probe, "SELECT COUNT(*) FROM changes").await?;
+        seed_more_changes(&probe, 2, 365, now, (1_000_000 - have).max(0) as u64)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (_, slug) = busiest_service(&probe).await?;
+        rows.push(ingestion(
+            &dir,
+            &base,
+            &f.api_token,
+            &slug,
+            ("b", ", 1,000,000 changes"),
+        )?);
+        let (peak, _) = server.memory_mb();
+        rows.push(Row::new("server memory, peak", format!("{peak:.0} MB")));
+        return Ok(rows);
+    }
     let cookie = format!("Cookie: {}", sign_in(&base, &f).await?);
 
     // Pages and the API, 50 connections.
