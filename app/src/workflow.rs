@@ -318,5 +318,6 @@ pub async fn delete_service(db: &impl Writer, actor: &Actor, id: i64) -> Result<
     crate::playbooks::service::forget_service(&txn, id).await?;
     crate::catalog::service::remove(&txn, actor, current).await?;
     txn.commit().await?;
+    crate::catalog::known::wrote();
     Ok(())
 }

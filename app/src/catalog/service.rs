@@ -150,6 +150,7 @@ pub async fn add_service(
     )
     .await?;
     txn.commit().await?;
+    super::known::wrote();
     Ok(to_detail(model, spec.runbooks))
 }
 
@@ -234,6 +235,7 @@ pub async fn update_service(
     .await?;
     let saved = find(&txn, id).await?;
     txn.commit().await?;
+    super::known::wrote();
     Ok(to_detail(saved, spec.runbooks))
 }
 
@@ -268,6 +270,7 @@ pub async fn set_archived(
         .await?;
     // Not a write transaction: counted here, so the budgets kept for the home page drop it.
     crate::db::wrote();
+    super::known::wrote();
     audit::record(
         db,
         actor,

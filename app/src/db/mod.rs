@@ -6,7 +6,7 @@ mod shared;
 mod write;
 
 pub use shared::{Shared, writes, wrote};
-pub use write::{Write, Writer, begin_write, retrying};
+pub use write::{Write, Writer, begin_in_turn, begin_write, retrying, wait_for_turn};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

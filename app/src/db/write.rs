@@ -32,30 +32,52 @@ pub async fn begin_write(db: &impl Writer) -> Result<Write, DbErr> {
 pub trait Writer: ConnectionTrait {
     /// See [`begin_write`].
     fn begin_write(&self) -> impl Future<Output = Result<Write, DbErr>> + Send;
+
+    /// The pool, when this is not a transaction: writes may then be grouped with other
+    /// requests' (`changes::service` on SQLite) without leaving a caller's transaction.
+    fn pool(&self) -> Option<&DatabaseConnection> {
+        None
+    }
 }
 
 impl Writer for DatabaseConnection {
     async fn begin_write(&self) -> Result<Write, DbErr> {
-        let turn = match write_turns(self) {
-            // As long as SQLite's busy timeout, and refused the same way: as contention,
-            // which the API answers with 503 and `Retry-After`.
-            Some(turns) => Some(
-                tokio::time::timeout(BUSY_TIMEOUT, turns.acquire_owned())
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .ok_or(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout))?,
-            ),
-            None => None,
-        };
-        let txn = self
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await?;
-        Ok(Write { txn, _turn: turn })
+        let turn = wait_for_turn(self).await?;
+        begin_in_turn(self, turn).await
     }
+
+    fn pool(&self) -> Option<&DatabaseConnection> {
+        Some(self)
+    }
+}
+
+/// This process's turn to write on a SQLite file, once the writers before have had
+/// theirs; `None` on PostgreSQL. Waits as long as SQLite's busy timeout, and is refused
+/// the same way: as contention, which the API answers with 503 and `Retry-After`.
+pub async fn wait_for_turn(db: &DatabaseConnection) -> Result<Option<OwnedSemaphorePermit>, DbErr> {
+    match write_turns(db) {
+        Some(turns) => tokio::time::timeout(BUSY_TIMEOUT, turns.acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map(Some)
+            .ok_or(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)),
+        None => Ok(None),
+    }
+}
+
+/// A write transaction in the `turn` from [`wait_for_turn`] (`BEGIN IMMEDIATE` on SQLite).
+pub async fn begin_in_turn(
+    db: &DatabaseConnection,
+    turn: Option<OwnedSemaphorePermit>,
+) -> Result<Write, DbErr> {
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    Ok(Write { txn, _turn: turn })
 }
 
 impl Writer for DatabaseTransaction {

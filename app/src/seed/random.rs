@@ -259,6 +259,7 @@ async fn finish(db: &impl Writer, txn: crate::db::Write) -> Result<(), AppError>
         }
     }
     txn.commit().await?;
+    crate::catalog::known::wrote();
     // Fresh statistics, so the planner reads the bulk-loaded history the way it would
     // after autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) caught up.
     db.execute_unprepared("ANALYZE").await?;

@@ -18,6 +18,8 @@ use crate::support::TestApp;
 backend_tests!(
     a_pipeline_records_a_change_and_a_resent_event_updates_it,
     sixteen_senders_of_one_event_record_one_change,
+    many_senders_of_new_and_resent_events_link_each_change_to_its_own_services,
+    a_service_removed_elsewhere_a_moment_ago_is_a_field_error,
     bad_changes_are_refused_by_field_and_nothing_is_stored,
     changes_are_paged_newest_first_and_filtered,
     the_incident_shows_the_changes_before_it_and_the_commander_marks_the_cause,
@@ -199,6 +201,110 @@ async fn sixteen_senders_of_one_event_record_one_change(app: TestApp) {
     );
     let (_, listed) = api(&app, Method::GET, "/api/v1/changes", Some(&token), None).await;
     assert_eq!(listed["changes"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+/// A new change and its services are written in one round trip, a re-sent event takes
+/// the other path: with sixteen senders mixing both (and changes without an id) on the
+/// same connections, every change ends with the services of its last report, no more.
+async fn many_senders_of_new_and_resent_events_link_each_change_to_its_own_services(app: TestApp) {
+    let (a, b, c) = (
+        service(&app, "Alpha").await,
+        service(&app, "Bravo").await,
+        service(&app, "Charlie").await,
+    );
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    let mut senders = Vec::new();
+    for n in 0..16 {
+        let (url, token) = (app.url("/api/v1/changes"), token.clone());
+        let (a, b, c) = (a.clone(), b.clone(), c.clone());
+        senders.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut statuses = Vec::new();
+            for k in 0..4 {
+                let id = format!("s{n}-{k}");
+                let first = if k % 2 == 0 {
+                    json!([a])
+                } else {
+                    json!([b, c])
+                };
+                for body in [
+                    json!({"title": "New", "services": first, "source": "ci", "external_id": id}),
+                    json!({"title": "Again", "services": [c], "source": "ci", "external_id": id}),
+                    json!({"title": "No id", "services": [a, b]}),
+                ] {
+                    let sent = client.post(&url).bearer_auth(&token).json(&body).send();
+                    statuses.push(sent.await.unwrap().status().as_u16());
+                }
+            }
+            statuses
+        }));
+    }
+    for sender in senders {
+        assert_eq!(
+            sender.await.unwrap(),
+            [201, 200, 201].repeat(4),
+            "new, re-sent, new"
+        );
+    }
+    let (status, listed) = api(
+        &app,
+        Method::GET,
+        "/api/v1/changes?limit=200",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let changes = listed["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 16 * 4 * 2);
+    for change in changes {
+        let mut slugs: Vec<&str> = change["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["slug"].as_str().unwrap())
+            .collect();
+        slugs.sort_unstable();
+        let expected = if change["external_id"].is_null() {
+            assert_eq!(change["title"], "No id");
+            vec![a.as_str(), b.as_str()]
+        } else {
+            assert_eq!(change["title"], "Again");
+            vec![c.as_str()]
+        };
+        assert_eq!(slugs, expected, "{change}");
+    }
+}
+
+/// Services are kept by slug between requests for a few seconds; one removed meanwhile
+/// by another replica (here: behind the server's back) is refused as a field error, not
+/// a server error, and nothing is stored.
+async fn a_service_removed_elsewhere_a_moment_ago_is_a_field_error(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let slug = service(&app, "Short-lived").await;
+    let (_, token) = token_for(&app, Role::Responder, "30").await;
+    // Refused for its link, after the service was looked up (and kept).
+    let (status, body) = post(
+        &app,
+        &token,
+        json!({"title": "Deploy", "services": [slug], "link": "ftp://x"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    app.db
+        .execute_unprepared(&format!("DELETE FROM services WHERE slug = '{slug}'"))
+        .await
+        .unwrap();
+    for body in [
+        json!({"title": "Deploy", "services": [slug]}),
+        json!({"title": "Deploy", "services": [slug], "source": "ci", "external_id": "1"}),
+    ] {
+        let (status, body) = post(&app, &token, body).await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["field"], "services", "{body}");
+    }
+    let (_, listed) = api(&app, Method::GET, "/api/v1/changes", Some(&token), None).await;
+    assert_eq!(listed["changes"], json!([]), "{listed}");
 }
 
 async fn bad_changes_are_refused_by_field_and_nothing_is_stored(app: TestApp) {

@@ -4,9 +4,10 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-    TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryTrait, Set, SqlErr, Statement, Value,
 };
 
 use super::entities::{change, change_service};
@@ -18,10 +19,12 @@ use crate::text::{ONE_LINE, has_control_characters, is_web_link};
 
 mod causes;
 mod read;
+mod together;
 
 pub use causes::*;
 pub use read::*;
 use read::{view_of, views};
+use together::Written;
 
 /// How many changes one read answers at most.
 pub const MAX_PAGE: u64 = 200;
@@ -135,7 +138,7 @@ fn short_text(
 
 /// The checked row of `new`, and the services it names; every problem at once.
 async fn checked(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     new: &NewChange,
     now: DateTime<Utc>,
 ) -> Result<(change::ActiveModel, Vec<service::Model>), AppError> {
@@ -237,10 +240,17 @@ async fn checked(
             format!("Name at most {MAX_SERVICES} services."),
         ));
     } else {
-        services = service::Entity::find()
-            .filter(service::Column::Slug.is_in(slugs.iter().cloned()))
-            .all(db)
-            .await?;
+        // Kept between requests when not inside a caller's transaction (which may have
+        // just written a service).
+        services = match db.pool() {
+            Some(pool) => crate::catalog::known::by_slugs(pool, &slugs).await?,
+            None => {
+                service::Entity::find()
+                    .filter(service::Column::Slug.is_in(slugs.iter().cloned()))
+                    .all(db)
+                    .await?
+            }
+        };
         let known: HashSet<&str> = services.iter().map(|s| s.slug.as_str()).collect();
         if let Some(missing) = slugs.iter().find(|s| !known.contains(s.as_str())) {
             errors.push(FieldError::new(
@@ -292,6 +302,46 @@ pub async fn record(
     // senders recorded 905 changes/s with checks and read-back inside, 9 statements a
     // turn).
     let (row, services) = checked(db, new, Utc::now()).await?;
+    // A new event (the common case, unless it reverts another) is written in one round
+    // trip: on PostgreSQL one statement, its own transaction; on SQLite together with
+    // the other senders' waiting changes. Sent before, or a shared write that failed:
+    // recorded alone below.
+    if new.reverts.is_none()
+        && let Some(pool) = db.pool()
+    {
+        let first = fresh(&row, actor);
+        let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
+        let saved = if pool.get_database_backend() == DbBackend::Sqlite {
+            match together::insert(pool, first, ids).await? {
+                Written::New(saved) => Some(saved),
+                Written::SentBefore | Written::Failed => None,
+            }
+        } else {
+            match insert_new(pool, first, &ids).await {
+                Ok(saved) => saved.inspect(|_| crate::db::wrote()),
+                // Sent before at this moment, or a service just removed: said below.
+                Err(err)
+                    if matches!(
+                        err.sql_err(),
+                        Some(
+                            SqlErr::UniqueConstraintViolation(_)
+                                | SqlErr::ForeignKeyConstraintViolation(_)
+                        )
+                    ) =>
+                {
+                    None
+                }
+                Err(err) => return Err(err.into()),
+            }
+        };
+        if let Some(saved) = saved {
+            let services = services.into_iter().map(crate::catalog::service::to_ref);
+            return Ok(Recorded {
+                change: view_of(saved, services.collect(), Vec::new()),
+                created: true,
+            });
+        }
+    }
     // Two first reports of one event at once on PostgreSQL: the second insert meets the
     // unique index and is tried again as the update it is.
     let (saved, created) = match write(db, actor, new, row.clone(), &services).await? {
@@ -321,26 +371,28 @@ async fn write(
     mut row: change::ActiveModel,
     services: &[service::Model],
 ) -> Result<Option<(change::Model, bool)>, AppError> {
-    let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    // A new event is inserted at once; a re-sent one meets the unique index on (source,
-    // external id) and updates the change recorded first. Trying the insert first saves
-    // new events (the common case) a statement inside the write.
-    let mut fresh = row.clone();
-    fresh.created_by = Set(actor.map(|a| a.id.0));
-    fresh.created_at = Set(now);
-    let inserted = match change::Entity::insert(fresh)
-        .on_conflict_do_nothing_on([change::Column::Source, change::Column::ExternalId])
-        .exec_with_returning(&*txn)
-        .await
-    {
-        Ok(TryInsertResult::Inserted(saved)) => Some(saved),
-        Ok(_) => None,
-        // What sea-orm 2.0 answers when the insert returned no row: the conflict.
-        Err(sea_orm::DbErr::RecordNotFound(_)) => None,
+    // A new event is inserted at once, with its services; a re-sent one meets the unique
+    // index on (source, external id) and updates the change recorded first. Trying the
+    // insert first saves new events (the common case) statements inside the write.
+    let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
+    let inserted = match insert_new(&*txn, fresh(&row, actor), &ids).await {
+        Ok(inserted) => inserted,
         // Another unique index met (none today): the caller tries the report once more.
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             return Ok(None);
+        }
+        // A service removed since it was checked (or on another replica, moments ago).
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(SqlErr::ForeignKeyConstraintViolation(_))
+            ) =>
+        {
+            return Err(AppError::Invalid(vec![FieldError::new(
+                "services",
+                "A service this change names was just removed.",
+            )]));
         }
         Err(err) => return Err(err.into()),
     };
@@ -373,16 +425,18 @@ async fn write(
                 .filter(change_service::Column::ChangeId.eq(saved.id))
                 .exec(&*txn)
                 .await?;
+            change_service::Entity::insert_many(services.iter().map(|s| {
+                change_service::ActiveModel {
+                    change_id: Set(saved.id),
+                    service_id: Set(s.id),
+                    started_secs: Set(saved.started_secs),
+                }
+            }))
+            .exec(&*txn)
+            .await?;
             saved
         }
     };
-    change_service::Entity::insert_many(services.iter().map(|s| change_service::ActiveModel {
-        change_id: Set(saved.id),
-        service_id: Set(s.id),
-        started_secs: Set(saved.started_secs),
-    }))
-    .exec(&*txn)
-    .await?;
     if let Some(reverted) = saved.reverts_id {
         change::Entity::update_many()
             .col_expr(
@@ -395,6 +449,75 @@ async fn write(
     }
     txn.commit().await?;
     Ok(Some((saved, created)))
+}
+
+/// `row` as first recorded: by `actor`, now.
+fn fresh(row: &change::ActiveModel, actor: Option<&CurrentUser>) -> change::ActiveModel {
+    let mut fresh = row.clone();
+    fresh.created_by = Set(actor.map(|a| a.id.0));
+    fresh.created_at = Set(Utc::now());
+    fresh
+}
+
+/// Inserts `row` with its services in one round trip to the database: on PostgreSQL one
+/// statement (atomic on its own), on SQLite two statements in one call (inside the
+/// caller's write transaction: SQLite has no writing subqueries). `None`, with nothing
+/// written, when the sender's (source, external id) was recorded before.
+async fn insert_new(
+    db: &impl ConnectionTrait,
+    row: change::ActiveModel,
+    services: &[i64],
+) -> Result<Option<change::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let (sql, values) = insert_sql(backend, &row, services);
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    rows.first()
+        .map(|row| change::Model::from_query_result(row, ""))
+        .transpose()
+}
+
+/// The SQL of [`insert_new`], and its parameters: it returns the change's row when it
+/// was inserted, no row when it was sent before.
+fn insert_sql(
+    backend: DbBackend,
+    row: &change::ActiveModel,
+    services: &[i64],
+) -> (String, Vec<Value>) {
+    let mut insert = change::Entity::insert(row.clone())
+        .on_conflict(
+            OnConflict::columns([change::Column::Source, change::Column::ExternalId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .into_query();
+    insert.returning_all();
+    let Statement { sql, values, .. } = backend.build(&insert);
+    let mut values = values.map(|v| v.0).unwrap_or_default();
+    let links = "INSERT INTO change_services (change_id, service_id, started_secs) \
+                 SELECT c.id, s.id, c.started_secs";
+    let sql = if backend == DbBackend::Postgres {
+        let first = values.len() + 1;
+        let ids: Vec<String> = (first..first + services.len())
+            .map(|i| format!("${i}"))
+            .collect();
+        format!(
+            "WITH c AS ({sql}), l AS ({links} FROM c CROSS JOIN services s WHERE s.id IN ({})) \
+             SELECT * FROM c",
+            ids.join(", ")
+        )
+    } else {
+        // `changes() = 1`: the insert before added a row (it was no conflict), so
+        // `last_insert_rowid()` is that row and not one an earlier statement added.
+        format!(
+            "{sql}; {links} FROM changes c CROSS JOIN services s \
+             WHERE c.id = last_insert_rowid() AND changes() = 1 AND s.id IN ({})",
+            vec!["?"; services.len()].join(", ")
+        )
+    };
+    values.extend(services.iter().map(|id| Value::from(*id)));
+    (sql, values)
 }
 
 #[cfg(test)]
