@@ -495,25 +495,28 @@ fn insert_sql(
     insert.returning_all();
     let Statement { sql, values, .. } = backend.build(&insert);
     let mut values = values.map(|v| v.0).unwrap_or_default();
+    // The ids as given, not joined with the services table: a service removed since it
+    // was looked up fails the foreign key (and the whole write) instead of leaving the
+    // change without it.
     let links = "INSERT INTO change_services (change_id, service_id, started_secs) \
                  SELECT c.id, s.id, c.started_secs";
     let sql = if backend == DbBackend::Postgres {
         let first = values.len() + 1;
         let ids: Vec<String> = (first..first + services.len())
-            .map(|i| format!("${i}"))
+            .map(|i| format!("(${i}::bigint)"))
             .collect();
         format!(
-            "WITH c AS ({sql}), l AS ({links} FROM c CROSS JOIN services s WHERE s.id IN ({})) \
+            "WITH c AS ({sql}), l AS ({links} FROM c CROSS JOIN (VALUES {}) AS s(id)) \
              SELECT * FROM c",
             ids.join(", ")
         )
     } else {
         // `changes() = 1`: the insert before added a row (it was no conflict), so
         // `last_insert_rowid()` is that row and not one an earlier statement added.
+        let ids = vec!["SELECT ? AS id"; services.len()].join(" UNION ALL ");
         format!(
-            "{sql}; {links} FROM changes c CROSS JOIN services s \
-             WHERE c.id = last_insert_rowid() AND changes() = 1 AND s.id IN ({})",
-            vec!["?"; services.len()].join(", ")
+            "{sql}; {links} FROM changes c CROSS JOIN ({ids}) AS s \
+             WHERE c.id = last_insert_rowid() AND changes() = 1"
         )
     };
     values.extend(services.iter().map(|id| Value::from(*id)));
