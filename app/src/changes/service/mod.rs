@@ -313,7 +313,7 @@ pub async fn record(
         let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
         let saved = if pool.get_database_backend() == DbBackend::Sqlite {
             match together::insert(pool, first, ids).await? {
-                Written::New(saved) => Some(saved),
+                Written::New(saved) => Some(*saved),
                 Written::SentBefore | Written::Failed => None,
             }
         } else {

@@ -29,7 +29,7 @@ const MOST: usize = 64;
 #[derive(Debug)]
 pub(super) enum Written {
     /// Inserted, with its services.
-    New(change::Model),
+    New(Box<change::Model>),
     /// Its (source, external id) was recorded before: nothing written.
     SentBefore,
     /// The shared write failed: nothing written; the sender records it alone (and
@@ -224,7 +224,7 @@ fn match_rows(
             None => true,
         });
         answers.push(if owns_next {
-            Written::New(rows.next().expect("peeked"))
+            Written::New(Box::new(rows.next().expect("peeked")))
         } else if key.is_some() {
             Written::SentBefore
         } else {
