@@ -41,8 +41,8 @@ static KEPT: LazyLock<Mutex<HashMap<(String, String), Kept>>> = LazyLock::new(De
 fn database(db: &DatabaseConnection) -> Option<String> {
     match db.get_database_backend() {
         DbBackend::Sqlite => {
-            let options = db.get_sqlite_connection_pool().connect_options();
-            let file = options.get_filename().to_string_lossy();
+            let file = crate::db::sqlite_file(db)?;
+            let file = file.to_string_lossy();
             (!file.is_empty() && !file.contains(":memory:")).then(|| format!("sqlite:{file}"))
         }
         DbBackend::Postgres => {

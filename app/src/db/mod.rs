@@ -8,6 +8,17 @@ mod write;
 pub use shared::{Shared, writes, wrote};
 pub use write::{Write, Writer, begin_in_turn, begin_write, retrying, wait_for_turn};
 
+/// The file of a SQLite database, which the process's state per database (the turn to
+/// write, queued writes, kept reads) is keyed by; `None` on other backends.
+pub fn sqlite_file(db: &DatabaseConnection) -> Option<PathBuf> {
+    (db.get_database_backend() == sea_orm::DbBackend::Sqlite).then(|| {
+        db.get_sqlite_connection_pool()
+            .connect_options()
+            .get_filename()
+            .to_owned()
+    })
+}
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;

@@ -98,14 +98,7 @@ impl Writer for Write {
 fn write_turns(db: &DatabaseConnection) -> Option<Arc<Semaphore>> {
     static TURNS: LazyLock<Mutex<HashMap<PathBuf, Arc<Semaphore>>>> =
         LazyLock::new(Default::default);
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return None;
-    }
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_owned();
+    let file = super::sqlite_file(db)?;
     let mut turns = TURNS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -306,13 +306,13 @@ pub async fn record(
     // trip: on PostgreSQL one statement, its own transaction; on SQLite together with
     // the other senders' waiting changes. Sent before, or a shared write that failed:
     // recorded alone below.
+    let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
     if new.reverts.is_none()
         && let Some(pool) = db.pool()
     {
         let first = fresh(&row, actor);
-        let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
         let saved = if pool.get_database_backend() == DbBackend::Sqlite {
-            match together::insert(pool, first, ids).await? {
+            match together::insert(pool, first, ids.clone()).await? {
                 Written::New(saved) => Some(*saved),
                 Written::SentBefore | Written::Failed => None,
             }
@@ -320,17 +320,7 @@ pub async fn record(
             match insert_new(pool, first, &ids).await {
                 Ok(saved) => saved.inspect(|_| crate::db::wrote()),
                 // Sent before at this moment, or a service just removed: said below.
-                Err(err)
-                    if matches!(
-                        err.sql_err(),
-                        Some(
-                            SqlErr::UniqueConstraintViolation(_)
-                                | SqlErr::ForeignKeyConstraintViolation(_)
-                        )
-                    ) =>
-                {
-                    None
-                }
+                Err(err) if refused(&err).is_some() => None,
                 Err(err) => return Err(err.into()),
             }
         };
@@ -344,9 +334,9 @@ pub async fn record(
     }
     // Two first reports of one event at once on PostgreSQL: the second insert meets the
     // unique index and is tried again as the update it is.
-    let (saved, created) = match write(db, actor, new, row.clone(), &services).await? {
+    let (saved, created) = match write(db, actor, new, row.clone(), &ids).await? {
         Some(written) => written,
-        None => write(db, actor, new, row, &services)
+        None => write(db, actor, new, row, &ids)
             .await?
             .ok_or_else(|| AppError::Conflict {
                 message: "This change is being recorded by another request; send it again.".into(),
@@ -369,32 +359,26 @@ async fn write(
     actor: Option<&CurrentUser>,
     new: &NewChange,
     mut row: change::ActiveModel,
-    services: &[service::Model],
+    services: &[i64],
 ) -> Result<Option<(change::Model, bool)>, AppError> {
     let txn = crate::db::begin_write(db).await?;
     // A new event is inserted at once, with its services; a re-sent one meets the unique
     // index on (source, external id) and updates the change recorded first. Trying the
     // insert first saves new events (the common case) statements inside the write.
-    let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
-    let inserted = match insert_new(&*txn, fresh(&row, actor), &ids).await {
+    let inserted = match insert_new(&*txn, fresh(&row, actor), services).await {
         Ok(inserted) => inserted,
-        // Another unique index met (none today): the caller tries the report once more.
-        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            return Ok(None);
+        Err(err) => {
+            return match refused(&err) {
+                // Another unique index met (none today): the caller tries once more.
+                Some(Refused::SentMeanwhile) => Ok(None),
+                // A service removed since it was checked (or on another replica).
+                Some(Refused::ServiceRemoved) => Err(AppError::Invalid(vec![FieldError::new(
+                    "services",
+                    "A service this change names was just removed.",
+                )])),
+                None => Err(err.into()),
+            };
         }
-        // A service removed since it was checked (or on another replica, moments ago).
-        Err(err)
-            if matches!(
-                err.sql_err(),
-                Some(SqlErr::ForeignKeyConstraintViolation(_))
-            ) =>
-        {
-            return Err(AppError::Invalid(vec![FieldError::new(
-                "services",
-                "A service this change names was just removed.",
-            )]));
-        }
-        Err(err) => return Err(err.into()),
     };
     let created = inserted.is_some();
     let saved = match inserted {
@@ -425,10 +409,10 @@ async fn write(
                 .filter(change_service::Column::ChangeId.eq(saved.id))
                 .exec(&*txn)
                 .await?;
-            change_service::Entity::insert_many(services.iter().map(|s| {
+            change_service::Entity::insert_many(services.iter().map(|&service_id| {
                 change_service::ActiveModel {
                     change_id: Set(saved.id),
-                    service_id: Set(s.id),
+                    service_id: Set(service_id),
                     started_secs: Set(saved.started_secs),
                 }
             }))
@@ -449,6 +433,22 @@ async fn write(
     }
     txn.commit().await?;
     Ok(Some((saved, created)))
+}
+
+/// Why the database refused a new change's insert, when it is not a failure.
+enum Refused {
+    /// A report of the same event was inserted meanwhile (the unique index).
+    SentMeanwhile,
+    /// A service it names was removed since it was looked up (the links' foreign key).
+    ServiceRemoved,
+}
+
+fn refused(err: &DbErr) -> Option<Refused> {
+    match err.sql_err()? {
+        SqlErr::UniqueConstraintViolation(_) => Some(Refused::SentMeanwhile),
+        SqlErr::ForeignKeyConstraintViolation(_) => Some(Refused::ServiceRemoved),
+        _ => None,
+    }
 }
 
 /// `row` as first recorded: by `actor`, now.

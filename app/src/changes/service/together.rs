@@ -60,11 +60,7 @@ type Queue = Arc<Mutex<VecDeque<Waiting>>>;
 /// on it (as the turn to write is).
 fn queue_of(db: &DatabaseConnection) -> Queue {
     static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Queue>>> = LazyLock::new(Default::default);
-    let file = db
-        .get_sqlite_connection_pool()
-        .connect_options()
-        .get_filename()
-        .to_owned();
+    let file = crate::db::sqlite_file(db).unwrap_or_default();
     let mut queues = QUEUES.lock().unwrap_or_else(|p| p.into_inner());
     Arc::clone(queues.entry(file).or_default())
 }
