@@ -143,6 +143,21 @@ suite(({ flow, user, browser }) => {
         await page.reload();
         await page.getByTestId('timeline').locator('.timeline__body', { hasText: `Seen live ${mode}` }).waitFor();
       }
+
+      // A status set by the first responder shows in the second's header too.
+      await t.settle();
+      await t.page.getByLabel('Status', { exact: true }).selectOption({ label: 'Investigating' });
+      await t.page.getByRole('button', { name: 'Change status' }).click();
+      await t.page.locator('.incident__facts .status-badge', { hasText: 'Investigating' }).waitFor();
+      if (t.js) {
+        await page.locator('.incident__facts .status-badge', { hasText: 'Investigating' }).waitFor({ timeout: 10_000 });
+        await page.getByTestId('timeline').getByText('Status changed from Triage to Investigating').waitFor();
+        assert.ok(await page.evaluate(() => window.__sameDocument === true), 'no reload happened');
+        assert.equal(await page.locator('.incident__facts .status-badge').count(), 1, 'one status badge');
+      } else {
+        await page.reload();
+        await page.locator('.incident__facts .status-badge', { hasText: 'Investigating' }).waitFor();
+      }
     } finally {
       await other.close();
     }

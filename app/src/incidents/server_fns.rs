@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    DeclareForm, DetailsForm, IncidentPage, IncidentView, ListQuery, SeverityView,
+    DeclareForm, DetailsForm, HeaderFacts, IncidentPage, IncidentView, ListQuery, SeverityView,
     TimelineEventView,
 };
 use crate::error::AppError;
@@ -308,13 +308,14 @@ pub async fn get_incident_detail(
     with_status(result)
 }
 
-/// The timeline with its change marker: what the live timeline re-reads in islands
-/// mode (the rest of the page is rendered once).
+/// The timeline with its change marker and the header's facts: what the live timeline
+/// re-reads in islands mode (the rest of the page is rendered once).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentTimeline {
     pub marker: String,
     pub timeline: Vec<TimelineEventView>,
     pub can_write: bool,
+    pub facts: HeaderFacts,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_timeline")]
@@ -329,6 +330,7 @@ pub async fn get_incident_timeline(reference: String) -> Result<IncidentTimeline
             marker,
             timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
             can_write: user.role.can_write(),
+            facts: HeaderFacts::of(&query::get_incident(&state.db, reference).await?),
         })
     }
     .await;

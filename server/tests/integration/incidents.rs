@@ -861,6 +861,16 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
     let read: serde_json::Value = res.json().await.unwrap();
     assert_eq!(read["marker"], after_delete.as_str());
     assert_eq!(read["can_write"], false);
+    // The header's facts come with it, so the status set above shows there too.
+    let incident = get_incident(&app.db, reference).await.unwrap();
+    assert_eq!(
+        read["facts"],
+        serde_json::to_value(app::incidents::HeaderFacts::of(&incident)).unwrap()
+    );
+    assert_eq!(
+        read["facts"]["status"],
+        serde_json::to_value(Status::Investigating).unwrap()
+    );
     let bodies: Vec<&str> = read["timeline"]
         .as_array()
         .unwrap()

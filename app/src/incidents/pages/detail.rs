@@ -3,16 +3,14 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use super::StatusBadge;
 use super::edit::EditDetails;
+use super::header::IncidentHeader;
 use super::quick_actions::QuickActions;
 use super::timeline::{LiveTimeline, NoteForm};
 use crate::action_items::pages::{IncidentActionItems, IncidentItems};
 use crate::changes::pages::ChangesCard;
 use crate::components::{FormAlert, action_error};
 use crate::error::AppError;
-use crate::incidents::IncidentRole;
-use crate::incidents::durations;
 use crate::incidents::server_fns::{
     AddIncidentNote, AssignIncidentRole, ChangeIncidentSeverity, ChangeIncidentStatus,
     IncidentDetail, IncidentOptions, UpdateIncidentDetails, get_incident_detail,
@@ -185,45 +183,6 @@ fn IncidentView(
     }
 }
 
-/// The incident's title, badges, commander and how long each phase took (or has taken
-/// so far).
-#[component]
-fn IncidentHeader(
-    incident: crate::incidents::IncidentView,
-    now: chrono::DateTime<chrono::Utc>,
-) -> impl IntoView {
-    let spans = durations::spans(&incident.times, now);
-    let commander = incident
-        .roles
-        .iter()
-        .find(|r| r.role == IncidentRole::Commander)
-        .map(|r| r.user_name.clone())
-        .unwrap_or_else(|| "nobody".into());
-    view! {
-        <header class="incident__header">
-            <p class="incident__ref">{incident.reference.to_string()}</p>
-            <h1>{incident.title.clone()}</h1>
-            <div class="incident__facts">
-                <StatusBadge status=incident.status />
-                <span class="badge badge--severity">{incident.severity.name.clone()}</span>
-                {incident.customer_impact.then(|| view! { <span class="badge badge--impact">"Customer impact"</span> })}
-                <span class="muted">"Commander: " <strong data-testid="commander">{commander}</strong></span>
-                {incident.merged_into.map(|target| view! {
-                    <span data-testid="merged-into">"Duplicate of " <a href=format!("/incidents/{target}")>{target.to_string()}</a></span>
-                })}
-            </div>
-            <dl class="facts facts--spans">
-                {spans.into_iter().map(|s| view! {
-                    <div class="facts__item">
-                        <dt>{s.label}</dt>
-                        <dd>{durations::format(s.duration)}{s.running.then_some(" so far")}</dd>
-                    </div>
-                }).collect_view()}
-            </dl>
-        </header>
-    }
-}
-
 /// The affected services' runbooks, first while responding.
 #[component]
 fn RunbooksCard(runbooks: Vec<crate::catalog::ServiceRunbooks>) -> impl IntoView {
@@ -257,11 +216,6 @@ fn PostmortemCard(
     use crate::postmortems::server_fns::StartPostmortem;
     let start = ServerAction::<StartPostmortem>::new();
     let error = Signal::derive(move || action_error(start.value().get()));
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = start.value().get() {
-            crate::accounts::pages::reload_to(&path);
-        }
-    });
     let path = format!("/incidents/{reference}/postmortem");
     let note = needed_by.unwrap_or_else(|| {
         "Optional at this severity, and always worth it when there is something to learn."

@@ -3,6 +3,7 @@
 mod declare;
 mod detail;
 mod edit;
+mod header;
 mod list;
 mod quick_actions;
 mod severities;

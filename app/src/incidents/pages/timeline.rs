@@ -127,6 +127,7 @@ pub(super) fn LiveTimeline(
     use crate::incidents::server_fns::get_incident_timeline;
 
     let shown = RwSignal::new((marker, events, can_write));
+    let facts = super::header::latest_facts();
     let edit_note = ServerAction::<EditIncidentNote>::new();
     let delete_note = ServerAction::<DeleteIncidentNote>::new();
     let error = Signal::derive(move || {
@@ -135,9 +136,10 @@ pub(super) fn LiveTimeline(
     let reread = {
         let reference = reference.clone();
         move || {
-            let reference = reference.clone();
+            let (reference, facts) = (reference.clone(), facts.clone());
             leptos::task::spawn_local(async move {
                 if let Ok(now) = get_incident_timeline(reference).await {
+                    facts.set(Some(now.facts));
                     shown.try_set((now.marker, now.timeline, now.can_write));
                 }
             });
