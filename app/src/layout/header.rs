@@ -3,7 +3,6 @@ use leptos_router::hooks::use_location;
 
 use super::theme::ThemeToggle;
 use crate::accounts::CurrentUser;
-use crate::accounts::pages::reload_to;
 use crate::accounts::server_fns::SignOut;
 use crate::accounts::use_current_user;
 
@@ -126,11 +125,6 @@ fn SignedInNav(user: CurrentUser) -> impl IntoView {
 #[component]
 fn UserMenu(user: CurrentUser) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(next)) = sign_out.value().get() {
-            reload_to(&next);
-        }
-    });
     view! {
         <div class="user-menu">
             <a href="/account" class="user-menu__name" data-testid="current-user">

@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::reload_to;
 use crate::accounts::server_fns::{SignIn, get_sign_in_options};
 use crate::accounts::sso::{SignInOptions, failure_message, start_path};
 use crate::components::{Field, FormAlert, action_error};
@@ -25,12 +24,6 @@ pub fn LoginPage() -> impl IntoView {
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
     };
-
-    Effect::new(move |_| {
-        if let Some(Ok(next)) = action.value().get() {
-            reload_to(&next);
-        }
-    });
 
     let password_form = move |autofocus: bool| {
         view! {

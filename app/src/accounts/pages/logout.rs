@@ -1,7 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::reload_to;
 use crate::accounts::server_fns::SignOut;
 
 /// Signing out is a POST (a link could be triggered by another site); this page offers
@@ -9,11 +8,6 @@ use crate::accounts::server_fns::SignOut;
 #[component]
 pub fn LogoutPage() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(next)) = action.value().get() {
-            reload_to(&next);
-        }
-    });
     view! {
         <Title text="Sign out" />
         <section class="auth-card card">

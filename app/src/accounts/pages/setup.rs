@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::reload_to;
 use crate::accounts::server_fns::CompleteSetup;
 use crate::components::{Field, FormAlert, action_error};
 
@@ -16,11 +15,6 @@ pub fn SetupPage() -> impl IntoView {
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
     };
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            reload_to("/");
-        }
-    });
 
     view! {
         <Title text="Set up Vigil" />

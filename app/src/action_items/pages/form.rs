@@ -53,15 +53,6 @@ pub fn IncidentActionItems(
             last.set(Some(input.id));
         }
     });
-    // A successful add empties the form for the next item.
-    let add_form = NodeRef::<leptos::html::Form>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = add.value().get()
-            && let Some(form) = add_form.get_untracked()
-        {
-            form.reset();
-        }
-    });
     let back = format!("/incidents/{reference}#action-items");
     view! {
         <section class="card stack" id="action-items" aria-labelledby="action-items-title">
@@ -95,7 +86,7 @@ pub fn IncidentActionItems(
             {can_write.then(|| view! {
                 <details class="item-add" open=move || add_error.get().is_some()>
                     <summary class="button button--small">"Add an action item"</summary>
-                    <ActionForm action=add node_ref=add_form attr:class="form" attr:novalidate=true>
+                    <ActionForm action=add attr:class="form" attr:novalidate=true>
                         <input type="hidden" name="reference" value=reference.clone() />
                         <FormAlert error=add_error fields=&["title", "owner_id", "due_on", "tracker_url", "description"] />
                         <ItemFields prefix="new-item" item=None error=add_error />

@@ -100,11 +100,6 @@ pub fn NewServicePage() -> impl IntoView {
     let action = ServerAction::<CreateService>::new();
     let options = Resource::new(|| (), |_| get_incident_options());
     let error = Signal::derive(move || action_error(action.value().get()));
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = action.value().get() {
-            crate::accounts::pages::reload_to(&path);
-        }
-    });
     view! {
         <Title text="Add a service" />
         <section class="page page--narrow">
@@ -141,17 +136,6 @@ pub fn EditServicePage() -> impl IntoView {
     let error = Signal::derive(move || action_error(update.value().get()));
     let other_error = Signal::derive(move || {
         action_error(archive.value().get()).or_else(|| action_error(delete.value().get()))
-    });
-    Effect::new(move |_| {
-        for value in [
-            update.value().get(),
-            archive.value().get(),
-            delete.value().get(),
-        ] {
-            if let Some(Ok(path)) = value {
-                crate::accounts::pages::reload_to(&path);
-            }
-        }
     });
     view! {
         <Suspense fallback=|| view! { <section class="page page--narrow"><p class="muted">"Loading…"</p></section> }>

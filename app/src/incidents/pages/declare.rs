@@ -34,11 +34,6 @@ pub fn DeclarePage() -> impl IntoView {
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
     };
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = action.value().get() {
-            crate::accounts::pages::reload_to(&path);
-        }
-    });
 
     view! {
         <Title text="Declare an incident" />

@@ -59,11 +59,6 @@ fn PlaybookFields(initial: PlaybookForm, error: Signal<Option<AppError>>) -> imp
 pub fn NewPlaybookPage() -> impl IntoView {
     let action = ServerAction::<CreatePlaybook>::new();
     let error = Signal::derive(move || action_error(action.value().get()));
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = action.value().get() {
-            crate::accounts::pages::reload_to(&path);
-        }
-    });
     view! {
         <Title text="Write a playbook" />
         <section class="page page--narrow">
@@ -87,11 +82,6 @@ pub fn EditPlaybookPage() -> impl IntoView {
     let update = ServerAction::<UpdatePlaybook>::new();
     let playbook = Resource::new(id, |id| get_playbook(id.unwrap_or(0), None));
     let error = Signal::derive(move || action_error(update.value().get()));
-    Effect::new(move |_| {
-        if let Some(Ok(path)) = update.value().get() {
-            crate::accounts::pages::reload_to(&path);
-        }
-    });
     view! {
         <Suspense fallback=|| view! { <section class="page page--narrow"><p class="muted">"Loading…"</p></section> }>
             <ErrorBoundary fallback=|errors| view! { <section class="page page--narrow"><ErrorTemplate errors /></section> }>
