@@ -146,35 +146,6 @@ pub struct IncidentView {
     pub version: i32,
 }
 
-/// What the incident page's header says, re-read with the live timeline so that a status,
-/// severity, title or commander another responder changes shows there at once too.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HeaderFacts {
-    pub title: String,
-    pub status: Status,
-    pub severity: String,
-    pub customer_impact: bool,
-    pub commander: Option<String>,
-    pub merged_into: Option<IncidentRef>,
-}
-
-impl HeaderFacts {
-    pub fn of(incident: &IncidentView) -> Self {
-        Self {
-            title: incident.title.clone(),
-            status: incident.status,
-            severity: incident.severity.name.clone(),
-            customer_impact: incident.customer_impact,
-            commander: incident
-                .roles
-                .iter()
-                .find(|r| r.role == IncidentRole::Commander)
-                .map(|r| r.user_name.clone()),
-            merged_into: incident.merged_into,
-        }
-    }
-}
-
 /// A row of the incident list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -14,9 +14,9 @@ pub mod entities;
 pub mod service;
 
 pub use dto::{
-    ActiveIncident, DeclareForm, DetailsForm, EventKind, HeaderFacts, IncidentFilter, IncidentPage,
-    IncidentRef, IncidentRole, IncidentSummary, IncidentView, ListCursor, ListQuery, Marker,
-    PageStart, RoleAssignment, SeverityView, TimelineEventView,
+    ActiveIncident, DeclareForm, DetailsForm, EventKind, IncidentFilter, IncidentPage, IncidentRef,
+    IncidentRole, IncidentSummary, IncidentView, ListCursor, ListQuery, Marker, PageStart,
+    RoleAssignment, SeverityView, TimelineEventView,
 };
 pub use status::Status;
 pub use timestamps::Timestamps;

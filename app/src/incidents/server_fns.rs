@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    DeclareForm, DetailsForm, HeaderFacts, IncidentPage, IncidentView, ListQuery, SeverityView,
+    DeclareForm, DetailsForm, IncidentPage, IncidentView, ListQuery, SeverityView,
     TimelineEventView,
 };
 use crate::error::AppError;
@@ -315,7 +315,8 @@ pub struct IncidentTimeline {
     pub marker: String,
     pub timeline: Vec<TimelineEventView>,
     pub can_write: bool,
-    pub facts: HeaderFacts,
+    /// The header's title and badges as the server renders them now.
+    pub facts_html: String,
 }
 
 #[server(prefix = "/rpc", endpoint = "incident_timeline")]
@@ -330,7 +331,9 @@ pub async fn get_incident_timeline(reference: String) -> Result<IncidentTimeline
             marker,
             timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
             can_write: user.role.can_write(),
-            facts: HeaderFacts::of(&query::get_incident(&state.db, reference).await?),
+            facts_html: crate::incidents::pages::facts_html(
+                &query::get_incident(&state.db, reference).await?,
+            ),
         })
     }
     .await;

@@ -861,15 +861,29 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
     let read: serde_json::Value = res.json().await.unwrap();
     assert_eq!(read["marker"], after_delete.as_str());
     assert_eq!(read["can_write"], false);
-    // The header's facts come with it, so the status set above shows there too.
+    // The header's title and badges come with it as the page renders them, so the
+    // status set above shows there too (and the title is escaped).
     let incident = get_incident(&app.db, reference).await.unwrap();
-    assert_eq!(
-        read["facts"],
-        serde_json::to_value(app::incidents::HeaderFacts::of(&incident)).unwrap()
+    let facts = read["facts_html"].as_str().unwrap();
+    assert_eq!(facts, app::incidents::pages::facts_html(&incident));
+    assert!(
+        facts.contains(
+            r#"<span class="status-badge status-badge--investigating">Investigating</span>"#
+        ),
+        "{facts}"
     );
-    assert_eq!(
-        read["facts"]["status"],
-        serde_json::to_value(Status::Investigating).unwrap()
+    assert!(facts.contains("<h1>"), "{facts}");
+    let page = app
+        .get_with(&client, &format!("/incidents/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"<div id="incident-facts" aria-live="polite">{facts}</div>"#
+        )),
+        "the page's header is the same HTML, so an unchanged header is left alone"
     );
     let bodies: Vec<&str> = read["timeline"]
         .as_array()

@@ -105,6 +105,7 @@ fn IncidentView(
     playbooks: IncidentPlaybookState,
 ) -> impl IntoView {
     let incident = detail.incident;
+    let facts_html = super::facts_html(&incident);
     let postmortem_needed = postmortem_needed_by(&incident, &detail.types);
     let reference = incident.reference.to_string();
     let version = incident.version.to_string();
@@ -118,7 +119,7 @@ fn IncidentView(
     view! {
         <Title text=format!("{reference} {}", incident.title) />
         <article class="page incident">
-            <IncidentHeader incident=incident.clone() now=detail.now />
+            <IncidentHeader incident=incident.clone() facts_html=facts_html.clone() now=detail.now />
 
             <FormAlert error=change_error fields=&["merged_into", "user_id"] />
             {detail.can_write.then(|| view! {
@@ -142,7 +143,7 @@ fn IncidentView(
                     </div>
                     {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
                     // The island shows a refused correction or deletion of a note above the notes.
-                    <LiveTimeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline />
+                    <LiveTimeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline facts_html />
                     </section>
                 </div>
                 <aside class="incident__aside">

@@ -11,6 +11,7 @@ mod timeline;
 
 pub use declare::DeclarePage;
 pub use detail::IncidentPage;
+pub use header::facts_html;
 pub use list::IncidentsPage;
 pub use severities::SeveritiesPage;
 

@@ -114,20 +114,23 @@ fn TimelineItem(
 
 /// The timeline, live: the page around it is rendered once, this island follows the
 /// incident's event stream and re-reads the events when they change (its own note edits
-/// and deletions too). A note being typed elsewhere on the page is untouched. It shows a
-/// refused correction or deletion of a note (someone else's edit came first, an empty
-/// text) above the notes, from its own actions or a plain form post's.
+/// and deletions too), and puts the header's title and badges as the server renders them
+/// now in place (`facts_html`: as rendered with the page). A note being typed elsewhere
+/// on the page is untouched. It shows a refused correction or deletion of a note
+/// (someone else's edit came first, an empty text) above the notes, from its own actions
+/// or a plain form post's.
 #[island]
 pub(super) fn LiveTimeline(
     reference: String,
     marker: String,
     can_write: bool,
     events: Vec<TimelineEventView>,
+    facts_html: String,
 ) -> impl IntoView {
     use crate::incidents::server_fns::get_incident_timeline;
 
     let shown = RwSignal::new((marker, events, can_write));
-    let facts = super::header::latest_facts();
+    let facts = StoredValue::new(facts_html);
     let edit_note = ServerAction::<EditIncidentNote>::new();
     let delete_note = ServerAction::<DeleteIncidentNote>::new();
     let error = Signal::derive(move || {
@@ -136,10 +139,14 @@ pub(super) fn LiveTimeline(
     let reread = {
         let reference = reference.clone();
         move || {
-            let (reference, facts) = (reference.clone(), facts.clone());
+            let reference = reference.clone();
             leptos::task::spawn_local(async move {
                 if let Ok(now) = get_incident_timeline(reference).await {
-                    facts.set(Some(now.facts));
+                    // Only a change: the header is announced to screen readers.
+                    if facts.try_with_value(|f| *f != now.facts_html) == Some(true) {
+                        show_facts(&now.facts_html);
+                        facts.set_value(now.facts_html);
+                    }
                     shown.try_set((now.marker, now.timeline, now.can_write));
                 }
             });
@@ -176,6 +183,17 @@ pub(super) fn LiveTimeline(
         </ol>
     }
 }
+
+/// Puts the header's title and badges (server-rendered HTML) in place.
+#[cfg(feature = "hydrate")]
+fn show_facts(html: &str) {
+    if let Some(facts) = document().get_element_by_id(super::header::FACTS_ID) {
+        facts.set_inner_html(html);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn show_facts(_html: &str) {}
 
 /// Listens to the incident's event stream and calls `changed` when it reports a change
 /// the page has not shown yet (`shown`: the marker of what is on screen). The stream
