@@ -722,7 +722,10 @@ async fn read_until(res: &mut reqwest::Response, needle: &str) -> String {
 
 async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: TestApp) {
     let responder = app.with_user(Role::Responder).await;
-    let reference = app.declared(&responder, "Streaming").await;
+    // A hostile title: the header the live timeline puts in place is escaped HTML.
+    let reference = app
+        .declared(&responder, "Streaming <img src=x onerror=alert(1)>")
+        .await;
     let path = format!("/incidents/{reference}/events");
     assert_eq!(
         app.get(&path).await.status(),
@@ -872,7 +875,11 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
         ),
         "{facts}"
     );
-    assert!(facts.contains("<h1>"), "{facts}");
+    assert!(
+        facts.contains("<h1>Streaming &lt;img src=x onerror=alert(1)&gt;</h1>"),
+        "{facts}"
+    );
+    assert!(!facts.contains("<img"), "{facts}");
     let page = app
         .get_with(&client, &format!("/incidents/{reference}"))
         .await
