@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 /// Pages, page components and server functions: the edges, free to use any domain.
 fn is_edge(path: &Path) -> bool {
-    path.components().any(|c| c.as_os_str() == "pages")
+    path.components()
+        .any(|c| c.as_os_str() == "pages" || c.as_os_str() == "server_fns")
         || matches!(
             path.file_name().and_then(|n| n.to_str()),
             Some("page.rs" | "server_fns.rs" | "picker.rs")

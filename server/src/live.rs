@@ -12,7 +12,7 @@ use std::time::Duration;
 use app::accounts::CurrentUser;
 use app::error::AppError;
 use app::incidents::IncidentRef;
-use app::incidents::service::query::change_marker;
+use app::incidents::service::marker::change_marker;
 use app::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;

@@ -784,7 +784,7 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
     drop(res);
 
     // A client that already saw the latest marker hears nothing until something changes.
-    let latest = app::incidents::service::query::change_marker(&app.db, reference)
+    let latest = app::incidents::service::marker::change_marker(&app.db, reference)
         .await
         .unwrap();
     let mut resumed = client
@@ -826,7 +826,7 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
     )
     .await
     .unwrap();
-    let before_edit = app::incidents::service::query::change_marker(&app.db, reference)
+    let before_edit = app::incidents::service::marker::change_marker(&app.db, reference)
         .await
         .unwrap();
     edit_note(
@@ -839,14 +839,14 @@ async fn the_event_stream_reports_changes_and_resumes_where_it_left_off(app: Tes
     )
     .await
     .unwrap();
-    let after_edit = app::incidents::service::query::change_marker(&app.db, reference)
+    let after_edit = app::incidents::service::marker::change_marker(&app.db, reference)
         .await
         .unwrap();
     assert_ne!(before_edit, after_edit, "an edit moves the marker");
     delete_note(&app.db, &responder, reference, note.id)
         .await
         .unwrap();
-    let after_delete = app::incidents::service::query::change_marker(&app.db, reference)
+    let after_delete = app::incidents::service::marker::change_marker(&app.db, reference)
         .await
         .unwrap();
     assert_ne!(after_edit, after_delete, "a deletion moves the marker");

@@ -4,6 +4,7 @@
 pub mod declare;
 pub mod edit;
 pub mod lifecycle;
+pub mod marker;
 pub mod on_call;
 pub mod query;
 pub mod severities;

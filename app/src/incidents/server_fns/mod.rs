@@ -6,16 +6,19 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    DeclareForm, DetailsForm, IncidentPage, IncidentView, ListQuery, SeverityView,
-    TimelineEventView,
-};
+use super::{DeclareForm, DetailsForm, IncidentView, TimelineEventView};
 use crate::error::AppError;
+
+mod list;
+mod severities;
+
+pub use list::*;
+pub use severities::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::service::{declare, edit, query, timeline},
-    super::{IncidentFilter, IncidentRef, IncidentRole, ListCursor, Marker, PageStart, Status},
+    super::service::{declare, edit, marker, query, timeline},
+    super::{IncidentRef, IncidentRole, Marker, Status},
     crate::accounts::Role,
     crate::choices::service as choices,
     crate::web::{self, redirect_form_post, with_status},
@@ -38,155 +41,6 @@ async fn with_named_services(
         }
     }
     Ok(ids)
-}
-
-/// The short lists forms and filters offer as they are (people and services, which can
-/// be many, are chosen with a search field: `crate::choices`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IncidentOptions {
-    pub severities: Vec<SeverityView>,
-}
-
-#[server(prefix = "/rpc", endpoint = "incident_options")]
-pub async fn get_incident_options() -> Result<IncidentOptions, AppError> {
-    let (state, _) = web::require(Role::Viewer)?;
-    with_status(
-        query::severities(&state.db)
-            .await
-            .map(|severities| IncidentOptions { severities }),
-    )
-}
-
-/// A filter's value, or (for a refused one) its default, with the refusal kept in
-/// `invalid` for the page to show beside the field.
-#[cfg(feature = "ssr")]
-fn kept<T: Default>(
-    invalid: &mut Vec<crate::error::FieldError>,
-    result: Result<T, AppError>,
-) -> Result<T, AppError> {
-    match result {
-        Err(AppError::Invalid(errors)) => {
-            invalid.extend(errors);
-            Ok(T::default())
-        }
-        other => other,
-    }
-}
-
-/// The list's filters from the URL: the filter, and every refused one (each beside its
-/// field on the page; a 422 for the CSV).
-#[cfg(feature = "ssr")]
-pub async fn read_filter(
-    db: &impl sea_orm::ConnectionTrait,
-    user: &crate::accounts::CurrentUser,
-    query: ListQuery,
-) -> Result<(IncidentFilter, Vec<crate::error::FieldError>), AppError> {
-    let ListQuery {
-        status,
-        severity,
-        service,
-        from,
-        to,
-        q,
-        kind,
-        field,
-        value,
-        after,
-        before,
-    } = query;
-    let mut invalid = Vec::new();
-    let status = kept(
-        &mut invalid,
-        match status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(word) => Status::parse(word)
-                .map(Some)
-                .ok_or_else(|| AppError::invalid("status", "Choose a status from the list.")),
-        },
-    )?;
-    let number = |field: &'static str, text: Option<String>, message: &'static str| match text
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => Ok(None),
-        Some(id) => id
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::invalid(field, message)),
-    };
-    let severity_id = kept(
-        &mut invalid,
-        number("severity", severity, "Choose a severity from the list."),
-    )?;
-    let type_id = kept(
-        &mut invalid,
-        number("type", kind, "Choose a type from the list."),
-    )?;
-    let service_id = match service.as_deref() {
-        Some(text) => kept(
-            &mut invalid,
-            choices::resolve_service(db, "service", text).await,
-        )?,
-        None => None,
-    };
-    let from = kept(
-        &mut invalid,
-        crate::time::parse_input("from", from.as_deref()),
-    )?;
-    let to = kept(&mut invalid, crate::time::parse_input("to", to.as_deref()))?;
-    let field = kept(
-        &mut invalid,
-        crate::fields::service::field_filter(db, user, field, value).await,
-    )?;
-    let filter = IncidentFilter {
-        status,
-        severity_id,
-        service_id,
-        from,
-        to: to.map(|t| t + chrono::Duration::days(1)),
-        text: q.filter(|q| !q.trim().is_empty()),
-        type_id,
-        field,
-        // A position that is not one of ours (an edited link) starts from the top.
-        start: PageStart::from_positions(
-            after.as_deref().and_then(ListCursor::parse),
-            before.as_deref().and_then(ListCursor::parse),
-        ),
-    };
-    Ok((filter, invalid))
-}
-
-#[server(prefix = "/rpc", endpoint = "list_incidents")]
-pub async fn list_incidents(#[server(default)] query: ListQuery) -> Result<IncidentPage, AppError> {
-    let (state, user) = web::require(Role::Viewer)?;
-    let result = async {
-        // Every refused filter is kept and shown beside its field, with an empty list.
-        let (filter, invalid) = read_filter(&state.db, &user, query).await?;
-        let fields = crate::fields::service::field_labels(&state.db).await?;
-        if !invalid.is_empty() {
-            return Ok(IncidentPage {
-                incidents: Vec::new(),
-                total: 0,
-                newer: None,
-                older: None,
-                now: chrono::Utc::now(),
-                severities: query::severities(&state.db).await?,
-                types: crate::incidents::service::types::list_types(&state.db, true)
-                    .await?
-                    .into_iter()
-                    .map(|t| (t.id, t.name))
-                    .collect(),
-                fields,
-                invalid,
-            });
-        }
-        let mut page = query::list_incidents(&state.db, &filter).await?;
-        page.fields = fields;
-        Ok(page)
-    }
-    .await;
-    with_status(result)
 }
 
 #[server(prefix = "/rpc", endpoint = "declare_incident")]
@@ -245,7 +99,7 @@ pub struct IncidentDetail {
     pub timeline: Vec<TimelineEventView>,
     pub can_write: bool,
     pub now: chrono::DateTime<chrono::Utc>,
-    /// What the live updates compare against (see `query::change_marker`).
+    /// What the live updates compare against (see `marker::change_marker`).
     pub marker: String,
     /// The status of its postmortem, if one was started.
     pub postmortem: Option<crate::postmortems::PostmortemStatus>,
@@ -279,7 +133,7 @@ pub async fn get_incident_detail(
             timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
-            marker: query::marker_of(&state.db, reference, incident.version).await?,
+            marker: marker::marker_of(&state.db, reference, incident.version).await?,
             status_page: crate::status::service::incident_card(&state.db, &incident).await?,
             fields: {
                 let kind = types
@@ -326,7 +180,7 @@ pub async fn get_incident_timeline(reference: String) -> Result<IncidentTimeline
         let reference = IncidentRef::parse_or_not_found(&reference)?;
         // The marker first: a change landing between the two reads leaves it older than
         // the events, and the next report re-reads (idempotently).
-        let marker = query::change_marker(&state.db, reference).await?;
+        let marker = marker::change_marker(&state.db, reference).await?;
         Ok(IncidentTimeline {
             marker,
             timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
@@ -500,47 +354,4 @@ pub async fn delete_incident_note(reference: String, event_id: i64) -> Result<()
     }
     .await;
     with_status(result)
-}
-
-/// The severity scale for the admin page (admins only: the page offers edits).
-#[server(prefix = "/rpc", endpoint = "admin_severities")]
-pub async fn admin_severities() -> Result<Vec<SeverityView>, AppError> {
-    let (state, _) = web::require(Role::Admin)?;
-    with_status(query::severities(&state.db).await)
-}
-
-/// Renames or describes a severity level, or changes whether it requires a postmortem.
-#[server(prefix = "/rpc", endpoint = "update_severity")]
-pub async fn update_severity(
-    id: i64,
-    version: i32,
-    name: String,
-    description: Option<String>,
-    requires_postmortem: Option<String>,
-) -> Result<(), AppError> {
-    use super::service::severities;
-    let (state, user) = web::require(Role::Admin)?;
-    let edit = severities::SeverityEdit {
-        name,
-        description: description.unwrap_or_default(),
-        requires_postmortem: requires_postmortem.is_some(),
-    };
-    with_status(severities::update(&state.db, &web::actor(&user), id, edit, version).await)?;
-    redirect_form_post("/admin/severities");
-    Ok(())
-}
-
-/// Moves a severity level up (more severe) or down the order.
-#[server(prefix = "/rpc", endpoint = "move_severity")]
-pub async fn move_severity(id: i64, direction: String) -> Result<(), AppError> {
-    use super::service::severities::{self, Direction};
-    let (state, user) = web::require(Role::Admin)?;
-    let direction = match direction.as_str() {
-        "up" => Direction::Up,
-        "down" => Direction::Down,
-        _ => return with_status(Err(AppError::invalid("direction", "Choose up or down."))),
-    };
-    with_status(severities::reorder(&state.db, &web::actor(&user), id, direction).await)?;
-    redirect_form_post("/admin/severities");
-    Ok(())
 }
