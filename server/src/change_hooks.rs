@@ -7,16 +7,13 @@ use app::changes::hooks::{self, Reported};
 use app::changes::sources::{Received, authenticate, authenticate_github, receive};
 use app::error::AppError;
 use app::state::AppState;
-use app::web::ClientIp;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde_json::json;
 
-use crate::alerts::{bearer, read_body};
+use crate::delivery::Delivery;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,10 +21,6 @@ pub fn routes() -> Router<AppState> {
         .route("/hooks/changes/github", post(github))
         .route("/hooks/changes/gitlab", post(gitlab))
         .route("/hooks/changes/argocd", post(argocd))
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name)?.to_str().ok()
 }
 
 /// 201 with the change when it is new, 200 when a re-sent delivery updated it, 202
@@ -51,83 +44,39 @@ fn answer(received: Received) -> Response {
     }
 }
 
-async fn github(
-    State(state): State<AppState>,
-    Extension(ClientIp(ip)): Extension<ClientIp>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    let body = read_body(body).await?;
-    let signature = header(&headers, "x-hub-signature-256");
-    let source = authenticate_github(&state.db, &body, signature, Some(ip)).await?;
-    let event = header(&headers, "x-github-event").unwrap_or_default();
-    let reported = hooks::github(event, &body)?;
-    Ok(answer(receive(&state.db, &source, reported).await?))
+async fn github(hook: Delivery) -> Result<Response, AppError> {
+    let signature = hook.header("x-hub-signature-256");
+    let db = &hook.state.db;
+    let source = authenticate_github(db, &hook.body, signature, Some(hook.ip.clone())).await?;
+    let event = hook.header("x-github-event").unwrap_or_default();
+    let reported = hooks::github(event, &hook.body)?;
+    Ok(answer(receive(db, &source, reported).await?))
 }
 
-async fn gitlab(
-    State(state): State<AppState>,
-    Extension(ClientIp(ip)): Extension<ClientIp>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    let token = header(&headers, "x-gitlab-token").map(str::to_owned);
-    deliver(
-        state,
-        ip,
-        token,
-        body,
-        ChangeSourceKind::GitLab,
-        hooks::gitlab,
-    )
-    .await
+async fn gitlab(hook: Delivery) -> Result<Response, AppError> {
+    let token = hook.header("x-gitlab-token").map(str::to_owned);
+    deliver(hook, token, ChangeSourceKind::GitLab, hooks::gitlab).await
 }
 
-async fn argocd(
-    State(state): State<AppState>,
-    Extension(ClientIp(ip)): Extension<ClientIp>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    deliver(
-        state,
-        ip,
-        bearer(&headers),
-        body,
-        ChangeSourceKind::ArgoCd,
-        hooks::argocd,
-    )
-    .await
+async fn argocd(hook: Delivery) -> Result<Response, AppError> {
+    let token = hook.bearer();
+    deliver(hook, token, ChangeSourceKind::ArgoCd, hooks::argocd).await
 }
 
-async fn generic(
-    State(state): State<AppState>,
-    Extension(ClientIp(ip)): Extension<ClientIp>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, AppError> {
-    deliver(
-        state,
-        ip,
-        bearer(&headers),
-        body,
-        ChangeSourceKind::Generic,
-        hooks::generic,
-    )
-    .await
+async fn generic(hook: Delivery) -> Result<Response, AppError> {
+    let token = hook.bearer();
+    deliver(hook, token, ChangeSourceKind::Generic, hooks::generic).await
 }
 
 /// A delivery that names its source by a secret: found, read by `parse`, recorded.
 async fn deliver(
-    state: AppState,
-    ip: String,
+    hook: Delivery,
     secret: Option<String>,
-    body: Body,
     kind: ChangeSourceKind,
     parse: fn(&[u8]) -> Result<Reported, AppError>,
 ) -> Result<Response, AppError> {
-    let body = read_body(body).await?;
-    let source = authenticate(&state.db, kind, secret.as_deref(), Some(ip)).await?;
-    let reported = parse(&body)?;
-    Ok(answer(receive(&state.db, &source, reported).await?))
+    let db = &hook.state.db;
+    let source = authenticate(db, kind, secret.as_deref(), Some(hook.ip)).await?;
+    let reported = parse(&hook.body)?;
+    Ok(answer(receive(db, &source, reported).await?))
 }

@@ -7,6 +7,7 @@ mod api_docs;
 mod auth;
 mod change_hooks;
 pub mod chat_hooks;
+mod delivery;
 mod export;
 mod health;
 pub mod live;

@@ -233,12 +233,15 @@ async fn history(State(state): State<AppState>, request: HeaderMap) -> Response 
     .await
 }
 
+/// The id a detail page names and the kept rendering; a bad id is the 404 page.
+async fn detail(state: &AppState, id: &str) -> Result<(i64, Arc<Option<Served>>), Response> {
+    let id = id.parse::<i64>().map_err(|_| not_found())?;
+    Ok((id, served(state).await?))
+}
+
 async fn incident(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found();
-    };
-    let served = match served(&state).await {
-        Ok(served) => served,
+    let (id, served) = match detail(&state, &id).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let Some(s) = served.as_ref() else {
@@ -264,11 +267,8 @@ async fn incident(State(state): State<AppState>, Path(id): Path<String>) -> Resp
 /// One maintenance window: those announced or in progress from the kept rendering,
 /// finished ones read.
 async fn maintenance(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return not_found();
-    };
-    let served = match served(&state).await {
-        Ok(served) => served,
+    let (id, served) = match detail(&state, &id).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let Some(s) = served.as_ref() else {
@@ -311,36 +311,28 @@ fn json_not_found() -> Response {
         .into_response()
 }
 
+/// One of Statuspage's JSON documents, kept rendered in `Served`.
+async fn kept_json(
+    state: &AppState,
+    request: &HeaderMap,
+    pick: fn(&Served) -> &Encoded,
+) -> Response {
+    kept(state, request, pick, JSON, CACHE, json_not_found).await
+}
+
 /// Statuspage's `summary.json` (`statuspage::summary`).
 async fn summary(State(state): State<AppState>, request: HeaderMap) -> Response {
-    kept(
-        &state,
-        &request,
-        |s| &s.summary,
-        JSON,
-        CACHE,
-        json_not_found,
-    )
-    .await
+    kept_json(&state, &request, |s| &s.summary).await
 }
 
 /// Statuspage's `incidents.json` (`statuspage::incidents`).
 async fn incidents(State(state): State<AppState>, request: HeaderMap) -> Response {
-    kept(
-        &state,
-        &request,
-        |s| &s.incidents,
-        JSON,
-        CACHE,
-        json_not_found,
-    )
-    .await
+    kept_json(&state, &request, |s| &s.incidents).await
 }
 
 /// Statuspage's `scheduled-maintenances.json` (`statuspage::scheduled_maintenances`).
 async fn maintenances(State(state): State<AppState>, request: HeaderMap) -> Response {
-    let pick: fn(&Served) -> &Encoded = |s| &s.maintenances;
-    kept(&state, &request, pick, JSON, CACHE, json_not_found).await
+    kept_json(&state, &request, |s| &s.maintenances).await
 }
 
 /// The whole page's Atom feed, kept with the rendering.
