@@ -25,6 +25,14 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// Whether this error belongs to one item's form on a list page (see
+    /// [`AppError::for_item`]), so a list-wide message leaves it to that form.
+    pub fn is_for_item(&self) -> bool {
+        self.field
+            .split_once('.')
+            .is_some_and(|(item, _)| !item.is_empty() && item.bytes().all(|b| b.is_ascii_digit()))
+    }
+
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
@@ -79,6 +87,33 @@ impl AppError {
             }
         }
         self
+    }
+
+    /// The same error with its field errors keyed to one item of a list (`{item}.{field}`).
+    /// A list page's forms, one per item, post to one server function; the key lets the
+    /// page show each message in the form that was sent, also without JavaScript, where
+    /// the error comes back in the redirect's URL and nothing else says which form it was.
+    pub fn for_item(mut self, item: i64) -> Self {
+        if let Self::Invalid(errors) = &mut self {
+            for e in errors.iter_mut() {
+                e.field = format!("{item}.{}", e.field);
+            }
+        }
+        self
+    }
+
+    /// The field errors [`for_item`](Self::for_item) keyed to `item`, under their own
+    /// field names again; `None` when there are none.
+    pub fn of_item(&self, item: i64) -> Option<Self> {
+        let Self::Invalid(errors) = self else {
+            return None;
+        };
+        let key = format!("{item}.");
+        let mine: Vec<FieldError> = errors
+            .iter()
+            .filter_map(|e| Some(FieldError::new(e.field.strip_prefix(&key)?, &e.message)))
+            .collect();
+        (!mine.is_empty()).then_some(Self::Invalid(mine))
     }
 
     /// Logs `err` with its full detail and returns the opaque `Internal` variant.
@@ -258,6 +293,33 @@ mod tests {
             sea_orm::ConnAcquireErr::Timeout
         )));
         assert!(!is_contention(&DbErr::RecordNotFound("x".into())));
+    }
+
+    #[test]
+    fn an_items_field_errors_reach_its_form_and_no_other() {
+        let err = AppError::Invalid(vec![
+            FieldError::new("name", "Too long."),
+            FieldError::new("description", "Control characters."),
+        ])
+        .for_item(7);
+        let AppError::Invalid(errors) = &err else {
+            panic!("still invalid")
+        };
+        assert!(errors.iter().all(FieldError::is_for_item));
+        assert_eq!(err.field_message("name"), None);
+        let mine = err.of_item(7).expect("item 7's errors");
+        assert_eq!(mine.field_message("name").as_deref(), Some("Too long."));
+        assert_eq!(
+            mine.field_message("description").as_deref(),
+            Some("Control characters.")
+        );
+        assert_eq!(err.of_item(70), None);
+        assert_eq!(err.of_item(0), None);
+        assert_eq!(AppError::Forbidden.for_item(7), AppError::Forbidden);
+        assert_eq!(AppError::Forbidden.of_item(7), None);
+        assert!(!FieldError::new("name", "x").is_for_item());
+        assert!(!FieldError::new("form.name", "x").is_for_item());
+        assert!(!FieldError::new(".name", "x").is_for_item());
     }
 
     #[test]

@@ -138,7 +138,7 @@ pub async fn update_action_item(
         Ok(())
     }
     .await;
-    with_status(result)
+    with_status(result.map_err(|e: AppError| e.for_item(id)))
 }
 
 /// The action items page, or one incident's items (`ItemQuery`).

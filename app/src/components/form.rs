@@ -71,7 +71,8 @@ pub fn Field(
     }
 }
 
-/// The form-level message of a failed submission: errors that belong to no single field.
+/// The form-level message of a failed submission: errors that belong to no single field
+/// (nor to one item's form on a list page: that form shows them).
 #[component]
 pub fn FormAlert(
     #[prop(into)] error: Signal<Option<AppError>>,
@@ -81,7 +82,7 @@ pub fn FormAlert(
         error.get().and_then(|err| match &err {
             AppError::Invalid(errors) => errors
                 .iter()
-                .find(|e| !fields.contains(&e.field.as_str()))
+                .find(|e| !e.is_for_item() && !fields.contains(&e.field.as_str()))
                 .map(|e| e.message.clone()),
             other => Some(other.to_string()),
         })

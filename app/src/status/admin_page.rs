@@ -200,12 +200,15 @@ fn ComponentRow(
 ) -> impl IntoView {
     let id = component.id;
     let input = move |what: &str| format!("component-{id}-{what}");
+    // Its refused fields come keyed to it (`AppError::for_item`): said in its own form.
+    let error = Signal::derive(move || action_error(update.value().get())?.of_item(id));
     let remove_label = format!("Remove {} from the page", component.name);
     view! {
         <li class="component-edit stack" data-testid="status-component">
             <p><strong>{component.name.clone()}</strong><span class="muted">{format!(" · service {}", component.service_name)}</span></p>
             <ActionForm action=update attr:class="component-edit__form">
                 <input type="hidden" name="id" value=id.to_string() />
+                <FormAlert error fields=&[] />
                 <div class="field">
                     <label class="field__label" for=input("name")>"Public name"</label>
                     <input class="field__input" id=input("name") name="form[name]" value=component.name.clone() />

@@ -23,15 +23,10 @@ pub fn MaintenancePage() -> impl IntoView {
     let schedule = ServerAction::<ScheduleMaintenance>::new();
     let edit = ServerAction::<EditMaintenance>::new();
     let finish = ServerAction::<FinishMaintenance>::new();
-    let editing = RwSignal::new(None::<i64>);
+    // A window's field errors come keyed to it (`AppError::for_item`) and show in its
+    // form; the rest (a conflict, a window already over) above the list.
     let list_error = Signal::derive(move || {
-        action_error(finish.value().get()).or_else(|| {
-            editing
-                .get()
-                .is_none()
-                .then(|| action_error(edit.value().get()))
-                .flatten()
-        })
+        action_error(finish.value().get()).or_else(|| action_error(edit.value().get()))
     });
     let data = Resource::new(
         move || {
@@ -61,7 +56,7 @@ pub fn MaintenancePage() -> impl IntoView {
                         let rows = {
                             let components = components.clone();
                             move |list: Vec<Maintenance>| list.into_iter().map(|m| view! {
-                                <MaintenanceRow maintenance=m components=components.clone() can_write edit finish editing />
+                                <MaintenanceRow maintenance=m components=components.clone() can_write edit finish />
                             }).collect_view()
                         };
                         Ok::<_, AppError>(view! {
@@ -118,19 +113,13 @@ fn MaintenanceRow(
     can_write: bool,
     edit: ServerAction<EditMaintenance>,
     finish: ServerAction<FinishMaintenance>,
-    editing: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let id = maintenance.id;
     let open = matches!(
         maintenance.phase,
         MaintenancePhase::Scheduled | MaintenancePhase::InProgress
     );
-    // Field messages go to the form last saved; without JavaScript the list says them.
-    let error = Signal::derive(move || {
-        (editing.get() == Some(id))
-            .then(|| action_error(edit.value().get()))
-            .flatten()
-    });
+    let error = Signal::derive(move || action_error(edit.value().get())?.of_item(id));
     let (finish_label, finish_hint) = if maintenance.phase == MaintenancePhase::InProgress {
         ("End now", "The components are operational again from now.")
     } else {
@@ -159,14 +148,14 @@ fn MaintenanceRow(
             </p>
             <div class="prose" inner_html=maintenance.body_html.clone()></div>
             {(can_write && open).then(move || view! {
-                <details class="maintenance__edit">
+                <details class="maintenance__edit" open=move || error.get().is_some()>
                     <summary>"Edit"</summary>
                     <ActionForm action=edit attr:class="form" attr:novalidate=true>
                         <FormAlert error fields=FIELDS />
                         <input type="hidden" name="id" value=id.to_string() />
                         <input type="hidden" name="form[version]" value=version />
                         <MaintenanceFields prefix=format!("m{id}") maintenance=Some(form_copy) components error />
-                        <button class="button button--primary" type="submit" on:click=move |_| editing.set(Some(id))>"Save"</button>
+                        <button class="button button--primary" type="submit">"Save"</button>
                     </ActionForm>
                 </details>
                 <ActionForm action=finish attr:class="inline-form">

@@ -92,7 +92,7 @@ pub async fn update_status_component(
         Ok(())
     }
     .await;
-    with_status(result)
+    with_status(result.map_err(|e: AppError| e.for_item(id)))
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_status_component")]
@@ -259,7 +259,7 @@ pub async fn edit_maintenance(
         Ok(())
     }
     .await;
-    with_status(result)
+    with_status(result.map_err(|e: AppError| e.for_item(id)))
 }
 
 /// Ends a window in progress now, or calls off one not started.

@@ -21,6 +21,7 @@ backend_tests!(
     items_are_checked_changed_and_recorded_on_the_timeline,
     the_list_filters_by_owner_status_service_and_overdue,
     action_items_over_http_follow_the_roles,
+    a_refused_items_errors_show_in_its_own_form_without_javascript,
 );
 
 fn today() -> NaiveDate {
@@ -324,4 +325,60 @@ async fn action_items_over_http_follow_the_roles(app: TestApp) {
     assert!(html.contains("Renew certificates automatically") && html.contains("Add action item"));
     let home = app.get_with(&viewer, "/").await.text().await.unwrap();
     assert!(home.contains("My action items"));
+}
+
+/// Every item's change form posts to one server function; without JavaScript the
+/// refusal comes back keyed to the item sent and shows, open, in that item's form.
+async fn a_refused_items_errors_show_in_its_own_form_without_javascript(app: TestApp) {
+    let ic = app.with_user(Role::Responder).await;
+    let reference = app.declared_at(&ic, "Queue backlog", 2).await;
+    create_action_item(&app.db, &ic, reference, item("Alert on queue age"))
+        .await
+        .unwrap();
+    let second = create_action_item(&app.db, &ic, reference, item("Cap the batch size"))
+        .await
+        .unwrap();
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    let (id, page) = (second.to_string(), format!("/incidents/{reference}"));
+    let html = app
+        .post_without_js(
+            &responder,
+            "/rpc/update_action_item",
+            &page,
+            &[
+                ("id", id.as_str()),
+                ("version", "1"),
+                (
+                    "form[title]",
+                    "Cap the batch size <script>alert(1)</script>",
+                ),
+                ("form[status]", "open"),
+                ("form[due_on]", "2026-13-45"),
+                ("form[tracker_url]", "javascript:alert(1)"),
+                ("return_to", page.as_str()),
+            ],
+        )
+        .await;
+    let second_form = TestApp::part(&html, "data-item=\"Cap the batch size\"", "</li>");
+    assert!(second_form.contains("Use a date like"), "{second_form}");
+    assert!(second_form.contains("field--invalid"));
+    assert!(
+        second_form.contains("<details open class=\"item-list__edit\""),
+        "{second_form}"
+    );
+    let first_form = TestApp::part(&html, "data-item=\"Alert on queue age\"", "</li>");
+    assert!(!first_form.contains("field__error"), "{first_form}");
+    assert_eq!(html.matches("Use a date like").count(), 1);
+    assert!(!html.contains("<script>alert(1)"));
+    let items = list_action_items(
+        &app.db,
+        &ActionItemFilter {
+            incident: Some(reference),
+            ..Default::default()
+        },
+        today(),
+    )
+    .await
+    .unwrap();
+    assert!(items.items.iter().all(|i| i.version == 1), "nothing saved");
 }

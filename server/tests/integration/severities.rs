@@ -14,6 +14,7 @@ backend_tests!(
     a_stale_or_invalid_severity_edit_is_refused,
     severities_are_reordered_one_step_at_a_time,
     only_admins_edit_severities_over_http,
+    a_refused_levels_errors_show_in_its_own_form_without_javascript,
 );
 
 fn names(levels: &[app::incidents::SeverityView]) -> Vec<String> {
@@ -188,4 +189,38 @@ async fn only_admins_edit_severities_over_http(app: TestApp) {
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/admin/severities");
     assert_eq!(severities(&app.db).await.unwrap()[1].name, "Critical");
+}
+
+/// Every level's form posts to one server function; without JavaScript the refusal
+/// comes back in the redirect's URL, keyed to the level sent, and shows in its form
+/// beside the field, not in the other levels' forms nor above the list.
+async fn a_refused_levels_errors_show_in_its_own_form_without_javascript(app: TestApp) {
+    let levels = severities(&app.db).await.unwrap();
+    let sev2 = levels[1].clone();
+    let (id, version) = (sev2.id.to_string(), sev2.version.to_string());
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let long = "<b>x</b>".repeat(10);
+    let html = app
+        .post_without_js(
+            &admin,
+            "/rpc/update_severity",
+            "/admin/severities",
+            &[
+                ("id", id.as_str()),
+                ("version", version.as_str()),
+                ("name", long.as_str()),
+                ("description", &"d".repeat(501)),
+            ],
+        )
+        .await;
+    let message = "Keep the name under 50 characters.";
+    assert_eq!(html.matches(message).count(), 1, "{html}");
+    let sev2_form = TestApp::part(&html, "data-severity=\"SEV2\"", "</li>");
+    assert!(sev2_form.contains(message), "{sev2_form}");
+    assert!(sev2_form.contains("Keep the description under 500 characters."));
+    assert!(sev2_form.contains("field--invalid"));
+    let sev1_form = TestApp::part(&html, "data-severity=\"SEV1\"", "</li>");
+    assert!(!sev1_form.contains("field__error"), "{sev1_form}");
+    assert!(!html.contains("<b>x</b>"), "the refused name is escaped");
+    assert_eq!(severities(&app.db).await.unwrap()[1].name, "SEV2");
 }

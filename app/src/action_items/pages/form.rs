@@ -43,24 +43,14 @@ pub fn IncidentActionItems(
 ) -> impl IntoView {
     let IncidentItems { items, add, update } = state;
     let add_error = Signal::derive(move || action_error(add.value().get()));
+    // An item's field errors come keyed to it (`AppError::for_item`) and show in its
+    // form; the rest (a conflict, a missing item) above the list.
     let update_error = Signal::derive(move || action_error(update.value().get()));
-    // The item whose change form was sent last, so its errors show in it. (The action
-    // forgets its input once resolved; without JavaScript it is never known, and the
-    // errors show above the list instead.)
-    let last = RwSignal::new(None::<i64>);
-    Effect::new(move |_| {
-        if let Some(input) = update.input().get() {
-            last.set(Some(input.id));
-        }
-    });
     let back = format!("/incidents/{reference}#action-items");
     view! {
         <section class="card stack" id="action-items" aria-labelledby="action-items-title">
             <h2 id="action-items-title">"Action items"</h2>
-            {move || match last.get() {
-                Some(_) => view! { <FormAlert error=update_error fields=ITEM_FIELDS /> }.into_any(),
-                None => view! { <FormAlert error=update_error fields=&[] /> }.into_any(),
-            }}
+            <FormAlert error=update_error fields=&[] />
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     let back = back.clone();
@@ -75,7 +65,7 @@ pub fn IncidentActionItems(
                             view! {
                                 <ul class="item-list">
                                     {list.items.into_iter().map(|item| {
-                                        view! { <ItemRow item update last back=back.clone() /> }
+                                        view! { <ItemRow item update back=back.clone() /> }
                                     }).collect_view()}
                                 </ul>
                             }.into_any()
@@ -112,16 +102,11 @@ const ITEM_FIELDS: &[&str] = &[
 fn ItemRow(
     item: ActionItemView,
     update: ServerAction<UpdateActionItem>,
-    last: RwSignal<Option<i64>>,
     back: String,
 ) -> impl IntoView {
     let id = item.id;
-    let error = Signal::derive(move || {
-        (last.get() == Some(id))
-            .then(|| action_error(update.value().get()))
-            .flatten()
-    });
-    let prefix: &'static str = Box::leak(format!("item-{id}").into_boxed_str());
+    let error = Signal::derive(move || action_error(update.value().get())?.of_item(id));
+    let prefix = format!("item-{id}");
     let (overdue, name) = (item.overdue, item.title.clone());
     view! {
         <li class="item-list__item" class:item-list__item--overdue=overdue data-item=name>
@@ -142,7 +127,7 @@ fn ItemRow(
                     <input type="hidden" name="version" value=item.version.to_string() />
                     <input type="hidden" name="return_to" value=back />
                     <FormAlert error fields=ITEM_FIELDS />
-                    <ItemFields prefix item=Some(item.clone()) error />
+                    <ItemFields prefix=prefix.clone() item=Some(item.clone()) error />
                     <div class="field">
                         <label class="field__label" for=format!("{prefix}-status")>"Status"</label>
                         <select class="field__input" id=format!("{prefix}-status") name="form[status]">
@@ -151,7 +136,7 @@ fn ItemRow(
                             }).collect_view()}
                         </select>
                     </div>
-                    <FieldWithError prefix name="wont_do_reason" label="Reason, if it won't be done" value=item.wont_do_reason.clone().unwrap_or_default() error />
+                    <FieldWithError prefix=prefix.clone() name="wont_do_reason" label="Reason, if it won't be done" value=item.wont_do_reason.clone().unwrap_or_default() error />
                     <button class="button button--small button--primary" type="submit">"Save action item"</button>
                 </ActionForm>
             </details>
@@ -161,7 +146,7 @@ fn ItemRow(
 
 #[component]
 fn FieldWithError(
-    prefix: &'static str,
+    #[prop(into)] prefix: String,
     name: &'static str,
     label: &'static str,
     value: String,
@@ -183,7 +168,7 @@ fn FieldWithError(
 /// The fields shared by the add and change forms.
 #[component]
 fn ItemFields(
-    prefix: &'static str,
+    #[prop(into)] prefix: String,
     item: Option<ActionItemView>,
     error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
@@ -197,6 +182,8 @@ fn ItemFields(
         .and_then(|i| i.owner_value.clone())
         .unwrap_or_default();
     let text = |f: fn(&ActionItemView) -> String| item.as_ref().map(f).unwrap_or_default();
+    let description_error =
+        Signal::derive(move || error.get().and_then(|e| e.field_message("description")));
     let (title, description, due_on, tracker) = (
         text(|i| i.title.clone()),
         text(|i| i.description.clone()),
@@ -204,10 +191,11 @@ fn ItemFields(
         text(|i| i.tracker_url.clone().unwrap_or_default()),
     );
     view! {
-        <FieldWithError prefix name="title" label="What will be done" value=title error />
-        <div class="field">
+        <FieldWithError prefix=prefix.clone() name="title" label="What will be done" value=title error />
+        <div class="field" class:field--invalid=move || description_error.get().is_some()>
             <label class="field__label" for=format!("{prefix}-description")>"Details (optional, Markdown)"</label>
             <TextArea id=format!("{prefix}-description") name="form[description]" rows=2 value=description />
+            {move || description_error.get().map(|m| view! { <p class="field__error">{m}</p> })}
         </div>
         <div class="item-grid">
             <div class="field">
@@ -231,8 +219,8 @@ fn ItemFields(
                 placeholder="Unassigned"
                 error=Signal::derive(move || error.get().and_then(|e| e.field_message("owner_id")))
             />
-            <FieldWithError prefix name="due_on" label="Due" kind="date" value=due_on error />
+            <FieldWithError prefix=prefix.clone() name="due_on" label="Due" kind="date" value=due_on error />
         </div>
-        <FieldWithError prefix name="tracker_url" label="Tracker link (optional)" kind="url" value=tracker error />
+        <FieldWithError prefix=prefix.clone() name="tracker_url" label="Tracker link (optional)" kind="url" value=tracker error />
     }
 }

@@ -16,20 +16,11 @@ pub fn SeveritiesPage() -> impl IntoView {
         move || (update.version().get(), reorder.version().get()),
         |_| admin_severities(),
     );
+    // A level's field errors come keyed to it (`AppError::for_item`) and show in its
+    // form; the rest (a refused move, a conflict) above the list.
     let error = Signal::derive(move || {
         action_error(update.value().get()).or_else(|| action_error(reorder.value().get()))
     });
-    // Which level's form the last save came from, so its errors show there. (The
-    // action forgets its input once resolved; without JavaScript it is never known, and
-    // the errors show above the list instead.)
-    let last_saved = RwSignal::new(None::<i64>);
-    Effect::new(move |_| {
-        if let Some(input) = update.input().get() {
-            last_saved.set(Some(input.id));
-        }
-    });
-    let failed: Signal<Option<i64>> = last_saved.into();
-
     view! {
         <Title text="Severities" />
         <section class="page page--narrow">
@@ -43,13 +34,10 @@ pub fn SeveritiesPage() -> impl IntoView {
                         levels.await.map(|severities| {
                             let count = severities.len();
                             view! {
-                                {move || match failed.get() {
-                                    Some(_) => view! { <FormAlert error fields=&["name", "description"] /> }.into_any(),
-                                    None => view! { <FormAlert error fields=&[] /> }.into_any(),
-                                }}
+                                <FormAlert error fields=&[] />
                                 <ol class="severity-list">
                                     {severities.into_iter().enumerate().map(|(i, level)| {
-                                        view! { <SeverityItem level first=i == 0 last=i + 1 == count update reorder failed /> }
+                                        view! { <SeverityItem level first=i == 0 last=i + 1 == count update reorder /> }
                                     }).collect_view()}
                                 </ol>
                             }
@@ -68,18 +56,10 @@ fn SeverityItem(
     last: bool,
     update: ServerAction<UpdateSeverity>,
     reorder: ServerAction<MoveSeverity>,
-    failed: Signal<Option<i64>>,
 ) -> impl IntoView {
     let id = level.id;
-    let mine = move || failed.get() == Some(id);
-    let field = move |name: &'static str| {
-        Signal::derive(move || {
-            mine()
-                .then(|| action_error(update.value().get()))
-                .flatten()
-                .and_then(|e| e.field_message(name))
-        })
-    };
+    let error = Signal::derive(move || action_error(update.value().get())?.of_item(id));
+    let field = move |name: &'static str| Signal::derive(move || error.get()?.field_message(name));
     let (name_id, description_id, postmortem_id) = (
         format!("severity-{id}-name"),
         format!("severity-{id}-description"),
@@ -116,6 +96,7 @@ fn SeverityItem(
             <ActionForm action=update attr:class="form" attr:novalidate=true>
                 <input type="hidden" name="id" value=id.to_string() />
                 <input type="hidden" name="version" value=level.version.to_string() />
+                <FormAlert error fields=&["name", "description"] />
                 <div class="field" class:field--invalid=move || field("name").get().is_some()>
                     <label class="field__label" for=name_id.clone()>"Name"</label>
                     <input class="field__input" id=name_id name="name" value=name maxlength="50" required=true />

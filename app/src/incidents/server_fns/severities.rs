@@ -35,7 +35,8 @@ pub async fn update_severity(
         description: description.unwrap_or_default(),
         requires_postmortem: requires_postmortem.is_some(),
     };
-    with_status(severities::update(&state.db, &web::actor(&user), id, edit, version).await)?;
+    let saved = severities::update(&state.db, &web::actor(&user), id, edit, version).await;
+    with_status(saved.map_err(|e| e.for_item(id)))?;
     redirect_form_post("/admin/severities");
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::support::TestApp;
 backend_tests!(
     maintenance_is_announced_runs_and_ends_on_the_public_page,
     maintenance_that_counts_is_downtime_on_the_page_and_the_reliability_pages,
+    a_refused_windows_errors_show_in_its_own_form_without_javascript,
 );
 
 /// A `datetime-local` value in UTC (the zone of a client that reported none).
@@ -394,5 +395,65 @@ async fn maintenance_that_counts_is_downtime_on_the_page_and_the_reliability_pag
         shown(free).days.iter().map(|d| d.down).sum::<i64>(),
         0,
         "and costs nothing"
+    );
+}
+
+/// Every window's edit form posts to one server function; without JavaScript the refusal
+/// comes back keyed to the window sent and shows, open, in its form beside the fields.
+async fn a_refused_windows_errors_show_in_its_own_form_without_javascript(app: TestApp) {
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    switch_on(&app, &admin, "0", true).await;
+    let checkout = create_service(&app.db, "checkout", None).await.unwrap();
+    let chosen = [add_component(&app, &admin, &checkout.slug, "Checkout")
+        .await
+        .to_string()];
+    let now = Utc::now();
+    let (starts, ends) = (
+        local(now + Duration::hours(2)),
+        local(now + Duration::hours(4)),
+    );
+    let (responder, _) = app.signed_in(Role::Responder).await;
+    for title in ["Database upgrade", "Cache resize"] {
+        let res = app
+            .call_with(
+                &responder,
+                "/rpc/schedule_maintenance",
+                &form(title, &starts, &ends, &chosen, false, None),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let windows = app::status::service::maintenances(&app.db, now)
+        .await
+        .unwrap();
+    let second = windows.iter().find(|m| m.title == "Cache resize").unwrap();
+    let first = windows.iter().find(|m| m.title != "Cache resize").unwrap();
+    let id = second.id.to_string();
+    let mut bad = form("", &ends, &starts, &chosen, false, Some("1"));
+    bad.push(("id", &id));
+    let html = app
+        .post_without_js(&responder, "/rpc/edit_maintenance", "/maintenance", &bad)
+        .await;
+    let mine = TestApp::part(&html, &format!("id=\"maintenance-{id}\""), "</li>");
+    assert!(mine.contains("field--invalid"), "{mine}");
+    assert!(
+        mine.contains("<details open class=\"maintenance__edit\""),
+        "{mine}"
+    );
+    let theirs = TestApp::part(&html, &format!("id=\"maintenance-{}\"", first.id), "</li>");
+    assert!(!theirs.contains("field__error"), "{theirs}");
+    assert!(!theirs.contains("field--invalid"), "{theirs}");
+    let list = TestApp::part(&html, "maintenance-ahead-title", "<ul");
+    assert!(
+        !list.contains("alert--error"),
+        "nothing above the list: {list}"
+    );
+    let after = app::status::service::maintenances(&app.db, now)
+        .await
+        .unwrap();
+    assert!(
+        after
+            .iter()
+            .any(|m| m.title == "Cache resize" && m.version == 1)
     );
 }

@@ -271,6 +271,47 @@ impl TestApp {
             .expect("server function is answered")
     }
 
+    /// Posts `form` as a browser without JavaScript does, from the page at `from`, and
+    /// reads the page the answer's redirect leads back to (a refusal rides in its URL).
+    pub async fn post_without_js(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        from: &str,
+        form: &[(&str, &str)],
+    ) -> String {
+        let res = client
+            .post(self.url(path))
+            .header("accept", "text/html")
+            .header("referer", self.url(from))
+            .form(form)
+            .send()
+            .await
+            .expect("form post is answered");
+        assert!(res.status().is_redirection(), "a form post is answered with a redirect");
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        // A refusal goes back to the referrer, as sent (absolute); a success to a path.
+        let url = match location.starts_with("http") {
+            true => location.clone(),
+            false => self.url(&location),
+        };
+        let page = client.get(url).send().await.expect("GET is answered");
+        assert_eq!(page.status(), 200, "{location}");
+        page.text().await.unwrap()
+    }
+
+    /// The part of `html` from the first `start` to the next `end` after it.
+    pub fn part<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+        let from = html
+            .find(start)
+            .unwrap_or_else(|| panic!("{start} in the page"));
+        let rest = &html[from..];
+        let to = rest[start.len()..]
+            .find(end)
+            .map_or(rest.len(), |i| i + start.len());
+        &rest[..to]
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
