@@ -21,6 +21,7 @@ backend_tests!(
     a_published_incident_shows_on_the_public_page_and_nothing_internal_leaks,
     states_follow_the_severity_mapping_unless_the_commander_chooses,
     only_admins_set_up_the_page_and_bad_settings_are_refused_by_field,
+    a_refused_components_error_shows_in_its_row_without_javascript,
 );
 
 mod api;
@@ -646,5 +647,46 @@ async fn only_admins_set_up_the_page_and_bad_settings_are_refused_by_field(app: 
             .await
             .status(),
         403
+    );
+}
+
+/// Every component row's form posts to one server function; without JavaScript the
+/// refusal comes back keyed to the component sent and shows in that row only.
+async fn a_refused_components_error_shows_in_its_row_without_javascript(app: TestApp) {
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let checkout = create_service(&app.db, "checkout", None).await.unwrap();
+    let search = create_service(&app.db, "search", None).await.unwrap();
+    add_component(&app, &admin, &checkout.slug, "Checkout").await;
+    let id = add_component(&app, &admin, &search.slug, "Search")
+        .await
+        .to_string();
+    let html = app
+        .post_without_js(
+            &admin,
+            "/rpc/update_status_component",
+            "/admin/status-page",
+            &[
+                ("id", id.as_str()),
+                ("form[name]", "   "),
+                ("form[group]", "Core"),
+                ("form[position]", "1"),
+            ],
+        )
+        .await;
+    let message = "Give the component a name.";
+    assert_eq!(html.matches(message).count(), 1, "{html}");
+    let row = TestApp::part(&html, "<strong>Search</strong>", "</li>");
+    assert!(row.contains(message), "{row}");
+    let other = TestApp::part(&html, "<strong>Checkout</strong>", "</li>");
+    assert!(!other.contains("alert--error"), "{other}");
+    let names: Vec<String> = app::status::service::components(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert!(
+        names.contains(&"Search".to_owned()),
+        "nothing saved: {names:?}"
     );
 }

@@ -288,7 +288,10 @@ impl TestApp {
             .send()
             .await
             .expect("form post is answered");
-        assert!(res.status().is_redirection(), "a form post is answered with a redirect");
+        assert!(
+            res.status().is_redirection(),
+            "a form post is answered with a redirect"
+        );
         let location = res.headers()["location"].to_str().unwrap().to_owned();
         // A refusal goes back to the referrer, as sent (absolute); a success to a path.
         let url = match location.starts_with("http") {
