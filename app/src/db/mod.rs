@@ -198,6 +198,23 @@ pub async fn update_versioned<A: sea_orm::ActiveModelTrait>(
     Ok(result.rows_affected > 0)
 }
 
+/// Every row of `E` in `order`, each made into `T` by `into`: the short lists of names
+/// (severities, services, playbooks, channels, people) forms and rules choose from.
+pub async fn listed<E: sea_orm::EntityTrait, T>(
+    db: &impl sea_orm::ConnectionTrait,
+    order: E::Column,
+    into: impl FnMut(E::Model) -> T,
+) -> Result<Vec<T>, DbErr> {
+    use sea_orm::QueryOrder;
+    Ok(E::find()
+        .order_by_asc(order)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(into)
+        .collect())
+}
+
 fn ensure_dir(dir: &Path) -> Result<(), DbSetupError> {
     std::fs::create_dir_all(dir).map_err(|source| DbSetupError::DataDir {
         path: dir.to_owned(),

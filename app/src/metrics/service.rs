@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, StreamTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, StreamTrait};
 
 use super::formulas::{self, Reliability, Secs, Span, error_budget};
 use super::report::Bucket;
@@ -26,17 +26,12 @@ pub const RANKING_ROWS: usize = 50;
 
 /// The severity scale, most severe first.
 pub async fn severity_levels(db: &impl ConnectionTrait) -> Result<Vec<SeverityLevel>, AppError> {
-    Ok(severity::Entity::find()
-        .order_by_asc(severity::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| SeverityLevel {
-            id: s.id,
-            name: s.name,
-            position: s.position,
-        })
-        .collect())
+    let level = |s: severity::Model| SeverityLevel {
+        id: s.id,
+        name: s.name,
+        position: s.position,
+    };
+    Ok(crate::db::listed::<severity::Entity, _>(db, severity::Column::Position, level).await?)
 }
 
 fn slo_window(slo: &Slo, now: Secs) -> Span {

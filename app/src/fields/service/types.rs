@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::ConnectionTrait;
 
 use super::defs::list_fields;
 use crate::audit::service::Actor;
-use crate::db::Writer;
+use crate::db::{Writer, listed};
 use crate::error::AppError;
 use crate::fields::{TypeChoices, TypeRef, TypeSettings};
 use crate::incidents::entities::severity;
@@ -57,37 +57,26 @@ pub async fn type_settings(
 
 /// What the type and field forms choose from.
 pub async fn type_choices(db: &impl ConnectionTrait) -> Result<TypeChoices, AppError> {
-    let severities = severity::Entity::find()
-        .order_by_asc(severity::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| TypeRef {
-            id: s.id,
-            name: s.name,
-        })
-        .collect();
-    let playbooks = playbook::Entity::find()
-        .order_by_asc(playbook::Column::Title)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|p| p.archived_at.is_none())
-        .map(|p| TypeRef {
+    let severities = listed::<severity::Entity, _>(db, severity::Column::Position, |s| TypeRef {
+        id: s.id,
+        name: s.name,
+    })
+    .await?;
+    let playbooks = listed::<playbook::Entity, _>(db, playbook::Column::Title, |p| {
+        p.archived_at.is_none().then_some(TypeRef {
             id: p.id,
             name: p.title,
         })
-        .collect();
-    let channels = channel::Entity::find()
-        .order_by_asc(channel::Column::Name)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| TypeRef {
-            id: c.id,
-            name: c.name,
-        })
-        .collect();
+    })
+    .await?
+    .into_iter()
+    .flatten()
+    .collect();
+    let channels = listed::<channel::Entity, _>(db, channel::Column::Name, |c| TypeRef {
+        id: c.id,
+        name: c.name,
+    })
+    .await?;
     let types = incident_types::list_types(db, false)
         .await?
         .into_iter()

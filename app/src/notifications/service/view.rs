@@ -55,13 +55,11 @@ pub async fn admin_view(
         .order_by_asc(channel::Column::Name)
         .all(db)
         .await?;
-    let severities: Vec<(i64, String)> = severity::Entity::find()
-        .order_by_asc(severity::Column::Position)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
+    let severities =
+        crate::db::listed::<severity::Entity, _>(db, severity::Column::Position, |s| {
+            (s.id, s.name)
+        })
+        .await?;
     let counts = counts(db).await?;
     let count = |id: i64, status: DeliveryStatus| {
         counts

@@ -1,10 +1,11 @@
 //! The names of what rules refer to, read once per page or run, so a rule reads in words
 //! ("severity SEV2 or worse", "attach the playbook Database failover").
 
-use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
+use sea_orm::ConnectionTrait;
 
 use crate::accounts::entities::user;
 use crate::catalog::entities::service;
+use crate::db::listed;
 use crate::error::AppError;
 use crate::fields::{FieldDef, FieldKind};
 use crate::incidents::entities::{incident_type, severity};
@@ -56,68 +57,31 @@ pub struct Names {
 
 impl Names {
     pub async fn load(db: &impl ConnectionTrait) -> Result<Self, AppError> {
-        let severities = severity::Entity::find()
-            .order_by_asc(severity::Column::Position)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s.name, s.position))
-            .collect();
-        let services = service::Entity::find()
-            .order_by_asc(service::Column::Name)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| Named {
-                id: s.id,
-                usable: s.archived_at.is_none(),
-                name: s.name,
-            })
-            .collect();
-        let types = incident_type::Entity::find()
-            .order_by_asc(incident_type::Column::Name)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| Named {
-                id: t.id,
-                usable: t.archived_at.is_none(),
-                name: t.name,
-            })
-            .collect();
-        let playbooks = playbook::Entity::find()
-            .order_by_asc(playbook::Column::Title)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| Named {
-                id: p.id,
-                usable: p.archived_at.is_none(),
-                name: p.title,
-            })
-            .collect();
-        let channels = channel::Entity::find()
-            .order_by_asc(channel::Column::Name)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| Named {
-                id: c.id,
-                usable: true,
-                name: c.name,
-            })
-            .collect();
-        let people = user::Entity::find()
-            .order_by_asc(user::Column::DisplayName)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| Named {
-                id: u.id,
-                usable: u.is_active_responder(),
-                name: u.display_name,
-            })
-            .collect();
+        let named = |id, name, usable| Named { id, name, usable };
+        let severities = listed::<severity::Entity, _>(db, severity::Column::Position, |s| {
+            (s.id, s.name, s.position)
+        })
+        .await?;
+        let services = listed::<service::Entity, _>(db, service::Column::Name, |s| {
+            named(s.id, s.name, s.archived_at.is_none())
+        })
+        .await?;
+        let types = listed::<incident_type::Entity, _>(db, incident_type::Column::Name, |t| {
+            named(t.id, t.name, t.archived_at.is_none())
+        })
+        .await?;
+        let playbooks = listed::<playbook::Entity, _>(db, playbook::Column::Title, |p| {
+            named(p.id, p.title, p.archived_at.is_none())
+        })
+        .await?;
+        let channels =
+            listed::<channel::Entity, _>(db, channel::Column::Name, |c| named(c.id, c.name, true))
+                .await?;
+        let people = listed::<user::Entity, _>(db, user::Column::DisplayName, |u| {
+            let usable = u.is_active_responder();
+            named(u.id, u.display_name, usable)
+        })
+        .await?;
         Ok(Self {
             severities,
             services,
