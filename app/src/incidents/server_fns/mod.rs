@@ -178,16 +178,16 @@ pub async fn get_incident_timeline(reference: String) -> Result<IncidentTimeline
     let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        // The marker first: a change landing between the two reads leaves it older than
-        // the events, and the next report re-reads (idempotently).
-        let marker = marker::change_marker(&state.db, reference).await?;
+        // The header, then the marker (at the version the header was read at), then the
+        // events: a change landing between two reads leaves the marker older than what
+        // it covers, and the next report re-reads (idempotently); nothing is missed.
+        let incident = query::get_incident(&state.db, reference).await?;
+        let marker = marker::marker_of(&state.db, reference, incident.version).await?;
         Ok(IncidentTimeline {
             marker,
             timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
             can_write: user.role.can_write(),
-            facts_html: crate::incidents::pages::facts_html(
-                &query::get_incident(&state.db, reference).await?,
-            ),
+            facts_html: crate::incidents::pages::facts_html(&incident),
         })
     }
     .await;
