@@ -18,16 +18,7 @@ pub fn AlertSourcesPage() -> impl IntoView {
     let create = ServerAction::<CreateAlertSource>::new();
     let rotate = ServerAction::<RotateAlertToken>::new();
     let toggle = ServerAction::<SetAlertSourceDisabled>::new();
-    let data = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                rotate.version().get(),
-                toggle.version().get(),
-            )
-        },
-        |_| get_alerts_admin(),
-    );
+    let data = Resource::new(|| (), |_| get_alerts_admin());
     let flashed = Resource::new(|| (), |_| take_alert_token());
     let create_error = Signal::derive(move || action_error(create.value().get()));
     let create_field = move |n: &'static str| {

@@ -12,10 +12,7 @@ use crate::time::Time;
 pub fn ApiTokensSection() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
-    let tokens = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
-        |_| list_api_tokens(),
-    );
+    let tokens = Resource::new(|| (), |_| list_api_tokens());
     let flashed = Resource::new(|| (), |_| take_api_token());
     let create_error = Signal::derive(move || action_error(create.value().get()));
     let field = move |n: &'static str| {

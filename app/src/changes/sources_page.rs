@@ -20,16 +20,7 @@ pub fn ChangeSourcesPage() -> impl IntoView {
     let create = ServerAction::<CreateChangeSource>::new();
     let rotate = ServerAction::<RotateChangeSecret>::new();
     let toggle = ServerAction::<SetChangeSourceDisabled>::new();
-    let data = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                rotate.version().get(),
-                toggle.version().get(),
-            )
-        },
-        |_| get_change_sources(),
-    );
+    let data = Resource::new(|| (), |_| get_change_sources());
     let flashed = Resource::new(|| (), |_| take_change_secret());
     let create_error = Signal::derive(move || action_error(create.value().get()));
     let field = move |n: &'static str| {

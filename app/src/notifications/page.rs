@@ -35,19 +35,7 @@ pub fn NotificationsPage() -> impl IntoView {
         test: ServerAction::new(),
         retry: ServerAction::new(),
     };
-    let data = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                actions.rotate.version().get(),
-                actions.toggle.version().get(),
-                actions.delete.version().get(),
-                actions.test.version().get(),
-                actions.retry.version().get(),
-            )
-        },
-        |_| get_notifications_admin(),
-    );
+    let data = Resource::new(|| (), |_| get_notifications_admin());
     let flashed = Resource::new(|| (), |_| take_notification_secret());
     let create_error = Signal::derive(move || action_error(create.value().get()));
     let create_field = move |n: &'static str| {

@@ -24,18 +24,7 @@ pub fn StatusPageAdmin() -> impl IntoView {
     let update = ServerAction::<UpdateStatusComponent>::new();
     let remove = ServerAction::<RemoveStatusComponent>::new();
     let unsubscribe = ServerAction::<RemoveStatusSubscriber>::new();
-    let data = Resource::new(
-        move || {
-            (
-                save.version().get(),
-                add.version().get(),
-                update.version().get(),
-                remove.version().get(),
-                unsubscribe.version().get(),
-            )
-        },
-        |_| get_status_admin(),
-    );
+    let data = Resource::new(|| (), |_| get_status_admin());
     view! {
         <Title text="Status page" />
         <section class="page">

@@ -28,16 +28,7 @@ pub fn MaintenancePage() -> impl IntoView {
     let list_error = Signal::derive(move || {
         action_error(finish.value().get()).or_else(|| action_error(edit.value().get()))
     });
-    let data = Resource::new(
-        move || {
-            (
-                schedule.version().get(),
-                edit.version().get(),
-                finish.version().get(),
-            )
-        },
-        |_| get_maintenance_board(),
-    );
+    let data = Resource::new(|| (), |_| get_maintenance_board());
     view! {
         <Title text="Maintenance" />
         <section class="page">

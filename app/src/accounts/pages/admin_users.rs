@@ -18,17 +18,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let change_role = ServerAction::<ChangeUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let sign_out = ServerAction::<SignOutUserEverywhere>::new();
-    let users = Resource::new(
-        move || {
-            (
-                invite.version().get(),
-                change_role.version().get(),
-                set_active.version().get(),
-                sign_out.version().get(),
-            )
-        },
-        |_| list_users(),
-    );
+    let users = Resource::new(|| (), |_| list_users());
     let flashed = Resource::new(|| (), |_| take_invitation());
     let sso = Resource::new(move || users.get().map(|_| ()), |_| get_sso_settings());
     let me = use_current_user();

@@ -25,10 +25,9 @@ impl IncidentItems {
     pub fn new(reference: impl Fn() -> String + Send + Sync + 'static) -> Self {
         let add = ServerAction::<AddActionItem>::new();
         let update = ServerAction::<UpdateActionItem>::new();
-        let items = Resource::new(
-            move || (reference(), add.version().get(), update.version().get()),
-            |(reference, ..)| list_action_items(ItemQuery::of_incident(reference)),
-        );
+        let items = Resource::new(reference, |reference| {
+            list_action_items(ItemQuery::of_incident(reference))
+        });
         Self { items, add, update }
     }
 }

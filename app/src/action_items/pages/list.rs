@@ -28,9 +28,9 @@ pub fn ActionItemsPage() -> impl IntoView {
                 incident: None,
                 page: param("page").and_then(|p| p.parse::<u64>().ok()),
             };
-            (query, done.version().get())
+            query
         },
-        |(query, _)| list_action_items(query),
+        list_action_items,
     );
     let user = use_current_user();
     let link = move |page: u64| {

@@ -58,7 +58,6 @@ pub fn IncidentPage() -> impl IntoView {
         note,
         edit,
     };
-    let draft = RwSignal::new(String::new());
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -66,7 +65,7 @@ pub fn IncidentPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let detail = detail.await?;
                     let options = options.await?;
-                    Ok::<_, AppError>(view! { <IncidentView detail options actions draft playbooks /> })
+                    Ok::<_, AppError>(view! { <IncidentView detail options actions playbooks /> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -101,7 +100,6 @@ fn IncidentView(
     detail: IncidentDetail,
     options: IncidentOptions,
     actions: Actions,
-    draft: RwSignal<String>,
     playbooks: IncidentPlaybookState,
 ) -> impl IntoView {
     let incident = detail.incident;
@@ -141,7 +139,7 @@ fn IncidentView(
                         <h2 id="timeline-title">"Timeline"</h2>
                         <ZoneNote />
                     </div>
-                    {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() draft /> })}
+                    {detail.can_write.then(|| view! { <NoteForm action=actions.note reference=reference.clone() /> })}
                     // The island shows a refused correction or deletion of a note above the notes.
                     <LiveTimeline reference=reference.clone() marker=detail.marker can_write=detail.can_write events=detail.timeline facts_html />
                     </section>

@@ -12,10 +12,7 @@ use crate::layout::ErrorTemplate;
 pub fn SeveritiesPage() -> impl IntoView {
     let update = ServerAction::<UpdateSeverity>::new();
     let reorder = ServerAction::<MoveSeverity>::new();
-    let levels = Resource::new(
-        move || (update.version().get(), reorder.version().get()),
-        |_| admin_severities(),
-    );
+    let levels = Resource::new(|| (), |_| admin_severities());
     // A level's field errors come keyed to it (`AppError::for_item`) and show in its
     // form; the rest (a refused move, a conflict) above the list.
     let error = Signal::derive(move || {

@@ -8,11 +8,7 @@ use crate::incidents::server_fns::{AddIncidentNote, DeleteIncidentNote, EditInci
 use crate::incidents::{EventKind, Marker, TimelineEventView};
 
 #[component]
-pub(super) fn NoteForm(
-    action: ServerAction<AddIncidentNote>,
-    reference: String,
-    draft: RwSignal<String>,
-) -> impl IntoView {
+pub(super) fn NoteForm(action: ServerAction<AddIncidentNote>, reference: String) -> impl IntoView {
     let error = Signal::derive(move || action_error(action.value().get()));
     let field = move |name: &'static str| {
         Signal::derive(move || error.get().and_then(|e| e.field_message(name)))
@@ -27,8 +23,6 @@ pub(super) fn NoteForm(
                     id="note-body"
                     name="body"
                     required=true
-                    prop:value=move || draft.get()
-                    on:input=move |ev| draft.set(event_target_value(&ev))
                 />
                 {move || field("body").get().map(|m| view! { <p class="field__error">{m}</p> })}
             </div>

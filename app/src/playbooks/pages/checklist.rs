@@ -24,17 +24,7 @@ impl IncidentPlaybookState {
         let attach = ServerAction::<AttachPlaybook>::new();
         let detach = ServerAction::<DetachPlaybook>::new();
         let tick = ServerAction::<TickPlaybookStep>::new();
-        let playbooks = Resource::new(
-            move || {
-                (
-                    reference(),
-                    attach.version().get(),
-                    detach.version().get(),
-                    tick.version().get(),
-                )
-            },
-            |(reference, ..)| get_incident_playbooks(reference),
-        );
+        let playbooks = Resource::new(reference, get_incident_playbooks);
         Self {
             playbooks,
             attach,

@@ -21,14 +21,8 @@ pub fn PlaybookPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|i| i.parse::<i64>().ok());
     let archive = ServerAction::<ArchivePlaybook>::new();
     let playbook = Resource::new(
-        move || {
-            (
-                id(),
-                param("version").and_then(|v| v.parse().ok()),
-                archive.version().get(),
-            )
-        },
-        |(id, version, _)| get_playbook(id.unwrap_or(0), version),
+        move || (id(), param("version").and_then(|v| v.parse().ok())),
+        |(id, version)| get_playbook(id.unwrap_or(0), version),
     );
     let user = use_current_user();
     let archive_error = Signal::derive(move || action_error(archive.value().get()));

@@ -19,22 +19,6 @@ use crate::postmortems::template::{ACTION_ITEMS, TIMELINE};
 use crate::postmortems::{PostmortemView, ReviewStep, SectionView};
 use crate::time::{Time, ZoneNote};
 
-/// Counts an action's successful runs: what the page refetches on. (A failed save
-/// must not re-render the form, or the text being written would be lost.)
-fn successes<T, I>(action: ServerAction<I>) -> RwSignal<u64>
-where
-    I: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
-    T: Clone + Send + Sync + 'static,
-{
-    let count = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            count.update(|n| *n += 1);
-        }
-    });
-    count
-}
-
 #[derive(Clone, Copy)]
 struct Actions {
     save: ServerAction<SavePostmortem>,
@@ -57,26 +41,9 @@ pub fn PostmortemPage() -> impl IntoView {
         step: ServerAction::new(),
         comment: ServerAction::new(),
     };
-    let (saved, refreshed, reviewers, steps, comments) = (
-        successes(actions.save),
-        successes(actions.refresh),
-        successes(actions.reviewers),
-        successes(actions.step),
-        successes(actions.comment),
-    );
-    let detail = Resource::new(
-        move || {
-            (
-                reference(),
-                saved.get(),
-                refreshed.get(),
-                reviewers.get(),
-                steps.get(),
-                comments.get(),
-            )
-        },
-        |(reference, ..)| get_postmortem_detail(reference),
-    );
+    // Rendered on the server only (an island edits each section): every form posts and
+    // the page is read again after the redirect.
+    let detail = Resource::new(reference, get_postmortem_detail);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>

@@ -14,10 +14,7 @@ use crate::postmortems::server_fns::{
 pub fn PostmortemTemplatePage() -> impl IntoView {
     let save = ServerAction::<SavePostmortemTemplate>::new();
     let reset = ServerAction::<ResetPostmortemTemplate>::new();
-    let template = Resource::new(
-        move || (save.version().get(), reset.version().get()),
-        |_| get_postmortem_template(),
-    );
+    let template = Resource::new(|| (), |_| get_postmortem_template());
     let query = use_query_map();
     let saved = move || {
         query.read().get("saved").is_some()

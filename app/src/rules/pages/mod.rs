@@ -286,10 +286,7 @@ pub fn RulePage() -> impl IntoView {
     let save = ServerAction::<SaveRule>::new();
     let enable = ServerAction::<EnableRule>::new();
     let delete = ServerAction::<DeleteRule>::new();
-    let data = Resource::new(
-        move || (id(), enable.version().get()),
-        |(id, _)| admin_rule(id),
-    );
+    let data = Resource::new(id, admin_rule);
     let dry = Resource::new(
         move || (id(), tried()),
         |(id, incident)| async move {
