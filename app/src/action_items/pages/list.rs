@@ -19,16 +19,13 @@ pub fn ActionItemsPage() -> impl IntoView {
     let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
     let done = ServerAction::<UpdateActionItem>::new();
     let items = Resource::new(
-        move || {
-            let query = ItemQuery {
-                owner: param("owner"),
-                status: param("status"),
-                service: param("service"),
-                overdue: param("overdue"),
-                incident: None,
-                page: param("page").and_then(|p| p.parse::<u64>().ok()),
-            };
-            query
+        move || ItemQuery {
+            owner: param("owner"),
+            status: param("status"),
+            service: param("service"),
+            overdue: param("overdue"),
+            incident: None,
+            page: param("page").and_then(|p| p.parse::<u64>().ok()),
         },
         list_action_items,
     );
