@@ -8,12 +8,9 @@ use crate::accounts::use_current_user;
 use crate::choices::ChoiceKind;
 use crate::choices::picker::Picker;
 use crate::components::{Column, DataTable};
-use crate::error::FieldError;
 use crate::incidents::durations;
 use crate::incidents::server_fns::list_incidents;
-use crate::incidents::{
-    IncidentPage, IncidentSummary, ListCursor, ListQuery, SeverityView, Status,
-};
+use crate::incidents::{IncidentPage, IncidentSummary, ListCursor, ListQuery, Status};
 use crate::layout::ErrorTemplate;
 use chrono::{DateTime, Utc};
 
@@ -78,13 +75,13 @@ pub fn IncidentsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorTemplate errors /> }>
                     {move || Suspend::new(async move {
-                        let list = incidents.await?;
-                        let (total, newer, older) = (list.total_text(), list.newer, list.older);
+                        let mut list = incidents.await?;
+                        let (total, newer, older, now) = (list.total_text(), list.newer, list.older, list.now);
                         let refused = !list.invalid.is_empty();
                         let csv = format!("/incidents.csv?{}", filters().join("&"));
-                        let IncidentPage { incidents, now, severities, types, fields, invalid, .. } = list;
+                        let incidents = std::mem::take(&mut list.incidents);
                         Ok::<_, crate::error::AppError>(view! {
-                            <IncidentFilters severities types fields invalid csv />
+                            <IncidentFilters list csv />
                             {if incidents.is_empty() {
                                 view! { <p class="empty-note">{if refused { "Correct the filters marked above to list incidents." } else { "No incidents match." }}</p> }.into_any()
                             } else {
@@ -109,22 +106,10 @@ pub fn IncidentsPage() -> impl IntoView {
 /// The list's filters: a plain GET form, so they live in the URL; a refused one says why
 /// below its field.
 #[component]
-fn IncidentFilters(
-    severities: Vec<SeverityView>,
-    types: Vec<(i64, String)>,
-    fields: Vec<(i64, String)>,
-    invalid: Vec<FieldError>,
-    csv: String,
-) -> impl IntoView {
+fn IncidentFilters(list: IncidentPage, csv: String) -> impl IntoView {
     let query = use_query_map();
     let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
     let selected = move |key: &str, value: String| param(key).as_deref() == Some(value.as_str());
-    let message = |field: &str| {
-        invalid
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.clone())
-    };
     let [
         status_error,
         severity_error,
@@ -137,7 +122,7 @@ fn IncidentFilters(
     ] = [
         "status", "severity", "service", "from", "to", "type", "field", "value",
     ]
-    .map(message);
+    .map(|f| list.invalid_message(f));
     let field_error = field_error.or(value_error);
     view! {
         <form class="filters card" method="get" action="/incidents" role="search">
@@ -159,30 +144,30 @@ fn IncidentFilters(
                 <label class="field__label" for="filter-severity">"Severity"</label>
                 <select class="field__input" id="filter-severity" name="severity" aria-invalid=severity_error.is_some().then_some("true") aria-describedby=severity_error.is_some().then_some("filter-severity-error")>
                     <option value="">"Any"</option>
-                    {severities.iter().map(|s| view! {
+                    {list.severities.iter().map(|s| view! {
                         <option value=s.id.to_string() selected=selected("severity", s.id.to_string())>{s.name.clone()}</option>
                     }).collect_view()}
                 </select>
                 {filter_error("filter-severity", severity_error)}
             </div>
-            {(types.len() > 1).then(|| view! {
+            {(list.types.len() > 1).then(|| view! {
                 <div class="field">
                     <label class="field__label" for="filter-type">"Type"</label>
                     <select class="field__input" id="filter-type" name="type" aria-invalid=type_error.is_some().then_some("true") aria-describedby=type_error.is_some().then_some("filter-type-error")>
                         <option value="">"Any"</option>
-                        {types.iter().map(|(id, name)| view! {
+                        {list.types.iter().map(|(id, name)| view! {
                             <option value=id.to_string() selected=selected("type", id.to_string())>{name.clone()}</option>
                         }).collect_view()}
                     </select>
                     {filter_error("filter-type", type_error)}
                 </div>
             })}
-            {(!fields.is_empty()).then(|| view! {
+            {(!list.fields.is_empty()).then(|| view! {
                 <div class="field">
                     <label class="field__label" for="filter-field">"Custom field"</label>
                     <select class="field__input" id="filter-field" name="field" aria-invalid=field_error.is_some().then_some("true") aria-describedby=field_error.is_some().then_some("filter-field-error")>
                         <option value="">"Any"</option>
-                        {fields.iter().map(|(id, label)| view! {
+                        {list.fields.iter().map(|(id, label)| view! {
                             <option value=id.to_string() selected=selected("field", id.to_string())>{label.clone()}</option>
                         }).collect_view()}
                     </select>
