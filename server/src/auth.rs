@@ -65,7 +65,7 @@ pub async fn load_user(
         None => None,
     };
     // Scripts call the JSON API with a personal token instead of a session.
-    let user = match (user, bearer(&request)) {
+    let user = match (user, bearer(request.headers())) {
         (None, Some(token)) if request.uri().path().starts_with("/api/") => {
             let ip = request.extensions().get::<ClientIp>().map(|c| c.0.clone());
             match api_tokens::authenticate_request(&state.db, &token, ip).await {
@@ -155,9 +155,9 @@ fn password_change_required() -> Response {
     response
 }
 
-fn bearer(request: &Request) -> Option<String> {
-    let value = request
-        .headers()
+/// The token of an `Authorization: Bearer` header (API tokens, alert and change senders).
+pub(crate) fn bearer(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;

@@ -12,7 +12,9 @@ use app::chat::service::{Reply, run, user_by_email};
 use app::error::AppError;
 use app::notifications::outbox::{markdown_escape, slack_escape};
 use app::state::AppState;
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
@@ -20,7 +22,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::delivery::Delivery;
+use crate::delivery::read_body;
 
 /// How far Slack's request timestamp may be from now: older requests are replays.
 const SLACK_WINDOW_SECONDS: i64 = 300;
@@ -101,8 +103,10 @@ fn form(body: &[u8]) -> HashMap<String, String> {
 }
 
 async fn slack(
+    State(state): State<AppState>,
     Extension(chat): Extension<Arc<Chat>>,
-    hook: Delivery,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
     let Some(secret) = chat.config.slack_signing_secret.as_deref() else {
         return Ok(refused(
@@ -110,13 +114,18 @@ async fn slack(
             "Slack commands are not set up.",
         ));
     };
-    let (state, body) = (&hook.state, &hook.body);
-    let header = |name: &str| hook.header(name).unwrap_or("");
+    let body = read_body(body).await?;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
     let now = chrono::Utc::now().timestamp();
     if !slack_signature_holds(
         secret,
         header("x-slack-request-timestamp"),
-        body,
+        &body,
         header("x-slack-signature"),
         now,
     ) {
@@ -126,16 +135,17 @@ async fn slack(
             "The request signature does not hold.",
         ));
     }
-    let fields = form(body);
+    let fields = form(&body);
     let user_id = fields.get("user_id").cloned().unwrap_or_default();
     let email = chat.email(Tool::Slack, &user_id).await;
-    let reply = answer(state, email, fields.get("text").map_or("", String::as_str)).await?;
+    let reply = answer(&state, email, fields.get("text").map_or("", String::as_str)).await?;
     Ok(Json(message(&reply, Tool::Slack)).into_response())
 }
 
 async fn mattermost(
+    State(state): State<AppState>,
     Extension(chat): Extension<Arc<Chat>>,
-    hook: Delivery,
+    body: Body,
 ) -> Result<Response, AppError> {
     let Some(token) = chat.config.mattermost_command_token.as_deref() else {
         return Ok(refused(
@@ -143,7 +153,8 @@ async fn mattermost(
             "Mattermost commands are not set up.",
         ));
     };
-    let fields = form(&hook.body);
+    let body = read_body(body).await?;
+    let fields = form(&body);
     let given = fields.get("token").map_or("", String::as_str);
     // Compared as hashes, so the time taken says nothing about the token.
     if app::secrets::hash(given) != app::secrets::hash(token) {
@@ -155,12 +166,7 @@ async fn mattermost(
     }
     let user_id = fields.get("user_id").cloned().unwrap_or_default();
     let email = chat.email(Tool::Mattermost, &user_id).await;
-    let reply = answer(
-        &hook.state,
-        email,
-        fields.get("text").map_or("", String::as_str),
-    )
-    .await?;
+    let reply = answer(&state, email, fields.get("text").map_or("", String::as_str)).await?;
     Ok(Json(message(&reply, Tool::Mattermost)).into_response())
 }
 

@@ -1,13 +1,13 @@
-//! What a webhook endpoint receives (alerts, changes, chat commands): the sender's
+//! What a webhook endpoint receives (alert and change senders): the sender's
 //! address, its headers and the body, read up to [`MAX_BODY`] (a larger one is a 413
 //! with the JSON error, never a cut payload).
 
 use app::error::AppError;
 use app::state::AppState;
 use app::web::ClientIp;
-use axum::body::{Bytes, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{FromRequest, Request};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 
 /// The largest payload accepted; Alertmanager groups of hundreds of alerts fit easily.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -28,12 +28,7 @@ impl Delivery {
 
     /// The token of an `Authorization: Bearer` header.
     pub fn bearer(&self) -> Option<String> {
-        let (scheme, token) = self
-            .header(header::AUTHORIZATION.as_str())?
-            .split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned())
+        crate::auth::bearer(&self.headers)
     }
 }
 
@@ -42,9 +37,7 @@ impl FromRequest<AppState> for Delivery {
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
         let (parts, body) = request.into_parts();
-        let body = to_bytes(body, MAX_BODY)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024))?;
+        let body = read_body(body).await?;
         Ok(Delivery {
             state: state.clone(),
             ip: parts
@@ -56,4 +49,12 @@ impl FromRequest<AppState> for Delivery {
             body,
         })
     }
+}
+
+/// A request body up to [`MAX_BODY`]; a larger one is the JSON 413. For an endpoint that
+/// must refuse before reading (a chat command that is not set up).
+pub(crate) async fn read_body(body: Body) -> Result<Bytes, AppError> {
+    to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(MAX_BODY / 1024))
 }
