@@ -11,6 +11,27 @@ pub fn has_control_characters(text: &str) -> bool {
     })
 }
 
+/// `value` trimmed, with its problem as a one-line field of at most `max` characters
+/// (control characters, or too long) added to `errors` under `field`.
+pub fn checked_line(
+    errors: &mut Vec<crate::error::FieldError>,
+    field: &str,
+    value: &str,
+    max: usize,
+) -> String {
+    use crate::error::FieldError;
+    let value = value.trim();
+    if has_control_characters(value) {
+        errors.push(FieldError::new(field, ONE_LINE));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("Use at most {max} characters."),
+        ));
+    }
+    value.to_owned()
+}
+
 /// `text` on one line: every run of control characters becomes one space. For text from
 /// other systems (alert summaries), which is kept rather than refused.
 pub fn one_line(text: &str) -> String {

@@ -11,7 +11,7 @@ use crate::catalog::entities::service;
 use crate::changes::entities::change;
 use crate::changes::{ChangeKind, ChangeOutcome};
 use crate::error::{AppError, FieldError};
-use crate::text::{ONE_LINE, has_control_characters, is_web_link};
+use crate::text::{checked_line, has_control_characters, is_web_link};
 
 /// A one-line optional text: trimmed, `None` when empty; an error when too long or with
 /// control characters.
@@ -22,15 +22,7 @@ fn short_text(
     max: usize,
 ) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
-    if has_control_characters(value) {
-        errors.push(FieldError::new(field, ONE_LINE));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("Use at most {max} characters."),
-        ));
-    }
-    Some(value.to_owned())
+    Some(checked_line(errors, field, value, max))
 }
 
 /// The checked row of `new`, and the services it names; every problem at once.

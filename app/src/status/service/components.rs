@@ -15,7 +15,7 @@ use crate::catalog::entities::service;
 use crate::error::{AppError, FieldError};
 use crate::status::entities::{component, incident_component};
 use crate::status::{ComponentEdit, ComponentView};
-use crate::text::{ONE_LINE, has_control_characters};
+use crate::text::checked_line;
 
 /// The components' rows in the page's order: by group, then position, then name.
 pub(super) async fn ordered(db: &impl ConnectionTrait) -> Result<Vec<component::Model>, AppError> {
@@ -64,20 +64,8 @@ pub async fn components(db: &impl ConnectionTrait) -> Result<Vec<ComponentView>,
 
 fn checked_component(edit: &ComponentEdit) -> Result<(String, String, String), AppError> {
     let mut errors = Vec::new();
-    let mut line = |field: &str, value: &str, max: usize| {
-        let value = value.trim();
-        if has_control_characters(value) {
-            errors.push(FieldError::new(field, ONE_LINE));
-        } else if value.chars().count() > max {
-            errors.push(FieldError::new(
-                field,
-                format!("Use at most {max} characters."),
-            ));
-        }
-        value.to_owned()
-    };
-    let name = line("name", &edit.name, 100);
-    let group = line("group", &edit.group, 100);
+    let name = checked_line(&mut errors, "name", &edit.name, 100);
+    let group = checked_line(&mut errors, "group", &edit.group, 100);
     let description = edit.description.trim().to_owned();
     if description.chars().count() > 500 {
         errors.push(FieldError::new(
