@@ -42,6 +42,7 @@ mod m20261211_000032_create_incident_types;
 mod m20261212_000033_create_rules;
 mod m20261213_000034_create_notification_digests;
 mod m20261214_000035_create_user_identities;
+mod m20261215_000036_create_report_blocks;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000033_create_rules::Migration),
             Box::new(m20261213_000034_create_notification_digests::Migration),
             Box::new(m20261214_000035_create_user_identities::Migration),
+            Box::new(m20261215_000036_create_report_blocks::Migration),
         ]
     }
 }

@@ -299,7 +299,7 @@ const COUNTED: [(&str, &str, &str, &str, &str); 4] = [
 ];
 
 async fn database_metrics(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + app::db::Writer),
     out: &mut String,
 ) -> Result<(), AppError> {
     for (name, kind, help, label, sql) in COUNTED {

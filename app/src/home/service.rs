@@ -2,13 +2,13 @@
 //! read of the history over the longest SLO window, shared by every view (`db::Shared`).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, StreamTrait};
+use sea_orm::StreamTrait;
 
 use super::OnCall;
 use crate::accounts::CurrentUser;
 use crate::action_items::ActionItemFilter;
 use crate::action_items::service as action_items;
-use crate::db::Shared;
+use crate::db::{Shared, Writer};
 use crate::error::AppError;
 use crate::incidents::service::on_call as incidents;
 use crate::incidents::service::query::severities;
@@ -19,7 +19,7 @@ use crate::postmortems::service::duties;
 /// What waits for `user` at `now` (`today` in their zone decides what is overdue). The
 /// budgets are the same for everyone: `budgets` keeps them between views.
 pub async fn on_call(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + Writer),
     budgets: &Shared<Vec<BudgetAlert>>,
     user: &CurrentUser,
     now: DateTime<Utc>,

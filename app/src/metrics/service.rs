@@ -15,6 +15,7 @@ use super::{
     ServiceRow, SeverityLevel,
 };
 use crate::catalog::{Slo, service as catalog};
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::entities::{incident, severity};
 
@@ -128,7 +129,7 @@ fn monthly_restore(
 
 /// Everything the service page shows, for `query`'s window.
 pub async fn service_report(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + Writer),
     slug: &str,
     query: ReportQuery,
     now: Secs,
@@ -177,7 +178,7 @@ fn empty(window: Span) -> Reliability {
 /// One row per service (archived ones included) with its numbers over `window`,
 /// from one read covering the window and every SLO window.
 async fn service_rows(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + Writer),
     severities: &[SeverityLevel],
     window: Span,
     max_severity: Option<i32>,
@@ -213,7 +214,7 @@ async fn service_rows(
 
 /// The services page: every service with its numbers over `query`'s window.
 pub async fn services_table(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + Writer),
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {
@@ -227,7 +228,7 @@ pub async fn services_table(
 /// The services (not archived) whose error budget needs attention now: exhausted
 /// first, then the fastest burning. One read of the history over the longest SLO window.
 pub async fn budget_alerts(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + Writer),
     now: Secs,
     severities: &[SeverityLevel],
 ) -> Result<Vec<BudgetAlert>, AppError> {
@@ -318,7 +319,7 @@ fn month_starts(window: Span) -> Vec<String> {
 
 /// The managers' dashboard for `query`.
 pub async fn dashboard(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + Writer),
     query: ReportQuery,
     now: Secs,
 ) -> Result<Dashboard, AppError> {
@@ -392,7 +393,7 @@ pub async fn dashboard(
 
 /// Every service with its numbers, most downtime first (the dashboard's CSV).
 pub async fn full_ranking(
-    db: &(impl ConnectionTrait + StreamTrait),
+    db: &(impl StreamTrait + Writer),
     query: ReportQuery,
     now: Secs,
 ) -> Result<Vec<ServiceRow>, AppError> {

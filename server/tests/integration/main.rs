@@ -28,6 +28,7 @@ mod pages;
 mod paging;
 mod playbooks;
 mod postmortems;
+mod report_blocks;
 mod routing;
 mod rules;
 mod schema;

@@ -19,12 +19,16 @@ use chrono::{DateTime, Datelike, Utc};
 use futures_util::TryStreamExt;
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, StreamTrait};
 
+mod blocks;
 mod rows;
+
+pub use blocks::BLOCK;
 mod sql;
 
 use super::SeverityLevel;
 use super::formulas::{self, DurationStats, IncidentTimes, Reliability, Secs, Span};
 use super::report::Bucket;
+use crate::db::Writer;
 use crate::error::AppError;
 use rows::{Links, Rows};
 use sql::{
@@ -114,18 +118,28 @@ fn day_label(day: i64) -> String {
 }
 
 impl History {
-    /// Reads the incidents that touch `span` (all services, or only `service`'s), a
-    /// piece at a time.
+    /// Reads the incidents that touch `span` (all services, or only `service`'s): from
+    /// the kept blocks when the span covers much of the history (a pass over every
+    /// block, most of them packed already), else a piece at a time.
     pub async fn load(
-        db: &(impl ConnectionTrait + StreamTrait),
+        db: &(impl StreamTrait + Writer),
         span: Span,
         service: Option<i64>,
         thresholds: Thresholds,
     ) -> Result<Self, AppError> {
+        if service.is_none()
+            && let Some(extent) = extent(db).await?
+            && extent.is_mostly(span)
+        {
+            let mut rows = Rows::default();
+            blocks::read(db, span, &mut rows).await?;
+            return Self::read(db, span, service, thresholds, rows).await;
+        }
         Self::load_in_pieces(db, span, service, thresholds, PIECE).await
     }
 
-    /// [`Self::load`], with pieces of about `size` incidents (tests read in small ones).
+    /// [`Self::load`] without the kept blocks, with pieces of about `size` incidents
+    /// (tests read in small ones, and compare with the blocks).
     pub async fn load_in_pieces(
         db: &(impl ConnectionTrait + StreamTrait),
         span: Span,
@@ -169,6 +183,18 @@ impl History {
                 }
             }
         }
+        Self::read(db, span, service, thresholds, rows).await
+    }
+
+    /// The history of the `rows` read, with the maintenance that counts against SLOs.
+    async fn read(
+        db: &impl ConnectionTrait,
+        span: Span,
+        service: Option<i64>,
+        thresholds: Thresholds,
+        rows: Rows,
+    ) -> Result<Self, AppError> {
+        let backend = db.get_database_backend();
         let mut history = Self::new(span, rows.incidents, rows.links, thresholds);
         for window in Planned::find_by_statement(planned_statement(backend, span, service))
             .all(db)

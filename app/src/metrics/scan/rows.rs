@@ -6,7 +6,7 @@ use super::Scanned;
 use super::sql::FIELDS;
 use crate::db::pack;
 use crate::error::AppError;
-use crate::metrics::formulas::IncidentTimes;
+use crate::metrics::formulas::{IncidentTimes, Span};
 
 /// (service id, index into the incidents) for every affected service of every incident.
 pub(super) type Links = Vec<(i64, u32)>;
@@ -38,6 +38,21 @@ impl Rows {
 
     /// Adds one piece's packed rows (nine fields each, `FIELDS`).
     pub(super) fn add(&mut self, packed: &[u8]) -> Result<(), AppError> {
+        self.add_kept(packed, |_| true)
+    }
+
+    /// Adds the incidents of a block's packed rows that touch `span`: impact
+    /// overlapping it, or declared in it (what the statements of a piece ask in SQL).
+    pub(super) fn add_touching(&mut self, packed: &[u8], span: Span) -> Result<(), AppError> {
+        self.add_kept(packed, |i| {
+            let t = i.times;
+            (t.start < span.end && t.mitigated.is_none_or(|m| m > span.start))
+                || (i.declared >= span.start && i.declared < span.end)
+        })
+    }
+
+    /// Adds the packed rows whose incident passes `keep`, each incident once.
+    fn add_kept(&mut self, packed: &[u8], keep: impl Fn(&Scanned) -> bool) -> Result<(), AppError> {
         self.piece = self.incidents.len();
         self.seen = None;
         for f in pack::rows::<9>(packed)? {
@@ -61,8 +76,7 @@ impl Rows {
             let slot = match self.slot_of(id) {
                 Some(slot) => slot,
                 None => {
-                    let slot = self.incidents.len() as u32;
-                    self.incidents.push(Scanned {
+                    let scanned = Scanned {
                         id,
                         severity_id: required(1)?,
                         declared: required(3)?,
@@ -73,7 +87,12 @@ impl Rows {
                             mitigated: f[7],
                             resolved: f[8],
                         },
-                    });
+                    };
+                    if !keep(&scanned) {
+                        continue;
+                    }
+                    let slot = self.incidents.len() as u32;
+                    self.incidents.push(scanned);
                     if let Some(seen) = &mut self.seen {
                         seen.insert(id, slot);
                     }

@@ -234,6 +234,20 @@ pub(super) struct Extent {
     pub(super) high: Option<i64>,
 }
 
+impl Extent {
+    /// Whether `span` covers more than a quarter of the history's impact starts: then
+    /// one pass over all of it costs less than looking every row up through an index.
+    pub(super) fn is_mostly(&self, span: Span) -> bool {
+        let (first, last) = (
+            self.first.unwrap_or_default(),
+            self.last.unwrap_or_default(),
+        );
+        let history = (last - first).max(1);
+        let covered = span.end.min(last) - span.start.max(first);
+        covered * 4 > history
+    }
+}
+
 /// How the history is spread: impact starts and ids, first and last (four index ends).
 pub(super) async fn extent(db: &impl ConnectionTrait) -> Result<Option<Extent>, AppError> {
     let extent = Extent::find_by_statement(Statement::from_string(
@@ -275,9 +289,7 @@ pub(super) fn pieces(
         }
     };
     let history = (last - first).max(1);
-    let covered = span.end.min(last) - span.start.max(first);
-    // A span covering more than a quarter of the history is one pass over the table.
-    if covered * 4 > history {
+    if extent.is_some_and(|e| e.is_mostly(span)) {
         return (low..=high)
             .step_by(size.max(1) as usize)
             .map(|from| Piece::Ids {

@@ -177,6 +177,36 @@ fn links_read_apart_attach_to_the_incidents_of_their_piece_only() {
     rows.add_links(&packed("")).unwrap();
 }
 
+/// A kept block holds every incident of its ids; a read keeps those touching its span,
+/// as the statements of a piece ask in SQL.
+#[test]
+fn a_block_keeps_the_incidents_touching_the_span_only() {
+    let mut rows = Rows::default();
+    let span = Span {
+        start: 1_000,
+        end: 2_000,
+    };
+    rows.add_touching(
+        &packed(
+            // id, severity, service, declared, start, detected, ack, mitigated, resolved
+            "1,1,,500,500,500,,900,;\
+             2,1,,500,500,500,,1000,;\
+             3,1,,500,500,500,,1001,;\
+             4,1,,500,500,500,,,;\
+             5,1,,1500,100,100,,200,;\
+             6,1,,2000,2000,2000,,,;\
+             7,1,,1999,1999,1999,,,",
+        ),
+        span,
+    )
+    .unwrap();
+    let ids: Vec<i64> = rows.incidents.iter().map(|i| i.id).collect();
+    // 1, 2: mitigated by the start; 6: declared and started at the end.
+    assert_eq!(ids, [3, 4, 5, 7]);
+    rows.add_links(&packed("1,11;3,12;6,13;7,14")).unwrap();
+    assert_eq!(rows.links, vec![(12, 0), (14, 3)]);
+}
+
 #[test]
 fn unreadable_packed_rows_are_errors_not_zeros() {
     let mut rows = Rows::default();
