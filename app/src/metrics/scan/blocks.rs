@@ -149,10 +149,7 @@ fn pack_statement(backend: DatabaseBackend, block: i64) -> Statement {
 /// Keeps the blocks packed by this read, each only if no write raised its `version` since.
 /// On SQLite in this process's turn to write, as every write; skipped inside a caller's
 /// transaction there (it holds no turn).
-async fn store(
-    db: &impl Writer,
-    built: Vec<(i64, i64, Packed)>,
-) -> Result<(), AppError> {
+async fn store(db: &impl Writer, built: Vec<(i64, i64, Packed)>) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     let update = |block: i64, version: i64, packed: Packed| {
         let sql = match backend {

@@ -4,21 +4,17 @@
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+};
 
 use super::decode_steps;
+use crate::db::pack;
 use crate::error::AppError;
 use crate::metrics::formulas::Secs;
 use crate::playbooks::PlaybookId;
 use crate::playbooks::effect::{Effect, Run, StepRecord, Use, classify, step_records};
 use crate::playbooks::entities::{incident_playbook, revision, step_tick};
-
-#[derive(FromQueryResult)]
-struct Restored {
-    id: i64,
-    start_secs: i64,
-    mitigate_secs: i64,
-}
 
 /// The steps of each (playbook, version) named.
 async fn steps_of(
@@ -49,16 +45,36 @@ pub async fn effect(
     service: Option<i64>,
 ) -> Result<Effect, AppError> {
     let i = Alias::new("incidents");
+    let backend = db.get_database_backend();
+    let plus = if backend == DatabaseBackend::Sqlite {
+        "+"
+    } else {
+        ""
+    };
+    // Packed into one value: a year of 100,000 incidents handed over row by row took
+    // half a second on SQLite, the whole dashboard's budget.
     let mut query = Query::select()
-        .columns([
-            (i.clone(), Alias::new("id")),
-            (i.clone(), Alias::new("start_secs")),
-            (i.clone(), Alias::new("mitigate_secs")),
-        ])
+        .expr_as(
+            Expr::cust(pack::aggregate(
+                backend,
+                &[
+                    "incidents.id",
+                    "incidents.start_secs",
+                    "incidents.mitigate_secs",
+                ],
+            )),
+            Alias::new("packed"),
+        )
         .from(i.clone())
-        .and_where(Expr::col((i.clone(), Alias::new("merged_into_id"))).is_null())
         .and_where(Expr::col((i.clone(), Alias::new("mitigate_secs"))).is_not_null())
-        .and_where(Expr::col((i.clone(), Alias::new("start_secs"))).gte(since))
+        // SQLite: `+` keeps these columns off their indexes, so the read is one range
+        // of the covering report index (mitigation first, migration 20): 10 ms for a
+        // year of 100,000 incidents, where the start index and a table lookup per row
+        // took 110 ms. `since` is an integer of ours.
+        .and_where(Expr::cust(format!(
+            "{plus}incidents.merged_into_id IS NULL"
+        )))
+        .and_where(Expr::cust(format!("{plus}incidents.start_secs >= {since}")))
         .to_owned();
     if let Some(service) = service {
         query.and_where(
@@ -71,20 +87,30 @@ pub async fn effect(
             ),
         );
     }
-    let restored = Restored::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    // Only incidents with a playbook have attachments: few, read by the incident index.
+    let packed = pack::read(db, backend.build(&query)).await?;
+    let mut restored = Vec::new();
+    for [id, start, mitigated] in pack::rows::<3>(&packed)? {
+        let (Some(id), Some(start), Some(mitigated)) = (id, start, mitigated) else {
+            return Err(AppError::internal(
+                "a packed restore time without its fields",
+            ));
+        };
+        restored.push((id, start, mitigated));
+    }
+    // Only incidents with a playbook have attachments: few, each incident looked up by
+    // its key (the list of a year's incident ids took 40 ms to build and probe).
     let attachments = incident_playbook::Entity::find()
-        .filter(
-            incident_playbook::Column::IncidentId.in_subquery(
-                Query::select()
-                    .column(Alias::new("id"))
-                    .from(Alias::new("incidents"))
-                    .and_where(Expr::col(Alias::new("start_secs")).gte(since))
-                    .to_owned(),
-            ),
-        )
+        .filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(i.clone())
+                .and_where(Expr::col((i.clone(), Alias::new("id"))).equals((
+                    incident_playbook::Entity,
+                    incident_playbook::Column::IncidentId,
+                )))
+                .and_where(Expr::col((i.clone(), Alias::new("start_secs"))).gte(since))
+                .to_owned(),
+        ))
         .all(db)
         .await?;
     let steps = steps_of(db, &attachments).await?;
@@ -112,12 +138,14 @@ pub async fn effect(
             .or_default()
             .push((done, total));
     }
-    Ok(Effect::of(restored.into_iter().map(|r| {
-        let used = checklists
-            .get(&r.id)
-            .map_or(Use::Without, |lists| classify(lists));
-        (r.mitigate_secs - r.start_secs, used)
-    })))
+    Ok(Effect::of(restored.into_iter().map(
+        |(id, start, mitigated)| {
+            let used = checklists
+                .get(&id)
+                .map_or(Use::Without, |lists| classify(lists));
+            (mitigated - start, used)
+        },
+    )))
 }
 
 #[derive(FromQueryResult)]
