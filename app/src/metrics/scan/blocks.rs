@@ -10,10 +10,10 @@
 //! next read. A report that finds a block stale packs it for itself either way, so it
 //! never waits on the store.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, StreamTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Statement, StreamTrait};
 
 use super::rows::Rows;
-use super::sql::FIELDS;
+use super::sql::{Binds, FIELDS};
 use crate::db::{Writer, begin_write, pack};
 use crate::error::AppError;
 use crate::metrics::formulas::Span;
@@ -111,24 +111,19 @@ fn add(
 /// links) with the `version` of the same snapshot.
 fn pack_statement(backend: DatabaseBackend, block: i64) -> Statement {
     let fields = FIELDS.map(|f| if f == "s.service_id" { "NULL" } else { f });
-    let (incidents, links) = match backend {
-        DatabaseBackend::Postgres => (
-            format!(
-                "string_agg({}, ''::bytea ORDER BY i.id)",
-                pack::postgres_row(&fields)
-            ),
-            pack::aggregate(backend, &["l.incident_id", "l.service_id"]),
+    let incidents = match backend {
+        DatabaseBackend::Postgres => format!(
+            "string_agg({}, ''::bytea ORDER BY i.id)",
+            pack::postgres_row(&fields)
         ),
         // A range of the rowid comes back in id order.
-        _ => (
-            pack::aggregate(backend, &fields),
-            pack::aggregate(backend, &["l.incident_id", "l.service_id"]),
-        ),
+        _ => pack::aggregate(backend, &fields),
     };
+    let links = pack::aggregate(backend, &["l.incident_id", "l.service_id"]);
     let (from, to) = (block * BLOCK, (block + 1) * BLOCK);
-    let p = |n: usize| match backend {
-        DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
+    let mut q = Binds {
+        backend,
+        values: Vec::new(),
     };
     let sql = format!(
         "SELECT (SELECT version FROM report_blocks WHERE block = {}) AS version, \
@@ -136,14 +131,13 @@ fn pack_statement(backend: DatabaseBackend, block: i64) -> Statement {
          AND i.merged_into_id IS NULL) AS incidents, \
          (SELECT {links} FROM incident_services l WHERE l.incident_id >= {} \
          AND l.incident_id < {}) AS links",
-        p(1),
-        p(2),
-        p(3),
-        p(4),
-        p(5),
+        q.bind(block),
+        q.bind(from),
+        q.bind(to),
+        q.bind(from),
+        q.bind(to),
     );
-    let values: Vec<Value> = vec![block.into(), from.into(), to.into(), from.into(), to.into()];
-    Statement::from_sql_and_values(backend, sql, values)
+    Statement::from_sql_and_values(backend, sql, q.values)
 }
 
 /// Keeps the blocks packed by this read, each only if no write raised its `version` since.

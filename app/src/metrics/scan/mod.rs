@@ -21,9 +21,9 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, StreamTrait};
 
 mod blocks;
 mod rows;
+mod sql;
 
 pub use blocks::BLOCK;
-mod sql;
 
 use super::SeverityLevel;
 use super::formulas::{self, DurationStats, IncidentTimes, Reliability, Secs, Span};
@@ -32,8 +32,8 @@ use crate::db::Writer;
 use crate::error::AppError;
 use rows::{Links, Rows};
 use sql::{
-    PIECE, Packed, Piece, Planned, extent, grouped_statement, links_statement, packed_statement,
-    pieces, planned_statement,
+    Extent, PIECE, Packed, Piece, Planned, extent, grouped_statement, links_statement,
+    packed_statement, pieces, planned_statement,
 };
 
 /// One incident as the reports read it.
@@ -127,15 +127,16 @@ impl History {
         service: Option<i64>,
         thresholds: Thresholds,
     ) -> Result<Self, AppError> {
-        if service.is_none()
-            && let Some(extent) = extent(db).await?
-            && extent.is_mostly(span)
-        {
+        let extent = match service {
+            Some(_) => None,
+            None => extent(db).await?,
+        };
+        if extent.as_ref().is_some_and(|e| e.is_mostly(span)) {
             let mut rows = Rows::default();
             blocks::read(db, span, &mut rows).await?;
             return Self::read(db, span, service, thresholds, rows).await;
         }
-        Self::load_in_pieces(db, span, service, thresholds, PIECE).await
+        Self::read_pieces(db, span, service, thresholds, PIECE, extent).await
     }
 
     /// [`Self::load`] without the kept blocks, with pieces of about `size` incidents
@@ -146,6 +147,22 @@ impl History {
         service: Option<i64>,
         thresholds: Thresholds,
         size: i64,
+    ) -> Result<Self, AppError> {
+        let extent = match service {
+            Some(_) => None,
+            None => extent(db).await?,
+        };
+        Self::read_pieces(db, span, service, thresholds, size, extent).await
+    }
+
+    /// [`Self::load_in_pieces`] with the history's `extent` already read (all services).
+    async fn read_pieces(
+        db: &(impl ConnectionTrait + StreamTrait),
+        span: Span,
+        service: Option<i64>,
+        thresholds: Thresholds,
+        size: i64,
+        extent: Option<Extent>,
     ) -> Result<Self, AppError> {
         let backend = ConnectionTrait::get_database_backend(db);
         let mut rows = Rows::default();
@@ -159,10 +176,6 @@ impl History {
                 }
             }
         } else {
-            let extent = match service {
-                Some(_) => None,
-                None => extent(db).await?,
-            };
             for piece in pieces(span, service, extent.as_ref(), size) {
                 let statement = packed_statement(backend, span, service, piece);
                 if let Some(text) = Packed::find_by_statement(statement)

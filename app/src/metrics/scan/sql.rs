@@ -28,7 +28,7 @@ pub(super) struct Binds {
 }
 
 impl Binds {
-    fn bind(&mut self, value: i64) -> String {
+    pub(super) fn bind(&mut self, value: i64) -> String {
         self.bind_value(value.into())
     }
 
