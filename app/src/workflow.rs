@@ -44,9 +44,10 @@ pub async fn declare_incident(
     let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
+    let (services, type_id) = (checked.service_ids().to_vec(), checked.type_id());
     let reference = declare::insert(&txn, actor, checked).await?;
     fields::write_values(&txn, actor, reference, values).await?;
-    crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
+    crate::playbooks::service::attach_declared(&txn, actor, reference, &services, type_id).await?;
     queue(&txn, subscribers, reference.0, None, actor).await?;
     rules::fire(&txn, actor, reference, &triggers).await?;
     txn.commit().await?;
@@ -85,9 +86,10 @@ pub async fn declare_incident_after_change(
     let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
+    let (services, type_id) = (checked.service_ids().to_vec(), checked.type_id());
     let reference = declare::insert(&txn, actor, checked).await?;
     fields::write_values(&txn, actor, reference, values).await?;
-    crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
+    crate::playbooks::service::attach_declared(&txn, actor, reference, &services, type_id).await?;
     crate::changes::service::link_cause(
         &txn,
         actor,

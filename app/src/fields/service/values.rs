@@ -158,6 +158,10 @@ pub async fn write_values(
     reference: IncidentRef,
     CheckedValues(checked): CheckedValues,
 ) -> Result<bool, AppError> {
+    if checked.is_empty() {
+        // Nothing entered (most declarations): nothing to read.
+        return Ok(false);
+    }
     let held = stored(txn, reference.0).await?;
     let mut changes = Vec::new();
     for (def, values) in &checked {

@@ -55,6 +55,11 @@ impl Checked {
     pub fn type_id(&self) -> i64 {
         self.kind.id
     }
+
+    /// The services it affects, each once.
+    pub fn service_ids(&self) -> &[i64] {
+        &self.service_ids
+    }
 }
 
 /// Checks a declaration before any write begins (every field at once), so the writer's
@@ -184,14 +189,14 @@ pub async fn insert(
     }
     .insert(txn)
     .await?;
-    for service_id in &service_ids {
+    incident_service::Entity::insert_many(service_ids.iter().map(|service_id| {
         incident_service::ActiveModel {
             incident_id: Set(created.id),
             service_id: Set(*service_id),
         }
-        .insert(txn)
-        .await?;
-    }
+    }))
+    .exec_without_returning(txn)
+    .await?;
     incident_role::ActiveModel {
         incident_id: Set(created.id),
         role: Set(IncidentRole::Commander),
