@@ -62,8 +62,9 @@ async fn stale(app: &TestApp) -> i64 {
     }
     Count::find_by_statement(Statement::from_string(
         app.db.get_database_backend(),
-        "SELECT COUNT(*) AS n FROM report_blocks \
-         WHERE built_version IS NULL OR built_version <> version",
+        "SELECT COUNT(*) AS n FROM report_blocks b \
+         LEFT JOIN report_block_packs p ON p.block = b.block \
+         WHERE p.built_version IS NULL OR p.built_version <> b.version",
     ))
     .one(&app.db)
     .await
@@ -250,7 +251,7 @@ async fn kept_blocks_follow_every_write_a_report_reads(app: TestApp) {
     // triggers' back, its incidents are missing from the next read.
     app.db
         .execute_unprepared(&format!(
-            "UPDATE report_blocks SET incidents = NULL, links = NULL WHERE block = {}",
+            "UPDATE report_block_packs SET incidents = NULL, links = NULL WHERE block = {}",
             9000 / app::metrics::scan::BLOCK
         ))
         .await

@@ -3,9 +3,10 @@
 //! until a write in it raises its `version`.
 //!
 //! Why it holds: a block is packed by one statement that also reads its `version`, so the
-//! value and the number come from one snapshot; it is stored only `WHERE version` is still
-//! that number, and triggers raise `version` in every transaction that changes a column a
-//! report reads. A write committed after the snapshot (or still running when it was
+//! value and the number come from one snapshot; it is stored (in `report_block_packs`,
+//! migration 37, apart from the narrow row every write raises) only while its `version`
+//! is still that number, and triggers raise `version` in every transaction that changes a
+//! column a report reads. A write committed after the snapshot (or still running when it was
 //! taken) raises `version` past the stored `built_version`, and the block is packed again on the
 //! next read. A report that finds a block stale packs it for itself either way, so it
 //! never waits on the store.
@@ -52,10 +53,11 @@ pub(super) async fn read(
         use futures_util::TryStreamExt;
         let mut kept = Kept::find_by_statement(Statement::from_string(
             backend,
-            "SELECT block, version, built_version, \
-             CASE WHEN built_version = version THEN incidents END AS incidents, \
-             CASE WHEN built_version = version THEN links END AS links \
-             FROM report_blocks ORDER BY block",
+            "SELECT b.block, b.version, p.built_version, \
+             CASE WHEN p.built_version = b.version THEN p.incidents END AS incidents, \
+             CASE WHEN p.built_version = b.version THEN p.links END AS links \
+             FROM report_blocks b LEFT JOIN report_block_packs p ON p.block = b.block \
+             ORDER BY b.block",
         ))
         .stream(db)
         .await?;
@@ -145,15 +147,22 @@ fn pack_statement(backend: DatabaseBackend, block: i64) -> Statement {
 /// transaction there (it holds no turn).
 async fn store(db: &impl Writer, built: Vec<(i64, i64, Packed)>) -> Result<(), AppError> {
     let backend = db.get_database_backend();
+    // `WHERE` in the `SELECT` also tells SQLite's parser the `ON CONFLICT` is the upsert's.
     let update = |block: i64, version: i64, packed: Packed| {
         let sql = match backend {
             DatabaseBackend::Postgres => {
-                "UPDATE report_blocks SET built_version = $1, incidents = $2, links = $3 \
-                 WHERE block = $4 AND version = $1"
+                "INSERT INTO report_block_packs (block, built_version, incidents, links) \
+                 SELECT $4, $1, $2, $3 \
+                 WHERE (SELECT version FROM report_blocks WHERE block = $4) = $1 \
+                 ON CONFLICT (block) DO UPDATE SET built_version = excluded.built_version, \
+                 incidents = excluded.incidents, links = excluded.links"
             }
             _ => {
-                "UPDATE report_blocks SET built_version = ?1, incidents = ?2, links = ?3 \
-                 WHERE block = ?4 AND version = ?1"
+                "INSERT INTO report_block_packs (block, built_version, incidents, links) \
+                 SELECT ?4, ?1, ?2, ?3 \
+                 WHERE (SELECT version FROM report_blocks WHERE block = ?4) = ?1 \
+                 ON CONFLICT (block) DO UPDATE SET built_version = excluded.built_version, \
+                 incidents = excluded.incidents, links = excluded.links"
             }
         };
         Statement::from_sql_and_values(
