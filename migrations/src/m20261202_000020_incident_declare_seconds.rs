@@ -14,7 +14,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// Each column with the timestamp expression it holds, over a row named `row`.
-fn columns(row: &str, with_declared: bool) -> Vec<(&'static str, String)> {
+pub(crate) fn columns(row: &str, with_declared: bool) -> Vec<(&'static str, String)> {
     let mut out = vec![
         (
             "start_secs",
@@ -34,7 +34,7 @@ fn columns(row: &str, with_declared: bool) -> Vec<(&'static str, String)> {
     out
 }
 
-fn epoch(backend: DatabaseBackend, expr: &str) -> String {
+pub(crate) fn epoch(backend: DatabaseBackend, expr: &str) -> String {
     match backend {
         DatabaseBackend::Postgres => format!("CAST(ROUND(EXTRACT(EPOCH FROM {expr})) AS BIGINT)"),
         _ => format!("CAST(ROUND((julianday({expr}) - 2440587.5) * 86400.0) AS INTEGER)"),
@@ -42,7 +42,7 @@ fn epoch(backend: DatabaseBackend, expr: &str) -> String {
 }
 
 /// `target.column = <epoch of source>` for each column, joined by `separator`.
-fn assignments(
+pub(crate) fn assignments(
     backend: DatabaseBackend,
     row: &str,
     target: &str,
@@ -56,11 +56,11 @@ fn assignments(
         .join(separator)
 }
 
-const TIMESTAMPS: &str =
+pub(crate) const TIMESTAMPS: &str =
     "impact_started_at, detected_at, declared_at, acknowledged_at, mitigated_at, resolved_at";
 
 /// The triggers keeping the columns (five before this migration, six after).
-fn triggers(backend: DatabaseBackend, declared: bool) -> Vec<String> {
+pub(crate) fn triggers(backend: DatabaseBackend, declared: bool) -> Vec<String> {
     match backend {
         DatabaseBackend::Postgres => vec![format!(
             "CREATE OR REPLACE FUNCTION incidents_epoch_seconds() RETURNS trigger AS $$ BEGIN \

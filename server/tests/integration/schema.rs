@@ -128,6 +128,21 @@ async fn epoch_seconds_follow_every_change_of_an_incidents_times(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(epochs().await[0], Some(at(3).timestamp()));
+    // Seconds written wrong beside a time are corrected, all of them (migration 38 runs
+    // SQLite's triggers only when some column differs from what they compute).
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE incidents SET declare_secs = 7, ack_secs = NULL, \
+             resolved_at = resolved_at WHERE id = {}",
+            reference.0
+        ))
+        .await
+        .unwrap();
+    let expected: Vec<Option<i64>> = [3, 2, 4, 5, 6, 3]
+        .into_iter()
+        .map(|h| Some(at(h).timestamp()))
+        .collect();
+    assert_eq!(epochs().await, expected);
 }
 
 /// The list's statements, as the code builds them, read an index in the list's order

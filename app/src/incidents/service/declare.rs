@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, DynIden, Expr, IntoIden, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable,
+    PaginatorTrait, QueryFilter, Set, Value,
 };
 
 use super::timeline::{AutoEvent, record_event};
@@ -166,14 +168,15 @@ pub async fn insert(
         detected_at,
     } = checked;
     let now = Utc::now();
-    let created = incident::ActiveModel {
+    let detected_at = detected_at.filter(|t| *t < now);
+    let row = incident::ActiveModel {
         title: Set(title.clone()),
         summary: Set(summary),
         severity_id: Set(severity.id),
         status: Set(Status::Triage),
         customer_impact: Set(customer_impact),
         impact_started_at: Set(None),
-        detected_at: Set(detected_at.filter(|t| *t < now)),
+        detected_at: Set(detected_at),
         declared_at: Set(now),
         acknowledged_at: Set(None),
         mitigated_at: Set(None),
@@ -186,19 +189,18 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(txn)
-    .await?;
+    };
+    let id = insert_row(txn, row, now, detected_at).await?;
     incident_service::Entity::insert_many(service_ids.iter().map(|service_id| {
         incident_service::ActiveModel {
-            incident_id: Set(created.id),
+            incident_id: Set(id),
             service_id: Set(*service_id),
         }
     }))
     .exec_without_returning(txn)
     .await?;
     incident_role::ActiveModel {
-        incident_id: Set(created.id),
+        incident_id: Set(id),
         role: Set(IncidentRole::Commander),
         user_id: Set(commander.id),
         assigned_at: Set(now),
@@ -207,7 +209,7 @@ pub async fn insert(
     .await?;
     record_event(
         txn,
-        created.id,
+        id,
         actor,
         AutoEvent {
             kind: EventKind::Declared,
@@ -227,5 +229,51 @@ pub async fn insert(
         },
     )
     .await?;
-    Ok(IncidentRef(created.id))
+    Ok(IncidentRef(id))
+}
+
+/// Writes the incident's row with its epoch seconds (the reports' columns of migrations
+/// 19 and 20, not in the entity), so that SQLite's triggers, which correct only a value
+/// that differs (migration 38), leave the row written once inside the writer's turn.
+async fn insert_row(
+    txn: &impl ConnectionTrait,
+    row: incident::ActiveModel,
+    declared_at: DateTime<Utc>,
+    detected_at: Option<DateTime<Utc>>,
+) -> Result<i64, AppError> {
+    let mut columns: Vec<DynIden> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    for column in incident::Column::iter() {
+        if let ActiveValue::Set(value) = row.get(column) {
+            columns.push(column.into_iden());
+            values.push(value);
+        }
+    }
+    // Nothing else is set at declaration: no impact start, acknowledgement or later.
+    let declared = epoch_seconds(declared_at);
+    let detected = detected_at.map_or(declared, epoch_seconds);
+    for (column, secs) in [
+        ("start_secs", declared),
+        ("detect_secs", detected),
+        ("declare_secs", declared),
+    ] {
+        columns.push(Alias::new(column).into_iden());
+        values.push(secs.into());
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(incident::Entity)
+        .columns(columns)
+        .values_panic(values.into_iter().map(Expr::val))
+        .returning_col(incident::Column::Id);
+    let inserted = txn
+        .query_one(&insert)
+        .await?
+        .ok_or(DbErr::RecordNotInserted)?;
+    Ok(inserted.try_get("", "id")?)
+}
+
+/// A moment as the reports read it: epoch seconds, rounded to the nearest.
+fn epoch_seconds(at: DateTime<Utc>) -> i64 {
+    (at.timestamp_millis() as f64 / 1000.0).round() as i64
 }
