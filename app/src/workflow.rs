@@ -40,18 +40,7 @@ pub async fn declare_incident(
     actor: &CurrentUser,
     declaration: Declaration,
 ) -> Result<IncidentRef, AppError> {
-    let triggers = declared(&declaration);
-    let (checked, values) = check_declaration(db, actor, declaration).await?;
-    let subscribers = subscribers(db, NotifyEvent::Declared).await?;
-    let txn = crate::db::begin_write(db).await?;
-    let (services, type_id) = (checked.service_ids().to_vec(), checked.type_id());
-    let reference = declare::insert(&txn, actor, checked).await?;
-    fields::write_values(&txn, actor, reference, values).await?;
-    crate::playbooks::service::attach_declared(&txn, actor, reference, &services, type_id).await?;
-    queue(&txn, subscribers, reference.0, None, actor).await?;
-    rules::fire(&txn, actor, reference, &triggers).await?;
-    txn.commit().await?;
-    Ok(reference)
+    declare_linked(db, actor, declaration, None).await
 }
 
 /// The triggers a declaration fires: declared, then opened by an alert (software
@@ -81,8 +70,22 @@ pub async fn declare_incident_after_change(
     {
         return Err(AppError::invalid("suspected_change", message));
     }
+    declare_linked(db, actor, declaration, Some(change_id)).await
+}
+
+/// A declaration and all it sets off, in one write transaction: the incident, its field
+/// values, its playbooks, the link to the change suspected of causing it, the notices
+/// and the rules. Checked and the subscribers read before the writer's turn begins.
+async fn declare_linked(
+    db: &impl Writer,
+    actor: &CurrentUser,
+    declaration: Declaration,
+    change_id: Option<i64>,
+) -> Result<IncidentRef, AppError> {
     let mut triggers = declared(&declaration);
-    triggers.push(Trigger::ChangeLinked);
+    if change_id.is_some() {
+        triggers.push(Trigger::ChangeLinked);
+    }
     let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
     let txn = crate::db::begin_write(db).await?;
@@ -90,14 +93,16 @@ pub async fn declare_incident_after_change(
     let reference = declare::insert(&txn, actor, checked).await?;
     fields::write_values(&txn, actor, reference, values).await?;
     crate::playbooks::service::attach_declared(&txn, actor, reference, &services, type_id).await?;
-    crate::changes::service::link_cause(
-        &txn,
-        actor,
-        reference,
-        change_id,
-        Some(crate::changes::Cause::Suspected),
-    )
-    .await?;
+    if let Some(change_id) = change_id {
+        crate::changes::service::link_cause(
+            &txn,
+            actor,
+            reference,
+            change_id,
+            Some(crate::changes::Cause::Suspected),
+        )
+        .await?;
+    }
     queue(&txn, subscribers, reference.0, None, actor).await?;
     rules::fire(&txn, actor, reference, &triggers).await?;
     txn.commit().await?;

@@ -74,9 +74,13 @@ pub async fn attach_for_incident(
         .map(|s| s.service_id)
         .collect();
     let incident = crate::incidents::service::load(txn, reference).await?;
-    let type_id = crate::incidents::service::types::type_of(txn, &incident)
-        .await?
-        .map(|kind| kind.id);
+    // A row written before types is of the default type; read it only then.
+    let type_id = match incident.type_id {
+        Some(id) => Some(id),
+        None => crate::incidents::service::types::type_of(txn, &incident)
+            .await?
+            .map(|kind| kind.id),
+    };
     for playbook in linked(txn, &service_ids, type_id, Some(reference)).await? {
         attach(txn, actor, reference.0, &playbook).await?;
     }
