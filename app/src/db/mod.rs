@@ -6,7 +6,7 @@ mod shared;
 mod write;
 
 pub use shared::{Shared, writes, wrote};
-pub use write::{Write, Writer, begin_in_turn, begin_write, retrying, wait_for_turn};
+pub use write::{Turn, Write, Writer, begin_in_turn, begin_write, retrying, wait_for_turn};
 
 /// The file of a SQLite database, which the process's state per database (the turn to
 /// write, queued writes, kept reads) is keyed by; `None` on other backends.
@@ -96,9 +96,18 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<DatabaseConnectio
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         ensure_dir(dir)?;
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(connections)
+    let pool = sqlite_pool(connections)
         .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| DbSetupError::Connect(format!("{}: {e}", file.display())))?;
+    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+/// A pool of up to `connections` to a SQLite file, each set up as Vigil needs.
+fn sqlite_pool(connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(connections)
         // sqlx pings every connection it hands out by default: one more trip to the
         // connection's thread for each statement outside a transaction (a third of the
         // trips of an API write). A file cannot hang up, so nothing is gained by it.
@@ -109,10 +118,6 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<DatabaseConnectio
                 pack::register(conn).await
             })
         })
-        .connect_with(options)
-        .await
-        .map_err(|e| DbSetupError::Connect(format!("{}: {e}", file.display())))?;
-    Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
 }
 
 /// Turns on SQLite's query planner stability guarantee for a new connection. Without it

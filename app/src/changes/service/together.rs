@@ -153,11 +153,7 @@ fn take(queue: &mut VecDeque<Waiting>) -> Vec<Waiting> {
 }
 
 /// Writes `batch` in one transaction and one round trip, and answers every sender.
-async fn write(
-    db: &DatabaseConnection,
-    turn: Option<tokio::sync::OwnedSemaphorePermit>,
-    batch: Vec<Waiting>,
-) {
+async fn write(db: &DatabaseConnection, turn: Option<crate::db::Turn>, batch: Vec<Waiting>) {
     let written = async {
         let txn = begin_in_turn(db, turn).await?;
         let mut sql = Vec::with_capacity(batch.len());
