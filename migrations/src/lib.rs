@@ -7,6 +7,44 @@
 
 pub use sea_orm_migration::prelude::*;
 
+/// The `MigrationTrait` of a migration written as SQL per backend: its module's
+/// `up_statements(backend)` and `down_statements(backend)`, run in order.
+/// `sql_migration!(in_transaction)` runs each direction in one transaction on SQLite too:
+/// triggers dropped and created again on one connection (another connection, its schema
+/// cache older than the drop, would find the old trigger still there), never left half
+/// replaced.
+macro_rules! sql_migration {
+    (in_transaction) => {
+        sql_migration!(@impl fn use_transaction(&self) -> Option<bool> { Some(true) });
+    };
+    () => {
+        sql_migration!(@impl);
+    };
+    (@impl $($use_transaction:tt)*) => {
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            $($use_transaction)*
+
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                crate::run_sql(manager, up_statements(manager.get_database_backend())).await
+            }
+
+            async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                crate::run_sql(manager, down_statements(manager.get_database_backend())).await
+            }
+        }
+    };
+}
+
+/// Runs SQL statements in order on the migration's connection.
+async fn run_sql(manager: &SchemaManager<'_>, statements: Vec<String>) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for statement in statements {
+        db.execute_unprepared(&statement).await?;
+    }
+    Ok(())
+}
+
 mod m20261122_000001_create_settings;
 mod m20261122_000002_create_users;
 mod m20261122_000003_create_sessions;

@@ -160,29 +160,7 @@ fn down_statements(backend: DatabaseBackend) -> Vec<String> {
     sql
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    /// One transaction on SQLite too, as migration 20: never left half made.
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in up_statements(manager.get_database_backend()) {
-            db.execute_unprepared(&statement).await?;
-        }
-        Ok(())
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in down_statements(manager.get_database_backend()) {
-            db.execute_unprepared(&statement).await?;
-        }
-        Ok(())
-    }
-}
+sql_migration!(in_transaction);
 
 #[cfg(test)]
 mod tests {

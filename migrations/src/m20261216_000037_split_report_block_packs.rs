@@ -49,28 +49,7 @@ fn down_statements(backend: DatabaseBackend) -> Vec<String> {
     ]
 }
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    fn use_transaction(&self) -> Option<bool> {
-        Some(true)
-    }
-
-    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, up_statements(manager.get_database_backend())).await
-    }
-
-    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, down_statements(manager.get_database_backend())).await
-    }
-}
-
-async fn run(manager: &SchemaManager<'_>, statements: Vec<String>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    for statement in statements {
-        db.execute_unprepared(&statement).await?;
-    }
-    Ok(())
-}
+sql_migration!(in_transaction);
 
 #[cfg(test)]
 mod tests {
