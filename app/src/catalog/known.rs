@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use super::entities::service as entity;
 
@@ -37,33 +37,12 @@ struct Kept {
 /// Kept services by database (tests run many in one process) and slug.
 static KEPT: LazyLock<Mutex<HashMap<(String, String), Kept>>> = LazyLock::new(Default::default);
 
-/// Which database `db` is; `None` for one only this pool can see (in memory).
-fn database(db: &DatabaseConnection) -> Option<String> {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            let file = crate::db::sqlite_file(db)?;
-            let file = file.to_string_lossy();
-            (!file.is_empty() && !file.contains(":memory:")).then(|| format!("sqlite:{file}"))
-        }
-        DbBackend::Postgres => {
-            let options = db.get_postgres_connection_pool().connect_options();
-            Some(format!(
-                "postgres:{}:{}:{}",
-                options.get_host(),
-                options.get_port(),
-                options.get_database().unwrap_or_default()
-            ))
-        }
-        _ => None,
-    }
-}
-
 /// The services with these slugs (no error for a missing one: it is not in the answer).
 pub async fn by_slugs(
     db: &DatabaseConnection,
     slugs: &[String],
 ) -> Result<Vec<entity::Model>, DbErr> {
-    let Some(database) = database(db) else {
+    let Some(database) = crate::db::database_key(db) else {
         return read(db, slugs).await;
     };
     let asked = WRITES.load(Ordering::Acquire);

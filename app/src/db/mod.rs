@@ -19,6 +19,35 @@ pub fn sqlite_file(db: &DatabaseConnection) -> Option<PathBuf> {
     })
 }
 
+/// Which database `db` is, the same for every pool on it in this process (a SQLite file,
+/// a PostgreSQL server's database): what state kept between requests is keyed by. `None`
+/// for a database only this pool can see (SQLite in memory).
+pub fn database_key(db: &DatabaseConnection) -> Option<String> {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => {
+            shared_sqlite_file(db).map(|file| format!("sqlite:{}", file.display()))
+        }
+        sea_orm::DbBackend::Postgres => {
+            let options = db.get_postgres_connection_pool().connect_options();
+            Some(format!(
+                "postgres:{}:{}:{}",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or_default()
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The SQLite file of `db` when another pool could open it too; `None` in memory (sqlx
+/// names an in-memory database `file:sqlx-in-memory-N`) and on other backends.
+pub(crate) fn shared_sqlite_file(db: &DatabaseConnection) -> Option<PathBuf> {
+    let file = sqlite_file(db)?;
+    let name = file.to_string_lossy();
+    (!name.is_empty() && !name.contains(":memory:") && !name.starts_with("file:")).then_some(file)
+}
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;

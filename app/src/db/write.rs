@@ -64,12 +64,7 @@ pub async fn wait_for_turn(db: &DatabaseConnection) -> Result<Option<Turn>, DbEr
         .ok()
         .and_then(Result::ok)
         .ok_or(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout))?;
-    let writer = match lane.writer(db).await {
-        Ok(writer) => Some(writer),
-        // An in-memory database has no file a second pool could open.
-        Err(None) => None,
-        Err(Some(err)) => return Err(err),
-    };
+    let writer = lane.writer(db).await?;
     Ok(Some(Turn {
         _permit: permit,
         writer,
@@ -123,17 +118,16 @@ struct Lane {
 const WRITER_IDLE: Duration = Duration::from_secs(30);
 
 impl Lane {
-    /// The writer connection, opened on first use with `db`'s settings; `Err(None)` for
-    /// a database only `db` can see (in memory).
-    async fn writer(&self, db: &DatabaseConnection) -> Result<DatabaseConnection, Option<DbErr>> {
+    /// The writer connection, opened on first use with `db`'s settings; `None` for a
+    /// database only `db` can see (in memory), which has no file a second pool could open.
+    async fn writer(&self, db: &DatabaseConnection) -> Result<Option<DatabaseConnection>, DbErr> {
         let writer = self
             .writer
             .get_or_try_init(|| async {
-                let options = db.get_sqlite_connection_pool().connect_options();
-                let file = options.get_filename().to_string_lossy().into_owned();
-                if file.is_empty() || file.contains(":memory:") || file.starts_with("file:") {
-                    return Ok(None);
+                if super::shared_sqlite_file(db).is_none() {
+                    return Ok::<_, DbErr>(None);
                 }
+                let options = db.get_sqlite_connection_pool().connect_options();
                 let pool = super::sqlite_pool(1)
                     .min_connections(0)
                     .idle_timeout(WRITER_IDLE)
@@ -143,9 +137,8 @@ impl Lane {
                     .map_err(|e| DbErr::Custom(format!("opening the writer connection: {e}")))?;
                 Ok(Some(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)))
             })
-            .await
-            .map_err(Some)?;
-        writer.clone().ok_or(None)
+            .await?;
+        Ok(writer.clone())
     }
 }
 
