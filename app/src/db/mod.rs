@@ -1,10 +1,12 @@
 //! Opening the database: an embedded SQLite file by default, PostgreSQL for teams that
 //! run several stateless replicas on one database.
 
+mod kept;
 pub mod pack;
 mod shared;
 mod write;
 
+pub use kept::Kept;
 pub use shared::{Shared, writes, wrote};
 pub use write::{Turn, Write, Writer, begin_in_turn, begin_write, retrying, wait_for_turn};
 

@@ -123,15 +123,7 @@ pub async fn save_incident_type(
 pub async fn archive_incident_type(id: i64, archive: String) -> Result<(), AppError> {
     let (state, admin) = web::require(Role::Admin)?;
     let result = async {
-        let txn = crate::db::begin_write(&state.db).await?;
-        crate::incidents::service::types::set_archived(
-            &txn,
-            &web::actor(&admin),
-            id,
-            archive == "true",
-        )
-        .await?;
-        txn.commit().await?;
+        service::archive_type(&state.db, &web::actor(&admin), id, archive == "true").await?;
         redirect_form_post("/admin/incident-types");
         Ok(())
     }

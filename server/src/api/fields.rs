@@ -225,9 +225,7 @@ pub(super) async fn update_type(
     )
     .await?;
     if let Some(archive) = change.archived {
-        let txn = app::db::begin_write(&state.db).await?;
-        app::incidents::service::types::set_archived(&txn, &actor, id, archive).await?;
-        txn.commit().await?;
+        service::archive_type(&state.db, &actor, id, archive).await?;
     }
     Ok(Json(one_type(&state, id).await?))
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use app::accounts::{CurrentUser, Role};
 use app::audit::service::Actor;
 use app::error::AppError;
-use app::fields::service::{create_field, incident_fields, save_type};
+use app::fields::service::{archive_type, create_field, incident_fields, save_type};
 use app::fields::{FieldInput, FieldKind, Stage};
 use app::incidents::service::declare::Declaration;
 use app::incidents::service::query::{get_incident, severities};
@@ -265,21 +265,18 @@ async fn a_type_brings_its_severity_playbooks_channels_roles_and_postmortem(app:
     }
 
     // Archiving: not the default; an archived type is refused at declaration.
-    let txn = app::db::begin_write(&app.db).await.unwrap();
     let default_id = incident_fields(&app.db, plain)
         .await
         .unwrap()
         .incident_type
         .id;
-    let refused =
-        app::incidents::service::types::set_archived(&txn, &actor(&admin), default_id, true)
-            .await
-            .unwrap_err();
+    let refused = archive_type(&app.db, &actor(&admin), default_id, true)
+        .await
+        .unwrap_err();
     assert!(matches!(refused, AppError::Conflict { .. }));
-    app::incidents::service::types::set_archived(&txn, &actor(&admin), security, true)
+    archive_type(&app.db, &actor(&admin), security, true)
         .await
         .unwrap();
-    txn.commit().await.unwrap();
     let d = with_service(
         &app,
         declaration("Again", Some(security), None, values(&[])),

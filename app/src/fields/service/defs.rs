@@ -1,6 +1,7 @@
 //! Field definitions as admins shape them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use sea_orm::{
@@ -10,7 +11,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::audit::service::{self as audit, Actor};
-use crate::db::Writer;
+use crate::db::{Kept, Writer};
 use crate::error::AppError;
 use crate::fields::entities::{custom_field, field_type, field_value};
 use crate::fields::value::check_input;
@@ -32,15 +33,26 @@ fn def(model: custom_field::Model, types: Vec<TypeRef>) -> FieldDef {
 }
 
 /// Every field in order (archived ones only when asked), each with its types.
-pub async fn list_fields(
-    db: &impl ConnectionTrait,
-    archived: bool,
-) -> Result<Vec<FieldDef>, AppError> {
-    let mut query = custom_field::Entity::find();
-    if !archived {
-        query = query.filter(custom_field::Column::ArchivedAt.is_null());
-    }
-    let fields = query
+pub async fn list_fields(db: &impl Writer, archived: bool) -> Result<Vec<FieldDef>, AppError> {
+    Ok(all_fields(db)
+        .await?
+        .iter()
+        .filter(|f| archived || !f.archived)
+        .cloned()
+        .collect())
+}
+
+/// Every field (archived ones too) with the types it is asked for, kept between
+/// requests: every incident page and every declaration reads them. Whatever commits a
+/// write to fields or types calls `FIELDS.wrote()`.
+pub static FIELDS: Kept<Vec<FieldDef>> = Kept::new();
+
+async fn all_fields(db: &impl Writer) -> Result<Arc<Vec<FieldDef>>, AppError> {
+    FIELDS.get(db, || read_fields(db)).await
+}
+
+async fn read_fields(db: &impl ConnectionTrait) -> Result<Vec<FieldDef>, AppError> {
+    let fields = custom_field::Entity::find()
         .order_by_asc(custom_field::Column::Position)
         .order_by_asc(custom_field::Column::Id)
         .all(db)
@@ -73,7 +85,7 @@ pub async fn list_fields(
         .collect())
 }
 
-pub async fn get_field(db: &impl ConnectionTrait, id: i64) -> Result<FieldDef, AppError> {
+pub async fn get_field(db: &impl Writer, id: i64) -> Result<FieldDef, AppError> {
     list_fields(db, true)
         .await?
         .into_iter()
@@ -178,6 +190,7 @@ pub async fn create_field(
     )
     .await?;
     txn.commit().await?;
+    FIELDS.wrote();
     Ok(created.id)
 }
 
@@ -248,6 +261,7 @@ pub async fn update_field(
     )
     .await?;
     txn.commit().await?;
+    FIELDS.wrote();
     Ok(())
 }
 
@@ -289,6 +303,7 @@ pub async fn set_field_archived(
     )
     .await?;
     txn.commit().await?;
+    FIELDS.wrote();
     Ok(())
 }
 

@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::defs::list_fields;
 use crate::accounts::entities::user;
 use crate::catalog::entities::service;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::fields::FieldKind;
 use crate::fields::entities::field_value;
@@ -20,10 +21,7 @@ pub const EXPORT_LIMIT: u64 = 10_000;
 /// The incidents under `filter`, newest first, up to [`EXPORT_LIMIT`]: reference, title,
 /// type, severity, status, services, times, then every custom field. Reads in a fixed
 /// number of statements per 500 incidents.
-pub async fn incidents_csv(
-    db: &impl ConnectionTrait,
-    filter: &IncidentFilter,
-) -> Result<String, AppError> {
+pub async fn incidents_csv(db: &impl Writer, filter: &IncidentFilter) -> Result<String, AppError> {
     let rows = crate::incidents::service::query::export_rows(db, filter, EXPORT_LIMIT).await?;
     let defs = list_fields(db, true).await?;
     let levels: HashMap<i64, String> = severity::Entity::find()

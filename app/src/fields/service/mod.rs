@@ -11,7 +11,7 @@ pub use defs::{
     create_field, field_labels, get_field, list_fields, set_field_archived, update_field,
 };
 pub use export::{EXPORT_LIMIT, incidents_csv};
-pub use types::{save_type, type_choices, type_settings};
+pub use types::{archive_type, save_type, type_choices, type_settings};
 pub use values::{
     CheckedValues, check_values, field_filter, fields_of, filter_value, incident_fields,
     require_stage, set_for_rule, write_values,

@@ -3,8 +3,6 @@
 
 use std::collections::HashMap;
 
-use sea_orm::ConnectionTrait;
-
 use super::defs::list_fields;
 use crate::audit::service::Actor;
 use crate::db::{Writer, listed};
@@ -28,7 +26,7 @@ fn refs(rows: &[(i64, i64, String)], type_id: i64) -> Vec<TypeRef> {
 
 /// Every type (archived ones when asked) with its playbooks, channels, fields and count.
 pub async fn type_settings(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     archived: bool,
 ) -> Result<Vec<TypeSettings>, AppError> {
     let types = incident_types::list_types(db, archived).await?;
@@ -56,7 +54,7 @@ pub async fn type_settings(
 }
 
 /// What the type and field forms choose from.
-pub async fn type_choices(db: &impl ConnectionTrait) -> Result<TypeChoices, AppError> {
+pub async fn type_choices(db: &impl Writer) -> Result<TypeChoices, AppError> {
     let severities = listed::<severity::Entity, _>(db, severity::Column::Position, |s| TypeRef {
         id: s.id,
         name: s.name,
@@ -116,5 +114,26 @@ pub async fn save_type(
     crate::playbooks::service::set_type_playbooks(&txn, id, playbook_ids).await?;
     crate::notifications::outbox::set_type_channels(&txn, id, channel_ids).await?;
     txn.commit().await?;
+    types_written();
     Ok(id)
+}
+
+/// Archives a type (no new incident gets it; incidents of it keep it) or brings it back.
+pub async fn archive_type(
+    db: &impl Writer,
+    actor: &Actor,
+    id: i64,
+    archive: bool,
+) -> Result<(), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    incident_types::set_archived(&txn, actor, id, archive).await?;
+    txn.commit().await?;
+    types_written();
+    Ok(())
+}
+
+/// Forgets the kept reads that hold types: the types, and the fields naming them.
+fn types_written() {
+    incident_types::TYPES.wrote();
+    super::defs::FIELDS.wrote();
 }

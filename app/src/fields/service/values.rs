@@ -11,6 +11,7 @@ use sea_orm::{
 use super::defs::list_fields;
 use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
+use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::fields::entities::field_value;
 use crate::fields::value::{check, key};
@@ -47,7 +48,7 @@ async fn stored(
 /// people who exist. Fields needed at `step` must end up filled, counting what
 /// `incident_id` holds already.
 pub async fn check_values(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     me: &CurrentUser,
     type_id: i64,
     entered: &FieldValues,
@@ -110,7 +111,7 @@ pub async fn check_values(
 /// Refuses a move of `current` to `step` (resolve, close) while a field its type needs
 /// by then is empty, naming them all.
 pub async fn require_stage(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     current: &incident::Model,
     step: Stage,
 ) -> Result<(), AppError> {
@@ -217,7 +218,7 @@ pub async fn write_values(
 /// was checked when the rule was saved; it is checked again, the field may have changed
 /// since). Answers what happened, in words.
 pub async fn set_for_rule(
-    txn: &impl ConnectionTrait,
+    txn: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     field_id: i64,
@@ -289,7 +290,7 @@ async fn shown(
 /// An incident's type and fields: those its type asks for, in order, and any other
 /// field that holds a value on it.
 pub async fn incident_fields(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     reference: IncidentRef,
 ) -> Result<IncidentFields, AppError> {
     let current = crate::incidents::service::load(db, reference).await?;
@@ -310,7 +311,7 @@ pub async fn incident_fields(
 /// statement when no custom field exists, three more (their types, the values, and
 /// people's names) when some do.
 pub async fn fields_of(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     reference: IncidentRef,
     kind: TypeRef,
     version: i32,
@@ -341,7 +342,7 @@ pub async fn fields_of(
 /// The stored form of a list filter's value for field `id` (an option as spelled, a
 /// number normalised), or the error beside the filter.
 pub async fn filter_value(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     me: &CurrentUser,
     id: i64,
     text: &str,
@@ -371,7 +372,7 @@ pub async fn filter_value(
 /// The list's "field holds value" filter from the URL: both empty, none; a value
 /// without a field, or one the field could never hold, is refused beside it.
 pub async fn field_filter(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     me: &CurrentUser,
     field: Option<String>,
     value: Option<String>,

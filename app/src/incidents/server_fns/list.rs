@@ -10,6 +10,7 @@ use crate::incidents::{IncidentPage, ListQuery, SeverityView};
 use {
     crate::accounts::Role,
     crate::choices::service as choices,
+    crate::db::Writer,
     crate::incidents::service::query,
     crate::incidents::{IncidentFilter, ListCursor, PageStart, Status},
     crate::web::{self, with_status},
@@ -52,7 +53,7 @@ fn kept<T: Default>(
 /// field on the page; a 422 for the CSV).
 #[cfg(feature = "ssr")]
 pub async fn read_filter(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl Writer,
     user: &crate::accounts::CurrentUser,
     query: ListQuery,
 ) -> Result<(IncidentFilter, Vec<crate::error::FieldError>), AppError> {

@@ -9,6 +9,7 @@ use super::timeline::{AutoEvent, record_event};
 use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
 use crate::catalog::entities::service::{self, Entity as Service};
+use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::{
     incident, incident_role, incident_service, incident_type, severity,
@@ -67,7 +68,7 @@ impl Checked {
 /// Checks a declaration before any write begins (every field at once), so the writer's
 /// lock is held only for the inserts. `crate::workflow::declare_incident` runs both steps.
 pub async fn check(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     actor: &CurrentUser,
     declaration: Declaration,
 ) -> Result<Checked, AppError> {
@@ -95,7 +96,11 @@ pub async fn check(
         .severity_id
         .or_else(|| kind.as_ref().and_then(|k| k.default_severity_id));
     let severity = match severity_id {
-        Some(id) => severity::Entity::find_by_id(id).one(db).await?,
+        Some(id) => super::query::severity_models(db)
+            .await?
+            .iter()
+            .find(|s| s.id == id)
+            .cloned(),
         None => None,
     };
     if severity.is_none() {

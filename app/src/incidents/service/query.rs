@@ -6,11 +6,14 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
+use std::sync::Arc;
+
 use super::lifecycle::timestamps_of;
 use super::not_found;
 use crate::accounts::entities::user;
 use crate::catalog::entities::service;
 use crate::catalog::service::to_ref;
+use crate::db::{Kept, Writer};
 use crate::error::AppError;
 use crate::incidents::entities::{incident, incident_role, incident_service, severity};
 use crate::incidents::status::OPEN_SQL;
@@ -33,15 +36,31 @@ pub fn severity_view(s: severity::Model) -> SeverityView {
 }
 
 /// Every severity, most severe first.
-pub async fn severities(db: &impl ConnectionTrait) -> Result<Vec<SeverityView>, AppError> {
-    Ok(severity::Entity::find()
-        .order_by_asc(severity::Column::Position)
-        .order_by_asc(severity::Column::Id)
-        .all(db)
+pub async fn severities(db: &impl Writer) -> Result<Vec<SeverityView>, AppError> {
+    Ok(severity_models(db)
         .await?
-        .into_iter()
+        .iter()
+        .cloned()
         .map(severity_view)
         .collect())
+}
+
+/// Every severity, kept between requests: every page with a severity filter and every
+/// declaration reads them. Whatever commits a write to severities calls
+/// `SEVERITIES.wrote()`.
+pub static SEVERITIES: Kept<Vec<severity::Model>> = Kept::new();
+
+/// Every severity's row, most severe first.
+pub async fn severity_models(db: &impl Writer) -> Result<Arc<Vec<severity::Model>>, AppError> {
+    SEVERITIES
+        .get(db, || async {
+            Ok(severity::Entity::find()
+                .order_by_asc(severity::Column::Position)
+                .order_by_asc(severity::Column::Id)
+                .all(db)
+                .await?)
+        })
+        .await
 }
 
 pub async fn get_incident(
@@ -125,7 +144,7 @@ pub async fn get_incident(
 /// from a position in that order (keyset paging: each part of the order is read through
 /// an index in that order, so no page sorts or skips the whole table).
 pub async fn list_incidents(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     filter: &IncidentFilter,
 ) -> Result<IncidentPage, AppError> {
     let limit = PAGE_SIZE + 1;

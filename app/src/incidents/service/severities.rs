@@ -134,6 +134,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    super::query::SEVERITIES.wrote();
     Ok(())
 }
 
@@ -185,5 +186,6 @@ pub async fn reorder(
     )
     .await?;
     txn.commit().await?;
+    super::query::SEVERITIES.wrote();
     Ok(())
 }

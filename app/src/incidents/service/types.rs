@@ -9,7 +9,10 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use std::sync::Arc;
+
 use crate::audit::service::{self as audit, Actor};
+use crate::db::{Kept, Writer};
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::incident::{self, Entity as Incident};
 use crate::incidents::entities::incident_role;
@@ -34,52 +37,57 @@ pub fn view(model: &incident_type::Model) -> IncidentTypeView {
     }
 }
 
+/// Every type (archived ones too) by name, kept between requests: every incident page and
+/// every declaration reads them. Whatever commits a write to types calls `TYPES.wrote()`.
+pub static TYPES: Kept<Vec<incident_type::Model>> = Kept::new();
+
+async fn all_types(db: &impl Writer) -> Result<Arc<Vec<incident_type::Model>>, AppError> {
+    TYPES
+        .get(db, || async {
+            Ok(IncidentType::find()
+                .order_by_asc(incident_type::Column::Name)
+                .all(db)
+                .await?)
+        })
+        .await
+}
+
 /// Every type, the default first, then by name; archived ones only when asked.
 pub async fn list_types(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     archived: bool,
 ) -> Result<Vec<IncidentTypeView>, AppError> {
-    let mut query = IncidentType::find();
-    if !archived {
-        query = query.filter(incident_type::Column::ArchivedAt.is_null());
-    }
-    let mut types: Vec<_> = query
-        .order_by_asc(incident_type::Column::Name)
-        .all(db)
+    let mut types: Vec<_> = all_types(db)
         .await?
         .iter()
+        .filter(|t| archived || t.archived_at.is_none())
         .map(view)
         .collect();
     types.sort_by_key(|t| !t.is_default);
     Ok(types)
 }
 
-pub async fn get_type(
-    db: &impl ConnectionTrait,
-    id: i64,
-) -> Result<incident_type::Model, AppError> {
-    IncidentType::find_by_id(id)
-        .one(db)
+pub async fn get_type(db: &impl Writer, id: i64) -> Result<incident_type::Model, AppError> {
+    all_types(db)
         .await?
+        .iter()
+        .find(|t| t.id == id)
+        .cloned()
         .ok_or_else(|| AppError::NotFound("There is no such incident type.".into()))
 }
 
 /// The type a declaration names (not archived), or the default type when it names none.
 /// An unknown or archived one is refused beside the `type_id` field.
 pub async fn type_for_declaration(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     id: Option<i64>,
 ) -> Result<incident_type::Model, AppError> {
+    let types = all_types(db).await?;
     let found = match id {
-        Some(id) => {
-            IncidentType::find_by_id(id)
-                .filter(incident_type::Column::ArchivedAt.is_null())
-                .one(db)
-                .await?
-        }
-        None => default_type(db).await?,
+        Some(id) => types.iter().find(|t| t.id == id && t.archived_at.is_none()),
+        None => types.iter().find(|t| t.is_default),
     };
-    found.ok_or_else(|| {
+    found.cloned().ok_or_else(|| {
         AppError::invalid(
             "type_id",
             "Choose an incident type from the list; that one does not exist or is archived.",
@@ -88,24 +96,21 @@ pub async fn type_for_declaration(
 }
 
 /// The default type (the migration creates one; saving another as default moves it).
-pub async fn default_type(
-    db: &impl ConnectionTrait,
-) -> Result<Option<incident_type::Model>, AppError> {
-    Ok(IncidentType::find()
-        .filter(incident_type::Column::IsDefault.eq(true))
-        .one(db)
-        .await?)
+pub async fn default_type(db: &impl Writer) -> Result<Option<incident_type::Model>, AppError> {
+    Ok(all_types(db).await?.iter().find(|t| t.is_default).cloned())
 }
 
 /// An incident's type: its own, or the default for a row from before types.
 pub async fn type_of(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     current: &incident::Model,
 ) -> Result<Option<incident_type::Model>, AppError> {
-    match current.type_id {
-        Some(id) => Ok(IncidentType::find_by_id(id).one(db).await?),
-        None => default_type(db).await,
+    let types = all_types(db).await?;
+    Ok(match current.type_id {
+        Some(id) => types.iter().find(|t| t.id == id),
+        None => types.iter().find(|t| t.is_default),
     }
+    .cloned())
 }
 
 /// Checks a type's fields, all at once.
@@ -196,7 +201,7 @@ fn unique_violation(err: &sea_orm::DbErr) -> bool {
 }
 
 /// Adds a checked type inside the caller's transaction; answers its id.
-pub async fn create_type(
+pub(crate) async fn create_type(
     txn: &impl ConnectionTrait,
     actor: &Actor,
     input: &TypeInput,
@@ -241,8 +246,8 @@ pub async fn create_type(
 
 /// Saves a checked type if nobody changed it since `expected_version`. The default type
 /// stays the default until another takes its place.
-pub async fn update_type(
-    txn: &impl ConnectionTrait,
+pub(crate) async fn update_type(
+    txn: &impl Writer,
     actor: &Actor,
     id: i64,
     input: &TypeInput,
@@ -309,8 +314,8 @@ pub async fn update_type(
 
 /// Archives a type (no new incident gets it; incidents of it keep it) or brings it back.
 /// The default type cannot be archived.
-pub async fn set_archived(
-    txn: &impl ConnectionTrait,
+pub(crate) async fn set_archived(
+    txn: &impl Writer,
     actor: &Actor,
     id: i64,
     archive: bool,
@@ -375,10 +380,7 @@ pub async fn usage(db: &impl ConnectionTrait) -> Result<Vec<(i64, u64)>, AppErro
 }
 
 /// Refuses to resolve (or close) an incident whose type requires roles nobody holds.
-pub async fn require_roles(
-    db: &impl ConnectionTrait,
-    current: &incident::Model,
-) -> Result<(), AppError> {
+pub async fn require_roles(db: &impl Writer, current: &incident::Model) -> Result<(), AppError> {
     let Some(kind) = type_of(db, current).await? else {
         return Ok(());
     };
@@ -417,7 +419,7 @@ pub async fn require_roles(
 /// is one optimistic write) and moves it to the type `type_id` (not archived unless it is
 /// the incident's own). Answers whether the type changed.
 pub async fn retype(
-    txn: &impl ConnectionTrait,
+    txn: &impl Writer,
     actor: &crate::accounts::CurrentUser,
     reference: IncidentRef,
     type_id: i64,

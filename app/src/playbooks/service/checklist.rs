@@ -62,7 +62,7 @@ async fn attach(
 /// Attaches the playbooks of the incident's services and of its type that it does not
 /// have yet, inside the caller's write transaction (an alert opening it, services added).
 pub async fn attach_for_incident(
-    txn: &impl ConnectionTrait,
+    txn: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
 ) -> Result<(), AppError> {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::entities::{postmortem, section};
 use crate::accounts::entities::user;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::incidents::entities::{incident, severity};
@@ -35,7 +36,7 @@ pub struct SnapshotSection {
 /// The close rule: severities marked so need a published postmortem before their
 /// incidents close. `crate::workflow::change_status` applies it to every move to closed.
 pub async fn require_published_postmortem(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     current: &incident::Model,
 ) -> Result<(), AppError> {
     let level = severity::Entity::find_by_id(current.severity_id)

@@ -1,10 +1,9 @@
 //! What a rule would do on an incident now, with nothing written: admins try a rule on a
 //! real incident before saving it, or a saved draft before enabling it.
 
-use sea_orm::ConnectionTrait;
-
 use super::names::{Names, describe};
 use super::{load, parts, run::facts};
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::rules::engine::{Miss, misses};
@@ -13,7 +12,7 @@ use crate::rules::{DryRun, RuleInput};
 /// Checks rule `id`'s conditions against incident `reference` as it is now and says
 /// what the rule would do, or which conditions do not hold.
 pub async fn dry_run(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     id: i64,
     reference: IncidentRef,
 ) -> Result<DryRun, AppError> {
@@ -32,7 +31,7 @@ pub async fn dry_run(
 
 /// [`dry_run`] for a rule as written, saved or not (checked by `check_input`).
 pub async fn try_input(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     rule: &RuleInput,
     reference: IncidentRef,
 ) -> Result<DryRun, AppError> {

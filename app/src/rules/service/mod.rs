@@ -49,7 +49,7 @@ fn view(model: rule::Model, names: &Names) -> RuleView {
 }
 
 /// Every rule, in the order they run.
-pub async fn list_rules(db: &impl ConnectionTrait) -> Result<Vec<RuleView>, AppError> {
+pub async fn list_rules(db: &impl Writer) -> Result<Vec<RuleView>, AppError> {
     let rows = rule::Entity::find()
         .order_by_asc(rule::Column::Id)
         .all(db)
@@ -65,7 +65,7 @@ pub(crate) async fn load(db: &impl ConnectionTrait, id: i64) -> Result<rule::Mod
         .ok_or_else(|| AppError::NotFound("No such rule.".into()))
 }
 
-pub async fn get_rule(db: &impl ConnectionTrait, id: i64) -> Result<RuleView, AppError> {
+pub async fn get_rule(db: &impl Writer, id: i64) -> Result<RuleView, AppError> {
     let model = load(db, id).await?;
     Ok(view(model, &Names::load(db).await?))
 }
@@ -74,7 +74,7 @@ pub async fn get_rule(db: &impl ConnectionTrait, id: i64) -> Result<RuleView, Ap
 /// the things it names exist and can be used, a field's value is one the field holds.
 /// Answers the rule as stored (values normalised, text trimmed).
 pub async fn check_input(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     me: &crate::accounts::CurrentUser,
     input: &RuleInput,
 ) -> Result<RuleInput, AppError> {
@@ -217,7 +217,7 @@ pub async fn check_input(
 
 /// A field that exists and is not archived, and a value it can hold (normalised).
 async fn check_field(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     me: &crate::accounts::CurrentUser,
     field: &mut FieldMatch,
     (field_key, value_key): (&str, &str),

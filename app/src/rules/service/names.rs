@@ -1,10 +1,9 @@
 //! The names of what rules refer to, read once per page or run, so a rule reads in words
 //! ("severity SEV2 or worse", "attach the playbook Database failover").
 
-use sea_orm::ConnectionTrait;
-
 use crate::accounts::entities::user;
 use crate::catalog::entities::service;
+use crate::db::Writer;
 use crate::db::listed;
 use crate::error::AppError;
 use crate::fields::{FieldDef, FieldKind};
@@ -56,7 +55,7 @@ pub struct Names {
 }
 
 impl Names {
-    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, AppError> {
+    pub async fn load(db: &impl Writer) -> Result<Self, AppError> {
         let named = |id, name, usable| Named { id, name, usable };
         let severities = listed::<severity::Entity, _>(db, severity::Column::Position, |s| {
             (s.id, s.name, s.position)
@@ -234,7 +233,7 @@ pub fn describe(
 }
 
 /// What the rule form chooses from: what can still be chosen.
-pub async fn choices(db: &impl ConnectionTrait) -> Result<RuleChoices, AppError> {
+pub async fn choices(db: &impl Writer) -> Result<RuleChoices, AppError> {
     let names = Names::load(db).await?;
     Ok(RuleChoices {
         severities: names

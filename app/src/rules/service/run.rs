@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use super::{enabled_rules, parts};
 use crate::accounts::CurrentUser;
+use crate::db::Writer;
 use crate::error::AppError;
 use crate::fields::entities::field_value;
 use crate::incidents::entities::{incident, incident_service, severity};
@@ -25,7 +26,7 @@ use crate::rules::{Actions, Trigger};
 /// Runs the rules of `triggers` (in that order) on the incident, inside the caller's
 /// transaction. One statement when no rule is enabled.
 pub async fn fire(
-    txn: &impl ConnectionTrait,
+    txn: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     triggers: &[Trigger],
@@ -109,7 +110,7 @@ async fn event(
 
 /// What the conditions are checked against: the incident as it is now.
 pub(super) async fn facts(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     current: &incident::Model,
     positions: &[(i64, i32)],
 ) -> Result<Facts, AppError> {
@@ -150,7 +151,7 @@ pub(super) async fn facts(
 /// Does a rule's actions through the domains that own them; answers what each did, in
 /// words, and the triggers they fired.
 async fn act(
-    txn: &impl ConnectionTrait,
+    txn: &impl Writer,
     actor: &CurrentUser,
     current: &incident::Model,
     rule: &str,
