@@ -10,8 +10,9 @@
 //! `make bench` builds the binaries and runs this. Settings (environment):
 //! `VIGIL_BENCH_SIZES` (default `10000,100000`), `VIGIL_BENCH_BACKENDS` (`sqlite,postgres`),
 //! `VIGIL_BENCH_SECONDS` per load run (8), `VIGIL_BENCH_ONLY=changes` (only change
-//! ingestion, after seeding and again at about a million changes) or `reports` (only the
-//! reports), `VIGIL_BENCH_POSTGRES` (a server where a
+//! ingestion, after seeding and again at about a million changes), `reports` (only the
+//! reports) or `pages` (the pages, the API list and declaring, without reports and
+//! storms), `VIGIL_BENCH_POSTGRES` (a server where a
 //! scratch database is created and dropped). Output: Markdown tables on standard output,
 //! as recorded in docs/benchmarks.md.
 
@@ -746,10 +747,13 @@ async fn bench_on(size: u64, hello: &Load, scratch: &Scratch) -> anyhow::Result<
     );
 
     // Reports, one at a time, against a raw scan of the same database.
+    let pages_only = env_or("VIGIL_BENCH_ONLY", "") == "pages";
     let probe = Database::connect(&scratch.url).await?;
     let client = reqwest::Client::new();
-    rows.extend(report_rows(&probe, &client, &base, &cookie).await?);
-    rows.extend(busiest_delivery(&probe, &client, &base, &f.api_token).await?);
+    if !pages_only {
+        rows.extend(report_rows(&probe, &client, &base, &cookie).await?);
+        rows.extend(busiest_delivery(&probe, &client, &base, &f.api_token).await?);
+    }
 
     // Writes: declaring through the API, then an alert storm.
     let dir = tempfile::tempdir()?;
@@ -777,6 +781,12 @@ async fn bench_on(size: u64, hello: &Load, scratch: &Scratch) -> anyhow::Result<
             .against("raw commits", ratio)
             .goal(">= 0.10, 0 failed", ratio >= 0.10 && declare.failed == 0),
     );
+    if pages_only {
+        probe.close().await?;
+        let (peak, _) = server.memory_mb();
+        rows.push(Row::new("server memory, peak", format!("{peak:.0} MB")));
+        return Ok(rows);
+    }
     let (_, slug) = busiest_service(&probe).await?;
     rows.push(ingestion(&dir, &base, &f.api_token, &slug, ("a", ""))?);
     let alerts_lua = dir.path().join("alerts.lua");

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
 
 use super::feeds::{self, Feed};
 use super::public::{self, Header};
@@ -89,7 +88,7 @@ pub struct Served {
 
 /// The public side as of `now`, from memory when it is fresh.
 pub async fn served(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     kept: &Kept,
     now: DateTime<Utc>,
     public_url: &str,

@@ -2,7 +2,7 @@
 //! they get is read back as the public page shows it, so it holds nothing internal.
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::EntityTrait;
 
 use super::components::public_names;
 use super::maintenance::public_maintenance;
@@ -15,7 +15,7 @@ use crate::status::outbox::{Announcement, AnnouncementEvent, announce};
 /// Announces the published incident `id` as it now reads (a new one, or its latest
 /// update).
 pub(super) async fn incident(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     id: i64,
     first: bool,
 ) -> Result<(), AppError> {
@@ -53,7 +53,7 @@ pub(super) async fn incident(
 
 /// Announces maintenance window `id` as it now reads.
 pub(super) async fn maintenance(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     id: i64,
     event: AnnouncementEvent,
 ) -> Result<(), AppError> {

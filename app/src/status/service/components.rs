@@ -4,33 +4,40 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
 use crate::accounts::CurrentUser;
 use crate::audit::service::{self as audit, Actor};
 use crate::catalog::entities::service;
+use crate::db::{Kept, Writer};
 use crate::error::{AppError, FieldError};
 use crate::status::entities::{component, incident_component};
 use crate::status::{ComponentEdit, ComponentView};
 use crate::text::checked_line;
 
 /// The components' rows in the page's order: by group, then position, then name.
-pub(super) async fn ordered(db: &impl ConnectionTrait) -> Result<Vec<component::Model>, AppError> {
-    Ok(component::Entity::find()
-        .order_by_asc(component::Column::GroupName)
-        .order_by_asc(component::Column::Position)
-        .order_by_asc(component::Column::Name)
-        .all(db)
-        .await?)
+pub(super) async fn ordered(db: &impl Writer) -> Result<Vec<component::Model>, AppError> {
+    let kept = COMPONENTS
+        .get(db, || async {
+            Ok(component::Entity::find()
+                .order_by_asc(component::Column::GroupName)
+                .order_by_asc(component::Column::Position)
+                .order_by_asc(component::Column::Name)
+                .all(db)
+                .await?)
+        })
+        .await?;
+    Ok(kept.as_ref().clone())
 }
 
+/// The components, kept between requests: every incident page's status card reads them.
+/// `super::changed` forgets them.
+pub(super) static COMPONENTS: Kept<Vec<component::Model>> = Kept::new();
+
 /// The public name of each component on the page, by id.
-pub(super) async fn public_names(
-    db: &impl ConnectionTrait,
-) -> Result<HashMap<i64, String>, AppError> {
+pub(super) async fn public_names(db: &impl Writer) -> Result<HashMap<i64, String>, AppError> {
     Ok(ordered(db)
         .await?
         .into_iter()
@@ -39,7 +46,7 @@ pub(super) async fn public_names(
 }
 
 /// The components in the page's order, with their services' internal names (for admins).
-pub async fn components(db: &impl ConnectionTrait) -> Result<Vec<ComponentView>, AppError> {
+pub async fn components(db: &impl Writer) -> Result<Vec<ComponentView>, AppError> {
     let rows = ordered(db).await?;
     let names: HashMap<i64, String> = service::Entity::find()
         .filter(service::Column::Id.is_in(rows.iter().map(|r| r.service_id)))
@@ -82,7 +89,7 @@ fn checked_component(edit: &ComponentEdit) -> Result<(String, String, String), A
 
 /// Shows a service on the page.
 pub async fn add_component(
-    db: &impl crate::db::Writer,
+    db: &impl Writer,
     admin: &CurrentUser,
     actor: &Actor,
     edit: &ComponentEdit,
@@ -158,7 +165,7 @@ fn component_missing(id: i64) -> AppError {
 
 /// Renames, describes, groups or moves a component.
 pub async fn update_component(
-    db: &impl crate::db::Writer,
+    db: &impl Writer,
     admin: &CurrentUser,
     actor: &Actor,
     id: i64,
@@ -200,7 +207,7 @@ pub async fn update_component(
 
 /// Takes a component off the page; published incidents no longer name it.
 pub async fn remove_component(
-    db: &impl crate::db::Writer,
+    db: &impl Writer,
     admin: &CurrentUser,
     actor: &Actor,
     id: i64,

@@ -31,9 +31,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// (`status::served`) is rendered again on the next view after one.
 static CHANGES: AtomicU64 = AtomicU64::new(0);
 
-/// Counts a committed change to the page's settings, components or publications.
+/// Counts a committed change to the page's settings, components or publications, and
+/// forgets the settings and components kept for the incident pages' status card.
 pub fn changed() {
     CHANGES.fetch_add(1, Ordering::Release);
+    setup::STORED.wrote();
+    components::COMPONENTS.wrote();
 }
 
 /// How many changes to the page were committed in this process so far.

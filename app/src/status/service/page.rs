@@ -8,9 +8,7 @@ use super::told::public_incidents;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::error::AppError;
 use crate::metrics::formulas::{self, IncidentTimes, Secs, Span};
@@ -150,7 +148,7 @@ pub const HISTORY: usize = 50;
 /// ones, those that touched the last [`UPTIME_DAYS`] days and the latest [`HISTORY`].
 /// `None` while the page is switched off.
 pub async fn public_view(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     now: DateTime<Utc>,
 ) -> Result<Option<PublicView>, AppError> {
     let settings = settings(db).await?;
@@ -266,7 +264,7 @@ pub async fn public_view(
 /// One published incident for its public page, with the page's settings; `None` when
 /// the page is off or there is no such published incident.
 pub async fn public_incident(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     id: i64,
 ) -> Result<Option<(StatusSettings, PublicIncident)>, AppError> {
     let settings = settings(db).await?;

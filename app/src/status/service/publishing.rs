@@ -265,7 +265,7 @@ fn quoted(text: &str) -> String {
 /// What the incident page's status card shows, from the incident already read: two
 /// small reads while the page is off, the components and updates when it is on.
 pub async fn incident_card(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     incident: &crate::incidents::IncidentView,
 ) -> Result<IncidentStatusCard, AppError> {
     let stored = stored(db).await?;

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::accounts::CurrentUser;
 use crate::audit::service::{self as audit, Actor};
+use crate::db::{Kept, Writer};
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::severity;
 use crate::status::{ComponentState, SettingsEdit, SeverityImpact, StatusLink, StatusSettings};
@@ -45,16 +46,25 @@ impl Stored {
     }
 }
 
-pub(super) async fn stored(db: &impl ConnectionTrait) -> Result<Stored, AppError> {
-    Ok(stored_settings::get(db, SETTINGS_KEY)
-        .await?
-        .and_then(|json| {
-            serde_json::from_str::<Stored>(&json)
-                .inspect_err(|err| tracing::error!(%err, "unreadable status page settings"))
-                .ok()
+pub(super) async fn stored(db: &impl Writer) -> Result<Stored, AppError> {
+    let stored = STORED
+        .get(db, || async {
+            Ok(stored_settings::get(db, SETTINGS_KEY)
+                .await?
+                .and_then(|json| {
+                    serde_json::from_str::<Stored>(&json)
+                        .inspect_err(|err| tracing::error!(%err, "unreadable status page settings"))
+                        .ok()
+                })
+                .unwrap_or_default())
         })
-        .unwrap_or_default())
+        .await?;
+    Ok(Stored::clone(&stored))
 }
+
+/// The settings, kept between requests: every incident page's status card reads them.
+/// `super::changed` forgets them.
+pub(super) static STORED: Kept<Stored> = Kept::new();
 
 /// The state each severity gives, most severe first.
 fn impacts(stored: &Stored, severities: &[severity::Model]) -> Vec<SeverityImpact> {
@@ -86,7 +96,7 @@ async fn section_choices(db: &impl ConnectionTrait) -> Result<Vec<String>, AppEr
 }
 
 /// The page's settings, with a sensible look before an admin has saved any.
-pub async fn settings(db: &impl ConnectionTrait) -> Result<StatusSettings, AppError> {
+pub async fn settings(db: &impl Writer) -> Result<StatusSettings, AppError> {
     let stored = stored(db).await?;
     let severities = severities(db).await?;
     let choices = section_choices(db).await?;
@@ -160,7 +170,7 @@ pub fn parse_links(text: &str) -> Result<Vec<StatusLink>, String> {
 
 /// Saves the settings; refused when someone saved since `edit.version` was read.
 pub async fn save_settings(
-    db: &impl crate::db::Writer,
+    db: &impl Writer,
     admin: &CurrentUser,
     actor: &Actor,
     edit: &SettingsEdit,

@@ -91,7 +91,7 @@ pub(in crate::status::service) async fn since(
 /// The editors' list: every window not over yet (soonest first), then the latest
 /// [`PAST`] that are.
 pub async fn maintenances(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     now: DateTime<Utc>,
 ) -> Result<Vec<Maintenance>, AppError> {
     let names = public_names(db).await?;
@@ -123,7 +123,7 @@ pub async fn maintenances(
 /// One window for its public page (called-off ones included, so a link customers
 /// followed still says what happened).
 pub async fn public_maintenance(
-    db: &impl ConnectionTrait,
+    db: &impl crate::db::Writer,
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<Option<Maintenance>, AppError> {
