@@ -31,7 +31,7 @@ use crate::incidents::{IncidentRef, IncidentRole, Status};
 use crate::notifications::NotifyEvent;
 use crate::notifications::outbox::{Change, Subscribers, queue, subscribers};
 use crate::rules::Trigger;
-use crate::rules::service::run as rules;
+use crate::rules::service::{enabled_rules, run as rules};
 
 /// Declares an incident in triage with its commander, services and first timeline
 /// event, and queues the notices of subscribed channels.
@@ -88,11 +88,14 @@ async fn declare_linked(
     }
     let (checked, values) = check_declaration(db, actor, declaration).await?;
     let subscribers = subscribers(db, NotifyEvent::Declared).await?;
+    let playbooks =
+        crate::playbooks::service::for_declaration(db, checked.service_ids(), checked.type_id())
+            .await?;
+    let enabled = enabled_rules(db).await?;
     let txn = crate::db::begin_write(db).await?;
-    let (services, type_id) = (checked.service_ids().to_vec(), checked.type_id());
     let reference = declare::insert(&txn, actor, checked).await?;
     fields::write_values(&txn, actor, reference, values).await?;
-    crate::playbooks::service::attach_declared(&txn, actor, reference, &services, type_id).await?;
+    crate::playbooks::service::attach_declared(&txn, actor, reference, &playbooks).await?;
     if let Some(change_id) = change_id {
         crate::changes::service::link_cause(
             &txn,
@@ -104,7 +107,7 @@ async fn declare_linked(
         .await?;
     }
     queue(&txn, subscribers, reference.0, None, actor).await?;
-    rules::fire(&txn, actor, reference, &triggers).await?;
+    rules::fire(&txn, actor, reference, &triggers, &enabled).await?;
     txn.commit().await?;
     Ok(reference)
 }
@@ -118,12 +121,13 @@ pub async fn link_change(
     change_id: i64,
     cause: Option<crate::changes::Cause>,
 ) -> Result<crate::changes::ChangeView, AppError> {
+    let enabled = enabled_rules(db).await?;
     let txn = crate::db::begin_write(db).await?;
     let was_linked = crate::changes::service::is_linked(&txn, reference, change_id).await?;
     let view =
         crate::changes::service::link_cause(&txn, actor, reference, change_id, cause).await?;
     if cause.is_some() && !was_linked {
-        rules::fire(&txn, actor, reference, &[Trigger::ChangeLinked]).await?;
+        rules::fire(&txn, actor, reference, &[Trigger::ChangeLinked], &enabled).await?;
     }
     txn.commit().await?;
     Ok(view)
@@ -189,6 +193,7 @@ pub async fn update_fields(
         step => step,
     };
     let values = fields::check_values(db, actor, type_id, entered, step, Some(current.id)).await?;
+    let enabled = enabled_rules(db).await?;
     let txn = crate::db::begin_write(db).await?;
     let retyped =
         crate::incidents::service::types::retype(&txn, actor, reference, type_id, expected_version)
@@ -196,7 +201,7 @@ pub async fn update_fields(
     fields::write_values(&txn, actor, reference, values).await?;
     if retyped {
         crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
-        rules::fire(&txn, actor, reference, &[Trigger::TypeSet]).await?;
+        rules::fire(&txn, actor, reference, &[Trigger::TypeSet], &enabled).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -213,6 +218,7 @@ pub async fn update_details(
 ) -> Result<(), AppError> {
     let impact = details.customer_impact;
     let checked = edit::check_details(db, details).await?;
+    let enabled = enabled_rules(db).await?;
     let txn = crate::db::begin_write(db).await?;
     let had_impact = crate::incidents::service::load(&txn, reference)
         .await?
@@ -221,7 +227,7 @@ pub async fn update_details(
         crate::playbooks::service::attach_for_incident(&txn, actor, reference).await?;
     }
     if impact && !had_impact {
-        rules::fire(&txn, actor, reference, &[Trigger::ImpactSet]).await?;
+        rules::fire(&txn, actor, reference, &[Trigger::ImpactSet], &enabled).await?;
     }
     txn.commit().await?;
     Ok(())
@@ -239,6 +245,7 @@ pub async fn change_status(
     expected_version: i32,
 ) -> Result<(), AppError> {
     let subscribers = subscribers(db, NotifyEvent::StatusChanged).await?;
+    let enabled = enabled_rules(db).await?;
     let txn = crate::db::begin_write(db).await?;
     let changed =
         lifecycle::set_status(&txn, actor, reference, to, merged_into, expected_version).await?;
@@ -250,7 +257,7 @@ pub async fn change_status(
         crate::postmortems::service::require_published_postmortem(&txn, &changed.incident).await?;
     }
     notify(&txn, subscribers, changed, actor).await?;
-    rules::fire(&txn, actor, reference, &[Trigger::StatusChanged]).await?;
+    rules::fire(&txn, actor, reference, &[Trigger::StatusChanged], &enabled).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -264,12 +271,20 @@ pub async fn change_severity(
     expected_version: i32,
 ) -> Result<(), AppError> {
     let subscribers = subscribers(db, NotifyEvent::SeverityChanged).await?;
+    let enabled = enabled_rules(db).await?;
     let txn = crate::db::begin_write(db).await?;
     let changed =
         lifecycle::set_severity(&txn, actor, reference, severity_id, expected_version).await?;
     if let Some(changed) = changed {
         notify(&txn, subscribers, changed, actor).await?;
-        rules::fire(&txn, actor, reference, &[Trigger::SeverityChanged]).await?;
+        rules::fire(
+            &txn,
+            actor,
+            reference,
+            &[Trigger::SeverityChanged],
+            &enabled,
+        )
+        .await?;
         txn.commit().await?;
     }
     Ok(())

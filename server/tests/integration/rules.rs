@@ -19,7 +19,7 @@ use app::notifications::entities::delivery;
 use app::notifications::service::{ChannelForm, create_channel};
 use app::playbooks::PlaybookForm;
 use app::playbooks::service::{check_form, create_playbook, incident_playbooks};
-use app::rules::service::{check_input, create_rule, delete_rule, update_rule};
+use app::rules::service::{check_input, create_rule, delete_rule, set_enabled, update_rule};
 use app::rules::{
     Actions, Conditions, FieldMatch, ItemTemplate, RoleAssignment, RuleInput, StatusDraft, Trigger,
 };
@@ -39,6 +39,7 @@ backend_tests!(
     conditions_and_triggers_match_as_written,
     rules_undoing_each_other_stop_at_the_depth_limit,
     rules_through_forms_the_api_the_dry_run_and_the_audit_log,
+    a_rule_saved_paused_or_deleted_counts_from_the_next_change,
 );
 
 async fn add_rule(app: &TestApp, admin: &CurrentUser, input: RuleInput) -> i64 {
@@ -1218,4 +1219,40 @@ async fn count(app: &TestApp, reference: IncidentRef) -> u64 {
         .count(&app.db)
         .await
         .unwrap()
+}
+
+/// The enabled rules are kept between changes (read before the writer's turn): a rule
+/// saved, turned off, turned on again or deleted counts from the very next change.
+async fn a_rule_saved_paused_or_deleted_counts_from_the_next_change(app: TestApp) {
+    let admin = app.with_user(Role::Admin).await;
+    let ic = app.with_user(Role::Responder).await;
+    let least = severities(&app.db).await.unwrap().last().unwrap().id;
+    let svc = service(&app, "Billing").await;
+    let rules_run = |title: &'static str| {
+        let (app, ic) = (&app, &ic);
+        async move {
+            let reference = declare(app, ic, title, least, svc, Declaration::default()).await;
+            runs(app, reference).await.len()
+        }
+    };
+    assert_eq!(rules_run("No rule yet").await, 0);
+    let actions = Actions {
+        require_postmortem: true,
+        ..Default::default()
+    };
+    let input = rule(
+        "Postmortem always",
+        Trigger::Declared,
+        Conditions::default(),
+        actions,
+    );
+    let id = add_rule(&app, &admin, input).await;
+    assert_eq!(rules_run("Rule saved").await, 1, "saved");
+    let actor = admin.actor(None);
+    set_enabled(&app.db, &actor, id, false, 1).await.unwrap();
+    assert_eq!(rules_run("Rule off").await, 0, "turned off");
+    set_enabled(&app.db, &actor, id, true, 2).await.unwrap();
+    assert_eq!(rules_run("Rule on").await, 1, "turned on again");
+    delete_rule(&app.db, &actor, id).await.unwrap();
+    assert_eq!(rules_run("Rule gone").await, 0, "deleted");
 }

@@ -87,18 +87,27 @@ pub async fn attach_for_incident(
     Ok(())
 }
 
-/// Attaches a new incident's playbooks (those of its services and of its type) as it is
-/// declared: what [`attach_for_incident`] does, from what the declaration knows, in one
-/// read inside the writer's turn instead of five.
+/// The playbooks a new incident of these services and this type gets (those in use linked
+/// to either), read before its declaration's write begins so that on SQLite the one
+/// writer's turn is not spent on them; [`attach_declared`] attaches them.
+pub async fn for_declaration(
+    db: &impl ConnectionTrait,
+    service_ids: &[i64],
+    type_id: i64,
+) -> Result<Vec<playbook::Model>, AppError> {
+    linked(db, service_ids, Some(type_id), None).await
+}
+
+/// Attaches a new incident's playbooks, read by [`for_declaration`], inside the
+/// declaration's transaction: what [`attach_for_incident`] does, without its reads.
 pub async fn attach_declared(
     txn: &impl ConnectionTrait,
     actor: &CurrentUser,
     reference: IncidentRef,
-    service_ids: &[i64],
-    type_id: i64,
+    playbooks: &[playbook::Model],
 ) -> Result<(), AppError> {
-    for playbook in linked(txn, service_ids, Some(type_id), None).await? {
-        attach(txn, actor, reference.0, &playbook).await?;
+    for playbook in playbooks {
+        attach(txn, actor, reference.0, playbook).await?;
     }
     Ok(())
 }

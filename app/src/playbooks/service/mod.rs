@@ -8,7 +8,7 @@ mod write;
 pub use attached::{incident_checklists, incident_playbooks};
 pub use checklist::{
     attach_declared, attach_for_incident, attach_for_rule, attach_playbook, detach_playbook,
-    forget_service, set_type_playbooks, tick_step, type_playbooks,
+    for_declaration, forget_service, set_type_playbooks, tick_step, type_playbooks,
 };
 pub use effect::{effect, step_report};
 pub use write::{create_playbook, set_archived, update_playbook};

@@ -8,6 +8,8 @@ pub mod run;
 pub use dry_run::{dry_run, try_input};
 pub use names::{Names, choices, describe};
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -16,7 +18,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::audit::service::{self as audit, Actor};
-use crate::db::Writer;
+use crate::db::{Kept, Writer};
 use crate::error::{AppError, FieldError};
 use crate::rules::entities::rule;
 use crate::rules::{Actions, Conditions, FieldMatch, RuleInput, RuleView};
@@ -306,6 +308,7 @@ pub async fn create_rule(
     )
     .await?;
     txn.commit().await?;
+    RULES.wrote();
     Ok(created.id)
 }
 
@@ -367,6 +370,7 @@ pub async fn update_rule(
     )
     .await?;
     txn.commit().await?;
+    RULES.wrote();
     Ok(())
 }
 
@@ -411,14 +415,26 @@ pub async fn delete_rule(db: &impl Writer, actor: &Actor, id: i64) -> Result<(),
     )
     .await?;
     txn.commit().await?;
+    RULES.wrote();
     Ok(())
 }
 
-/// The enabled rules, in the order they run (a handful: read whole, once a change).
-pub(crate) async fn enabled_rules(db: &impl ConnectionTrait) -> Result<Vec<rule::Model>, AppError> {
-    Ok(rule::Entity::find()
-        .filter(rule::Column::Enabled.eq(true))
-        .order_by_asc(rule::Column::Id)
-        .all(db)
-        .await?)
+/// The enabled rules, kept between changes: every change a rule can be set off by reads
+/// them, and admins rarely write them. Whatever commits a write to rules calls
+/// `RULES.wrote()`.
+static RULES: Kept<Vec<rule::Model>> = Kept::new();
+
+/// The enabled rules, in the order they run (a handful: read whole). A change reads them
+/// before its write begins, so on SQLite the one writer's turn is not spent on them; a
+/// rule saved meanwhile runs from the next change.
+pub async fn enabled_rules(db: &impl Writer) -> Result<Arc<Vec<rule::Model>>, AppError> {
+    RULES
+        .get(db, || async {
+            Ok(rule::Entity::find()
+                .filter(rule::Column::Enabled.eq(true))
+                .order_by_asc(rule::Column::Id)
+                .all(db)
+                .await?)
+        })
+        .await
 }

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use chrono::{Days, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{enabled_rules, parts};
+use super::parts;
 use crate::accounts::CurrentUser;
 use crate::db::Writer;
 use crate::error::AppError;
@@ -23,18 +23,16 @@ use crate::rules::engine::{Facts, MAX_DEPTH, misses};
 use crate::rules::entities::rule;
 use crate::rules::{Actions, Trigger};
 
-/// Runs the rules of `triggers` (in that order) on the incident, inside the caller's
-/// transaction. One statement when no rule is enabled.
+/// Runs the `enabled` rules (read before the transaction by
+/// [`enabled_rules`](super::enabled_rules)) of `triggers`, in that order, on the incident,
+/// inside the caller's transaction. No statement when none is of those triggers.
 pub async fn fire(
     txn: &impl Writer,
     actor: &CurrentUser,
     reference: IncidentRef,
     triggers: &[Trigger],
+    enabled: &[rule::Model],
 ) -> Result<(), AppError> {
-    let enabled = enabled_rules(txn).await?;
-    if enabled.is_empty() {
-        return Ok(());
-    }
     let mut pending: VecDeque<(Trigger, u8)> = triggers.iter().map(|t| (*t, 0)).collect();
     let mut positions: Option<Vec<(i64, i32)>> = None;
     while let Some((trigger, depth)) = pending.pop_front() {
