@@ -132,8 +132,10 @@ pub async fn archive_type(
     Ok(())
 }
 
-/// Forgets the kept reads that hold types: the types, and the fields naming them.
+/// Forgets the kept reads that hold types: the types, the fields naming them and the
+/// channels they name.
 fn types_written() {
     incident_types::TYPES.wrote();
     super::defs::FIELDS.wrote();
+    crate::notifications::outbox::CHANNELS.wrote();
 }

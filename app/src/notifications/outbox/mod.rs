@@ -13,6 +13,7 @@ use super::{DeliveryStatus, NotifyEvent};
 use crate::accounts::CurrentUser;
 use crate::accounts::entities::user;
 use crate::catalog::entities::service as catalog_service;
+use crate::db::{Kept, Writer};
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 use crate::incidents::IncidentRole;
@@ -150,7 +151,7 @@ pub(crate) fn subscribed(channel: &channel::Model, event: NotifyEvent) -> bool {
 /// inside the transaction of the change, after the change: the notice and the change
 /// commit together or not at all.
 pub async fn notify_incident(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     event: NotifyEvent,
     incident_id: i64,
     change: Option<Change>,
@@ -160,39 +161,53 @@ pub async fn notify_incident(
     queue(db, channels, incident_id, change, actor).await
 }
 
+/// The enabled channels and the types' links to them, kept between changes: every change
+/// that notifies reads them, and admins rarely write them. Whatever commits a write to
+/// channels or to a type's channels calls `CHANNELS.wrote()`.
+pub(crate) static CHANNELS: Kept<Enabled> = Kept::new();
+
+/// The enabled channels, and (type id, channel) for every enabled channel a type names.
+pub(crate) struct Enabled {
+    channels: Vec<channel::Model>,
+    typed: Vec<(i64, channel::Model)>,
+}
+
 /// The enabled channels subscribed to `event`, and those incident types name (told of
 /// every event of their incidents). A change on SQLite reads them before its write
 /// begins, so the one writer's lock is not held for reads that most changes find empty;
 /// a channel added meanwhile counts from the next change.
-pub async fn subscribers(
-    db: &impl ConnectionTrait,
-    event: NotifyEvent,
-) -> Result<Subscribers, AppError> {
-    let enabled = channel::Entity::find()
-        .filter(channel::Column::DisabledAt.is_null())
-        .all(db)
+pub async fn subscribers(db: &impl Writer, event: NotifyEvent) -> Result<Subscribers, AppError> {
+    let enabled = CHANNELS
+        .get(db, || async {
+            let channels = channel::Entity::find()
+                .filter(channel::Column::DisabledAt.is_null())
+                .all(db)
+                .await?;
+            let typed = if channels.is_empty() {
+                Vec::new()
+            } else {
+                type_channel::Entity::find()
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .filter_map(|l| {
+                        let channel = channels.iter().find(|c| c.id == l.channel_id)?;
+                        Some((l.type_id, channel.clone()))
+                    })
+                    .collect()
+            };
+            Ok(Enabled { channels, typed })
+        })
         .await?;
-    let typed = if enabled.is_empty() {
-        Vec::new()
-    } else {
-        type_channel::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|l| {
-                let channel = enabled.iter().find(|c| c.id == l.channel_id)?;
-                Some((l.type_id, channel.clone()))
-            })
-            .collect()
-    };
-    let channels = enabled
-        .into_iter()
-        .filter(|c| subscribed(c, event))
-        .collect();
     Ok(Subscribers {
         event,
-        channels,
-        typed,
+        channels: enabled
+            .channels
+            .iter()
+            .filter(|c| subscribed(c, event))
+            .cloned()
+            .collect(),
+        typed: enabled.typed.clone(),
     })
 }
 

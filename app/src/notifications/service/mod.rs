@@ -8,7 +8,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::entities::{channel, delivery};
-use super::outbox::{self, Notice};
+use super::outbox::{self, CHANNELS, Notice};
 use super::{ChannelKind, DeliveryStatus, IssuedSecret, NotifyEvent};
 use crate::accounts::CurrentUser;
 use crate::audit::service::record as audit;
@@ -236,6 +236,7 @@ pub async fn create_channel(
         json!({ "name": name, "kind": kind.as_str(), "events": events }),
     )
     .await?;
+    CHANNELS.wrote();
     Ok(secret.map(|secret| IssuedSecret {
         channel_name: name,
         secret,
@@ -269,6 +270,7 @@ pub async fn rotate_secret(
     let mut changes: channel::ActiveModel = current.into();
     changes.secret = Set(Some(secret.clone()));
     changes.update(db).await?;
+    CHANNELS.wrote();
     audit(
         db,
         &admin.actor(ip),
@@ -301,6 +303,7 @@ pub async fn set_disabled(
     let mut changes: channel::ActiveModel = current.into();
     changes.disabled_at = Set(disabled.then(Utc::now));
     changes.update(db).await?;
+    CHANNELS.wrote();
     audit(
         db,
         &admin.actor(ip),
@@ -329,6 +332,7 @@ pub async fn delete_channel(
         .exec(db)
         .await?;
     channel::Entity::delete_by_id(id).exec(db).await?;
+    CHANNELS.wrote();
     audit(
         db,
         &admin.actor(ip),
