@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::{BEFORE_SHOWN, ChangeFilter, MAX_PAGE, MAX_WINDOW_HOURS, Position, secs, time};
@@ -15,7 +16,8 @@ use crate::changes::{CausedIncident, ChangeView, ChangesBefore};
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
 
-/// The views of `rows`, in their order: two statements for their services and links.
+/// The views of `rows`, in their order: one statement for their services, one for their
+/// links to incidents.
 pub(super) async fn views(
     db: &impl ConnectionTrait,
     rows: Vec<change::Model>,
@@ -24,27 +26,26 @@ pub(super) async fn views(
     let mut services: HashMap<i64, Vec<ServiceRef>> = HashMap::new();
     let mut incidents: HashMap<i64, Vec<CausedIncident>> = HashMap::new();
     if !ids.is_empty() {
-        let links = change_service::Entity::find()
+        // Each link with its service, in one statement.
+        let service_of_link = change_service::Entity::belongs_to(service::Entity)
+            .from(change_service::Column::ServiceId)
+            .to(service::Column::Id);
+        for (link, named) in change_service::Entity::find()
             .filter(change_service::Column::ChangeId.is_in(ids.iter().copied()))
-            .all(db)
-            .await?;
-        let named: HashMap<i64, service::Model> = service::Entity::find()
-            .filter(service::Column::Id.is_in(links.iter().map(|l| l.service_id)))
+            .join(JoinType::InnerJoin, service_of_link.into())
+            .select_also(service::Entity)
             .all(db)
             .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        for link in links {
-            if let Some(s) = named.get(&link.service_id) {
+        {
+            if let Some(s) = named {
                 services
                     .entry(link.change_id)
                     .or_default()
                     .push(ServiceRef {
                         id: s.id,
-                        slug: s.slug.clone(),
-                        name: s.name.clone(),
-                        owner_team: s.owner_team.clone(),
+                        slug: s.slug,
+                        name: s.name,
+                        owner_team: s.owner_team,
                     });
             }
         }
@@ -233,7 +234,7 @@ pub async fn changes_before(
 }
 
 /// [`changes_before`] for an incident already read: one statement for the rows (a
-/// range of the per-service index and the incident's links), three for their services
+/// range of the per-service index and the incident's links), two for their services
 /// and links when there are any.
 pub async fn changes_before_incident(
     db: &impl ConnectionTrait,
