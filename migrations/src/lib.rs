@@ -83,6 +83,7 @@ mod m20261214_000035_create_user_identities;
 mod m20261215_000036_create_report_blocks;
 mod m20261216_000037_split_report_block_packs;
 mod m20261217_000038_epoch_seconds_when_missing;
+mod m20261218_000039_edited_notes_versioned;
 
 /// Runs every migration in order; used at start-up and by `vigil migrate`.
 pub struct Migrator;
@@ -129,6 +130,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000036_create_report_blocks::Migration),
             Box::new(m20261216_000037_split_report_block_packs::Migration),
             Box::new(m20261217_000038_epoch_seconds_when_missing::Migration),
+            Box::new(m20261218_000039_edited_notes_versioned::Migration),
         ]
     }
 }

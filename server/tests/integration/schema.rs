@@ -9,6 +9,7 @@ backend_tests!(
     epoch_seconds_follow_every_change_of_an_incidents_times,
     the_list_reads_each_part_through_the_open_incidents_index,
     a_year_of_deploys_is_read_from_their_own_index_alone,
+    a_note_edited_before_versions_keeps_its_earlier_text,
 );
 
 /// Each migration's `down` undoes its `up`: roll everything back, check the tables are
@@ -284,4 +285,65 @@ async fn plan(txn: &sea_orm::DatabaseTransaction, statement: &sea_orm::Statement
         .map(|row| row.try_get::<String>("", column).unwrap())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The timeline reads earlier texts only for notes whose version is above 1; a note edited
+/// before notes had versions (migration 23 set every one to 1) is raised by migration 39,
+/// so its earlier text still shows.
+async fn a_note_edited_before_versions_keeps_its_earlier_text(app: TestApp) {
+    use app::accounts::Role;
+    use app::incidents::service::timeline::{NewNote, add_note, edit_note, timeline};
+    use sea_orm::ConnectionTrait;
+
+    let scribe = app.with_user(Role::Responder).await;
+    let reference = app.declared(&scribe, "Queue backlog").await;
+    let mut notes = Vec::new();
+    for body in ["Consumers stalled", "Backlog draining"] {
+        let note = NewNote {
+            body: body.into(),
+            ..Default::default()
+        };
+        notes.push(add_note(&app.db, &scribe, reference, note).await.unwrap());
+    }
+    let (edited, untouched) = (&notes[0], &notes[1]);
+    edit_note(
+        &app.db,
+        &scribe,
+        reference,
+        edited.id,
+        "Consumers stalled on a poison message",
+        edited.version,
+    )
+    .await
+    .unwrap();
+    let revisions = |events: Vec<app::incidents::TimelineEventView>, id: i64| {
+        events.into_iter().find(|e| e.id == id).unwrap().revisions
+    };
+    let shown = timeline(&app.db, reference, Role::Responder).await.unwrap();
+    assert_eq!(revisions(shown, edited.id), ["Consumers stalled"]);
+
+    // As a database edited before migration 23 has it: the earlier text, version 1.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE timeline_events SET version = 1 WHERE id = {}",
+            edited.id
+        ))
+        .await
+        .unwrap();
+    let shown = timeline(&app.db, reference, Role::Responder).await.unwrap();
+    assert!(
+        revisions(shown, edited.id).is_empty(),
+        "read only for versions above 1"
+    );
+
+    let mut options = ConnectOptions::new(app.database_url());
+    options.max_connections(1);
+    let db = Database::connect(options).await.unwrap();
+    Migrator::down(&db, Some(1)).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let shown = timeline(&app.db, reference, Role::Responder).await.unwrap();
+    let version = |id: i64| shown.iter().find(|e| e.id == id).unwrap().version;
+    assert_eq!(version(edited.id), 2, "raised once");
+    assert_eq!(version(untouched.id), 1, "a note never edited stays");
+    assert_eq!(revisions(shown, edited.id), ["Consumers stalled"]);
 }

@@ -262,10 +262,16 @@ async fn events_of(
         .order_by_asc(event::Column::Id)
         .all(db)
         .await?;
-    let revisions = if reader.can_write() {
-        let event_ids: Vec<i64> = events.iter().map(|(e, _)| e.id).collect();
+    // Only an edited note (its version above 1, migration 39) has earlier texts: a
+    // timeline nobody corrected costs no second statement.
+    let edited: Vec<i64> = events
+        .iter()
+        .filter(|(e, _)| e.version > 1)
+        .map(|(e, _)| e.id)
+        .collect();
+    let revisions = if reader.can_write() && !edited.is_empty() {
         revision::Entity::find()
-            .filter(revision::Column::EventId.is_in(event_ids))
+            .filter(revision::Column::EventId.is_in(edited))
             .order_by_asc(revision::Column::Id)
             .all(db)
             .await?
