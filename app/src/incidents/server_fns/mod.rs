@@ -17,7 +17,7 @@ pub use severities::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::service::{declare, edit, marker, query, timeline},
+    super::service::{declare, edit, query, timeline},
     super::{IncidentRef, IncidentRole, Marker, Status},
     crate::accounts::Role,
     crate::choices::service as choices,
@@ -127,13 +127,16 @@ pub async fn get_incident_detail(
         let incident = query::get_incident(&state.db, reference).await?;
         let window = changes_window.unwrap_or(DEFAULT_WINDOW_HOURS);
         let types = crate::incidents::service::types::list_types(&state.db, true).await?;
+        let (timeline, marker) =
+            timeline::timeline_and_marker(&state.db, reference, user.role, incident.version)
+                .await?;
         Ok(IncidentDetail {
             changes: changes_before_incident(&state.db, &incident, window).await?,
             runbooks: crate::catalog::service::runbooks_for(&state.db, &incident.services).await?,
-            timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
+            timeline,
             can_write: user.role.can_write(),
             now: chrono::Utc::now(),
-            marker: marker::marker_of(&state.db, reference, incident.version).await?,
+            marker,
             status_page: crate::status::service::incident_card(&state.db, &incident).await?,
             fields: {
                 let kind = types
@@ -178,14 +181,17 @@ pub async fn get_incident_timeline(reference: String) -> Result<IncidentTimeline
     let (state, user) = web::require(Role::Viewer)?;
     let result = async {
         let reference = IncidentRef::parse_or_not_found(&reference)?;
-        // The header, then the marker (at the version the header was read at), then the
-        // events: a change landing between two reads leaves the marker older than what
-        // it covers, and the next report re-reads (idempotently); nothing is missed.
+        // The header, then the events with the marker (at the version the header was
+        // read at): a change landing between the two reads leaves the marker older than
+        // what the events show, and the next report re-reads (idempotently); nothing is
+        // missed.
         let incident = query::get_incident(&state.db, reference).await?;
-        let marker = marker::marker_of(&state.db, reference, incident.version).await?;
+        let (timeline, marker) =
+            timeline::timeline_and_marker(&state.db, reference, user.role, incident.version)
+                .await?;
         Ok(IncidentTimeline {
             marker,
-            timeline: timeline::timeline_of(&state.db, reference, user.role).await?,
+            timeline,
             can_write: user.role.can_write(),
             facts_html: crate::incidents::pages::facts_html(&incident),
         })

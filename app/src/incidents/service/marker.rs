@@ -1,7 +1,6 @@
 //! The live view's change marker: one short read that tells whether anything on an
 //! incident changed since the page was rendered.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::load;
@@ -18,51 +17,53 @@ pub async fn change_marker(
     marker_of(db, reference, incident.version).await
 }
 
-/// [`change_marker`] of an incident the caller has just read at `version`.
+/// What the marker is made of.
+pub(super) struct Marker {
+    /// The newest event's id: a new event.
+    pub latest: Option<i64>,
+    /// The incident's version: any change to the incident itself.
+    pub version: i32,
+    /// The sum of its events' versions: an edit raises a note's version.
+    pub edits: i64,
+    /// Its deleted notes.
+    pub deleted: i64,
+}
+
+impl std::fmt::Display for Marker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Marker {
+            latest,
+            version,
+            edits,
+            deleted,
+        } = self;
+        write!(f, "{}-{version}-{edits}-{deleted}", latest.unwrap_or(0))
+    }
+}
+
+/// [`change_marker`] of an incident the caller has just read at `version`: one short
+/// statement per live check.
 pub async fn marker_of(
     db: &impl ConnectionTrait,
     incident: IncidentRef,
     version: i32,
 ) -> Result<String, AppError> {
-    use crate::incidents::entities::{
-        timeline_event as event, timeline_event_revision as revision,
-    };
-    let incident_id = incident.0;
-    // The latest edit rides along as a scalar subquery: one statement per page view and
-    // per live check.
-    let latest_edit = Expr::SubQuery(
-        None,
-        Box::new(
-            Query::select()
-                .expr(Expr::col((revision::Entity, revision::Column::Id)).max())
-                .from(revision::Entity)
-                .and_where(
-                    Expr::col((revision::Entity, revision::Column::EventId)).in_subquery(
-                        Query::select()
-                            .column(event::Column::Id)
-                            .from(event::Entity)
-                            .and_where(event::Column::IncidentId.eq(incident_id))
-                            .to_owned(),
-                    ),
-                )
-                .to_owned()
-                .into(),
-        ),
-    );
-    let (latest, deleted, latest_edit): (Option<i64>, i64, Option<i64>) = event::Entity::find()
+    use crate::incidents::entities::timeline_event as event;
+    let (latest, edits, deleted): (Option<i64>, Option<i64>, i64) = event::Entity::find()
         .select_only()
         .column_as(event::Column::Id.max(), "latest")
+        .column_as(event::Column::Version.sum(), "edits")
         .column_as(event::Column::DeletedAt.count(), "deleted")
-        .column_as(latest_edit, "latest_edit")
-        .filter(event::Column::IncidentId.eq(incident_id))
+        .filter(event::Column::IncidentId.eq(incident.0))
         .into_tuple()
         .one(db)
         .await?
-        .unwrap_or((None, 0, None));
-    Ok(format!(
-        "{}-{}-{}-{deleted}",
-        latest.unwrap_or(0),
+        .unwrap_or((None, None, 0));
+    let marker = Marker {
+        latest,
         version,
-        latest_edit.unwrap_or(0)
-    ))
+        edits: edits.unwrap_or(0),
+        deleted,
+    };
+    Ok(marker.to_string())
 }

@@ -219,7 +219,30 @@ pub async fn timeline_of(
     incident: IncidentRef,
     reader: Role,
 ) -> Result<Vec<TimelineEventView>, AppError> {
-    events_of(db, incident, reader, None).await
+    let events = read_events(db, incident, None).await?;
+    views(db, events, reader).await
+}
+
+/// [`timeline_of`] and the incident's change marker at `version` (see
+/// [`marker_of`](super::marker::marker_of)), both from one read of its events: what the
+/// incident page and the live timeline show.
+pub async fn timeline_and_marker(
+    db: &impl ConnectionTrait,
+    incident: IncidentRef,
+    reader: Role,
+    version: i32,
+) -> Result<(Vec<TimelineEventView>, String), AppError> {
+    let events = read_events(db, incident, None).await?;
+    let marker = super::marker::Marker {
+        latest: events.iter().map(|(e, _)| e.id).max(),
+        version,
+        edits: events.iter().map(|(e, _)| i64::from(e.version)).sum(),
+        deleted: events
+            .iter()
+            .filter(|(e, _)| e.deleted_at.is_some())
+            .count() as i64,
+    };
+    Ok((views(db, events, reader).await?, marker.to_string()))
 }
 
 /// One event of the incident's timeline as `reader` may see it (after an edit).
@@ -229,27 +252,25 @@ pub async fn event_of(
     event_id: i64,
     reader: Role,
 ) -> Result<TimelineEventView, AppError> {
-    events_of(db, incident, reader, Some(event_id))
+    let events = read_events(db, incident, Some(event_id)).await?;
+    views(db, events, reader)
         .await?
         .pop()
         .ok_or_else(note_missing)
 }
 
-async fn events_of(
+/// The incident's events (or only `only`), deleted ones too, each with its author, in the
+/// order they happened: one statement.
+async fn read_events(
     db: &impl ConnectionTrait,
     incident: IncidentRef,
-    reader: Role,
     only: Option<i64>,
-) -> Result<Vec<TimelineEventView>, AppError> {
+) -> Result<Vec<(event::Model, Option<user::Model>)>, AppError> {
     let mut query = event::Entity::find().filter(event::Column::IncidentId.eq(incident.0));
     if let Some(id) = only {
         query = query.filter(event::Column::Id.eq(id));
     }
-    if !reader.is_admin() {
-        query = query.filter(event::Column::DeletedAt.is_null());
-    }
-    // Each event with its author's name in one statement.
-    let events = query
+    Ok(query
         .select_also(user::Entity)
         .join(
             JoinType::LeftJoin,
@@ -261,7 +282,19 @@ async fn events_of(
         .order_by_asc(event::Column::OccurredAt)
         .order_by_asc(event::Column::Id)
         .all(db)
-        .await?;
+        .await?)
+}
+
+/// The views of `events` as `reader` may see them: deleted notes only for admins, earlier
+/// texts only for those who can write.
+async fn views(
+    db: &impl ConnectionTrait,
+    mut events: Vec<(event::Model, Option<user::Model>)>,
+    reader: Role,
+) -> Result<Vec<TimelineEventView>, AppError> {
+    if !reader.is_admin() {
+        events.retain(|(e, _)| e.deleted_at.is_none());
+    }
     // Only an edited note (its version above 1, migration 39) has earlier texts: a
     // timeline nobody corrected costs no second statement.
     let edited: Vec<i64> = events
