@@ -75,7 +75,8 @@ pub async fn declare_incident_after_change(
 
 /// A declaration and all it sets off, in one write transaction: the incident, its field
 /// values, its playbooks, the link to the change suspected of causing it, the notices
-/// and the rules. Checked and the subscribers read before the writer's turn begins.
+/// and the rules. Checked, and the subscribers, playbooks and rules read, before the
+/// writer's turn begins.
 async fn declare_linked(
     db: &impl Writer,
     actor: &CurrentUser,
