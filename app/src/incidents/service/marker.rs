@@ -6,6 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use super::load;
 use crate::error::AppError;
 use crate::incidents::IncidentRef;
+use crate::incidents::entities::timeline_event as event;
 
 /// A token that changes whenever anything on the incident changes (a new timeline event,
 /// a note edited or deleted, a new version): what the live view watches.
@@ -29,6 +30,28 @@ pub(super) struct Marker {
     pub deleted: i64,
 }
 
+impl Marker {
+    /// The marker of an incident at `version` whose events (deleted ones too) are
+    /// `events`: what [`marker_of`] reads in SQL, made from a read the caller already has.
+    pub(super) fn of_events<'a>(
+        events: impl IntoIterator<Item = &'a event::Model>,
+        version: i32,
+    ) -> Self {
+        let mut marker = Marker {
+            latest: None,
+            version,
+            edits: 0,
+            deleted: 0,
+        };
+        for e in events {
+            marker.latest = marker.latest.max(Some(e.id));
+            marker.edits += i64::from(e.version);
+            marker.deleted += i64::from(e.deleted_at.is_some());
+        }
+        marker
+    }
+}
+
 impl std::fmt::Display for Marker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let Marker {
@@ -42,13 +65,12 @@ impl std::fmt::Display for Marker {
 }
 
 /// [`change_marker`] of an incident the caller has just read at `version`: one short
-/// statement per live check.
+/// statement per live check. The same as [`Marker::of_events`] over its events.
 pub async fn marker_of(
     db: &impl ConnectionTrait,
     incident: IncidentRef,
     version: i32,
 ) -> Result<String, AppError> {
-    use crate::incidents::entities::timeline_event as event;
     let (latest, edits, deleted): (Option<i64>, Option<i64>, i64) = event::Entity::find()
         .select_only()
         .column_as(event::Column::Id.max(), "latest")

@@ -233,15 +233,7 @@ pub async fn timeline_and_marker(
     version: i32,
 ) -> Result<(Vec<TimelineEventView>, String), AppError> {
     let events = read_events(db, incident, None).await?;
-    let marker = super::marker::Marker {
-        latest: events.iter().map(|(e, _)| e.id).max(),
-        version,
-        edits: events.iter().map(|(e, _)| i64::from(e.version)).sum(),
-        deleted: events
-            .iter()
-            .filter(|(e, _)| e.deleted_at.is_some())
-            .count() as i64,
-    };
+    let marker = super::marker::Marker::of_events(events.iter().map(|row| &row.event), version);
     Ok((views(db, events, reader).await?, marker.to_string()))
 }
 
@@ -265,13 +257,13 @@ async fn read_events(
     db: &impl ConnectionTrait,
     incident: IncidentRef,
     only: Option<i64>,
-) -> Result<Vec<(event::Model, Option<user::Model>)>, AppError> {
+) -> Result<Vec<EventRow>, AppError> {
     let mut query = event::Entity::find().filter(event::Column::IncidentId.eq(incident.0));
     if let Some(id) = only {
         query = query.filter(event::Column::Id.eq(id));
     }
     Ok(query
-        .select_also(user::Entity)
+        .column_as(user::Column::DisplayName, "author")
         .join(
             JoinType::LeftJoin,
             event::Entity::belongs_to(user::Entity)
@@ -281,26 +273,35 @@ async fn read_events(
         )
         .order_by_asc(event::Column::OccurredAt)
         .order_by_asc(event::Column::Id)
+        .into_model::<EventRow>()
         .all(db)
         .await?)
+}
+
+/// An event with its author's name: only the name is read of the author's account.
+#[derive(sea_orm::FromQueryResult)]
+struct EventRow {
+    #[sea_orm(nested)]
+    event: event::Model,
+    author: Option<String>,
 }
 
 /// The views of `events` as `reader` may see them: deleted notes only for admins, earlier
 /// texts only for those who can write.
 async fn views(
     db: &impl ConnectionTrait,
-    mut events: Vec<(event::Model, Option<user::Model>)>,
+    mut events: Vec<EventRow>,
     reader: Role,
 ) -> Result<Vec<TimelineEventView>, AppError> {
     if !reader.is_admin() {
-        events.retain(|(e, _)| e.deleted_at.is_none());
+        events.retain(|row| row.event.deleted_at.is_none());
     }
     // Only an edited note (its version above 1, migration 39) has earlier texts: a
     // timeline nobody corrected costs no second statement.
     let edited: Vec<i64> = events
         .iter()
-        .filter(|(e, _)| e.version > 1)
-        .map(|(e, _)| e.id)
+        .filter(|row| row.event.version > 1)
+        .map(|row| row.event.id)
         .collect();
     let revisions = if reader.can_write() && !edited.is_empty() {
         revision::Entity::find()
@@ -313,13 +314,13 @@ async fn views(
     };
     Ok(events
         .into_iter()
-        .map(|(e, author)| {
+        .map(|EventRow { event: e, author }| {
             let history = revisions
                 .iter()
                 .filter(|r| r.event_id == e.id)
                 .map(|r| r.body.clone())
                 .collect();
-            view(e, author.map(|u| u.display_name), history)
+            view(e, author, history)
         })
         .collect())
 }

@@ -12,6 +12,7 @@ use super::outbox::{self, CHANNELS, Notice};
 use super::{ChannelKind, DeliveryStatus, IssuedSecret, NotifyEvent};
 use crate::accounts::CurrentUser;
 use crate::audit::service::record as audit;
+use crate::db::Writer;
 use crate::error::{AppError, FieldError};
 use crate::incidents::entities::severity;
 
@@ -320,27 +321,32 @@ pub async fn set_disabled(
 
 /// Removes a channel and its delivery log.
 pub async fn delete_channel(
-    db: &impl ConnectionTrait,
+    db: &impl Writer,
     admin: &CurrentUser,
     id: i64,
     ip: Option<String>,
 ) -> Result<(), AppError> {
     admin.require_admin()?;
     let current = find(db, id).await?;
+    // One transaction: a channel never goes without its delivery log, or the audit
+    // without the deletion it records.
+    let txn = crate::db::begin_write(db).await?;
     delivery::Entity::delete_many()
         .filter(delivery::Column::ChannelId.eq(id))
-        .exec(db)
+        .exec(&txn)
         .await?;
-    channel::Entity::delete_by_id(id).exec(db).await?;
-    CHANNELS.wrote();
+    channel::Entity::delete_by_id(id).exec(&txn).await?;
     audit(
-        db,
+        &txn,
         &admin.actor(ip),
         "notification_channel.deleted",
         Some(&format!("notification channel {id}")),
         json!({ "name": current.name }),
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    CHANNELS.wrote();
+    Ok(())
 }
 
 /// Queues a test message to one channel; the delivery log shows how it went.
