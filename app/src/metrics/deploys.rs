@@ -2,7 +2,7 @@
 //! window, one range of an index; which of them an incident names as a cause; and the
 //! incidents those deploys caused.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
@@ -14,7 +14,6 @@ use super::delivery::{CausedIncident, DeployBucket, DeployFact, delivery, lead_t
 use super::formulas::duration_stats;
 use super::formulas::{Secs, Span};
 use super::report::Bucket;
-use super::scan::bucket_day;
 use super::{ChangeStrip, DeliveryReport, StripDay, StripIncident};
 use crate::changes::entities::{change_service, incident_change};
 use crate::db::pack;
@@ -134,11 +133,14 @@ pub async fn delivery_report(
     bucket: Bucket,
 ) -> Result<DeliveryReport, AppError> {
     let backend = db.get_database_backend();
-    let causes: Option<HashSet<i64>> = match service {
+    // Few deploys are causes: a sorted list searched per deploy, not hashed.
+    let causes: Option<Vec<i64>> = match service {
         Some(_) => None,
         None => {
             let packed = pack::read(db, causes_statement(backend, window)).await?;
-            Some(pack::rows::<1>(&packed)?.filter_map(|[id]| id).collect())
+            let mut ids: Vec<i64> = pack::rows::<1>(&packed)?.filter_map(|[id]| id).collect();
+            ids.sort_unstable();
+            Some(ids)
         }
     };
     let packed = pack::read(db, deploys_statement(backend, service, window)).await?;
@@ -146,7 +148,7 @@ pub async fn delivery_report(
     for [started, finished, committed, reached, last] in pack::rows::<5>(&packed)? {
         let started = started.ok_or_else(|| AppError::internal("a deploy without a start"))?;
         let caused_incident = match &causes {
-            Some(causes) => last.is_some_and(|id| causes.contains(&id)),
+            Some(causes) => last.is_some_and(|id| causes.binary_search(&id).is_ok()),
             None => last == Some(1),
         };
         deploys.push(DeployFact {
@@ -176,17 +178,19 @@ pub async fn delivery_report(
             restore_median: None,
         })
         .collect();
-    let index: HashMap<i64, usize> = buckets
+    // Each bucket's first second, ascending: a deploy's bucket is the last that starts
+    // at or before it (a binary search, no date made or hashed per deploy).
+    let starts: Vec<Secs> = buckets
         .iter()
-        .enumerate()
-        .filter_map(|(n, b)| Some((label_day(&b.bucket)?, n)))
+        .map(|b| label_day(&b.bucket).map_or(Secs::MAX, |day| day * 86_400))
         .collect();
+    let bucket_of = |at: Secs| bucket_index(&starts, at);
     let mut leads: Vec<Vec<Secs>> = vec![Vec::new(); buckets.len()];
     for d in deploys
         .iter()
         .filter(|d| d.reached_production || d.caused_incident)
     {
-        if let Some(&n) = index.get(&bucket_day(bucket, d.at)) {
+        if let Some(n) = bucket_of(d.at) {
             if d.caused_incident {
                 buckets[n].failed += 1;
             } else {
@@ -199,8 +203,7 @@ pub async fn delivery_report(
     }
     let mut restores: Vec<Vec<Secs>> = vec![Vec::new(); buckets.len()];
     for i in &caused {
-        if let (Some(&n), Some(mitigated)) = (index.get(&bucket_day(bucket, i.start)), i.mitigated)
-        {
+        if let (Some(n), Some(mitigated)) = (bucket_of(i.start), i.mitigated) {
             restores[n].push(Ord::max(mitigated - i.start, 0));
         }
     }
@@ -215,6 +218,12 @@ pub async fn delivery_report(
         delivery: delivery(window, &deploys, &caused),
         buckets,
     })
+}
+
+/// The bucket of `at` among buckets starting at `starts` (ascending): the last one that
+/// starts at or before it; `None` before the first.
+fn bucket_index(starts: &[Secs], at: Secs) -> Option<usize> {
+    starts.partition_point(|&start| start <= at).checked_sub(1)
 }
 
 /// How many incidents the strip draws at most (the newest).
@@ -309,6 +318,18 @@ pub async fn change_strip(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::scan::bucket_day;
+
+    #[test]
+    fn a_moment_falls_in_the_last_bucket_started_by_then() {
+        let starts = [100, 200, 300];
+        assert_eq!(bucket_index(&starts, 99), None);
+        assert_eq!(bucket_index(&starts, 100), Some(0));
+        assert_eq!(bucket_index(&starts, 199), Some(0));
+        assert_eq!(bucket_index(&starts, 200), Some(1));
+        assert_eq!(bucket_index(&starts, 10_000), Some(2));
+        assert_eq!(bucket_index(&[], 100), None);
+    }
 
     #[test]
     fn a_label_is_found_by_the_first_day_of_its_bucket() {
