@@ -91,7 +91,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
+        let every: Vec<Box<dyn MigrationTrait>> = vec![
             Box::new(m20261122_000001_create_settings::Migration),
             Box::new(m20261122_000002_create_users::Migration),
             Box::new(m20261122_000003_create_sessions::Migration),
@@ -131,6 +131,38 @@ impl MigratorTrait for Migrator {
             Box::new(m20261216_000037_split_report_block_packs::Migration),
             Box::new(m20261217_000038_epoch_seconds_when_missing::Migration),
             Box::new(m20261218_000039_edited_notes_versioned::Migration),
-        ]
+        ];
+        every
+            .into_iter()
+            .map(|m| Box::new(Whole(m)) as Box<dyn MigrationTrait>)
+            .collect()
+    }
+}
+
+/// A migration run in one transaction on every backend, its record included. SQLite's
+/// DDL is transactional, but sea-orm runs SQLite migrations without one by default: a
+/// process killed between two statements (an upgrade stopped by a service manager's
+/// timeout, the machine running out of memory) left a migration half applied and not
+/// recorded, and every later start failed on "already exists".
+struct Whole(Box<dyn MigrationTrait>);
+
+impl MigrationName for Whole {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Whole {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.up(manager).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        self.0.down(manager).await
+    }
+
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
     }
 }

@@ -1,11 +1,15 @@
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement,
+    TransactionTrait,
+};
 use sea_orm_migration::SchemaManager;
 
 use crate::support::TestApp;
 
 backend_tests!(
     every_migration_rolls_back_and_reapplies,
+    a_migration_cut_short_leaves_the_schema_as_it_was,
     epoch_seconds_follow_every_change_of_an_incidents_times,
     the_list_reads_each_part_through_the_open_incidents_index,
     a_year_of_deploys_is_read_from_their_own_index_alone,
@@ -47,6 +51,63 @@ async fn every_migration_rolls_back_and_reapplies(app: TestApp) {
     );
 }
 
+/// Every table, column, index and trigger, as text to compare.
+async fn schema_of(db: &DatabaseConnection) -> Vec<String> {
+    let sql = match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type AS item \
+             FROM information_schema.columns WHERE table_schema = 'public' \
+             UNION ALL SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes \
+             WHERE schemaname = 'public' \
+             UNION ALL SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal \
+             UNION ALL SELECT 'function ' || proname FROM pg_proc p \
+             JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
+        }
+        _ => "SELECT type || ' ' || name || ' ' || coalesce(sql, '') AS item FROM sqlite_master",
+    };
+    let mut items: Vec<String> = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String>("", "item").unwrap())
+        .collect();
+    items.sort();
+    items
+}
+
+/// Every migration runs in one transaction, its record included, on both backends: a
+/// process killed after some of its statements leaves the schema as it was, and the next
+/// start applies the migration whole. Each migration is run in a transaction that is then
+/// abandoned (as a killed process's is), and the schema compared with the one before.
+async fn a_migration_cut_short_leaves_the_schema_as_it_was(app: TestApp) {
+    let mut options = ConnectOptions::new(app.database_url());
+    options.max_connections(1);
+    let db = Database::connect(options).await.unwrap();
+    Migrator::down(&db, None).await.unwrap();
+    for migration in Migrator::migrations() {
+        let name = migration.name().to_owned();
+        assert_eq!(migration.use_transaction(), Some(true), "{name}");
+        let before = schema_of(&db).await;
+        let txn = db.begin().await.unwrap();
+        migration
+            .up(&SchemaManager::new(&txn))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        txn.rollback().await.unwrap();
+        assert_eq!(schema_of(&db).await, before, "{name} left a part behind");
+        Migrator::up(&db, Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{name} after being cut short: {e}"));
+    }
+    assert!(
+        Migrator::get_pending_migrations(&db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// The reports read integer epoch seconds the database keeps (migrations 19 and 20): they must
 /// follow the timestamps on insert and on every later change, whoever writes.
 async fn epoch_seconds_follow_every_change_of_an_incidents_times(app: TestApp) {
@@ -54,7 +115,6 @@ async fn epoch_seconds_follow_every_change_of_an_incidents_times(app: TestApp) {
     use app::incidents::service::query::get_incident;
     use app::workflow::update_details;
     use chrono::{TimeZone, Utc};
-    use sea_orm::{ConnectionTrait, Statement};
 
     let actor = app.with_user(app::accounts::Role::Responder).await;
     let reference = app.declared_at(&actor, "Disk full", 1).await;
@@ -155,7 +215,7 @@ async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp)
     use app::incidents::service::query::list_read;
     use app::incidents::{IncidentFilter, ListCursor, Status};
     use chrono::Utc;
-    use sea_orm::{ConnectionTrait, QueryTrait, TransactionTrait};
+    use sea_orm::QueryTrait;
 
     let backend = app.db.get_database_backend();
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
@@ -231,7 +291,6 @@ async fn the_list_reads_each_part_through_the_open_incidents_index(app: TestApp)
 /// table, ten times the time at 160,000 deploys.
 async fn a_year_of_deploys_is_read_from_their_own_index_alone(app: TestApp) {
     use app::metrics::formulas::Span;
-    use sea_orm::{ConnectionTrait, TransactionTrait};
 
     let backend = app.db.get_database_backend();
     let postgres = backend == sea_orm::DatabaseBackend::Postgres;
@@ -265,7 +324,6 @@ async fn a_year_of_deploys_is_read_from_their_own_index_alone(app: TestApp) {
 
 /// The plan the database chooses for `statement`, one line per step.
 async fn plan(txn: &sea_orm::DatabaseTransaction, statement: &sea_orm::Statement) -> String {
-    use sea_orm::{ConnectionTrait, Statement};
     let postgres = txn.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
     let explain = if postgres {
         "EXPLAIN"
@@ -293,7 +351,6 @@ async fn plan(txn: &sea_orm::DatabaseTransaction, statement: &sea_orm::Statement
 async fn a_note_edited_before_versions_keeps_its_earlier_text(app: TestApp) {
     use app::accounts::Role;
     use app::incidents::service::timeline::{NewNote, add_note, edit_note, timeline};
-    use sea_orm::ConnectionTrait;
 
     let scribe = app.with_user(Role::Responder).await;
     let reference = app.declared(&scribe, "Queue backlog").await;
