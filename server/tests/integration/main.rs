@@ -16,6 +16,7 @@ mod chat_commands;
 mod choices;
 mod cli;
 mod concurrency;
+mod crash;
 mod fields;
 mod hardening;
 mod health;
