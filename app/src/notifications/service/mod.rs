@@ -248,7 +248,11 @@ async fn find(db: &impl ConnectionTrait, id: i64) -> Result<channel::Model, AppE
     channel::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| AppError::NotFound("There is no such notification channel.".into()))
+        .ok_or_else(no_such_channel)
+}
+
+fn no_such_channel() -> AppError {
+    AppError::NotFound("There is no such notification channel.".into())
 }
 
 /// Issues a new signing secret for a JSON webhook; the old one stops at once.
@@ -335,7 +339,12 @@ pub async fn delete_channel(
         .filter(delivery::Column::ChannelId.eq(id))
         .exec(&txn)
         .await?;
-    channel::Entity::delete_by_id(id).exec(&txn).await?;
+    // Two admins deleting at once: the second finds nothing to delete inside its own
+    // transaction, is told so, and writes no second audit entry.
+    let deleted = channel::Entity::delete_by_id(id).exec(&txn).await?;
+    if deleted.rows_affected == 0 {
+        return Err(no_such_channel());
+    }
     audit(
         &txn,
         &admin.actor(ip),
