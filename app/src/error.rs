@@ -201,7 +201,44 @@ impl From<sea_orm::DbErr> for AppError {
             tracing::warn!(error = %err, "a write met another writer");
             return Self::Busy(CONTENTION.to_owned());
         }
+        if is_connection_lost(&err) {
+            tracing::warn!(error = %err, "the database dropped a connection");
+            crate::db::connection_lost();
+            return Self::Busy(CONNECTION_LOST.to_owned());
+        }
         Self::internal(err)
+    }
+}
+
+/// What a request answers when the database dropped its connection: it may be sent again
+/// (the next one gets a checked connection).
+pub const CONNECTION_LOST: &str =
+    "Vigil lost its connection to the database; please try again in a moment.";
+
+/// Whether `err` says the connection itself is gone (PostgreSQL restarted, failed over or
+/// ended the session; the socket closed): not the request's fault, and not a bug.
+#[cfg(feature = "ssr")]
+pub fn is_connection_lost(err: &sea_orm::DbErr) -> bool {
+    match driver_error(err) {
+        Some(sea_orm::sqlx::Error::Io(_)) => true,
+        // Class 08 (connection exception); 57P01-57P03: administrator or crash shutdown,
+        // cannot connect now.
+        Some(sea_orm::sqlx::Error::Database(db)) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
+        _ => false,
+    }
+}
+
+/// The driver's own error inside `err`, where there is one.
+#[cfg(feature = "ssr")]
+fn driver_error(err: &sea_orm::DbErr) -> Option<&sea_orm::sqlx::Error> {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e))
+        | DbErr::Conn(RuntimeErr::SqlxError(e)) => Some(e),
+        _ => None,
     }
 }
 
@@ -214,17 +251,13 @@ pub const CONTENTION: &str = "Vigil is busy writing other changes; please try ag
 /// serialisation failure or deadlock, or no free connection in time.
 #[cfg(feature = "ssr")]
 pub fn is_contention(err: &sea_orm::DbErr) -> bool {
-    use sea_orm::{DbErr, RuntimeErr};
-    let (DbErr::Exec(RuntimeErr::SqlxError(e))
-    | DbErr::Query(RuntimeErr::SqlxError(e))
-    | DbErr::Conn(RuntimeErr::SqlxError(e))) = err
-    else {
+    let Some(e) = driver_error(err) else {
         return matches!(
             err,
-            DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
+            sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)
         );
     };
-    match &**e {
+    match e {
         sea_orm::sqlx::Error::Database(db) => matches!(
             db.code().as_deref(),
             // PostgreSQL: serialization_failure, deadlock_detected. SQLite: BUSY, LOCKED
@@ -293,6 +326,25 @@ mod tests {
             sea_orm::ConnAcquireErr::Timeout
         )));
         assert!(!is_contention(&DbErr::RecordNotFound("x".into())));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_dropped_connection_is_a_503_to_try_again_and_a_bad_statement_is_not() {
+        use sea_orm::{DbErr, RuntimeErr};
+        let sqlx = |e| DbErr::Query(RuntimeErr::SqlxError(std::sync::Arc::new(e)));
+        let reset = sqlx(sea_orm::sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert!(is_connection_lost(&reset));
+        let answer = AppError::from(reset);
+        assert_eq!(answer.status(), 503);
+        assert!(answer.retry_after().is_some());
+        assert_eq!(answer.to_string(), CONNECTION_LOST);
+
+        let bad = sqlx(sea_orm::sqlx::Error::ColumnNotFound("x".into()));
+        assert!(!is_connection_lost(&bad));
+        assert_eq!(AppError::from(bad).status(), 500);
     }
 
     #[test]

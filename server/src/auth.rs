@@ -55,13 +55,17 @@ pub async fn load_user(
     let ip = client_ip(&request, trust.0);
     request.extensions_mut().insert(ClientIp(ip));
 
+    // A session that cannot be read (the database is away) is an error to try again, not
+    // a signed-out visitor: sending a responder to the sign-in page mid-incident would
+    // lose the form they posted.
     let user = match request.extensions().get::<Session>().cloned() {
-        Some(session) => sessions::current_user(&state.db, &session, state.sessions)
-            .await
-            .unwrap_or_else(|err| {
+        Some(session) => match sessions::current_user(&state.db, &session, state.sessions).await {
+            Ok(user) => user,
+            Err(err) => {
                 tracing::error!(error = %err, "could not load the session's user");
-                None
-            }),
+                return err.into_response();
+            }
+        },
         None => None,
     };
     // Scripts call the JSON API with a personal token instead of a session.

@@ -24,6 +24,7 @@ use crate::support::{Backend, TestApp};
 backend_tests!(
     a_killed_server_loses_nothing_it_answered,
     a_stopped_server_ends_its_live_streams_and_exits_cleanly,
+    connections_the_database_dropped_send_no_one_to_the_sign_in_page,
 );
 
 /// Writers of each kind, all at once.
@@ -474,4 +475,47 @@ async fn a_stopped_server_ends_its_live_streams_and_exits_cleanly(app: TestApp) 
         "stopping took {:?}",
         stopping.elapsed()
     );
+}
+
+/// PostgreSQL restarted or failed over (here: every connection of the pool ended by the
+/// server). Before, each dead pooled connection failed one request, and a request whose
+/// session read failed was taken for a signed-out visitor: 16 responders in a row were
+/// sent to the sign-in page. Now the first request that meets a dead connection is a 503
+/// to try again, the pool checks every connection it hands out for a while, and no one is
+/// signed out. (SQLite's file cannot hang up: there the requests simply succeed.)
+async fn connections_the_database_dropped_send_no_one_to_the_sign_in_page(app: TestApp) {
+    let (client, _) = app.signed_in(Role::Responder).await;
+    let pages = (0..16).map(|_| app.get_with(&client, "/incidents"));
+    for page in futures_util::future::join_all(pages).await {
+        assert_eq!(page.status(), 200);
+    }
+    if app.backend == Backend::Postgres {
+        let database = app.database_url().rsplit('/').next().unwrap().to_owned();
+        let admin = sea_orm::Database::connect("postgres://postgres@127.0.0.1:5432/postgres")
+            .await
+            .unwrap();
+        admin
+            .execute_unprepared(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+            ))
+            .await
+            .unwrap();
+    }
+    let mut answers = Vec::new();
+    for _ in 0..24 {
+        let page = app.get_with(&client, "/incidents").await;
+        let status = page.status().as_u16();
+        if status == 503 {
+            assert!(page.headers().contains_key("retry-after"));
+        }
+        answers.push(status);
+    }
+    assert!(
+        answers.iter().all(|s| [200, 503].contains(s)),
+        "{answers:?}"
+    );
+    let failed = answers.iter().filter(|s| **s != 200).count();
+    assert!(failed <= 2, "{failed} of 24 failed: {answers:?}");
+    assert_eq!(answers.last(), Some(&200), "{answers:?}");
 }

@@ -150,8 +150,11 @@ impl DbSessionStore {
     }
 }
 
-fn backend(err: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(err.to_string())
+/// The store's error for a failed statement, classified as every other database error
+/// is (another writer in the way, a dropped connection), so that [`session_error`] can
+/// tell "try again" from a fault.
+fn backend(err: sea_orm::DbErr) -> session_store::Error {
+    session_store::Error::Backend(AppError::from(err).to_string())
 }
 
 fn key(id: &Id) -> String {
@@ -286,8 +289,17 @@ pub async fn delete_for_user(db: &impl ConnectionTrait, user: UserId) -> Result<
         .rows_affected)
 }
 
+/// A session the database could not read or write for a passing reason (a dropped
+/// connection, another writer in the way) is a 503 to try again, not a fault.
 fn session_error(err: impl std::fmt::Display) -> AppError {
-    AppError::internal(format!("session: {err}"))
+    let text = err.to_string();
+    match [crate::error::CONNECTION_LOST, crate::error::CONTENTION]
+        .into_iter()
+        .find(|passing| text.contains(passing))
+    {
+        Some(passing) => AppError::Busy(passing.to_owned()),
+        None => AppError::internal(format!("session: {text}")),
+    }
 }
 
 /// The signed-in user of `session`, if any. Ends the session when the account was
