@@ -23,7 +23,6 @@ use crate::support::{Backend, TestApp};
 
 backend_tests!(
     a_killed_server_loses_nothing_it_answered,
-    a_stopped_server_ends_its_live_streams_and_exits_cleanly,
     connections_the_database_dropped_send_no_one_to_the_sign_in_page,
 );
 
@@ -77,23 +76,6 @@ impl Served {
     fn kill(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
-    }
-
-    /// SIGTERM, as a service manager stops it; the exit status once it is gone.
-    async fn stop(&mut self, within: Duration) -> std::process::ExitStatus {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-        let asked = Instant::now();
-        while asked.elapsed() < within {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("still running {within:?} after SIGTERM");
     }
 }
 
@@ -427,54 +409,6 @@ async fn a_killed_server_loses_nothing_it_answered(app: TestApp) {
     let number = |r: &str| r.trim_start_matches("INC-").parse::<i64>().unwrap();
     let newest = ack.declared.iter().map(|(_, r)| number(r)).max().unwrap();
     assert!(number(after["reference"].as_str().unwrap()) > newest);
-}
-
-/// A deploy or a reboot stops the server with SIGTERM while responders have incident
-/// pages open: their live streams end (the browsers reconnect to the next server) and
-/// the process exits cleanly within seconds, instead of waiting on streams that never
-/// hang up until the service manager kills it.
-async fn a_stopped_server_ends_its_live_streams_and_exits_cleanly(app: TestApp) {
-    let commander = app.with_user(Role::Responder).await;
-    let reference = app.declared(&commander, "Watched until the stop").await;
-    let watcher = app.create_user(Role::Viewer).await;
-    let mut served = Served::start(app.database_url()).await;
-    let client = crate::support::new_client();
-    let signed_in = client
-        .post(served.url("/rpc/sign_in"))
-        .header("accept", "application/json")
-        .form(&[
-            ("email", watcher.email.as_str()),
-            ("password", watcher.password.as_str()),
-            ("next", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), 200);
-    let stream = client
-        .get(served.url(&format!("/incidents/{reference}/events")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stream.status(), 200);
-    assert!(
-        stream.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
-
-    let stopping = Instant::now();
-    let status = served.stop(Duration::from_secs(10)).await;
-    assert!(status.success(), "{status}");
-    // The stream has ended (cleanly or cut), not left hanging.
-    let ended = tokio::time::timeout(Duration::from_secs(5), stream.bytes()).await;
-    assert!(ended.is_ok(), "the live stream outlived the server");
-    assert!(
-        stopping.elapsed() < Duration::from_secs(5),
-        "stopping took {:?}",
-        stopping.elapsed()
-    );
 }
 
 /// PostgreSQL restarted or failed over (here: every connection of the pool ended by the
