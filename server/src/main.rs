@@ -12,6 +12,7 @@ use tokio::signal;
 use tracing_subscriber::EnvFilter;
 use vigil_server::{Config, DEFAULT_DATABASE_URL, build, migrate, open_database, redact};
 
+mod backup;
 mod changes_cli;
 mod memory;
 mod serve_args;
@@ -57,6 +58,12 @@ enum Command {
     /// Report changes to a running Vigil over its API (for CI scripts).
     #[command(subcommand)]
     Change(ChangeCommand),
+    /// Copy a SQLite database to a new file, consistent while Vigil runs and writes.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +159,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => users::run(&cli.database_url, command).await,
         Command::Seed(args) => seed(&cli.database_url, args).await,
         Command::Change(ChangeCommand::Record(args)) => changes_cli::record(*args).await,
+        Command::Backup { to } => backup::run(&cli.database_url, &to).await,
         Command::Serve => {
             let config = cli.serve.into_config(cli.database_url)?;
             serve(config).await

@@ -191,6 +191,80 @@ fn a_migration_killed_midway_is_applied_whole_by_the_next_run() {
     );
 }
 
+/// `vigil backup` while another process writes: the copy is whole (integrity checked),
+/// opens as a current Vigil database and holds what was committed before it began; it
+/// never overwrites a file, and sends PostgreSQL to its own tools.
+#[test]
+fn a_backup_taken_while_another_process_writes_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/vigil.db", dir.path().display());
+    let seeded = vigil(&["seed", "--incidents", "300", "--database-url", &url]);
+    assert!(seeded.status.success());
+    let mut writer = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["seed", "--incidents", "4000", "--seed", "2"])
+        .args(["--database-url", &url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let to = dir.path().join("backup.db");
+    let to = to.to_str().unwrap();
+    let backup = vigil(&["backup", "--to", to, "--database-url", &url]);
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(String::from_utf8_lossy(&backup.stdout).contains("integrity checked"));
+    assert!(writer.wait().unwrap().success());
+
+    let copy = format!("sqlite://{to}");
+    let current = vigil(&["migrate", "--database-url", &copy]);
+    assert!(String::from_utf8_lossy(&current.stdout).contains("applied 0 migration(s)"));
+    let incidents = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sea_orm::{ConnectionTrait, Statement};
+            let db = sea_orm::Database::connect(&copy).await.unwrap();
+            db.query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) FROM incidents",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap()
+        });
+    assert!(incidents >= 300, "{incidents}");
+
+    assert_one_line_error(
+        &vigil(&["backup", "--to", to, "--database-url", &url]),
+        "exists already",
+    );
+    let elsewhere = dir.path().join("other.db");
+    let elsewhere = elsewhere.to_str().unwrap();
+    assert_one_line_error(
+        &vigil(&[
+            "backup",
+            "--to",
+            elsewhere,
+            "--database-url",
+            "postgres://vigil:db-secret@127.0.0.1:5432/vigil",
+        ]),
+        "pg_dump",
+    );
+    let missing = format!("sqlite://{}/missing/vigil.db", dir.path().display());
+    assert_one_line_error(
+        &vigil(&["backup", "--to", elsewhere, "--database-url", &missing]),
+        "there is no database",
+    );
+    assert!(!std::path::Path::new(elsewhere).exists());
+}
+
 /// Signs in and out against the real binary with debug logging on, then reads the log:
 /// no password, password hash or session id may appear in it.
 #[test]
