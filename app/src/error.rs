@@ -203,11 +203,35 @@ impl From<sea_orm::DbErr> for AppError {
         }
         if is_connection_lost(&err) {
             tracing::warn!(error = %err, "the database dropped a connection");
-            crate::db::connection_lost();
+            connection_lost();
             return Self::Busy(CONNECTION_LOST.to_owned());
         }
         Self::internal(err)
     }
+}
+
+/// How long after a dropped connection every pooled connection is checked when taken.
+#[cfg(feature = "ssr")]
+const SUSPECT_AFTER_LOSS_MS: i64 = 10_000;
+
+/// Until when (milliseconds since the Unix epoch) pooled connections are suspect.
+#[cfg(feature = "ssr")]
+static SUSPECT_UNTIL: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Notes that the database dropped a connection (a restart, a failover, an administrator
+/// ending sessions): the pool's other connections are most likely gone too, and each
+/// would fail one request before it is closed.
+#[cfg(feature = "ssr")]
+fn connection_lost() {
+    let until = chrono::Utc::now().timestamp_millis() + SUSPECT_AFTER_LOSS_MS;
+    SUSPECT_UNTIL.fetch_max(until, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether a connection was found dropped in the last ten seconds: the pool then pings
+/// every connection it hands out, so a dead one is replaced instead of handed out.
+#[cfg(feature = "ssr")]
+pub fn connections_suspect() -> bool {
+    chrono::Utc::now().timestamp_millis() < SUSPECT_UNTIL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// What a request answers when the database dropped its connection: it may be sent again

@@ -187,26 +187,9 @@ async fn stable_plans(
 /// How long a PostgreSQL connection may sit idle before it is checked when taken.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
-/// How long after a lost connection every PostgreSQL connection is checked when taken.
-const CHECK_AFTER_LOSS: Duration = Duration::from_secs(10);
-
-/// Until when (milliseconds since the Unix epoch) every connection is checked when taken.
-static CHECK_UNTIL: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
-
-/// Says that the database dropped a connection (a restart, a failover, an administrator
-/// ending sessions). The pool's other connections are most likely gone too, and each would
-/// fail one request before it is closed; for a while every connection is pinged when taken,
-/// so a dead one is replaced instead of handed out.
-pub fn connection_lost() {
-    let until = chrono::Utc::now().timestamp_millis() + CHECK_AFTER_LOSS.as_millis() as i64;
-    CHECK_UNTIL.fetch_max(until, std::sync::atomic::Ordering::Relaxed);
-}
-
 /// Whether a connection taken now is pinged first, having sat idle for `idle`.
 fn check_before_use(idle: Duration) -> bool {
-    idle > IDLE_BEFORE_PING
-        || chrono::Utc::now().timestamp_millis()
-            < CHECK_UNTIL.load(std::sync::atomic::Ordering::Relaxed)
+    idle > IDLE_BEFORE_PING || crate::error::connections_suspect()
 }
 
 async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbSetupError> {
@@ -218,8 +201,8 @@ async fn connect_postgres(url: &str) -> Result<DatabaseConnection, DbSetupError>
         // sqlx pings every connection it hands out by default: a round trip to the server
         // before each statement outside a transaction. Only a connection that sat idle
         // may have been dropped (a restart, a proxy's idle timeout), or any after one was
-        // found dropped ([`connection_lost`]); one that fails its ping is closed and
-        // another taken.
+        // found dropped (`error::connections_suspect`); one that fails its ping is closed
+        // and another taken.
         .test_before_acquire(false)
         .before_acquire(|conn, meta| {
             Box::pin(async move {
