@@ -48,17 +48,36 @@ pub struct Packed {
     pub packed: Option<Vec<u8>>,
 }
 
-/// The packed value `statement` answers: empty when it read no row.
-pub async fn read(
-    db: &impl sea_orm::ConnectionTrait,
+/// What cuts a large packed read into pieces on PostgreSQL: ` GROUP BY` the day of `key`
+/// (seconds), to end the statement with. PostgreSQL answers a value in one message, which
+/// the driver holds whole and copies out: one packed year of deploys is 6.5 MB at
+/// 200,000 changes and ten times that at a million. A piece per day keeps each message
+/// to one day's rows, and [`read`] holds one piece at a time. SQLite hands its one value
+/// over inside the process.
+pub fn pieces_by_day(backend: sea_orm::DatabaseBackend, key: &str) -> String {
+    match backend {
+        sea_orm::DatabaseBackend::Postgres => format!(" GROUP BY ({key}) / 86400"),
+        _ => String::new(),
+    }
+}
+
+/// Calls `each` with every row of `N` values in the packed values `statement` answers:
+/// one, or one per piece ([`pieces_by_day`], in any order), read as they arrive; nothing
+/// when it read no row.
+pub async fn read<const N: usize>(
+    db: &(impl sea_orm::ConnectionTrait + sea_orm::StreamTrait),
     statement: sea_orm::Statement,
-) -> Result<Vec<u8>, AppError> {
+    mut each: impl FnMut([Option<i64>; N]) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    use futures_util::TryStreamExt;
     use sea_orm::FromQueryResult;
-    Ok(Packed::find_by_statement(statement)
-        .one(db)
-        .await?
-        .and_then(|p| p.packed)
-        .unwrap_or_default())
+    let mut pieces = Packed::find_by_statement(statement).stream(db).await?;
+    while let Some(piece) = pieces.try_next().await? {
+        for row in rows::<N>(piece.packed.as_deref().unwrap_or_default())? {
+            each(row)?;
+        }
+    }
+    Ok(())
 }
 
 /// The rows of `N` values each in `bytes`, in order.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    QuerySelect, Statement, StreamTrait,
 };
 
 use super::delivery::{CausedIncident, DeployBucket, DeployFact, delivery, lead_time};
@@ -51,8 +51,9 @@ fn deploys_source(service: Option<i64>, window: Span) -> String {
     }
 }
 
-/// A window's deploys packed into one value, as the incident scan reads its rows: no row
-/// handed over one at a time. Each row ends with whether it is a cause (one service's)
+/// A window's deploys packed into one value (a value a day on PostgreSQL:
+/// [`pack::pieces_by_day`]), as the incident scan reads its rows: no row handed over one
+/// at a time. Each row ends with whether it is a cause (one service's)
 /// or with its id, to look up in [`causes_statement`]'s answer (every service's: all
 /// the row needs is in `idx_changes_deploys`).
 pub fn deploys_statement(
@@ -70,9 +71,10 @@ pub fn deploys_statement(
     Statement::from_string(
         backend,
         format!(
-            "SELECT {} AS packed {}",
+            "SELECT {} AS packed {}{}",
             pack::aggregate(backend, &fields),
-            deploys_source(service, window)
+            deploys_source(service, window),
+            pack::pieces_by_day(backend, "c.started_secs")
         ),
     )
 }
@@ -127,44 +129,60 @@ fn label_day(label: &str) -> Option<i64> {
 /// `bucket` for the chart. Two statements for a service, three for all, whatever the
 /// window.
 pub async fn delivery_report(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     service: Option<i64>,
     window: Span,
     bucket: Bucket,
 ) -> Result<DeliveryReport, AppError> {
-    let backend = db.get_database_backend();
+    let backend = ConnectionTrait::get_database_backend(db);
     // Few deploys are causes: a sorted list searched per deploy, not hashed.
     let causes: Option<Vec<i64>> = match service {
         Some(_) => None,
         None => {
-            let packed = pack::read(db, causes_statement(backend, window)).await?;
-            let mut ids: Vec<i64> = pack::rows::<1>(&packed)?.filter_map(|[id]| id).collect();
+            let mut ids = Vec::new();
+            pack::read(
+                db,
+                causes_statement(backend, window),
+                |[id]: [Option<i64>; 1]| {
+                    ids.extend(id);
+                    Ok(())
+                },
+            )
+            .await?;
             ids.sort_unstable();
             Some(ids)
         }
     };
-    let packed = pack::read(db, deploys_statement(backend, service, window)).await?;
     let mut deploys = Vec::new();
-    for [started, finished, committed, reached, last] in pack::rows::<5>(&packed)? {
-        let started = started.ok_or_else(|| AppError::internal("a deploy without a start"))?;
-        let caused_incident = match &causes {
-            Some(causes) => last.is_some_and(|id| causes.binary_search(&id).is_ok()),
-            None => last == Some(1),
-        };
-        deploys.push(DeployFact {
-            at: started,
-            finished,
-            committed,
-            reached_production: reached == Some(1),
-            caused_incident,
-        });
-    }
-    let packed = pack::read(db, caused_statement(backend, service, window)).await?;
+    let statement = deploys_statement(backend, service, window);
+    pack::read(
+        db,
+        statement,
+        |[started, finished, committed, reached, last]: [Option<i64>; 5]| {
+            let started = started.ok_or_else(|| AppError::internal("a deploy without a start"))?;
+            let caused_incident = match &causes {
+                Some(causes) => last.is_some_and(|id| causes.binary_search(&id).is_ok()),
+                None => last == Some(1),
+            };
+            deploys.push(DeployFact {
+                at: started,
+                finished,
+                committed,
+                reached_production: reached == Some(1),
+                caused_incident,
+            });
+            Ok(())
+        },
+    )
+    .await?;
     let mut caused = Vec::new();
-    for [start, mitigated] in pack::rows::<2>(&packed)? {
+    let statement = caused_statement(backend, service, window);
+    pack::read(db, statement, |[start, mitigated]: [Option<i64>; 2]| {
         let start = start.ok_or_else(|| AppError::internal("an incident without a start"))?;
         caused.push(CausedIncident { start, mitigated });
-    }
+        Ok(())
+    })
+    .await?;
 
     // Buckets are found by their first day, a number: no label formatted per deploy.
     let mut buckets: Vec<DeployBucket> = super::service::bucket_starts(bucket, window)

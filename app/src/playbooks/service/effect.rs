@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, QueryFilter,
+    StreamTrait,
 };
 
 use super::decode_steps;
@@ -40,12 +41,12 @@ async fn steps_of(
 /// mitigated (merged duplicates left out, as in the reliability reports), by how they used
 /// their playbooks; only those affecting `service` when one is given.
 pub async fn effect(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     since: Secs,
     service: Option<i64>,
 ) -> Result<Effect, AppError> {
     let i = Alias::new("incidents");
-    let backend = db.get_database_backend();
+    let backend = ConnectionTrait::get_database_backend(db);
     let plus = if backend == DatabaseBackend::Sqlite {
         "+"
     } else {
@@ -87,16 +88,21 @@ pub async fn effect(
             ),
         );
     }
-    let packed = pack::read(db, backend.build(&query)).await?;
+    let mut statement = backend.build(&query);
+    statement
+        .sql
+        .push_str(&pack::pieces_by_day(backend, "incidents.start_secs"));
     let mut restored = Vec::new();
-    for [id, start, mitigated] in pack::rows::<3>(&packed)? {
+    pack::read(db, statement, |[id, start, mitigated]: [Option<i64>; 3]| {
         let (Some(id), Some(start), Some(mitigated)) = (id, start, mitigated) else {
             return Err(AppError::internal(
                 "a packed restore time without its fields",
             ));
         };
         restored.push((id, start, mitigated));
-    }
+        Ok(())
+    })
+    .await?;
     // Only incidents with a playbook have attachments: few, each incident looked up by
     // its key (the list of a year's incident ids took 40 ms to build and probe).
     let attachments = incident_playbook::Entity::find()
