@@ -32,6 +32,7 @@ pub use smtp::{Mail, Mailer, page};
 pub use transport::{Outcome, Sender, client, is_private, post_json};
 pub use worker::{
     MAX_ATTEMPTS, SEND_TIMEOUT, backoff, deliver_due, email_addresses, failed_attempts,
+    finish_sends,
 };
 
 /// The event as captured when it happened; the worker formats it per channel.

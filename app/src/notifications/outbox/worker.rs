@@ -97,18 +97,25 @@ pub async fn deliver_due(
             record(&db, &row, outcome, Utc::now()).await
         });
     }
+    Ok(finish_sends(sends, "notification").await)
+}
+
+/// Waits for a round's sends, each ending with its outcome recorded; how many there were.
+/// A send that could not record its outcome is tried again when its lease runs out.
+pub async fn finish_sends(
+    mut sends: tokio::task::JoinSet<Result<(), AppError>>,
+    what: &str,
+) -> usize {
     let mut attempted = 0;
     while let Some(done) = sends.join_next().await {
         attempted += 1;
         match done {
             Ok(Ok(())) => {}
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "could not record a notification delivery")
-            }
-            Err(err) => tracing::error!(error = %err, "a notification send panicked"),
+            Ok(Err(err)) => tracing::warn!(error = %err, "could not record a {what} delivery"),
+            Err(err) => tracing::error!(error = %err, "a {what} send panicked"),
         }
     }
-    Ok(attempted)
+    attempted
 }
 
 async fn send(

@@ -17,7 +17,7 @@ use super::{Maintenance, PublicIncident};
 use crate::error::AppError;
 use crate::named::named_enum;
 use crate::notifications::DeliveryStatus;
-use crate::notifications::outbox::{MAX_ATTEMPTS, Outcome, backoff};
+use crate::notifications::outbox::{MAX_ATTEMPTS, Outcome, backoff, finish_sends};
 
 mod hook;
 mod mail;
@@ -238,18 +238,7 @@ pub async fn deliver_due(
             record(&db, &row, outcome, permanent, now).await
         });
     }
-    let mut attempted = 0;
-    while let Some(done) = sends.join_next().await {
-        attempted += 1;
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "could not record a status page delivery")
-            }
-            Err(err) => tracing::error!(error = %err, "a status page send panicked"),
-        }
-    }
-    Ok(attempted)
+    Ok(finish_sends(sends, "status page").await)
 }
 
 /// Records an attempt: delivered, retried later, or failed for good after
