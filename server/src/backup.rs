@@ -9,8 +9,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::{Context, bail};
+use sea_orm::ConnectionTrait;
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
-use sea_orm::{ConnectionTrait, Database, Statement};
+use sea_orm::sqlx::{self, Connection};
 use vigil_server::redact;
 
 pub async fn run(database_url: &str, to: &Path) -> anyhow::Result<()> {
@@ -41,15 +42,14 @@ pub async fn run(database_url: &str, to: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write the backup to {}", to.display()))?;
     db.close().await?;
 
-    let copy = Database::connect(format!("sqlite://{target}?mode=ro")).await?;
-    let check = copy
-        .query_one_raw(Statement::from_string(
-            copy.get_database_backend(),
-            "PRAGMA integrity_check",
-        ))
-        .await?
-        .context("the integrity check answered nothing")?
-        .try_get_by_index::<String>(0)?;
+    // Opened by its path, not a URL: a `?` or `#` in the name is part of the name.
+    let options = SqliteConnectOptions::new().filename(to).read_only(true);
+    let mut copy = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .with_context(|| format!("cannot open the backup at {}", to.display()))?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut copy)
+        .await?;
     copy.close().await?;
     if check != "ok" {
         bail!(

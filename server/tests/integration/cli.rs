@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use crate::support::served::Served;
+
 fn vigil(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args(args)
@@ -263,6 +265,22 @@ fn a_backup_taken_while_another_process_writes_is_whole() {
         "there is no database",
     );
     assert!(!std::path::Path::new(elsewhere).exists());
+    // A file name is a file name, whatever a URL would make of it.
+    let odd = dir.path().join("nightly?mode=rwc#1.db");
+    let backup = vigil(&[
+        "backup",
+        "--to",
+        odd.to_str().unwrap(),
+        "--database-url",
+        &url,
+    ]);
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(odd.is_file());
+    assert!(!dir.path().join("nightly").exists());
 }
 
 /// Signs in and out against the real binary with debug logging on, then reads the log:
@@ -295,15 +313,15 @@ fn secrets_never_reach_the_logs() {
         String::from_utf8_lossy(&created.stderr)
     );
 
-    let (mut server, port) = start_server(&url, true);
+    let mut served = Served::spawn(&url, &[], true);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let cookie = runtime.block_on(async {
-        let base = format!("http://127.0.0.1:{port}");
+        let base = served.url("");
         let client = crate::support::new_client();
-        wait_until_ready(&client, &base).await;
+        served.ready().await;
         let res = client
             .post(format!("{base}/rpc/sign_in"))
             .header("accept", "application/json")
@@ -339,15 +357,15 @@ fn secrets_never_reach_the_logs() {
         .trim_start_matches("vigil_session=")
         .to_owned();
 
-    server.kill().unwrap();
+    served.kill();
     let mut log = String::new();
-    server
+    served
+        .child
         .stderr
         .take()
         .unwrap()
         .read_to_string(&mut log)
         .unwrap();
-    server.wait().unwrap();
 
     assert!(log.contains("/rpc/sign_in"), "debug logging was on:\n{log}");
     assert!(!log.contains(password), "password in the log");
@@ -463,15 +481,15 @@ fn shutdown_does_not_wait_for_open_event_streams() {
         .output()
         .unwrap();
     assert!(created.status.success());
-    let (mut server, port) = start_server(&url, false);
+    let mut served = Served::spawn(&url, &[], false);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let _stream = runtime.block_on(async {
-        let base = format!("http://127.0.0.1:{port}");
+        let base = served.url("");
         let client = crate::support::new_client();
-        wait_until_ready(&client, &base).await;
+        served.ready().await;
         let call = |path: &str, form: Vec<(&str, String)>| {
             client
                 .post(format!("{base}{path}"))
@@ -522,11 +540,11 @@ fn shutdown_does_not_wait_for_open_event_streams() {
 
     let started = std::time::Instant::now();
     Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &served.child.id().to_string()])
         .status()
         .unwrap();
     loop {
-        if let Some(status) = server.try_wait().unwrap() {
+        if let Some(status) = served.child.try_wait().unwrap() {
             assert!(status.success(), "clean exit: {status}");
             break;
         }
@@ -536,43 +554,6 @@ fn shutdown_does_not_wait_for_open_event_streams() {
         );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-}
-
-/// Starts `vigil serve` on a free port; with `debug_log` its stderr is piped for reading.
-fn start_server(url: &str, debug_log: bool) -> (std::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_vigil"));
-    command
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            url,
-        ])
-        .stdout(std::process::Stdio::null());
-    if debug_log {
-        command
-            .env("VIGIL_LOG", "debug")
-            .stderr(std::process::Stdio::piped());
-    } else {
-        command.stderr(std::process::Stdio::null());
-    }
-    (command.spawn().unwrap(), port)
-}
-
-async fn wait_until_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..100 {
-        if client.get(format!("{base}/readyz")).send().await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("vigil did not become ready at {base}");
 }
 
 #[test]
