@@ -83,21 +83,27 @@ async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (u
 }
 
 fn alertmanager(status: &str, alerts: Value) -> Value {
+    alertmanager_group("CheckoutErrors", "Checkout 5xx above 5%", status, alerts)
+}
+
+/// Alertmanager's webhook body for the alert group `group`.
+pub fn alertmanager_group(group: &str, summary: &str, status: &str, alerts: Value) -> Value {
     json!({
         "version": "4",
-        "groupKey": "{}:{alertname=\"CheckoutErrors\"}",
+        "groupKey": format!("{{}}:{{alertname=\"{group}\"}}"),
         "truncatedAlerts": 0,
         "status": status,
         "receiver": "vigil",
-        "groupLabels": {"alertname": "CheckoutErrors"},
-        "commonLabels": {"alertname": "CheckoutErrors", "severity": "critical"},
-        "commonAnnotations": {"summary": "Checkout 5xx above 5%"},
+        "groupLabels": {"alertname": group},
+        "commonLabels": {"alertname": group, "severity": "critical"},
+        "commonAnnotations": {"summary": summary},
         "externalURL": "http://alertmanager.example:9093",
         "alerts": alerts,
     })
 }
 
-fn am_alert(status: &str, instance: &str, fingerprint: &str) -> Value {
+/// One alert of that body, from `instance`.
+pub fn am_alert(status: &str, instance: &str, fingerprint: &str) -> Value {
     json!({
         "status": status,
         "labels": {"instance": instance},

@@ -212,24 +212,14 @@ async fn an_alert_storm_opens_one_incident_per_group(app: TestApp) {
         async move {
             let mut failures = Vec::new();
             for (g, i) in share {
-                let body = json!({
-                    "version": "4",
-                    "groupKey": format!("{{}}:{{alertname=\"Group{g}\"}}"),
-                    "status": "firing",
-                    "receiver": "vigil",
-                    "groupLabels": {"alertname": format!("Group{g}")},
-                    "commonLabels": {"alertname": format!("Group{g}"), "severity": "critical"},
-                    "commonAnnotations": {"summary": format!("Group {g} failing")},
-                    "externalURL": "http://alertmanager.example:9093",
-                    "alerts": [{
-                        "status": "firing",
-                        "labels": {"instance": format!("host-{i}")},
-                        "annotations": {},
-                        "startsAt": "2026-11-22T10:00:00Z",
-                        "endsAt": "0001-01-01T00:00:00Z",
-                        "fingerprint": format!("g{g}-i{i}"),
-                    }],
-                });
+                let alert =
+                    crate::alerts::am_alert("firing", &format!("host-{i}"), &format!("g{g}-i{i}"));
+                let body = crate::alerts::alertmanager_group(
+                    &format!("Group{g}"),
+                    &format!("Group {g} failing"),
+                    "firing",
+                    json!([alert]),
+                );
                 let res = client
                     .post(&url)
                     .bearer_auth(&token)

@@ -4,7 +4,6 @@
 //! blocks still equal the tables, and alerts sent again still open one incident a group.
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,6 +18,7 @@ use app::notifications::service::{ChannelForm, create_channel};
 use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, Statement};
 use serde_json::{Value, json};
 
+use crate::support::served::Served;
 use crate::support::{Backend, TestApp};
 
 backend_tests!(
@@ -31,80 +31,9 @@ const WRITERS: usize = 4;
 /// Acknowledged writes of each kind to wait for before the kill.
 const BEFORE_KILL: usize = 24;
 
-/// The real `vigil` binary serving `url`; killed when dropped, so a failing test leaves
-/// no server behind.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Served {
-    async fn start(url: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", url, "--allow-private-webhooks"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let served = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(30) {
-            let ready = client.get(served.url("/readyz")).send().await;
-            if ready.is_ok_and(|r| r.status() == 200) {
-                return served;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("vigil on {url} was not ready within 30 s");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// SIGKILL: the process gets no chance to finish, flush or close anything.
-    fn kill(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn firing(group: &str) -> Value {
-    json!({
-        "version": "4",
-        "groupKey": format!("{{}}:{{alertname=\"{group}\"}}"),
-        "status": "firing",
-        "receiver": "vigil",
-        "groupLabels": {"alertname": group},
-        "commonLabels": {"alertname": group, "severity": "critical"},
-        "commonAnnotations": {"summary": format!("{group} failing")},
-        "externalURL": "http://alertmanager.example:9093",
-        "alerts": [{
-            "status": "firing",
-            "labels": {"instance": "host-1"},
-            "annotations": {},
-            "startsAt": "2026-11-22T10:00:00Z",
-            "endsAt": "0001-01-01T00:00:00Z",
-            "fingerprint": format!("{group}-host-1"),
-        }],
-    })
+    let alert = crate::alerts::am_alert("firing", "host-1", &format!("{group}-host-1"));
+    crate::alerts::alertmanager_group(group, &format!("{group} failing"), "firing", json!([alert]))
 }
 
 /// What the writers were told: the declarations created (title, reference) and the
@@ -227,7 +156,7 @@ async fn a_killed_server_loses_nothing_it_answered(app: TestApp) {
     )
     .await
     .unwrap();
-    let mut served = Served::start(app.database_url()).await;
+    let mut served = Served::start(app.database_url(), &["--allow-private-webhooks"]).await;
 
     let ack = Arc::new(Mutex::new(Acknowledged::default()));
     let mut writers = Vec::new();
@@ -286,7 +215,7 @@ async fn a_killed_server_loses_nothing_it_answered(app: TestApp) {
 
     // The restart: migrations see a current schema, the server is ready.
     let restarted = Instant::now();
-    let served = Served::start(app.database_url()).await;
+    let served = Served::start(app.database_url(), &["--allow-private-webhooks"]).await;
     let restart = restarted.elapsed();
     assert!(
         restart < Duration::from_secs(10),
@@ -425,7 +354,7 @@ async fn connections_the_database_dropped_send_no_one_to_the_sign_in_page(app: T
     }
     if app.backend == Backend::Postgres {
         let database = app.database_url().rsplit('/').next().unwrap().to_owned();
-        let admin = sea_orm::Database::connect("postgres://postgres@127.0.0.1:5432/postgres")
+        let admin = sea_orm::Database::connect(crate::support::postgres_admin_url())
             .await
             .unwrap();
         admin

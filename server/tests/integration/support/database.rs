@@ -5,6 +5,12 @@ use sea_orm::{ConnectionTrait, Database};
 
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+/// The PostgreSQL server's administrative database the tests create theirs from:
+/// `VIGIL_TEST_POSTGRES_URL`, or the local server.
+pub fn postgres_admin_url() -> String {
+    std::env::var("VIGIL_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -37,8 +43,7 @@ impl TestDatabase {
     }
 
     async fn create_postgres() -> Option<Self> {
-        let admin_url = std::env::var("VIGIL_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let admin_url = postgres_admin_url();
         let admin = match Database::connect(&admin_url).await {
             Ok(db) => db,
             Err(err) => {

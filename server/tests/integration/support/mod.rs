@@ -5,6 +5,7 @@ pub mod chat;
 mod database;
 pub mod idp;
 pub mod receiver;
+pub mod served;
 pub mod smtp;
 
 use std::future::Future;
@@ -27,7 +28,7 @@ use vigil_server::{Config, app_state, open_database, router};
 /// naming it reach only the public status routes.
 pub const STATUS_HOST: &str = "status.vigil.test";
 
-pub use database::{Backend, TestDatabase};
+pub use database::{Backend, TestDatabase, postgres_admin_url};
 
 /// Emits each named `async fn(TestApp)` as two tests: `name::sqlite` and `name::postgres`.
 macro_rules! backend_tests {
