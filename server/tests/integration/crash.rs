@@ -354,7 +354,7 @@ async fn connections_the_database_dropped_send_no_one_to_the_sign_in_page(app: T
     }
     if app.backend == Backend::Postgres {
         let database = app.database_url().rsplit('/').next().unwrap().to_owned();
-        let admin = sea_orm::Database::connect(crate::support::postgres_admin_url())
+        let admin = sea_orm::Database::connect(crate::support::database::postgres_admin_url())
             .await
             .unwrap();
         admin

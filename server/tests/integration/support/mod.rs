@@ -2,7 +2,7 @@
 //! against a database of its own, dropped afterwards.
 
 pub mod chat;
-mod database;
+pub mod database;
 pub mod idp;
 pub mod receiver;
 pub mod served;
@@ -28,7 +28,7 @@ use vigil_server::{Config, app_state, open_database, router};
 /// naming it reach only the public status routes.
 pub const STATUS_HOST: &str = "status.vigil.test";
 
-pub use database::{Backend, TestDatabase, postgres_admin_url};
+pub use database::{Backend, TestDatabase};
 
 /// Emits each named `async fn(TestApp)` as two tests: `name::sqlite` and `name::postgres`.
 macro_rules! backend_tests {
