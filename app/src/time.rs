@@ -89,6 +89,15 @@ pub fn Time(at: DateTime<Utc>) -> impl IntoView {
     view! { <time datetime=at.to_rfc3339() title=utc>{zone.format(at)}</time> }
 }
 
+/// A time, or a muted "never" (no alert received yet, a token never used).
+#[component]
+pub fn TimeOrNever(at: Option<DateTime<Utc>>) -> impl IntoView {
+    match at {
+        Some(at) => view! { <Time at /> }.into_any(),
+        None => view! { <span class="muted">"never"</span> }.into_any(),
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn wall_clock(at: DateTime<Utc>, zone: &str) -> Option<NaiveDateTime> {
     let tz: chrono_tz::Tz = zone.parse().ok()?;

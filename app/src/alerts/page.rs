@@ -7,9 +7,11 @@ use super::server_fns::{
 use super::{AlertAction, AlertSourceView, AlertView, IssuedToken, SEVERITY_WORDS, SourceKind};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::PickerField;
-use crate::components::{Column, Field, FormAlert, TableCard, action_error};
+use crate::components::{
+    Column, Field, FormAlert, SecretNotice, SenderHeader, TableCard, action_error,
+};
 use crate::layout::ErrorTemplate;
-use crate::time::Time;
+use crate::time::{Time, TimeOrNever};
 
 /// Admins connect alerting systems: each source has its own token, a default service
 /// and a rule per alert severity (open an incident, or only record the alert).
@@ -146,11 +148,8 @@ fn TokenNotice(token: IssuedToken) -> impl IntoView {
         ),
     };
     view! {
-        <div class="alert alert--success stack" role="status" data-testid="alert-token">
-            <p>"Token for " <strong>{token.source_name}</strong> " (shown once; store it in your alerting's secrets):"</p>
-            <p><code data-testid="alert-token-value">{token.token}</code></p>
-            <pre class="code-block">{setup}</pre>
-        </div>
+        <SecretNotice what="Token for" owner=token.source_name keep="store it in your alerting's secrets"
+            value=token.token setup testid="alert-token" />
     }
 }
 
@@ -169,23 +168,13 @@ fn SourceCard(
     );
     view! {
         <article class="card stack" data-testid="alert-source" class:card--muted=source.disabled>
-            <div class="card__header">
-                <h2>{source.name.clone()}</h2>
-                {if source.disabled {
-                    view! { <span class="status status--off">"Paused"</span> }.into_any()
-                } else {
-                    view! { <span class="status status--ok">"Receiving"</span> }.into_any()
-                }}
-            </div>
+            <SenderHeader name=source.name.clone() paused=source.disabled working="Receiving" />
             <dl class="facts facts--compact">
                 <div><dt>"Sender"</dt><dd>{source.kind.label()}</dd></div>
                 <div><dt>"Default service"</dt><dd>{source.service.name.clone()}</dd></div>
                 <div><dt>"Token"</dt><dd><code>{format!("…{}", source.token_hint)}</code></dd></div>
                 <div><dt>"Alerts received"</dt><dd>{source.alert_count}</dd></div>
-                <div><dt>"Last alert"</dt><dd>{match source.last_received_at {
-                    Some(at) => view! { <Time at /> }.into_any(),
-                    None => view! { <span class="muted">"never"</span> }.into_any(),
-                }}</dd></div>
+                <div><dt>"Last alert"</dt><dd><TimeOrNever at=source.last_received_at /></dd></div>
                 <div><dt>"Resolving"</dt><dd>{if source.auto_resolve { "automatic when its alerts resolve" } else { "a person decides" }}</dd></div>
             </dl>
             <ul class="rule-list">

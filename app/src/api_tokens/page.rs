@@ -2,9 +2,9 @@ use leptos::prelude::*;
 
 use super::server_fns::{CreateApiToken, RevokeApiToken, list_api_tokens, take_api_token};
 use super::{ApiTokenView, NewApiToken};
-use crate::components::{Column, DataTable, Field, FormAlert, action_error};
+use crate::components::{Column, DataTable, Field, FormAlert, SecretNotice, action_error};
 use crate::layout::ErrorTemplate;
-use crate::time::Time;
+use crate::time::TimeOrNever;
 
 /// "My account" → API tokens: make one (shown once), see when each was last used,
 /// revoke. Admins see and may revoke everyone's.
@@ -54,10 +54,7 @@ pub fn ApiTokensSection() -> impl IntoView {
 #[component]
 fn TokenNotice(token: NewApiToken) -> impl IntoView {
     view! {
-        <div class="alert alert--success stack" role="status" data-testid="api-token">
-            <p>"Token " <strong>{token.name}</strong> " (shown once; keep it in a secret store):"</p>
-            <p><code data-testid="api-token-value">{token.token}</code></p>
-        </div>
+        <SecretNotice what="Token" owner=token.name keep="keep it in a secret store" value=token.token testid="api-token" />
     }
 }
 
@@ -77,19 +74,13 @@ fn TokenTable(tokens: Vec<ApiTokenView>, revoke: ServerAction<RevokeApiToken>) -
                         <td>{t.name.clone()}</td>
                         <td>{t.owner.clone()}</td>
                         <td><code>{format!("…{}", t.hint)}</code></td>
-                        <td>{match t.last_used_at {
-                            Some(at) => view! { <Time at /> }.into_any(),
-                            None => view! { <span class="muted">"never"</span> }.into_any(),
-                        }}</td>
+                        <td><TimeOrNever at=t.last_used_at /></td>
                         <td>{if t.revoked {
                             view! { <span class="status status--off">"Revoked"</span> }.into_any()
                         } else if t.expired {
                             view! { <span class="status status--off">"Expired"</span> }.into_any()
                         } else {
-                            match t.expires_at {
-                                Some(at) => view! { <Time at /> }.into_any(),
-                                None => view! { <span>"never"</span> }.into_any(),
-                            }
+                            view! { <TimeOrNever at=t.expires_at /> }.into_any()
                         }}</td>
                         <td class="table__actions">
                             {live.then(|| view! {

@@ -11,9 +11,9 @@ use super::server_fns::{
 use super::{ChangeSourceKind, ChangeSourceView, IssuedSecret};
 use crate::choices::ChoiceKind;
 use crate::choices::picker::PickerField;
-use crate::components::{Field, FormAlert, TextArea, action_error};
+use crate::components::{Field, FormAlert, SecretNotice, SenderHeader, TextArea, action_error};
 use crate::layout::ErrorTemplate;
-use crate::time::Time;
+use crate::time::TimeOrNever;
 
 #[component]
 pub fn ChangeSourcesPage() -> impl IntoView {
@@ -46,7 +46,7 @@ pub fn ChangeSourcesPage() -> impl IntoView {
                                 create.value().get().and_then(Result::ok)
                                     .or_else(|| rotate.value().get().and_then(Result::ok))
                                     .or_else(|| flashed.clone())
-                                    .map(|secret| view! { <SecretNotice secret /> })
+                                    .map(|secret| view! { <IssuedNotice secret /> })
                             }}
                             <FormAlert error=row_error fields=&[] />
                             {if sources.is_empty() {
@@ -99,7 +99,7 @@ pub fn ChangeSourcesPage() -> impl IntoView {
 
 /// The new secret, once, with how to point the sender at Vigil.
 #[component]
-fn SecretNotice(secret: IssuedSecret) -> impl IntoView {
+fn IssuedNotice(secret: IssuedSecret) -> impl IntoView {
     let value = secret.secret.clone();
     let setup = match secret.kind {
         ChangeSourceKind::GitHub => format!(
@@ -116,11 +116,8 @@ fn SecretNotice(secret: IssuedSecret) -> impl IntoView {
         ),
     };
     view! {
-        <div class="alert alert--success stack" role="status" data-testid="change-secret">
-            <p>"Secret for " <strong>{secret.source_name}</strong> " (shown once; store it in the sender's settings):"</p>
-            <p><code data-testid="change-secret-value">{secret.secret}</code></p>
-            <pre class="code-block">{setup}</pre>
-        </div>
+        <SecretNotice what="Secret for" owner=secret.source_name keep="store it in the sender's settings"
+            value=secret.secret setup testid="change-secret" />
     }
 }
 
@@ -146,14 +143,7 @@ fn SourceCard(
     };
     view! {
         <article class="card stack" data-testid="change-source" class:card--muted=source.disabled>
-            <div class="card__header">
-                <h2>{source.name.clone()}</h2>
-                {if source.disabled {
-                    view! { <span class="status status--off">"Paused"</span> }.into_any()
-                } else {
-                    view! { <span class="status status--ok">"Receiving"</span> }.into_any()
-                }}
-            </div>
+            <SenderHeader name=source.name.clone() paused=source.disabled working="Receiving" />
             <dl class="facts facts--compact">
                 <div><dt>"Sender"</dt><dd>{source.kind.label()}</dd></div>
                 <div><dt>"Address"</dt><dd><code>{source.kind.hook_path()}</code></dd></div>
@@ -164,10 +154,7 @@ fn SourceCard(
                     <div><dt>"Deploy workflows"</dt><dd>{listed(&source.workflows, "deploy")}</dd></div>
                 })}
                 <div><dt>"Changes received"</dt><dd>{source.change_count}</dd></div>
-                <div><dt>"Last delivery"</dt><dd>{match source.last_received_at {
-                    Some(at) => view! { <Time at /> }.into_any(),
-                    None => view! { <span class="muted">"never"</span> }.into_any(),
-                }}</dd></div>
+                <div><dt>"Last delivery"</dt><dd><TimeOrNever at=source.last_received_at /></dd></div>
             </dl>
             {(!source.mapping.is_empty()).then(|| view! {
                 <ul class="rule-list" aria-label="Mapping">

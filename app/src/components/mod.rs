@@ -2,10 +2,12 @@
 
 mod form;
 mod raw_text;
+mod sender;
 mod table;
 
 pub use form::{Field, FormAlert, action_error};
 pub use raw_text::{TextArea, raw_text};
+pub use sender::{SecretNotice, SenderHeader};
 pub use table::{Column, DataTable, TableCard};
 
 /// Percent-encodes a query value (everything but unreserved characters).

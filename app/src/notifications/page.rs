@@ -9,9 +9,11 @@ use super::server_fns::{
 use super::{
     ChannelKind, ChannelView, ChatCommands, DeliveryStatus, DeliveryView, IssuedSecret, NotifyEvent,
 };
-use crate::components::{Column, Field, FormAlert, TableCard, TextArea, action_error};
+use crate::components::{
+    Column, Field, FormAlert, SecretNotice, SenderHeader, TableCard, TextArea, action_error,
+};
 use crate::layout::ErrorTemplate;
-use crate::time::Time;
+use crate::time::{Time, TimeOrNever};
 
 /// The actions a channel card and the delivery log take.
 #[derive(Clone, Copy)]
@@ -65,7 +67,7 @@ pub fn NotificationsPage() -> impl IntoView {
                                 create.value().get().and_then(Result::ok).flatten()
                                     .or_else(|| actions.rotate.value().get().and_then(Result::ok))
                                     .or_else(|| flashed.clone())
-                                    .map(|secret| view! { <SecretNotice secret /> })
+                                    .map(|secret| view! { <IssuedNotice secret /> })
                             }}
                             <FormAlert error=row_error fields=&[] />
                             {if admin.channels.is_empty() {
@@ -138,13 +140,11 @@ pub fn NotificationsPage() -> impl IntoView {
 
 /// The signing secret, once, with how a receiver checks a delivery.
 #[component]
-fn SecretNotice(secret: IssuedSecret) -> impl IntoView {
+fn IssuedNotice(secret: IssuedSecret) -> impl IntoView {
+    let setup = "Each delivery carries\n  X-Vigil-Event, X-Vigil-Delivery (retries repeat it), X-Vigil-Timestamp (Unix seconds)\n  X-Vigil-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + \".\" + raw body))\nCompare in constant time and refuse timestamps older than five minutes.".to_owned();
     view! {
-        <div class="alert alert--success stack" role="status" data-testid="notification-secret">
-            <p>"Signing secret for " <strong>{secret.channel_name}</strong> " (shown once; give it to the receiver):"</p>
-            <p><code data-testid="notification-secret-value">{secret.secret}</code></p>
-            <pre class="code-block">"Each delivery carries\n  X-Vigil-Event, X-Vigil-Delivery (retries repeat it), X-Vigil-Timestamp (Unix seconds)\n  X-Vigil-Signature: sha256=HEX(HMAC-SHA256(secret, timestamp + \".\" + raw body))\nCompare in constant time and refuse timestamps older than five minutes."</pre>
-        </div>
+        <SecretNotice what="Signing secret for" owner=secret.channel_name keep="give it to the receiver"
+            value=secret.secret setup testid="notification-secret" />
     }
 }
 
@@ -162,14 +162,7 @@ fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
     );
     view! {
         <article class="card stack" data-testid="notification-channel" class:card--muted=channel.disabled>
-            <div class="card__header">
-                <h2>{channel.name.clone()}</h2>
-                {if channel.disabled {
-                    view! { <span class="status status--off">"Paused"</span> }.into_any()
-                } else {
-                    view! { <span class="status status--ok">"Sending"</span> }.into_any()
-                }}
-            </div>
+            <SenderHeader name=channel.name.clone() paused=channel.disabled working="Sending" />
             <dl class="facts facts--compact">
                 <div><dt>"Kind"</dt><dd>{channel.kind.label()}</dd></div>
                 <div><dt>{if channel.kind == ChannelKind::Email { "Addresses" } else { "Address" }}</dt><dd><code>{channel.url_hint}</code></dd></div>
@@ -181,10 +174,7 @@ fn ChannelCard(channel: ChannelView, actions: Actions) -> impl IntoView {
                 <div><dt>"Delivered"</dt><dd>{channel.delivered}</dd></div>
                 <div><dt>"Waiting"</dt><dd>{channel.pending}</dd></div>
                 <div><dt>"Failed"</dt><dd class:text-danger={channel.failed > 0}>{channel.failed}</dd></div>
-                <div><dt>"Last delivered"</dt><dd>{match channel.last_delivered_at {
-                    Some(at) => view! { <Time at /> }.into_any(),
-                    None => view! { <span class="muted">"never"</span> }.into_any(),
-                }}</dd></div>
+                <div><dt>"Last delivered"</dt><dd><TimeOrNever at=channel.last_delivered_at /></dd></div>
             </dl>
             <div class="button-row">
                 <ActionForm action=actions.test attr:class="inline-form">
