@@ -31,7 +31,7 @@ BUILD_STAMP := target/release/.vigil-build-stamp
 # builds the server's binary without the embedded site).
 $(shell [ -f target/release/vigil ] && [ -f $(WASM) ] && [ ! target/release/vigil -nt $(BUILD_STAMP) ] || rm -f $(BUILD_STAMP))
 
-.PHONY: help run demo build dev test size tools test-tools check-fmt lint test-build unit-and-integration api-contract e2e postgres bench
+.PHONY: help run demo build dev test size tools test-tools check-fmt lint unit-and-integration api-contract e2e postgres bench
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  make %-8s %s\n", $$1, $$2 }'
@@ -67,20 +67,7 @@ size: build test-tools ## Bundle sizes, and what a first visit to each page down
 	@node bench/bundle-size.mjs $(WASM) $(SITE_ROOT)/pkg/vigil.js $(SITE_ROOT)/pkg/vigil.css
 	@node bench/first-visit.mjs
 
-# The release build (which the API contract and the browser tests run) goes on beside
-# clippy and the test build: two builds keep two cores busier than one does alone (one
-# large crate's type checking, the wasm's LTO and every link hold a single core). Its
-# output goes to target/build.log. The tests run once both builds are done, on a quiet
-# machine: their timeouts should not be measured against a compiler.
-test: tools test-tools check-fmt ## Every check: format, clippy, unit, integration (SQLite + PostgreSQL), the API against its document, browser
-	@mkdir -p target
-	@echo "make build (beside clippy and the test build; output in target/build.log)"
-	@set -m; $(MAKE) --no-print-directory build > target/build.log 2>&1 & build=$$!; set +m; \
-	  trap 'kill -- -$$build 2>/dev/null || true' EXIT; \
-	  $(MAKE) --no-print-directory lint test-build; \
-	  if wait $$build; then tail -n 3 target/build.log; \
-	  else tail -n 100 target/build.log; echo "make build failed (whole output: target/build.log)"; exit 1; fi
-	@$(MAKE) --no-print-directory unit-and-integration api-contract e2e
+test: tools test-tools check-fmt lint unit-and-integration build api-contract e2e ## Every check: format, clippy, unit, integration (SQLite + PostgreSQL), the API against its document, browser
 	@echo "make test: all checks passed"
 
 check-fmt:
@@ -90,9 +77,6 @@ lint:
 	python3 style/check.py
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
-
-test-build:
-	cargo test --workspace --no-run
 
 unit-and-integration: postgres
 	cargo test --workspace
